@@ -1,0 +1,106 @@
+"""Sign-in for mobile (JWT with rotation and blacklist) and browsers (session + CSRF)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from apps.accounts.serializers import LoginSerializer, MeSerializer, RefreshInputSerializer, TokenPairSerializer
+from apps.accounts.services.auth import auth_login, auth_logout_audit
+from apps.core.errors import ServiceError
+
+
+def tokens_for(user) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class TokenObtainView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer}, tags=["auth"],
+                   summary="Sign in (mobile): username and password for an access/refresh token pair")
+    def post(self, request):
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = auth_login(request=request, **data.validated_data)
+        return Response(tokens_for(user))
+
+
+@extend_schema(tags=["auth"], summary="Exchange a refresh token for a new pair (the old one is blacklisted)")
+class TokenRotateView(TokenRefreshView):
+    pass
+
+
+class LogoutView(APIView):
+    @extend_schema(request=RefreshInputSerializer, responses={204: None}, tags=["auth"],
+                   summary="Sign out (mobile): blacklist the refresh token")
+    def post(self, request):
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(data.validated_data["refresh"])
+            if str(token.get("user_id")) != str(request.user.pk):
+                raise TokenError("token belongs to another user")
+            token.blacklist()
+        except TokenError as exc:
+            raise ServiceError("This refresh token is invalid or already revoked.", code="token_invalid",
+                               field="refresh") from exc
+        auth_logout_audit(user=request.user, method="jwt")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(ensure_csrf_cookie, name="get")
+class CsrfView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={204: None}, tags=["auth"], summary="Set the CSRF cookie for browser clients")
+    def get(self, request):
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(csrf_protect, name="post")
+class SessionView(APIView):
+    throttle_scope = "login"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(request=LoginSerializer, responses={200: MeSerializer}, tags=["auth"],
+                   summary="Sign in (browser): starts a session; send the CSRF token")
+    def post(self, request):
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = auth_login(request=request._request, **data.validated_data)
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(responses={204: None}, tags=["auth"], summary="Sign out (browser)")
+    def delete(self, request):
+        auth_logout_audit(user=request.user, method="session")
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: MeSerializer}, tags=["auth"], summary="Who am I: roles, practice, patient id")
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+

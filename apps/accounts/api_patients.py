@@ -1,0 +1,158 @@
+"""Patients, care teams, enrolment invitations and the public redeem endpoint."""
+
+from __future__ import annotations
+
+import segno
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from apps.accounts.api_auth import tokens_for
+from apps.accounts.models import CareTeamMember, Invitation, PatientProfile, User
+from apps.accounts.scoping import Purpose
+from apps.accounts.serializers import (
+    CareTeamAssignSerializer,
+    CareTeamMemberSerializer,
+    EnrolmentResultSerializer,
+    InvitationSerializer,
+    IssuedInvitationSerializer,
+    PatientCreateSerializer,
+    PatientSerializer,
+    RedeemSerializer,
+)
+from apps.accounts.services import enrolment, patients
+from apps.core.errors import ServiceError
+from apps.core.permissions import BelongsToPractice, IsCareStaffOrAdmin
+from apps.core.views_base import PatientScopedViewSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Patients the caller may see"),
+    retrieve=extend_schema(summary="One patient's profile"),
+    create=extend_schema(summary="Register a patient (before enrolment)", request=PatientCreateSerializer),
+    partial_update=extend_schema(summary="Update a profile (patients: own contact details and timezone)"),
+)
+@extend_schema(tags=["patients"])
+class PatientViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    PatientScopedViewSet,
+):
+    purpose = Purpose.ADMINISTRATIVE
+    patient_field = ""
+    audit_object_type = "patient"
+    audit_data_category = patients.PROFILE_CATEGORY
+    serializer_class = PatientSerializer
+    permission_classes = [BelongsToPractice]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        return PatientProfile.objects.prefetch_related("care_team__user").order_by("created_at")
+
+    def get_serializer_class(self):
+        return PatientCreateSerializer if self.action == "create" else PatientSerializer
+
+    def create(self, request, *args, **kwargs):
+        if not IsCareStaffOrAdmin().has_permission(request, self):
+            self.permission_denied(request)
+        data = PatientCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        primary_id = fields.pop("primary_clinician", None)
+        primary = None
+        if primary_id is not None:
+            primary = User.objects.filter(pk=primary_id, practice_id=request.user.practice_id).first()
+            if primary is None:
+                raise ServiceError("No such clinician in this practice.", code="invalid_staff",
+                                   field="primary_clinician")
+        patient = patients.patient_create(actor=request.user, data=fields, primary_clinician=primary)
+        patient = self.get_base_queryset().get(pk=patient.pk)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        patient = self.get_object()
+        data = PatientSerializer(patient, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        patient = patients.patient_update(actor=request.user, patient=patient, data=dict(data.validated_data))
+        return Response(PatientSerializer(self.get_base_queryset().get(pk=patient.pk)).data)
+
+
+@extend_schema(tags=["patients"])
+class CareTeamViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, PatientScopedViewSet):
+    purpose = Purpose.ADMINISTRATIVE
+    nested_patient_kwarg = "patient_pk"
+    audit_object_type = "care_team_member"
+    audit_data_category = patients.CARE_TEAM_CATEGORY
+    serializer_class = CareTeamMemberSerializer
+    permission_classes = [BelongsToPractice]
+
+    def get_base_queryset(self):
+        return CareTeamMember.objects.select_related("user", "patient").order_by("added_at")
+
+    @extend_schema(request=CareTeamAssignSerializer, responses={201: CareTeamMemberSerializer},
+                   summary="Add a staff member to the care team, or change their role")
+    def create(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        data = CareTeamAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff = User.objects.filter(pk=data.validated_data["user"], practice_id=patient.practice_id).first()
+        if staff is None:
+            raise ServiceError("No such staff member in this practice.", code="invalid_staff", field="user")
+        member = patients.care_team_assign(actor=request.user, patient=patient, staff=staff,
+                                           role=data.validated_data["role"])
+        return Response(CareTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Remove a staff member from the care team")
+    def destroy(self, request, *args, **kwargs):
+        patients.care_team_remove(actor=request.user, member=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["enrolment"])
+class InvitationViewSet(mixins.ListModelMixin, PatientScopedViewSet):
+    purpose = Purpose.ADMINISTRATIVE
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = InvitationSerializer
+    permission_classes = [IsCareStaffOrAdmin]
+
+    def get_base_queryset(self):
+        return Invitation.objects.order_by("-created_at")
+
+    @extend_schema(request=None, responses={201: IssuedInvitationSerializer},
+                   summary="Issue an enrolment code (revokes any earlier pending code)")
+    def create(self, request, *args, **kwargs):
+        issued = enrolment.invitation_create(actor=request.user, patient=self.get_patient())
+        qr = segno.make(issued.qr_payload, error="m")
+        body = {
+            "id": issued.invitation.id,
+            "code": issued.code,
+            "qr_payload": issued.qr_payload,
+            "qr_svg": qr.svg_inline(scale=4),
+            "expires_at": issued.invitation.expires_at,
+        }
+        return Response(IssuedInvitationSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: InvitationSerializer}, summary="Revoke a pending code")
+    def destroy(self, request, *args, **kwargs):
+        invitation = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        enrolment.invitation_revoke(actor=request.user, invitation=invitation)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class RedeemView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "enrolment"
+
+    @extend_schema(request=RedeemSerializer, responses={201: EnrolmentResultSerializer}, tags=["enrolment"],
+                   summary="Patient app: redeem an enrolment code, choose credentials, receive tokens")
+    def post(self, request):
+        data = RedeemSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = enrolment.invitation_redeem(**data.validated_data)
+        body = {**tokens_for(user), "patient_id": user.patient_profile.id}
+        return Response(EnrolmentResultSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,232 @@
+"""Practices (tenants), users and roles, patients and their care teams, enrolment, consent, devices."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from apps.core.fields import EncryptedCharField, EncryptedDateField
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone (e.g. America/New_York).")
+
+
+class Practice(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=64, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    default_crisis_region = models.CharField(max_length=8, default="US")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+    CARE_TEAM = "care_team"
+    PRACTICE_ADMIN = "practice_admin"
+
+
+STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CARE_TEAM})
+
+
+class User(AbstractUser):
+    """A login. Belongs to exactly one practice (a clinician at two practices has two accounts).
+
+    Patients keep names and contact details in the encrypted ``PatientProfile``, never here.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    display_name = models.CharField(max_length=150, blank=True)
+    failed_login_count = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(practice__isnull=False) | Q(is_superuser=True), name="user_has_practice_unless_superuser"
+            )
+        ]
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(m.role for m in self.memberships.all())
+
+    @property
+    def primary_role(self) -> str:
+        for role in (Role.PATIENT, Role.CLINICIAN, Role.CARE_TEAM, Role.PRACTICE_ADMIN):
+            if role in self.roles:
+                return str(role)
+        return "superuser" if self.is_superuser else "none"
+
+    @property
+    def is_patient(self) -> bool:
+        return Role.PATIENT in self.roles
+
+    @property
+    def is_care_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_practice_admin(self) -> bool:
+        return Role.PRACTICE_ADMIN in self.roles
+
+    def is_locked(self, now=None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    title = models.CharField(max_length=100, blank=True, help_text="e.g. Psychiatrist, Case manager")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="one_membership_per_role")]
+
+
+class PatientProfile(models.Model):
+    """The clinical record's anchor. Exists from the moment a clinician registers the patient;
+    ``user`` is set when the patient redeems their enrolment code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True, related_name="patient_profile")
+    full_name = EncryptedCharField(max_length=200)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    preferred_language = models.CharField(max_length=16, default="en")
+    emergency_contact_name = EncryptedCharField(max_length=200, blank=True, default="")
+    emergency_contact_phone = EncryptedCharField(max_length=40, blank=True, default="")
+    crisis_resource_region = models.CharField(max_length=8, default="US")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class CareTeamRole(models.TextChoices):
+    PRIMARY_CLINICIAN = "primary_clinician"
+    CLINICIAN = "clinician"
+    PSYCHIATRIST = "psychiatrist"
+    CASE_MANAGER = "case_manager"
+    ON_CALL = "on_call"
+    SUPERVISOR = "supervisor"
+    OTHER = "other"
+
+
+class CareTeamMember(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_assignments")
+    role = models.CharField(max_length=32, choices=CareTeamRole.choices)
+    added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "user"], name="one_assignment_per_staff"),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(role="primary_clinician"), name="one_primary_clinician"
+            ),
+        ]
+
+
+class Invitation(models.Model):
+    """Single-use enrolment code. Only an HMAC of the code is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="invitations")
+    code_digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def status(self) -> str:
+        if self.redeemed_at:
+            return "redeemed"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class ConsentKind(models.TextChoices):
+    AI_PROCESSING = "ai_processing"
+    JOURNAL_SHARING = "journal_sharing"
+    SESSION_RECORDING = "session_recording"
+
+
+class ConsentDocument(models.Model):
+    """A published version of a consent text. Versions are immutable; publish a new one to change."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="consent_documents")
+    kind = models.CharField(max_length=32, choices=ConsentKind.choices)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "kind", "version"], name="one_consent_version")
+        ]
+
+
+class ConsentDecision(models.TextChoices):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ConsentRecord(models.Model):
+    """Append-only: each decision is a row; the newest row per kind is the patient's current choice.
+    When a later decision replaces an acceptance, the acceptance gets ``revoked_at``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="consents")
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=ConsentKind.choices)
+    decision = models.CharField(max_length=16, choices=ConsentDecision.choices)
+    decided_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "kind", "decided_at"])]
+
+
+class DevicePlatform(models.TextChoices):
+    IOS = "ios"
+    ANDROID = "android"
+    WEB = "web"
+
+
+class Device(models.Model):
+    """A push token. Unregistered tokens keep their row (with ``unregistered_at``) as history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    token = models.CharField(max_length=1024, unique=True)
+    platform = models.CharField(max_length=16, choices=DevicePlatform.choices)
+    app_version = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    unregistered_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,1 @@
+"""Writes for the accounts domain. Import from the submodules (``apps.accounts.services.enrolment``)."""

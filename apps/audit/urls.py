@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.audit import api
+
+urlpatterns = [
+    path("audit/events/", api.AuditEventListView.as_view(), name="audit-events"),
+    path("me/access-log/", api.MyAccessLogView.as_view(), name="my-access-log"),
+]

@@ -1,0 +1,80 @@
+"""Liveness (the process answers) and readiness (database, broker and channel layer reachable)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+CHECK_TIMEOUT_S = 3.0
+
+_HealthSerializer = inline_serializer(
+    "Health",
+    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+)
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_broker() -> None:
+    from backend.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
+
+
+async def _layer_roundtrip() -> None:
+    layer = get_channel_layer()
+    channel = await layer.new_channel("health.")
+    await layer.send(channel, {"type": "health.ping"})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=CHECK_TIMEOUT_S)
+    if message.get("type") != "health.ping":
+        raise RuntimeError("channel layer returned the wrong message")
+
+
+def check_channel_layer() -> None:
+    async_to_sync(_layer_roundtrip)()
+
+
+CHECKS = {"database": check_database, "broker": check_broker, "channel_layer": check_channel_layer}
+
+
+class LiveView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: _HealthSerializer}, tags=["health"], summary="Liveness: the process answers")
+    def get(self, request):
+        return Response({"status": "ok", "checks": {}})
+
+
+class ReadyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: _HealthSerializer, 503: _HealthSerializer}, tags=["health"],
+                   summary="Readiness: database, broker and channel layer are reachable")
+    def get(self, request):
+        results: dict[str, str] = {}
+        for name, check in CHECKS.items():
+            started = time.monotonic()
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the class name is enough
+                results[name] = f"error: {type(exc).__name__}"
+            else:
+                results[name] = f"ok ({(time.monotonic() - started) * 1000:.0f} ms)"
+        ready = all(value.startswith("ok") for value in results.values())
+        return Response({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)

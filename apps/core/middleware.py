@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import re
+
+from apps.core import context
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Assigns a request id (honouring a well-formed inbound ``X-Request-ID``) and binds it,
+    with the client IP, for audit events and log lines; echoes it in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        inbound = request.headers.get("X-Request-ID", "")
+        request_id = inbound if _VALID_REQUEST_ID.match(inbound) else context.new_request_id()
+        ctx = context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"), via="api")
+        request.request_id = request_id
+        with context.bind(ctx):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,56 @@
+"""Websocket authentication without tokens in URLs (they end up in access logs).
+
+Accepted, in order: ``Authorization: Bearer <jwt>`` on the handshake (native apps); a
+``bearer.<jwt>`` entry in ``Sec-WebSocket-Protocol`` next to ``interlude.v1`` (browsers cannot set
+headers); the Django session cookie (browser clients signed in with a session).
+"""
+
+from __future__ import annotations
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+BEARER_PREFIX = "bearer."
+PROTOCOL = "interlude.v1"
+
+
+@database_sync_to_async
+def _user_for_token(raw: str):
+    from apps.accounts.models import User
+
+    try:
+        token = AccessToken(raw)
+    except TokenError:
+        return AnonymousUser()
+    user = User.objects.filter(pk=token.get("user_id"), is_active=True).prefetch_related("memberships").first()
+    return user or AnonymousUser()
+
+
+def _bearer_from(scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text.lower().startswith("bearer "):
+                return text[7:].strip()
+    for proto in scope.get("subprotocols", []):
+        if proto.startswith(BEARER_PREFIX):
+            return proto[len(BEARER_PREFIX):]
+    return None
+
+
+class _JwtMiddleware:
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        raw = _bearer_from(scope)
+        if raw is not None:
+            scope = {**scope, "user": await _user_for_token(raw)}
+        return await self.inner(scope, receive, send)
+
+
+def WebsocketAuthMiddleware(inner):  # noqa: N802 - reads like the other Channels middleware stacks
+    return AuthMiddlewareStack(_JwtMiddleware(inner))

@@ -1,0 +1,25 @@
+"""The Celery app. Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on SQLite."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+app = Celery("interlude")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "verify-audit-chain-nightly": {
+        "task": "audit.verify_chain",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "auth-housekeeping-hourly": {
+        "task": "accounts.housekeeping",
+        "schedule": crontab(minute=5),
+    },
+}

@@ -1,0 +1,18 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core import health
+
+urlpatterns = [
+    path("health/live", health.LiveView.as_view(), name="health-live"),
+    path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include("apps.accounts.urls")),
+    path("api/v1/", include("apps.audit.urls")),
+]
+
+handler400 = "apps.core.errors.handler400"
+handler403 = "apps.core.errors.handler403"
+handler404 = "apps.core.errors.handler404"
+handler500 = "apps.core.errors.handler500"
