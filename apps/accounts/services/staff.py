@@ -81,3 +81,31 @@ def practice_update(*, actor: User, practice: Practice, data: dict) -> Practice:
         audit_log(actor=actor, action=AuditAction.UPDATE, object_type="practice", object_id=practice.pk,
                   detail={"fields": sorted(data)})
     return practice
+
+
+def practice_create(*, name: str, slug: str, timezone: str = "UTC", crisis_region: str = "US") -> Practice:
+    """A new tenant, with the default consent texts published as version 1."""
+    from apps.accounts.services.consent import consent_documents_publish_defaults
+
+    with transaction.atomic():
+        practice, created = Practice.objects.get_or_create(
+            slug=slug, defaults={"name": name, "timezone": timezone, "default_crisis_region": crisis_region}
+        )
+        consent_documents_publish_defaults(practice=practice)
+        if created:
+            audit_log(actor=None, action=AuditAction.CREATE, object_type="practice", object_id=practice.pk,
+                      practice_id=practice.pk)
+    return practice
+
+
+def bootstrap_admin(*, practice: Practice, username: str, password: str, display_name: str) -> User:
+    """First admin of a new practice (from the ``create_practice`` command, not the API)."""
+    user = User(username=username.strip().lower(), practice=practice, display_name=display_name)
+    validate_password(password, user=user)
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        Membership.objects.create(user=user, role=Role.PRACTICE_ADMIN)
+        audit_log(actor=None, action=AuditAction.CREATE, object_type="user", object_id=user.pk,
+                  practice_id=practice.pk, detail={"roles": [Role.PRACTICE_ADMIN]})
+    return user

@@ -1,0 +1,94 @@
+"""Demo data a newcomer can sign in to. Idempotent: running it twice changes nothing but the
+printed enrolment code (a new code replaces the previous one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from apps.accounts.models import CareTeamMember, CareTeamRole, ConsentKind, Membership, PatientProfile, Role, User
+from apps.accounts.services.consent import consent_decide, consent_is_granted
+from apps.accounts.services.enrolment import invitation_create
+from apps.accounts.services.staff import practice_create
+from apps.core import context
+
+DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - demo accounts only; refused in production
+
+# Fixed ids keep the command idempotent even though names are encrypted (not filterable).
+DEMO_PATIENT_ID = uuid.UUID("00000000-0000-4000-8000-00000000a1e5")
+NEWCOMER_ID = uuid.UUID("00000000-0000-4000-8000-0000000ca5e1")
+
+DEMO_USERS = [
+    # username, display name, roles, title
+    ("admin@demo", "Priya Shah (practice admin)", [Role.PRACTICE_ADMIN], "Practice manager"),
+    ("clinician@demo", "Dr. Maya Chen", [Role.CLINICIAN], "Clinical psychologist"),
+    ("careteam@demo", "Dr. Sam Okafor", [Role.CARE_TEAM], "Psychiatrist"),
+    ("patient@demo", "", [Role.PATIENT], ""),  # name lives in the encrypted profile: Alex Rivera
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (one practice, a patient, a clinician, a care-team member, a practice admin)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with INTERLUDE_ENV=production")
+        with context.bind(context.RequestContext(request_id=context.new_request_id(), via="command")):
+            pending_code = self._seed()
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, name, roles, _ in DEMO_USERS:
+            self.stdout.write(f"  {roles[0]:<15} {username:<16} {name or 'Alex Rivera (patient record)'}")
+        self.stdout.write(f"Enrolment code for a second demo patient (POST /api/v1/enrolment/redeem/): {pending_code}")
+
+    @transaction.atomic
+    def _seed(self) -> str:
+        practice = practice_create(name="Harbour Street Practice (demo)", slug="demo",
+                                   timezone="America/New_York", crisis_region="US")
+        users: dict[str, User] = {}
+        for username, name, roles, title in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"practice": practice, "display_name": name}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            for role in roles:
+                Membership.objects.get_or_create(user=user, role=role, defaults={"title": title})
+            users[username] = user
+
+        patient, _ = PatientProfile.objects.get_or_create(
+            id=DEMO_PATIENT_ID,
+            defaults={
+                "user": users["patient@demo"],
+                "practice": practice,
+                "full_name": "Alex Rivera",
+                "date_of_birth": dt.date(1991, 4, 12),
+                "timezone": "America/New_York",
+                "emergency_contact_name": "Jordan Rivera",
+                "emergency_contact_phone": "+1 555 0100",
+                "crisis_resource_region": "US",
+            },
+        )
+        for username, role in (("clinician@demo", CareTeamRole.PRIMARY_CLINICIAN),
+                               ("careteam@demo", CareTeamRole.PSYCHIATRIST)):
+            CareTeamMember.objects.get_or_create(patient=patient, user=users[username],
+                                                 defaults={"role": role, "added_by": users["admin@demo"]})
+        for kind in ConsentKind.values:
+            if not consent_is_granted(patient_id=patient.pk, kind=kind):
+                consent_decide(actor=users["patient@demo"], patient=patient, kind=kind, version=1,
+                               decision="accepted")
+
+        newcomer, _ = PatientProfile.objects.get_or_create(
+            id=NEWCOMER_ID,
+            defaults={"practice": practice, "created_by": users["clinician@demo"], "full_name": "Casey Morgan",
+                      "timezone": "America/New_York"},
+        )
+        CareTeamMember.objects.get_or_create(patient=newcomer, user=users["clinician@demo"],
+                                             defaults={"role": CareTeamRole.PRIMARY_CLINICIAN})
+        if newcomer.user_id is not None:
+            return "(already redeemed)"
+        return invitation_create(actor=users["clinician@demo"], patient=newcomer).code

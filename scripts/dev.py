@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Interlude's two commands, needing only Python 3.11 and pip:
+
+    python3.11 scripts/dev.py up     # set up, migrate, load demo data, run the whole system
+    python3.11 scripts/dev.py test   # set up, run the whole test suite (extra args go to pytest)
+
+Set-up creates ``.venv`` and installs the project with its dev extras; it re-installs only when
+pyproject.toml changes. Standard library only: this runs before any dependency exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("INTERLUDE_VENV", ROOT / ".venv"))
+PY = VENV / "bin" / "python"
+STAMP = VENV / ".interlude-install-stamp"
+
+
+def run(*argv: str, **kwargs) -> None:
+    print("+", " ".join(argv), flush=True)
+    subprocess.run(argv, cwd=ROOT, check=True, **kwargs)  # noqa: S603 - fixed argv
+
+
+def ensure_environment() -> None:
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"Interlude needs Python 3.11 (found {sys.version.split()[0]}); run it with python3.11")
+    if not PY.exists():
+        run(sys.executable, "-m", "venv", str(VENV))
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
+        run(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools", "wheel")
+        run(str(PY), "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        STAMP.write_text(wanted)
+
+
+def up() -> None:
+    ensure_environment()
+    run(str(PY), "manage.py", "migrate", "--no-input")
+    if os.environ.get("INTERLUDE_ENV", "development") != "production":
+        run(str(PY), "manage.py", "seed_demo")
+    os.execv(str(PY), [str(PY), "manage.py", "runstack", *sys.argv[2:]])  # noqa: S606
+
+
+def test() -> None:
+    ensure_environment()
+    os.chdir(ROOT)
+    os.execv(str(PY), [str(PY), "-m", "pytest", *sys.argv[2:]])  # noqa: S606
+
+
+if __name__ == "__main__":
+    commands = {"up": up, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]]()
