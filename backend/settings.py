@@ -256,3 +256,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
