@@ -37,10 +37,7 @@ from apps.core.views_base import PatientScopedViewSet
     partial_update=extend_schema(summary="Update a profile (patients: own contact details and timezone)"),
 )
 @extend_schema(tags=["patients"])
-class PatientViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    PatientScopedViewSet,
-):
+class PatientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, PatientScopedViewSet):
     purpose = Purpose.ADMINISTRATIVE
     patient_field = ""
     audit_object_type = "patient"
@@ -81,7 +78,7 @@ class PatientViewSet(
 
 
 @extend_schema(tags=["patients"])
-class CareTeamViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, PatientScopedViewSet):
+class CareTeamViewSet(mixins.DestroyModelMixin, PatientScopedViewSet):
     purpose = Purpose.ADMINISTRATIVE
     nested_patient_kwarg = "patient_pk"
     audit_object_type = "care_team_member"
@@ -112,7 +109,7 @@ class CareTeamViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, PatientSc
 
 
 @extend_schema(tags=["enrolment"])
-class InvitationViewSet(mixins.ListModelMixin, PatientScopedViewSet):
+class InvitationViewSet(PatientScopedViewSet):
     purpose = Purpose.ADMINISTRATIVE
     nested_patient_kwarg = "patient_pk"
     serializer_class = InvitationSerializer

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import get_object_or_404
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from apps.accounts.models import PatientProfile
@@ -26,6 +26,14 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
     audit_object_type: str = ""
     audit_data_category: str = ""
     nested_patient_kwarg: str | None = None  # e.g. "patient_pk" for /patients/{patient_pk}/things/
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # DRF's list/retrieve mixins would shadow the audited implementations below.
+        for unaudited in (mixins.ListModelMixin, mixins.RetrieveModelMixin):
+            if issubclass(cls, unaudited):
+                raise ImproperlyConfigured(f"{cls.__name__}: use PatientScopedViewSet's audited list/retrieve, "
+                                           f"not {unaudited.__name__}")
 
     def get_base_queryset(self):
         raise ImproperlyConfigured(f"{type(self).__name__} must define get_base_queryset()")

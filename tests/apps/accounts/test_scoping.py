@@ -1,0 +1,81 @@
+"""Every endpoint that touches a patient refuses the two outside personas: an unassigned clinician
+of the same practice and a clinician of another practice. Outside scope answers 404 (or an empty
+list), never 403 with hints."""
+
+import pytest
+from django.urls import get_resolver
+
+from apps.accounts.models import CareTeamMember, Invitation
+from apps.accounts.scoping import Purpose, patients_visible_to
+
+OUTSIDERS = ["unassigned_clinician", "outsider"]
+
+
+def endpoints(p):
+    patient = p.patient_profile.id
+    member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
+    invitation = Invitation.objects.create(practice=p.practice, patient=p.patient_profile, code_digest="x" * 64,
+                                           expires_at="2099-01-01T00:00Z").id
+    return [
+        ("get", f"/api/v1/patients/{patient}/", None),
+        ("patch", f"/api/v1/patients/{patient}/", {"timezone": "UTC"}),
+        ("get", f"/api/v1/patients/{patient}/care-team/", None),
+        ("post", f"/api/v1/patients/{patient}/care-team/", {"user": str(p.unassigned_clinician.id), "role": "clinician"}),
+        ("delete", f"/api/v1/patients/{patient}/care-team/{member}/", None),
+        ("get", f"/api/v1/patients/{patient}/invitations/", None),
+        ("post", f"/api/v1/patients/{patient}/invitations/", None),
+        ("delete", f"/api/v1/patients/{patient}/invitations/{invitation}/", None),
+        ("get", f"/api/v1/patients/{patient}/consents/", None),
+    ]
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_get_404_from_every_patient_endpoint(personas, as_user, who):
+    client = as_user(getattr(personas, who))
+    for method, url, body in endpoints(personas):
+        response = getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+        assert response.status_code == 404, (who, method, url, response.status_code)
+        assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_see_nothing_in_lists(personas, as_user, who):
+    client = as_user(getattr(personas, who))
+    listed = {p["id"] for p in client.get("/api/v1/patients/").json()["results"]}
+    assert str(personas.patient_profile.id) not in listed
+
+
+def test_another_practices_admin_sees_nothing(personas, as_user):
+    from tests.conftest import make_user
+
+    other_admin = make_user(personas.other_practice, "otheradmin", "practice_admin")
+    client = as_user(other_admin)
+    assert client.get(f"/api/v1/patients/{personas.patient_profile.id}/").status_code == 404
+    audit = client.get("/api/v1/audit/events/", {"patient": str(personas.patient_profile.id)}).json()
+    assert audit["results"] == []
+    assert str(personas.clinician.id) not in {s["id"] for s in client.get("/api/v1/staff/").json()["results"]}
+
+
+def test_practice_admins_are_kept_out_of_clinical_scope(personas):
+    assert list(patients_visible_to(personas.admin, Purpose.CLINICAL)) == []
+    assert list(patients_visible_to(personas.admin, Purpose.ADMINISTRATIVE)) == [personas.patient_profile]
+    assert list(patients_visible_to(personas.clinician, Purpose.CLINICAL)) == [personas.patient_profile]
+    assert list(patients_visible_to(personas.patient, Purpose.CLINICAL)) == [personas.patient_profile]
+    assert list(patients_visible_to(personas.outsider, Purpose.CLINICAL)) == [personas.outsider_patient_profile]
+
+
+def test_a_patient_cannot_see_another_patient(personas, as_user):
+    from tests.conftest import make_patient
+
+    other = make_patient(personas.practice, "pat2", personas.clinician, name="Second Patient")
+    client = as_user(personas.patient)
+    assert client.get(f"/api/v1/patients/{other.id}/").status_code == 404
+    assert client.get(f"/api/v1/patients/{other.id}/consents/").status_code == 404
+
+
+def test_every_patient_route_is_covered_by_the_outsider_table(personas):
+    """A new /patients/{id}/… route must be added to ``endpoints`` above."""
+    covered = {url.split("/api/v1/")[1].split("/")[2] for _, url, _ in endpoints(personas)}
+    routes = {str(p.pattern) for p in get_resolver().url_patterns for p in getattr(p, "url_patterns", [])}
+    nested = {r.split("/")[2] for r in routes if r.startswith("patients/<uuid:patient_pk>/")}
+    assert nested <= covered, nested - covered
