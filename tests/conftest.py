@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -49,6 +50,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
+    cache.clear()  # rate-limit counters must not leak between tests
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # Hashing strength is not under test here; PBKDF2's 1M rounds would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -69,8 +71,9 @@ class Personas:
 
 
 def make_user(practice, username: str, *roles: str, display_name: str = "") -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, practice=practice,
-                                    display_name=display_name or username)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, practice=practice, display_name=display_name or username
+    )
     for role in roles:
         Membership.objects.create(user=user, role=role)
     return user
@@ -79,8 +82,12 @@ def make_user(practice, username: str, *roles: str, display_name: str = "") -> U
 def make_patient(practice, username: str | None, clinician: User, name: str = "Robin Quill") -> PatientProfile:
     user = make_user(practice, username, Role.PATIENT, display_name="") if username else None
     profile = PatientProfile.objects.create(
-        practice=practice, user=user, full_name=name, timezone="Europe/London",
-        emergency_contact_name="Morgan Quill", emergency_contact_phone="+44 7700 900123",
+        practice=practice,
+        user=user,
+        full_name=name,
+        timezone="Europe/London",
+        emergency_contact_name="Morgan Quill",
+        emergency_contact_phone="+44 7700 900123",
     )
     CareTeamMember.objects.create(patient=profile, user=clinician, role=CareTeamRole.PRIMARY_CLINICIAN)
     return profile
@@ -100,8 +107,9 @@ def personas(db) -> Personas:
     outsider_profile = make_patient(other, "otherpat", outsider, name="Other Person")
     for kind in ("ai_processing", "journal_sharing", "session_recording"):
         consent_decide(actor=profile.user, patient=profile, kind=kind, version=1, decision="accepted")
-    return Personas(practice, other, profile.user, profile, clinician, care_team, admin, unassigned, outsider,
-                    outsider_profile)
+    return Personas(
+        practice, other, profile.user, profile, clinician, care_team, admin, unassigned, outsider, outsider_profile
+    )
 
 
 def bearer_client(user: User) -> APIClient:

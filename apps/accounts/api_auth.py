@@ -31,8 +31,12 @@ class TokenObtainView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer}, tags=["auth"],
-                   summary="Sign in (mobile): username and password for an access/refresh token pair")
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer},
+        tags=["auth"],
+        summary="Sign in (mobile): username and password for an access/refresh token pair",
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -46,8 +50,12 @@ class TokenRotateView(TokenRefreshView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=RefreshInputSerializer, responses={204: None}, tags=["auth"],
-                   summary="Sign out (mobile): blacklist the refresh token")
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={204: None},
+        tags=["auth"],
+        summary="Sign out (mobile): blacklist the refresh token",
+    )
     def post(self, request):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -57,8 +65,9 @@ class LogoutView(APIView):
                 raise TokenError("token belongs to another user")
             token.blacklist()
         except TokenError as exc:
-            raise ServiceError("This refresh token is invalid or already revoked.", code="token_invalid",
-                               field="refresh") from exc
+            raise ServiceError(
+                "This refresh token is invalid or already revoked.", code="token_invalid", field="refresh"
+            ) from exc
         auth_logout_audit(user=request.user, method="jwt")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -83,8 +92,12 @@ class SessionView(APIView):
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
-    @extend_schema(request=LoginSerializer, responses={200: MeSerializer}, tags=["auth"],
-                   summary="Sign in (browser): starts a session; send the CSRF token")
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: MeSerializer},
+        tags=["auth"],
+        summary="Sign in (browser): starts a session; send the CSRF token",
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,4 +116,3 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer}, tags=["auth"], summary="Who am I: roles, practice, patient id")
     def get(self, request):
         return Response(MeSerializer(request.user).data)
-

@@ -21,9 +21,7 @@ from apps.core.views_base import PatientScopedViewSet
 
 def consent_state(patient: PatientProfile) -> list[dict]:
     latest_versions = dict(
-        ConsentDocument.objects.filter(practice_id=patient.practice_id)
-        .values_list("kind")
-        .annotate(v=Max("version"))
+        ConsentDocument.objects.filter(practice_id=patient.practice_id).values_list("kind").annotate(v=Max("version"))
     )
     history: dict[str, list[ConsentRecord]] = defaultdict(list)
     for record in ConsentRecord.objects.filter(patient=patient).select_related("document").order_by("-decided_at"):
@@ -33,14 +31,16 @@ def consent_state(patient: PatientProfile) -> list[dict]:
         records = history.get(kind, [])
         current = records[0] if records else None
         latest = latest_versions.get(kind)
-        state.append({
-            "kind": kind,
-            "granted": bool(current and current.decision == "accepted"),
-            "current": current,
-            "latest_version": latest,
-            "needs_review": bool(latest and (current is None or current.document.version < latest)),
-            "history": records,
-        })
+        state.append(
+            {
+                "kind": kind,
+                "granted": bool(current and current.decision == "accepted"),
+                "current": current,
+                "latest_version": latest,
+                "needs_review": bool(latest and (current is None or current.document.version < latest)),
+                "history": records,
+            }
+        )
     return state
 
 
@@ -66,16 +66,29 @@ class ConsentDocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, vie
 class MyConsentView(APIView):
     permission_classes = [IsPatient]
 
-    @extend_schema(responses={200: ConsentStateSerializer(many=True)}, tags=["consent"],
-                   summary="My consent choices, their history, and whether a newer text needs review")
+    @extend_schema(
+        responses={200: ConsentStateSerializer(many=True)},
+        tags=["consent"],
+        summary="My consent choices, their history, and whether a newer text needs review",
+    )
     def get(self, request):
         patient = request.user.patient_profile
-        audit_log(actor=request.user, action=AuditAction.READ, object_type="consent", object_id=patient.pk,
-                  patient_id=patient.pk, data_category="consent")
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="consent",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category="consent",
+        )
         return Response(ConsentStateSerializer(consent_state(patient), many=True).data)
 
-    @extend_schema(request=ConsentDecisionSerializer, responses={201: ConsentStateSerializer(many=True)},
-                   tags=["consent"], summary="Accept or decline one version of a consent text (also revokes)")
+    @extend_schema(
+        request=ConsentDecisionSerializer,
+        responses={201: ConsentStateSerializer(many=True)},
+        tags=["consent"],
+        summary="Accept or decline one version of a consent text (also revokes)",
+    )
     def post(self, request):
         data = ConsentDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -98,6 +111,12 @@ class PatientConsentViewSet(PatientScopedViewSet):
     @extend_schema(responses={200: ConsentStateSerializer(many=True)}, summary="A patient's consent state")
     def list(self, request, *args, **kwargs):
         patient = self.get_patient()
-        audit_log(actor=request.user, action=AuditAction.READ, object_type="consent", object_id=patient.pk,
-                  patient_id=patient.pk, data_category="consent")
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="consent",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category="consent",
+        )
         return Response(ConsentStateSerializer(consent_state(patient), many=True).data)

@@ -63,8 +63,9 @@ class PatientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, PatientSc
         if primary_id is not None:
             primary = User.objects.filter(pk=primary_id, practice_id=request.user.practice_id).first()
             if primary is None:
-                raise ServiceError("No such clinician in this practice.", code="invalid_staff",
-                                   field="primary_clinician")
+                raise ServiceError(
+                    "No such clinician in this practice.", code="invalid_staff", field="primary_clinician"
+                )
         patient = patients.patient_create(actor=request.user, data=fields, primary_clinician=primary)
         patient = self.get_base_queryset().get(pk=patient.pk)
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
@@ -89,8 +90,11 @@ class CareTeamViewSet(mixins.DestroyModelMixin, PatientScopedViewSet):
     def get_base_queryset(self):
         return CareTeamMember.objects.select_related("user", "patient").order_by("added_at")
 
-    @extend_schema(request=CareTeamAssignSerializer, responses={201: CareTeamMemberSerializer},
-                   summary="Add a staff member to the care team, or change their role")
+    @extend_schema(
+        request=CareTeamAssignSerializer,
+        responses={201: CareTeamMemberSerializer},
+        summary="Add a staff member to the care team, or change their role",
+    )
     def create(self, request, *args, **kwargs):
         patient = self.get_patient()
         data = CareTeamAssignSerializer(data=request.data)
@@ -98,8 +102,9 @@ class CareTeamViewSet(mixins.DestroyModelMixin, PatientScopedViewSet):
         staff = User.objects.filter(pk=data.validated_data["user"], practice_id=patient.practice_id).first()
         if staff is None:
             raise ServiceError("No such staff member in this practice.", code="invalid_staff", field="user")
-        member = patients.care_team_assign(actor=request.user, patient=patient, staff=staff,
-                                           role=data.validated_data["role"])
+        member = patients.care_team_assign(
+            actor=request.user, patient=patient, staff=staff, role=data.validated_data["role"]
+        )
         return Response(CareTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Remove a staff member from the care team")
@@ -118,8 +123,11 @@ class InvitationViewSet(PatientScopedViewSet):
     def get_base_queryset(self):
         return Invitation.objects.order_by("-created_at")
 
-    @extend_schema(request=None, responses={201: IssuedInvitationSerializer},
-                   summary="Issue an enrolment code (revokes any earlier pending code)")
+    @extend_schema(
+        request=None,
+        responses={201: IssuedInvitationSerializer},
+        summary="Issue an enrolment code (revokes any earlier pending code)",
+    )
     def create(self, request, *args, **kwargs):
         issued = enrolment.invitation_create(actor=request.user, patient=self.get_patient())
         qr = segno.make(issued.qr_payload, error="m")
@@ -145,8 +153,12 @@ class RedeemView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "enrolment"
 
-    @extend_schema(request=RedeemSerializer, responses={201: EnrolmentResultSerializer}, tags=["enrolment"],
-                   summary="Patient app: redeem an enrolment code, choose credentials, receive tokens")
+    @extend_schema(
+        request=RedeemSerializer,
+        responses={201: EnrolmentResultSerializer},
+        tags=["enrolment"],
+        summary="Patient app: redeem an enrolment code, choose credentials, receive tokens",
+    )
     def post(self, request):
         data = RedeemSerializer(data=request.data)
         data.is_valid(raise_exception=True)

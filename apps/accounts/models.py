@@ -40,6 +40,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CARE_TEAM})
+# Roles a practice admin can give a staff account (patients enrol themselves).
+STAFF_ACCOUNT_ROLE_CHOICES = [(r.value, r.label) for r in (Role.CARE_TEAM, Role.CLINICIAN, Role.PRACTICE_ADMIN)]
 
 
 class User(AbstractUser):
@@ -187,9 +189,7 @@ class ConsentDocument(models.Model):
     published_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["practice", "kind", "version"], name="one_consent_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["practice", "kind", "version"], name="one_consent_version")]
 
 
 class ConsentDecision(models.TextChoices):

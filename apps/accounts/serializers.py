@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import (
+    STAFF_ACCOUNT_ROLE_CHOICES,
     CareTeamMember,
     CareTeamRole,
     ConsentDecision,
@@ -20,7 +21,6 @@ from apps.accounts.models import (
     User,
     validate_timezone,
 )
-from apps.accounts.services.staff import STAFF_ROLE_CHOICES
 
 
 class TimezoneField(serializers.CharField):
@@ -204,16 +204,24 @@ class DeviceRefreshSerializer(serializers.Serializer):
 
 # --- staff and practice ------------------------------------------------------------------------
 class StaffSerializer(serializers.ModelSerializer):
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(STAFF_ROLE_CHOICES)), allow_empty=False
-    )
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=STAFF_ACCOUNT_ROLE_CHOICES), allow_empty=False)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, write_only=True)
     password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "roles", "title", "password", "is_active",
-                  "last_login", "locked_until"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "roles",
+            "title",
+            "password",
+            "is_active",
+            "last_login",
+            "locked_until",
+        ]
         read_only_fields = ["id", "is_active", "last_login", "locked_until"]
 
     def to_representation(self, instance):
@@ -224,7 +232,7 @@ class StaffSerializer(serializers.ModelSerializer):
 
 class StaffUpdateSerializer(serializers.Serializer):
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(STAFF_ROLE_CHOICES)), allow_empty=False, required=False
+        child=serializers.ChoiceField(choices=STAFF_ACCOUNT_ROLE_CHOICES), allow_empty=False, required=False
     )
     is_active = serializers.BooleanField(required=False)
     display_name = serializers.CharField(max_length=150, required=False)

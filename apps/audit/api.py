@@ -44,10 +44,11 @@ class MyAccessLogView(generics.ListAPIView):
         page = super().paginate_queryset(queryset)
         actor_ids = {e.actor_id for e in page if e.actor_id}
         names = {u.pk: (u.display_name or u.username) for u in User.objects.filter(pk__in=actor_ids)}
+        automated = "Interlude (automated)"
         return [
             {
                 "occurred_at": e.occurred_at,
-                "who": "Interlude (automated)" if e.action == AuditAction.AI_PROCESS else names.get(e.actor_id, "System"),
+                "who": automated if e.action == AuditAction.AI_PROCESS else names.get(e.actor_id, "System"),
                 "role": e.actor_role,
                 "action": e.action,
                 "data_category": e.data_category,

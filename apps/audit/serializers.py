@@ -6,8 +6,23 @@ from apps.audit.models import AuditAction, AuditEvent
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = ["seq", "event_id", "occurred_at", "actor_id", "actor_label", "actor_role", "action",
-                  "object_type", "object_id", "patient_id", "data_category", "request_id", "ip", "via", "detail"]
+        fields = [
+            "seq",
+            "event_id",
+            "occurred_at",
+            "actor_id",
+            "actor_label",
+            "actor_role",
+            "action",
+            "object_type",
+            "object_id",
+            "patient_id",
+            "data_category",
+            "request_id",
+            "ip",
+            "via",
+            "detail",
+        ]
 
 
 class AuditFilterSerializer(serializers.Serializer):

@@ -64,8 +64,11 @@ class ReadyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: _HealthSerializer, 503: _HealthSerializer}, tags=["health"],
-                   summary="Readiness: database, broker and channel layer are reachable")
+    @extend_schema(
+        responses={200: _HealthSerializer, 503: _HealthSerializer},
+        tags=["health"],
+        summary="Readiness: database, broker and channel layer are reachable",
+    )
     def get(self, request):
         results: dict[str, str] = {}
         for name, check in CHECKS.items():

@@ -32,8 +32,9 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         # DRF's list/retrieve mixins would shadow the audited implementations below.
         for unaudited in (mixins.ListModelMixin, mixins.RetrieveModelMixin):
             if issubclass(cls, unaudited):
-                raise ImproperlyConfigured(f"{cls.__name__}: use PatientScopedViewSet's audited list/retrieve, "
-                                           f"not {unaudited.__name__}")
+                raise ImproperlyConfigured(
+                    f"{cls.__name__}: use PatientScopedViewSet's audited list/retrieve, not {unaudited.__name__}"
+                )
 
     def get_base_queryset(self):
         raise ImproperlyConfigured(f"{type(self).__name__} must define get_base_queryset()")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -37,7 +39,7 @@ def _bearer_from(scope) -> str | None:
                 return text[7:].strip()
     for proto in scope.get("subprotocols", []):
         if proto.startswith(BEARER_PREFIX):
-            return proto[len(BEARER_PREFIX):]
+            return proto[len(BEARER_PREFIX) :]
     return None
 
 
@@ -54,3 +56,21 @@ class _JwtMiddleware:
 
 def WebsocketAuthMiddleware(inner):  # noqa: N802 - reads like the other Channels middleware stacks
     return AuthMiddlewareStack(_JwtMiddleware(inner))
+
+
+class _BrowserOriginValidator(OriginValidator):
+    """Browsers always send ``Origin``; a browser page from another site must not ride on the session
+    cookie (cross-site websocket hijacking), so a present Origin must match ALLOWED_HOSTS. Native apps
+    send no Origin and authenticate with a bearer token, which a foreign page cannot obtain."""
+
+    def valid_origin(self, parsed_origin):
+        if parsed_origin is None:
+            return True
+        return self.validate_origin(parsed_origin)
+
+
+def BrowserOriginValidator(inner):  # noqa: N802 - mirrors channels' AllowedHostsOriginValidator
+    allowed_hosts = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed_hosts:
+        allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
+    return _BrowserOriginValidator(inner, allowed_hosts)

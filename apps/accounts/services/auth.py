@@ -38,27 +38,43 @@ def auth_login(*, request, username: str, password: str) -> User:
     username = username.strip().lower()
     known = User.objects.filter(username=username).first()
     if known is not None and known.is_locked():
-        audit_log(actor=known, action=AuditAction.LOGIN_FAILED, object_type="user", object_id=known.pk,
-                  detail={"reason": "locked"})
+        audit_log(
+            actor=known,
+            action=AuditAction.LOGIN_FAILED,
+            object_type="user",
+            object_id=known.pk,
+            detail={"reason": "locked"},
+        )
         raise AccountLocked(_locked_message(known))
 
     user = authenticate(request, username=username, password=password)
     if user is None:
         with transaction.atomic():
             if known is None:
-                audit_log(actor=None, action=AuditAction.LOGIN_FAILED, object_type="user",
-                          detail={"reason": "unknown_user"})
+                audit_log(
+                    actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", detail={"reason": "unknown_user"}
+                )
             else:
                 User.objects.filter(pk=known.pk).update(failed_login_count=F("failed_login_count") + 1)
                 known.refresh_from_db(fields=["failed_login_count"])
-                audit_log(actor=known, action=AuditAction.LOGIN_FAILED, object_type="user", object_id=known.pk,
-                          detail={"reason": "bad_password", "consecutive_failures": known.failed_login_count})
+                audit_log(
+                    actor=known,
+                    action=AuditAction.LOGIN_FAILED,
+                    object_type="user",
+                    object_id=known.pk,
+                    detail={"reason": "bad_password", "consecutive_failures": known.failed_login_count},
+                )
                 if known.failed_login_count >= settings.LOGIN_MAX_FAILURES:
                     known.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
                     known.failed_login_count = 0
                     known.save(update_fields=["locked_until", "failed_login_count"])
-                    audit_log(actor=known, action=AuditAction.LOCKOUT, object_type="user", object_id=known.pk,
-                              detail={"minutes": settings.LOGIN_LOCKOUT_MINUTES})
+                    audit_log(
+                        actor=known,
+                        action=AuditAction.LOCKOUT,
+                        object_type="user",
+                        object_id=known.pk,
+                        detail={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                    )
         if known is not None and known.is_locked():
             raise AccountLocked(_locked_message(known))
         raise LoginFailed("Username or password is incorrect.")

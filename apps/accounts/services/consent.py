@@ -56,8 +56,13 @@ def consent_document_publish(*, actor: User, kind: str, title: str, text: str) -
         doc = ConsentDocument.objects.create(
             practice_id=actor.practice_id, kind=kind, version=(latest or 0) + 1, title=title, text=text
         )
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="consent_document", object_id=doc.pk,
-                  detail={"kind": kind, "version": doc.version})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="consent_document",
+            object_id=doc.pk,
+            detail={"kind": kind, "version": doc.version},
+        )
     return doc
 
 
@@ -69,10 +74,7 @@ def consent_decide(*, actor: User, patient: PatientProfile, kind: str, version: 
     now = timezone.now()
     with transaction.atomic():
         current = (
-            ConsentRecord.objects.select_for_update()
-            .filter(patient=patient, kind=kind)
-            .order_by("-decided_at")
-            .first()
+            ConsentRecord.objects.select_for_update().filter(patient=patient, kind=kind).order_by("-decided_at").first()
         )
         if current is not None and current.decision == ConsentDecision.ACCEPTED and current.revoked_at is None:
             if decision == ConsentDecision.DECLINED:
@@ -81,9 +83,16 @@ def consent_decide(*, actor: User, patient: PatientProfile, kind: str, version: 
         record = ConsentRecord.objects.create(
             patient=patient, document=document, kind=kind, decision=decision, decided_at=now
         )
-        audit_log(actor=actor, action=AuditAction.CONSENT, object_type="consent_record", object_id=record.pk,
-                  patient_id=patient.pk, practice_id=patient.practice_id, data_category="consent",
-                  detail={"kind": kind, "version": version, "decision": decision})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CONSENT,
+            object_type="consent_record",
+            object_id=record.pk,
+            patient_id=patient.pk,
+            practice_id=patient.practice_id,
+            data_category="consent",
+            detail={"kind": kind, "version": version, "decision": decision},
+        )
     return record
 
 

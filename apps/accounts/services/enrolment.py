@@ -56,11 +56,15 @@ def _new_code() -> str:
 def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitation:
     """Issue a code; any earlier pending code for the patient is revoked (one live code at a time)."""
     if not (can_manage_care_team(actor, patient) or actor.care_assignments.filter(patient=patient).exists()):
-        raise ServiceError("Only the patient's care team or a practice admin can invite them.",
-                           code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)
+        raise ServiceError(
+            "Only the patient's care team or a practice admin can invite them.",
+            code="permission_denied",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     if patient.user_id is not None:
-        raise ServiceError("This patient has already enrolled.", code="already_enrolled",
-                           status_code=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "This patient has already enrolled.", code="already_enrolled", status_code=status.HTTP_409_CONFLICT
+        )
     now = timezone.now()
     code = _new_code()
     with transaction.atomic():
@@ -74,21 +78,34 @@ def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitati
             created_by=actor,
             expires_at=now + timedelta(hours=settings.INVITATION_TTL_HOURS),
         )
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="invitation", object_id=invitation.pk,
-                  patient_id=patient.pk, data_category="enrolment")
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="invitation",
+            object_id=invitation.pk,
+            patient_id=patient.pk,
+            data_category="enrolment",
+        )
     return IssuedInvitation(invitation=invitation, code=code)
 
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if invitation.redeemed_at is not None:
-        raise ServiceError("This invitation was already used.", code="invitation_used",
-                           status_code=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "This invitation was already used.", code="invitation_used", status_code=status.HTTP_409_CONFLICT
+        )
     with transaction.atomic():
         if invitation.revoked_at is None:
             invitation.revoked_at = timezone.now()
             invitation.save(update_fields=["revoked_at"])
-        audit_log(actor=actor, action=AuditAction.DELETE, object_type="invitation", object_id=invitation.pk,
-                  patient_id=invitation.patient_id, data_category="enrolment")
+        audit_log(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="invitation",
+            object_id=invitation.pk,
+            patient_id=invitation.patient_id,
+            data_category="enrolment",
+        )
     return invitation
 
 
@@ -101,14 +118,25 @@ def invitation_redeem(*, code: str, username: str, password: str) -> User:
             Invitation.objects.select_for_update().select_related("patient").filter(code_digest=code_digest(code))
         ).first()
         if invitation is None or invitation.revoked_at is not None:
-            raise ServiceError("This code is not valid. Check it, or ask your clinician for a new one.",
-                               code="invitation_invalid", field="code")
+            raise ServiceError(
+                "This code is not valid. Check it, or ask your clinician for a new one.",
+                code="invitation_invalid",
+                field="code",
+            )
         if invitation.redeemed_at is not None:
-            raise ServiceError("This code has already been used. Sign in, or ask your clinician for a new one.",
-                               code="invitation_used", field="code", status_code=status.HTTP_409_CONFLICT)
+            raise ServiceError(
+                "This code has already been used. Sign in, or ask your clinician for a new one.",
+                code="invitation_used",
+                field="code",
+                status_code=status.HTTP_409_CONFLICT,
+            )
         if invitation.expires_at <= timezone.now():
-            raise ServiceError("This code has expired. Ask your clinician for a new one.",
-                               code="invitation_expired", field="code", status_code=status.HTTP_410_GONE)
+            raise ServiceError(
+                "This code has expired. Ask your clinician for a new one.",
+                code="invitation_expired",
+                field="code",
+                status_code=status.HTTP_410_GONE,
+            )
         if User.objects.filter(username=username).exists():
             raise ServiceError("This username is taken.", code="username_taken", field="username")
         user = User(username=username, practice_id=invitation.practice_id)
@@ -124,6 +152,13 @@ def invitation_redeem(*, code: str, username: str, password: str) -> User:
         patient.save(update_fields=["user", "updated_at"])
         invitation.redeemed_at = timezone.now()
         invitation.save(update_fields=["redeemed_at"])
-        audit_log(actor=user, action=AuditAction.ENROL, object_type="invitation", object_id=invitation.pk,
-                  patient_id=patient.pk, practice_id=patient.practice_id, data_category=PROFILE_CATEGORY)
+        audit_log(
+            actor=user,
+            action=AuditAction.ENROL,
+            object_type="invitation",
+            object_id=invitation.pk,
+            patient_id=patient.pk,
+            practice_id=patient.practice_id,
+            data_category=PROFILE_CATEGORY,
+        )
     return user

@@ -28,23 +28,25 @@ def can_manage_care_team(actor: User, patient: PatientProfile) -> bool:
         return False
     if actor.is_practice_admin:
         return True
-    return CareTeamMember.objects.filter(
-        patient=patient, user=actor, role=CareTeamRole.PRIMARY_CLINICIAN
-    ).exists()
+    return CareTeamMember.objects.filter(patient=patient, user=actor, role=CareTeamRole.PRIMARY_CLINICIAN).exists()
 
 
 def patient_create(*, actor: User, data: dict[str, Any], primary_clinician: User | None = None) -> PatientProfile:
     """Register a patient (before enrolment). The primary clinician defaults to the creating clinician."""
     if not (actor.is_care_staff or actor.is_practice_admin):
-        raise ServiceError("Only clinicians and practice admins can register patients.",
-                           code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)
+        raise ServiceError(
+            "Only clinicians and practice admins can register patients.",
+            code="permission_denied",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     primary = primary_clinician or (actor if Role.CLINICIAN in actor.roles else None)
     if primary is None:
         raise ServiceError("Choose the patient's primary clinician.", code="required", field="primary_clinician")
     _require_staff_of_practice(primary, actor.practice_id, field="primary_clinician")
     if Role.CLINICIAN not in primary.roles:
-        raise ServiceError("The primary clinician must have the clinician role.", code="invalid_staff",
-                           field="primary_clinician")
+        raise ServiceError(
+            "The primary clinician must have the clinician role.", code="invalid_staff", field="primary_clinician"
+        )
     fields = {k: v for k, v in data.items() if k in STAFF_EDITABLE}
     fields.setdefault("crisis_resource_region", actor.practice.default_crisis_region)
     with transaction.atomic():
@@ -52,11 +54,24 @@ def patient_create(*, actor: User, data: dict[str, Any], primary_clinician: User
         member = CareTeamMember.objects.create(
             patient=patient, user=primary, role=CareTeamRole.PRIMARY_CLINICIAN, added_by=actor
         )
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="patient", object_id=patient.pk,
-                  patient_id=patient.pk, data_category=PROFILE_CATEGORY, detail={"fields": sorted(fields)})
-        audit_log(actor=actor, action=AuditAction.ASSIGN, object_type="care_team_member", object_id=member.pk,
-                  patient_id=patient.pk, data_category=CARE_TEAM_CATEGORY,
-                  detail={"staff_id": str(primary.pk), "role": member.role})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category=PROFILE_CATEGORY,
+            detail={"fields": sorted(fields)},
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.ASSIGN,
+            object_type="care_team_member",
+            object_id=member.pk,
+            patient_id=patient.pk,
+            data_category=CARE_TEAM_CATEGORY,
+            detail={"staff_id": str(primary.pk), "role": member.role},
+        )
     return patient
 
 
@@ -64,14 +79,25 @@ def patient_update(*, actor: User, patient: PatientProfile, data: dict[str, Any]
     allowed = PATIENT_EDITABLE if actor.is_patient else STAFF_EDITABLE
     refused = sorted(set(data) - allowed)
     if refused:
-        raise ServiceError(f"You cannot change {', '.join(refused)}.", code="read_only", field=refused[0],
-                           status_code=status.HTTP_400_BAD_REQUEST)
+        raise ServiceError(
+            f"You cannot change {', '.join(refused)}.",
+            code="read_only",
+            field=refused[0],
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
     with transaction.atomic():
         for name, value in data.items():
             setattr(patient, name, value)
         patient.save()
-        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="patient", object_id=patient.pk,
-                  patient_id=patient.pk, data_category=PROFILE_CATEGORY, detail={"fields": sorted(data)})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category=PROFILE_CATEGORY,
+            detail={"fields": sorted(data)},
+        )
     return patient
 
 
@@ -79,12 +105,16 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
     """Add ``staff`` to the care team, or change their role. Making someone primary moves the
     previous primary clinician to the plain ``clinician`` role (there is always exactly one)."""
     if not can_manage_care_team(actor, patient):
-        raise ServiceError("Only the primary clinician or a practice admin can change the care team.",
-                           code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)
+        raise ServiceError(
+            "Only the primary clinician or a practice admin can change the care team.",
+            code="permission_denied",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     _require_staff_of_practice(staff, patient.practice_id, field="user")
     if not staff.is_care_staff:
-        raise ServiceError("Only clinicians and care-team members can join a care team.", code="invalid_staff",
-                           field="user")
+        raise ServiceError(
+            "Only clinicians and care-team members can join a care team.", code="invalid_staff", field="user"
+        )
     if role == CareTeamRole.PRIMARY_CLINICIAN and Role.CLINICIAN not in staff.roles:
         raise ServiceError("The primary clinician must have the clinician role.", code="invalid_staff", field="role")
     with transaction.atomic():
@@ -98,35 +128,63 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
             if previous is not None:
                 previous.role = CareTeamRole.CLINICIAN
                 previous.save(update_fields=["role"])
-                audit_log(actor=actor, action=AuditAction.ASSIGN, object_type="care_team_member",
-                          object_id=previous.pk, patient_id=patient.pk, data_category=CARE_TEAM_CATEGORY,
-                          detail={"staff_id": str(previous.user_id), "role": previous.role, "was": "primary_clinician"})
+                audit_log(
+                    actor=actor,
+                    action=AuditAction.ASSIGN,
+                    object_type="care_team_member",
+                    object_id=previous.pk,
+                    patient_id=patient.pk,
+                    data_category=CARE_TEAM_CATEGORY,
+                    detail={"staff_id": str(previous.user_id), "role": previous.role, "was": "primary_clinician"},
+                )
         member, created = CareTeamMember.objects.select_for_update().get_or_create(
             patient=patient, user=staff, defaults={"role": role, "added_by": actor}
         )
         was = None if created else member.role
         if not created and member.role != role:
             if member.role == CareTeamRole.PRIMARY_CLINICIAN:
-                raise ServiceError("Make another clinician primary first.", code="primary_required", field="role",
-                                   status_code=status.HTTP_409_CONFLICT)
+                raise ServiceError(
+                    "Make another clinician primary first.",
+                    code="primary_required",
+                    field="role",
+                    status_code=status.HTTP_409_CONFLICT,
+                )
             member.role = role
             member.save(update_fields=["role"])
-        audit_log(actor=actor, action=AuditAction.ASSIGN, object_type="care_team_member", object_id=member.pk,
-                  patient_id=patient.pk, data_category=CARE_TEAM_CATEGORY,
-                  detail={"staff_id": str(staff.pk), "role": role, "was": was})
+        audit_log(
+            actor=actor,
+            action=AuditAction.ASSIGN,
+            object_type="care_team_member",
+            object_id=member.pk,
+            patient_id=patient.pk,
+            data_category=CARE_TEAM_CATEGORY,
+            detail={"staff_id": str(staff.pk), "role": role, "was": was},
+        )
     return member
 
 
 def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
     patient = member.patient
     if not can_manage_care_team(actor, patient):
-        raise ServiceError("Only the primary clinician or a practice admin can change the care team.",
-                           code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)
+        raise ServiceError(
+            "Only the primary clinician or a practice admin can change the care team.",
+            code="permission_denied",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     if member.role == CareTeamRole.PRIMARY_CLINICIAN:
-        raise ServiceError("A patient always has a primary clinician: make someone else primary first.",
-                           code="primary_required", status_code=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "A patient always has a primary clinician: make someone else primary first.",
+            code="primary_required",
+            status_code=status.HTTP_409_CONFLICT,
+        )
     with transaction.atomic():
-        audit_log(actor=actor, action=AuditAction.UNASSIGN, object_type="care_team_member", object_id=member.pk,
-                  patient_id=patient.pk, data_category=CARE_TEAM_CATEGORY,
-                  detail={"staff_id": str(member.user_id), "role": member.role})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UNASSIGN,
+            object_type="care_team_member",
+            object_id=member.pk,
+            patient_id=patient.pk,
+            data_category=CARE_TEAM_CATEGORY,
+            detail={"staff_id": str(member.user_id), "role": member.role},
+        )
         member.delete()

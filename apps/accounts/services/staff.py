@@ -11,17 +11,17 @@ from apps.accounts.models import Membership, Practice, Role, User
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import ServiceError
 
-STAFF_ROLE_CHOICES = {Role.CLINICIAN, Role.CARE_TEAM, Role.PRACTICE_ADMIN}
-
 
 def _require_admin(actor: User) -> None:
     if not actor.is_practice_admin:
-        raise ServiceError("Only practice admins can do this.", code="permission_denied",
-                           status_code=status.HTTP_403_FORBIDDEN)
+        raise ServiceError(
+            "Only practice admins can do this.", code="permission_denied", status_code=status.HTTP_403_FORBIDDEN
+        )
 
 
-def staff_create(*, actor: User, username: str, password: str, display_name: str, email: str,
-                 roles: list[str], title: str = "") -> User:
+def staff_create(
+    *, actor: User, username: str, password: str, display_name: str, email: str, roles: list[str], title: str = ""
+) -> User:
     _require_admin(actor)
     username = username.strip().lower()
     if User.objects.filter(username=username).exists():
@@ -35,17 +35,30 @@ def staff_create(*, actor: User, username: str, password: str, display_name: str
     with transaction.atomic():
         user.save()
         Membership.objects.bulk_create([Membership(user=user, role=role, title=title) for role in set(roles)])
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="user", object_id=user.pk,
-                  detail={"roles": sorted(set(roles))})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="user",
+            object_id=user.pk,
+            detail={"roles": sorted(set(roles))},
+        )
     return user
 
 
-def staff_update(*, actor: User, staff: User, roles: list[str] | None = None, is_active: bool | None = None,
-                 display_name: str | None = None, title: str | None = None) -> User:
+def staff_update(
+    *,
+    actor: User,
+    staff: User,
+    roles: list[str] | None = None,
+    is_active: bool | None = None,
+    display_name: str | None = None,
+    title: str | None = None,
+) -> User:
     _require_admin(actor)
     if staff.pk == actor.pk and (is_active is False or (roles is not None and Role.PRACTICE_ADMIN not in roles)):
-        raise ServiceError("You cannot remove your own admin access.", code="self_lockout",
-                           status_code=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "You cannot remove your own admin access.", code="self_lockout", status_code=status.HTTP_409_CONFLICT
+        )
     changed: list[str] = []
     with transaction.atomic():
         if display_name is not None:
@@ -67,8 +80,13 @@ def staff_update(*, actor: User, staff: User, roles: list[str] | None = None, is
             staff.memberships.update(title=title)
             changed.append("title")
         staff.__dict__.pop("roles", None)
-        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="user", object_id=staff.pk,
-                  detail={"fields": changed, "roles": sorted(roles) if roles is not None else None})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="user",
+            object_id=staff.pk,
+            detail={"fields": changed, "roles": sorted(roles) if roles is not None else None},
+        )
     return staff
 
 
@@ -78,8 +96,13 @@ def practice_update(*, actor: User, practice: Practice, data: dict) -> Practice:
         for name, value in data.items():
             setattr(practice, name, value)
         practice.save()
-        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="practice", object_id=practice.pk,
-                  detail={"fields": sorted(data)})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="practice",
+            object_id=practice.pk,
+            detail={"fields": sorted(data)},
+        )
     return practice
 
 
@@ -93,8 +116,13 @@ def practice_create(*, name: str, slug: str, timezone: str = "UTC", crisis_regio
         )
         consent_documents_publish_defaults(practice=practice)
         if created:
-            audit_log(actor=None, action=AuditAction.CREATE, object_type="practice", object_id=practice.pk,
-                      practice_id=practice.pk)
+            audit_log(
+                actor=None,
+                action=AuditAction.CREATE,
+                object_type="practice",
+                object_id=practice.pk,
+                practice_id=practice.pk,
+            )
     return practice
 
 
@@ -106,6 +134,12 @@ def bootstrap_admin(*, practice: Practice, username: str, password: str, display
     with transaction.atomic():
         user.save()
         Membership.objects.create(user=user, role=Role.PRACTICE_ADMIN)
-        audit_log(actor=None, action=AuditAction.CREATE, object_type="user", object_id=user.pk,
-                  practice_id=practice.pk, detail={"roles": [Role.PRACTICE_ADMIN]})
+        audit_log(
+            actor=None,
+            action=AuditAction.CREATE,
+            object_type="user",
+            object_id=user.pk,
+            practice_id=practice.pk,
+            detail={"roles": [Role.PRACTICE_ADMIN]},
+        )
     return user

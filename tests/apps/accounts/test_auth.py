@@ -87,13 +87,18 @@ def test_login_requires_both_fields(anon, db):
 
 def test_session_login_needs_csrf_and_then_works(personas):
     browser = Client(enforce_csrf_checks=True)
-    refused = browser.post("/api/v1/auth/session/", {"username": "clin", "password": PASSWORD},
-                           content_type="application/json")
+    refused = browser.post(
+        "/api/v1/auth/session/", {"username": "clin", "password": PASSWORD}, content_type="application/json"
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
     browser.get("/api/v1/auth/csrf/")
     token = browser.cookies["csrftoken"].value
-    ok = browser.post("/api/v1/auth/session/", {"username": "clin", "password": PASSWORD},
-                      content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    ok = browser.post(
+        "/api/v1/auth/session/",
+        {"username": "clin", "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert ok.status_code == 200
     assert browser.get("/api/v1/me/").json()["username"] == "clin"
     token = browser.cookies["csrftoken"].value

@@ -15,8 +15,9 @@ def test_without_a_decision_consent_is_not_granted(personas):
 def test_declining_is_as_easy_as_accepting_and_revocation_is_timed(personas, as_user):
     client = as_user(personas.patient)
     assert consent_is_granted(patient_id=personas.patient_profile.id, kind="ai_processing")
-    response = client.post("/api/v1/me/consents/", {"kind": "ai_processing", "version": 1, "decision": "declined"},
-                           format="json")
+    response = client.post(
+        "/api/v1/me/consents/", {"kind": "ai_processing", "version": 1, "decision": "declined"}, format="json"
+    )
     assert response.status_code == 201
     ai = state(response)["ai_processing"]
     assert ai["granted"] is False and len(ai["history"]) == 2
@@ -26,7 +27,8 @@ def test_declining_is_as_easy_as_accepting_and_revocation_is_timed(personas, as_
 
 def test_a_new_consent_version_asks_for_review(personas, as_user):
     published = as_user(personas.admin).post(
-        "/api/v1/consent-documents/", {"kind": "journal_sharing", "title": "Sharing v2", "text": "New words."},
+        "/api/v1/consent-documents/",
+        {"kind": "journal_sharing", "title": "Sharing v2", "text": "New words."},
         format="json",
     )
     assert published.status_code == 201 and published.json()["version"] == 2
@@ -36,11 +38,13 @@ def test_a_new_consent_version_asks_for_review(personas, as_user):
 
 def test_an_unknown_version_or_kind_is_a_field_error(personas, as_user):
     client = as_user(personas.patient)
-    bad_version = client.post("/api/v1/me/consents/", {"kind": "ai_processing", "version": 9, "decision": "accepted"},
-                              format="json")
+    bad_version = client.post(
+        "/api/v1/me/consents/", {"kind": "ai_processing", "version": 9, "decision": "accepted"}, format="json"
+    )
     assert bad_version.status_code == 400 and "version" in bad_version.json()["error"]["fields"]
-    bad_kind = client.post("/api/v1/me/consents/", {"kind": "mind_reading", "version": 1, "decision": "accepted"},
-                           format="json")
+    bad_kind = client.post(
+        "/api/v1/me/consents/", {"kind": "mind_reading", "version": 1, "decision": "accepted"}, format="json"
+    )
     assert bad_kind.status_code == 400 and "kind" in bad_kind.json()["error"]["fields"]
     assert ConsentRecord.objects.filter(patient=personas.patient_profile).count() == 3
 

@@ -5,8 +5,9 @@ from apps.audit.models import AuditEvent
 def test_registering_a_token_twice_is_idempotent(personas, as_user):
     client = as_user(personas.patient)
     first = client.post("/api/v1/devices/", {"token": "fcm-token-1", "platform": "ios"}, format="json")
-    second = client.post("/api/v1/devices/", {"token": "fcm-token-1", "platform": "ios", "app_version": "1.2"},
-                         format="json")
+    second = client.post(
+        "/api/v1/devices/", {"token": "fcm-token-1", "platform": "ios", "app_version": "1.2"}, format="json"
+    )
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"] and Device.objects.count() == 1
     assert "token" not in first.json()
@@ -34,17 +35,26 @@ def test_a_bad_platform_is_a_field_error(personas, as_user):
 
 
 def test_other_users_devices_are_404(personas, as_user):
-    device = as_user(personas.patient).post("/api/v1/devices/", {"token": "mine", "platform": "ios"},
-                                            format="json").json()
+    device = (
+        as_user(personas.patient).post("/api/v1/devices/", {"token": "mine", "platform": "ios"}, format="json").json()
+    )
     assert as_user(personas.clinician).delete(f"/api/v1/devices/{device['id']}/").status_code == 404
 
 
 def test_an_admin_creates_and_deactivates_staff(personas, as_user):
     client = as_user(personas.admin)
-    created = client.post("/api/v1/staff/", {
-        "username": "Nurse1", "display_name": "Nina Nurse", "email": "n@example.org",
-        "roles": ["care_team"], "title": "Case manager", "password": "a-long-enough-pass",
-    }, format="json")
+    created = client.post(
+        "/api/v1/staff/",
+        {
+            "username": "Nurse1",
+            "display_name": "Nina Nurse",
+            "email": "n@example.org",
+            "roles": ["care_team"],
+            "title": "Case manager",
+            "password": "a-long-enough-pass",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["roles"] == ["care_team"] and "password" not in created.json()
     staff_id = created.json()["id"]
@@ -56,15 +66,22 @@ def test_an_admin_creates_and_deactivates_staff(personas, as_user):
 
 
 def test_staff_creation_validates_roles_and_password(personas, as_user):
-    response = as_user(personas.admin).post("/api/v1/staff/", {
-        "username": "x1", "display_name": "X", "email": "", "roles": ["patient"], "password": "short",
-    }, format="json")
+    response = as_user(personas.admin).post(
+        "/api/v1/staff/",
+        {
+            "username": "x1",
+            "display_name": "X",
+            "email": "",
+            "roles": ["patient"],
+            "password": "short",
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "roles.0" in response.json()["error"]["fields"]
 
 
 def test_admins_cannot_lock_themselves_out(personas, as_user):
-    response = as_user(personas.admin).patch(f"/api/v1/staff/{personas.admin.id}/", {"is_active": False},
-                                             format="json")
+    response = as_user(personas.admin).patch(f"/api/v1/staff/{personas.admin.id}/", {"is_active": False}, format="json")
     assert response.status_code == 409
 
 

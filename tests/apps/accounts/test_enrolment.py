@@ -28,9 +28,11 @@ def test_a_clinician_issues_a_short_typeable_code_with_a_qr_payload(personas, as
 def test_redeeming_creates_the_patient_login_and_returns_tokens(personas, as_user, anon):
     newcomer = make_patient(personas.practice, None, personas.clinician, name="New Person")
     code = issue(as_user, personas.clinician, newcomer).json()["code"]
-    response = anon.post("/api/v1/enrolment/redeem/",
-                         {"code": code.lower().replace("-", " "), "username": "NewPerson",
-                          "password": "a-long-enough-pass"}, format="json")
+    response = anon.post(
+        "/api/v1/enrolment/redeem/",
+        {"code": code.lower().replace("-", " "), "username": "NewPerson", "password": "a-long-enough-pass"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["patient_id"] == str(newcomer.id)
@@ -54,8 +56,11 @@ def test_an_expired_code_is_refused_clearly(personas, as_user, anon):
     newcomer = make_patient(personas.practice, None, personas.clinician, name="New Person")
     code = issue(as_user, personas.clinician, newcomer).json()["code"]
     Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
-    response = anon.post("/api/v1/enrolment/redeem/",
-                         {"code": code, "username": "late1", "password": "a-long-enough-pass"}, format="json")
+    response = anon.post(
+        "/api/v1/enrolment/redeem/",
+        {"code": code, "username": "late1", "password": "a-long-enough-pass"},
+        format="json",
+    )
     assert response.status_code == 410 and response.json()["error"]["code"] == "invitation_expired"
 
 
@@ -64,16 +69,20 @@ def test_an_unknown_or_revoked_code_is_invalid(personas, as_user, anon):
     old = issue(as_user, personas.clinician, newcomer).json()["code"]
     issue(as_user, personas.clinician, newcomer)  # a new code revokes the old one
     for code in (old, "ZZZZ-ZZZZ"):
-        response = anon.post("/api/v1/enrolment/redeem/",
-                             {"code": code, "username": "who1", "password": "a-long-enough-pass"}, format="json")
+        response = anon.post(
+            "/api/v1/enrolment/redeem/",
+            {"code": code, "username": "who1", "password": "a-long-enough-pass"},
+            format="json",
+        )
         assert response.status_code == 400 and response.json()["error"]["code"] == "invitation_invalid"
 
 
 def test_a_weak_password_names_the_field_and_uses_nothing(personas, as_user, anon):
     newcomer = make_patient(personas.practice, None, personas.clinician, name="New Person")
     code = issue(as_user, personas.clinician, newcomer).json()["code"]
-    response = anon.post("/api/v1/enrolment/redeem/", {"code": code, "username": "weak1", "password": "12345678"},
-                         format="json")
+    response = anon.post(
+        "/api/v1/enrolment/redeem/", {"code": code, "username": "weak1", "password": "12345678"}, format="json"
+    )
     assert response.status_code == 400 and "password" in response.json()["error"]["fields"]
     newcomer.refresh_from_db()
     assert newcomer.user_id is None and Invitation.objects.get().redeemed_at is None
@@ -82,8 +91,9 @@ def test_a_weak_password_names_the_field_and_uses_nothing(personas, as_user, ano
 def test_a_taken_username_is_refused(personas, as_user, anon):
     newcomer = make_patient(personas.practice, None, personas.clinician, name="New Person")
     code = issue(as_user, personas.clinician, newcomer).json()["code"]
-    response = anon.post("/api/v1/enrolment/redeem/", {"code": code, "username": "clin",
-                                                       "password": "a-long-enough-pass"}, format="json")
+    response = anon.post(
+        "/api/v1/enrolment/redeem/", {"code": code, "username": "clin", "password": "a-long-enough-pass"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "username_taken"
 
 

@@ -4,7 +4,8 @@ from apps.audit.models import AuditAction, AuditEvent
 
 def test_a_clinician_registers_a_patient_and_becomes_primary(personas, as_user):
     response = as_user(personas.clinician).post(
-        "/api/v1/patients/", {"full_name": "Jamie Doe", "timezone": "America/Chicago", "date_of_birth": "1990-02-03"},
+        "/api/v1/patients/",
+        {"full_name": "Jamie Doe", "timezone": "America/Chicago", "date_of_birth": "1990-02-03"},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -17,7 +18,8 @@ def test_a_clinician_registers_a_patient_and_becomes_primary(personas, as_user):
 
 def test_registration_rejects_bad_input_per_field(personas, as_user):
     response = as_user(personas.clinician).post(
-        "/api/v1/patients/", {"full_name": "", "timezone": "Mars/Olympus", "date_of_birth": "2999-01-01"},
+        "/api/v1/patients/",
+        {"full_name": "", "timezone": "Mars/Olympus", "date_of_birth": "2999-01-01"},
         format="json",
     )
     assert response.status_code == 400
@@ -30,11 +32,13 @@ def test_an_admin_must_name_a_primary_clinician(personas, as_user):
     client = as_user(personas.admin)
     missing = client.post("/api/v1/patients/", {"full_name": "Jamie Doe"}, format="json")
     assert missing.status_code == 400 and "primary_clinician" in missing.json()["error"]["fields"]
-    wrong = client.post("/api/v1/patients/", {"full_name": "Jamie Doe", "primary_clinician": str(personas.outsider.id)},
-                        format="json")
+    wrong = client.post(
+        "/api/v1/patients/", {"full_name": "Jamie Doe", "primary_clinician": str(personas.outsider.id)}, format="json"
+    )
     assert wrong.status_code == 400 and "primary_clinician" in wrong.json()["error"]["fields"]
-    ok = client.post("/api/v1/patients/", {"full_name": "Jamie Doe", "primary_clinician": str(personas.clinician.id)},
-                     format="json")
+    ok = client.post(
+        "/api/v1/patients/", {"full_name": "Jamie Doe", "primary_clinician": str(personas.clinician.id)}, format="json"
+    )
     assert ok.status_code == 201
 
 
@@ -92,22 +96,24 @@ def test_making_someone_primary_demotes_the_previous_primary(personas, as_user):
     )
     assert response.status_code == 201
     roles = dict(CareTeamMember.objects.filter(patient=personas.patient_profile).values_list("user__username", "role"))
-    assert roles == {"unassigned": CareTeamRole.PRIMARY_CLINICIAN, "clin": CareTeamRole.CLINICIAN,
-                     "psych": CareTeamRole.PSYCHIATRIST}
+    assert roles == {
+        "unassigned": CareTeamRole.PRIMARY_CLINICIAN,
+        "clin": CareTeamRole.CLINICIAN,
+        "psych": CareTeamRole.PSYCHIATRIST,
+    }
 
 
 def test_the_primary_clinician_cannot_be_removed(personas, as_user):
     primary = CareTeamMember.objects.get(patient=personas.patient_profile, role=CareTeamRole.PRIMARY_CLINICIAN)
-    response = as_user(personas.admin).delete(
-        f"/api/v1/patients/{personas.patient_profile.id}/care-team/{primary.id}/"
-    )
+    response = as_user(personas.admin).delete(f"/api/v1/patients/{personas.patient_profile.id}/care-team/{primary.id}/")
     assert response.status_code == 409 and response.json()["error"]["code"] == "primary_required"
 
 
 def test_care_team_members_who_are_not_primary_cannot_change_the_team(personas, as_user):
     response = as_user(personas.care_team).post(
         f"/api/v1/patients/{personas.patient_profile.id}/care-team/",
-        {"user": str(personas.unassigned_clinician.id), "role": "clinician"}, format="json",
+        {"user": str(personas.unassigned_clinician.id), "role": "clinician"},
+        format="json",
     )
     assert response.status_code == 403
 
@@ -115,6 +121,7 @@ def test_care_team_members_who_are_not_primary_cannot_change_the_team(personas, 
 def test_staff_from_another_practice_cannot_be_assigned(personas, as_user):
     response = as_user(personas.clinician).post(
         f"/api/v1/patients/{personas.patient_profile.id}/care-team/",
-        {"user": str(personas.outsider.id), "role": "clinician"}, format="json",
+        {"user": str(personas.outsider.id), "role": "clinician"},
+        format="json",
     )
     assert response.status_code == 400 and "user" in response.json()["error"]["fields"]

@@ -14,13 +14,18 @@ OUTSIDERS = ["unassigned_clinician", "outsider"]
 def endpoints(p):
     patient = p.patient_profile.id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
-    invitation = Invitation.objects.create(practice=p.practice, patient=p.patient_profile, code_digest="x" * 64,
-                                           expires_at="2099-01-01T00:00Z").id
+    invitation = Invitation.objects.create(
+        practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"
+    ).id
     return [
         ("get", f"/api/v1/patients/{patient}/", None),
         ("patch", f"/api/v1/patients/{patient}/", {"timezone": "UTC"}),
         ("get", f"/api/v1/patients/{patient}/care-team/", None),
-        ("post", f"/api/v1/patients/{patient}/care-team/", {"user": str(p.unassigned_clinician.id), "role": "clinician"}),
+        (
+            "post",
+            f"/api/v1/patients/{patient}/care-team/",
+            {"user": str(p.unassigned_clinician.id), "role": "clinician"},
+        ),
         ("delete", f"/api/v1/patients/{patient}/care-team/{member}/", None),
         ("get", f"/api/v1/patients/{patient}/invitations/", None),
         ("post", f"/api/v1/patients/{patient}/invitations/", None),

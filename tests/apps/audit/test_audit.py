@@ -69,14 +69,19 @@ def test_every_phi_read_through_the_api_leaves_an_event(personas, as_user):
     client.get(f"/api/v1/patients/{pid}/consents/")
     reads = AuditEvent.objects.filter(seq__gt=before, action="read", patient_id=pid, actor_id=personas.clinician.id)
     assert sorted(reads.values_list("object_type", flat=True)) == [
-        "care_team_member", "care_team_member", "consent", "patient", "patient"
+        "care_team_member",
+        "care_team_member",
+        "consent",
+        "patient",
+        "patient",
     ]
     assert all(e.request_id not in ("", "-") for e in reads)
 
 
 def test_requests_carry_a_request_id_into_events(personas, as_user):
-    response = as_user(personas.clinician).get(f"/api/v1/patients/{personas.patient_profile.id}/",
-                                               HTTP_X_REQUEST_ID="trace-abc-12345")
+    response = as_user(personas.clinician).get(
+        f"/api/v1/patients/{personas.patient_profile.id}/", HTTP_X_REQUEST_ID="trace-abc-12345"
+    )
     assert response["X-Request-ID"] == "trace-abc-12345"
     assert AuditEvent.objects.filter(request_id="trace-abc-12345", action="read").exists()
 
@@ -84,8 +89,10 @@ def test_requests_carry_a_request_id_into_events(personas, as_user):
 def test_admins_query_their_practices_events_with_filters(personas, as_user):
     as_user(personas.clinician).get(f"/api/v1/patients/{personas.patient_profile.id}/")
     client = as_user(personas.admin)
-    response = client.get("/api/v1/audit/events/", {"patient": str(personas.patient_profile.id), "action": "read",
-                                                    "actor": str(personas.clinician.id)})
+    response = client.get(
+        "/api/v1/audit/events/",
+        {"patient": str(personas.patient_profile.id), "action": "read", "actor": str(personas.clinician.id)},
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert len(results) == 1 and results[0]["actor_label"] == "clin"
@@ -98,9 +105,15 @@ def test_admins_query_their_practices_events_with_filters(personas, as_user):
 def test_a_patient_sees_who_accessed_their_record_and_ai_processing(personas, as_user):
     as_user(personas.clinician).get(f"/api/v1/patients/{personas.patient_profile.id}/")
     as_user(personas.patient).get(f"/api/v1/patients/{personas.patient_profile.id}/")  # own reads are not listed
-    audit_log(actor=None, action=AuditAction.AI_PROCESS, object_type="journal_entry",
-              patient_id=personas.patient_profile.id, practice_id=personas.practice.id, data_category="journal",
-              detail={"job": "transcription", "model": "faster-whisper tiny.en"})
+    audit_log(
+        actor=None,
+        action=AuditAction.AI_PROCESS,
+        object_type="journal_entry",
+        patient_id=personas.patient_profile.id,
+        practice_id=personas.practice.id,
+        data_category="journal",
+        detail={"job": "transcription", "model": "faster-whisper tiny.en"},
+    )
     entries = as_user(personas.patient).get("/api/v1/me/access-log/").json()["results"]
     assert entries[0]["who"] == "Interlude (automated)" and entries[0]["detail"]["job"] == "transcription"
     reads = [e for e in entries if e["action"] == "read"]

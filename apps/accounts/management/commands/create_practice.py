@@ -28,11 +28,13 @@ class Command(BaseCommand):
         if password != getpass.getpass("Again: "):
             raise CommandError("passwords differ")
         with context.bind(context.RequestContext(request_id=context.new_request_id(), via="command")):
-            practice = practice_create(name=o["name"], slug=o["slug"], timezone=o["timezone"],
-                                       crisis_region=o["crisis_region"])
+            practice = practice_create(
+                name=o["name"], slug=o["slug"], timezone=o["timezone"], crisis_region=o["crisis_region"]
+            )
             try:
-                bootstrap_admin(practice=practice, username=o["admin_username"], password=password,
-                                display_name=o["admin_name"])
+                bootstrap_admin(
+                    practice=practice, username=o["admin_username"], password=password, display_name=o["admin_name"]
+                )
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"practice {practice.slug} created with admin {o['admin_username']}"))

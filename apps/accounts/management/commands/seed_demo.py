@@ -39,15 +39,16 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with INTERLUDE_ENV=production")
         with context.bind(context.RequestContext(request_id=context.new_request_id(), via="command")):
             pending_code = self._seed()
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, roles, _ in DEMO_USERS:
             self.stdout.write(f"  {roles[0]:<15} {username:<16} {name or 'Alex Rivera (patient record)'}")
         self.stdout.write(f"Enrolment code for a second demo patient (POST /api/v1/enrolment/redeem/): {pending_code}")
 
     @transaction.atomic
     def _seed(self) -> str:
-        practice = practice_create(name="Harbour Street Practice (demo)", slug="demo",
-                                   timezone="America/New_York", crisis_region="US")
+        practice = practice_create(
+            name="Harbour Street Practice (demo)", slug="demo", timezone="America/New_York", crisis_region="US"
+        )
         users: dict[str, User] = {}
         for username, name, roles, title in DEMO_USERS:
             user, created = User.objects.get_or_create(
@@ -73,22 +74,29 @@ class Command(BaseCommand):
                 "crisis_resource_region": "US",
             },
         )
-        for username, role in (("clinician@demo", CareTeamRole.PRIMARY_CLINICIAN),
-                               ("careteam@demo", CareTeamRole.PSYCHIATRIST)):
-            CareTeamMember.objects.get_or_create(patient=patient, user=users[username],
-                                                 defaults={"role": role, "added_by": users["admin@demo"]})
+        for username, role in (
+            ("clinician@demo", CareTeamRole.PRIMARY_CLINICIAN),
+            ("careteam@demo", CareTeamRole.PSYCHIATRIST),
+        ):
+            CareTeamMember.objects.get_or_create(
+                patient=patient, user=users[username], defaults={"role": role, "added_by": users["admin@demo"]}
+            )
         for kind in ConsentKind.values:
             if not consent_is_granted(patient_id=patient.pk, kind=kind):
-                consent_decide(actor=users["patient@demo"], patient=patient, kind=kind, version=1,
-                               decision="accepted")
+                consent_decide(actor=users["patient@demo"], patient=patient, kind=kind, version=1, decision="accepted")
 
         newcomer, _ = PatientProfile.objects.get_or_create(
             id=NEWCOMER_ID,
-            defaults={"practice": practice, "created_by": users["clinician@demo"], "full_name": "Casey Morgan",
-                      "timezone": "America/New_York"},
+            defaults={
+                "practice": practice,
+                "created_by": users["clinician@demo"],
+                "full_name": "Casey Morgan",
+                "timezone": "America/New_York",
+            },
         )
-        CareTeamMember.objects.get_or_create(patient=newcomer, user=users["clinician@demo"],
-                                             defaults={"role": CareTeamRole.PRIMARY_CLINICIAN})
+        CareTeamMember.objects.get_or_create(
+            patient=newcomer, user=users["clinician@demo"], defaults={"role": CareTeamRole.PRIMARY_CLINICIAN}
+        )
         if newcomer.user_id is not None:
             return "(already redeemed)"
         return invitation_create(actor=users["clinician@demo"], patient=newcomer).code

@@ -9,6 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = audit_chain_verify()
         if not report.ok:
-            raise CommandError(f"audit chain broken at seq {report.first_broken_seq}: {report.reason} "
-                               f"({report.checked} events verified before it)")
+            raise CommandError(
+                f"audit chain broken at seq {report.first_broken_seq}: {report.reason} "
+                f"({report.checked} events verified before it)"
+            )
         self.stdout.write(self.style.SUCCESS(f"audit chain intact: {report.checked} events verified"))

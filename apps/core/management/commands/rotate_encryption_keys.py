@@ -54,8 +54,9 @@ class Command(BaseCommand):
                     count += len(rows)
                     last_pk = rows[-1].pk
                 totals[model._meta.label] = count
-            audit_log(actor=None, action=AuditAction.KEY_ROTATION, object_type="encryption_key",
-                      detail={"rows": totals})
+            audit_log(
+                actor=None, action=AuditAction.KEY_ROTATION, object_type="encryption_key", detail={"rows": totals}
+            )
         for label, count in totals.items():
             self.stdout.write(f"{label}: {count} rows re-encrypted")
         self.stdout.write(self.style.SUCCESS("done"))

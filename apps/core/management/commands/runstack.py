@@ -22,30 +22,57 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--worker-concurrency", type=int,
-                            default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
+        parser.add_argument("--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
 
     def handle(self, *args, host: str, port: int, worker_concurrency: int, **options):
         py = sys.executable
         commands = {
-            "web": [py, "-m", "uvicorn", "backend.asgi:application", "--host", host, "--port", str(port),
-                    "--no-access-log" if settings.PRODUCTION else "--access-log"],
-            "worker": [py, "-m", "celery", "-A", "backend", "worker", "--loglevel=INFO",
-                       f"--concurrency={worker_concurrency}", "--hostname=worker@%h"],
-            "beat": [py, "-m", "celery", "-A", "backend", "beat", "--loglevel=INFO",
-                     f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
+            "web": [
+                py,
+                "-m",
+                "uvicorn",
+                "backend.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-access-log" if settings.PRODUCTION else "--access-log",
+            ],
+            "worker": [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "backend",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={worker_concurrency}",
+                "--hostname=worker@%h",
+            ],
+            "beat": [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "backend",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ],
         }
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603 - fixed argv
         base = f"http://{host}:{port}"
         shape = "production services" if settings.DATABASE_URL or settings.REDIS_URL else "embedded default"
-        self.stdout.write(self.style.SUCCESS(
-            f"\nInterlude is starting ({shape}).\n"
-            f"  API:        {base}/api/v1/\n"
-            f"  API docs:   {base}/api/docs/\n"
-            f"  Readiness:  {base}/health/ready\n"
-            f"  Websocket:  ws://{host}:{port}/ws/events/\n"
-            "Press Ctrl+C to stop.\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nInterlude is starting ({shape}).\n"
+                f"  API:        {base}/api/v1/\n"
+                f"  API docs:   {base}/api/docs/\n"
+                f"  Readiness:  {base}/health/ready\n"
+                f"  Websocket:  ws://{host}:{port}/ws/events/\n"
+                "Press Ctrl+C to stop.\n"
+            )
+        )
         stopping = False
 
         def stop(*_):

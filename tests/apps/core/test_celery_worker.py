@@ -1,0 +1,60 @@
+"""A real Celery worker process, on the embedded broker (always) and on Redis (when available)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from tests.conftest import require_service, tcp_reachable
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", ["sqlite", "redis"])
+def test_a_real_worker_runs_a_task(tmp_path, broker):
+    if broker == "redis":
+        require_service(tcp_reachable(REDIS_URL, 6379), "REDIS_URL not set or Redis unreachable")
+        broker_url = backend_url = REDIS_URL
+    else:
+        broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+        backend_url = f"db+sqlite:///{tmp_path / 'results.sqlite3'}"
+    env = {
+        **os.environ,
+        "INTERLUDE_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": backend_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    env.pop("REDIS_URL", None) if broker == "sqlite" else None
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backend",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            f"--hostname=test-{broker}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    client = Celery("test-client", broker=broker_url, backend=backend_url)
+    try:
+        result = client.send_task("core.ping")
+        assert result.get(timeout=60) == "pong"
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -1,0 +1,45 @@
+from apps.core import health
+
+
+def test_unknown_api_paths_answer_json_404(personas, as_user):
+    response = as_user(personas.clinician).get("/api/v1/does-not-exist/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+
+
+def test_wrong_methods_use_the_error_shape(personas, as_user):
+    response = as_user(personas.clinician).put(f"/api/v1/patients/{personas.patient_profile.id}/", {}, format="json")
+    assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_malformed_json_is_a_400_in_the_error_shape(personas, as_user):
+    response = as_user(personas.clinician).generic(
+        "POST", "/api/v1/patients/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "parse_error"
+
+
+def test_nested_validation_errors_name_the_field_path(personas, as_user):
+    response = as_user(personas.admin).post("/api/v1/staff/", {"roles": ["clinician", "wizard"]}, format="json")
+    fields = response.json()["error"]["fields"]
+    assert "roles.1" in fields and "username" in fields and "password" in fields
+
+
+def test_liveness(client, db):
+    assert client.get("/health/live").json()["status"] == "ok"
+
+
+def test_readiness_checks_database_broker_and_channel_layer(client, db):
+    response = client.get("/health/ready")
+    assert response.status_code == 200, response.json()
+    assert set(response.json()["checks"]) == {"database", "broker", "channel_layer"}
+
+
+def test_readiness_fails_when_the_broker_is_unreachable(client, db, monkeypatch):
+    def broken():
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setitem(health.CHECKS, "broker", broken)
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "error: ConnectionRefusedError"

@@ -1,0 +1,103 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[3]
+STRONG_SECRET = "k" * 20 + "Qz8-" + "x7" * 20
+
+
+def run_django(args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_django(
+        ["check"],
+        INTERLUDE_ENV="production",
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_default_secret_key(tmp_path):
+    result = run_django(
+        ["check"],
+        INTERLUDE_ENV="production",
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        SECRET_KEY="django-insecure-" + "a" * 50,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode != 0 and "known default" in result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_keys(tmp_path):
+    result = run_django(
+        ["check"],
+        INTERLUDE_ENV="production",
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        SECRET_KEY=STRONG_SECRET,
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode != 0 and "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_a_malformed_boolean_is_refused(tmp_path):
+    result = run_django(["check"], INTERLUDE_VAR_DIR=str(tmp_path), DEBUG="maybe")
+    assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = run_django(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        INTERLUDE_ENV="production",
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        SECRET_KEY=STRONG_SECRET,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_openapi_schema_generates_without_warnings(tmp_path):
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+    text = (tmp_path / "schema.yaml").read_text()
+    assert "/api/v1/enrolment/redeem/" in text and "/api/v1/patients/{patient_pk}/care-team/" in text
+
+
+def test_schema_and_docs_are_served(client, db):
+    assert client.get("/api/schema/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"swagger-ui" in docs.content
+    static = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert static.status_code == 200
+
+
+def test_the_suite_runs_on_postgresql_when_configured(db):
+    from django.db import connection
+
+    from tests.conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "DATABASE_URL is not set to PostgreSQL; ran on SQLite")
+
+
+def test_the_suite_uses_redis_when_configured(settings):
+    from django.core.cache import cache
+
+    from tests.conftest import require_service, tcp_reachable
+
+    require_service(tcp_reachable(settings.REDIS_URL, 6379), "REDIS_URL is not set; ran on the embedded default")
+    assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+    cache.set("ci-probe", 1)
+    assert cache.get("ci-probe") == 1
