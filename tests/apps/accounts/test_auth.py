@@ -119,3 +119,12 @@ def test_a_deactivated_users_token_stops_working(personas, as_user):
 def test_anonymous_callers_get_401(anon, path, db):
     response = anon.get(path)
     assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_sign_in_is_rate_limited_per_ip(personas, anon, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min", "enrolment": "3/min"})
+    codes = [login(anon, "nobody-here", "x").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert login(anon, "nobody-here", "x").json()["error"]["code"] == "throttled"
