@@ -29,6 +29,13 @@ class ServiceError(exceptions.APIException):
             self.status_code = status_code
 
 
+class Forbidden(ServiceError):
+    """The caller is in scope but their role may not do this (outside scope is a 404 instead)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -105,4 +112,4 @@ def csrf_failure(request, reason=""):
     return json_error(request, "csrf_failed", "CSRF verification failed.", status.HTTP_403_FORBIDDEN)
 
 
-__all__ = ["ServiceError", "exception_handler", "error_body", "Response"]
+__all__ = ["Forbidden", "ServiceError", "exception_handler", "error_body", "Response"]

@@ -24,7 +24,7 @@ from rest_framework import status
 from apps.accounts.models import Invitation, Membership, PatientProfile, Role, User
 from apps.accounts.services.patients import PROFILE_CATEGORY, can_manage_care_team
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import ServiceError
+from apps.core.errors import Forbidden, ServiceError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -56,11 +56,7 @@ def _new_code() -> str:
 def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitation:
     """Issue a code; any earlier pending code for the patient is revoked (one live code at a time)."""
     if not (can_manage_care_team(actor, patient) or actor.care_assignments.filter(patient=patient).exists()):
-        raise ServiceError(
-            "Only the patient's care team or a practice admin can invite them.",
-            code="permission_denied",
-            status_code=status.HTTP_403_FORBIDDEN,
-        )
+        raise Forbidden("Only the patient's care team or a practice admin can invite them.")
     if patient.user_id is not None:
         raise ServiceError(
             "This patient has already enrolled.", code="already_enrolled", status_code=status.HTTP_409_CONFLICT

@@ -9,7 +9,7 @@ from rest_framework import status
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, PatientProfile, Role, User
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import ServiceError
+from apps.core.errors import Forbidden, ServiceError
 
 PROFILE_CATEGORY = "profile"
 CARE_TEAM_CATEGORY = "care_team"
@@ -23,6 +23,18 @@ def _require_staff_of_practice(user: User, practice_id, *, field: str) -> None:
         raise ServiceError("Must be an active staff member of this practice.", code="invalid_staff", field=field)
 
 
+def _audit_member(actor: User, member: CareTeamMember, action: str, **detail: Any) -> None:
+    audit_log(
+        actor=actor,
+        action=action,
+        object_type="care_team_member",
+        object_id=member.pk,
+        patient_id=member.patient_id,
+        data_category=CARE_TEAM_CATEGORY,
+        detail={"staff_id": str(member.user_id), "role": member.role, **detail},
+    )
+
+
 def can_manage_care_team(actor: User, patient: PatientProfile) -> bool:
     if actor.practice_id != patient.practice_id:
         return False
@@ -34,11 +46,7 @@ def can_manage_care_team(actor: User, patient: PatientProfile) -> bool:
 def patient_create(*, actor: User, data: dict[str, Any], primary_clinician: User | None = None) -> PatientProfile:
     """Register a patient (before enrolment). The primary clinician defaults to the creating clinician."""
     if not (actor.is_care_staff or actor.is_practice_admin):
-        raise ServiceError(
-            "Only clinicians and practice admins can register patients.",
-            code="permission_denied",
-            status_code=status.HTTP_403_FORBIDDEN,
-        )
+        raise Forbidden("Only clinicians and practice admins can register patients.")
     primary = primary_clinician or (actor if Role.CLINICIAN in actor.roles else None)
     if primary is None:
         raise ServiceError("Choose the patient's primary clinician.", code="required", field="primary_clinician")
@@ -63,15 +71,7 @@ def patient_create(*, actor: User, data: dict[str, Any], primary_clinician: User
             data_category=PROFILE_CATEGORY,
             detail={"fields": sorted(fields)},
         )
-        audit_log(
-            actor=actor,
-            action=AuditAction.ASSIGN,
-            object_type="care_team_member",
-            object_id=member.pk,
-            patient_id=patient.pk,
-            data_category=CARE_TEAM_CATEGORY,
-            detail={"staff_id": str(primary.pk), "role": member.role},
-        )
+        _audit_member(actor, member, AuditAction.ASSIGN, was=None)
     return patient
 
 
@@ -105,11 +105,7 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
     """Add ``staff`` to the care team, or change their role. Making someone primary moves the
     previous primary clinician to the plain ``clinician`` role (there is always exactly one)."""
     if not can_manage_care_team(actor, patient):
-        raise ServiceError(
-            "Only the primary clinician or a practice admin can change the care team.",
-            code="permission_denied",
-            status_code=status.HTTP_403_FORBIDDEN,
-        )
+        raise Forbidden("Only the primary clinician or a practice admin can change the care team.")
     _require_staff_of_practice(staff, patient.practice_id, field="user")
     if not staff.is_care_staff:
         raise ServiceError(
@@ -128,15 +124,7 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
             if previous is not None:
                 previous.role = CareTeamRole.CLINICIAN
                 previous.save(update_fields=["role"])
-                audit_log(
-                    actor=actor,
-                    action=AuditAction.ASSIGN,
-                    object_type="care_team_member",
-                    object_id=previous.pk,
-                    patient_id=patient.pk,
-                    data_category=CARE_TEAM_CATEGORY,
-                    detail={"staff_id": str(previous.user_id), "role": previous.role, "was": "primary_clinician"},
-                )
+                _audit_member(actor, previous, AuditAction.ASSIGN, was=CareTeamRole.PRIMARY_CLINICIAN)
         member, created = CareTeamMember.objects.select_for_update().get_or_create(
             patient=patient, user=staff, defaults={"role": role, "added_by": actor}
         )
@@ -151,26 +139,14 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
                 )
             member.role = role
             member.save(update_fields=["role"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.ASSIGN,
-            object_type="care_team_member",
-            object_id=member.pk,
-            patient_id=patient.pk,
-            data_category=CARE_TEAM_CATEGORY,
-            detail={"staff_id": str(staff.pk), "role": role, "was": was},
-        )
+        _audit_member(actor, member, AuditAction.ASSIGN, was=was)
     return member
 
 
 def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
     patient = member.patient
     if not can_manage_care_team(actor, patient):
-        raise ServiceError(
-            "Only the primary clinician or a practice admin can change the care team.",
-            code="permission_denied",
-            status_code=status.HTTP_403_FORBIDDEN,
-        )
+        raise Forbidden("Only the primary clinician or a practice admin can change the care team.")
     if member.role == CareTeamRole.PRIMARY_CLINICIAN:
         raise ServiceError(
             "A patient always has a primary clinician: make someone else primary first.",
@@ -178,13 +154,5 @@ def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
             status_code=status.HTTP_409_CONFLICT,
         )
     with transaction.atomic():
-        audit_log(
-            actor=actor,
-            action=AuditAction.UNASSIGN,
-            object_type="care_team_member",
-            object_id=member.pk,
-            patient_id=patient.pk,
-            data_category=CARE_TEAM_CATEGORY,
-            detail={"staff_id": str(member.user_id), "role": member.role},
-        )
+        _audit_member(actor, member, AuditAction.UNASSIGN)
         member.delete()

@@ -9,14 +9,12 @@ from rest_framework import status
 
 from apps.accounts.models import Membership, Practice, Role, User
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import ServiceError
+from apps.core.errors import Forbidden, ServiceError
 
 
 def _require_admin(actor: User) -> None:
     if not actor.is_practice_admin:
-        raise ServiceError(
-            "Only practice admins can do this.", code="permission_denied", status_code=status.HTTP_403_FORBIDDEN
-        )
+        raise Forbidden("Only practice admins can do this.")
 
 
 def staff_create(
