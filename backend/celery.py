@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "audit.verify_chain",
         "schedule": crontab(hour=3, minute=17),
     },
+    "checkin-reminders-every-minute": {
+        "task": "checkins.dispatch_reminders",
+        "schedule": 60.0,
+    },
     "auth-housekeeping-hourly": {
         "task": "accounts.housekeeping",
         "schedule": crontab(minute=5),

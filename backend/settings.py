@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.accounts",
+    "apps.checkins",
+    "apps.alerts",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +190,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72, minimum=1)
+CHECKIN_CLOCK_SKEW_SECONDS = env_int("CHECKIN_CLOCK_SKEW_SECONDS", 300, minimum=0)
+
+# --- Push (Firebase Cloud Messaging) --------------------------------------------------------
+FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
+FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include("apps.accounts.urls")),
     path("api/v1/", include("apps.audit.urls")),
+    path("api/v1/", include("apps.checkins.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

@@ -24,6 +24,7 @@ from rest_framework import status
 from apps.accounts.models import Invitation, Membership, PatientProfile, Role, User
 from apps.accounts.services.patients import PROFILE_CATEGORY, can_manage_care_team
 from apps.audit.services import AuditAction, audit_log
+from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core.errors import Forbidden, ServiceError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -148,6 +149,7 @@ def invitation_redeem(*, code: str, username: str, password: str) -> User:
         patient.save(update_fields=["user", "updated_at"])
         invitation.redeemed_at = timezone.now()
         invitation.save(update_fields=["redeemed_at"])
+        schedules_apply_practice_defaults(patient=patient)
         audit_log(
             actor=user,
             action=AuditAction.ENROL,

@@ -2,6 +2,8 @@
 of the same practice and a clinician of another practice. Outside scope answers 404 (or an empty
 list), never 403 with hints."""
 
+import re
+
 import pytest
 from django.urls import get_resolver
 
@@ -12,7 +14,10 @@ OUTSIDERS = ["unassigned_clinician", "outsider"]
 
 
 def endpoints(p):
+    from tests.apps.checkins.factories import submit_phq9
+
     patient = p.patient_profile.id
+    response = submit_phq9(p.patient_profile, [1] * 9).id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
     invitation = Invitation.objects.create(
         practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"
@@ -31,6 +36,17 @@ def endpoints(p):
         ("post", f"/api/v1/patients/{patient}/invitations/", None),
         ("delete", f"/api/v1/patients/{patient}/invitations/{invitation}/", None),
         ("get", f"/api/v1/patients/{patient}/consents/", None),
+        ("get", f"/api/v1/patients/{patient}/trends/daily/", None),
+        ("get", f"/api/v1/patients/{patient}/trends/weekly/", None),
+        ("get", f"/api/v1/patients/{patient}/adherence/", None),
+        ("get", f"/api/v1/patients/{patient}/checkins/", None),
+        ("get", f"/api/v1/patients/{patient}/questionnaires/", None),
+        ("get", f"/api/v1/patients/{patient}/questionnaires/{response}/", None),
+        ("get", f"/api/v1/patients/{patient}/questionnaires/{response}/fhir/", None),
+        ("get", f"/api/v1/patients/{patient}/schedules/", None),
+        ("post", f"/api/v1/patients/{patient}/schedules/",
+         {"kind": "mood", "interval_days": 1, "time_of_day": "09:00", "window_hours": 24}),
+        ("get", f"/api/v1/patients/{patient}/risk-signals/", None),
     ]
 
 
@@ -80,7 +96,8 @@ def test_a_patient_cannot_see_another_patient(personas, as_user):
 
 def test_every_patient_route_is_covered_by_the_outsider_table(personas):
     """A new /patients/{id}/… route must be added to ``endpoints`` above."""
-    covered = {url.split("/api/v1/")[1].split("/")[2] for _, url, _ in endpoints(personas)}
+    covered = {"/".join(url.split("/api/v1/")[1].split("/")[2:]) for _, url, _ in endpoints(personas)}
+    covered = {re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", c) for c in covered}
     routes = {str(p.pattern) for p in get_resolver().url_patterns for p in getattr(p, "url_patterns", [])}
-    nested = {r.split("/")[2] for r in routes if r.startswith("patients/<uuid:patient_pk>/")}
+    nested = {r.removeprefix("patients/<uuid:patient_pk>/") for r in routes if r.startswith("patients/<uuid:patient_pk>/")}
     assert nested <= covered, nested - covered

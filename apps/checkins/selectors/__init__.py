@@ -1,0 +1,1 @@
+"""Reads for check-ins, questionnaires and schedules (see the submodules)."""

@@ -1,0 +1,71 @@
+"""Trend reads. Every aggregate is computed by the database in one query, whatever the range."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncWeek
+
+from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
+
+METRICS = ("mood", "anxiety", "energy", "sleep_hours", "sleep_quality")
+
+
+def _range(qs: QuerySet, start: dt.date | None, end: dt.date | None, field: str = "local_date") -> QuerySet:
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
+def daily_series(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:
+    """One row per local date: the day's mean of each metric (most days have one check-in)."""
+    qs = _range(MoodCheckin.objects.filter(patient_id=patient_id), start, end)
+    return list(
+        qs.values("local_date")
+        .annotate(count=Count("id"), **{m: Avg(m) for m in METRICS})
+        .order_by("local_date")
+    )
+
+
+def weekly_aggregates(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:
+    """One row per ISO week (Monday): mean, min, max and count of each metric."""
+    aggregates = {"count": Count("id")}
+    for m in METRICS:
+        aggregates |= {f"{m}_mean": Avg(m), f"{m}_min": Min(m), f"{m}_max": Max(m)}
+    qs = _range(MoodCheckin.objects.filter(patient_id=patient_id), start, end)
+    return list(qs.annotate(week=TruncWeek("local_date")).values("week").annotate(**aggregates).order_by("week"))
+
+
+def questionnaire_history(*, patient_id, instrument_key: str | None, start: dt.date | None, end: dt.date | None):
+    qs = QuestionnaireResponse.objects.filter(patient_id=patient_id)
+    if instrument_key:
+        qs = qs.filter(instrument_key=instrument_key)
+    return _range(qs, start, end).order_by("-occurred_at")
+
+
+def adherence(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:
+    qs = DueItem.objects.filter(patient_id=patient_id)
+    if start:
+        qs = qs.filter(due_at__date__gte=start)
+    if end:
+        qs = qs.filter(due_at__date__lte=end)
+    rows = qs.values("kind").annotate(
+        due=Count("id"),
+        completed=Count("id", filter=Q(status=DueStatus.COMPLETED)),
+        missed=Count("id", filter=Q(status=DueStatus.MISSED)),
+        pending=Count("id", filter=Q(status=DueStatus.PENDING)),
+    ).order_by("kind")
+    return [
+        {**row, "rate": round(row["completed"] / (row["completed"] + row["missed"]), 3)
+         if row["completed"] + row["missed"] else None}
+        for row in rows
+    ]
+
+
+def todo_for(*, patient_id, now: dt.datetime) -> QuerySet[DueItem]:
+    return DueItem.objects.filter(patient_id=patient_id, status=DueStatus.PENDING, window_ends_at__gt=now).order_by(
+        "due_at"
+    )

@@ -1,0 +1,1 @@
+"""Writes for check-ins, questionnaires and schedules (see the submodules)."""

@@ -1,0 +1,87 @@
+"""Daily mood check-ins: idempotent by the phone's id, stored on the patient's local date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+
+from apps.accounts.models import PatientProfile, User
+from apps.audit.services import AuditAction, audit_log
+from apps.checkins.models import CheckinTag, MoodCheckin
+from apps.checkins.services.common import check_occurred_at, local_date_of
+from apps.checkins.services.schedules import due_items_complete
+from apps.core.errors import ServiceError
+
+CATEGORY = "checkin"
+
+
+def mood_checkin_submit(
+    *,
+    actor: User,
+    patient: PatientProfile,
+    id: uuid.UUID,  # noqa: A002 - the client's id for this check-in
+    occurred_at: dt.datetime,
+    timezone: str,
+    mood: int,
+    anxiety: int,
+    energy: int,
+    sleep_hours: Decimal | None = None,
+    sleep_quality: int | None = None,
+    tags: list[str] | None = None,
+    note: str = "",
+) -> tuple[MoodCheckin, bool]:
+    """Store a check-in. Re-sending the same id returns the stored one unchanged (``created`` False)."""
+    existing = MoodCheckin.objects.filter(pk=id).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise ServiceError("This id is already in use.", code="id_conflict", field="id",
+                               status_code=status.HTTP_409_CONFLICT)
+        return existing, False
+    check_occurred_at(occurred_at)
+    tags = sorted(set(tags or []))
+    allowed = set(CheckinTag.objects.filter(practice_id=patient.practice_id, active=True).values_list("key", flat=True))
+    unknown = [tag for tag in tags if tag not in allowed]
+    if unknown:
+        raise ValidationError({"tags": [f"Unknown tag(s): {', '.join(unknown)}."]})
+    with transaction.atomic():
+        checkin, created = MoodCheckin.objects.get_or_create(
+            pk=id,
+            defaults={
+                "patient": patient, "occurred_at": occurred_at, "timezone": timezone,
+                "local_date": local_date_of(occurred_at, timezone), "mood": mood, "anxiety": anxiety,
+                "energy": energy, "sleep_hours": sleep_hours, "sleep_quality": sleep_quality, "tags": tags,
+                "note": note,
+            },
+        )
+        if not created:  # a concurrent retry won the race
+            return checkin, False
+        audit_log(actor=actor, action=AuditAction.CREATE, object_type="mood_checkin", object_id=checkin.pk,
+                  patient_id=patient.pk, data_category=CATEGORY, detail={"has_note": bool(note)})
+        due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
+    return checkin, True
+
+
+def checkin_tags_for(*, practice_id) -> list[CheckinTag]:
+    return list(CheckinTag.objects.filter(practice_id=practice_id, active=True).order_by("label"))
+
+
+def checkin_tag_set(*, actor: User, key: str, label: str, active: bool = True) -> CheckinTag:
+    with transaction.atomic():
+        tag, _ = CheckinTag.objects.update_or_create(
+            practice_id=actor.practice_id, key=key, defaults={"label": label, "active": active}
+        )
+        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="checkin_tag", object_id=tag.pk,
+                  detail={"key": key, "active": active})
+    return tag
+
+
+def checkin_tags_create_defaults(*, practice) -> None:
+    from apps.checkins.models import DEFAULT_TAGS
+
+    for key, label in DEFAULT_TAGS:
+        CheckinTag.objects.get_or_create(practice=practice, key=key, defaults={"label": label})

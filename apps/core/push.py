@@ -1,0 +1,94 @@
+"""Push notifications through Firebase Cloud Messaging (firebase-admin).
+
+Payloads never carry PHI: a generic title/body and ids the app uses to fetch details over the
+audited API. Without ``FCM_CREDENTIALS_FILE`` push is disabled (one warning per process) and callers
+carry on: reminders stay on the to-do list, alerts still reach websockets and the inbox.
+Tokens FCM reports as unregistered are marked unregistered in the device registry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import firebase_admin
+from django.conf import settings
+from django.utils import timezone
+from firebase_admin import credentials, messaging
+
+from apps.accounts.models import Device
+
+logger = logging.getLogger(__name__)
+APP_NAME = "interlude"
+FCM_BATCH = 500  # send_each's limit
+
+_lock = threading.Lock()
+_warned = False
+
+
+@dataclass(frozen=True)
+class PushMessage:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    sent: int = 0
+    failed: int = 0
+    unregistered: int = 0
+    disabled: bool = False
+
+
+def firebase_app() -> firebase_admin.App | None:
+    """The process's Firebase app, created once; None when push is not configured."""
+    global _warned
+    with _lock:
+        try:
+            return firebase_admin.get_app(APP_NAME)
+        except ValueError:
+            pass
+        path = settings.FCM_CREDENTIALS_FILE
+        if not path:
+            if not _warned:
+                logger.warning("FCM_CREDENTIALS_FILE is not set: push notifications are disabled")
+                _warned = True
+            return None
+        options = {"projectId": settings.FCM_PROJECT_ID} if settings.FCM_PROJECT_ID else None
+        return firebase_admin.initialize_app(credentials.Certificate(path), options, name=APP_NAME)
+
+
+def push_to_user(*, user_id, message: PushMessage, data: dict[str, str]) -> PushResult:
+    tokens = list(Device.objects.filter(user_id=user_id, unregistered_at__isnull=True).values_list("token", flat=True))
+    return push_to_tokens(tokens=tokens, message=message, data=data)
+
+
+def push_to_tokens(*, tokens: list[str], message: PushMessage, data: dict[str, str]) -> PushResult:
+    app = firebase_app()
+    if app is None:
+        return PushResult(disabled=True)
+    sent = failed = unregistered = 0
+    for start in range(0, len(tokens), FCM_BATCH):
+        chunk = tokens[start : start + FCM_BATCH]
+        messages = [
+            messaging.Message(
+                token=token,
+                notification=messaging.Notification(title=message.title, body=message.body),
+                data={k: str(v) for k, v in data.items()},
+            )
+            for token in chunk
+        ]
+        batch = messaging.send_each(messages, app=app)
+        dead = []
+        for token, response in zip(chunk, batch.responses, strict=True):
+            if response.success:
+                sent += 1
+            elif isinstance(response.exception, messaging.UnregisteredError):
+                dead.append(token)
+            else:
+                failed += 1
+                logger.warning("push failed: %s", type(response.exception).__name__)
+        if dead:
+            unregistered += Device.objects.filter(token__in=dead).update(unregistered_at=timezone.now())
+    return PushResult(sent=sent, failed=failed, unregistered=unregistered)
