@@ -126,3 +126,14 @@ def as_user():
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def fcm():
+    """Push through the real firebase-admin SDK to a fake FCM endpoint; yields the adapter."""
+    from tests.fakes import fcm as fake
+
+    fake.uninstall()
+    _, adapter = fake.install()
+    yield adapter
+    fake.uninstall()

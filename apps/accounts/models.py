@@ -219,12 +219,18 @@ class DevicePlatform(models.TextChoices):
     WEB = "web"
 
 
+class TokenType(models.TextChoices):
+    REGISTRATION_TOKEN = "registration_token"  # classic FCM registration token
+    FID = "fid"  # Firebase installation ID, which FCM is moving to
+
+
 class Device(models.Model):
     """A push token. Unregistered tokens keep their row (with ``unregistered_at``) as history."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
     token = models.CharField(max_length=1024, unique=True)
+    token_type = models.CharField(max_length=24, choices=TokenType.choices, default=TokenType.REGISTRATION_TOKEN)
     platform = models.CharField(max_length=16, choices=DevicePlatform.choices)
     app_version = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

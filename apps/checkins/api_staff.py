@@ -4,7 +4,8 @@ schedules and risk signals; practice admins manage tags, instruments and schedul
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -114,7 +115,10 @@ class PatientQuestionnairesViewSet(_Nested):
             queryset = queryset.filter(local_date__lte=r["end"])
         return queryset
 
-    @extend_schema(responses={200: serializers.DictField()}, summary="FHIR R4 Bundle: QuestionnaireResponse + score")
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 collection Bundle")},
+        summary="FHIR R4 Bundle: QuestionnaireResponse + total-score Observation",
+    )
     def fhir(self, request, *args, **kwargs):
         response = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         audit_log(actor=request.user, action=AuditAction.EXPORT, object_type="questionnaire_response",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from dataclasses import dataclass
 
 import firebase_admin
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from firebase_admin import credentials, messaging
 
-from apps.accounts.models import Device
+from apps.accounts.models import Device, TokenType
 
 logger = logging.getLogger(__name__)
 APP_NAME = "interlude"
@@ -60,28 +61,36 @@ def firebase_app() -> firebase_admin.App | None:
 
 
 def push_to_user(*, user_id, message: PushMessage, data: dict[str, str]) -> PushResult:
-    tokens = list(Device.objects.filter(user_id=user_id, unregistered_at__isnull=True).values_list("token", flat=True))
-    return push_to_tokens(tokens=tokens, message=message, data=data)
+    targets = list(
+        Device.objects.filter(user_id=user_id, unregistered_at__isnull=True).values_list("token", "token_type")
+    )
+    return push_to_devices(targets=targets, message=message, data=data)
 
 
-def push_to_tokens(*, tokens: list[str], message: PushMessage, data: dict[str, str]) -> PushResult:
+def _message(token: str, token_type: str, message: PushMessage, data: dict[str, str]) -> messaging.Message:
+    target = {"fid": token} if token_type == TokenType.FID else {"token": token}
+    with warnings.catch_warnings():
+        # firebase-admin 7.7 marks registration tokens deprecated in favour of installation ids;
+        # FCM still accepts them and phones in the field still send them.
+        warnings.filterwarnings("ignore", message="Message.token is deprecated")
+        return messaging.Message(
+            notification=messaging.Notification(title=message.title, body=message.body),
+            data={k: str(v) for k, v in data.items()},
+            **target,
+        )
+
+
+def push_to_devices(*, targets: list[tuple[str, str]], message: PushMessage, data: dict[str, str]) -> PushResult:
+    """Send to (token, token_type) pairs in batches of 500 (``send_each``'s limit)."""
     app = firebase_app()
     if app is None:
         return PushResult(disabled=True)
     sent = failed = unregistered = 0
-    for start in range(0, len(tokens), FCM_BATCH):
-        chunk = tokens[start : start + FCM_BATCH]
-        messages = [
-            messaging.Message(
-                token=token,
-                notification=messaging.Notification(title=message.title, body=message.body),
-                data={k: str(v) for k, v in data.items()},
-            )
-            for token in chunk
-        ]
-        batch = messaging.send_each(messages, app=app)
+    for start in range(0, len(targets), FCM_BATCH):
+        chunk = targets[start : start + FCM_BATCH]
+        batch = messaging.send_each([_message(token, kind, message, data) for token, kind in chunk], app=app)
         dead = []
-        for token, response in zip(chunk, batch.responses, strict=True):
+        for (token, _), response in zip(chunk, batch.responses, strict=True):
             if response.success:
                 sent += 1
             elif isinstance(response.exception, messaging.UnregisteredError):

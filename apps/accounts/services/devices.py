@@ -5,19 +5,23 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import Device, User
+from apps.accounts.models import Device, TokenType, User
 
 
-def device_register(*, user: User, token: str, platform: str, app_version: str = "") -> Device:
+def device_register(
+    *, user: User, token: str, platform: str, app_version: str = "", token_type: str = TokenType.REGISTRATION_TOKEN
+) -> Device:
     now = timezone.now()
     with transaction.atomic():
         device = Device.objects.select_for_update().filter(token=token).first()
         if device is None:
             return Device.objects.create(
-                user=user, token=token, platform=platform, app_version=app_version, last_seen_at=now
+                user=user, token=token, token_type=token_type, platform=platform, app_version=app_version,
+                last_seen_at=now,
             )
         device.user = user
         device.platform = platform
+        device.token_type = token_type
         device.app_version = app_version or device.app_version
         device.last_seen_at = now
         device.unregistered_at = None

@@ -41,7 +41,9 @@ def first_occurrence(*, interval_days: int, at: dt.time, tz_name: str, after: dt
     tz = zoneinfo.ZoneInfo(tz_name)
     day = after.astimezone(tz).date()
     candidate = local_occurrence(day, at, tz)
-    return candidate if candidate > after else local_occurrence(day + dt.timedelta(days=interval_days), at, tz)
+    # The first occurrence is the next time ``at`` comes round (today or tomorrow), whatever the interval:
+    # a fortnightly questionnaire starts with a baseline now rather than in two weeks.
+    return candidate if candidate > after else local_occurrence(day + dt.timedelta(days=1), at, tz)
 
 
 def following_occurrence(schedule: Schedule, due_at: dt.datetime, tz_name: str) -> dt.datetime:
