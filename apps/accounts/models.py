@@ -220,7 +220,7 @@ class DevicePlatform(models.TextChoices):
 
 
 class TokenType(models.TextChoices):
-    REGISTRATION_TOKEN = "registration_token"  # classic FCM registration token
+    REGISTRATION_TOKEN = "registration_token"  # noqa: S105 - a token kind, not a secret
     FID = "fid"  # Firebase installation ID, which FCM is moving to
 
 

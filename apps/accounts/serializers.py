@@ -193,8 +193,16 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Device
-        fields = ["id", "token", "token_type", "platform", "app_version", "created_at", "last_seen_at",
-                  "unregistered_at"]
+        fields = [
+            "id",
+            "token",
+            "token_type",
+            "platform",
+            "app_version",
+            "created_at",
+            "last_seen_at",
+            "unregistered_at",
+        ]
         read_only_fields = ["id", "created_at", "last_seen_at", "unregistered_at"]
 
 

@@ -109,4 +109,26 @@ def audit_log(
     return audit_log_many(actor=actor, specs=[spec])[0]
 
 
-__all__ = ["AuditAction", "AuditSpec", "audit_log", "audit_log_many"]
+def audit_reads(*, actor, object_type: str, data_category: str, rows: Iterable[tuple[Any, Any]]) -> None:
+    """Record that ``actor`` read ``rows`` ((patient_id, object_id) pairs): one event per patient per
+    request, naming every object read, so a page of 50 entries is one line in the patient's access log."""
+    by_patient: dict[Any, list[str]] = {}
+    for patient_id, object_id in rows:
+        by_patient.setdefault(patient_id, []).append(str(object_id))
+    audit_log_many(
+        actor=actor,
+        specs=[
+            AuditSpec(
+                action=AuditAction.READ,
+                object_type=object_type,
+                object_id=ids[0] if len(ids) == 1 else "",
+                patient_id=patient_id,
+                data_category=data_category,
+                detail={} if len(ids) == 1 else {"object_ids": ids, "count": len(ids)},
+            )
+            for patient_id, ids in by_patient.items()
+        ],
+    )
+
+
+__all__ = ["AuditAction", "AuditSpec", "audit_log", "audit_log_many", "audit_reads"]

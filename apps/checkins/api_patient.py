@@ -8,7 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.audit.services import AuditAction, AuditSpec, audit_log_many
+from apps.audit.services import audit_reads
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import todo_for
 from apps.checkins.serializers import (
@@ -26,10 +26,9 @@ from apps.core.permissions import BelongsToPractice, IsPatient
 
 def audit_own_reads(request, objects, object_type: str, category: str) -> None:
     patient_id = request.user.patient_profile.pk
-    audit_log_many(actor=request.user, specs=[
-        AuditSpec(action=AuditAction.READ, object_type=object_type, object_id=o.pk, patient_id=patient_id,
-                  data_category=category) for o in objects
-    ])
+    audit_reads(
+        actor=request.user, object_type=object_type, data_category=category, rows=[(patient_id, o.pk) for o in objects]
+    )
 
 
 @extend_schema(tags=["check-ins"])
@@ -45,15 +44,19 @@ class MyCheckinsView(generics.ListCreateAPIView):
         audit_own_reads(request, page, "mood_checkin", "checkin")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(responses={201: MoodCheckinSerializer, 200: MoodCheckinSerializer},
-                   summary="Submit a check-in (201), or re-send one already stored (200, unchanged)")
+    @extend_schema(
+        responses={201: MoodCheckinSerializer, 200: MoodCheckinSerializer},
+        summary="Submit a check-in (201), or re-send one already stored (200, unchanged)",
+    )
     def create(self, request, *args, **kwargs):
         data = MoodCheckinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        checkin, created = mood_checkin_submit(actor=request.user, patient=request.user.patient_profile,
-                                               **data.validated_data)
-        return Response(MoodCheckinSerializer(checkin).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        checkin, created = mood_checkin_submit(
+            actor=request.user, patient=request.user.patient_profile, **data.validated_data
+        )
+        return Response(
+            MoodCheckinSerializer(checkin).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 @extend_schema(tags=["questionnaires"])
@@ -62,32 +65,43 @@ class MyQuestionnairesView(generics.ListCreateAPIView):
     serializer_class = QuestionnaireResponseSerializer
 
     def get_queryset(self):
-        return (QuestionnaireResponse.objects.filter(patient=self.request.user.patient_profile)
-                .select_related("instrument").order_by("-occurred_at"))
+        return (
+            QuestionnaireResponse.objects.filter(patient=self.request.user.patient_profile)
+            .select_related("instrument")
+            .order_by("-occurred_at")
+        )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         audit_own_reads(request, page, "questionnaire_response", "questionnaire")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=QuestionnaireSubmitSerializer,
-                   responses={201: QuestionnaireResponseSerializer, 200: QuestionnaireResponseSerializer},
-                   summary="Submit answers; the server scores them (201), or re-send one already stored (200)")
+    @extend_schema(
+        request=QuestionnaireSubmitSerializer,
+        responses={201: QuestionnaireResponseSerializer, 200: QuestionnaireResponseSerializer},
+        summary="Submit answers; the server scores them (201), or re-send one already stored (200)",
+    )
     def create(self, request, *args, **kwargs):
         data = QuestionnaireSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        response, created = questionnaire_submit(actor=request.user, patient=request.user.patient_profile,
-                                                 instrument_key=fields.pop("instrument"), **fields)
-        return Response(QuestionnaireResponseSerializer(response).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        response, created = questionnaire_submit(
+            actor=request.user, patient=request.user.patient_profile, instrument_key=fields.pop("instrument"), **fields
+        )
+        return Response(
+            QuestionnaireResponseSerializer(response).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class MyTodoView(APIView):
     permission_classes = [IsPatient]
 
-    @extend_schema(responses={200: DueItemSerializer(many=True)}, tags=["check-ins"],
-                   summary="What is due now: check-ins and questionnaires still open")
+    @extend_schema(
+        responses={200: DueItemSerializer(many=True)},
+        tags=["check-ins"],
+        summary="What is due now: check-ins and questionnaires still open",
+    )
     def get(self, request):
         items = todo_for(patient_id=request.user.patient_profile.pk, now=timezone.now())
         return Response(DueItemSerializer(items, many=True).data)
@@ -96,8 +110,9 @@ class MyTodoView(APIView):
 class CheckinTagsView(APIView):
     permission_classes = [BelongsToPractice]
 
-    @extend_schema(responses={200: CheckinTagSerializer(many=True)}, tags=["check-ins"],
-                   summary="The practice's check-in tags")
+    @extend_schema(
+        responses={200: CheckinTagSerializer(many=True)}, tags=["check-ins"], summary="The practice's check-in tags"
+    )
     def get(self, request):
         return Response(CheckinTagSerializer(checkin_tags_for(practice_id=request.user.practice_id), many=True).data)
 
@@ -105,8 +120,12 @@ class CheckinTagsView(APIView):
 class InstrumentsView(APIView):
     permission_classes = [BelongsToPractice]
 
-    @extend_schema(responses={200: InstrumentSerializer(many=True)}, tags=["questionnaires"],
-                   summary="Questionnaires available in this practice (definitions to render)")
+    @extend_schema(
+        responses={200: InstrumentSerializer(many=True)},
+        tags=["questionnaires"],
+        summary="Questionnaires available in this practice (definitions to render)",
+    )
     def get(self, request):
-        return Response(InstrumentSerializer(instruments_available(practice_id=request.user.practice_id),
-                                             many=True).data)
+        return Response(
+            InstrumentSerializer(instruments_available(practice_id=request.user.practice_id), many=True).data
+        )

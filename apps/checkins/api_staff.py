@@ -39,8 +39,17 @@ from apps.core.views_base import PatientScopedViewSet
 class RiskSignalSerializer(serializers.ModelSerializer):
     class Meta:
         model = RiskSignal
-        fields = ["id", "source_type", "source_id", "kind", "level", "evidence", "occurred_at", "created_at",
-                  "processed_at"]
+        fields = [
+            "id",
+            "source_type",
+            "source_id",
+            "kind",
+            "level",
+            "evidence",
+            "occurred_at",
+            "created_at",
+            "processed_at",
+        ]
 
 
 class _Nested(PatientScopedViewSet):
@@ -53,8 +62,14 @@ class _Nested(PatientScopedViewSet):
         return params.validated_data
 
     def audit_aggregate(self, what: str, category: str) -> None:
-        audit_log(actor=self.request.user, action=AuditAction.READ, object_type=what,
-                  object_id=self.get_patient().pk, patient_id=self.get_patient().pk, data_category=category)
+        audit_log(
+            actor=self.request.user,
+            action=AuditAction.READ,
+            object_type=what,
+            object_id=self.get_patient().pk,
+            patient_id=self.get_patient().pk,
+            data_category=category,
+        )
 
 
 @extend_schema(tags=["trends"], parameters=[RangeSerializer])
@@ -67,14 +82,14 @@ class PatientTrendsViewSet(_Nested):
         r = self.range()
         rows = trends.daily_series(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
         self.audit_aggregate("trend_daily", "checkin")
-        return Response(DailyPointSerializer(rows, many=True).data)
+        return Response(rows)
 
     @extend_schema(responses={200: WeeklyPointSerializer(many=True)}, summary="Weekly mean/min/max/count")
     def weekly(self, request, *args, **kwargs):
         r = self.range()
         rows = trends.weekly_aggregates(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
         self.audit_aggregate("trend_weekly", "checkin")
-        return Response(WeeklyPointSerializer(rows, many=True).data)
+        return Response(rows)
 
     @extend_schema(responses={200: AdherenceSerializer(many=True)}, summary="Due, completed and missed per kind")
     def adherence(self, request, *args, **kwargs):
@@ -121,9 +136,15 @@ class PatientQuestionnairesViewSet(_Nested):
     )
     def fhir(self, request, *args, **kwargs):
         response = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        audit_log(actor=request.user, action=AuditAction.EXPORT, object_type="questionnaire_response",
-                  object_id=response.pk, patient_id=response.patient_id, data_category="questionnaire",
-                  detail={"format": "fhir-r4"})
+        audit_log(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            object_type="questionnaire_response",
+            object_id=response.pk,
+            patient_id=response.patient_id,
+            data_category="questionnaire",
+            detail={"format": "fhir-r4"},
+        )
         return Response(fhir.bundle(response), content_type="application/fhir+json")
 
 
@@ -134,8 +155,11 @@ class PatientSchedulesViewSet(_Nested):
     def get_base_queryset(self):
         return Schedule.objects.order_by("kind")
 
-    @extend_schema(request=ScheduleSerializer, responses={201: ScheduleSerializer},
-                   summary="Set the schedule for one kind (mood or a questionnaire); replaces the existing one")
+    @extend_schema(
+        request=ScheduleSerializer,
+        responses={201: ScheduleSerializer},
+        summary="Set the schedule for one kind (mood or a questionnaire); replaces the existing one",
+    )
     def create(self, request, *args, **kwargs):
         patient = self.get_patient()
         if not request.user.is_care_staff:
@@ -162,8 +186,12 @@ class PatientRiskSignalsViewSet(_Nested):
 class PracticeTagsView(APIView):
     permission_classes = [IsPracticeAdmin]
 
-    @extend_schema(request=CheckinTagSerializer, responses={200: CheckinTagSerializer}, tags=["practice admin"],
-                   summary="Add, rename or retire a check-in tag")
+    @extend_schema(
+        request=CheckinTagSerializer,
+        responses={200: CheckinTagSerializer},
+        tags=["practice admin"],
+        summary="Add, rename or retire a check-in tag",
+    )
     def post(self, request):
         data = CheckinTagSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -173,8 +201,12 @@ class PracticeTagsView(APIView):
 class PracticeInstrumentsView(APIView):
     permission_classes = [IsPracticeAdmin]
 
-    @extend_schema(request=InstrumentSerializer, responses={201: InstrumentSerializer}, tags=["practice admin"],
-                   summary="Add a questionnaire defined as data (items, options, scoring, bands, risk rules)")
+    @extend_schema(
+        request=InstrumentSerializer,
+        responses={201: InstrumentSerializer},
+        tags=["practice admin"],
+        summary="Add a questionnaire defined as data (items, options, scoring, bands, risk rules)",
+    )
     def post(self, request):
         definition = request.data.get("definition") if isinstance(request.data, dict) else None
         if not isinstance(definition, dict):

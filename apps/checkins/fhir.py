@@ -28,7 +28,9 @@ def questionnaire_response_resource(response: QuestionnaireResponse) -> dict[str
         options = item.get("options") or definition["options"]
         option = next(o for o in options if o["value"] == answers[item["id"]])
         coding = {"code": option.get("loinc") or str(option["value"]), "display": option["label"]}
-        coding["system"] = LOINC if option.get("loinc") else f"{settings.PUBLIC_BASE_URL}/fhir/answers/{definition['key']}"
+        coding["system"] = (
+            LOINC if option.get("loinc") else f"{settings.PUBLIC_BASE_URL}/fhir/answers/{definition['key']}"
+        )
         entry = {"linkId": item["id"], "text": item["text"], "answer": [{"valueCoding": coding}]}
         if item.get("loinc"):
             entry["definition"] = f"{LOINC}/{item['loinc']}"
@@ -54,13 +56,26 @@ def total_score_observation(response: QuestionnaireResponse) -> dict[str, Any] |
         "resourceType": "Observation",
         "id": f"{response.pk}-total",
         "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                  "code": "survey", "display": "Survey"}]}],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey",
+                        "display": "Survey",
+                    }
+                ]
+            }
+        ],
         "code": {"coding": [{"system": LOINC, "code": total_code, "display": f"{definition['title']} total score"}]},
         "subject": _patient_ref(response),
         "effectiveDateTime": response.occurred_at.isoformat(),
-        "valueQuantity": {"value": response.total_score, "unit": "{score}", "system": "http://unitsofmeasure.org",
-                          "code": "{score}"},
+        "valueQuantity": {
+            "value": response.total_score,
+            "unit": "{score}",
+            "system": "http://unitsofmeasure.org",
+            "code": "{score}",
+        },
         "interpretation": [{"text": response.band_label}],
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{response.pk}"}],
     }

@@ -155,4 +155,7 @@ class DueItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["schedule", "due_at"], name="one_due_item_per_occurrence")]
-        indexes = [models.Index(fields=["patient", "status", "due_at"]), models.Index(fields=["status", "window_ends_at"])]
+        indexes = [
+            models.Index(fields=["patient", "status", "due_at"]),
+            models.Index(fields=["status", "window_ends_at"]),
+        ]

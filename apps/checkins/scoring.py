@@ -6,8 +6,9 @@ an instrument by publishing a definition of the same shape. The server always sc
 send totals.
 
 Change thresholds come from the definition (``change``): reliable change (PHQ-9 >= 6, GAD-7 >= 4,
-NHS Talking Therapies manual 2023), response (>= 50% drop from the previous administration), remission (a follow-up score below the
-cut-off; PHQ-9 < 5). Flags compare with the previous administration of the same instrument.
+NHS Talking Therapies manual 2023), response (>= 50% drop from the previous administration),
+remission (a follow-up score below the cut-off; PHQ-9 < 5). Flags compare with the previous
+administration of the same instrument.
 """
 
 from __future__ import annotations
@@ -92,12 +93,15 @@ def validate_definition(definition: dict[str, Any]) -> list[str]:
         problems.append("scoring.method must be 'sum' or 'none'")
     bands = sorted(definition.get("bands", []), key=lambda b: b["min"])
     if method == "sum":
-        maximum = sum(max(o["value"] for o in _options_for(definition, i)) for i in definition["items"]
-                      if i.get("scored", True))
+        maximum = sum(
+            max(o["value"] for o in _options_for(definition, i)) for i in definition["items"] if i.get("scored", True)
+        )
         if not bands:
             problems.append("a summed instrument needs severity bands")
-        elif bands[0]["min"] != 0 or bands[-1]["max"] != maximum or any(
-            a["max"] + 1 != b["min"] for a, b in zip(bands, bands[1:], strict=False)
+        elif (
+            bands[0]["min"] != 0
+            or bands[-1]["max"] != maximum
+            or any(a["max"] + 1 != b["min"] for a, b in zip(bands, bands[1:], strict=False))
         ):
             problems.append(f"bands must cover 0..{maximum} without gaps or overlaps")
     for rule in definition.get("risk_rules", []):
@@ -157,12 +161,17 @@ def risk_findings(definition: dict[str, Any], answers: dict[str, int]) -> tuple[
             continue
         if all(answers.get(cond["item"], -1) >= cond["gte"] for cond in rule["when"]):
             evidence_items = [
-                {"item": cond["item"], "answer": answers[cond["item"]], "period": texts[cond["item"]].get("period"),
-                 "loinc": texts[cond["item"]].get("loinc")}
+                {
+                    "item": cond["item"],
+                    "answer": answers[cond["item"]],
+                    "period": texts[cond["item"]].get("period"),
+                    "loinc": texts[cond["item"]].get("loinc"),
+                }
                 for cond in rule["when"]
             ]
             findings[rule["signal"]] = RiskFinding(
-                signal=rule["signal"], level=rule["level"],
+                signal=rule["signal"],
+                level=rule["level"],
                 evidence={"instrument": definition["key"], "version": definition["version"], "items": evidence_items},
             )
     return tuple(findings.values())
@@ -171,8 +180,9 @@ def risk_findings(definition: dict[str, Any], answers: dict[str, int]) -> tuple[
 def score(definition: dict[str, Any], answers: dict[str, Any]) -> tuple[dict[str, int], Score]:
     clean = check_answers(definition, answers)
     if definition["scoring"]["method"] == "sum":
-        total = sum(v for k, v in clean.items() if next(i for i in definition["items"] if i["id"] == k)
-                    .get("scored", True))
+        total = sum(
+            v for k, v in clean.items() if next(i for i in definition["items"] if i["id"] == k).get("scored", True)
+        )
         band_key, band_label = band_for(definition, total)
     else:
         total, band_key, band_label = None, "", ""

@@ -5,8 +5,8 @@ import json
 from rest_framework import serializers
 
 from apps.accounts.serializers import TimezoneField
-from apps.checkins.selectors.trends import METRICS
 from apps.checkins.models import CheckinTag, DueItem, Instrument, MoodCheckin, QuestionnaireResponse, Schedule
+from apps.checkins.selectors.trends import METRICS
 
 
 class MoodCheckinSerializer(serializers.ModelSerializer):
@@ -15,16 +15,29 @@ class MoodCheckinSerializer(serializers.ModelSerializer):
     mood = serializers.IntegerField(min_value=0, max_value=10)
     anxiety = serializers.IntegerField(min_value=0, max_value=10)
     energy = serializers.IntegerField(min_value=0, max_value=10)
-    sleep_hours = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=24, required=False,
-                                           allow_null=True)
+    sleep_hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=24, required=False, allow_null=True
+    )
     sleep_quality = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.SlugField(max_length=40), required=False, max_length=20)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
     class Meta:
         model = MoodCheckin
-        fields = ["id", "occurred_at", "timezone", "local_date", "mood", "anxiety", "energy", "sleep_hours",
-                  "sleep_quality", "tags", "note", "received_at"]
+        fields = [
+            "id",
+            "occurred_at",
+            "timezone",
+            "local_date",
+            "mood",
+            "anxiety",
+            "energy",
+            "sleep_hours",
+            "sleep_quality",
+            "tags",
+            "note",
+            "received_at",
+        ]
         read_only_fields = ["local_date", "received_at"]
 
 
@@ -55,8 +68,20 @@ class QuestionnaireResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QuestionnaireResponse
-        fields = ["id", "instrument", "instrument_version", "occurred_at", "timezone", "local_date", "total_score",
-                  "band", "band_label", "change", "risk", "received_at"]
+        fields = [
+            "id",
+            "instrument",
+            "instrument_version",
+            "occurred_at",
+            "timezone",
+            "local_date",
+            "total_score",
+            "band",
+            "band_label",
+            "change",
+            "risk",
+            "received_at",
+        ]
 
 
 class QuestionnaireDetailSerializer(QuestionnaireResponseSerializer):

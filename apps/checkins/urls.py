@@ -19,12 +19,16 @@ urlpatterns = [
     path(P + "adherence/", trends.as_view({"get": "adherence"}), name="adherence"),
     path(P + "checkins/", api_staff.PatientCheckinsViewSet.as_view({"get": "list"}), name="patient-checkins"),
     path(P + "questionnaires/", questionnaires.as_view({"get": "list"}), name="patient-questionnaires"),
-    path(P + "questionnaires/<uuid:pk>/", questionnaires.as_view({"get": "retrieve"}),
-         name="patient-questionnaire"),
-    path(P + "questionnaires/<uuid:pk>/fhir/", questionnaires.as_view({"get": "fhir"}),
-         name="patient-questionnaire-fhir"),
-    path(P + "schedules/", api_staff.PatientSchedulesViewSet.as_view({"get": "list", "post": "create"}),
-         name="patient-schedules"),
-    path(P + "risk-signals/", api_staff.PatientRiskSignalsViewSet.as_view({"get": "list"}),
-         name="patient-risk-signals"),
+    path(P + "questionnaires/<uuid:pk>/", questionnaires.as_view({"get": "retrieve"}), name="patient-questionnaire"),
+    path(
+        P + "questionnaires/<uuid:pk>/fhir/", questionnaires.as_view({"get": "fhir"}), name="patient-questionnaire-fhir"
+    ),
+    path(
+        P + "schedules/",
+        api_staff.PatientSchedulesViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-schedules",
+    ),
+    path(
+        P + "risk-signals/", api_staff.PatientRiskSignalsViewSet.as_view({"get": "list"}), name="patient-risk-signals"
+    ),
 ]

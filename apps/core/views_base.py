@@ -4,8 +4,8 @@ Subclasses provide ``get_base_queryset()`` (what the endpoint lists, before scop
 narrow it; ``get_queryset()`` is final and always applies ``scope_queryset``. Objects outside the
 caller's scope are simply absent, so they answer 404 (never 403 with hints).
 
-Every successful list/retrieve of PHI emits one ``read`` audit event per patient whose data was
-returned; writes are audited by the services they call, inside the write's transaction.
+Every successful list/retrieve of PHI emits a ``read`` audit event for each patient whose data was
+returned (naming the objects); writes are audited by the services they call, inside the write's transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import PatientProfile
 from apps.accounts.scoping import Purpose, patients_visible_to, scope_queryset
-from apps.audit.services import AuditAction, AuditSpec, audit_log_many
+from apps.audit.services import audit_reads
 
 
 class PatientScopedViewSet(viewsets.GenericViewSet):
@@ -63,20 +63,13 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         return getattr(obj, f"{self.patient_field}_id")
 
     def audit_reads(self, objects) -> None:
-        if not self.audit_object_type:
-            return
-        specs = [
-            AuditSpec(
-                action=AuditAction.READ,
+        if self.audit_object_type:
+            audit_reads(
+                actor=self.request.user,
                 object_type=self.audit_object_type,
-                object_id=obj.pk,
-                patient_id=self.patient_id_of(obj),
-                practice_id=self.request.user.practice_id,
                 data_category=self.audit_data_category,
+                rows=[(self.patient_id_of(obj), obj.pk) for obj in objects],
             )
-            for obj in objects
-        ]
-        audit_log_many(actor=self.request.user, specs=specs)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -13,9 +13,17 @@ from google.auth.credentials import AnonymousCredentials
 
 from apps.core import push
 
-UNREGISTERED = (404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
-                                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                                             "errorCode": "UNREGISTERED"}]}})
+UNREGISTERED = (
+    404,
+    {
+        "error": {
+            "code": 404,
+            "message": "Requested entity was not found.",
+            "status": "NOT_FOUND",
+            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}],
+        }
+    },
+)
 SERVER_ERROR = (500, {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}})
 
 
@@ -33,8 +41,11 @@ class FakeFcmAdapter(requests.adapters.HTTPAdapter):
     def send(self, request, **kwargs):
         payload = json.loads(request.body)
         self.requests.append(payload)
-        status, body = self.scripted.popleft() if self.scripted else (
-            200, {"name": f"projects/test/messages/{len(self.requests)}"})
+        status, body = (
+            self.scripted.popleft()
+            if self.scripted
+            else (200, {"name": f"projects/test/messages/{len(self.requests)}"})
+        )
         response = requests.Response()
         response.status_code = status
         response._content = json.dumps(body).encode()

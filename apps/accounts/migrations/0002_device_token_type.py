@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='device',
-            name='token_type',
-            field=models.CharField(choices=[('registration_token', 'Registration Token'), ('fid', 'Fid')], default='registration_token', max_length=24),
+            model_name="device",
+            name="token_type",
+            field=models.CharField(
+                choices=[("registration_token", "Registration Token"), ("fid", "Fid")],
+                default="registration_token",
+                max_length=24,
+            ),
         ),
     ]

@@ -16,7 +16,11 @@ def device_register(
         device = Device.objects.select_for_update().filter(token=token).first()
         if device is None:
             return Device.objects.create(
-                user=user, token=token, token_type=token_type, platform=platform, app_version=app_version,
+                user=user,
+                token=token,
+                token_type=token_type,
+                platform=platform,
+                app_version=app_version,
                 last_seen_at=now,
             )
         device.user = user

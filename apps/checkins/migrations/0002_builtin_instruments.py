@@ -9,7 +9,9 @@ def load(apps, schema_editor):
     Instrument = apps.get_model("checkins", "Instrument")
     for definition in load_builtin():
         Instrument.objects.get_or_create(
-            practice=None, key=definition["key"], version=definition["version"],
+            practice=None,
+            key=definition["key"],
+            version=definition["version"],
             defaults={"title": definition["title"], "definition": definition},
         )
 

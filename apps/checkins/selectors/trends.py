@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models import Avg, Count, FloatField, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
@@ -20,12 +20,29 @@ def _range(qs: QuerySet, start: dt.date | None, end: dt.date | None, field: str 
     return qs
 
 
+def _plain(rows) -> list[dict]:
+    """JSON-ready rows (dates as ISO strings, numbers as floats rounded to 2 places). Series can run to
+    hundreds of rows, so they skip per-field serializer machinery; the API schema documents the shape."""
+    out = []
+    for row in rows:
+        item = {}
+        for key, value in row.items():
+            if value is None or isinstance(value, int):
+                item[key] = value
+            elif isinstance(value, dt.date):
+                item[key] = value.isoformat()
+            else:
+                item[key] = round(float(value), 2)
+        out.append(item)
+    return out
+
+
 def daily_series(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:
     """One row per local date: the day's mean of each metric (most days have one check-in)."""
     qs = _range(MoodCheckin.objects.filter(patient_id=patient_id), start, end)
-    return list(
+    return _plain(
         qs.values("local_date")
-        .annotate(count=Count("id"), **{m: Avg(m) for m in METRICS})
+        .annotate(count=Count("id"), **{m: Avg(m, output_field=FloatField()) for m in METRICS})
         .order_by("local_date")
     )
 
@@ -34,9 +51,14 @@ def weekly_aggregates(*, patient_id, start: dt.date | None, end: dt.date | None)
     """One row per ISO week (Monday): mean, min, max and count of each metric."""
     aggregates = {"count": Count("id")}
     for m in METRICS:
-        aggregates |= {f"{m}_mean": Avg(m), f"{m}_min": Min(m), f"{m}_max": Max(m)}
+        aggregates |= {
+            f"{m}_mean": Avg(m, output_field=FloatField()),
+            f"{m}_min": Min(m, output_field=FloatField()),
+            f"{m}_max": Max(m, output_field=FloatField()),
+        }
     qs = _range(MoodCheckin.objects.filter(patient_id=patient_id), start, end)
-    return list(qs.annotate(week=TruncWeek("local_date")).values("week").annotate(**aggregates).order_by("week"))
+    rows = qs.annotate(week=TruncWeek("local_date")).values("week").annotate(**aggregates).order_by("week")
+    return _plain(rows)
 
 
 def questionnaire_history(*, patient_id, instrument_key: str | None, start: dt.date | None, end: dt.date | None):
@@ -52,15 +74,23 @@ def adherence(*, patient_id, start: dt.date | None, end: dt.date | None) -> list
         qs = qs.filter(due_at__date__gte=start)
     if end:
         qs = qs.filter(due_at__date__lte=end)
-    rows = qs.values("kind").annotate(
-        due=Count("id"),
-        completed=Count("id", filter=Q(status=DueStatus.COMPLETED)),
-        missed=Count("id", filter=Q(status=DueStatus.MISSED)),
-        pending=Count("id", filter=Q(status=DueStatus.PENDING)),
-    ).order_by("kind")
+    rows = (
+        qs.values("kind")
+        .annotate(
+            due=Count("id"),
+            completed=Count("id", filter=Q(status=DueStatus.COMPLETED)),
+            missed=Count("id", filter=Q(status=DueStatus.MISSED)),
+            pending=Count("id", filter=Q(status=DueStatus.PENDING)),
+        )
+        .order_by("kind")
+    )
     return [
-        {**row, "rate": round(row["completed"] / (row["completed"] + row["missed"]), 3)
-         if row["completed"] + row["missed"] else None}
+        {
+            **row,
+            "rate": round(row["completed"] / (row["completed"] + row["missed"]), 3)
+            if row["completed"] + row["missed"]
+            else None,
+        }
         for row in rows
     ]
 

@@ -39,8 +39,9 @@ def mood_checkin_submit(
     existing = MoodCheckin.objects.filter(pk=id).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
-            raise ServiceError("This id is already in use.", code="id_conflict", field="id",
-                               status_code=status.HTTP_409_CONFLICT)
+            raise ServiceError(
+                "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
+            )
         return existing, False
     check_occurred_at(occurred_at)
     tags = sorted(set(tags or []))
@@ -52,16 +53,30 @@ def mood_checkin_submit(
         checkin, created = MoodCheckin.objects.get_or_create(
             pk=id,
             defaults={
-                "patient": patient, "occurred_at": occurred_at, "timezone": timezone,
-                "local_date": local_date_of(occurred_at, timezone), "mood": mood, "anxiety": anxiety,
-                "energy": energy, "sleep_hours": sleep_hours, "sleep_quality": sleep_quality, "tags": tags,
+                "patient": patient,
+                "occurred_at": occurred_at,
+                "timezone": timezone,
+                "local_date": local_date_of(occurred_at, timezone),
+                "mood": mood,
+                "anxiety": anxiety,
+                "energy": energy,
+                "sleep_hours": sleep_hours,
+                "sleep_quality": sleep_quality,
+                "tags": tags,
                 "note": note,
             },
         )
         if not created:  # a concurrent retry won the race
             return checkin, False
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="mood_checkin", object_id=checkin.pk,
-                  patient_id=patient.pk, data_category=CATEGORY, detail={"has_note": bool(note)})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="mood_checkin",
+            object_id=checkin.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+            detail={"has_note": bool(note)},
+        )
         due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
     return checkin, True
 
@@ -75,8 +90,13 @@ def checkin_tag_set(*, actor: User, key: str, label: str, active: bool = True) -
         tag, _ = CheckinTag.objects.update_or_create(
             practice_id=actor.practice_id, key=key, defaults={"label": label, "active": active}
         )
-        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="checkin_tag", object_id=tag.pk,
-                  detail={"key": key, "active": active})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="checkin_tag",
+            object_id=tag.pk,
+            detail={"key": key, "active": active},
+        )
     return tag
 
 

@@ -44,7 +44,9 @@ def instruments_load_builtin() -> int:
     created = 0
     for definition in scoring.load_builtin():
         _, was_created = Instrument.objects.get_or_create(
-            practice=None, key=definition["key"], version=definition["version"],
+            practice=None,
+            key=definition["key"],
+            version=definition["version"],
             defaults={"title": definition["title"], "definition": definition},
         )
         created += int(was_created)
@@ -59,11 +61,19 @@ def instrument_publish(*, actor: User, definition: dict[str, Any]) -> Instrument
         raise ValidationError({"definition": [f"'{definition['key']}' is a built-in instrument; choose another key."]})
     with transaction.atomic():
         instrument = Instrument.objects.create(
-            practice_id=actor.practice_id, key=definition["key"], version=definition["version"],
-            title=definition["title"], definition=definition,
+            practice_id=actor.practice_id,
+            key=definition["key"],
+            version=definition["version"],
+            title=definition["title"],
+            definition=definition,
         )
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="instrument", object_id=instrument.pk,
-                  detail={"key": instrument.key, "version": instrument.version})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="instrument",
+            object_id=instrument.pk,
+            detail={"key": instrument.key, "version": instrument.version},
+        )
     return instrument
 
 
@@ -73,16 +83,30 @@ def _flags(definition, previous: QuestionnaireResponse | None, total: int | None
 
 def _record_signals(response: QuestionnaireResponse) -> None:
     for finding in response.risk:
-        risk_signal_record(patient_id=response.patient_id, source_type=SOURCE, source_id=response.pk,
-                           kind=finding["signal"], level=finding["level"], evidence=finding["evidence"],
-                           occurred_at=response.occurred_at)
+        risk_signal_record(
+            patient_id=response.patient_id,
+            source_type=SOURCE,
+            source_id=response.pk,
+            kind=finding["signal"],
+            level=finding["level"],
+            evidence=finding["evidence"],
+            occurred_at=response.occurred_at,
+        )
     if response.change.get("reliable_change") == "deterioration":
         risk_signal_record(
-            patient_id=response.patient_id, source_type=SOURCE, source_id=response.pk, kind="reliable_deterioration",
-            level="moderate", occurred_at=response.occurred_at,
-            evidence={"instrument": response.instrument_key, "previous_total": response.change["previous_total"],
-                      "total": response.total_score, "delta": response.change["delta"],
-                      "threshold": response.instrument.definition["change"]["reliable_change"]},
+            patient_id=response.patient_id,
+            source_type=SOURCE,
+            source_id=response.pk,
+            kind="reliable_deterioration",
+            level="moderate",
+            occurred_at=response.occurred_at,
+            evidence={
+                "instrument": response.instrument_key,
+                "previous_total": response.change["previous_total"],
+                "total": response.total_score,
+                "delta": response.change["delta"],
+                "threshold": response.instrument.definition["change"]["reliable_change"],
+            },
         )
 
 
@@ -99,8 +123,9 @@ def questionnaire_submit(
     existing = QuestionnaireResponse.objects.filter(pk=id).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
-            raise ServiceError("This id is already in use.", code="id_conflict", field="id",
-                               status_code=status.HTTP_409_CONFLICT)
+            raise ServiceError(
+                "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
+            )
         return existing, False
     check_occurred_at(occurred_at)
     instrument = instrument_get(practice_id=patient.practice_id, key=instrument_key)
@@ -119,9 +144,18 @@ def questionnaire_submit(
         previous = history.filter(occurred_at__lt=occurred_at).order_by("-occurred_at").first()
         following = history.filter(occurred_at__gt=occurred_at).order_by("occurred_at").first()
         response = QuestionnaireResponse.objects.create(
-            id=id, patient=patient, instrument=instrument, instrument_key=instrument.key, occurred_at=occurred_at,
-            timezone=timezone, local_date=local_date_of(occurred_at, timezone), answers=json.dumps(clean),
-            total_score=result.total, band=result.band_key, band_label=result.band_label, previous=previous,
+            id=id,
+            patient=patient,
+            instrument=instrument,
+            instrument_key=instrument.key,
+            occurred_at=occurred_at,
+            timezone=timezone,
+            local_date=local_date_of(occurred_at, timezone),
+            answers=json.dumps(clean),
+            total_score=result.total,
+            band=result.band_key,
+            band_label=result.band_label,
+            previous=previous,
             change=_flags(definition, previous, result.total),
             risk=[{"signal": f.signal, "level": f.level, "evidence": f.evidence} for f in result.risk],
         )
@@ -131,8 +165,14 @@ def questionnaire_submit(
             following.save(update_fields=["previous", "change"])
             _record_signals(following)
         _record_signals(response)
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="questionnaire_response", object_id=response.pk,
-                  patient_id=patient.pk, data_category=CATEGORY,
-                  detail={"instrument": instrument.key, "version": instrument.version})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="questionnaire_response",
+            object_id=response.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+            detail={"instrument": instrument.key, "version": instrument.version},
+        )
         due_items_complete(patient_id=patient.pk, kind=instrument.key, occurred_at=occurred_at)
     return response, True

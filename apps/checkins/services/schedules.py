@@ -56,7 +56,9 @@ def following_occurrence(schedule: Schedule, due_at: dt.datetime, tz_name: str) 
 def schedule_defaults_create(*, practice: Practice) -> None:
     for kind, interval, at, window in PRACTICE_DEFAULTS:
         ScheduleDefault.objects.get_or_create(
-            practice=practice, kind=kind, defaults={"interval_days": interval, "time_of_day": at, "window_hours": window}
+            practice=practice,
+            kind=kind,
+            defaults={"interval_days": interval, "time_of_day": at, "window_hours": window},
         )
 
 
@@ -83,8 +85,14 @@ def schedules_apply_practice_defaults(*, patient: PatientProfile, now: dt.dateti
 
 
 def schedule_set(
-    *, actor: User, patient: PatientProfile, kind: str, interval_days: int, time_of_day: dt.time,
-    window_hours: int, active: bool = True,
+    *,
+    actor: User,
+    patient: PatientProfile,
+    kind: str,
+    interval_days: int,
+    time_of_day: dt.time,
+    window_hours: int,
+    active: bool = True,
 ) -> Schedule:
     """Create or change a patient's schedule for one kind; the next reminder is recomputed."""
     now = timezone.now()
@@ -93,12 +101,24 @@ def schedule_set(
         schedule, created = Schedule.objects.update_or_create(
             patient=patient,
             kind=kind,
-            defaults={"interval_days": interval_days, "time_of_day": time_of_day, "window_hours": window_hours,
-                      "active": active, "next_due_at": next_due, "created_by": actor},
+            defaults={
+                "interval_days": interval_days,
+                "time_of_day": time_of_day,
+                "window_hours": window_hours,
+                "active": active,
+                "next_due_at": next_due,
+                "created_by": actor,
+            },
         )
-        audit_log(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, object_type="schedule",
-                  object_id=schedule.pk, patient_id=patient.pk, data_category="schedule",
-                  detail={"kind": kind, "interval_days": interval_days, "active": active})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            object_type="schedule",
+            object_id=schedule.pk,
+            patient_id=patient.pk,
+            data_category="schedule",
+            detail={"kind": kind, "interval_days": interval_days, "active": active},
+        )
     return schedule
 
 
@@ -114,8 +134,11 @@ def _submitted_within(patient_id, kind: str, start: dt.datetime, end: dt.datetim
 def due_items_complete(*, patient_id, kind: str, occurred_at: dt.datetime) -> int:
     """Mark the pending occurrence(s) this submission answers as completed."""
     return DueItem.objects.filter(
-        patient_id=patient_id, kind=kind, status=DueStatus.PENDING,
-        due_at__lte=occurred_at + EARLY_ALLOWANCE, window_ends_at__gt=occurred_at,
+        patient_id=patient_id,
+        kind=kind,
+        status=DueStatus.PENDING,
+        due_at__lte=occurred_at + EARLY_ALLOWANCE,
+        window_ends_at__gt=occurred_at,
     ).update(status=DueStatus.COMPLETED, completed_at=occurred_at)
 
 
@@ -143,10 +166,15 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
                 window_end = due_at + dt.timedelta(hours=schedule.window_hours)
                 done_at = _submitted_within(schedule.patient_id, schedule.kind, due_at - EARLY_ALLOWANCE, window_end)
                 item, created = DueItem.objects.get_or_create(
-                    schedule=schedule, due_at=due_at,
-                    defaults={"patient_id": schedule.patient_id, "kind": schedule.kind, "window_ends_at": window_end,
-                              "status": DueStatus.COMPLETED if done_at else DueStatus.PENDING,
-                              "completed_at": done_at},
+                    schedule=schedule,
+                    due_at=due_at,
+                    defaults={
+                        "patient_id": schedule.patient_id,
+                        "kind": schedule.kind,
+                        "window_ends_at": window_end,
+                        "status": DueStatus.COMPLETED if done_at else DueStatus.PENDING,
+                        "completed_at": done_at,
+                    },
                 )
                 opened += int(created)
                 latest = item
@@ -163,6 +191,8 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
             status=DueStatus.MISSED
         )
     for item, user_id in to_remind:
-        result = push.push_to_user(user_id=user_id, message=REMINDER, data={"type": "todo", "due_item_id": str(item.pk)})
+        result = push.push_to_user(
+            user_id=user_id, message=REMINDER, data={"type": "todo", "due_item_id": str(item.pk)}
+        )
         reminded += result.sent
     return {"opened": opened, "reminded": reminded, "missed": missed}

@@ -44,8 +44,11 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/questionnaires/{response}/", None),
         ("get", f"/api/v1/patients/{patient}/questionnaires/{response}/fhir/", None),
         ("get", f"/api/v1/patients/{patient}/schedules/", None),
-        ("post", f"/api/v1/patients/{patient}/schedules/",
-         {"kind": "mood", "interval_days": 1, "time_of_day": "09:00", "window_hours": 24}),
+        (
+            "post",
+            f"/api/v1/patients/{patient}/schedules/",
+            {"kind": "mood", "interval_days": 1, "time_of_day": "09:00", "window_hours": 24},
+        ),
         ("get", f"/api/v1/patients/{patient}/risk-signals/", None),
     ]
 
@@ -99,5 +102,7 @@ def test_every_patient_route_is_covered_by_the_outsider_table(personas):
     covered = {"/".join(url.split("/api/v1/")[1].split("/")[2:]) for _, url, _ in endpoints(personas)}
     covered = {re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", c) for c in covered}
     routes = {str(p.pattern) for p in get_resolver().url_patterns for p in getattr(p, "url_patterns", [])}
-    nested = {r.removeprefix("patients/<uuid:patient_pk>/") for r in routes if r.startswith("patients/<uuid:patient_pk>/")}
+    nested = {
+        r.removeprefix("patients/<uuid:patient_pk>/") for r in routes if r.startswith("patients/<uuid:patient_pk>/")
+    }
     assert nested <= covered, nested - covered

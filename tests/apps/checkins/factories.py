@@ -11,15 +11,30 @@ def submit_phq9(patient, values, *, when=None, item9=None, tz="Europe/London"):
     answers = {f"phq9_{i + 1}": v for i, v in enumerate(values)}
     if item9 is not None:
         answers["phq9_9"] = item9
-    response, _ = questionnaire_submit(actor=patient.user, patient=patient, id=uuid.uuid4(), instrument_key="phq9",
-                                       answers=answers, occurred_at=when or timezone.now(), timezone=tz)
+    response, _ = questionnaire_submit(
+        actor=patient.user,
+        patient=patient,
+        id=uuid.uuid4(),
+        instrument_key="phq9",
+        answers=answers,
+        occurred_at=when or timezone.now(),
+        timezone=tz,
+    )
     return response
 
 
 def submit_checkin(patient, *, when=None, mood=5, anxiety=5, energy=5, tz="Europe/London", **extra):
-    checkin, _ = mood_checkin_submit(actor=patient.user, patient=patient, id=uuid.uuid4(),
-                                     occurred_at=when or timezone.now(), timezone=tz, mood=mood, anxiety=anxiety,
-                                     energy=energy, **extra)
+    checkin, _ = mood_checkin_submit(
+        actor=patient.user,
+        patient=patient,
+        id=uuid.uuid4(),
+        occurred_at=when or timezone.now(),
+        timezone=tz,
+        mood=mood,
+        anxiety=anxiety,
+        energy=energy,
+        **extra,
+    )
     return checkin
 
 

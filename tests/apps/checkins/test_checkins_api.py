@@ -11,9 +11,18 @@ URL = "/api/v1/me/checkins/"
 
 
 def body(**overrides):
-    data = {"id": str(uuid.uuid4()), "occurred_at": timezone.now().isoformat(), "timezone": "Europe/London",
-            "mood": 6, "anxiety": 3, "energy": 5, "sleep_hours": "7.5", "sleep_quality": 7,
-            "tags": ["exercise", "social_time"], "note": "Walked by the river with Sam."}
+    data = {
+        "id": str(uuid.uuid4()),
+        "occurred_at": timezone.now().isoformat(),
+        "timezone": "Europe/London",
+        "mood": 6,
+        "anxiety": 3,
+        "energy": 5,
+        "sleep_hours": "7.5",
+        "sleep_quality": 7,
+        "tags": ["exercise", "social_time"],
+        "note": "Walked by the river with Sam.",
+    }
     data.update(overrides)
     return data
 
@@ -46,8 +55,9 @@ def test_another_patients_id_is_a_conflict(personas, as_user):
 
 def test_a_late_submission_lands_on_the_patients_local_date(personas, as_user):
     # 23:30 in Los Angeles three days ago is already the next day in UTC.
-    la_evening = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=3), dt.time(23, 30),
-                                     tzinfo=dt.timezone(dt.timedelta(hours=-8)))
+    la_evening = dt.datetime.combine(
+        timezone.localdate() - dt.timedelta(days=3), dt.time(23, 30), tzinfo=dt.timezone(dt.timedelta(hours=-8))
+    )
     response = as_user(personas.patient).post(
         URL, body(occurred_at=la_evening.isoformat(), timezone="America/Los_Angeles"), format="json"
     )
@@ -56,11 +66,19 @@ def test_a_late_submission_lands_on_the_patients_local_date(personas, as_user):
     assert la_evening.astimezone(dt.UTC).date() != la_evening.date()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("mood", 11), ("anxiety", -1), ("energy", "high"), ("sleep_hours", "25"), ("sleep_quality", 12),
-    ("timezone", "Moon/Base"), ("tags", ["exercise", "skydiving"]),
-    ("occurred_at", (timezone.now() + dt.timedelta(hours=2)).isoformat()),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("mood", 11),
+        ("anxiety", -1),
+        ("energy", "high"),
+        ("sleep_hours", "25"),
+        ("sleep_quality", 12),
+        ("timezone", "Moon/Base"),
+        ("tags", ["exercise", "skydiving"]),
+        ("occurred_at", (timezone.now() + dt.timedelta(hours=2)).isoformat()),
+    ],
+)
 def test_bad_values_are_field_errors_and_nothing_is_written(personas, as_user, field, value):
     response = as_user(personas.patient).post(URL, body(**{field: value}), format="json")
     assert response.status_code == 400
@@ -95,7 +113,8 @@ def test_staff_cannot_use_the_patient_endpoint(personas, as_user):
 
 
 def test_admins_add_tags(personas, as_user):
-    response = as_user(personas.admin).post("/api/v1/practice/checkin-tags/", {"key": "journaling",
-                                                                             "label": "Journaling"}, format="json")
+    response = as_user(personas.admin).post(
+        "/api/v1/practice/checkin-tags/", {"key": "journaling", "label": "Journaling"}, format="json"
+    )
     assert response.status_code == 200
     assert as_user(personas.patient).post(URL, body(tags=["journaling"]), format="json").status_code == 201

@@ -13,8 +13,13 @@ URL = "/api/v1/me/questionnaires/"
 
 
 def phq9_body(values, **overrides):
-    data = {"id": str(uuid.uuid4()), "instrument": "phq9", "occurred_at": timezone.now().isoformat(),
-            "timezone": "Europe/London", "answers": {f"phq9_{i + 1}": v for i, v in enumerate(values)}}
+    data = {
+        "id": str(uuid.uuid4()),
+        "instrument": "phq9",
+        "occurred_at": timezone.now().isoformat(),
+        "timezone": "Europe/London",
+        "answers": {f"phq9_{i + 1}": v for i, v in enumerate(values)},
+    }
     data.update(overrides)
     return data
 
@@ -60,8 +65,13 @@ def test_item9_raises_a_risk_signal_the_care_team_can_see(personas, as_user):
 def test_reliable_deterioration_is_flagged_and_signalled(personas):
     submit_phq9(personas.patient_profile, [1] * 9, when=days_ago(20), item9=0)  # 8
     later = submit_phq9(personas.patient_profile, [2] * 9, when=days_ago(5), item9=0)  # 16
-    assert later.change == {"previous_total": 8, "delta": 8, "reliable_change": "deterioration", "response": False,
-                            "remission": False}
+    assert later.change == {
+        "previous_total": 8,
+        "delta": 8,
+        "reliable_change": "deterioration",
+        "response": False,
+        "remission": False,
+    }
     assert RiskSignal.objects.filter(kind="reliable_deterioration", source_id=str(later.id)).exists()
 
 
@@ -75,13 +85,20 @@ def test_a_late_upload_rebases_the_next_administration(personas):
 
 
 def test_cssrs_positive_items_become_signals_with_levels(personas, as_user):
-    data = {"id": str(uuid.uuid4()), "instrument": "cssrs_screener", "occurred_at": timezone.now().isoformat(),
-            "timezone": "Europe/London",
-            "answers": {"cssrs_1": 1, "cssrs_2": 1, "cssrs_3": 1, "cssrs_4": 0, "cssrs_5": 0, "cssrs_6": 0}}
+    data = {
+        "id": str(uuid.uuid4()),
+        "instrument": "cssrs_screener",
+        "occurred_at": timezone.now().isoformat(),
+        "timezone": "Europe/London",
+        "answers": {"cssrs_1": 1, "cssrs_2": 1, "cssrs_3": 1, "cssrs_4": 0, "cssrs_5": 0, "cssrs_6": 0},
+    }
     body = as_user(personas.patient).post(URL, data, format="json").json()
     assert body["band"] == "risk_moderate"
     assert set(RiskSignal.objects.values_list("kind", "level")) == {
-        ("cssrs_wish_dead", "low"), ("cssrs_suicidal_thoughts", "low"), ("cssrs_method", "moderate")}
+        ("cssrs_wish_dead", "low"),
+        ("cssrs_suicidal_thoughts", "low"),
+        ("cssrs_method", "moderate"),
+    }
 
 
 def test_history_with_bands_and_flags_for_the_care_team(personas, as_user):
@@ -91,7 +108,9 @@ def test_history_with_bands_and_flags_for_the_care_team(personas, as_user):
     url = f"/api/v1/patients/{personas.patient_profile.id}/questionnaires/"
     rows = client.get(url, {"instrument": "phq9"}).json()["results"]
     assert [(r["total_score"], r["band"], r["change"]["reliable_change"]) for r in rows] == [
-        (8, "mild", "improvement"), (16, "moderately_severe", None)]
+        (8, "mild", "improvement"),
+        (16, "moderately_severe", None),
+    ]
     detail = client.get(f"{url}{rows[0]['id']}/").json()
     assert detail["answers"]["phq9_1"] == 1
     assert client.get(url, {"start": "2026-02-01", "end": "2026-01-01"}).status_code == 400
@@ -115,17 +134,31 @@ def test_fhir_export_validates_as_r4_resources(personas, as_user):
 def test_instruments_are_listed_and_admins_can_add_one(personas, as_user):
     keys = {i["key"] for i in as_user(personas.patient).get("/api/v1/instruments/").json()}
     assert keys == {"phq9", "gad7", "cssrs_screener"}
-    definition = {"key": "who5", "version": 1, "title": "WHO-5", "options": [{"value": v, "label": str(v)}
-                  for v in range(6)], "items": [{"id": f"who5_{i}", "text": f"Item {i}"} for i in range(1, 6)],
-                  "scoring": {"method": "sum"}, "bands": [{"min": 0, "max": 12, "key": "low", "label": "Low"},
-                                                          {"min": 13, "max": 25, "key": "ok", "label": "OK"}]}
+    definition = {
+        "key": "who5",
+        "version": 1,
+        "title": "WHO-5",
+        "options": [{"value": v, "label": str(v)} for v in range(6)],
+        "items": [{"id": f"who5_{i}", "text": f"Item {i}"} for i in range(1, 6)],
+        "scoring": {"method": "sum"},
+        "bands": [
+            {"min": 0, "max": 12, "key": "low", "label": "Low"},
+            {"min": 13, "max": 25, "key": "ok", "label": "OK"},
+        ],
+    }
     created = as_user(personas.admin).post("/api/v1/practice/instruments/", {"definition": definition}, format="json")
     assert created.status_code == 201, created.json()
-    bad = as_user(personas.admin).post("/api/v1/practice/instruments/",
-                                       {"definition": {**definition, "key": "who5b", "bands": []}}, format="json")
+    bad = as_user(personas.admin).post(
+        "/api/v1/practice/instruments/", {"definition": {**definition, "key": "who5b", "bands": []}}, format="json"
+    )
     assert bad.status_code == 400 and "definition" in bad.json()["error"]["fields"]
-    data = {"id": str(uuid.uuid4()), "instrument": "who5", "occurred_at": timezone.now().isoformat(),
-            "timezone": "UTC", "answers": {f"who5_{i}": 3 for i in range(1, 6)}}
+    data = {
+        "id": str(uuid.uuid4()),
+        "instrument": "who5",
+        "occurred_at": timezone.now().isoformat(),
+        "timezone": "UTC",
+        "answers": {f"who5_{i}": 3 for i in range(1, 6)},
+    }
     scored = as_user(personas.patient).post(URL, data, format="json").json()
     assert (scored["total_score"], scored["band"]) == (15, "ok")
     # Another practice does not get it.

@@ -19,7 +19,10 @@ def mood_schedule(personas, *, tz="America/New_York", time="20:00", now="2026-03
     personas.patient_profile.save()
     Schedule.objects.filter(patient=personas.patient_profile).delete()
     schedule = Schedule.objects.create(
-        patient=personas.patient_profile, kind="mood", interval_days=1, time_of_day=dt.time.fromisoformat(time),
+        patient=personas.patient_profile,
+        kind="mood",
+        interval_days=1,
+        time_of_day=dt.time.fromisoformat(time),
         window_hours=24,
         next_due_at=first_occurrence(interval_days=1, at=dt.time.fromisoformat(time), tz_name=tz, after=at(now)),
     )
@@ -34,8 +37,11 @@ def test_reminders_follow_local_time_across_the_spring_dst_change(personas, fcm)
         reminders_dispatch(now=schedule.next_due_at + dt.timedelta(seconds=30))
     # 20:00 EST is 01:00 UTC; from 8 March 2026 (DST), 20:00 EDT is 00:00 UTC.
     assert [d.due_at for d in DueItem.objects.order_by("due_at")] == [
-        at("2026-03-06T01:00:00+00:00"), at("2026-03-07T01:00:00+00:00"), at("2026-03-08T01:00:00+00:00"),
-        at("2026-03-09T00:00:00+00:00"), at("2026-03-10T00:00:00+00:00"),
+        at("2026-03-06T01:00:00+00:00"),
+        at("2026-03-07T01:00:00+00:00"),
+        at("2026-03-08T01:00:00+00:00"),
+        at("2026-03-09T00:00:00+00:00"),
+        at("2026-03-10T00:00:00+00:00"),
     ]
     assert len(fcm.messages) == 5
 
@@ -121,21 +127,36 @@ def test_patients_not_yet_enrolled_get_no_reminders(personas, fcm):
     from tests.conftest import make_patient
 
     newcomer = make_patient(personas.practice, None, personas.clinician, name="Not Yet")
-    Schedule.objects.create(patient=newcomer, kind="mood", interval_days=1, time_of_day=dt.time(9),
-                            window_hours=24, next_due_at=at("2026-01-01T09:00:00+00:00"))
+    Schedule.objects.create(
+        patient=newcomer,
+        kind="mood",
+        interval_days=1,
+        time_of_day=dt.time(9),
+        window_hours=24,
+        next_due_at=at("2026-01-01T09:00:00+00:00"),
+    )
     assert reminders_dispatch(now=at("2026-01-02T09:00:00+00:00"))["opened"] == 0
 
 
 def test_the_care_team_sets_a_schedule(personas, as_user):
     url = f"/api/v1/patients/{personas.patient_profile.id}/schedules/"
     client = as_user(personas.clinician)
-    created = client.post(url, {"kind": "cssrs_screener", "interval_days": 7, "time_of_day": "18:00",
-                                "window_hours": 48}, format="json")
+    created = client.post(
+        url, {"kind": "cssrs_screener", "interval_days": 7, "time_of_day": "18:00", "window_hours": 48}, format="json"
+    )
     assert created.status_code == 201, created.json()
-    assert client.post(url, {"kind": "tarot", "interval_days": 7, "time_of_day": "18:00", "window_hours": 48},
-                       format="json").status_code == 400
-    assert as_user(personas.patient).post(url, {"kind": "mood", "interval_days": 1, "time_of_day": "18:00",
-                                                "window_hours": 24}, format="json").status_code == 403
+    assert (
+        client.post(
+            url, {"kind": "tarot", "interval_days": 7, "time_of_day": "18:00", "window_hours": 48}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        as_user(personas.patient)
+        .post(url, {"kind": "mood", "interval_days": 1, "time_of_day": "18:00", "window_hours": 24}, format="json")
+        .status_code
+        == 403
+    )
     kinds = [s["kind"] for s in client.get(url).json()["results"]]
     assert "cssrs_screener" in kinds
 
@@ -145,13 +166,22 @@ def test_enrolment_applies_the_practice_default_schedules(personas, as_user, ano
 
     newcomer = make_patient(personas.practice, None, personas.clinician, name="New Person")
     code = as_user(personas.clinician).post(f"/api/v1/patients/{newcomer.id}/invitations/").json()["code"]
-    anon.post("/api/v1/enrolment/redeem/", {"code": code, "username": "newbie", "password": "a-long-enough-pass"},
-              format="json")
+    anon.post(
+        "/api/v1/enrolment/redeem/",
+        {"code": code, "username": "newbie", "password": "a-long-enough-pass"},
+        format="json",
+    )
     assert set(Schedule.objects.filter(patient=newcomer).values_list("kind", flat=True)) == {"mood", "phq9", "gad7"}
 
 
 def test_schedule_set_recomputes_the_next_reminder(personas, time_machine):
     time_machine.move_to("2026-06-01T12:00:00+00:00")
-    schedule = schedule_set(actor=personas.clinician, patient=personas.patient_profile, kind="phq9", interval_days=14,
-                            time_of_day=dt.time(10), window_hours=72)
+    schedule = schedule_set(
+        actor=personas.clinician,
+        patient=personas.patient_profile,
+        kind="phq9",
+        interval_days=14,
+        time_of_day=dt.time(10),
+        window_hours=72,
+    )
     assert schedule.next_due_at == at("2026-06-02T09:00:00+00:00")  # 10:00 BST tomorrow

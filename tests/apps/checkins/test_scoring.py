@@ -18,10 +18,21 @@ def answers_totalling(definition, total, n_items):
     return {f"{prefix}_{i + 1}": v for i, v in enumerate(values)}
 
 
-@pytest.mark.parametrize(("total", "band"), [
-    (0, "none_minimal"), (4, "none_minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"),
-    (15, "moderately_severe"), (19, "moderately_severe"), (20, "severe"), (27, "severe"),
-])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "none_minimal"),
+        (4, "none_minimal"),
+        (5, "mild"),
+        (9, "mild"),
+        (10, "moderate"),
+        (14, "moderate"),
+        (15, "moderately_severe"),
+        (19, "moderately_severe"),
+        (20, "severe"),
+        (27, "severe"),
+    ],
+)
 def test_phq9_band_edges(total, band):
     answers = answers_totalling(PHQ9, total, 9)
     answers["phq9_9"], answers["phq9_1"] = answers["phq9_1"], answers["phq9_9"]  # keep item 9 low where possible
@@ -29,10 +40,19 @@ def test_phq9_band_edges(total, band):
     assert (result.total, result.band_key) == (total, band)
 
 
-@pytest.mark.parametrize(("total", "band"), [
-    (0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"), (15, "severe"),
-    (21, "severe"),
-])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "minimal"),
+        (4, "minimal"),
+        (5, "mild"),
+        (9, "mild"),
+        (10, "moderate"),
+        (14, "moderate"),
+        (15, "severe"),
+        (21, "severe"),
+    ],
+)
 def test_gad7_band_edges(total, band):
     _, result = scoring.score(GAD7, answers_totalling(GAD7, total, 7))
     assert (result.total, result.band_key) == (total, band)
@@ -61,8 +81,12 @@ def test_phq9_item9_is_a_risk_signal(item9, level):
     _, result = scoring.score(PHQ9, answers)
     assert [(f.signal, f.level) for f in result.risk] == ([("phq9_item9", level)] if level else [])
     if level:
-        assert result.risk[0].evidence["items"][0] == {"item": "phq9_9", "answer": item9, "period": None,
-                                                       "loinc": "44260-8"}
+        assert result.risk[0].evidence["items"][0] == {
+            "item": "phq9_9",
+            "answer": item9,
+            "period": None,
+            "loinc": "44260-8",
+        }
 
 
 def cssrs(**yes):
@@ -71,18 +95,27 @@ def cssrs(**yes):
     return answers
 
 
-@pytest.mark.parametrize(("answers", "expected", "band"), [
-    (cssrs(), [], "negative"),
-    (cssrs(q1=1), [("cssrs_wish_dead", "low")], "risk_low"),
-    (cssrs(q2=1, q3=0, q4=0, q5=0), [("cssrs_suicidal_thoughts", "low")], "risk_low"),
-    (cssrs(q2=1, q3=1, q4=0, q5=0), [("cssrs_suicidal_thoughts", "low"), ("cssrs_method", "moderate")],
-     "risk_moderate"),
-    (cssrs(q2=1, q3=1, q4=1, q5=0),
-     [("cssrs_suicidal_thoughts", "low"), ("cssrs_method", "moderate"), ("cssrs_intent", "high")], "risk_high"),
-    (cssrs(q2=1, q3=0, q4=0, q5=1), [("cssrs_suicidal_thoughts", "low"), ("cssrs_plan", "high")], "risk_high"),
-    (cssrs(q6=1, q6_recent=1), [("cssrs_behaviour", "high")], "risk_high"),
-    (cssrs(q6=1, q6_recent=0), [("cssrs_behaviour", "moderate")], "risk_moderate"),
-])
+@pytest.mark.parametrize(
+    ("answers", "expected", "band"),
+    [
+        (cssrs(), [], "negative"),
+        (cssrs(q1=1), [("cssrs_wish_dead", "low")], "risk_low"),
+        (cssrs(q2=1, q3=0, q4=0, q5=0), [("cssrs_suicidal_thoughts", "low")], "risk_low"),
+        (
+            cssrs(q2=1, q3=1, q4=0, q5=0),
+            [("cssrs_suicidal_thoughts", "low"), ("cssrs_method", "moderate")],
+            "risk_moderate",
+        ),
+        (
+            cssrs(q2=1, q3=1, q4=1, q5=0),
+            [("cssrs_suicidal_thoughts", "low"), ("cssrs_method", "moderate"), ("cssrs_intent", "high")],
+            "risk_high",
+        ),
+        (cssrs(q2=1, q3=0, q4=0, q5=1), [("cssrs_suicidal_thoughts", "low"), ("cssrs_plan", "high")], "risk_high"),
+        (cssrs(q6=1, q6_recent=1), [("cssrs_behaviour", "high")], "risk_high"),
+        (cssrs(q6=1, q6_recent=0), [("cssrs_behaviour", "moderate")], "risk_moderate"),
+    ],
+)
 def test_cssrs_screener_levels_follow_columbia_triage(answers, expected, band):
     _, result = scoring.score(CSSRS, answers)
     assert [(f.signal, f.level) for f in result.risk] == expected
@@ -100,10 +133,18 @@ def test_cssrs_skip_logic():
         scoring.score(CSSRS, cssrs(q6=1))  # "within the past 3 months?" must follow a yes to 6
 
 
-@pytest.mark.parametrize(("definition", "previous", "total", "reliable"), [
-    (PHQ9, 10, 15, None), (PHQ9, 10, 16, "deterioration"), (PHQ9, 16, 10, "improvement"), (PHQ9, 15, 10, None),
-    (GAD7, 10, 13, None), (GAD7, 10, 14, "deterioration"), (GAD7, 14, 10, "improvement"),
-])
+@pytest.mark.parametrize(
+    ("definition", "previous", "total", "reliable"),
+    [
+        (PHQ9, 10, 15, None),
+        (PHQ9, 10, 16, "deterioration"),
+        (PHQ9, 16, 10, "improvement"),
+        (PHQ9, 15, 10, None),
+        (GAD7, 10, 13, None),
+        (GAD7, 10, 14, "deterioration"),
+        (GAD7, 14, 10, "improvement"),
+    ],
+)
 def test_reliable_change_thresholds(definition, previous, total, reliable):
     assert scoring.change_flags(definition, previous, total).reliable_change == reliable
 
@@ -126,7 +167,9 @@ def test_builtin_definitions_are_valid_and_a_broken_one_is_explained():
 
 
 def test_loinc_codes_match_the_reference():
-    assert (PHQ9["loinc"], GAD7["loinc"]) == ({"panel": "44249-1", "total": "44261-6"},
-                                               {"panel": "69737-5", "total": "70274-6"})
+    assert (PHQ9["loinc"], GAD7["loinc"]) == (
+        {"panel": "44249-1", "total": "44261-6"},
+        {"panel": "69737-5", "total": "70274-6"},
+    )
     assert next(i for i in PHQ9["items"] if i["id"] == "phq9_9")["loinc"] == "44260-8"
     assert [o["loinc"] for o in PHQ9["options"]] == ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, ConsentKind, Membership, PatientProfile, Role, User
 from apps.accounts.services.consent import consent_decide, consent_is_granted
 from apps.accounts.services.enrolment import invitation_create
 from apps.accounts.services.staff import practice_create
+from apps.checkins.models import MoodCheckin
+from apps.checkins.services.checkins import mood_checkin_submit
+from apps.checkins.services.questionnaires import questionnaire_submit
+from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core import context
 
 DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - demo accounts only; refused in production
@@ -85,6 +91,9 @@ class Command(BaseCommand):
             if not consent_is_granted(patient_id=patient.pk, kind=kind):
                 consent_decide(actor=users["patient@demo"], patient=patient, kind=kind, version=1, decision="accepted")
 
+        schedules_apply_practice_defaults(patient=patient)
+        self._seed_history(patient)
+
         newcomer, _ = PatientProfile.objects.get_or_create(
             id=NEWCOMER_ID,
             defaults={
@@ -100,3 +109,41 @@ class Command(BaseCommand):
         if newcomer.user_id is not None:
             return "(already redeemed)"
         return invitation_create(actor=users["clinician@demo"], patient=newcomer).code
+
+    def _seed_history(self, patient: PatientProfile) -> None:
+        """Six weeks of check-ins and three PHQ-9/GAD-7 rounds, so trends have something to show.
+        Ids derive from the day, so re-running adds nothing."""
+        if MoodCheckin.objects.filter(patient=patient).exists():
+            return
+        now = timezone.now()
+        for day in range(42, 0, -1):
+            when = (now - dt.timedelta(days=day)).replace(hour=1, minute=30, second=0, microsecond=0)
+            low_week = 14 <= day <= 21  # a rough patch three weeks ago
+            mood_checkin_submit(
+                actor=patient.user,
+                patient=patient,
+                id=uuid.uuid5(DEMO_PATIENT_ID, f"checkin-{day}"),
+                occurred_at=when,
+                timezone=patient.timezone,
+                mood=3 if low_week else 5 + day % 3,
+                anxiety=7 if low_week else 3 + day % 2,
+                energy=4 if low_week else 6,
+                sleep_hours=Decimal("6.5"),
+                sleep_quality=4 if low_week else 7,
+                tags=["exercise"] if day % 3 == 0 else ["social_time"],
+            )
+        for weeks_ago, phq, gad in ((6, 2, 2), (4, 2, 1), (2, 1, 1)):
+            when = now - dt.timedelta(weeks=weeks_ago)
+            for key, items, value in (("phq9", 9, phq), ("gad7", 7, gad)):
+                answers = {f"{key}_{i + 1}": value for i in range(items)}
+                if key == "phq9":
+                    answers["phq9_9"] = 0
+                questionnaire_submit(
+                    actor=patient.user,
+                    patient=patient,
+                    id=uuid.uuid5(DEMO_PATIENT_ID, f"{key}-{weeks_ago}"),
+                    instrument_key=key,
+                    answers=answers,
+                    occurred_at=when,
+                    timezone=patient.timezone,
+                )

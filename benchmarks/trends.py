@@ -1,0 +1,216 @@
+"""Trend endpoint latency at scale, against the health endpoint measured in the same run.
+
+    .venv/bin/python -m benchmarks.trends [--requests 200] [--database-url postgres://…/scratch]
+
+Seeds one patient with two years of daily check-ins and 26 PHQ-9 + 26 GAD-7 administrations in a
+scratch database (a temporary SQLite file unless --database-url names a scratch PostgreSQL database,
+which it migrates and fills), then times each clinician trend endpoint in-process through the full
+Django stack (auth, scoping, audit) and prints p50/p95 and the p95 ratio to /health/live.
+Target: every trend endpoint under 10x the health endpoint at p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from urllib.parse import urlencode
+from urllib.request import urlopen
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--mode",
+        choices=("http", "inprocess", "both"),
+        default="both",
+        help="http: through uvicorn on loopback, as a client sees it; inprocess: Django test client",
+    )
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="interlude-bench-")
+    os.environ["INTERLUDE_VAR_DIR"] = scratch
+    os.environ.pop("DATABASE_URL", None)
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    os.environ["LOG_LEVEL"] = "warning"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
+    from apps.accounts.services.staff import practice_create
+    from apps.checkins.models import MoodCheckin
+    from apps.checkins.services.questionnaires import questionnaire_submit
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    practice = practice_create(name="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}")
+    clinician = User.objects.create_user(username=f"clin-{uuid.uuid4().hex[:6]}", practice=practice)
+    Membership.objects.create(user=clinician, role="clinician")
+    patient_user = User.objects.create_user(username=f"pat-{uuid.uuid4().hex[:6]}", practice=practice)
+    Membership.objects.create(user=patient_user, role="patient")
+    patient = PatientProfile.objects.create(
+        practice=practice, user=patient_user, full_name="Bench Patient", timezone="Europe/London"
+    )
+    CareTeamMember.objects.create(patient=patient, user=clinician, role="primary_clinician")
+
+    today = timezone.localdate()
+    MoodCheckin.objects.bulk_create(
+        [
+            MoodCheckin(
+                id=uuid.uuid4(),
+                patient=patient,
+                occurred_at=timezone.now() - dt.timedelta(days=i),
+                timezone="Europe/London",
+                local_date=today - dt.timedelta(days=i),
+                mood=(i * 7) % 11,
+                anxiety=(i * 3) % 11,
+                energy=(i * 5) % 11,
+                sleep_hours=6 + (i % 4),
+                sleep_quality=i % 11,
+                tags=["exercise"] if i % 3 == 0 else [],
+            )
+            for i in range(730)
+        ]
+    )
+    for n in range(26):
+        when = timezone.now() - dt.timedelta(days=28 * n + 1)
+        for key, items in (("phq9", 9), ("gad7", 7)):
+            answers = {f"{key}_{i + 1}": (n + i) % 3 for i in range(items)}
+            questionnaire_submit(
+                actor=patient_user,
+                patient=patient,
+                id=uuid.uuid4(),
+                instrument_key=key,
+                answers=answers,
+                occurred_at=when,
+                timezone="Europe/London",
+            )
+
+    token = str(RefreshToken.for_user(clinician).access_token)
+    base = f"/api/v1/patients/{patient.id}/"
+    two_years = {"start": (today - dt.timedelta(days=730)).isoformat(), "end": today.isoformat()}
+    endpoints = {
+        "health/live (baseline)": ("/health/live", {}),
+        "health/ready": ("/health/ready", {}),
+        "trends/daily (empty)": (base + "trends/daily/", {"start": "2000-01-01", "end": "2000-01-02"}),
+        "trends/daily (2 y)": (base + "trends/daily/", two_years),
+        "trends/weekly (2 y)": (base + "trends/weekly/", two_years),
+        "questionnaires (all)": (base + "questionnaires/", {}),
+        "questionnaires phq9": (base + "questionnaires/", {"instrument": "phq9"}),
+        "adherence (2 y)": (base + "adherence/", two_years),
+    }
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(
+        f"Trend endpoints, {args.requests} requests each, database: {engine}; one patient with 730 daily "
+        "check-ins, 26 PHQ-9 and 26 GAD-7 administrations"
+    )
+    if args.mode in ("inprocess", "both"):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        report(
+            "in-process (Django test client, no HTTP)",
+            endpoints,
+            args.requests,
+            lambda path, params: client.get(path, params).status_code,
+        )
+    if args.mode in ("http", "both"):
+        with live_server(scratch) as port:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+            def fetch(path, params):
+                conn.request(
+                    "GET",
+                    path + ("?" + urlencode(params) if params else ""),
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                response = conn.getresponse()
+                response.read()
+                return response.status
+
+            report("over HTTP (uvicorn on loopback, keep-alive)", endpoints, args.requests, fetch)
+
+
+@contextlib.contextmanager
+def live_server(scratch: str):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INTERLUDE_VAR_DIR": scratch, "LOG_LEVEL": "warning", "ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.asgi:application",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)  # noqa: S310 - loopback
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def report(title: str, endpoints: dict, n: int, fetch) -> bool:
+    results = {}
+    for name, (path, params) in endpoints.items():
+        for _ in range(10):
+            status = fetch(path, params)
+            assert status == 200, (name, status)
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            fetch(path, params)
+            samples.append((time.perf_counter() - started) * 1000)
+        results[name] = (statistics.median(samples), percentile(samples, 0.95))
+    baseline = results["health/live (baseline)"][1]
+    print(f"\n{title}")
+    print(f"{'endpoint':<26}{'p50 ms':>9}{'p95 ms':>9}{'p95 / health':>14}")
+    worst = 0.0
+    for name, (p50, p95) in results.items():
+        ratio = p95 / baseline
+        if name.startswith(("trends", "questionnaires", "adherence")):
+            worst = max(worst, ratio)
+        print(f"{name:<26}{p50:>9.2f}{p95:>9.2f}{ratio:>13.1f}x")
+    verdict = "PASS" if worst < 10 else "MISS"
+    print(f"worst trend p95 / health/live p95: {worst:.1f}x (target < 10x) -> {verdict}")
+    return worst < 10
+
+
+if __name__ == "__main__":
+    main()
