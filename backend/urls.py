@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("apps.accounts.urls")),
     path("api/v1/", include("apps.audit.urls")),
     path("api/v1/", include("apps.checkins.urls")),
+    path("api/v1/", include("apps.journals.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

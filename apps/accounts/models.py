@@ -26,6 +26,9 @@ class Practice(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     default_crisis_region = models.CharField(max_length=8, default="US")
+    keep_journal_audio = models.BooleanField(
+        default=False, help_text="Keep (encrypted) journal audio after transcription instead of deleting it"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

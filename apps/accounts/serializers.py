@@ -253,5 +253,5 @@ class PracticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Practice
-        fields = ["id", "name", "slug", "timezone", "default_crisis_region", "created_at"]
+        fields = ["id", "name", "slug", "timezone", "default_crisis_region", "keep_journal_audio", "created_at"]
         read_only_fields = ["id", "slug", "created_at"]

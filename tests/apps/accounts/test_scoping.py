@@ -15,9 +15,11 @@ OUTSIDERS = ["unassigned_clinician", "outsider"]
 
 def endpoints(p):
     from tests.apps.checkins.factories import submit_phq9
+    from tests.apps.journals.factories import make_text_entry
 
     patient = p.patient_profile.id
     response = submit_phq9(p.patient_profile, [1] * 9).id
+    journal = make_text_entry(p.patient_profile, shared=True).id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
     invitation = Invitation.objects.create(
         practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"
@@ -50,6 +52,9 @@ def endpoints(p):
             {"kind": "mood", "interval_days": 1, "time_of_day": "09:00", "window_hours": 24},
         ),
         ("get", f"/api/v1/patients/{patient}/risk-signals/", None),
+        ("get", f"/api/v1/patients/{patient}/journals/", None),
+        ("get", f"/api/v1/patients/{patient}/journals/{journal}/", None),
+        ("get", f"/api/v1/patients/{patient}/journals/{journal}/audio/", None),
     ]
 
 

@@ -1,0 +1,134 @@
+"""Journals for the patient app (upload, status, share, delete) and for the care team (shared only)."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.accounts.scoping import Purpose
+from apps.audit.services import AuditAction, audit_log, audit_reads
+from apps.core.errors import ServiceError
+from apps.core.permissions import IsPatient
+from apps.core.views_base import PatientScopedViewSet
+from apps.journals import audio, services
+from apps.journals.models import JournalEntry
+from apps.journals.serializers import (
+    JournalCreateSerializer,
+    JournalEntrySerializer,
+    JournalShareSerializer,
+    JournalStatusSerializer,
+)
+
+CONTENT_TYPES = {"m4a": "audio/mp4", "webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav"}
+AUDIO_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted recording")
+
+
+def stream_audio(request, entry: JournalEntry) -> StreamingHttpResponse:
+    if not entry.audio_name:
+        raise ServiceError("The recording is no longer stored (deleted after transcription).",
+                           code="audio_deleted", status_code=status.HTTP_410_GONE)
+    audit_log(actor=request.user, action=AuditAction.READ, object_type="journal_audio", object_id=entry.pk,
+              patient_id=entry.patient_id, data_category="journal")
+    response = StreamingHttpResponse(services.audio_storage().stream(entry.audio_name),
+                                     content_type=CONTENT_TYPES.get(entry.audio_format, "application/octet-stream"))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@extend_schema(tags=["journals"])
+class MyJournalViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsPatient]
+    serializer_class = JournalEntrySerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return JournalEntry.objects.none()
+        return JournalEntry.objects.filter(patient=self.request.user.patient_profile).order_by("-occurred_at")
+
+    def _audit(self, entries) -> None:
+        audit_reads(actor=self.request.user, object_type="journal_entry", data_category="journal",
+                    rows=[(e.patient_id, e.pk) for e in entries])
+
+    @extend_schema(summary="My journal entries, newest first")
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        self._audit(page)
+        return self.get_paginated_response(JournalEntrySerializer(page, many=True).data)
+
+    @extend_schema(summary="One entry, with its processing status and transcript")
+    def retrieve(self, request, pk=None):
+        entry = self.get_object()
+        self._audit([entry])
+        return Response(JournalEntrySerializer(entry).data)
+
+    @extend_schema(responses={200: JournalStatusSerializer}, summary="Processing status only (no PHI)")
+    def status(self, request, pk=None):
+        return Response(JournalStatusSerializer(self.get_object()).data)
+
+    @extend_schema(request={"multipart/form-data": JournalCreateSerializer,
+                            "application/json": JournalCreateSerializer},
+                   responses={202: JournalEntrySerializer, 201: JournalEntrySerializer, 200: JournalEntrySerializer},
+                   summary="Upload a recording (202, transcribed in the background) or a typed entry (201); "
+                           "re-sending an id returns the stored entry (200)")
+    def create(self, request):
+        data = JournalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        patient = request.user.patient_profile
+        common = {"actor": request.user, "patient": patient, "id": fields["id"], "occurred_at": fields["occurred_at"],
+                  "timezone": fields["timezone"], "shared": fields.get("shared")}
+        if fields.get("audio"):
+            try:
+                entry, created = services.journal_entry_create_audio(audio_file=fields["audio"], **common)
+            except audio.AudioRejected as exc:
+                raise ServiceError(str(exc), code=exc.code, field="audio", status_code=exc.status) from exc
+            code = status.HTTP_202_ACCEPTED
+        else:
+            entry, created = services.journal_entry_create_text(text=fields["text"], **common)
+            code = status.HTTP_201_CREATED
+        return Response(JournalEntrySerializer(entry).data, status=code if created else status.HTTP_200_OK)
+
+    @extend_schema(request=JournalShareSerializer, responses={200: JournalEntrySerializer},
+                   summary="Share or stop sharing this entry with my care team")
+    def partial_update(self, request, pk=None):
+        data = JournalShareSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.journal_entry_set_shared(actor=request.user, entry=self.get_object(),
+                                                  shared=data.validated_data["shared_with_care_team"])
+        return Response(JournalEntrySerializer(entry).data)
+
+    @extend_schema(responses={204: None}, summary="Delete the entry, its recording and everything derived from it")
+    def destroy(self, request, pk=None):
+        services.journal_entry_delete(actor=request.user, entry=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: AUDIO_RESPONSE}, summary="My recording, if the practice keeps it")
+    def audio(self, request, pk=None):
+        return stream_audio(request, self.get_object())
+
+
+@extend_schema(tags=["journals"])
+class PatientJournalsViewSet(PatientScopedViewSet):
+    """Staff see only the entries the patient shared."""
+
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = JournalEntrySerializer
+    audit_object_type = "journal_entry"
+    audit_data_category = "journal"
+
+    def get_base_queryset(self):
+        qs = JournalEntry.objects.order_by("-occurred_at")
+        if self.request.user.is_patient:
+            return qs
+        return qs.filter(shared_with_care_team=True)
+
+    @extend_schema(responses={200: AUDIO_RESPONSE}, summary="A shared recording, if the practice keeps it")
+    def audio(self, request, *args, **kwargs):
+        return stream_audio(request, get_object_or_404(self.get_queryset(), pk=kwargs["pk"]))

@@ -1,0 +1,242 @@
+"""Journal entries: create (audio or text), share, delete, and the transcription job's steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from apps.accounts.models import ConsentKind, PatientProfile, User
+from apps.accounts.services.consent import consent_is_granted
+from apps.alerts.models import RiskSignal
+from apps.audit.services import AuditAction, audit_log
+from apps.checkins.services.common import check_occurred_at, local_date_of
+from apps.core.errors import ServiceError
+from apps.core.realtime import notify_user
+from apps.journals import audio
+from apps.journals.models import EntryKind, EntryStatus, JournalEntry
+from apps.journals.storage import AudioDecryptionError
+from ml.transcription import TranscriberConfig, get_transcriber
+
+logger = logging.getLogger(__name__)
+CATEGORY = "journal"
+SOURCE = "journal_entry"
+
+
+class PermanentJobError(RuntimeError):
+    """Retrying cannot help (the audio is damaged or undecryptable)."""
+
+
+def audio_storage():
+    return storages["journal_audio"]
+
+
+def transcriber_config() -> TranscriberConfig:
+    return TranscriberConfig(
+        model=settings.WHISPER_MODEL, device=settings.WHISPER_DEVICE, compute_type=settings.WHISPER_COMPUTE_TYPE,
+        cpu_threads=settings.WHISPER_CPU_THREADS, beam_size=settings.WHISPER_BEAM_SIZE,
+        language=settings.WHISPER_LANGUAGE,
+    )
+
+
+def _existing(entry_id, patient: PatientProfile) -> JournalEntry | None:
+    existing = JournalEntry.objects.filter(pk=entry_id).first()
+    if existing is not None and existing.patient_id != patient.pk:
+        raise ServiceError("This id is already in use.", code="id_conflict", field="id",
+                           status_code=status.HTTP_409_CONFLICT)
+    return existing
+
+
+def _notify_after_commit(entry: JournalEntry) -> None:
+    user_id, payload = entry.patient.user_id, {"id": str(entry.pk), "status": entry.status}
+    if user_id:
+        transaction.on_commit(lambda: notify_user(user_id, "journal.status", payload))
+
+
+def _default_shared(patient: PatientProfile, shared: bool | None) -> bool:
+    if shared is not None:
+        return shared
+    return consent_is_granted(patient_id=patient.pk, kind=ConsentKind.JOURNAL_SHARING)
+
+
+def journal_entry_create_text(
+    *, actor: User, patient: PatientProfile, id: uuid.UUID, occurred_at: dt.datetime,  # noqa: A002
+    timezone: str, text: str, shared: bool | None = None,
+) -> tuple[JournalEntry, bool]:
+    existing = _existing(id, patient)
+    if existing is not None:
+        return existing, False
+    check_occurred_at(occurred_at)
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            id=id, patient=patient, kind=EntryKind.TEXT, occurred_at=occurred_at, timezone=timezone,
+            local_date=local_date_of(occurred_at, timezone), shared_with_care_team=_default_shared(patient, shared),
+            status=EntryStatus.DONE, text=text,
+        )
+        audit_log(actor=actor, action=AuditAction.CREATE, object_type="journal_entry", object_id=entry.pk,
+                  patient_id=patient.pk, data_category=CATEGORY, detail={"kind": "text"})
+    return entry, True
+
+
+def journal_entry_create_audio(
+    *, actor: User, patient: PatientProfile, id: uuid.UUID, occurred_at: dt.datetime,  # noqa: A002
+    timezone: str, audio_file: UploadedFile, shared: bool | None = None,
+) -> tuple[JournalEntry, bool]:
+    """Validate, encrypt and store the recording, then queue transcription. A rejected upload leaves
+    nothing behind; a stored file is removed again if the row cannot be written."""
+    existing = _existing(id, patient)
+    if existing is not None:
+        return existing, False
+    check_occurred_at(occurred_at)
+    limit = settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024
+    if audio_file.size > limit:
+        raise audio.AudioRejected("audio_too_large", f"Recordings can be at most {settings.JOURNAL_MAX_UPLOAD_MB} MB.",
+                                  413)
+    info = audio.probe(audio_file, max_seconds=settings.JOURNAL_MAX_AUDIO_MINUTES * 60)
+    storage = audio_storage()
+    name = storage.save(f"{patient.practice_id}/{patient.pk}/{id}.{info.container}.enc", audio_file)
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                id=id, patient=patient, kind=EntryKind.AUDIO, occurred_at=occurred_at, timezone=timezone,
+                local_date=local_date_of(occurred_at, timezone),
+                shared_with_care_team=_default_shared(patient, shared), status=EntryStatus.QUEUED,
+                audio_name=name, audio_format=info.container, audio_codec=info.codec, audio_seconds=info.seconds,
+                audio_bytes=audio_file.size,
+            )
+            audit_log(actor=actor, action=AuditAction.CREATE, object_type="journal_entry", object_id=entry.pk,
+                      patient_id=patient.pk, data_category=CATEGORY,
+                      detail={"kind": "audio", "seconds": info.seconds, "format": info.container})
+            from apps.journals.tasks import transcribe_journal
+
+            transaction.on_commit(lambda: transcribe_journal.delay(str(entry.pk)))
+    except BaseException:
+        storage.delete(name)
+        raise
+    return entry, True
+
+
+def journal_entry_set_shared(*, actor: User, entry: JournalEntry, shared: bool) -> JournalEntry:
+    with transaction.atomic():
+        entry.shared_with_care_team = shared
+        entry.save(update_fields=["shared_with_care_team", "updated_at"])
+        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="journal_entry", object_id=entry.pk,
+                  patient_id=entry.patient_id, data_category=CATEGORY, detail={"shared_with_care_team": shared})
+    return entry
+
+
+def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
+    """The entry, its transcript, its audio and everything derived from it go; an audit event stays."""
+    name = entry.audio_name
+    with transaction.atomic():
+        RiskSignal.objects.filter(source_type=SOURCE, source_id=str(entry.pk)).delete()
+        audit_log(actor=actor, action=AuditAction.DELETE, object_type="journal_entry", object_id=entry.pk,
+                  patient_id=entry.patient_id, data_category=CATEGORY, detail={"kind": entry.kind})
+        entry.delete()
+        if name:
+            transaction.on_commit(lambda: audio_storage().delete(name))
+
+
+# --- the transcription job --------------------------------------------------------------------
+def _claim(entry_id) -> JournalEntry | None:
+    """Move a queued entry to ``transcribing`` (or resume one a dead worker left there). Entries
+    already transcribed, done or failed are returned unchanged for the caller to skip or finish."""
+    with transaction.atomic():
+        entry = (JournalEntry.objects.select_for_update().select_related("patient", "patient__practice")
+                 .filter(pk=entry_id).first())
+        if entry is None or entry.status not in (EntryStatus.QUEUED, EntryStatus.TRANSCRIBING):
+            return entry
+        entry.status = EntryStatus.TRANSCRIBING
+        entry.attempts += 1
+        entry.save(update_fields=["status", "attempts", "updated_at"])
+        _notify_after_commit(entry)
+    return entry
+
+
+def journal_entry_fail(*, entry_id, reason: str) -> None:
+    with transaction.atomic():
+        entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry_id).first()
+        if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
+            return
+        entry.failed_at_state, entry.status, entry.error = entry.status, EntryStatus.FAILED, reason[:200]
+        entry.save(update_fields=["failed_at_state", "status", "error", "updated_at"])
+        _notify_after_commit(entry)
+
+
+def _transcribe(entry: JournalEntry) -> JournalEntry | None:
+    try:
+        with audio_storage().open(entry.audio_name) as handle:
+            data = io.BytesIO(handle.read())
+    except AudioDecryptionError as exc:
+        raise PermanentJobError("the stored recording could not be decrypted") from exc
+    try:
+        transcript = get_transcriber(transcriber_config()).transcribe(data)
+    except Exception as exc:
+        if type(exc).__module__.startswith("av"):  # PyAV decode errors: the recording itself is damaged
+            raise PermanentJobError("the recording could not be decoded") from exc
+        raise
+    with transaction.atomic():
+        entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry.pk).first()
+        if entry is None:  # deleted by the patient while we worked
+            return None
+        entry.text = transcript.text
+        entry.segments = json.dumps([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments])
+        entry.transcription = {
+            "model_id": transcript.model_id, "model_version": transcript.model_version,
+            "settings": transcript.settings, "language": transcript.language,
+            "language_probability": transcript.language_probability, "duration": transcript.duration,
+            "dropped_segments": [{"start": d.start, "end": d.end, "reason": d.reason} for d in transcript.dropped],
+        }
+        entry.status = EntryStatus.TRANSCRIBED
+        entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
+        audit_log(actor=None, action=AuditAction.AI_PROCESS, object_type="journal_entry", object_id=entry.pk,
+                  patient_id=entry.patient_id, practice_id=entry.patient.practice_id, data_category=CATEGORY,
+                  detail={"job": "transcription", "model": transcript.model_id, "version": transcript.model_version})
+        _notify_after_commit(entry)
+    return entry
+
+
+def _finish(entry_id) -> JournalEntry | None:
+    """Apply the practice's audio retention and mark the entry done."""
+    with transaction.atomic():
+        entry = (JournalEntry.objects.select_for_update().select_related("patient", "patient__practice")
+                 .filter(pk=entry_id, status=EntryStatus.TRANSCRIBED).first())
+        if entry is None:
+            return None
+        old_name = entry.audio_name
+        if old_name and not entry.patient.practice.keep_journal_audio:
+            entry.audio_name, entry.audio_deleted_at = "", timezone.now()
+            transaction.on_commit(lambda: audio_storage().delete(old_name))
+        entry.status = EntryStatus.DONE
+        entry.save(update_fields=["audio_name", "audio_deleted_at", "status", "updated_at"])
+        _notify_after_commit(entry)
+    return entry
+
+
+def journal_transcribe(*, entry_id) -> JournalEntry | None:
+    """One run of the job: queued → transcribing → transcribed → done. Safe to repeat at any point.
+    Raises ``PermanentJobError`` for damaged audio; other exceptions are retried by the task."""
+    entry = _claim(entry_id)
+    if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
+        return entry
+    if entry.status == EntryStatus.TRANSCRIBING:
+        if not consent_is_granted(patient_id=entry.patient_id, kind=ConsentKind.AI_PROCESSING):
+            # No AI processing without consent: the recording stays, untranscribed, for the care team to hear.
+            with transaction.atomic():
+                entry.status = EntryStatus.DONE
+                entry.transcription = {"skipped": "no_ai_processing_consent"}
+                entry.save(update_fields=["status", "transcription", "updated_at"])
+                _notify_after_commit(entry)
+            return entry
+        if _transcribe(entry) is None:
+            return None
+    return _finish(entry_id)

