@@ -23,21 +23,23 @@ from typing import BinaryIO
 from ml.packaged import default_whisper_model
 
 # Phrases Whisper is known to produce from silence or noise (normalised: lower case, no punctuation).
-KNOWN_HALLUCINATIONS = frozenset({
-    "thank you for watching",
-    "thanks for watching",
-    "thank you so much for watching",
-    "please subscribe",
-    "like and subscribe",
-    "subscribe to my channel",
-    "thank you",
-    "thanks",
-    "bye",
-    "you",
-    "music",
-    "applause",
-    "subtitles by the amaraorg community",
-})
+KNOWN_HALLUCINATIONS = frozenset(
+    {
+        "thank you for watching",
+        "thanks for watching",
+        "thank you so much for watching",
+        "please subscribe",
+        "like and subscribe",
+        "subscribe to my channel",
+        "thank you",
+        "thanks",
+        "bye",
+        "you",
+        "music",
+        "applause",
+        "subtitles by the amaraorg community",
+    }
+)
 NO_SPEECH_DROP = 0.6  # with a low log-probability: Whisper itself thinks this was not speech
 LOGPROB_DROP = -1.0
 
@@ -95,8 +97,9 @@ def filter_segments(segments: Iterable[Segment]) -> tuple[list[Segment], list[Dr
         reason = None
         if not norm:
             reason = "no_speech"
-        elif norm in KNOWN_HALLUCINATIONS and (seg.no_speech_prob > 0.3 or seg.avg_logprob < -0.7 or len(kept) == 0
-                                              and seg.end - seg.start < 3):
+        elif norm in KNOWN_HALLUCINATIONS and (
+            seg.no_speech_prob > 0.3 or seg.avg_logprob < -0.7 or len(kept) == 0 and seg.end - seg.start < 3
+        ):
             reason = "known_hallucination"
         elif seg.no_speech_prob > NO_SPEECH_DROP and seg.avg_logprob < LOGPROB_DROP:
             reason = "no_speech"
@@ -170,9 +173,13 @@ class Transcriber:
             duration=round(info.duration, 2),
             model_id=self.model_id,
             model_version=self.model_version,
-            settings={"device": self.config.device, "compute_type": self.config.compute_type,
-                      "beam_size": self.config.beam_size, "vad_filter": True,
-                      "condition_on_previous_text": False},
+            settings={
+                "device": self.config.device,
+                "compute_type": self.config.compute_type,
+                "beam_size": self.config.beam_size,
+                "vad_filter": True,
+                "condition_on_previous_text": False,
+            },
         )
 
 

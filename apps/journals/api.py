@@ -30,12 +30,23 @@ AUDIO_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted
 
 def stream_audio(request, entry: JournalEntry) -> StreamingHttpResponse:
     if not entry.audio_name:
-        raise ServiceError("The recording is no longer stored (deleted after transcription).",
-                           code="audio_deleted", status_code=status.HTTP_410_GONE)
-    audit_log(actor=request.user, action=AuditAction.READ, object_type="journal_audio", object_id=entry.pk,
-              patient_id=entry.patient_id, data_category="journal")
-    response = StreamingHttpResponse(services.audio_storage().stream(entry.audio_name),
-                                     content_type=CONTENT_TYPES.get(entry.audio_format, "application/octet-stream"))
+        raise ServiceError(
+            "The recording is no longer stored (deleted after transcription).",
+            code="audio_deleted",
+            status_code=status.HTTP_410_GONE,
+        )
+    audit_log(
+        actor=request.user,
+        action=AuditAction.READ,
+        object_type="journal_audio",
+        object_id=entry.pk,
+        patient_id=entry.patient_id,
+        data_category="journal",
+    )
+    response = StreamingHttpResponse(
+        services.audio_storage().stream(entry.audio_name),
+        content_type=CONTENT_TYPES.get(entry.audio_format, "application/octet-stream"),
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -52,8 +63,12 @@ class MyJournalViewSet(viewsets.GenericViewSet):
         return JournalEntry.objects.filter(patient=self.request.user.patient_profile).order_by("-occurred_at")
 
     def _audit(self, entries) -> None:
-        audit_reads(actor=self.request.user, object_type="journal_entry", data_category="journal",
-                    rows=[(e.patient_id, e.pk) for e in entries])
+        audit_reads(
+            actor=self.request.user,
+            object_type="journal_entry",
+            data_category="journal",
+            rows=[(e.patient_id, e.pk) for e in entries],
+        )
 
     @extend_schema(summary="My journal entries, newest first")
     def list(self, request):
@@ -71,18 +86,25 @@ class MyJournalViewSet(viewsets.GenericViewSet):
     def status(self, request, pk=None):
         return Response(JournalStatusSerializer(self.get_object()).data)
 
-    @extend_schema(request={"multipart/form-data": JournalCreateSerializer,
-                            "application/json": JournalCreateSerializer},
-                   responses={202: JournalEntrySerializer, 201: JournalEntrySerializer, 200: JournalEntrySerializer},
-                   summary="Upload a recording (202, transcribed in the background) or a typed entry (201); "
-                           "re-sending an id returns the stored entry (200)")
+    @extend_schema(
+        request={"multipart/form-data": JournalCreateSerializer, "application/json": JournalCreateSerializer},
+        responses={202: JournalEntrySerializer, 201: JournalEntrySerializer, 200: JournalEntrySerializer},
+        summary="Upload a recording (202, transcribed in the background) or a typed entry (201); "
+        "re-sending an id returns the stored entry (200)",
+    )
     def create(self, request):
         data = JournalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         patient = request.user.patient_profile
-        common = {"actor": request.user, "patient": patient, "id": fields["id"], "occurred_at": fields["occurred_at"],
-                  "timezone": fields["timezone"], "shared": fields.get("shared")}
+        common = {
+            "actor": request.user,
+            "patient": patient,
+            "id": fields["id"],
+            "occurred_at": fields["occurred_at"],
+            "timezone": fields["timezone"],
+            "shared": fields.get("shared"),
+        }
         if fields.get("audio"):
             try:
                 entry, created = services.journal_entry_create_audio(audio_file=fields["audio"], **common)
@@ -94,13 +116,17 @@ class MyJournalViewSet(viewsets.GenericViewSet):
             code = status.HTTP_201_CREATED
         return Response(JournalEntrySerializer(entry).data, status=code if created else status.HTTP_200_OK)
 
-    @extend_schema(request=JournalShareSerializer, responses={200: JournalEntrySerializer},
-                   summary="Share or stop sharing this entry with my care team")
+    @extend_schema(
+        request=JournalShareSerializer,
+        responses={200: JournalEntrySerializer},
+        summary="Share or stop sharing this entry with my care team",
+    )
     def partial_update(self, request, pk=None):
         data = JournalShareSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.journal_entry_set_shared(actor=request.user, entry=self.get_object(),
-                                                  shared=data.validated_data["shared_with_care_team"])
+        entry = services.journal_entry_set_shared(
+            actor=request.user, entry=self.get_object(), shared=data.validated_data["shared_with_care_team"]
+        )
         return Response(JournalEntrySerializer(entry).data)
 
     @extend_schema(responses={204: None}, summary="Delete the entry, its recording and everything derived from it")

@@ -66,8 +66,10 @@ def probe(file: BinaryIO, *, max_seconds: float) -> AudioInfo:
         codec = stream.codec_context.name
         if kind is None or codec not in ACCEPTED_CODECS:
             raise AudioRejected(
-                "unsupported_audio", f"Unsupported recording format ({container.format.name}/{codec}). "
-                "Use m4a (AAC), webm or ogg (Opus), mp3 or wav.", 415,
+                "unsupported_audio",
+                f"Unsupported recording format ({container.format.name}/{codec}). "
+                "Use m4a (AAC), webm or ogg (Opus), mp3 or wav.",
+                415,
             )
         samples = 0
         try:
@@ -82,5 +84,10 @@ def probe(file: BinaryIO, *, max_seconds: float) -> AudioInfo:
         seconds = samples / (stream.sample_rate or 1)
         if samples == 0 or seconds < 0.1:
             raise AudioRejected("audio_empty", "This recording is empty.")
-        return AudioInfo(container=kind, codec=codec, seconds=round(seconds, 2),
-                         sample_rate=stream.sample_rate, channels=stream.channels)
+        return AudioInfo(
+            container=kind,
+            codec=codec,
+            seconds=round(seconds, 2),
+            sample_rate=stream.sample_rate,
+            channels=stream.channels,
+        )

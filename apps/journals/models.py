@@ -46,7 +46,8 @@ class JournalEntry(models.Model):
     audio_bytes = models.PositiveIntegerField(null=True, blank=True)
     audio_deleted_at = models.DateTimeField(null=True, blank=True)
     transcription = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="Model id/version, settings, language, dropped segments (reason and times, no text)",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -42,8 +42,11 @@ def audio_storage():
 
 def transcriber_config() -> TranscriberConfig:
     return TranscriberConfig(
-        model=settings.WHISPER_MODEL, device=settings.WHISPER_DEVICE, compute_type=settings.WHISPER_COMPUTE_TYPE,
-        cpu_threads=settings.WHISPER_CPU_THREADS, beam_size=settings.WHISPER_BEAM_SIZE,
+        model=settings.WHISPER_MODEL,
+        device=settings.WHISPER_DEVICE,
+        compute_type=settings.WHISPER_COMPUTE_TYPE,
+        cpu_threads=settings.WHISPER_CPU_THREADS,
+        beam_size=settings.WHISPER_BEAM_SIZE,
         language=settings.WHISPER_LANGUAGE,
     )
 
@@ -51,8 +54,9 @@ def transcriber_config() -> TranscriberConfig:
 def _existing(entry_id, patient: PatientProfile) -> JournalEntry | None:
     existing = JournalEntry.objects.filter(pk=entry_id).first()
     if existing is not None and existing.patient_id != patient.pk:
-        raise ServiceError("This id is already in use.", code="id_conflict", field="id",
-                           status_code=status.HTTP_409_CONFLICT)
+        raise ServiceError(
+            "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
+        )
     return existing
 
 
@@ -69,8 +73,14 @@ def _default_shared(patient: PatientProfile, shared: bool | None) -> bool:
 
 
 def journal_entry_create_text(
-    *, actor: User, patient: PatientProfile, id: uuid.UUID, occurred_at: dt.datetime,  # noqa: A002
-    timezone: str, text: str, shared: bool | None = None,
+    *,
+    actor: User,
+    patient: PatientProfile,
+    id: uuid.UUID,
+    occurred_at: dt.datetime,  # noqa: A002
+    timezone: str,
+    text: str,
+    shared: bool | None = None,
 ) -> tuple[JournalEntry, bool]:
     existing = _existing(id, patient)
     if existing is not None:
@@ -78,18 +88,37 @@ def journal_entry_create_text(
     check_occurred_at(occurred_at)
     with transaction.atomic():
         entry = JournalEntry.objects.create(
-            id=id, patient=patient, kind=EntryKind.TEXT, occurred_at=occurred_at, timezone=timezone,
-            local_date=local_date_of(occurred_at, timezone), shared_with_care_team=_default_shared(patient, shared),
-            status=EntryStatus.DONE, text=text,
+            id=id,
+            patient=patient,
+            kind=EntryKind.TEXT,
+            occurred_at=occurred_at,
+            timezone=timezone,
+            local_date=local_date_of(occurred_at, timezone),
+            shared_with_care_team=_default_shared(patient, shared),
+            status=EntryStatus.DONE,
+            text=text,
         )
-        audit_log(actor=actor, action=AuditAction.CREATE, object_type="journal_entry", object_id=entry.pk,
-                  patient_id=patient.pk, data_category=CATEGORY, detail={"kind": "text"})
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+            detail={"kind": "text"},
+        )
     return entry, True
 
 
 def journal_entry_create_audio(
-    *, actor: User, patient: PatientProfile, id: uuid.UUID, occurred_at: dt.datetime,  # noqa: A002
-    timezone: str, audio_file: UploadedFile, shared: bool | None = None,
+    *,
+    actor: User,
+    patient: PatientProfile,
+    id: uuid.UUID,
+    occurred_at: dt.datetime,  # noqa: A002
+    timezone: str,
+    audio_file: UploadedFile,
+    shared: bool | None = None,
 ) -> tuple[JournalEntry, bool]:
     """Validate, encrypt and store the recording, then queue transcription. A rejected upload leaves
     nothing behind; a stored file is removed again if the row cannot be written."""
@@ -99,23 +128,38 @@ def journal_entry_create_audio(
     check_occurred_at(occurred_at)
     limit = settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024
     if audio_file.size > limit:
-        raise audio.AudioRejected("audio_too_large", f"Recordings can be at most {settings.JOURNAL_MAX_UPLOAD_MB} MB.",
-                                  413)
+        raise audio.AudioRejected(
+            "audio_too_large", f"Recordings can be at most {settings.JOURNAL_MAX_UPLOAD_MB} MB.", 413
+        )
     info = audio.probe(audio_file, max_seconds=settings.JOURNAL_MAX_AUDIO_MINUTES * 60)
     storage = audio_storage()
     name = storage.save(f"{patient.practice_id}/{patient.pk}/{id}.{info.container}.enc", audio_file)
     try:
         with transaction.atomic():
             entry = JournalEntry.objects.create(
-                id=id, patient=patient, kind=EntryKind.AUDIO, occurred_at=occurred_at, timezone=timezone,
+                id=id,
+                patient=patient,
+                kind=EntryKind.AUDIO,
+                occurred_at=occurred_at,
+                timezone=timezone,
                 local_date=local_date_of(occurred_at, timezone),
-                shared_with_care_team=_default_shared(patient, shared), status=EntryStatus.QUEUED,
-                audio_name=name, audio_format=info.container, audio_codec=info.codec, audio_seconds=info.seconds,
+                shared_with_care_team=_default_shared(patient, shared),
+                status=EntryStatus.QUEUED,
+                audio_name=name,
+                audio_format=info.container,
+                audio_codec=info.codec,
+                audio_seconds=info.seconds,
                 audio_bytes=audio_file.size,
             )
-            audit_log(actor=actor, action=AuditAction.CREATE, object_type="journal_entry", object_id=entry.pk,
-                      patient_id=patient.pk, data_category=CATEGORY,
-                      detail={"kind": "audio", "seconds": info.seconds, "format": info.container})
+            audit_log(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="journal_entry",
+                object_id=entry.pk,
+                patient_id=patient.pk,
+                data_category=CATEGORY,
+                detail={"kind": "audio", "seconds": info.seconds, "format": info.container},
+            )
             from apps.journals.tasks import transcribe_journal
 
             transaction.on_commit(lambda: transcribe_journal.delay(str(entry.pk)))
@@ -129,8 +173,15 @@ def journal_entry_set_shared(*, actor: User, entry: JournalEntry, shared: bool) 
     with transaction.atomic():
         entry.shared_with_care_team = shared
         entry.save(update_fields=["shared_with_care_team", "updated_at"])
-        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="journal_entry", object_id=entry.pk,
-                  patient_id=entry.patient_id, data_category=CATEGORY, detail={"shared_with_care_team": shared})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=entry.patient_id,
+            data_category=CATEGORY,
+            detail={"shared_with_care_team": shared},
+        )
     return entry
 
 
@@ -139,8 +190,15 @@ def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
     name = entry.audio_name
     with transaction.atomic():
         RiskSignal.objects.filter(source_type=SOURCE, source_id=str(entry.pk)).delete()
-        audit_log(actor=actor, action=AuditAction.DELETE, object_type="journal_entry", object_id=entry.pk,
-                  patient_id=entry.patient_id, data_category=CATEGORY, detail={"kind": entry.kind})
+        audit_log(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=entry.patient_id,
+            data_category=CATEGORY,
+            detail={"kind": entry.kind},
+        )
         entry.delete()
         if name:
             transaction.on_commit(lambda: audio_storage().delete(name))
@@ -151,8 +209,12 @@ def _claim(entry_id) -> JournalEntry | None:
     """Move a queued entry to ``transcribing`` (or resume one a dead worker left there). Entries
     already transcribed, done or failed are returned unchanged for the caller to skip or finish."""
     with transaction.atomic():
-        entry = (JournalEntry.objects.select_for_update().select_related("patient", "patient__practice")
-                 .filter(pk=entry_id).first())
+        entry = (
+            JournalEntry.objects.select_for_update()
+            .select_related("patient", "patient__practice")
+            .filter(pk=entry_id)
+            .first()
+        )
         if entry is None or entry.status not in (EntryStatus.QUEUED, EntryStatus.TRANSCRIBING):
             return entry
         entry.status = EntryStatus.TRANSCRIBING
@@ -191,16 +253,26 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
         entry.text = transcript.text
         entry.segments = json.dumps([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments])
         entry.transcription = {
-            "model_id": transcript.model_id, "model_version": transcript.model_version,
-            "settings": transcript.settings, "language": transcript.language,
-            "language_probability": transcript.language_probability, "duration": transcript.duration,
+            "model_id": transcript.model_id,
+            "model_version": transcript.model_version,
+            "settings": transcript.settings,
+            "language": transcript.language,
+            "language_probability": transcript.language_probability,
+            "duration": transcript.duration,
             "dropped_segments": [{"start": d.start, "end": d.end, "reason": d.reason} for d in transcript.dropped],
         }
         entry.status = EntryStatus.TRANSCRIBED
         entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
-        audit_log(actor=None, action=AuditAction.AI_PROCESS, object_type="journal_entry", object_id=entry.pk,
-                  patient_id=entry.patient_id, practice_id=entry.patient.practice_id, data_category=CATEGORY,
-                  detail={"job": "transcription", "model": transcript.model_id, "version": transcript.model_version})
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=entry.patient_id,
+            practice_id=entry.patient.practice_id,
+            data_category=CATEGORY,
+            detail={"job": "transcription", "model": transcript.model_id, "version": transcript.model_version},
+        )
         _notify_after_commit(entry)
     return entry
 
@@ -208,8 +280,12 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
 def _finish(entry_id) -> JournalEntry | None:
     """Apply the practice's audio retention and mark the entry done."""
     with transaction.atomic():
-        entry = (JournalEntry.objects.select_for_update().select_related("patient", "patient__practice")
-                 .filter(pk=entry_id, status=EntryStatus.TRANSCRIBED).first())
+        entry = (
+            JournalEntry.objects.select_for_update()
+            .select_related("patient", "patient__practice")
+            .filter(pk=entry_id, status=EntryStatus.TRANSCRIBED)
+            .first()
+        )
         if entry is None:
             return None
         old_name = entry.audio_name

@@ -110,7 +110,8 @@ class EncryptedAudioStorage(Storage):
 
     def __init__(self, inner: Storage | None = None):
         self.inner = inner or FileSystemStorage(
-            location=Path(settings.MEDIA_ROOT) / "journal-audio", file_permissions_mode=0o600,
+            location=Path(settings.MEDIA_ROOT) / "journal-audio",
+            file_permissions_mode=0o600,
             directory_permissions_mode=0o700,
         )
 

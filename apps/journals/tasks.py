@@ -21,9 +21,12 @@ def transcribe_journal(self, entry_id: str) -> None:
             journal_entry_fail(entry_id=entry_id, reason=str(exc))
         except Exception as exc:
             if self.request.retries >= self.max_retries:
-                logger.error("journal %s failed after %s attempts: %s", entry_id, self.request.retries + 1,
-                             type(exc).__name__)
-                journal_entry_fail(entry_id=entry_id, reason=f"gave up after {self.request.retries + 1} attempts "
-                                                             f"({type(exc).__name__})")
+                logger.error(
+                    "journal %s failed after %s attempts: %s", entry_id, self.request.retries + 1, type(exc).__name__
+                )
+                journal_entry_fail(
+                    entry_id=entry_id,
+                    reason=f"gave up after {self.request.retries + 1} attempts ({type(exc).__name__})",
+                )
                 return
             raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc

@@ -10,8 +10,15 @@ AUDIO = Path(__file__).resolve().parents[2] / "fixtures" / "audio"
 
 
 def make_text_entry(patient, *, text="Slept badly; work was a lot.", shared=None):
-    entry, _ = journal_entry_create_text(actor=patient.user, patient=patient, id=uuid.uuid4(),
-                                         occurred_at=timezone.now(), timezone="Europe/London", text=text, shared=shared)
+    entry, _ = journal_entry_create_text(
+        actor=patient.user,
+        patient=patient,
+        id=uuid.uuid4(),
+        occurred_at=timezone.now(),
+        timezone="Europe/London",
+        text=text,
+        shared=shared,
+    )
     return entry
 
 

@@ -1,0 +1,115 @@
+import uuid
+
+import pytest
+from django.core.files.storage import storages
+from django.utils import timezone
+
+from apps.accounts.services.consent import consent_decide
+from apps.journals import services
+from apps.journals.models import JournalEntry
+from apps.journals.services import journal_entry_create_audio
+from apps.journals.tasks import transcribe_journal
+from tests.apps.journals.factories import upload
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storages._storages.pop("journal_audio", None)
+    yield
+    storages._storages.pop("journal_audio", None)
+
+
+@pytest.fixture
+def eager_retries():
+    """Let Celery's eager mode run retries in place (propagating would surface the Retry itself)."""
+    from backend.celery import app
+
+    before = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = before
+
+
+def stored_entry(patient, name="work.wav") -> JournalEntry:
+    """An uploaded entry whose job has not run yet (the test runs it)."""
+    entry, _ = journal_entry_create_audio(
+        actor=patient.user,
+        patient=patient,
+        id=uuid.uuid4(),
+        occurred_at=timezone.now(),
+        timezone="UTC",
+        audio_file=upload(name),
+    )
+    return entry
+
+
+def test_no_ai_processing_without_consent(personas):
+    consent_decide(
+        actor=personas.patient, patient=personas.patient_profile, kind="ai_processing", version=1, decision="declined"
+    )
+    entry = stored_entry(personas.patient_profile)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.text == ""
+    assert entry.transcription == {"skipped": "no_ai_processing_consent"} and entry.audio_name  # kept to be heard
+
+
+@pytest.mark.slow
+def test_a_transient_error_is_retried_then_succeeds(personas, monkeypatch, eager_retries):
+    entry = stored_entry(personas.patient_profile)
+    real = services.get_transcriber
+    calls = {"n": 0}
+
+    def flaky(config):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("model storage briefly unavailable")
+        return real(config)
+
+    monkeypatch.setattr(services, "get_transcriber", flaky)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.attempts == 2 and "anxious" in entry.text
+
+
+def test_persistent_errors_give_up_with_a_reason(personas, monkeypatch, eager_retries):
+    entry = stored_entry(personas.patient_profile)
+
+    def broken(config):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(services, "get_transcriber", broken)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    assert entry.status == "failed" and entry.failed_at_state == "transcribing"
+    assert entry.error.startswith("gave up after 6 attempts") and entry.attempts == 6
+
+
+def test_a_damaged_recording_fails_once_clearly(personas):
+    entry = stored_entry(personas.patient_profile)
+    storage = storages["journal_audio"]
+    path = storage.inner.path(entry.audio_name)
+    with open(path, "r+b") as handle:  # flip bytes inside the first encrypted chunk
+        handle.seek(200)
+        handle.write(b"\x00" * 64)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    assert (entry.status, entry.failed_at_state, entry.attempts) == ("failed", "transcribing", 1)
+    assert entry.error == "the stored recording could not be decrypted"
+
+
+def test_rerunning_a_finished_job_changes_nothing(personas):
+    entry = stored_entry(personas.patient_profile)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    before = (entry.status, entry.attempts, entry.text)
+    transcribe_journal.delay(str(entry.id))
+    entry.refresh_from_db()
+    assert (entry.status, entry.attempts, entry.text) == before
+
+
+def test_an_entry_deleted_while_queued_is_skipped(personas):
+    entry = stored_entry(personas.patient_profile)
+    JournalEntry.objects.filter(pk=entry.pk).delete()
+    transcribe_journal.delay(str(entry.id))  # nothing to do, no error

@@ -1,0 +1,82 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ml.evaluate import word_error_rate, word_errors
+from ml.transcription import Segment, TranscriberConfig, filter_segments, get_transcriber
+
+ROOT = Path(__file__).resolve().parents[2]
+AUDIO = ROOT / "tests" / "fixtures" / "audio"
+SCRIPTS = json.loads((AUDIO / "scripts.json").read_text())
+
+
+def seg(text, start=0.0, end=2.0, logprob=-0.2, no_speech=0.05):
+    return Segment(start, end, text, logprob, no_speech)
+
+
+def test_known_hallucinations_are_dropped_and_reported():
+    kept, dropped = filter_segments(
+        [
+            seg("I slept badly.", 0, 2),
+            seg("Thank you for watching!", 2, 4, logprob=-0.9, no_speech=0.5),
+            seg("Thank you for watching!", 4, 6, logprob=-0.9, no_speech=0.5),
+        ]
+    )
+    assert [s.text for s in kept] == ["I slept badly."]
+    assert [(d.reason, d.start) for d in dropped] == [("known_hallucination", 2), ("known_hallucination", 4)]
+
+
+def test_a_real_thank_you_in_clear_speech_is_kept():
+    kept, _ = filter_segments([seg("I spoke to my mum today.", 0, 3), seg("Thank you.", 3, 4)])
+    assert [s.text for s in kept] == ["I spoke to my mum today.", "Thank you."]
+
+
+def test_no_speech_segments_and_repeats_are_dropped():
+    kept, dropped = filter_segments(
+        [
+            seg("Work was hard.", 0, 2),
+            seg("Work was hard.", 2, 4),
+            seg("mm", 4, 5, logprob=-1.5, no_speech=0.9),
+        ]
+    )
+    assert [s.text for s in kept] == ["Work was hard."]
+    assert [d.reason for d in dropped] == ["repeat", "no_speech"]
+
+
+def test_word_error_rate():
+    assert word_error_rate("I felt anxious all morning", "I felt anxious all morning.") == 0
+    assert word_errors("a b c d", "a x c") == (2, 4)
+
+
+@pytest.mark.slow
+def test_the_model_is_loaded_once_per_process():
+    assert get_transcriber(TranscriberConfig()) is get_transcriber(TranscriberConfig())
+
+
+@pytest.mark.slow
+def test_silence_gives_no_words():
+    transcript = get_transcriber().transcribe(str(AUDIO / "silence.wav"))
+    assert transcript.text == ""
+
+
+@pytest.mark.slow
+def test_the_command_line_uses_the_same_code_path():
+    result = subprocess.run(
+        [sys.executable, "-m", "ml.transcribe", str(AUDIO / "walk.wav"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    out = json.loads(result.stdout)
+    assert out["model_id"] == "faster-whisper/tiny.en" and out["segments"][0]["start"] >= 0
+    assert word_error_rate(SCRIPTS["walk"], out["text"]) < 0.15
+
+
+def test_a_missing_model_fails_loudly_without_downloading(tmp_path):
+    with pytest.raises(Exception):  # noqa: B017 - CTranslate2 raises RuntimeError, faster-whisper others
+        get_transcriber(TranscriberConfig(model=str(tmp_path / "no-such-model")))
