@@ -20,11 +20,12 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from urllib.parse import urlencode
 from urllib.request import urlopen
+
+from benchmarks import _scratch
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -44,38 +45,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="interlude-bench-")
-    os.environ["INTERLUDE_VAR_DIR"] = scratch
-    os.environ.pop("DATABASE_URL", None)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ["LOG_LEVEL"] = "warning"
-    import django
-
-    django.setup()
+    world = _scratch.setup(args.database_url)
+    scratch, clinician, patient_user, patient = world.directory, world.clinician, world.patient_user, world.patient
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
-    from rest_framework_simplejwt.tokens import RefreshToken
 
-    from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
-    from apps.accounts.services.staff import practice_create
     from apps.checkins.models import MoodCheckin
     from apps.checkins.services.questionnaires import questionnaire_submit
-
-    settings.ALLOWED_HOSTS = ["testserver"]
-    call_command("migrate", verbosity=0)
-    practice = practice_create(name="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}")
-    clinician = User.objects.create_user(username=f"clin-{uuid.uuid4().hex[:6]}", practice=practice)
-    Membership.objects.create(user=clinician, role="clinician")
-    patient_user = User.objects.create_user(username=f"pat-{uuid.uuid4().hex[:6]}", practice=practice)
-    Membership.objects.create(user=patient_user, role="patient")
-    patient = PatientProfile.objects.create(
-        practice=practice, user=patient_user, full_name="Bench Patient", timezone="Europe/London"
-    )
-    CareTeamMember.objects.create(patient=patient, user=clinician, role="primary_clinician")
 
     today = timezone.localdate()
     MoodCheckin.objects.bulk_create(
@@ -110,7 +87,7 @@ def main() -> None:
                 timezone="Europe/London",
             )
 
-    token = str(RefreshToken.for_user(clinician).access_token)
+    token = _scratch.bearer(clinician).removeprefix("Bearer ")
     base = f"/api/v1/patients/{patient.id}/"
     two_years = {"start": (today - dt.timedelta(days=730)).isoformat(), "end": today.isoformat()}
     endpoints = {

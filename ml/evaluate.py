@@ -4,9 +4,31 @@ from __future__ import annotations
 
 import re
 
+CONTRACTIONS = {
+    "i'm": "i am",
+    "it's": "it is",
+    "i've": "i have",
+    "i'll": "i will",
+    "i'd": "i would",
+    "can't": "can not",
+    "won't": "will not",
+    "don't": "do not",
+    "didn't": "did not",
+    "doesn't": "does not",
+    "isn't": "is not",
+    "wasn't": "was not",
+    "couldn't": "could not",
+    "that's": "that is",
+    "we're": "we are",
+    "they're": "they are",
+    "you're": "you are",
+}
+
 
 def words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
+    """Lower case, no punctuation, common contractions expanded (so "I'm" matches "I am")."""
+    tokens = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("’", "'").replace("-", " ")).split()
+    return " ".join(CONTRACTIONS.get(t, t) for t in tokens).replace("'", "").split()
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:

@@ -113,3 +113,24 @@ def test_an_entry_deleted_while_queued_is_skipped(personas):
     entry = stored_entry(personas.patient_profile)
     JournalEntry.objects.filter(pk=entry.pk).delete()
     transcribe_journal.delay(str(entry.id))  # nothing to do, no error
+
+
+def test_key_rotation_rewraps_stored_recordings(personas, settings):
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from tests.apps.journals.factories import AUDIO
+
+    entry = stored_entry(personas.patient_profile)
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = [new, *settings.FIELD_ENCRYPTION_KEY]
+    out = StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    assert "journal audio files: 1 re-encrypted" in out.getvalue(), out.getvalue()
+    settings.FIELD_ENCRYPTION_KEY = [new]
+    entry.refresh_from_db()
+    assert b"".join(storages["journal_audio"].stream(entry.audio_name)) == (AUDIO / "work.wav").read_bytes()
+    folder = f"{personas.practice.id}/{entry.patient_id}"
+    assert len(storages["journal_audio"].inner.listdir(folder)[1]) == 1  # the old copy is gone

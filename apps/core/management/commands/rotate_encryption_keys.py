@@ -1,7 +1,8 @@
 """Re-encrypt every PHI column with the first key in FIELD_ENCRYPTION_KEYS.
 
 Rotation: put the new key first (keep the old ones after it), restart, run this command, then
-remove the old keys. Rows that no configured key can decrypt stop the command (nothing is
+remove the old keys. Stored journal recordings keep their audio and get their data key re-wrapped.
+Rows that no configured key can decrypt stop the command (nothing is
 re-encrypted as garbage) and are named by model and primary key.
 """
 
@@ -54,9 +55,27 @@ class Command(BaseCommand):
                     count += len(rows)
                     last_pk = rows[-1].pk
                 totals[model._meta.label] = count
+            totals["journal audio files"] = self._rewrap_audio()
             audit_log(
                 actor=None, action=AuditAction.KEY_ROTATION, object_type="encryption_key", detail={"rows": totals}
             )
         for label, count in totals.items():
-            self.stdout.write(f"{label}: {count} rows re-encrypted")
+            self.stdout.write(f"{label}: {count} re-encrypted")
         self.stdout.write(self.style.SUCCESS("done"))
+
+    def _rewrap_audio(self) -> int:
+        """Re-wrap each stored recording's data key with the new first key (the audio is not re-encrypted)."""
+        from apps.journals.models import JournalEntry
+        from apps.journals.services import audio_storage
+        from apps.journals.storage import AudioDecryptionError
+
+        storage, count = audio_storage(), 0
+        for entry in JournalEntry.objects.exclude(audio_name="").only("pk", "audio_name").iterator():
+            try:
+                new_name = storage.rewrap(entry.audio_name)
+            except AudioDecryptionError as exc:
+                raise CommandError(f"journal entry {entry.pk}: {exc}; add the missing key and retry") from exc
+            JournalEntry.objects.filter(pk=entry.pk, audio_name=entry.audio_name).update(audio_name=new_name)
+            storage.delete(entry.audio_name)
+            count += 1
+        return count
