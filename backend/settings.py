@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "apps.checkins",
     "apps.alerts",
     "apps.journals",
+    "apps.insights",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,14 @@ class Practice(models.Model):
     keep_journal_audio = models.BooleanField(
         default=False, help_text="Keep (encrypted) journal audio after transcription instead of deleting it"
     )
+    risk_screen_unshared_journals = models.BooleanField(
+        default=True,
+        help_text="Analyse journal entries the patient did not share for risk language (with AI consent). "
+        "Staff never read the entry; a risk signal names the level and the detector only.",
+    )
+    show_patient_themes = models.BooleanField(
+        default=False, help_text="Let patients see their own recurring themes, in supportive wording"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

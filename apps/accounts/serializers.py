@@ -253,5 +253,6 @@ class PracticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Practice
-        fields = ["id", "name", "slug", "timezone", "default_crisis_region", "keep_journal_audio", "created_at"]
+        fields = ["id", "name", "slug", "timezone", "default_crisis_region", "keep_journal_audio",
+                  "risk_screen_unshared_journals", "show_patient_themes", "created_at"]
         read_only_fields = ["id", "slug", "created_at"]

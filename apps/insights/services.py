@@ -1,0 +1,292 @@
+"""Running the insight engine on patient text and audio, storing findings, raising risk signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Avg
+
+from apps.accounts.models import ConsentKind, PatientProfile
+from apps.accounts.services.consent import consent_is_granted
+from apps.alerts.services import risk_signal_record
+from apps.audit.services import AuditAction, audit_log
+from apps.insights.models import (
+    Finding,
+    FindingKind,
+    PatientTrigger,
+    PatternSnapshot,
+    SourceType,
+    SpeechFeatures,
+    TextAnalysis,
+)
+from ml.analysis import get_analyzer
+from ml.triggers import CustomTrigger
+
+logger = logging.getLogger(__name__)
+# Risk language at or above passive ideation (and self-harm) goes to the alert path.
+SIGNAL_LEVELS = {
+    "passive_ideation": "moderate",
+    "active_ideation": "high",
+    "plan_or_intent": "high",
+    "self_harm": "high",
+}
+
+
+def custom_triggers_for(patient_id) -> list[CustomTrigger]:
+    return [
+        CustomTrigger(key=t.key, label=t.label, phrases=tuple(json.loads(t.phrases)))
+        for t in PatientTrigger.objects.filter(patient_id=patient_id)
+    ]
+
+
+def _source(source_type: str, source_id):
+    from apps.checkins.models import MoodCheckin
+    from apps.journals.models import JournalEntry
+
+    if source_type == SourceType.JOURNAL_ENTRY:
+        entry = JournalEntry.objects.select_related("patient__practice").filter(pk=source_id).first()
+        return entry, (entry.text if entry else "")
+    checkin = MoodCheckin.objects.select_related("patient__practice").filter(pk=source_id).first()
+    return checkin, (checkin.note if checkin else "")
+
+
+def may_analyse(patient: PatientProfile, *, shared: bool = True) -> bool:
+    """Consent first; for unshared journal entries, the practice's risk-screening setting too."""
+    if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
+        return False
+    return shared or patient.practice.risk_screen_unshared_journals
+
+
+def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
+    """Analyse one journal entry or check-in note. Re-running replaces the previous analysis (so a new
+    detector version re-analyses cleanly); risk signals are idempotent per source and level."""
+    source, text = _source(source_type, source_id)
+    if source is None or not text.strip():
+        return None
+    patient = source.patient
+    shared = getattr(source, "shared_with_care_team", True)
+    if not may_analyse(patient, shared=shared):
+        return None
+    result = get_analyzer().analyse(text, custom_triggers_for(patient.pk))
+    with transaction.atomic():
+        TextAnalysis.objects.filter(source_type=source_type, source_id=source.pk).delete()
+        analysis = TextAnalysis.objects.create(
+            patient=patient,
+            source_type=source_type,
+            source_id=source.pk,
+            local_date=source.local_date,
+            risk_level=result.risk.level,
+            sentence_count=result.sentence_count,
+            versions=result.versions,
+            emotions={
+                "scores": result.emotions.scores,
+                "evidence": {k: [[e.start, e.end, e.score] for e in v] for k, v in result.emotions.evidence.items()},
+                "version": result.emotions.version,
+            },
+        )
+        rows = [
+            Finding(
+                analysis=analysis,
+                patient=patient,
+                local_date=source.local_date,
+                kind=f.kind,
+                category=f.category,
+                score=f.score,
+                start=f.start,
+                end=f.end,
+                method=f.method,
+            )
+            for f in result.triggers
+        ]
+        rows += [
+            Finding(
+                analysis=analysis,
+                patient=patient,
+                local_date=source.local_date,
+                kind=FindingKind.TRIGGER,
+                category=s.category,
+                score=0,
+                start=s.start,
+                end=s.end,
+                method="keyword",
+                suppressed=s.reason,
+            )
+            for s in result.suppressed_triggers
+        ]
+        rows += [
+            Finding(
+                analysis=analysis,
+                patient=patient,
+                local_date=source.local_date,
+                kind=FindingKind.RISK,
+                category=f.level,
+                score=f.score,
+                start=f.start,
+                end=f.end,
+                method=f.method,
+                source=f.source,
+            )
+            for f in result.risk.findings
+        ]
+        rows += [
+            Finding(
+                analysis=analysis,
+                patient=patient,
+                local_date=source.local_date,
+                kind=FindingKind.RISK,
+                category="none",
+                score=0,
+                start=s.start,
+                end=s.end,
+                method="rule",
+                source=s.source,
+                suppressed=s.reason,
+            )
+            for s in result.risk.suppressed
+        ]
+        Finding.objects.bulk_create(rows)
+        by_level = defaultdict(list)
+        for f in result.risk.findings:
+            if f.level in SIGNAL_LEVELS:
+                by_level[f.level].append(
+                    {"start": f.start, "end": f.end, "method": f.method, "source": f.source, "score": f.score}
+                )
+        for level, spans in by_level.items():
+            risk_signal_record(
+                patient_id=patient.pk,
+                source_type=source_type,
+                source_id=source.pk,
+                kind=f"risk_language_{level}",
+                level=SIGNAL_LEVELS[level],
+                occurred_at=source.occurred_at,
+                evidence={
+                    "detector": result.risk.version,
+                    "field": "text" if source_type == "journal_entry" else "note",
+                    "spans": spans,
+                    "shared_with_care_team": shared,
+                },
+            )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type=source_type,
+            object_id=source.pk,
+            patient_id=patient.pk,
+            practice_id=patient.practice_id,
+            data_category="insights",
+            detail={"job": "text_analysis", "versions": result.versions},
+        )
+    return analysis
+
+
+def speech_analyse(*, entry, audio_bytes: bytes) -> SpeechFeatures | None:
+    """Prosody of a journal recording, compared with the patient's own earlier recordings."""
+    from ml import speech
+
+    if not may_analyse(entry.patient, shared=entry.shared_with_care_team):
+        return None
+    audio = speech.load_audio(io.BytesIO(audio_bytes))
+    segments = json.loads(entry.segments) if entry.segments else []
+    features = speech.extract_features(audio, segments)
+    history_rows = (
+        SpeechFeatures.objects.filter(patient_id=entry.patient_id, version=features.version)
+        .exclude(entry_id=entry.pk)
+        .order_by("-created_at")[:60]
+    )
+    history = [speech.SpeechFeatures(**row.features) for row in history_rows]
+    baseline = speech.compare_to_baseline(history, features)
+    values = {k: v for k, v in features.__dict__.items()}
+    with transaction.atomic():
+        row, _ = SpeechFeatures.objects.update_or_create(
+            entry_id=entry.pk,
+            defaults={
+                "patient_id": entry.patient_id,
+                "local_date": entry.local_date,
+                "features": values,
+                "baseline": baseline,
+                "version": features.version,
+            },
+        )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=entry.patient_id,
+            practice_id=entry.patient.practice_id,
+            data_category="insights",
+            detail={"job": "speech_features", "version": features.version},
+        )
+    return row
+
+
+def daily_series(*, patient_id, start: dt.date | None = None):
+    """The patient's days for pattern mining: mean mood and sleep from check-ins, and as factors the
+    check-in tags plus triggers and protective factors found in that day's journals and notes."""
+    from apps.checkins.models import MoodCheckin
+    from ml.patterns import Day
+
+    checkins = MoodCheckin.objects.filter(patient_id=patient_id)
+    findings = Finding.objects.filter(
+        patient_id=patient_id,
+        suppressed="",
+        kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
+    )
+    if start:
+        checkins, findings = checkins.filter(local_date__gte=start), findings.filter(local_date__gte=start)
+    days: dict[dt.date, dict] = {}
+    for row in checkins.values("local_date").annotate(mood=Avg("mood"), sleep=Avg("sleep_hours")):
+        days[row["local_date"]] = {"mood": row["mood"], "sleep": row["sleep"], "factors": set()}
+    for local_date, tags in checkins.values_list("local_date", "tags"):
+        days[local_date]["factors"].update(tags or [])
+    for local_date, category in findings.values_list("local_date", "category").distinct():
+        days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(category)
+    return [
+        Day(
+            date=d,
+            mood=float(v["mood"]) if v["mood"] is not None else None,
+            sleep_hours=float(v["sleep"]) if v["sleep"] is not None else None,
+            factors=frozenset(v["factors"]),
+        )
+        for d, v in sorted(days.items())
+    ]
+
+
+def patterns_refresh(*, patient: PatientProfile) -> PatternSnapshot | None:
+    from ml.patterns import PATTERNS_VERSION, mine_patterns
+
+    if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
+        return None
+    days = daily_series(patient_id=patient.pk)
+    patterns = mine_patterns(days, patient=str(patient.pk))
+    with transaction.atomic():
+        snapshot = PatternSnapshot.objects.create(
+            patient=patient,
+            version=PATTERNS_VERSION,
+            start=days[0].date if days else None,
+            end=days[-1].date if days else None,
+            day_count=len(days),
+            patterns=[{k: v for k, v in p.__dict__.items() if k != "patient"} for p in patterns],
+        )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="pattern_snapshot",
+            object_id=snapshot.pk,
+            patient_id=patient.pk,
+            practice_id=patient.practice_id,
+            data_category="insights",
+            detail={"job": "pattern_mining", "version": PATTERNS_VERSION, "days": len(days)},
+        )
+    return snapshot
+
+
+def analysis_delete_for(*, source_type: str, source_id) -> None:
+    """Everything derived from a source, for when the patient deletes it."""
+    TextAnalysis.objects.filter(source_type=source_type, source_id=source_id).delete()
+    SpeechFeatures.objects.filter(entry_id=source_id).delete()

