@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
         "task": "checkins.dispatch_reminders",
         "schedule": 60.0,
     },
+    "pattern-mining-nightly": {
+        "task": "insights.mine_patterns_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "auth-housekeeping-hourly": {
         "task": "accounts.housekeeping",
         "schedule": crontab(minute=5),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("apps.audit.urls")),
     path("api/v1/", include("apps.checkins.urls")),
     path("api/v1/", include("apps.journals.urls")),
+    path("api/v1/", include("apps.insights.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

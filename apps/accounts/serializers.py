@@ -253,6 +253,15 @@ class PracticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Practice
-        fields = ["id", "name", "slug", "timezone", "default_crisis_region", "keep_journal_audio",
-                  "risk_screen_unshared_journals", "show_patient_themes", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "timezone",
+            "default_crisis_region",
+            "keep_journal_audio",
+            "risk_screen_unshared_journals",
+            "show_patient_themes",
+            "created_at",
+        ]
         read_only_fields = ["id", "slug", "created_at"]

@@ -66,6 +66,12 @@ def _notify_after_commit(entry: JournalEntry) -> None:
         transaction.on_commit(lambda: notify_user(user_id, "journal.status", payload))
 
 
+def _enqueue(entry_id) -> None:
+    from apps.journals.tasks import process_journal
+
+    transaction.on_commit(lambda: process_journal.delay(str(entry_id)))
+
+
 def _default_shared(patient: PatientProfile, shared: bool | None) -> bool:
     if shared is not None:
         return shared
@@ -160,9 +166,7 @@ def journal_entry_create_audio(
                 data_category=CATEGORY,
                 detail={"kind": "audio", "seconds": info.seconds, "format": info.container},
             )
-            from apps.journals.tasks import transcribe_journal
-
-            transaction.on_commit(lambda: transcribe_journal.delay(str(entry.pk)))
+            _enqueue(entry.pk)
     except BaseException:
         storage.delete(name)
         raise
@@ -188,8 +192,11 @@ def journal_entry_set_shared(*, actor: User, entry: JournalEntry, shared: bool) 
 def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
     """The entry, its transcript, its audio and everything derived from it go; an audit event stays."""
     name = entry.audio_name
+    from apps.insights.services import analysis_delete_for
+
     with transaction.atomic():
         RiskSignal.objects.filter(source_type=SOURCE, source_id=str(entry.pk)).delete()
+        analysis_delete_for(source_type=SOURCE, source_id=entry.pk)
         audit_log(
             actor=actor,
             action=AuditAction.DELETE,
@@ -277,13 +284,39 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
     return entry
 
 
+def _analyse(entry_id) -> JournalEntry | None:
+    """transcribed → analysing: speech features from the audio (while it still exists) and the text
+    analysis (triggers, emotions, risk language → risk signals). Errors propagate so the task retries:
+    an entry is never marked done with its risk screening silently skipped."""
+    from apps.insights.services import speech_analyse, text_analyse
+
+    with transaction.atomic():
+        entry = (
+            JournalEntry.objects.select_for_update()
+            .select_related("patient", "patient__practice")
+            .filter(pk=entry_id, status__in=[EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING])
+            .first()
+        )
+        if entry is None:
+            return None
+        if entry.status != EntryStatus.ANALYSING:
+            entry.status = EntryStatus.ANALYSING
+            entry.save(update_fields=["status", "updated_at"])
+            _notify_after_commit(entry)
+    if entry.kind == EntryKind.AUDIO and entry.audio_name:
+        with audio_storage().open(entry.audio_name) as handle:
+            speech_analyse(entry=entry, audio_bytes=handle.read())
+    text_analyse(source_type=SOURCE, source_id=entry.pk)
+    return entry
+
+
 def _finish(entry_id) -> JournalEntry | None:
     """Apply the practice's audio retention and mark the entry done."""
     with transaction.atomic():
         entry = (
             JournalEntry.objects.select_for_update()
             .select_related("patient", "patient__practice")
-            .filter(pk=entry_id, status=EntryStatus.TRANSCRIBED)
+            .filter(pk=entry_id, status__in=[EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING])
             .first()
         )
         if entry is None:
@@ -298,8 +331,9 @@ def _finish(entry_id) -> JournalEntry | None:
     return entry
 
 
-def journal_transcribe(*, entry_id) -> JournalEntry | None:
-    """One run of the job: queued → transcribing → transcribed → done. Safe to repeat at any point.
+def journal_process(*, entry_id) -> JournalEntry | None:
+    """One run of the job: queued → transcribing → transcribed → analysing → done (typed entries start
+    at analysing). Safe to repeat at any point: it resumes where a previous run stopped.
     Raises ``PermanentJobError`` for damaged audio; other exceptions are retried by the task."""
     entry = _claim(entry_id)
     if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
@@ -315,4 +349,6 @@ def journal_transcribe(*, entry_id) -> JournalEntry | None:
             return entry
         if _transcribe(entry) is None:
             return None
+    if _analyse(entry_id) is None:
+        return None
     return _finish(entry_id)

@@ -78,6 +78,10 @@ def mood_checkin_submit(
             detail={"has_note": bool(note)},
         )
         due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
+        if note.strip():
+            from apps.insights.tasks import analyse_text
+
+            transaction.on_commit(lambda: analyse_text.delay("mood_checkin", str(checkin.pk)))
     return checkin, True
 
 

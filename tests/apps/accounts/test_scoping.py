@@ -20,6 +20,9 @@ def endpoints(p):
     patient = p.patient_profile.id
     response = submit_phq9(p.patient_profile, [1] * 9).id
     journal = make_text_entry(p.patient_profile, shared=True).id
+    from apps.insights.models import PatientTrigger
+
+    custom = PatientTrigger.objects.create(patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]').id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
     invitation = Invitation.objects.create(
         practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"
@@ -55,6 +58,13 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/journals/", None),
         ("get", f"/api/v1/patients/{patient}/journals/{journal}/", None),
         ("get", f"/api/v1/patients/{patient}/journals/{journal}/audio/", None),
+        ("get", f"/api/v1/patients/{patient}/insights/findings/", None),
+        ("get", f"/api/v1/patients/{patient}/insights/triggers/", None),
+        ("get", f"/api/v1/patients/{patient}/insights/patterns/", None),
+        ("post", f"/api/v1/patients/{patient}/insights/patterns/refresh/", {}),
+        ("get", f"/api/v1/patients/{patient}/custom-triggers/", None),
+        ("post", f"/api/v1/patients/{patient}/custom-triggers/", {"key": "x", "label": "x", "phrases": ["x"]}),
+        ("delete", f"/api/v1/patients/{patient}/custom-triggers/{custom}/", None),
     ]
 
 

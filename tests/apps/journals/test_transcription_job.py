@@ -8,7 +8,7 @@ from apps.accounts.services.consent import consent_decide
 from apps.journals import services
 from apps.journals.models import JournalEntry
 from apps.journals.services import journal_entry_create_audio
-from apps.journals.tasks import transcribe_journal
+from apps.journals.tasks import process_journal
 from tests.apps.journals.factories import upload
 
 
@@ -49,7 +49,7 @@ def test_no_ai_processing_without_consent(personas):
         actor=personas.patient, patient=personas.patient_profile, kind="ai_processing", version=1, decision="declined"
     )
     entry = stored_entry(personas.patient_profile)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert entry.status == "done" and entry.text == ""
     assert entry.transcription == {"skipped": "no_ai_processing_consent"} and entry.audio_name  # kept to be heard
@@ -68,7 +68,7 @@ def test_a_transient_error_is_retried_then_succeeds(personas, monkeypatch, eager
         return real(config)
 
     monkeypatch.setattr(services, "get_transcriber", flaky)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert entry.status == "done" and entry.attempts == 2 and "anxious" in entry.text
 
@@ -80,7 +80,7 @@ def test_persistent_errors_give_up_with_a_reason(personas, monkeypatch, eager_re
         raise OSError("disk on fire")
 
     monkeypatch.setattr(services, "get_transcriber", broken)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert entry.status == "failed" and entry.failed_at_state == "transcribing"
     assert entry.error.startswith("gave up after 6 attempts") and entry.attempts == 6
@@ -93,7 +93,7 @@ def test_a_damaged_recording_fails_once_clearly(personas):
     with open(path, "r+b") as handle:  # flip bytes inside the first encrypted chunk
         handle.seek(200)
         handle.write(b"\x00" * 64)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert (entry.status, entry.failed_at_state, entry.attempts) == ("failed", "transcribing", 1)
     assert entry.error == "the stored recording could not be decrypted"
@@ -101,10 +101,10 @@ def test_a_damaged_recording_fails_once_clearly(personas):
 
 def test_rerunning_a_finished_job_changes_nothing(personas):
     entry = stored_entry(personas.patient_profile)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     before = (entry.status, entry.attempts, entry.text)
-    transcribe_journal.delay(str(entry.id))
+    process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert (entry.status, entry.attempts, entry.text) == before
 
@@ -112,7 +112,7 @@ def test_rerunning_a_finished_job_changes_nothing(personas):
 def test_an_entry_deleted_while_queued_is_skipped(personas):
     entry = stored_entry(personas.patient_profile)
     JournalEntry.objects.filter(pk=entry.pk).delete()
-    transcribe_journal.delay(str(entry.id))  # nothing to do, no error
+    process_journal.delay(str(entry.id))  # nothing to do, no error
 
 
 def test_key_rotation_rewraps_stored_recordings(personas, settings):

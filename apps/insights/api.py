@@ -1,0 +1,378 @@
+"""Clinician views of the insight engine (findings with spans, trigger frequency, patterns, patient
+triggers) and the patient's own themes when the practice enables them."""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.scoping import Purpose
+from apps.audit.services import AuditAction, audit_log
+from apps.core.errors import Forbidden, ServiceError
+from apps.core.permissions import IsPatient
+from apps.core.views_base import PatientScopedViewSet
+from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
+from apps.insights.services import patterns_refresh
+
+THEME_WORDING = {
+    "work": "work has come up a lot",
+    "sleep": "sleep has been on your mind",
+    "family": "family has featured often",
+    "relationship": "your relationship has come up",
+    "finances": "money worries have come up",
+    "health": "your health has been on your mind",
+    "substance_use": "drinking or substances came up",
+    "loneliness": "feeling alone has come up",
+    "social_media_news": "the news and social media have weighed on you",
+    "academic": "studies have been on your mind",
+    "grief": "you've been carrying some grief",
+    "trauma_reminder": "some difficult memories have come up",
+    "exercise": "moving your body seems to help",
+    "social_support": "the people around you seem to help",
+    "coping_skill": "the skills you've been practising are showing up",
+    "nature": "time outdoors seems to help",
+}
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = ["kind", "category", "score", "start", "end", "method", "source", "suppressed"]
+
+
+class AnalysisSerializer(serializers.ModelSerializer):
+    findings = FindingSerializer(many=True)
+    text = serializers.SerializerMethodField(help_text="The analysed text; spans are offsets into it")
+
+    class Meta:
+        model = TextAnalysis
+        fields = [
+            "id",
+            "source_type",
+            "source_id",
+            "local_date",
+            "risk_level",
+            "emotions",
+            "versions",
+            "sentence_count",
+            "created_at",
+            "text",
+            "findings",
+        ]
+
+    def get_text(self, obj) -> str:
+        return self.context["texts"].get(obj.source_id, "")
+
+
+class PatternSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    outcome = serializers.CharField()
+    lag_days = serializers.IntegerField()
+    effect = serializers.FloatField(help_text="Mood points: days with the factor minus days without")
+    cohens_d = serializers.FloatField(allow_null=True)
+    n_with = serializers.IntegerField()
+    n_without = serializers.IntegerField()
+    p_value = serializers.FloatField()
+    q_value = serializers.FloatField()
+    summary = serializers.CharField()
+
+
+class PatternSnapshotSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.CharField(allow_null=True)
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    day_count = serializers.IntegerField()
+    patterns = PatternSerializer(many=True)
+
+
+class CustomTriggerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    key = serializers.SlugField(max_length=40)
+    label = serializers.CharField(max_length=100)
+    phrases = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=20)
+
+
+def snapshot_body(snapshot: PatternSnapshot | None) -> dict:
+    if snapshot is None:
+        return {
+            "id": None,
+            "created_at": None,
+            "version": None,
+            "start": None,
+            "end": None,
+            "day_count": 0,
+            "patterns": [],
+        }
+    return PatternSnapshotSerializer(
+        {
+            "id": snapshot.pk,
+            "created_at": snapshot.created_at,
+            "version": snapshot.version,
+            "start": snapshot.start,
+            "end": snapshot.end,
+            "day_count": snapshot.day_count,
+            "patterns": snapshot.patterns,
+        }
+    ).data
+
+
+def _readable_texts(analyses, user) -> dict:
+    """Texts the caller may read: staff see shared journal entries and check-in notes only."""
+    from apps.checkins.models import MoodCheckin
+    from apps.journals.models import JournalEntry
+
+    journal_ids = [a.source_id for a in analyses if a.source_type == SourceType.JOURNAL_ENTRY]
+    checkin_ids = [a.source_id for a in analyses if a.source_type == SourceType.MOOD_CHECKIN]
+    journals = JournalEntry.objects.filter(pk__in=journal_ids)
+    if not user.is_patient:
+        journals = journals.filter(shared_with_care_team=True)
+    texts = {e.pk: e.text for e in journals}
+    texts.update({c.pk: c.note for c in MoodCheckin.objects.filter(pk__in=checkin_ids)})
+    return texts
+
+
+@extend_schema(tags=["insights"])
+class PatientInsightsViewSet(PatientScopedViewSet):
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = AnalysisSerializer
+
+    def get_base_queryset(self):
+        return TextAnalysis.objects.prefetch_related("findings").order_by("-local_date", "-created_at")
+
+    def _visible(self, qs):
+        """Analyses of unshared journal entries stay invisible to staff (their risk signals do not)."""
+        if self.request.user.is_patient:
+            return qs
+        from apps.journals.models import JournalEntry
+
+        hidden = JournalEntry.objects.filter(patient_id=self.get_patient().pk, shared_with_care_team=False)
+        return qs.exclude(source_type=SourceType.JOURNAL_ENTRY, source_id__in=hidden.values("id"))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("source_id", str), OpenApiParameter("source_type", str)],
+        responses={200: AnalysisSerializer(many=True)},
+        summary="Findings per entry with the text and the spans to highlight",
+    )
+    def list(self, request, *args, **kwargs):
+        qs = self._visible(self.get_queryset())
+        for field in ("source_id", "source_type"):
+            if request.query_params.get(field):
+                qs = qs.filter(**{field: request.query_params[field]})
+        page = self.paginate_queryset(qs)
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="insight_findings",
+            object_id=self.get_patient().pk,
+            patient_id=self.get_patient().pk,
+            data_category="insights",
+            detail={"count": len(page)},
+        )
+        context = {"texts": _readable_texts(page, request.user)}
+        return self.get_paginated_response(AnalysisSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        summary="How often each trigger and protective factor appeared, per week",
+    )
+    def triggers(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        rows = (
+            Finding.objects.filter(
+                patient=patient,
+                suppressed="",
+                kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
+            )
+            .annotate(week=TruncWeek("local_date"))
+            .values("week", "kind", "category")
+            .annotate(count=Count("id"))
+            .order_by("week", "category")
+        )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="trigger_frequency",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category="insights",
+        )
+        return Response([{**r, "week": r["week"].isoformat()} for r in rows])
+
+    @extend_schema(responses={200: PatternSnapshotSerializer}, summary="The latest pattern snapshot")
+    def patterns(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="pattern_snapshot",
+            object_id=snapshot.pk if snapshot else "",
+            patient_id=patient.pk,
+            data_category="insights",
+        )
+        if snapshot is None:
+            return Response({"patterns": [], "created_at": None, "day_count": 0})
+        return Response(
+            {
+                "id": snapshot.pk,
+                "created_at": snapshot.created_at,
+                "version": snapshot.version,
+                "start": snapshot.start,
+                "end": snapshot.end,
+                "day_count": snapshot.day_count,
+                "patterns": snapshot.patterns,
+            }
+        )
+
+    @extend_schema(request=None, responses={201: PatternSnapshotSerializer}, summary="Mine patterns now")
+    def refresh_patterns(self, request, *args, **kwargs):
+        if not request.user.is_care_staff:
+            raise Forbidden("Only the care team can do this.")
+        snapshot = patterns_refresh(patient=self.get_patient())
+        if snapshot is None:
+            raise ServiceError(
+                "The patient has not consented to automated analysis.",
+                code="no_consent",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="pattern_snapshot",
+            object_id=snapshot.pk,
+            patient_id=snapshot.patient_id,
+            data_category="insights",
+        )
+        return Response(snapshot_body(snapshot), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["insights"])
+class PatientTriggersViewSet(PatientScopedViewSet):
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = CustomTriggerSerializer
+
+    def get_base_queryset(self):
+        return PatientTrigger.objects.order_by("key")
+
+    def _out(self, trigger):
+        return {"id": trigger.pk, "key": trigger.key, "label": trigger.label, "phrases": json.loads(trigger.phrases)}
+
+    @extend_schema(responses={200: CustomTriggerSerializer(many=True)}, summary="This patient's own triggers")
+    def list(self, request, *args, **kwargs):
+        items = list(self.get_queryset())
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="patient_trigger",
+            object_id=self.get_patient().pk,
+            patient_id=self.get_patient().pk,
+            data_category="insights",
+        )
+        return Response([self._out(t) for t in items])
+
+    @extend_schema(
+        request=CustomTriggerSerializer,
+        responses={201: CustomTriggerSerializer},
+        summary="Add a patient-specific trigger with a few example phrases",
+    )
+    def create(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        if not request.user.is_care_staff:
+            raise Forbidden("Only the care team can do this.")
+        data = CustomTriggerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if PatientTrigger.objects.filter(patient=patient, key=data.validated_data["key"]).exists():
+            raise ServiceError("This key is already used.", code="duplicate", field="key")
+        trigger = PatientTrigger.objects.create(
+            patient=patient,
+            key=data.validated_data["key"],
+            label=data.validated_data["label"],
+            phrases=json.dumps(data.validated_data["phrases"]),
+            created_by=request.user,
+        )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.CREATE,
+            object_type="patient_trigger",
+            object_id=trigger.pk,
+            patient_id=patient.pk,
+            data_category="insights",
+        )
+        return Response(self._out(trigger), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, summary="Remove a patient-specific trigger")
+    def destroy(self, request, *args, **kwargs):
+        trigger = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if not request.user.is_care_staff:
+            raise Forbidden("Only the care team can do this.")
+        audit_log(
+            actor=request.user,
+            action=AuditAction.DELETE,
+            object_type="patient_trigger",
+            object_id=trigger.pk,
+            patient_id=trigger.patient_id,
+            data_category="insights",
+        )
+        trigger.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyThemesView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        tags=["insights"],
+        summary="My recurring themes in the last 30 days, in supportive wording (if the practice enables it)",
+    )
+    def get(self, request):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        patient = request.user.patient_profile
+        if not patient.practice.show_patient_themes:
+            raise Forbidden("Your practice has not turned on themes.")
+        since = timezone.localdate() - dt.timedelta(days=30)
+        rows = (
+            Finding.objects.filter(
+                patient=patient,
+                suppressed="",
+                local_date__gte=since,
+                kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE],
+            )
+            .values("category", "kind")
+            .annotate(days=Count("local_date", distinct=True))
+            .filter(days__gte=2)
+            .order_by("-days")[:6]
+        )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="themes",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category="insights",
+        )
+        return Response(
+            [
+                {
+                    "theme": r["category"],
+                    "kind": r["kind"],
+                    "days": r["days"],
+                    "message": THEME_WORDING.get(r["category"], r["category"].replace("_", " ")),
+                }
+                for r in rows
+            ]
+        )
