@@ -58,9 +58,11 @@ class EmotionDetector:
     def profile_sentences(self, sentences: Sequence[Span], embeddings: np.ndarray) -> EmotionProfile:
         scores = {name: 0.0 for name in self.names}
         evidence: dict[str, list[Evidence]] = {name: [] for name in self.names}
+        if len(sentences):
+            semantic = np.stack([(embeddings @ v.T).max(axis=1) for v in self.vectors], axis=1)
         for row, sentence in enumerate(sentences):
             for col, name in enumerate(self.names):
-                score = float((embeddings[row] @ self.vectors[col].T).max())
+                score = float(semantic[row, col])
                 match = self.patterns[col].search(sentence.text)
                 if match and not negated_before(sentence.text, match.start()):
                     score = min(1.0, score + KEYWORD_BOOST)

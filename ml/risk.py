@@ -24,7 +24,7 @@ import numpy as np
 from ml.text import Encoder, Span, clause_around, get_encoder, split_sentences
 
 DATA = Path(__file__).resolve().parent / "data"
-DETECTOR_VERSION = "risk-1.1"
+DETECTOR_VERSION = "risk-1.2"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
 RANK = {level: i for i, level in enumerate(LEVELS)}
 # Semantic stage: similarity a sentence needs to the nearest exemplar of a level, and how much
@@ -166,7 +166,8 @@ class RiskDetector:
                 and not re.search(r"\b(again|still|now|today)\b", text, re.I)
             ):
                 level = "history"
-            findings.append(RiskFinding(level, sentence.start, sentence.end, "rule", rule_id, 1.0))
+            if all(f.level != level for f in findings):  # one finding per level per sentence: the first rule
+                findings.append(RiskFinding(level, sentence.start, sentence.end, "rule", rule_id, 1.0))
         return findings, suppressed
 
     # --- assessment -----------------------------------------------------------------------------

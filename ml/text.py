@@ -70,22 +70,27 @@ class Encoder:
         self._lock = threading.Lock()
         self.dimensions = self._model.config.hidden_size
 
-    def forward(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def forward(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Mean-pooled, L2-normalised embeddings, shape (len(texts), 384)."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        # Batches of similar length waste less work on padding; the order is restored at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ordered = [texts[i] for i in order]
         out = []
         with self._lock, self._torch.inference_mode():
-            for i in range(0, len(texts), batch_size):
+            for i in range(0, len(ordered), batch_size):
                 batch = self._tokenizer(
-                    texts[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt"
+                    ordered[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt"
                 )
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = self._torch.nn.functional.normalize(pooled, p=2, dim=1)
                 out.append(pooled.numpy().astype(np.float32))
-        return np.concatenate(out)
+        result = np.empty((len(texts), self.dimensions), dtype=np.float32)
+        result[order] = np.concatenate(out)
+        return result
 
     encode = forward
 

@@ -164,36 +164,17 @@ class TriggerDetector:
             return findings, suppressed
         semantic = self.scores(embeddings)
         for row, sentence in enumerate(sentences):
+            suppressed_here: set[str] = set()
             for col, category in enumerate(self.categories):
                 score = float(semantic[row, col])
-                hit = None
-                if category.pattern is not None:
-                    for match in category.pattern.finditer(sentence.text):
-                        if category.negation_means_absent and negated_before(sentence.text, match.start()):
-                            suppressed.append(
-                                Suppressed(
-                                    category.key,
-                                    sentence.start + match.start(),
-                                    sentence.start + match.end(),
-                                    "negated",
-                                )
-                            )
-                            continue
-                        if category.negation_means_absent and resolved_in_clause(sentence.text, match.start()):
-                            suppressed.append(
-                                Suppressed(
-                                    category.key,
-                                    sentence.start + match.start(),
-                                    sentence.start + match.end(),
-                                    "resolved",
-                                )
-                            )
-                            continue
-                        hit = match
-                        break
+                if category.pattern is None:
+                    hit = None
+                else:
+                    hit = self._first_counted_match(category, sentence, suppressed, suppressed_here)
                 if hit is not None:
                     combined = min(1.0, score + KEYWORD_BOOST)
                     if combined >= PRESENT_THRESHOLD or category.kind == "patient_trigger":
+                        method = "phrase" if category.kind == "patient_trigger" else "keyword+semantic"
                         findings.append(
                             TriggerFinding(
                                 category.key,
@@ -201,14 +182,12 @@ class TriggerDetector:
                                 round(combined, 3),
                                 sentence.start + hit.start(),
                                 sentence.start + hit.end(),
-                                "phrase" if category.kind == "patient_trigger" else "keyword+semantic",
+                                method,
                                 sentence.start,
                                 sentence.end,
                             )
                         )
-                elif score >= SEMANTIC_ONLY_THRESHOLD and not any(
-                    s.category == category.key and sentence.start <= s.start < sentence.end for s in suppressed
-                ):
+                elif score >= SEMANTIC_ONLY_THRESHOLD and category.key not in suppressed_here:
                     findings.append(
                         TriggerFinding(
                             category.key,
@@ -222,6 +201,25 @@ class TriggerDetector:
                         )
                     )
         return findings, suppressed
+
+    @staticmethod
+    def _first_counted_match(
+        category: _Category, sentence: Span, suppressed: list[Suppressed], suppressed_here: set[str]
+    ):
+        """The first keyword match that counts; negated or resolved ones are recorded as suppressed."""
+        for match in category.pattern.finditer(sentence.text):
+            reason = None
+            if category.negation_means_absent and negated_before(sentence.text, match.start()):
+                reason = "negated"
+            elif category.negation_means_absent and resolved_in_clause(sentence.text, match.start()):
+                reason = "resolved"
+            if reason is None:
+                return match
+            suppressed.append(
+                Suppressed(category.key, sentence.start + match.start(), sentence.start + match.end(), reason)
+            )
+            suppressed_here.add(category.key)
+        return None
 
     def detect(self, text: str) -> tuple[list[TriggerFinding], list[Suppressed]]:
         sentences = split_sentences(text)

@@ -101,7 +101,7 @@ def journal_entry_create_text(
             timezone=timezone,
             local_date=local_date_of(occurred_at, timezone),
             shared_with_care_team=_default_shared(patient, shared),
-            status=EntryStatus.DONE,
+            status=EntryStatus.ANALYSING,  # typed entries skip transcription
             text=text,
         )
         audit_log(
@@ -113,6 +113,7 @@ def journal_entry_create_text(
             data_category=CATEGORY,
             detail={"kind": "text"},
         )
+        _enqueue(entry.pk)
     return entry, True
 
 

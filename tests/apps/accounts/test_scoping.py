@@ -22,7 +22,9 @@ def endpoints(p):
     journal = make_text_entry(p.patient_profile, shared=True).id
     from apps.insights.models import PatientTrigger
 
-    custom = PatientTrigger.objects.create(patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]').id
+    custom = PatientTrigger.objects.create(
+        patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]'
+    ).id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
     invitation = Invitation.objects.create(
         practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"

@@ -150,18 +150,20 @@ def test_the_practice_can_keep_audio_and_the_patient_can_fetch_it(
     assert AuditEvent.objects.filter(object_type="journal_audio", actor_id=personas.clinician.id).exists()
 
 
-def test_a_text_entry_is_done_at_once(personas, as_user):
-    response = as_user(personas.patient).post(
-        URL,
-        {
-            "id": str(uuid.uuid4()),
-            "occurred_at": timezone.now().isoformat(),
-            "timezone": "UTC",
-            "text": "Typed tonight.",
-        },
-        format="json",
-    )
-    assert response.status_code == 201 and response.json()["status"] == "done"
+def test_a_text_entry_skips_transcription(personas, as_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(personas.patient).post(
+            URL,
+            {
+                "id": str(uuid.uuid4()),
+                "occurred_at": timezone.now().isoformat(),
+                "timezone": "UTC",
+                "text": "Typed tonight.",
+            },
+            format="json",
+        )
+    assert response.status_code == 201 and response.json()["status"] == "analysing"
+    assert JournalEntry.objects.get(pk=response.json()["id"]).status == "done"
     bad = as_user(personas.patient).post(
         URL, {"id": str(uuid.uuid4()), "occurred_at": timezone.now().isoformat(), "timezone": "UTC"}, format="json"
     )

@@ -1,0 +1,43 @@
+"""The published evaluation sets as regression floors (the README reports the figures).
+
+- ml/eval_data: the development sets the detectors were built against;
+- tests/fixtures/eval_holdout: written independently; measured untouched once, then also used in
+  development (so now a second development set);
+- tests/fixtures/eval_blind: written independently and never used to change the detectors. Its risk
+  figures are BELOW the targets; the floor below only stops them getting worse.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from ml.evaluate import _read_jsonl, evaluate_risk, evaluate_triggers
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "ml" / "eval_data"
+HOLDOUT = ROOT / "tests" / "fixtures" / "eval_holdout"
+BLIND = ROOT / "tests" / "fixtures" / "eval_blind"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("folder", [DEV, HOLDOUT], ids=["dev", "holdout"])
+def test_risk_meets_the_targets_on_the_development_sets(folder):
+    result = evaluate_risk(_read_jsonl(str(folder / "risk.jsonl")))
+    assert result["recall"] >= 0.95 and result["precision"] >= 0.85, result["errors"]
+
+
+def test_risk_on_the_blind_set_does_not_regress():
+    result = evaluate_risk(_read_jsonl(str(BLIND / "risk.jsonl")))
+    assert result["recall"] >= 0.66 and result["precision"] >= 0.80
+
+
+@pytest.mark.parametrize("folder", [DEV, HOLDOUT, BLIND], ids=["dev", "holdout", "blind"])
+def test_trigger_top1_meets_the_target(folder):
+    result = evaluate_triggers(_read_jsonl(str(folder / "triggers.jsonl")))
+    assert result["top1_accuracy"] >= 0.85, result["errors"]
+
+
+def test_the_sets_are_big_enough():
+    assert len(_read_jsonl(str(DEV / "risk.jsonl"))) >= 200
+    assert len(_read_jsonl(str(DEV / "triggers.jsonl"))) >= 200
