@@ -1,4 +1,5 @@
-"""The Celery app. Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on SQLite."""
+"""The Celery app. Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on SQLite
+(``isqla+``: the stock transport with a 100 ms poll, see ``kombu_sqla.py``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu.transport import TRANSPORT_ALIASES
+
+TRANSPORT_ALIASES.setdefault("isqla", "backend.kombu_sqla:Transport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -17,6 +21,10 @@ app.conf.beat_schedule = {
     "verify-audit-chain-nightly": {
         "task": "audit.verify_chain",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "alerts-tick-every-minute": {
+        "task": "alerts.tick",
+        "schedule": 60.0,
     },
     "checkin-reminders-every-minute": {
         "task": "checkins.dispatch_reminders",

@@ -161,9 +161,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# How events from other processes (the Celery worker) reach websockets: straight through Redis, or,
+# in the embedded default, through a table the ASGI process polls (apps/core/relay.py).
+REALTIME_RELAY = "channel_layer" if REDIS_URL else "database"
+REALTIME_POLL_SECONDS = float(env_str("REALTIME_POLL_SECONDS", "0.2"))
 
 # --- Celery --------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or f"isqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("apps.checkins.urls")),
     path("api/v1/", include("apps.journals.urls")),
     path("api/v1/", include("apps.insights.urls")),
+    path("api/v1/", include("apps.alerts.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

@@ -81,12 +81,13 @@ def max_level(levels: Sequence[str]) -> str:
     return max(levels, key=RANK.__getitem__, default="none")
 
 
-class RiskDetector:
-    def __init__(self, encoder: Encoder | None = None):
-        self.encoder = encoder or get_encoder()
+class RiskRules:
+    """The lexicon stage alone (no model): cheap enough to run inside a web request, e.g. to show a
+    patient crisis resources the moment they submit a note."""
+
+    def __init__(self):
         lexicon = json.loads((DATA / "risk_lexicon.json").read_text())
-        exemplars = json.loads((DATA / "risk_exemplars.json").read_text())
-        self.version = f"{DETECTOR_VERSION}/{lexicon['version']}/{exemplars['version']}"
+        self.version = lexicon["version"]
         self.rules = [(r["id"], r["level"], re.compile(r["pattern"], re.I)) for r in lexicon["rules"]]
         self.past = re.compile(lexicon["past_context"], re.I)
         self.denial = re.compile(lexicon["denial"], re.I)
@@ -95,16 +96,11 @@ class RiskDetector:
         self.accidental = re.compile(lexicon["accidental"], re.I)
         self.third_person = re.compile(lexicon["third_person"], re.I)
         self.idioms = [re.compile(p, re.I) for p in lexicon["idioms"]]
-        self.exemplar_ids: list[str] = []
-        self.exemplar_levels: list[str] = []
-        texts: list[str] = []
-        for level, items in exemplars["positive"].items():
-            for i, text in enumerate(items):
-                self.exemplar_ids.append(f"exemplar:{level}:{i}")
-                self.exemplar_levels.append(level)
-                texts.append(text)
-        self.positive = self.encoder.encode(texts)
-        self.negative = self.encoder.encode(exemplars["negative"])
+
+    def screen(self, text: str) -> str:
+        """The highest level the rules find in ``text`` ("none" when nothing fires)."""
+        levels = [f.level for s in split_sentences(text) for f in self._rule_findings(s)[0]]
+        return max_level(levels)
 
     # --- rules -------------------------------------------------------------------------------
     def _denied(self, sentence: str, start: int) -> bool:
@@ -169,6 +165,30 @@ class RiskDetector:
             if all(f.level != level for f in findings):  # one finding per level per sentence: the first rule
                 findings.append(RiskFinding(level, sentence.start, sentence.end, "rule", rule_id, 1.0))
         return findings, suppressed
+
+
+class RiskDetector:
+    def __init__(self, encoder: Encoder | None = None):
+        self.encoder = encoder or get_encoder()
+        self.rules_stage = RiskRules()
+        exemplars = json.loads((DATA / "risk_exemplars.json").read_text())
+        self.version = f"{DETECTOR_VERSION}/{self.rules_stage.version}/{exemplars['version']}"
+        self.idioms = self.rules_stage.idioms
+        self.denial = self.rules_stage.denial
+        self.strong_denial = self.rules_stage.strong_denial
+        self.accidental = self.rules_stage.accidental
+        self._about_someone_else = self.rules_stage._about_someone_else
+        self._rule_findings = self.rules_stage._rule_findings
+        self.exemplar_ids: list[str] = []
+        self.exemplar_levels: list[str] = []
+        texts: list[str] = []
+        for level, items in exemplars["positive"].items():
+            for i, text in enumerate(items):
+                self.exemplar_ids.append(f"exemplar:{level}:{i}")
+                self.exemplar_levels.append(level)
+                texts.append(text)
+        self.positive = self.encoder.encode(texts)
+        self.negative = self.encoder.encode(exemplars["negative"])
 
     # --- assessment -----------------------------------------------------------------------------
     def assess_sentences(self, sentences: Sequence[Span], embeddings: np.ndarray) -> RiskResult:

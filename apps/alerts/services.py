@@ -1,35 +1,300 @@
+"""Risk signals in, alerts out: severity, deduplication, routing, escalation, acknowledgement.
+
+Invariants (see tests/apps/alerts):
+- An alert and its delivery rows commit together (outbox); delivery runs after commit and is retried
+  until it succeeds or is marked failed, so nothing is lost while Redis, FCM or a worker is down.
+- Repeated signals for the same patient and source within the policy's window update the open alert;
+  a higher severity raises it and notifies again.
+- An urgent alert nobody acknowledges escalates every ``escalation_minutes`` to the next tier (on-call,
+  then supervisors, then all tiers again), with its state in the database so restarts lose nothing.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework import status
 
-from apps.alerts.models import RiskSignal
+from apps.accounts.models import PatientProfile, User
+from apps.alerts.models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertDelivery,
+    AlertState,
+    RiskSignal,
+    Severity,
+)
+from apps.alerts.routing import ESCALATION_TIERS, policy_for, recipients
+from apps.audit.services import AuditAction, audit_log
+from apps.core.errors import ServiceError
+
+LEVEL_TO_SEVERITY = {"high": Severity.URGENT, "moderate": Severity.HIGH, "low": Severity.ROUTINE}
 
 
+# --- the signal queue -------------------------------------------------------------------------
 def risk_signal_record(
     *, patient_id, source_type: str, source_id, kind: str, level: str, evidence: dict[str, Any], occurred_at: datetime
 ) -> RiskSignal:
-    """Idempotent per (source, kind): re-scoring the same submission does not duplicate signals."""
-    signal, _ = RiskSignal.objects.get_or_create(
+    """Idempotent per (source, kind): re-scoring the same submission does not duplicate signals.
+    A new signal is turned into an alert by a job queued after commit."""
+    signal, created = RiskSignal.objects.get_or_create(
         source_type=source_type,
         source_id=str(source_id),
         kind=kind,
         defaults={"patient_id": patient_id, "level": level, "evidence": evidence, "occurred_at": occurred_at},
     )
+    if created:
+        from apps.alerts.tasks import process_signals
+
+        transaction.on_commit(process_signals.delay)
     return signal
 
 
 def risk_signals_pending(*, limit: int = 500) -> QuerySet[RiskSignal]:
-    """The queue the alert engine consumes, oldest first. Lock rows with ``select_for_update`` inside a
-    transaction, handle them, then ``risk_signals_mark_processed``."""
     return RiskSignal.objects.filter(processed_at__isnull=True).order_by("created_at")[:limit]
 
 
-def risk_signals_mark_processed(*, signals: Iterable[RiskSignal]) -> None:
+def signal_family(kind: str) -> str:
+    """Signals of one family deduplicate into one alert (all C-SSRS items, all risk-language levels)."""
+    for family in ("phq9", "cssrs", "risk_language", "reliable_deterioration", "missed_checkins"):
+        if kind.startswith(family):
+            return "cssrs_screener" if family == "cssrs" else family
+    return kind
+
+
+# --- alerts -----------------------------------------------------------------------------------
+def _evidence_item(signal: RiskSignal) -> dict[str, Any]:
+    return {
+        "signal_id": str(signal.pk),
+        "kind": signal.kind,
+        "level": signal.level,
+        "source_type": signal.source_type,
+        "source_id": signal.source_id,
+        "occurred_at": signal.occurred_at.isoformat(),
+        **signal.evidence,
+    }
+
+
+def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason: str) -> list[AlertDelivery]:
+    now = timezone.now()
+    deliveries = []
+    for user, tier in targets:
+        delivery, created = AlertDelivery.objects.get_or_create(
+            alert=alert, recipient=user, reason=reason, tier=tier, defaults={"next_push_at": now}
+        )
+        if created:
+            deliveries.append(delivery)
+    if deliveries:
+        from apps.alerts.tasks import deliver
+
+        ids = [str(d.pk) for d in deliveries]
+        transaction.on_commit(lambda: deliver.delay(ids))
+    return deliveries
+
+
+def _schedule_escalation(alert: Alert, policy, now: datetime) -> None:
+    alert.next_escalation_at = (
+        now + timedelta(minutes=policy.escalation_minutes)
+        if alert.severity == Severity.URGENT and alert.state == AlertState.OPEN
+        else None
+    )
+
+
+def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
+    """Turn one signal into a new alert, or fold it into the open alert of the same family.
+    Idempotent: a signal already processed returns the alert it went into, and changes nothing."""
+    patient = PatientProfile.objects.select_related("practice").get(pk=signal.patient_id)
+    policy = policy_for(patient.practice_id)
+    severity = LEVEL_TO_SEVERITY.get(signal.level, Severity.HIGH)
+    source = signal_family(signal.kind)
+    now = timezone.now()
+    window_start = now - timedelta(minutes=policy.dedup_window_minutes)
     with transaction.atomic():
-        RiskSignal.objects.filter(pk__in=[s.pk for s in signals]).update(processed_at=timezone.now())
+        signal = RiskSignal.objects.select_for_update().get(pk=signal.pk)
+        if signal.processed_at is not None:
+            return signal.alert
+        alert = (
+            Alert.objects.select_for_update()
+            .filter(
+                patient=patient,
+                source=source,
+                state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED],
+                updated_at__gte=window_start,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if alert is None:
+            alert = Alert.objects.create(
+                patient=patient,
+                source=source,
+                severity=severity,
+                evidence=[_evidence_item(signal)],
+                occurred_at=signal.occurred_at,
+            )
+            _schedule_escalation(alert, policy, now)
+            alert.save(update_fields=["next_escalation_at"])
+            _create_deliveries(
+                alert, recipients(policy.routing.get(severity, ["primary_clinician"]), patient, policy), "new"
+            )
+            audit_log(
+                actor=None,
+                action=AuditAction.CREATE,
+                object_type="alert",
+                object_id=alert.pk,
+                patient_id=patient.pk,
+                practice_id=patient.practice_id,
+                data_category="alert",
+                detail={"severity": severity, "source": source, "signal": signal.kind},
+            )
+        else:
+            raised = SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]
+            alert.evidence = [*alert.evidence, _evidence_item(signal)][-50:]
+            alert.signal_count += 1
+            alert.occurred_at = max(alert.occurred_at, signal.occurred_at)
+            if raised:
+                alert.severity = severity
+                alert.state = AlertState.OPEN  # a worse signal re-opens an acknowledged alert
+                _schedule_escalation(alert, policy, now)
+            alert.save()
+            if raised:
+                _create_deliveries(
+                    alert, recipients(policy.routing.get(severity, []), patient, policy), "severity_raised"
+                )
+            audit_log(
+                actor=None,
+                action=AuditAction.UPDATE,
+                object_type="alert",
+                object_id=alert.pk,
+                patient_id=patient.pk,
+                practice_id=patient.practice_id,
+                data_category="alert",
+                detail={"signal": signal.kind, "severity": alert.severity, "raised": raised},
+            )
+            if not raised:
+                from apps.alerts.delivery import broadcast_state
+
+                transaction.on_commit(lambda: broadcast_state(alert.pk, "alert.updated"))
+        signal.processed_at, signal.alert = now, alert
+        signal.save(update_fields=["processed_at", "alert"])
+    return alert
+
+
+def alerts_process_pending(*, limit: int = 200) -> int:
+    count = 0
+    for signal_id in list(risk_signals_pending(limit=limit).values_list("pk", flat=True)):
+        with transaction.atomic():
+            signal = (
+                RiskSignal.objects.select_for_update(skip_locked=True)
+                .filter(pk=signal_id, processed_at__isnull=True)
+                .first()
+            )
+            if signal is None:
+                continue
+            if signal.processed_at is None:
+                alert_from_signal(signal=signal)
+                count += 1
+    return count
+
+
+def alerts_escalate_due(*, now: datetime | None = None) -> int:
+    """Escalate urgent alerts nobody has acknowledged in time to the next tier, and again later."""
+    now = now or timezone.now()
+    count = 0
+    due = list(
+        Alert.objects.filter(state=AlertState.OPEN, severity=Severity.URGENT, next_escalation_at__lte=now).values_list(
+            "pk", flat=True
+        )[:200]
+    )
+    for alert_id in due:
+        with transaction.atomic():
+            alert = (
+                Alert.objects.select_for_update(skip_locked=True)
+                .select_related("patient")
+                .filter(pk=alert_id, state=AlertState.OPEN, next_escalation_at__lte=now)
+                .first()
+            )
+            if alert is None:
+                continue
+            policy = policy_for(alert.patient.practice_id)
+            alert.escalation_level += 1
+            level = alert.escalation_level
+            tiers = (
+                [ESCALATION_TIERS[level - 1]]
+                if level <= len(ESCALATION_TIERS)
+                else [*policy.routing.get(Severity.URGENT, []), *ESCALATION_TIERS]
+            )
+            alert.next_escalation_at = now + timedelta(minutes=policy.escalation_minutes)
+            alert.save(update_fields=["escalation_level", "next_escalation_at", "updated_at"])
+            targets = recipients(tiers, alert.patient, policy)
+            _create_deliveries(alert, targets, f"escalation_{level}")
+            audit_log(
+                actor=None,
+                action=AuditAction.UPDATE,
+                object_type="alert",
+                object_id=alert.pk,
+                patient_id=alert.patient_id,
+                practice_id=alert.patient.practice_id,
+                data_category="alert",
+                detail={"escalation_level": level, "tiers": tiers, "recipients": len(targets)},
+            )
+            count += 1
+    return count
+
+
+def _transition(*, actor: User, alert: Alert, to: str, **fields) -> Alert:
+    from apps.alerts.delivery import broadcast_state
+
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        was = alert.state
+        for name, value in fields.items():
+            setattr(alert, name, value)
+        alert.state = to
+        if to != AlertState.OPEN:
+            alert.next_escalation_at = None
+        alert.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="alert",
+            object_id=alert.pk,
+            patient_id=alert.patient_id,
+            data_category="alert",
+            detail={"from": was, "to": to, "outcome": fields.get("outcome", "")},
+        )
+        transaction.on_commit(lambda: broadcast_state(alert.pk, "alert.updated"))
+    return alert
+
+
+def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
+    if alert.state != AlertState.OPEN:
+        raise ServiceError(
+            f"This alert is already {alert.state}.", code="invalid_state", status_code=status.HTTP_409_CONFLICT
+        )
+    return _transition(
+        actor=actor, alert=alert, to=AlertState.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=timezone.now()
+    )
+
+
+def alert_resolve(*, actor: User, alert: Alert, outcome: str, note: str = "") -> Alert:
+    if alert.state == AlertState.RESOLVED:
+        raise ServiceError(
+            "This alert is already resolved.", code="invalid_state", status_code=status.HTTP_409_CONFLICT
+        )
+    extra = {} if alert.acknowledged_at else {"acknowledged_by": actor, "acknowledged_at": timezone.now()}
+    return _transition(
+        actor=actor,
+        alert=alert,
+        to=AlertState.RESOLVED,
+        resolved_by=actor,
+        resolved_at=timezone.now(),
+        outcome=outcome,
+        note=note,
+        **extra,
+    )

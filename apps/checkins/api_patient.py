@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.alerts.support import note_screen, support_for
 from apps.audit.services import audit_reads
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import todo_for
@@ -15,8 +16,10 @@ from apps.checkins.serializers import (
     CheckinTagSerializer,
     DueItemSerializer,
     InstrumentSerializer,
+    MoodCheckinResultSerializer,
     MoodCheckinSerializer,
     QuestionnaireResponseSerializer,
+    QuestionnaireResultSerializer,
     QuestionnaireSubmitSerializer,
 )
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
@@ -45,18 +48,18 @@ class MyCheckinsView(generics.ListCreateAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
-        responses={201: MoodCheckinSerializer, 200: MoodCheckinSerializer},
+        responses={201: MoodCheckinResultSerializer, 200: MoodCheckinResultSerializer},
         summary="Submit a check-in (201), or re-send one already stored (200, unchanged)",
     )
     def create(self, request, *args, **kwargs):
         data = MoodCheckinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        checkin, created = mood_checkin_submit(
-            actor=request.user, patient=request.user.patient_profile, **data.validated_data
-        )
-        return Response(
-            MoodCheckinSerializer(checkin).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        patient = request.user.patient_profile
+        checkin, created = mood_checkin_submit(actor=request.user, patient=patient, **data.validated_data)
+        body = MoodCheckinSerializer(checkin).data
+        if checkin.note and note_screen(checkin.note) != "none":
+            body["support"] = support_for(patient)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema(tags=["questionnaires"])
@@ -78,20 +81,21 @@ class MyQuestionnairesView(generics.ListCreateAPIView):
 
     @extend_schema(
         request=QuestionnaireSubmitSerializer,
-        responses={201: QuestionnaireResponseSerializer, 200: QuestionnaireResponseSerializer},
+        responses={201: QuestionnaireResultSerializer, 200: QuestionnaireResultSerializer},
         summary="Submit answers; the server scores them (201), or re-send one already stored (200)",
     )
     def create(self, request, *args, **kwargs):
         data = QuestionnaireSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        patient = request.user.patient_profile
         response, created = questionnaire_submit(
-            actor=request.user, patient=request.user.patient_profile, instrument_key=fields.pop("instrument"), **fields
+            actor=request.user, patient=patient, instrument_key=fields.pop("instrument"), **fields
         )
-        return Response(
-            QuestionnaireResponseSerializer(response).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        body = QuestionnaireResponseSerializer(response).data
+        if response.risk:
+            body["support"] = support_for(patient)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MyTodoView(APIView):

@@ -154,3 +154,38 @@ class AdherenceSerializer(serializers.Serializer):
     missed = serializers.IntegerField()
     pending = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True, help_text="completed / (completed + missed)")
+
+
+class CrisisResourceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    contact = serializers.CharField()
+    url = serializers.CharField(allow_blank=True)
+
+
+class SupportSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    resources = CrisisResourceSerializer(many=True)
+    safety_plan_url = serializers.CharField(allow_null=True)
+    care_team_notified = serializers.CharField(required=False, help_text="Only when the practice enables it")
+
+
+class MoodCheckinResultSerializer(MoodCheckinSerializer):
+    support = SupportSerializer(
+        read_only=True,
+        required=False,
+        help_text="Present when the note suggests risk: crisis resources and a safety plan",
+    )
+
+    class Meta(MoodCheckinSerializer.Meta):
+        fields = [*MoodCheckinSerializer.Meta.fields, "support"]
+
+
+class QuestionnaireResultSerializer(QuestionnaireResponseSerializer):
+    support = SupportSerializer(
+        read_only=True,
+        required=False,
+        help_text="Present when the answers suggest risk: crisis resources and a safety plan",
+    )
+
+    class Meta(QuestionnaireResponseSerializer.Meta):
+        fields = [*QuestionnaireResponseSerializer.Meta.fields, "support"]

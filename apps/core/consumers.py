@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.core import relay
 from apps.core.realtime import user_group
 from apps.core.ws_auth import PROTOCOL
 
@@ -18,6 +19,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await relay.connection_opened()
         offered = self.scope.get("subprotocols", [])
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
         await self.send_json({"event": "connected", "data": {"user_id": str(user.pk)}})
@@ -25,6 +27,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await relay.connection_closed()
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":

@@ -35,11 +35,34 @@ class PushMessage:
 
 
 @dataclass(frozen=True)
+class TokenOutcome:
+    token: str
+    result: str  # sent | unregistered | transient_error | error
+    detail: str = ""  # the error class, never the payload
+
+
+@dataclass(frozen=True)
 class PushResult:
     sent: int = 0
     failed: int = 0
     unregistered: int = 0
     disabled: bool = False
+    outcomes: tuple[TokenOutcome, ...] = ()
+
+    @property
+    def transient(self) -> bool:
+        return any(o.result == "transient_error" for o in self.outcomes)
+
+
+# Errors worth retrying later: FCM overloaded, internal errors, quota.
+TRANSIENT_ERRORS = (
+    "UnavailableError",
+    "InternalError",
+    "QuotaExceededError",
+    "DeadlineExceededError",
+    "UnknownError",
+    "TransportError",
+)
 
 
 def firebase_app() -> firebase_admin.App | None:
@@ -86,6 +109,7 @@ def push_to_devices(*, targets: list[tuple[str, str]], message: PushMessage, dat
     if app is None:
         return PushResult(disabled=True)
     sent = failed = unregistered = 0
+    outcomes: list[TokenOutcome] = []
     for start in range(0, len(targets), FCM_BATCH):
         chunk = targets[start : start + FCM_BATCH]
         batch = messaging.send_each([_message(token, kind, message, data) for token, kind in chunk], app=app)
@@ -93,11 +117,16 @@ def push_to_devices(*, targets: list[tuple[str, str]], message: PushMessage, dat
         for (token, _), response in zip(chunk, batch.responses, strict=True):
             if response.success:
                 sent += 1
-            elif isinstance(response.exception, messaging.UnregisteredError):
+                outcomes.append(TokenOutcome(token, "sent"))
+                continue
+            name = type(response.exception).__name__
+            if isinstance(response.exception, messaging.UnregisteredError):
                 dead.append(token)
+                outcomes.append(TokenOutcome(token, "unregistered", name))
             else:
                 failed += 1
-                logger.warning("push failed: %s", type(response.exception).__name__)
+                outcomes.append(TokenOutcome(token, "transient_error" if name in TRANSIENT_ERRORS else "error", name))
+                logger.warning("push failed: %s", name)
         if dead:
             unregistered += Device.objects.filter(token__in=dead).update(unregistered_at=timezone.now())
-    return PushResult(sent=sent, failed=failed, unregistered=unregistered)
+    return PushResult(sent=sent, failed=failed, unregistered=unregistered, outcomes=tuple(outcomes))

@@ -76,11 +76,20 @@ class MyJournalViewSet(viewsets.GenericViewSet):
         self._audit(page)
         return self.get_paginated_response(JournalEntrySerializer(page, many=True).data)
 
-    @extend_schema(summary="One entry, with its processing status and transcript")
+    @extend_schema(
+        summary="One entry, with its processing status and transcript (and support resources when it suggests risk)"
+    )
     def retrieve(self, request, pk=None):
+        from apps.alerts.support import support_for
+        from apps.insights.models import TextAnalysis
+        from apps.insights.services import SIGNAL_LEVELS
+
         entry = self.get_object()
         self._audit([entry])
-        return Response(JournalEntrySerializer(entry).data)
+        body = JournalEntrySerializer(entry).data
+        if TextAnalysis.objects.filter(source_id=entry.pk, risk_level__in=list(SIGNAL_LEVELS)).exists():
+            body["support"] = support_for(entry.patient)
+        return Response(body)
 
     @extend_schema(responses={200: JournalStatusSerializer}, summary="Processing status only (no PHI)")
     def status(self, request, pk=None):

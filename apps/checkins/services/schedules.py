@@ -142,6 +142,29 @@ def due_items_complete(*, patient_id, kind: str, occurred_at: dt.datetime) -> in
     ).update(status=DueStatus.COMPLETED, completed_at=occurred_at)
 
 
+def _signal_missed_run(patient_id, now: dt.datetime) -> None:
+    """A run of missed daily check-ins is a (low) risk signal when the practice turns it on."""
+    from apps.alerts.routing import policy_for
+    from apps.alerts.services import risk_signal_record
+
+    patient = PatientProfile.objects.get(pk=patient_id)
+    days = policy_for(patient.practice_id).missed_checkins_days
+    if not days:
+        return
+    closed = DueItem.objects.filter(patient_id=patient_id, kind="mood").exclude(status=DueStatus.PENDING)
+    recent = list(closed.order_by("-due_at").values_list("status", "due_at")[:days])
+    if len(recent) == days and all(status == DueStatus.MISSED for status, _ in recent):
+        risk_signal_record(
+            patient_id=patient_id,
+            source_type="adherence",
+            source_id=f"{patient_id}:{recent[0][1]:%Y-%m-%d}",
+            kind="missed_checkins",
+            level="low",
+            occurred_at=recent[0][1],
+            evidence={"missed_in_a_row": days, "kind": "mood"},
+        )
+
+
 def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> dict[str, int]:
     """The scheduler's job (every minute): open due items, send reminders, record missed ones.
 
@@ -187,9 +210,16 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
                 latest.reminded_at = now
                 latest.save(update_fields=["reminded_at"])
                 to_remind.append((latest, schedule.patient.user_id))
+        newly_missed = list(
+            DueItem.objects.filter(status=DueStatus.PENDING, window_ends_at__lte=now).values_list(
+                "patient_id", flat=True
+            )
+        )
         missed = DueItem.objects.filter(status=DueStatus.PENDING, window_ends_at__lte=now).update(
             status=DueStatus.MISSED
         )
+        for patient_id in set(newly_missed):
+            _signal_missed_run(patient_id, now)
     for item, user_id in to_remind:
         result = push.push_to_user(
             user_id=user_id, message=REMINDER, data={"type": "todo", "due_item_id": str(item.pk)}

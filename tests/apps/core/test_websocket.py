@@ -39,8 +39,10 @@ def _use_layer(settings, kind: str) -> None:
         settings.CHANNEL_LAYERS = {
             "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
         }
+        settings.REALTIME_RELAY = "channel_layer"
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.REALTIME_RELAY = "database"
     channel_layers.backends.clear()
 
 
@@ -121,3 +123,42 @@ async def test_an_event_sent_from_another_process_arrives_through_redis(personas
     assert proc.returncode == 0, err.decode()
     assert await ws.receive_json_from(timeout=10) == {"event": "cross", "data": {"n": 1}}
     await ws.disconnect()
+
+
+async def test_an_event_sent_from_another_process_arrives_through_the_database_relay(personas, settings, tmp_path):
+    """The embedded default: a separate process (the Celery worker in production) writes the event,
+    the ASGI process's relay forwards it. No Redis involved."""
+    _use_layer(settings, "memory")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        pytest.skip(
+            "the in-memory SQLite test database is not visible to another process; covered in "
+            "test_real_worker_alert (file database) and on PostgreSQL in CI"
+        )
+    token = await sync_to_async(access_token)(personas.clinician)
+    ws, connected, _ = await connect(subprotocols=["interlude.v1", f"bearer.{token}"])
+    assert connected
+    await ws.receive_json_from(timeout=5)
+    code = f"from apps.core.realtime import notify_user; notify_user('{personas.clinician.id}', 'relayed', {{'n': 2}})"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DATABASE_URL"] = _test_database_url(settings)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "manage.py",
+        "shell",
+        "-c",
+        code,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert await ws.receive_json_from(timeout=5) == {"event": "relayed", "data": {"n": 2}}
+    await ws.disconnect()
+    channel_layers.backends.clear()
+
+
+def _test_database_url(settings) -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -1,0 +1,229 @@
+"""The care team's alert inbox and actions, and the practice's alert policy."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.models import User
+from apps.accounts.scoping import Purpose, scope_queryset
+from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, AlertState, DeliveryAttempt, Outcome, Severity
+from apps.alerts.routing import policy_for
+from apps.alerts.services import alert_acknowledge, alert_resolve
+from apps.audit.services import audit_reads
+from apps.core.errors import ServiceError
+from apps.core.permissions import IsCareStaffOrAdmin, IsPracticeAdmin
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["channel", "result", "detail", "at"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    attempts = DeliveryAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AlertDelivery
+        fields = [
+            "recipient",
+            "tier",
+            "reason",
+            "push_status",
+            "push_attempts",
+            "websocket_sent_at",
+            "created_at",
+            "attempts",
+        ]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "patient",
+            "source",
+            "severity",
+            "state",
+            "occurred_at",
+            "signal_count",
+            "escalation_level",
+            "next_escalation_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "resolved_by",
+            "resolved_at",
+            "outcome",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AlertDetailSerializer(AlertSerializer):
+    deliveries = DeliverySerializer(many=True, read_only=True)
+
+    class Meta(AlertSerializer.Meta):
+        fields = [*AlertSerializer.Meta.fields, "evidence", "note", "deliveries"]
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=AlertState.choices, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    patient = serializers.UUIDField(required=False)
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+def alerts_visible_to(user: User):
+    """Alerts about patients the caller may see clinically (their care-team patients)."""
+    return scope_queryset(Alert.objects.all(), user, Purpose.CLINICAL)
+
+
+class AlertInboxView(generics.ListAPIView):
+    permission_classes = [IsCareStaffOrAdmin]
+    serializer_class = AlertSerializer
+
+    @extend_schema(tags=["alerts"], parameters=[InboxFilterSerializer], summary="My alert inbox, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Alert.objects.none()
+        filters = InboxFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = alerts_visible_to(self.request.user).order_by("-created_at")
+        for field in ("state", "severity"):
+            if filters.validated_data.get(field):
+                qs = qs.filter(**{field: filters.validated_data[field]})
+        if filters.validated_data.get("patient"):
+            qs = qs.filter(patient_id=filters.validated_data["patient"])
+        return qs
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        audit_reads(
+            actor=request.user, object_type="alert", data_category="alert", rows=[(a.patient_id, a.pk) for a in page]
+        )
+        return self.get_paginated_response(AlertSerializer(page, many=True).data)
+
+
+class AlertDetailView(APIView):
+    permission_classes = [IsCareStaffOrAdmin]
+
+    def _get(self, request, pk) -> Alert:
+        alert = (
+            alerts_visible_to(request.user)
+            .prefetch_related(Prefetch("deliveries", queryset=AlertDelivery.objects.prefetch_related("attempts")))
+            .filter(pk=pk)
+            .first()
+        )
+        if alert is None:
+            raise ServiceError("Not found.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        return alert
+
+    @extend_schema(
+        tags=["alerts"], responses={200: AlertDetailSerializer}, summary="One alert with its evidence and delivery log"
+    )
+    def get(self, request, pk):
+        alert = self._get(request, pk)
+        audit_reads(actor=request.user, object_type="alert", data_category="alert", rows=[(alert.patient_id, alert.pk)])
+        return Response(AlertDetailSerializer(alert).data)
+
+
+class AlertAcknowledgeView(AlertDetailView):
+    @extend_schema(tags=["alerts"], request=None, responses={200: AlertSerializer}, summary="Acknowledge")
+    def post(self, request, pk):
+        return Response(AlertSerializer(alert_acknowledge(actor=request.user, alert=self._get(request, pk))).data)
+
+
+class AlertResolveView(AlertDetailView):
+    @extend_schema(
+        tags=["alerts"],
+        request=ResolveSerializer,
+        responses={200: AlertSerializer},
+        summary="Resolve with an outcome and a note",
+    )
+    def post(self, request, pk):
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_resolve(actor=request.user, alert=self._get(request, pk), **data.validated_data)
+        return Response(AlertSerializer(alert).data)
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    on_call = serializers.PrimaryKeyRelatedField(many=True, queryset=User.objects.all(), required=False)
+    supervisors = serializers.PrimaryKeyRelatedField(many=True, queryset=User.objects.all(), required=False)
+
+    class Meta:
+        model = AlertPolicy
+        fields = [
+            "routing",
+            "escalation_minutes",
+            "dedup_window_minutes",
+            "on_call",
+            "supervisors",
+            "crisis_resources",
+            "safety_plan_url",
+            "tell_patient_alert_sent",
+            "missed_checkins_days",
+        ]
+
+    def validate_routing(self, value):
+        tiers = {"primary_clinician", "care_team", "on_call", "supervisor"}
+        if not isinstance(value, dict) or set(value) - set(Severity.values):
+            raise serializers.ValidationError("Map severities (urgent, high, routine) to lists of tiers.")
+        for severity, listed in value.items():
+            if not isinstance(listed, list) or set(listed) - tiers or not listed:
+                raise serializers.ValidationError(f"{severity}: choose from {sorted(tiers)}.")
+        return value
+
+    def _same_practice(self, users):
+        practice_id = self.context["request"].user.practice_id
+        if any(u.practice_id != practice_id or not u.is_care_staff for u in users):
+            raise serializers.ValidationError("Choose care staff of this practice.")
+        return users
+
+    def validate_on_call(self, users):
+        return self._same_practice(users)
+
+    def validate_supervisors(self, users):
+        return self._same_practice(users)
+
+
+class AlertPolicyView(APIView):
+    permission_classes = [IsPracticeAdmin]
+
+    @extend_schema(tags=["practice admin"], responses={200: PolicySerializer}, summary="The practice's alert policy")
+    def get(self, request):
+        return Response(PolicySerializer(policy_for(request.user.practice_id), context={"request": request}).data)
+
+    @extend_schema(
+        tags=["practice admin"],
+        request=PolicySerializer,
+        responses={200: PolicySerializer},
+        summary="Change routing, escalation, crisis resources and patient wording",
+    )
+    def patch(self, request):
+        from apps.audit.services import AuditAction, audit_log
+
+        policy = policy_for(request.user.practice_id)
+        data = PolicySerializer(policy, data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        data.save()
+        audit_log(
+            actor=request.user,
+            action=AuditAction.UPDATE,
+            object_type="alert_policy",
+            object_id=policy.pk,
+            detail={"fields": sorted(request.data)},
+        )
+        return Response(PolicySerializer(policy, context={"request": request}).data)

@@ -1,0 +1,127 @@
+"""Getting alerts to people: websocket events and FCM push, with every attempt logged.
+
+Runs after the alert's transaction commits (outbox). Push is retried with backoff on transient FCM
+errors and marked failed after ``MAX_PUSH_ATTEMPTS``; the scheduler re-drives anything still pending
+(e.g. after a worker restart). Payloads carry the alert id and severity only: never PHI.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Device
+from apps.alerts.models import Alert, AlertDelivery, DeliveryAttempt
+from apps.core import push
+from apps.core.realtime import notify_user
+
+logger = logging.getLogger(__name__)
+MAX_PUSH_ATTEMPTS = 5
+PUSH_BACKOFF_SECONDS = 30
+
+
+def _payload(alert: Alert) -> dict:
+    return {
+        "alert_id": str(alert.pk),
+        "severity": alert.severity,
+        "state": alert.state,
+        "source": alert.source,
+        "patient_id": str(alert.patient_id),
+        "escalation_level": alert.escalation_level,
+    }
+
+
+def push_message(alert: Alert) -> push.PushMessage:
+    return push.PushMessage(title="Interlude", body=f"New {alert.severity} alert \u2014 open Interlude")
+
+
+def deliver(delivery_ids: list[str]) -> None:
+    for delivery_id in delivery_ids:
+        deliver_one(delivery_id)
+
+
+def deliver_one(delivery_id) -> AlertDelivery | None:
+    with transaction.atomic():
+        delivery = (
+            AlertDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("alert")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return None
+        alert = delivery.alert
+        if delivery.websocket_sent_at is None:
+            event = "alert.escalated" if delivery.reason.startswith("escalation") else "alert.new"
+            notify_user(delivery.recipient_id, event, {**_payload(alert), "reason": delivery.reason})
+            delivery.websocket_sent_at = timezone.now()
+            DeliveryAttempt.objects.create(delivery=delivery, channel="websocket", result="sent")
+        if delivery.push_status == "pending":
+            _push(delivery, alert)
+        delivery.save()
+    return delivery
+
+
+def _push(delivery: AlertDelivery, alert: Alert) -> None:
+    targets = list(
+        Device.objects.filter(user_id=delivery.recipient_id, unregistered_at__isnull=True).values_list(
+            "token", "token_type"
+        )
+    )
+    if not targets:
+        delivery.push_status, delivery.next_push_at = "no_device", None
+        DeliveryAttempt.objects.create(delivery=delivery, channel="push", result="no_device")
+        return
+    delivery.push_attempts += 1
+    result = push.push_to_devices(
+        targets=targets, message=push_message(alert), data={"type": "alert", "alert_id": str(alert.pk)}
+    )
+    if result.disabled:
+        delivery.push_status, delivery.next_push_at = "disabled", None
+        DeliveryAttempt.objects.create(
+            delivery=delivery, channel="push", result="disabled", detail="FCM_CREDENTIALS_FILE not set"
+        )
+        return
+    for outcome in result.outcomes:
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            channel="push",
+            result=outcome.result,
+            detail=f"{outcome.detail} token=...{outcome.token[-6:]}"[:200],
+        )
+    if result.sent:
+        delivery.push_status, delivery.next_push_at = "sent", None
+    elif result.transient and delivery.push_attempts < MAX_PUSH_ATTEMPTS:
+        delay = PUSH_BACKOFF_SECONDS * 2 ** (delivery.push_attempts - 1)
+        delivery.next_push_at = timezone.now() + timedelta(seconds=delay)
+    elif result.unregistered and not result.failed:
+        delivery.push_status, delivery.next_push_at = "no_device", None
+    else:
+        delivery.push_status, delivery.next_push_at = "failed", None
+
+
+def redeliver_due(*, now=None) -> int:
+    """Re-drive deliveries whose push is still pending (transient failures, or a worker that died)."""
+    now = now or timezone.now()
+    ids = list(
+        AlertDelivery.objects.filter(push_status="pending", next_push_at__lte=now).values_list("pk", flat=True)[:500]
+    )
+    undelivered = list(
+        AlertDelivery.objects.filter(
+            websocket_sent_at__isnull=True, created_at__lte=now - timedelta(seconds=30)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for delivery_id in {*ids, *undelivered}:
+        deliver_one(delivery_id)
+    return len({*ids, *undelivered})
+
+
+def broadcast_state(alert_id, event: str) -> None:
+    alert = Alert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        return
+    for user_id in set(alert.deliveries.values_list("recipient_id", flat=True)):
+        notify_user(user_id, event, _payload(alert))

@@ -1,0 +1,42 @@
+"""What a patient is shown when their own submission suggests risk: supportive words, the practice's
+crisis resources for their region and a safety-plan link. By default it never says an alert was sent."""
+
+from __future__ import annotations
+
+import threading
+
+from apps.accounts.models import PatientProfile
+from apps.alerts.routing import policy_for
+from ml.risk import RiskRules
+
+_rules: RiskRules | None = None
+_lock = threading.Lock()
+
+
+def note_screen(text: str) -> str:
+    """The lexicon stage of the risk detector (no model load in the web process). The full analysis,
+    with the semantic stage, still runs in the background job and raises the alert."""
+    global _rules
+    with _lock:
+        if _rules is None:
+            _rules = RiskRules()
+    return _rules.screen(text)
+
+
+MESSAGE = (
+    "Thank you for telling us how things are. It sounds like things are really hard right now. "
+    "You don't have to face this alone: if you might act on thoughts of ending your life, or you are in "
+    "danger, please contact one of these now."
+)
+ALERT_WORDING = "Your care team has been let know, and someone will be in touch."
+
+
+def support_for(patient: PatientProfile) -> dict:
+    policy = policy_for(patient.practice_id)
+    resources = policy.crisis_resources.get(patient.crisis_resource_region) or policy.crisis_resources.get(
+        "DEFAULT", []
+    )
+    body = {"message": MESSAGE, "resources": resources, "safety_plan_url": policy.safety_plan_url or None}
+    if policy.tell_patient_alert_sent:
+        body["care_team_notified"] = ALERT_WORDING
+    return body

@@ -1,0 +1,88 @@
+"""The embedded default's cross-process path to websockets: poll ``RealtimeEvent`` and forward.
+
+One relay task runs per ASGI process while at least one websocket is connected. It starts from the
+newest row at that moment (events are for live screens; durable state lives in the API, e.g. the
+alert inbox) and polls every ``REALTIME_POLL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from apps.core.realtime import user_group
+
+logger = logging.getLogger(__name__)
+PRUNE_AFTER = timedelta(minutes=1)
+
+_task: asyncio.Task | None = None
+_connections = 0
+
+
+def _newest_id() -> int:
+    from apps.core.models import RealtimeEvent
+
+    row = RealtimeEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return row or 0
+
+
+def _fetch(after: int) -> list:
+    from apps.core.models import RealtimeEvent
+
+    return list(RealtimeEvent.objects.filter(id__gt=after).order_by("id")[:500])
+
+
+def _prune() -> None:
+    from apps.core.models import RealtimeEvent
+
+    RealtimeEvent.objects.filter(created_at__lt=timezone.now() - PRUNE_AFTER).delete()
+
+
+async def _run() -> None:
+    layer = get_channel_layer()
+    last = await database_sync_to_async(_newest_id)()
+    polls = 0
+    while True:
+        try:
+            for row in await database_sync_to_async(_fetch)(last):
+                await layer.group_send(
+                    user_group(row.user_id), {"type": "event.message", "event": row.event, "data": row.data}
+                )
+                last = row.id
+            polls += 1
+            if polls % 300 == 0:
+                await database_sync_to_async(_prune)()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - keep relaying; a transient DB error must not end live updates
+            logger.exception("realtime relay poll failed")
+        await asyncio.sleep(settings.REALTIME_POLL_SECONDS)
+
+
+async def connection_opened() -> None:
+    global _task, _connections
+    if settings.REALTIME_RELAY != "database":
+        return
+    _connections += 1
+    loop = asyncio.get_running_loop()
+    if _task is None or _task.done() or _task.get_loop() is not loop:
+        _task = loop.create_task(_run())
+
+
+async def connection_closed() -> None:
+    global _task, _connections
+    if settings.REALTIME_RELAY != "database":
+        return
+    _connections = max(0, _connections - 1)
+    if _connections == 0 and _task is not None:
+        _task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+            await _task
+        _task = None
