@@ -291,7 +291,7 @@ def test_push_gives_up_after_repeated_transient_errors(personas, fcm, time_machi
 
     time_machine.move_to("2026-03-01T10:00Z", tick=False)
     _, delivery = _deliveries_for_clinician(personas, fcm)
-    for attempt in range(alert_delivery.MAX_PUSH_ATTEMPTS):
+    for _ in range(alert_delivery.MAX_PUSH_ATTEMPTS):
         fcm.scripted.append(SERVER_ERROR)
         alert_delivery.deliver_one(delivery.pk)
         time_machine.shift(dt.timedelta(hours=1))
