@@ -21,6 +21,7 @@ from apps.checkins.services.checkins import mood_checkin_submit
 from apps.checkins.services.questionnaires import questionnaire_submit
 from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core import context
+from apps.journals.services import journal_entry_create_text
 
 DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - demo accounts only; refused in production
 
@@ -131,6 +132,25 @@ class Command(BaseCommand):
                 sleep_hours=Decimal("6.5"),
                 sleep_quality=4 if low_week else 7,
                 tags=["exercise"] if day % 3 == 0 else ["social_time"],
+            )
+        # Two journal entries: the background job transcribes nothing here (they are typed) but analyses
+        # both, and the second raises a risk alert a newcomer can see in the clinician's inbox.
+        for days_ago, text in (
+            (3, "Went for a long walk by the river with my sister. Work was stressful but the walk helped."),
+            (
+                1,
+                "Work has been relentless and I barely slept. Some nights I think everyone would be better off "
+                "without me.",
+            ),
+        ):
+            journal_entry_create_text(
+                actor=patient.user,
+                patient=patient,
+                id=uuid.uuid5(DEMO_PATIENT_ID, f"journal-{days_ago}"),
+                occurred_at=now - dt.timedelta(days=days_ago),
+                timezone=patient.timezone,
+                text=text,
+                shared=True,
             )
         for weeks_ago, phq, gad in ((6, 2, 2), (4, 2, 1), (2, 1, 1)):
             when = now - dt.timedelta(weeks=weeks_ago)
