@@ -89,25 +89,16 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
                 "version": result.emotions.version,
             },
         )
+
+        def finding(**fields) -> Finding:
+            return Finding(analysis=analysis, patient=patient, local_date=source.local_date, **fields)
+
         rows = [
-            Finding(
-                analysis=analysis,
-                patient=patient,
-                local_date=source.local_date,
-                kind=f.kind,
-                category=f.category,
-                score=f.score,
-                start=f.start,
-                end=f.end,
-                method=f.method,
-            )
+            finding(kind=f.kind, category=f.category, score=f.score, start=f.start, end=f.end, method=f.method)
             for f in result.triggers
         ]
         rows += [
-            Finding(
-                analysis=analysis,
-                patient=patient,
-                local_date=source.local_date,
+            finding(
                 kind=FindingKind.TRIGGER,
                 category=s.category,
                 score=0,
@@ -119,10 +110,7 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
             for s in result.suppressed_triggers
         ]
         rows += [
-            Finding(
-                analysis=analysis,
-                patient=patient,
-                local_date=source.local_date,
+            finding(
                 kind=FindingKind.RISK,
                 category=f.level,
                 score=f.score,
@@ -134,10 +122,7 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
             for f in result.risk.findings
         ]
         rows += [
-            Finding(
-                analysis=analysis,
-                patient=patient,
-                local_date=source.local_date,
+            finding(
                 kind=FindingKind.RISK,
                 category="none",
                 score=0,

@@ -13,14 +13,12 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.models import RiskSignal
 from apps.audit.services import AuditAction, audit_log
-from apps.checkins.services.common import check_occurred_at, local_date_of
-from apps.core.errors import ServiceError
+from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.core.realtime import notify_user
 from apps.journals import audio
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
@@ -51,15 +49,6 @@ def transcriber_config() -> TranscriberConfig:
     )
 
 
-def _existing(entry_id, patient: PatientProfile) -> JournalEntry | None:
-    existing = JournalEntry.objects.filter(pk=entry_id).first()
-    if existing is not None and existing.patient_id != patient.pk:
-        raise ServiceError(
-            "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
-        )
-    return existing
-
-
 def _notify_after_commit(entry: JournalEntry) -> None:
     user_id, payload = entry.patient.user_id, {"id": str(entry.pk), "status": entry.status}
     if user_id:
@@ -88,7 +77,7 @@ def journal_entry_create_text(
     text: str,
     shared: bool | None = None,
 ) -> tuple[JournalEntry, bool]:
-    existing = _existing(id, patient)
+    existing = already_submitted(JournalEntry, id, patient)
     if existing is not None:
         return existing, False
     check_occurred_at(occurred_at)
@@ -129,7 +118,7 @@ def journal_entry_create_audio(
 ) -> tuple[JournalEntry, bool]:
     """Validate, encrypt and store the recording, then queue transcription. A rejected upload leaves
     nothing behind; a stored file is removed again if the row cannot be written."""
-    existing = _existing(id, patient)
+    existing = already_submitted(JournalEntry, id, patient)
     if existing is not None:
         return existing, False
     check_occurred_at(occurred_at)

@@ -7,15 +7,13 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import CheckinTag, MoodCheckin
-from apps.checkins.services.common import check_occurred_at, local_date_of
+from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
-from apps.core.errors import ServiceError
 
 CATEGORY = "checkin"
 
@@ -36,12 +34,8 @@ def mood_checkin_submit(
     note: str = "",
 ) -> tuple[MoodCheckin, bool]:
     """Store a check-in. Re-sending the same id returns the stored one unchanged (``created`` False)."""
-    existing = MoodCheckin.objects.filter(pk=id).first()
+    existing = already_submitted(MoodCheckin, id, patient)
     if existing is not None:
-        if existing.patient_id != patient.pk:
-            raise ServiceError(
-                "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
-            )
         return existing, False
     check_occurred_at(occurred_at)
     tags = sorted(set(tags or []))

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from apps.accounts.models import PatientProfile, User
@@ -17,9 +16,8 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins import scoring
 from apps.checkins.models import Instrument, QuestionnaireResponse
-from apps.checkins.services.common import check_occurred_at, local_date_of
+from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
-from apps.core.errors import ServiceError
 
 CATEGORY = "questionnaire"
 SOURCE = "questionnaire_response"
@@ -120,12 +118,8 @@ def questionnaire_submit(
     occurred_at: dt.datetime,
     timezone: str,
 ) -> tuple[QuestionnaireResponse, bool]:
-    existing = QuestionnaireResponse.objects.filter(pk=id).first()
+    existing = already_submitted(QuestionnaireResponse, id, patient)
     if existing is not None:
-        if existing.patient_id != patient.pk:
-            raise ServiceError(
-                "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
-            )
         return existing, False
     check_occurred_at(occurred_at)
     instrument = instrument_get(practice_id=patient.practice_id, key=instrument_key)

@@ -1,14 +1,13 @@
 """A real Celery worker process, on the embedded broker (always) and on Redis (when available)."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from celery import Celery
 
 from tests.conftest import require_service, tcp_reachable
+from tests.processes import celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -30,31 +29,8 @@ def test_a_real_worker_runs_a_task(tmp_path, broker):
         "CELERY_RESULT_BACKEND": backend_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    env.pop("REDIS_URL", None) if broker == "sqlite" else None
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "backend",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--hostname=test-{broker}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    if broker == "sqlite":
+        env.pop("REDIS_URL", None)
     client = Celery("test-client", broker=broker_url, backend=backend_url)
-    try:
-        result = client.send_task("core.ping")
-        assert result.get(timeout=60) == "pong"
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+    with celery_worker(env, f"test-{broker}"):
+        assert client.send_task("core.ping").get(timeout=60) == "pong"

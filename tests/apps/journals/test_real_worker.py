@@ -10,6 +10,7 @@ import pytest
 
 from ml.evaluate import word_error_rate
 from tests.conftest import require_service, tcp_reachable
+from tests.processes import celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -25,24 +26,7 @@ def test_an_upload_is_transcribed_by_a_real_worker(tmp_path, broker):
         require_service(tcp_reachable(REDIS_URL, 6379), "REDIS_URL not set or Redis unreachable")
         env["REDIS_URL"] = REDIS_URL
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=180)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "backend",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--hostname=journal-{broker}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with celery_worker(env, f"journal-{broker}"):
         result = subprocess.run(
             [sys.executable, "tests/apps/journals/worker_scenario.py"],
             cwd=ROOT,
@@ -51,12 +35,6 @@ def test_an_upload_is_transcribed_by_a_real_worker(tmp_path, broker):
             text=True,
             timeout=180,
         )
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     assert result.returncode == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["upload_status"] == 202
