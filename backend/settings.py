@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "apps.alerts",
     "apps.journals",
     "apps.insights",
+    "apps.notes",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "JournalEntryStatusEnum": "apps.journals.models.EntryStatus",
         "ConsentKindEnum": "apps.accounts.models.ConsentKind",
         "DueItemStatusEnum": "apps.checkins.models.DueStatus",
+        "SessionInputKindEnum": "apps.notes.models.InputKind",
     },
 }
 

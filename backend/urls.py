@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("apps.journals.urls")),
     path("api/v1/", include("apps.insights.urls")),
     path("api/v1/", include("apps.alerts.urls")),
+    path("api/v1/", include("apps.notes.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

@@ -137,11 +137,16 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
                 evidence=[_evidence_item(signal)],
                 occurred_at=signal.occurred_at,
             )
+            targets = recipients(policy.routing.get(severity, ["primary_clinician"]), patient, policy)
+            present = signal.evidence.get("clinician_present")
+            if present:
+                # Said in a session: the clinician in the room already knows. They are recorded as having
+                # acknowledged it and are not paged; the rest of the care team is told.
+                targets = [(user, tier) for user, tier in targets if str(user.pk) != present]
+                alert.state, alert.acknowledged_by_id, alert.acknowledged_at = AlertState.ACKNOWLEDGED, present, now
             _schedule_escalation(alert, policy, now)
-            alert.save(update_fields=["next_escalation_at"])
-            _create_deliveries(
-                alert, recipients(policy.routing.get(severity, ["primary_clinician"]), patient, policy), "new"
-            )
+            alert.save(update_fields=["next_escalation_at", "state", "acknowledged_by", "acknowledged_at"])
+            _create_deliveries(alert, targets, "new")
             audit_log(
                 actor=None,
                 action=AuditAction.CREATE,

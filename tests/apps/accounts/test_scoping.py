@@ -21,6 +21,14 @@ def endpoints(p):
     response = submit_phq9(p.patient_profile, [1] * 9).id
     journal = make_text_entry(p.patient_profile, shared=True).id
     from apps.insights.models import PatientTrigger
+    from apps.notes.models import ClinicalSession
+
+    session = ClinicalSession.objects.create(
+        patient=p.patient_profile, clinician=p.clinician, started_at="2026-01-01T10:00Z", modality="video"
+    ).id
+    from apps.notes.models import SessionInput
+
+    session_input = SessionInput.objects.create(session_id=session, kind="typed", status="done", utterances="[]").id
 
     custom = PatientTrigger.objects.create(
         patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]'
@@ -67,6 +75,19 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/custom-triggers/", None),
         ("post", f"/api/v1/patients/{patient}/custom-triggers/", {"key": "x", "label": "x", "phrases": ["x"]}),
         ("delete", f"/api/v1/patients/{patient}/custom-triggers/{custom}/", None),
+        ("get", f"/api/v1/patients/{patient}/sessions/", None),
+        ("post", f"/api/v1/patients/{patient}/sessions/", {"started_at": "2026-01-01T10:00Z", "modality": "video"}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/", None),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/", {"kind": "typed", "text": "x"}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/transcript/", None),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/speakers/", {"labels": {}}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/", None),
+        ("patch", f"/api/v1/patients/{patient}/sessions/{session}/note/", {"sections": {"plan": "x"}}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/", None),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/sign/", {}),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/amend/", {"reason": "x", "sections": {}}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/fhir/", None),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/pdf/", None),
     ]
 
 
@@ -118,6 +139,14 @@ def test_every_patient_route_is_covered_by_the_outsider_table(personas):
     """A new /patients/{id}/… route must be added to ``endpoints`` above."""
     covered = {"/".join(url.split("/api/v1/")[1].split("/")[2:]) for _, url, _ in endpoints(personas)}
     covered = {re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", c) for c in covered}
+    covered |= {
+        re.sub(
+            r"<uuid:pk>/(transcript|speakers)/$",
+            r"<uuid:input_pk>/\1/",
+            re.sub(r"inputs/<uuid:pk>", "inputs/<uuid:input_pk>", c),
+        )
+        for c in covered
+    }
     routes = {str(p.pattern) for p in get_resolver().url_patterns for p in getattr(p, "url_patterns", [])}
     nested = {
         r.removeprefix("patients/<uuid:patient_pk>/") for r in routes if r.startswith("patients/<uuid:patient_pk>/")

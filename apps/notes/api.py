@@ -1,0 +1,293 @@
+"""Sessions and notes for the clinician app: inputs, the evidence-linked draft, edit, sign, amend, export."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.accounts.scoping import Purpose
+from apps.audit.services import AuditAction, audit_log
+from apps.core.errors import ServiceError
+from apps.core.permissions import IsCareStaffOrAdmin
+from apps.core.views_base import PatientScopedViewSet
+from apps.journals import audio
+from apps.notes import export, services
+from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
+from ml.notes import builtin_templates
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    modality = serializers.ChoiceField(choices=Modality.choices)
+    format = serializers.ChoiceField(choices=SessionFormat.choices, required=False)
+    template_key = serializers.ChoiceField(
+        choices=[(t["key"], t["title"]) for t in builtin_templates()], required=False
+    )
+
+    class Meta:
+        model = ClinicalSession
+        fields = [
+            "id",
+            "clinician",
+            "started_at",
+            "ended_at",
+            "modality",
+            "format",
+            "participants",
+            "template_key",
+            "created_at",
+        ]
+        read_only_fields = ["id", "clinician", "created_at"]
+
+    def validate(self, attrs):
+        if attrs.get("ended_at") and attrs["ended_at"] <= attrs["started_at"]:
+            raise serializers.ValidationError({"ended_at": ["Must be after started_at."]})
+        return attrs
+
+
+class InputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionInput
+        fields = ["id", "kind", "status", "error", "audio_format", "audio_seconds", "created_at"]
+
+
+class InputCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InputKind.choices)
+    audio = serializers.FileField(required=False)
+    text = serializers.CharField(required=False, max_length=50000)
+
+    def validate(self, attrs):
+        if attrs["kind"] == InputKind.TYPED and not attrs.get("text"):
+            raise serializers.ValidationError({"text": ["A typed summary needs text."]})
+        if attrs["kind"] != InputKind.TYPED and not attrs.get("audio"):
+            raise serializers.ValidationError({"audio": ["Upload the audio."]})
+        return attrs
+
+
+class RelabelSerializer(serializers.Serializer):
+    labels = serializers.DictField(
+        child=serializers.ChoiceField(choices=["clinician", "patient", "other"]), help_text="utterance index -> speaker"
+    )
+
+
+class UtteranceSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    speaker = serializers.CharField()
+    text = serializers.CharField()
+    start = serializers.FloatField(allow_null=True)
+    end = serializers.FloatField(allow_null=True)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    sections = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "version",
+            "status",
+            "template_key",
+            "template_version",
+            "sections",
+            "provenance",
+            "amendment_reason",
+            "content_hash",
+            "signed_by",
+            "signed_at",
+            "created_at",
+        ]
+
+    def get_sections(self, obj) -> list[dict]:
+        return json.loads(obj.sections)
+
+
+class NoteEditSerializer(serializers.Serializer):
+    sections = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=20000), help_text="section key -> new text"
+    )
+
+
+class AmendSerializer(NoteEditSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+@extend_schema(tags=["session notes"])
+class SessionViewSet(PatientScopedViewSet):
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = SessionSerializer
+    audit_object_type = "clinical_session"
+    audit_data_category = services.CATEGORY
+    permission_classes = [IsCareStaffOrAdmin]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_base_queryset(self):
+        return ClinicalSession.objects.order_by("-started_at")
+
+    def _session(self) -> ClinicalSession:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _latest(self, session) -> Note:
+        note = session.notes.order_by("-version").first()
+        if note is None:
+            raise ServiceError(
+                "No draft yet: add a recording, dictation or typed summary.",
+                code="no_note",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        return note
+
+    @extend_schema(summary="Record a session (before or after adding inputs)")
+    def create(self, request, *args, **kwargs):
+        data = SessionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_create(actor=request.user, patient=self.get_patient(), **data.validated_data)
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": InputCreateSerializer, "application/json": InputCreateSerializer},
+        responses={202: InputSerializer},
+        summary="Add a recording, a dictated or a typed summary",
+    )
+    def add_input(self, request, *args, **kwargs):
+        session = self._session()
+        data = InputCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["kind"] == InputKind.TYPED:
+            item = services.input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
+        else:
+            try:
+                item = services.input_add_audio(
+                    actor=request.user,
+                    session=session,
+                    kind=data.validated_data["kind"],
+                    audio_file=data.validated_data["audio"],
+                )
+            except audio.AudioRejected as exc:
+                raise ServiceError(str(exc), code=exc.code, field="audio", status_code=exc.status) from exc
+        return Response(InputSerializer(item).data, status=status.HTTP_202_ACCEPTED)
+
+    def _input(self) -> SessionInput:
+        return get_object_or_404(SessionInput, pk=self.kwargs["input_pk"], session=self._session())
+
+    @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
+    def transcript(self, request, *args, **kwargs):
+        item = self._input()
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=item.session.patient_id,
+            data_category=services.CATEGORY,
+        )
+        return Response(json.loads(item.utterances or "[]"))
+
+    @extend_schema(
+        request=RelabelSerializer,
+        responses={200: UtteranceSerializer(many=True)},
+        summary="Say who spoke which utterance; the draft is rebuilt",
+    )
+    def relabel(self, request, *args, **kwargs):
+        data = RelabelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            labels = {int(k): v for k, v in data.validated_data["labels"].items()}
+        except ValueError as exc:
+            raise ServiceError("Keys are utterance indexes.", code="invalid", field="labels") from exc
+        item = services.speakers_relabel(actor=request.user, item=self._input(), labels=labels)
+        return Response(json.loads(item.utterances))
+
+    @extend_schema(responses={200: NoteSerializer}, summary="The latest note version, with evidence per sentence")
+    def note(self, request, *args, **kwargs):
+        note = self._latest(self._session())
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=note.session.patient_id,
+            data_category=services.CATEGORY,
+        )
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(responses={200: NoteSerializer(many=True)}, summary="Every version, including amended ones")
+    def versions(self, request, *args, **kwargs):
+        notes = list(self._session().notes.order_by("version"))
+        for note in notes:
+            audit_log(
+                actor=request.user,
+                action=AuditAction.READ,
+                object_type="note",
+                object_id=note.pk,
+                patient_id=note.session.patient_id,
+                data_category=services.CATEGORY,
+            )
+        return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(request=NoteEditSerializer, responses={200: NoteSerializer}, summary="Edit the draft")
+    def edit(self, request, *args, **kwargs):
+        data = NoteEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_edit(
+            actor=request.user, note=self._latest(self._session()), sections=data.validated_data["sections"]
+        )
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(request=None, responses={200: NoteSerializer}, summary="Sign (locks the note)")
+    def sign(self, request, *args, **kwargs):
+        return Response(NoteSerializer(services.note_sign(actor=request.user, note=self._latest(self._session()))).data)
+
+    @extend_schema(request=AmendSerializer, responses={201: NoteSerializer}, summary="Amend a signed note")
+    def amend(self, request, *args, **kwargs):
+        data = AmendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_amend(
+            actor=request.user,
+            note=self._latest(self._session()),
+            reason=data.validated_data["reason"],
+            sections=data.validated_data["sections"],
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    def _signed(self, request) -> Note:
+        note = self._latest(self._session())
+        if note.status != NoteStatus.SIGNED:
+            raise ServiceError(
+                "Drafts cannot be exported; sign the note first.",
+                code="not_signed",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=note.session.patient_id,
+            data_category=services.CATEGORY,
+        )
+        return note
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 DocumentReference")},
+        summary="Export the signed note as FHIR R4",
+    )
+    def fhir(self, request, *args, **kwargs):
+        return Response(export.document_reference(self._signed(request)), content_type="application/fhir+json")
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
+        summary="Export the signed note as PDF",
+    )
+    def pdf(self, request, *args, **kwargs):
+        note = self._signed(request)
+        response = HttpResponse(export.pdf(note), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="note-{note.pk}-v{note.version}.pdf"'
+        return response

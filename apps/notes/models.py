@@ -1,0 +1,91 @@
+"""Clinical sessions, their inputs (recording, dictation, typed summary) and versioned notes."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from apps.accounts.models import PatientProfile, User
+from apps.core.fields import EncryptedTextField
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class SessionFormat(models.TextChoices):
+    INDIVIDUAL = "individual"
+    COUPLE = "couple"
+    FAMILY = "family"
+    GROUP = "group"
+
+
+class ClinicalSession(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="sessions")
+    clinician = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    format = models.CharField(max_length=16, choices=SessionFormat.choices, default=SessionFormat.INDIVIDUAL)
+    participants = models.JSONField(default=list, blank=True, help_text="Roles of others present, no names")
+    template_key = models.SlugField(max_length=40, default="soap")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class InputKind(models.TextChoices):
+    RECORDING = "recording"
+    DICTATION = "dictation"
+    TYPED = "typed"
+
+
+class InputStatus(models.TextChoices):
+    QUEUED = "queued"
+    TRANSCRIBING = "transcribing"
+    DRAFTING = "drafting"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SessionInput(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(ClinicalSession, on_delete=models.CASCADE, related_name="inputs")
+    kind = models.CharField(max_length=16, choices=InputKind.choices)
+    status = models.CharField(max_length=16, choices=InputStatus.choices)
+    error = models.CharField(max_length=200, blank=True)
+    audio_name = models.CharField(max_length=255, blank=True)
+    audio_format = models.CharField(max_length=16, blank=True)
+    audio_seconds = models.FloatField(null=True, blank=True)
+    utterances = EncryptedTextField(blank=True, default="", help_text="JSON list of {index, speaker, text, start, end}")
+    transcription = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class Note(models.Model):
+    """One version of a session's note. Signed versions are immutable; an amendment is a new version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(ClinicalSession, on_delete=models.CASCADE, related_name="notes")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
+    template_key = models.SlugField(max_length=40)
+    template_version = models.PositiveIntegerField()
+    sections = EncryptedTextField(help_text="JSON: [{key, title, sentences: [{text, source, evidence}]}]")
+    provenance = models.JSONField(help_text="Engine, model ids and versions, template version, time")
+    amendment_reason = models.CharField(max_length=500, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "version"], name="one_note_version")]

@@ -1,0 +1,512 @@
+"""Sessions, their inputs, evidence-linked drafts, and signing and amending notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from rest_framework import status
+
+from apps.accounts.models import ConsentKind, PatientProfile, User
+from apps.accounts.services.consent import consent_is_granted
+from apps.audit.services import AuditAction, audit_log
+from apps.checkins.models import QuestionnaireResponse
+from apps.core.errors import Forbidden, ServiceError
+from apps.journals import audio
+from apps.journals.services import audio_storage, transcriber_config
+from apps.notes.models import ClinicalSession, InputKind, InputStatus, Note, NoteStatus, SessionInput
+from ml import notes as drafting
+from ml.text import split_sentences
+
+CATEGORY = "session_note"
+MAX_RECORDING_MINUTES = 120
+
+
+def _require_clinician(actor: User) -> None:
+    if not actor.is_care_staff:
+        raise Forbidden("Only the care team can do this.")
+
+
+def session_create(*, actor: User, patient: PatientProfile, **fields) -> ClinicalSession:
+    _require_clinician(actor)
+    if fields.get("template_key") and fields["template_key"] not in {t["key"] for t in drafting.builtin_templates()}:
+        raise ServiceError("Unknown note template.", code="invalid", field="template_key")
+    with transaction.atomic():
+        session = ClinicalSession.objects.create(patient=patient, clinician=actor, **fields)
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="clinical_session",
+            object_id=session.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+        )
+    return session
+
+
+def _enqueue(input_id) -> None:
+    from apps.notes.tasks import process_input
+
+    transaction.on_commit(lambda: process_input.delay(str(input_id)))
+
+
+def input_add_typed(*, actor: User, session: ClinicalSession, text: str) -> SessionInput:
+    _require_clinician(actor)
+    utterances = [
+        {"index": i, "speaker": "summary", "text": s.text, "start": None, "end": None}
+        for i, s in enumerate(split_sentences(text))
+    ]
+    with transaction.atomic():
+        item = SessionInput.objects.create(
+            session=session, kind=InputKind.TYPED, status=InputStatus.DRAFTING, utterances=json.dumps(utterances)
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=session.patient_id,
+            data_category=CATEGORY,
+            detail={"kind": "typed"},
+        )
+        _enqueue(item.pk)
+    return item
+
+
+def input_add_audio(*, actor: User, session: ClinicalSession, kind: str, audio_file: UploadedFile) -> SessionInput:
+    """A recording needs the patient's current consent to session recording; dictation never does."""
+    _require_clinician(actor)
+    if kind == InputKind.RECORDING and not consent_is_granted(
+        patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING
+    ):
+        raise ServiceError(
+            "The patient has not consented to session recording. Dictate or type a summary instead.",
+            code="consent_required",
+            field="audio",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    limit = settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024 * (8 if kind == InputKind.RECORDING else 1)
+    if audio_file.size > limit:
+        raise audio.AudioRejected("audio_too_large", "This recording is too large.", 413)
+    minutes = MAX_RECORDING_MINUTES if kind == InputKind.RECORDING else settings.JOURNAL_MAX_AUDIO_MINUTES
+    info = audio.probe(audio_file, max_seconds=minutes * 60)
+    storage = audio_storage()
+    name = storage.save(
+        f"{session.patient.practice_id}/{session.patient_id}/sessions/{session.pk}.{info.container}.enc", audio_file
+    )
+    try:
+        with transaction.atomic():
+            item = SessionInput.objects.create(
+                session=session,
+                kind=kind,
+                status=InputStatus.QUEUED,
+                audio_name=name,
+                audio_format=info.container,
+                audio_seconds=info.seconds,
+            )
+            audit_log(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="session_input",
+                object_id=item.pk,
+                patient_id=session.patient_id,
+                data_category=CATEGORY,
+                detail={"kind": kind, "seconds": info.seconds},
+            )
+            _enqueue(item.pk)
+    except BaseException:
+        storage.delete(name)
+        raise
+    return item
+
+
+def _set_status(item: SessionInput, new_status: str, **fields) -> None:
+    item.status = new_status
+    for key, value in fields.items():
+        setattr(item, key, value)
+    item.save()
+    from apps.core.realtime import notify_user
+
+    clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
+    transaction.on_commit(lambda: notify_user(clinician_id, "session_input.status", payload))
+
+
+def _transcribe(item: SessionInput, data: bytes, transcriber):
+    """Dictation is the clinician's summary. A stereo recording is attributed by channel (left: clinician,
+    right: patient, as most two-microphone set-ups record); a mono recording is transcribed with speakers
+    "unknown" for the clinician to label (``speakers_relabel``)."""
+    import av
+    from faster_whisper.audio import decode_audio
+
+    if item.kind == InputKind.DICTATION:
+        transcript = transcriber.transcribe(io.BytesIO(data))
+        segments = [("summary", s) for s in transcript.segments]
+    else:
+        with av.open(io.BytesIO(data)) as container:
+            channels = container.streams.audio[0].channels
+        if channels == 2:
+            left, right = decode_audio(io.BytesIO(data), sampling_rate=16000, split_stereo=True)
+            by_channel = [("clinician", transcriber.transcribe(left)), ("patient", transcriber.transcribe(right))]
+            transcript = by_channel[0][1]
+            segments = sorted(((who, s) for who, t in by_channel for s in t.segments), key=lambda x: x[1].start)
+        else:
+            transcript = transcriber.transcribe(io.BytesIO(data))
+            segments = [("unknown", s) for s in transcript.segments]
+    utterances = [
+        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
+        for i, (who, s) in enumerate(segments)
+    ]
+    return utterances, transcript
+
+
+def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
+    """The clinician says who spoke each utterance; the draft is rebuilt (an edited draft is kept)."""
+    _require_clinician(actor)
+    utterances = json.loads(item.utterances or "[]")
+    known = {u["index"] for u in utterances}
+    if set(labels) - known:
+        raise ServiceError("Unknown utterance index.", code="invalid", field="labels")
+    with transaction.atomic():
+        for u in utterances:
+            u["speaker"] = labels.get(u["index"], u["speaker"])
+        item.utterances = json.dumps(utterances)
+        item.save(update_fields=["utterances"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=item.session.patient_id,
+            data_category=CATEGORY,
+            detail={"relabelled": len(labels)},
+        )
+    draft_generate(session=item.session)
+    return item
+
+
+def input_process(*, input_id) -> SessionInput | None:
+    """queued → transcribing → drafting → done. Transcribes audio with the journal pipeline's model
+    (loaded once per worker), keeps the practice's audio retention, then redrafts the session's note."""
+    from ml.transcription import get_transcriber
+
+    item = SessionInput.objects.select_related("session__patient__practice").filter(pk=input_id).first()
+    if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
+        return item
+    if item.status in (InputStatus.QUEUED, InputStatus.TRANSCRIBING):
+        with transaction.atomic():
+            _set_status(item, InputStatus.TRANSCRIBING)
+        with audio_storage().open(item.audio_name) as handle:
+            data = handle.read()
+        utterances, transcript = _transcribe(item, data, get_transcriber(transcriber_config()))
+        keep = item.session.patient.practice.keep_journal_audio
+        old_name = item.audio_name
+        with transaction.atomic():
+            _set_status(
+                item,
+                InputStatus.DRAFTING,
+                utterances=json.dumps(utterances),
+                transcription={
+                    "model_id": transcript.model_id,
+                    "model_version": transcript.model_version,
+                    "dropped_segments": len(transcript.dropped),
+                },
+                audio_name=old_name if keep else "",
+            )
+            audit_log(
+                actor=None,
+                action=AuditAction.AI_PROCESS,
+                object_type="session_input",
+                object_id=item.pk,
+                patient_id=item.session.patient_id,
+                practice_id=item.session.patient.practice_id,
+                data_category=CATEGORY,
+                detail={"job": "transcription", "model": transcript.model_id},
+            )
+            if not keep:
+                transaction.on_commit(lambda: audio_storage().delete(old_name))
+    _screen_risk(item)
+    draft_generate(session=item.session)
+    with transaction.atomic():
+        _set_status(item, InputStatus.DONE)
+    return item
+
+
+def _screen_risk(item: SessionInput) -> None:
+    """Risk language in a session recording goes to the alert path. The clinician was in the room, so
+    the alert names them as present: they are not paged, the rest of the care team is (see alerts)."""
+    from apps.alerts.services import risk_signal_record
+    from apps.insights.services import SIGNAL_LEVELS, may_analyse
+    from ml.analysis import get_analyzer
+
+    if item.kind != InputKind.RECORDING or not may_analyse(item.session.patient):
+        return
+    spans: dict[str, list[dict]] = {}
+    analyzer = get_analyzer()
+    for u in json.loads(item.utterances or "[]"):
+        if u["speaker"] == "clinician":
+            continue
+        result = analyzer.risk.assess(u["text"])
+        if result.level in SIGNAL_LEVELS:
+            spans.setdefault(result.level, []).append(
+                {
+                    "utterance": u["index"],
+                    "start_s": u["start"],
+                    "end_s": u["end"],
+                    "source": result.findings[0].source if result.findings else "",
+                }
+            )
+    for level, found in spans.items():
+        risk_signal_record(
+            patient_id=item.session.patient_id,
+            source_type="session_input",
+            source_id=item.pk,
+            kind=f"risk_language_{level}",
+            level=SIGNAL_LEVELS[level],
+            occurred_at=item.session.started_at,
+            evidence={
+                "detector": analyzer.risk.version,
+                "spans": found,
+                "session_id": str(item.session_id),
+                "clinician_present": str(item.session.clinician_id),
+            },
+        )
+
+
+def _records(session: ClinicalSession) -> list[drafting.Record]:
+    """Questionnaires since the previous session (or in the 30 days before this one), phrased with change."""
+    previous = (
+        ClinicalSession.objects.filter(patient=session.patient, started_at__lt=session.started_at)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    since = previous or session.started_at - dt.timedelta(days=30)
+    rows = (
+        QuestionnaireResponse.objects.filter(
+            patient=session.patient,
+            occurred_at__gte=since,
+            occurred_at__lte=session.started_at + dt.timedelta(hours=12),
+        )
+        .select_related("instrument")
+        .order_by("occurred_at")
+    )
+    records = []
+    for r in rows:
+        title = (
+            r.instrument.definition["title"].split(" (")[-1].rstrip(")")
+            if "(" in r.instrument.definition["title"]
+            else r.instrument.title
+        )
+        text = f"{title} {r.total_score if r.total_score is not None else r.band_label}"
+        if r.total_score is not None:
+            text += f" ({r.band_label.lower()})"
+        change = r.change or {}
+        if change.get("delta") is not None:
+            direction = "down" if change["delta"] < 0 else "up"
+            text += f", {direction} {abs(change['delta'])} from {change['previous_total']}"
+            if change.get("reliable_change"):
+                text += f" (reliable {change['reliable_change']})"
+        text += f" on {r.local_date:%d %b %Y}"
+        records.append(drafting.Record(ref=f"questionnaire_response:{r.pk}", text=text))
+    return records
+
+
+def _utterances(session: ClinicalSession) -> list[drafting.Utterance]:
+    utterances, index = [], 0
+    for item in session.inputs.filter(status__in=[InputStatus.DRAFTING, InputStatus.DONE]).order_by("created_at"):
+        for u in json.loads(item.utterances or "[]"):
+            utterances.append(drafting.Utterance(index, u["speaker"], u["text"], u["start"], u["end"]))
+            index += 1
+    return utterances
+
+
+def draft_generate(*, session: ClinicalSession) -> Note | None:
+    """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
+    clinician has edited is kept and a new draft version is added beside it."""
+    from apps.insights.services import may_analyse
+    from ml.analysis import get_analyzer
+
+    analyzer = get_analyzer() if may_analyse(session.patient) else None
+    template = drafting.load_template(session.template_key)
+    draft = drafting.draft_note(
+        template,
+        _utterances(session),
+        _records(session),
+        analysis=analyzer.analyse if analyzer else None,
+        versions=analyzer.versions if analyzer else {},
+    )
+    sections = [
+        {
+            "key": s.key,
+            "title": s.title,
+            "sentences": [
+                {"text": x.text, "source": x.source, "evidence": [e.__dict__ for e in x.evidence]} for x in s.sentences
+            ],
+        }
+        for s in draft.sections
+    ]
+    provenance = {
+        "engine": draft.engine,
+        "engine_version": draft.engine_version,
+        "template": draft.template,
+        "template_version": draft.template_version,
+        "versions": draft.versions,
+        "transcription": [i.transcription for i in session.inputs.exclude(transcription={})],
+        "drafted_at": timezone.now().isoformat(),
+        "edited": False,
+    }
+    with transaction.atomic():
+        latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()
+        if latest is not None and latest.status == NoteStatus.SIGNED:
+            return None
+        if latest is not None and not latest.provenance.get("edited"):
+            latest.sections, latest.provenance = json.dumps(sections), provenance
+            latest.template_key, latest.template_version = draft.template, draft.template_version
+            latest.save()
+            note = latest
+        else:
+            note = Note.objects.create(
+                session=session,
+                version=(latest.version + 1) if latest else 1,
+                template_key=draft.template,
+                template_version=draft.template_version,
+                sections=json.dumps(sections),
+                provenance=provenance,
+            )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=session.patient_id,
+            practice_id=session.patient.practice_id,
+            data_category=CATEGORY,
+            detail={"job": "note_draft", "engine": draft.engine, "template": draft.template},
+        )
+    return note
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _edited_sections(old: list[dict], new_text: dict[str, str]) -> list[dict]:
+    out = []
+    for section in old:
+        if section["key"] not in new_text:
+            out.append(section)
+            continue
+        previous = {_norm(s["text"]): s for s in section["sentences"]}
+        sentences = []
+        for span in split_sentences(new_text[section["key"]]):
+            kept = previous.get(_norm(span.text))
+            sentences.append(kept or {"text": span.text, "source": "clinician", "evidence": []})
+        out.append({**section, "sentences": sentences})
+    unknown = set(new_text) - {s["key"] for s in old}
+    if unknown:
+        raise ServiceError(f"Unknown section(s): {', '.join(sorted(unknown))}.", code="invalid", field="sections")
+    return out
+
+
+def note_edit(*, actor: User, note: Note, sections: dict[str, str]) -> Note:
+    """Edit a draft. Sentences that survive keep their evidence; new ones are marked as the clinician's."""
+    _require_clinician(actor)
+    if note.status == NoteStatus.SIGNED:
+        raise ServiceError(
+            "A signed note cannot be edited; amend it instead.", code="signed", status_code=status.HTTP_409_CONFLICT
+        )
+    with transaction.atomic():
+        note.sections = json.dumps(_edited_sections(json.loads(note.sections), sections))
+        note.provenance = {
+            **note.provenance,
+            "edited": True,
+            "edited_by": str(actor.pk),
+            "edited_at": timezone.now().isoformat(),
+        }
+        note.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=note.session.patient_id,
+            data_category=CATEGORY,
+            detail={"sections": sorted(sections)},
+        )
+    return note
+
+
+def content_hash(note: Note) -> str:
+    canonical = json.dumps(
+        {
+            "session": str(note.session_id),
+            "version": note.version,
+            "template": note.template_key,
+            "sections": json.loads(note.sections),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def note_sign(*, actor: User, note: Note) -> Note:
+    if actor.pk != note.session.clinician_id:
+        raise Forbidden("Only the session's clinician can sign its note.")
+    if note.status == NoteStatus.SIGNED:
+        raise ServiceError("Already signed.", code="signed", status_code=status.HTTP_409_CONFLICT)
+    with transaction.atomic():
+        note.status, note.signed_by, note.signed_at = NoteStatus.SIGNED, actor, timezone.now()
+        note.content_hash = content_hash(note)
+        note.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.SIGN,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=note.session.patient_id,
+            data_category=CATEGORY,
+            detail={"version": note.version, "content_hash": note.content_hash},
+        )
+    return note
+
+
+def note_amend(*, actor: User, note: Note, reason: str, sections: dict[str, str]) -> Note:
+    """A new draft version of a signed note, with the reason; the signed version stays as it was."""
+    if note.status != NoteStatus.SIGNED:
+        raise ServiceError(
+            "Only a signed note is amended; edit the draft instead.",
+            code="not_signed",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    _require_clinician(actor)
+    with transaction.atomic():
+        latest = Note.objects.filter(session=note.session).aggregate(v=Max("version"))["v"]
+        amended = Note.objects.create(
+            session=note.session,
+            version=latest + 1,
+            template_key=note.template_key,
+            template_version=note.template_version,
+            sections=json.dumps(_edited_sections(json.loads(note.sections), sections)),
+            provenance={**note.provenance, "edited": True, "amends_version": note.version},
+            amendment_reason=reason,
+            created_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="note",
+            object_id=amended.pk,
+            patient_id=note.session.patient_id,
+            data_category=CATEGORY,
+            detail={"amends_version": note.version, "version": amended.version},
+        )
+    return amended

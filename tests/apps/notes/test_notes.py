@@ -1,0 +1,247 @@
+import base64
+import datetime as dt
+import json
+
+import pytest
+from django.core.files.storage import storages
+from django.utils import timezone
+from fhir.resources.R4B.documentreference import DocumentReference
+
+from apps.accounts.services.consent import consent_decide
+from apps.alerts.models import Alert, AlertDelivery
+from apps.audit.models import AuditEvent
+from apps.notes.models import Note
+from tests.apps.checkins.factories import days_ago, submit_phq9
+from tests.apps.journals.factories import upload
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = (
+    "Patient reported that work has been overwhelming and she has been sleeping badly. "
+    "She said some nights she feels everyone would be better off without her. "
+    "We used a thought record to challenge the thought that she is failing. "
+    "It sounds like perfectionism is driving the overwork. "
+    "For homework, schedule one pleasant activity each evening this week. "
+    "Next session on Thursday at 10."
+)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storages._storages.pop("journal_audio", None)
+    yield
+    storages._storages.pop("journal_audio", None)
+
+
+def base(personas):
+    return f"/api/v1/patients/{personas.patient_profile.id}/sessions/"
+
+
+def new_session(client, personas, template="soap"):
+    response = client.post(
+        base(personas),
+        {"started_at": timezone.now().isoformat(), "modality": "video", "template_key": template},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def sections(note_json):
+    return {s["key"]: s for s in note_json["sections"]}
+
+
+def test_a_typed_summary_becomes_an_evidence_linked_soap_draft(personas, as_user, django_capture_on_commit_callbacks):
+    submit_phq9(personas.patient_profile, [2] * 9, when=days_ago(20), item9=0)
+    submit_phq9(personas.patient_profile, [1] * 9, when=days_ago(2), item9=0)
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": SUMMARY}, format="json").status_code
+            == 202
+        )
+    note = client.get(f"{base(personas)}{sid}/note/").json()
+    by_key = sections(note)
+    plan = " ".join(s["text"] for s in by_key["plan"]["sentences"])
+    assert "Homework: For homework, schedule one pleasant activity" in plan
+    assert "Intervention: Cognitive restructuring" in plan and "Next steps: Next session on Thursday" in plan
+    objective = by_key["objective"]["sentences"]
+    assert any(
+        s["text"].startswith("PHQ-9 8 (mild), down 8 from 16") and s["evidence"][0]["kind"] == "record"
+        for s in objective
+    )
+    assert any(s["source"] == "risk" for s in objective)  # the risk statement
+    assert any(
+        s["text"].startswith("Clinician: It sounds like perfectionism") for s in by_key["assessment"]["sentences"]
+    )
+    subjective = " ".join(s["text"] for s in by_key["subjective"]["sentences"])
+    assert "work has been overwhelming" in subjective and "Theme: work" in subjective
+    # Every sentence cites evidence; nothing unsupported.
+    for section in note["sections"]:
+        for sentence in section["sentences"]:
+            assert sentence["evidence"], sentence
+    assert note["provenance"]["engine"] == "interlude-evidence-drafter" and note["provenance"]["template"] == "soap"
+
+
+def test_a_section_without_evidence_says_not_discussed(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas, template="birp")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": "Patient reported a calm week."}, format="json"
+        )
+    note = Note.objects.get()
+    from apps.notes.export import note_text
+
+    by_key = {s["key"]: s for s in json.loads(note.sections)}
+    assert by_key["intervention"]["sentences"] == [] and by_key["plan"]["sentences"] == []
+    note.status, note.signed_by, note.signed_at, note.content_hash = (
+        "signed",
+        personas.clinician,
+        timezone.now(),
+        "0" * 64,
+    )
+    assert "INTERVENTION\nNot discussed." in note_text(note)
+
+
+def test_dictation_is_transcribed_and_drafted(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{base(personas)}{sid}/inputs/",
+            {"kind": "dictation", "audio": upload("dictation.m4a")},
+            format="multipart",
+        )
+    assert response.status_code == 202
+    note = client.get(f"{base(personas)}{sid}/note/").json()
+    plan = sections(note)["plan"]["sentences"]
+    homework = next(s for s in plan if s["source"] == "homework")
+    assert homework["evidence"][0]["start"] is not None  # a time range in the dictation
+    assert note["provenance"]["transcription"][0]["model_id"] == "faster-whisper/tiny.en"
+
+
+def test_a_recording_needs_session_recording_consent(personas, as_user):
+    consent_decide(
+        actor=personas.patient,
+        patient=personas.patient_profile,
+        kind="session_recording",
+        version=1,
+        decision="declined",
+    )
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    refused = client.post(
+        f"{base(personas)}{sid}/inputs/", {"kind": "recording", "audio": upload("session.m4a")}, format="multipart"
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "consent_required"
+    typed = client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": "Summary."}, format="json")
+    assert typed.status_code == 202  # the no-recording path is always open
+
+
+def test_risk_in_a_recording_alerts_the_team_but_not_the_clinician_in_the_room(
+    personas, as_user, django_capture_on_commit_callbacks
+):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{base(personas)}{sid}/inputs/", {"kind": "recording", "audio": upload("session.m4a")}, format="multipart"
+        )
+    alert = Alert.objects.get()
+    assert alert.source == "risk_language" and alert.state == "acknowledged"
+    assert alert.acknowledged_by_id == personas.clinician.id
+    assert {d.recipient.username for d in AlertDelivery.objects.filter(alert=alert)} == {"psych"}
+
+
+def test_edit_sign_amend_and_export(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": SUMMARY}, format="json")
+    url = f"{base(personas)}{sid}/note/"
+    assert client.get(f"{url}fhir/").status_code == 409  # drafts are never exported
+    plan = " ".join(s["text"] for s in client.get(url).json()["sections"][3]["sentences"])
+    edited = client.patch(
+        url, {"sections": {"plan": plan + " Review medication with the psychiatrist."}}, format="json"
+    ).json()
+    plan_sentences = sections(edited)["plan"]["sentences"]
+    assert plan_sentences[0]["evidence"] and plan_sentences[-1] == {
+        "text": "Review medication with the psychiatrist.",
+        "source": "clinician",
+        "evidence": [],
+    }
+    assert as_user(personas.care_team).post(f"{url}sign/").status_code == 403  # only the session's clinician
+    signed = client.post(f"{url}sign/").json()
+    assert signed["status"] == "signed" and len(signed["content_hash"]) == 64
+    assert client.patch(url, {"sections": {"plan": "x"}}, format="json").status_code == 409
+    assert AuditEvent.objects.filter(action="sign", object_id=signed["id"]).exists()
+
+    fhir = client.get(f"{url}fhir/")
+    document = DocumentReference.model_validate(fhir.json())
+    assert document.docStatus == "final" and document.type.coding[0].code == "11506-3"
+    data = document.content[0].attachment.data
+    text = (data if isinstance(data, bytes) else base64.b64decode(data)).decode()
+    assert "PLAN" in text and "Review medication with the psychiatrist." in text
+    pdf = client.get(f"{url}pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-1.4") and pdf.content.rstrip().endswith(b"%%EOF")
+
+    amended = client.post(
+        f"{url}amend/",
+        {"reason": "Added missed referral", "sections": {"plan": plan + " Refer to the sleep clinic."}},
+        format="json",
+    )
+    assert amended.status_code == 201 and amended.json()["version"] == 2 and amended.json()["status"] == "draft"
+    versions = client.get(f"{url}versions/").json()
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "signed"), (2, "draft")]
+    client.post(f"{url}sign/")
+    assert DocumentReference.model_validate(client.get(f"{url}fhir/").json()).docStatus == "amended"
+
+
+def test_session_validation(personas, as_user):
+    client = as_user(personas.clinician)
+    bad = client.post(
+        base(personas),
+        {
+            "started_at": timezone.now().isoformat(),
+            "modality": "telepathy",
+            "ended_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        },
+        format="json",
+    )
+    assert bad.status_code == 400 and {"modality", "ended_at"} & set(bad.json()["error"]["fields"])
+    assert as_user(personas.patient).get(base(personas)).status_code == 403
+
+
+def test_a_stereo_recording_is_attributed_by_channel(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = client.post(
+            f"{base(personas)}{sid}/inputs/",
+            {"kind": "recording", "audio": upload("session-stereo.m4a")},
+            format="multipart",
+        ).json()
+    transcript = client.get(f"{base(personas)}{sid}/inputs/{item['id']}/transcript/").json()
+    assert [u["speaker"] for u in transcript] == ["clinician", "patient"]
+    assert "last week" in transcript[0]["text"].lower() and "without me" in transcript[1]["text"].lower()
+    subjective = sections(client.get(f"{base(personas)}{sid}/note/").json())["subjective"]["sentences"]
+    assert any("without me" in s["text"] for s in subjective)
+
+
+def test_the_clinician_relabels_speakers_of_a_mono_recording(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = client.post(
+            f"{base(personas)}{sid}/inputs/", {"kind": "recording", "audio": upload("session.m4a")}, format="multipart"
+        ).json()
+    url = f"{base(personas)}{sid}/inputs/{item['id']}/"
+    transcript = client.get(f"{url}transcript/").json()
+    assert {u["speaker"] for u in transcript} == {"unknown"}
+    labels = {str(u["index"]): ("clinician" if "last week" in u["text"].lower() else "patient") for u in transcript}
+    relabelled = client.post(f"{url}speakers/", {"labels": labels}, format="json")
+    assert relabelled.status_code == 200 and {u["speaker"] for u in relabelled.json()} == {"clinician", "patient"}
+    assert client.post(f"{url}speakers/", {"labels": {"99": "patient"}}, format="json").status_code == 400
