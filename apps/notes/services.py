@@ -141,8 +141,8 @@ def _set_status(item: SessionInput, new_status: str, **fields) -> None:
 
 def _transcribe(item: SessionInput, data: bytes, transcriber):
     """Dictation is the clinician's summary. A stereo recording is attributed by channel (left: clinician,
-    right: patient, as most two-microphone set-ups record); a mono recording is transcribed with speakers
-    "unknown" for the clinician to label (``speakers_relabel``)."""
+    right: patient, as most two-microphone set-ups record); a mono recording by voice clustering
+    (``ml.speakers``). Either way the clinician can relabel (``speakers_relabel``)."""
     import av
     from faster_whisper.audio import decode_audio
 

@@ -38,3 +38,21 @@ def test_summaries_are_read_in_the_first_person_for_the_detectors():
     assert as_first_person("She said everyone would be better off without her.") == (
         "I said everyone would be better off without me."
     )
+
+
+def test_voice_clustering_attributes_the_fixture_dialogue():
+    from pathlib import Path
+
+    import pytest
+
+    from ml.speakers import attribute
+    from ml.speech import load_audio
+    from ml.transcription import get_transcriber
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "dialogue.m4a"
+    if not path.exists():
+        pytest.fail("fixture missing")
+    segments = get_transcriber().transcribe(str(path)).segments
+    roles = attribute(load_audio(str(path)), segments)
+    expected = ["clinician", "patient"] * 3
+    assert sum(r == e for r, e in zip(roles, expected, strict=True)) >= 5
