@@ -205,6 +205,27 @@ class SessionViewSet(PatientScopedViewSet):
         item = services.speakers_relabel(actor=request.user, item=self._input(), labels=labels)
         return Response(json.loads(item.utterances))
 
+    @extend_schema(
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        summary="Session analytics per recording (never part of the note)",
+    )
+    def analytics(self, request, *args, **kwargs):
+        session = self._session()
+        items = [
+            {"input_id": str(i.pk), "kind": i.kind, **i.analytics}
+            for i in session.inputs.order_by("created_at")
+            if i.analytics
+        ]
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="session_analytics",
+            object_id=session.pk,
+            patient_id=session.patient_id,
+            data_category=services.CATEGORY,
+        )
+        return Response(items)
+
     @extend_schema(responses={200: NoteSerializer}, summary="The latest note version, with evidence per sentence")
     def note(self, request, *args, **kwargs):
         note = self._latest(self._session())

@@ -61,6 +61,11 @@ class SessionInput(models.Model):
     audio_seconds = models.FloatField(null=True, blank=True)
     utterances = EncryptedTextField(blank=True, default="", help_text="JSON list of {index, speaker, text, start, end}")
     transcription = models.JSONField(default=dict, blank=True)
+    analytics = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Talk time, monologues, silences, tone, interventions, patient speech against their journal baseline",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
 

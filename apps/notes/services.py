@@ -148,7 +148,7 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
 
     if item.kind == InputKind.DICTATION:
         transcript = transcriber.transcribe(io.BytesIO(data))
-        segments = [("summary", s) for s in transcript.segments]
+        segments, method = [("summary", s) for s in transcript.segments], "dictation"
     else:
         with av.open(io.BytesIO(data)) as container:
             channels = container.streams.audio[0].channels
@@ -157,14 +157,75 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
             by_channel = [("clinician", transcriber.transcribe(left)), ("patient", transcriber.transcribe(right))]
             transcript = by_channel[0][1]
             segments = sorted(((who, s) for who, t in by_channel for s in t.segments), key=lambda x: x[1].start)
+            method = "stereo_channels"
         else:
+            from ml.speakers import attribute
+
             transcript = transcriber.transcribe(io.BytesIO(data))
-            segments = [("unknown", s) for s in transcript.segments]
+            mono = decode_audio(io.BytesIO(data), sampling_rate=16000)
+            roles = attribute(mono, transcript.segments, n_speakers=expected_speakers(item.session))
+            segments, method = list(zip(roles, transcript.segments, strict=True)), "voice_clusters"
     utterances = [
         {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
         for i, (who, s) in enumerate(segments)
     ]
-    return utterances, transcript
+    return utterances, transcript, method
+
+
+def expected_speakers(session: ClinicalSession) -> int:
+    if session.format == "individual":
+        return 2
+    return min(6, 1 + max(2, len(session.participants)))
+
+
+def _analytics(item: SessionInput, data: bytes, utterances: list[dict]) -> dict:
+    """Beside the draft, never in it: timing, the patient's tone over the session, and how the patient's
+    voice compares with their own journal recordings (same features as the insight engine)."""
+    import numpy as np
+    from faster_whisper.audio import decode_audio
+
+    from apps.insights.models import SpeechFeatures as JournalSpeech
+    from apps.insights.services import may_analyse
+    from ml import session_analytics as sa
+    from ml import speech
+    from ml.analysis import get_analyzer
+    from ml.notes import Cues
+
+    turns = [sa.Turn(u["speaker"], u["start"], u["end"], u["text"]) for u in utterances if u["start"] is not None]
+    cues = Cues()
+    interventions = sorted(
+        {
+            found[1]
+            for u in utterances
+            if u["speaker"] == "clinician"
+            for found in [cues.intervention(u["text"])]
+            if found
+        }
+    )
+    result = {"version": sa.VERSION, **sa.timing(turns), "interventions": interventions}
+    if not may_analyse(item.session.patient):
+        return result
+    result["tone"] = sa.tone(turns, get_analyzer().emotions.profile)
+    audio_mono = decode_audio(io.BytesIO(data), sampling_rate=16000)
+    pieces = [audio_mono[int(t.start * 16000) : int(t.end * 16000)] for t in turns if t.speaker == "patient"]
+    if pieces:
+        clock, retimed = 0.0, []
+        for t in turns:
+            if t.speaker == "patient":
+                retimed.append({"start": clock, "end": clock + (t.end - t.start), "text": t.text})
+                clock += t.end - t.start
+        features = speech.extract_features(np.concatenate(pieces), retimed)
+        history = [
+            speech.SpeechFeatures(**row.features)
+            for row in JournalSpeech.objects.filter(
+                patient_id=item.session.patient_id, version=features.version
+            ).order_by("-created_at")[:60]
+        ]
+        result["patient_speech"] = {
+            "features": features.__dict__,
+            "against_journal_baseline": speech.compare_to_baseline(history, features),
+        }
+    return result
 
 
 def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
@@ -205,7 +266,8 @@ def input_process(*, input_id) -> SessionInput | None:
             _set_status(item, InputStatus.TRANSCRIBING)
         with audio_storage().open(item.audio_name) as handle:
             data = handle.read()
-        utterances, transcript = _transcribe(item, data, get_transcriber(transcriber_config()))
+        utterances, transcript, attribution = _transcribe(item, data, get_transcriber(transcriber_config()))
+        analytics = _analytics(item, data, utterances) if item.kind == InputKind.RECORDING else {}
         keep = item.session.patient.practice.keep_journal_audio
         old_name = item.audio_name
         with transaction.atomic():
@@ -217,7 +279,9 @@ def input_process(*, input_id) -> SessionInput | None:
                     "model_id": transcript.model_id,
                     "model_version": transcript.model_version,
                     "dropped_segments": len(transcript.dropped),
+                    "attribution": attribution,
                 },
+                analytics=analytics,
                 audio_name=old_name if keep else "",
             )
             audit_log(

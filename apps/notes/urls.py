@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         S + "<uuid:pk>/inputs/<uuid:input_pk>/speakers/", v.as_view({"post": "relabel"}), name="session-input-speakers"
     ),
+    path(S + "<uuid:pk>/analytics/", v.as_view({"get": "analytics"}), name="session-analytics"),
     path(S + "<uuid:pk>/note/", v.as_view({"get": "note", "patch": "edit"}), name="session-note"),
     path(S + "<uuid:pk>/note/versions/", v.as_view({"get": "versions"}), name="session-note-versions"),
     path(S + "<uuid:pk>/note/sign/", v.as_view({"post": "sign"}), name="session-note-sign"),

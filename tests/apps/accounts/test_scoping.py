@@ -81,6 +81,7 @@ def endpoints(p):
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/", {"kind": "typed", "text": "x"}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/transcript/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/speakers/", {"labels": {}}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/analytics/", None),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/", None),
         ("patch", f"/api/v1/patients/{patient}/sessions/{session}/note/", {"sections": {"plan": "x"}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/", None),

@@ -231,17 +231,31 @@ def test_a_stereo_recording_is_attributed_by_channel(personas, as_user, django_c
     assert any("without me" in s["text"] for s in subjective)
 
 
-def test_the_clinician_relabels_speakers_of_a_mono_recording(personas, as_user, django_capture_on_commit_callbacks):
+DIALOGUE_ROLES = ["clinician", "patient", "clinician", "patient", "clinician", "patient"]
+
+
+def test_a_mono_recording_is_attributed_by_voice_with_analytics_beside_the_draft(
+    personas, as_user, django_capture_on_commit_callbacks
+):
     client = as_user(personas.clinician)
     sid = new_session(client, personas)
     with django_capture_on_commit_callbacks(execute=True):
         item = client.post(
-            f"{base(personas)}{sid}/inputs/", {"kind": "recording", "audio": upload("session.m4a")}, format="multipart"
+            f"{base(personas)}{sid}/inputs/", {"kind": "recording", "audio": upload("dialogue.m4a")}, format="multipart"
         ).json()
     url = f"{base(personas)}{sid}/inputs/{item['id']}/"
     transcript = client.get(f"{url}transcript/").json()
-    assert {u["speaker"] for u in transcript} == {"unknown"}
-    labels = {str(u["index"]): ("clinician" if "last week" in u["text"].lower() else "patient") for u in transcript}
-    relabelled = client.post(f"{url}speakers/", {"labels": labels}, format="json")
-    assert relabelled.status_code == 200 and {u["speaker"] for u in relabelled.json()} == {"clinician", "patient"}
+    correct = sum(u["speaker"] == role for u, role in zip(transcript, DIALOGUE_ROLES, strict=True))
+    assert correct / len(DIALOGUE_ROLES) >= 5 / 6, [u["speaker"] for u in transcript]
+    note = client.get(f"{base(personas)}{sid}/note/").json()
+    plan = sections(note)["plan"]["sentences"]
+    assert any(s["source"] == "interventions" and "Cognitive restructuring" in s["text"] for s in plan)
+    analytics = client.get(f"{base(personas)}{sid}/analytics/").json()[0]
+    assert 0.2 < analytics["clinician_share"] < 0.6 and analytics["interventions"] == ["Cognitive restructuring"]
+    assert analytics["tone"][0]["utterances"] >= 2 and "sadness" in analytics["tone"][0]["emotions"]
+    assert analytics["patient_speech"]["features"]["words_per_minute"] > 60
+    assert "longest_monologue_seconds" in analytics and "silences" in analytics
+    assert "clinician_share" not in json.dumps(note["sections"])  # analytics never go into the note
+    relabelled = client.post(f"{url}speakers/", {"labels": {"0": "patient"}}, format="json")
+    assert relabelled.status_code == 200 and relabelled.json()[0]["speaker"] == "patient"
     assert client.post(f"{url}speakers/", {"labels": {"99": "patient"}}, format="json").status_code == 400
