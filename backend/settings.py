@@ -216,6 +216,11 @@ STORAGES = {
     "journal_audio": {"BACKEND": "apps.journals.storage.EncryptedAudioStorage"},
 }
 
+# --- Optional LLM note drafting (an OpenAI-compatible endpoint the practice hosts) ------------------
+NOTES_LLM_URL = env_str("NOTES_LLM_URL") or None
+NOTES_LLM_MODEL = env_str("NOTES_LLM_MODEL", "")
+NOTES_LLM_API_KEY = env_str("NOTES_LLM_API_KEY", "")
+
 # --- Push (Firebase Cloud Messaging) --------------------------------------------------------
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
 FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")

@@ -114,6 +114,10 @@ class NoteEditSerializer(serializers.Serializer):
     )
 
 
+class DraftRequestSerializer(serializers.Serializer):
+    engine = serializers.ChoiceField(choices=["default", "llm"], default="default")
+
+
 class AmendSerializer(NoteEditSerializer):
     reason = serializers.CharField(max_length=500)
 
@@ -252,6 +256,22 @@ class SessionViewSet(PatientScopedViewSet):
                 data_category=services.CATEGORY,
             )
         return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        request=DraftRequestSerializer,
+        responses={200: NoteSerializer},
+        summary="Redraft now with the default engine or the practice's LLM endpoint",
+    )
+    def redraft(self, request, *args, **kwargs):
+        data = DraftRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = self._session()
+        note = services.draft_generate(session=session, engine=data.validated_data["engine"])
+        if note is None:
+            raise ServiceError(
+                "The note is signed; amend it instead.", code="signed", status_code=status.HTTP_409_CONFLICT
+            )
+        return Response(NoteSerializer(note).data)
 
     @extend_schema(request=NoteEditSerializer, responses={200: NoteSerializer}, summary="Edit the draft")
     def edit(self, request, *args, **kwargs):

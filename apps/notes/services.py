@@ -392,7 +392,20 @@ def _utterances(session: ClinicalSession) -> list[drafting.Utterance]:
     return utterances
 
 
-def draft_generate(*, session: ClinicalSession) -> Note | None:
+def _identifiers(session: ClinicalSession) -> dict[str, str]:
+    patient = session.patient
+    pairs = {patient.full_name: "[PATIENT]", session.clinician.display_name: "[CLINICIAN]"}
+    if patient.emergency_contact_name:
+        pairs[patient.emergency_contact_name] = "[CONTACT]"
+    if patient.emergency_contact_phone:
+        pairs[patient.emergency_contact_phone] = "[PHONE]"
+    if patient.date_of_birth:
+        pairs[patient.date_of_birth.isoformat()] = "[DATE]"
+        pairs[f"{patient.date_of_birth:%d %B %Y}"] = "[DATE]"
+    return {k: v for k, v in pairs.items() if k}
+
+
+def draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note | None:
     """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
     clinician has edited is kept and a new draft version is added beside it."""
     from apps.insights.services import may_analyse
@@ -400,13 +413,29 @@ def draft_generate(*, session: ClinicalSession) -> Note | None:
 
     analyzer = get_analyzer() if may_analyse(session.patient) else None
     template = drafting.load_template(session.template_key)
-    draft = drafting.draft_note(
-        template,
-        _utterances(session),
-        _records(session),
-        analysis=analyzer.analyse if analyzer else None,
-        versions=analyzer.versions if analyzer else {},
-    )
+    report: dict = {}
+    if engine == "llm":
+        from ml import llm_notes
+        from ml.text import get_encoder
+
+        if not (settings.NOTES_LLM_URL and settings.NOTES_LLM_MODEL):
+            raise ServiceError(
+                "No LLM endpoint is configured for this practice.",
+                code="llm_not_configured",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        config = llm_notes.LLMConfig(settings.NOTES_LLM_URL, settings.NOTES_LLM_MODEL, settings.NOTES_LLM_API_KEY)
+        draft, report = llm_notes.draft_with_llm(
+            config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
+        )
+    else:
+        draft = drafting.draft_note(
+            template,
+            _utterances(session),
+            _records(session),
+            analysis=analyzer.analyse if analyzer else None,
+            versions=analyzer.versions if analyzer else {},
+        )
     sections = [
         {
             "key": s.key,
@@ -426,6 +455,7 @@ def draft_generate(*, session: ClinicalSession) -> Note | None:
         "transcription": [i.transcription for i in session.inputs.exclude(transcription={})],
         "drafted_at": timezone.now().isoformat(),
         "edited": False,
+        **({"llm": report} if report else {}),
     }
     with transaction.atomic():
         latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()

@@ -86,6 +86,7 @@ def endpoints(p):
         ("patch", f"/api/v1/patients/{patient}/sessions/{session}/note/", {"sections": {"plan": "x"}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/sign/", {}),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/draft/", {"engine": "default"}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/amend/", {"reason": "x", "sections": {}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/fhir/", None),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/pdf/", None),

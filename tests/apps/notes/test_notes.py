@@ -259,3 +259,86 @@ def test_a_mono_recording_is_attributed_by_voice_with_analytics_beside_the_draft
     relabelled = client.post(f"{url}speakers/", {"labels": {"0": "patient"}}, format="json")
     assert relabelled.status_code == 200 and relabelled.json()[0]["speaker"] == "patient"
     assert client.post(f"{url}speakers/", {"labels": {"99": "patient"}}, format="json").status_code == 400
+
+
+class _FakeLLM:
+    """An OpenAI-compatible endpoint on loopback that records what it was sent."""
+
+    def __init__(self, answer: dict):
+        import http.server
+        import threading
+
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": json.dumps(answer)}}]})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_the_llm_engine_never_sees_identifiers_and_flags_unsupported_sentences(
+    personas, as_user, settings, django_capture_on_commit_callbacks
+):
+    personas.patient_profile.date_of_birth = dt.date(1990, 2, 3)
+    personas.patient_profile.save()
+    answer = {
+        "sections": {
+            "subjective": [
+                {"text": "[PATIENT] reported that work has been overwhelming and sleep is poor.", "evidence": ["u0"]}
+            ],
+            "objective": [{"text": "Mental status examination was within normal limits.", "evidence": []}],
+            "plan": [{"text": "Homework: one pleasant activity each evening.", "evidence": ["u4"]}],
+        }
+    }
+    fake = _FakeLLM(answer)
+    settings.NOTES_LLM_URL, settings.NOTES_LLM_MODEL, settings.NOTES_LLM_API_KEY = fake.url, "local-model", "k"
+    try:
+        client = as_user(personas.clinician)
+        sid = new_session(client, personas)
+        text = (
+            SUMMARY + " Robin Quill's sister Morgan Quill (+44 7700 900123) came along. Robin was born on "
+            "1990-02-03. Dr. Ada Byrne will review."
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": text}, format="json")
+        response = client.post(f"{base(personas)}{sid}/note/draft/", {"engine": "llm"}, format="json")
+        assert response.status_code == 200, response.json()
+    finally:
+        fake.close()
+    sent = json.dumps(fake.requests)
+    for identifier in ("Robin", "Quill", "Morgan", "7700 900123", "1990-02-03", "Ada Byrne"):
+        assert identifier not in sent
+    assert "[PATIENT]" in sent and fake.requests[0]["auth"] == "Bearer k"
+    note = response.json()
+    by_key = sections(note)
+    assert by_key["subjective"]["sentences"][0]["source"] == "llm"
+    assert by_key["objective"]["sentences"][0]["source"] == "llm_unsupported"  # nobody observed that
+    assert note["provenance"]["llm"]["unsupported_sentences"] == 1
+    assert (
+        note["provenance"]["engine"] == "openai-compatible" and note["provenance"]["versions"]["model"] == "local-model"
+    )
+
+
+def test_the_llm_engine_needs_configuration(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.clinician)
+    sid = new_session(client, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": SUMMARY}, format="json")
+    refused = client.post(f"{base(personas)}{sid}/note/draft/", {"engine": "llm"}, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "llm_not_configured"
