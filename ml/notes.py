@@ -86,6 +86,43 @@ def builtin_templates() -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((DATA / "note_templates").glob("*.json"))]
 
 
+SOURCES = frozenset(
+    {
+        "patient_statements",
+        "themes",
+        "measures",
+        "risk",
+        "clinician_assessment",
+        "interventions",
+        "homework",
+        "next_steps",
+        "goals",
+        "patient_response",
+    }
+)
+
+
+def validate_template(definition: dict) -> list[str]:
+    """Problems with a practice-defined template (empty when usable)."""
+    problems = []
+    if not isinstance(definition.get("key"), str) or not definition.get("title"):
+        problems.append("needs a 'key' and a 'title'")
+    sections = definition.get("sections")
+    if not isinstance(sections, list) or not sections:
+        return [*problems, "needs a non-empty 'sections' list"]
+    keys = [s.get("key") for s in sections if isinstance(s, dict)]
+    if len(keys) != len(sections) or len(set(keys)) != len(keys) or not all(keys):
+        problems.append("every section needs a unique 'key'")
+    for section in sections:
+        if isinstance(section, dict):
+            unknown = set(section.get("sources", [])) - SOURCES
+            if unknown or not section.get("sources"):
+                problems.append(f"section {section.get('key')}: sources must be some of {sorted(SOURCES)}")
+            if not section.get("title"):
+                problems.append(f"section {section.get('key')}: needs a title")
+    return problems
+
+
 class Cues:
     def __init__(self):
         data = json.loads((DATA / "interventions.json").read_text())

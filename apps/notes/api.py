@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
 from apps.audit.services import AuditAction, audit_log
@@ -18,17 +19,14 @@ from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.core.views_base import PatientScopedViewSet
 from apps.journals import audio
-from apps.notes import export, services
+from apps.notes import export, processing, services
 from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
-from ml.notes import builtin_templates
 
 
 class SessionSerializer(serializers.ModelSerializer):
     modality = serializers.ChoiceField(choices=Modality.choices)
     format = serializers.ChoiceField(choices=SessionFormat.choices, required=False)
-    template_key = serializers.ChoiceField(
-        choices=[(t["key"], t["title"]) for t in builtin_templates()], required=False
-    )
+    template_key = serializers.SlugField(required=False, help_text="soap, dap, birp, girp or a practice template")
 
     class Meta:
         model = ClinicalSession
@@ -206,7 +204,7 @@ class SessionViewSet(PatientScopedViewSet):
             labels = {int(k): v for k, v in data.validated_data["labels"].items()}
         except ValueError as exc:
             raise ServiceError("Keys are utterance indexes.", code="invalid", field="labels") from exc
-        item = services.speakers_relabel(actor=request.user, item=self._input(), labels=labels)
+        item = processing.speakers_relabel(actor=request.user, item=self._input(), labels=labels)
         return Response(json.loads(item.utterances))
 
     @extend_schema(
@@ -332,3 +330,33 @@ class SessionViewSet(PatientScopedViewSet):
         response = HttpResponse(export.pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="note-{note.pk}-v{note.version}.pdf"'
         return response
+
+
+class TemplateSerializer(serializers.Serializer):
+    definition = serializers.JSONField(help_text="{key, title, sections: [{key, title, guidance, sources}]}")
+
+
+class PracticeNoteTemplatesView(APIView):
+    permission_classes = [IsCareStaffOrAdmin]
+
+    @extend_schema(
+        tags=["session notes"],
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        summary="Note templates: built-in and the practice's own",
+    )
+    def get(self, request):
+        return Response(list(services.templates_for(request.user.practice_id).values()))
+
+    @extend_schema(
+        tags=["practice admin"],
+        request=TemplateSerializer,
+        responses={201: serializers.DictField()},
+        summary="Add a practice note template",
+    )
+    def post(self, request):
+        data = TemplateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not isinstance(data.validated_data["definition"], dict):
+            raise serializers.ValidationError({"definition": ["An object is required."]})
+        row = services.note_template_publish(actor=request.user, definition=data.validated_data["definition"])
+        return Response({**row.definition, "key": row.key, "version": row.version}, status=status.HTTP_201_CREATED)

@@ -94,3 +94,16 @@ class Note(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "version"], name="one_note_version")]
+
+
+class NoteTemplate(models.Model):
+    """A practice's own note template (sections, guidance, evidence sources), next to the built-ins."""
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.CASCADE, related_name="note_templates")
+    key = models.SlugField(max_length=40)
+    version = models.PositiveIntegerField(default=1)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "key", "version"], name="one_note_template_version")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 
@@ -21,7 +20,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Forbidden, ServiceError
 from apps.journals import audio
-from apps.journals.services import audio_storage, transcriber_config
+from apps.journals.services import audio_storage
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, Note, NoteStatus, SessionInput
 from ml import notes as drafting
 from ml.text import split_sentences
@@ -35,9 +34,48 @@ def _require_clinician(actor: User) -> None:
         raise Forbidden("Only the care team can do this.")
 
 
+def templates_for(practice_id) -> dict[str, dict]:
+    """Built-in templates and the practice's own (the newest version of each key wins)."""
+    from apps.notes.models import NoteTemplate
+
+    templates = {t["key"]: t for t in drafting.builtin_templates()}
+    for row in NoteTemplate.objects.filter(practice_id=practice_id).order_by("key", "version"):
+        templates[row.key] = {**row.definition, "key": row.key, "version": row.version}
+    return templates
+
+
+def note_template_publish(*, actor: User, definition: dict):
+    from rest_framework.exceptions import ValidationError
+
+    from apps.notes.models import NoteTemplate
+
+    if not actor.is_practice_admin:
+        raise Forbidden("Only practice admins can add templates.")
+    problems = drafting.validate_template(definition)
+    if definition.get("key") in {t["key"] for t in drafting.builtin_templates()}:
+        problems.append("this key is a built-in template; choose another")
+    if problems:
+        raise ValidationError({"definition": problems})
+    with transaction.atomic():
+        latest = NoteTemplate.objects.filter(practice_id=actor.practice_id, key=definition["key"]).aggregate(
+            v=Max("version")
+        )["v"]
+        row = NoteTemplate.objects.create(
+            practice_id=actor.practice_id, key=definition["key"], version=(latest or 0) + 1, definition=definition
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="note_template",
+            object_id=row.pk,
+            detail={"key": row.key, "version": row.version},
+        )
+    return row
+
+
 def session_create(*, actor: User, patient: PatientProfile, **fields) -> ClinicalSession:
     _require_clinician(actor)
-    if fields.get("template_key") and fields["template_key"] not in {t["key"] for t in drafting.builtin_templates()}:
+    if fields.get("template_key") and fields["template_key"] not in templates_for(patient.practice_id):
         raise ServiceError("Unknown note template.", code="invalid", field="template_key")
     with transaction.atomic():
         session = ClinicalSession.objects.create(patient=patient, clinician=actor, **fields)
@@ -128,222 +166,6 @@ def input_add_audio(*, actor: User, session: ClinicalSession, kind: str, audio_f
     return item
 
 
-def _set_status(item: SessionInput, new_status: str, **fields) -> None:
-    item.status = new_status
-    for key, value in fields.items():
-        setattr(item, key, value)
-    item.save()
-    from apps.core.realtime import notify_user
-
-    clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
-    transaction.on_commit(lambda: notify_user(clinician_id, "session_input.status", payload))
-
-
-def _transcribe(item: SessionInput, data: bytes, transcriber):
-    """Dictation is the clinician's summary. A stereo recording is attributed by channel (left: clinician,
-    right: patient, as most two-microphone set-ups record); a mono recording by voice clustering
-    (``ml.speakers``). Either way the clinician can relabel (``speakers_relabel``)."""
-    import av
-    from faster_whisper.audio import decode_audio
-
-    if item.kind == InputKind.DICTATION:
-        transcript = transcriber.transcribe(io.BytesIO(data))
-        segments, method = [("summary", s) for s in transcript.segments], "dictation"
-    else:
-        with av.open(io.BytesIO(data)) as container:
-            channels = container.streams.audio[0].channels
-        if channels == 2:
-            left, right = decode_audio(io.BytesIO(data), sampling_rate=16000, split_stereo=True)
-            by_channel = [("clinician", transcriber.transcribe(left)), ("patient", transcriber.transcribe(right))]
-            transcript = by_channel[0][1]
-            segments = sorted(((who, s) for who, t in by_channel for s in t.segments), key=lambda x: x[1].start)
-            method = "stereo_channels"
-        else:
-            from ml.speakers import attribute
-
-            transcript = transcriber.transcribe(io.BytesIO(data))
-            mono = decode_audio(io.BytesIO(data), sampling_rate=16000)
-            roles = attribute(mono, transcript.segments, n_speakers=expected_speakers(item.session))
-            segments, method = list(zip(roles, transcript.segments, strict=True)), "voice_clusters"
-    utterances = [
-        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
-        for i, (who, s) in enumerate(segments)
-    ]
-    return utterances, transcript, method
-
-
-def expected_speakers(session: ClinicalSession) -> int:
-    if session.format == "individual":
-        return 2
-    return min(6, 1 + max(2, len(session.participants)))
-
-
-def _analytics(item: SessionInput, data: bytes, utterances: list[dict]) -> dict:
-    """Beside the draft, never in it: timing, the patient's tone over the session, and how the patient's
-    voice compares with their own journal recordings (same features as the insight engine)."""
-    import numpy as np
-    from faster_whisper.audio import decode_audio
-
-    from apps.insights.models import SpeechFeatures as JournalSpeech
-    from apps.insights.services import may_analyse
-    from ml import session_analytics as sa
-    from ml import speech
-    from ml.analysis import get_analyzer
-    from ml.notes import Cues
-
-    turns = [sa.Turn(u["speaker"], u["start"], u["end"], u["text"]) for u in utterances if u["start"] is not None]
-    cues = Cues()
-    interventions = sorted(
-        {
-            found[1]
-            for u in utterances
-            if u["speaker"] == "clinician"
-            for found in [cues.intervention(u["text"])]
-            if found
-        }
-    )
-    result = {"version": sa.VERSION, **sa.timing(turns), "interventions": interventions}
-    if not may_analyse(item.session.patient):
-        return result
-    result["tone"] = sa.tone(turns, get_analyzer().emotions.profile)
-    audio_mono = decode_audio(io.BytesIO(data), sampling_rate=16000)
-    pieces = [audio_mono[int(t.start * 16000) : int(t.end * 16000)] for t in turns if t.speaker == "patient"]
-    if pieces:
-        clock, retimed = 0.0, []
-        for t in turns:
-            if t.speaker == "patient":
-                retimed.append({"start": clock, "end": clock + (t.end - t.start), "text": t.text})
-                clock += t.end - t.start
-        features = speech.extract_features(np.concatenate(pieces), retimed)
-        history = [
-            speech.SpeechFeatures(**row.features)
-            for row in JournalSpeech.objects.filter(
-                patient_id=item.session.patient_id, version=features.version
-            ).order_by("-created_at")[:60]
-        ]
-        result["patient_speech"] = {
-            "features": features.__dict__,
-            "against_journal_baseline": speech.compare_to_baseline(history, features),
-        }
-    return result
-
-
-def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
-    """The clinician says who spoke each utterance; the draft is rebuilt (an edited draft is kept)."""
-    _require_clinician(actor)
-    utterances = json.loads(item.utterances or "[]")
-    known = {u["index"] for u in utterances}
-    if set(labels) - known:
-        raise ServiceError("Unknown utterance index.", code="invalid", field="labels")
-    with transaction.atomic():
-        for u in utterances:
-            u["speaker"] = labels.get(u["index"], u["speaker"])
-        item.utterances = json.dumps(utterances)
-        item.save(update_fields=["utterances"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="session_input",
-            object_id=item.pk,
-            patient_id=item.session.patient_id,
-            data_category=CATEGORY,
-            detail={"relabelled": len(labels)},
-        )
-    draft_generate(session=item.session)
-    return item
-
-
-def input_process(*, input_id) -> SessionInput | None:
-    """queued → transcribing → drafting → done. Transcribes audio with the journal pipeline's model
-    (loaded once per worker), keeps the practice's audio retention, then redrafts the session's note."""
-    from ml.transcription import get_transcriber
-
-    item = SessionInput.objects.select_related("session__patient__practice").filter(pk=input_id).first()
-    if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
-        return item
-    if item.status in (InputStatus.QUEUED, InputStatus.TRANSCRIBING):
-        with transaction.atomic():
-            _set_status(item, InputStatus.TRANSCRIBING)
-        with audio_storage().open(item.audio_name) as handle:
-            data = handle.read()
-        utterances, transcript, attribution = _transcribe(item, data, get_transcriber(transcriber_config()))
-        analytics = _analytics(item, data, utterances) if item.kind == InputKind.RECORDING else {}
-        keep = item.session.patient.practice.keep_journal_audio
-        old_name = item.audio_name
-        with transaction.atomic():
-            _set_status(
-                item,
-                InputStatus.DRAFTING,
-                utterances=json.dumps(utterances),
-                transcription={
-                    "model_id": transcript.model_id,
-                    "model_version": transcript.model_version,
-                    "dropped_segments": len(transcript.dropped),
-                    "attribution": attribution,
-                },
-                analytics=analytics,
-                audio_name=old_name if keep else "",
-            )
-            audit_log(
-                actor=None,
-                action=AuditAction.AI_PROCESS,
-                object_type="session_input",
-                object_id=item.pk,
-                patient_id=item.session.patient_id,
-                practice_id=item.session.patient.practice_id,
-                data_category=CATEGORY,
-                detail={"job": "transcription", "model": transcript.model_id},
-            )
-            if not keep:
-                transaction.on_commit(lambda: audio_storage().delete(old_name))
-    _screen_risk(item)
-    draft_generate(session=item.session)
-    with transaction.atomic():
-        _set_status(item, InputStatus.DONE)
-    return item
-
-
-def _screen_risk(item: SessionInput) -> None:
-    """Risk language in a session recording goes to the alert path. The clinician was in the room, so
-    the alert names them as present: they are not paged, the rest of the care team is (see alerts)."""
-    from apps.alerts.services import risk_signal_record
-    from apps.insights.services import SIGNAL_LEVELS, may_analyse
-    from ml.analysis import get_analyzer
-
-    if item.kind != InputKind.RECORDING or not may_analyse(item.session.patient):
-        return
-    spans: dict[str, list[dict]] = {}
-    analyzer = get_analyzer()
-    for u in json.loads(item.utterances or "[]"):
-        if u["speaker"] == "clinician":
-            continue
-        result = analyzer.risk.assess(u["text"])
-        if result.level in SIGNAL_LEVELS:
-            spans.setdefault(result.level, []).append(
-                {
-                    "utterance": u["index"],
-                    "start_s": u["start"],
-                    "end_s": u["end"],
-                    "source": result.findings[0].source if result.findings else "",
-                }
-            )
-    for level, found in spans.items():
-        risk_signal_record(
-            patient_id=item.session.patient_id,
-            source_type="session_input",
-            source_id=item.pk,
-            kind=f"risk_language_{level}",
-            level=SIGNAL_LEVELS[level],
-            occurred_at=item.session.started_at,
-            evidence={
-                "detector": analyzer.risk.version,
-                "spans": found,
-                "session_id": str(item.session_id),
-                "clinician_present": str(item.session.clinician_id),
-            },
-        )
-
-
 def _records(session: ClinicalSession) -> list[drafting.Record]:
     """Questionnaires since the previous session (or in the 30 days before this one), phrased with change."""
     previous = (
@@ -412,7 +234,7 @@ def draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note
     from ml.analysis import get_analyzer
 
     analyzer = get_analyzer() if may_analyse(session.patient) else None
-    template = drafting.load_template(session.template_key)
+    template = templates_for(session.patient.practice_id)[session.template_key]
     report: dict = {}
     if engine == "llm":
         from ml import llm_notes

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from apps.core import context
 from apps.notes.models import InputStatus, SessionInput
-from apps.notes.services import input_process
+from apps.notes.processing import input_process
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ S = "patients/<uuid:patient_pk>/sessions/"
 v = api.SessionViewSet
 
 urlpatterns = [
+    path("practice/note-templates/", api.PracticeNoteTemplatesView.as_view(), name="note-templates"),
     path(S, v.as_view({"get": "list", "post": "create"}), name="sessions"),
     path(S + "<uuid:pk>/", v.as_view({"get": "retrieve"}), name="session"),
     path(S + "<uuid:pk>/inputs/", v.as_view({"post": "add_input"}), name="session-inputs"),

@@ -368,3 +368,20 @@ def test_a_run_of_missed_check_ins_is_a_signal_when_enabled(personas):
     reminders_dispatch(now=start + dt.timedelta(days=3, hours=1))
     assert DueItem.objects.filter(status="missed").count() == 3
     assert RiskSignal.objects.get(kind="missed_checkins").level == "low"
+
+
+def test_a_risky_journal_entry_offers_support_to_its_author(personas, as_user, django_capture_on_commit_callbacks):
+    client = as_user(personas.patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = client.post(
+            "/api/v1/me/journals/",
+            {
+                "id": str(uuid.uuid4()),
+                "occurred_at": timezone.now().isoformat(),
+                "timezone": "UTC",
+                "text": "I keep thinking my kids would be fine without me.",
+            },
+            format="json",
+        ).json()
+    detail = client.get(f"/api/v1/me/journals/{entry['id']}/").json()
+    assert detail["support"]["resources"] and "care_team_notified" not in detail["support"]

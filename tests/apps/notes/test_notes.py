@@ -231,7 +231,12 @@ def test_a_stereo_recording_is_attributed_by_channel(personas, as_user, django_c
     assert any("without me" in s["text"] for s in subjective)
 
 
-DIALOGUE_ROLES = ["clinician", "patient", "clinician", "patient", "clinician", "patient"]
+# When each voice speaks in tests/fixtures/audio/dialogue.m4a (seconds): the clinician's three turns.
+CLINICIAN_TURNS = [(0.0, 1.6), (6.4, 9.4), (13.3, 16.2)]
+
+
+def expected_role(start: float) -> str:
+    return "clinician" if any(a - 0.3 <= start < b for a, b in CLINICIAN_TURNS) else "patient"
 
 
 def test_a_mono_recording_is_attributed_by_voice_with_analytics_beside_the_draft(
@@ -245,8 +250,8 @@ def test_a_mono_recording_is_attributed_by_voice_with_analytics_beside_the_draft
         ).json()
     url = f"{base(personas)}{sid}/inputs/{item['id']}/"
     transcript = client.get(f"{url}transcript/").json()
-    correct = sum(u["speaker"] == role for u, role in zip(transcript, DIALOGUE_ROLES, strict=True))
-    assert correct / len(DIALOGUE_ROLES) >= 5 / 6, [u["speaker"] for u in transcript]
+    correct = sum(u["speaker"] == expected_role(u["start"]) for u in transcript)
+    assert correct / len(transcript) >= 0.8, [(u["speaker"], u["start"]) for u in transcript]
     note = client.get(f"{base(personas)}{sid}/note/").json()
     plan = sections(note)["plan"]["sentences"]
     assert any(s["source"] == "interventions" and "Cognitive restructuring" in s["text"] for s in plan)
@@ -342,3 +347,52 @@ def test_the_llm_engine_needs_configuration(personas, as_user, django_capture_on
         client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": SUMMARY}, format="json")
     refused = client.post(f"{base(personas)}{sid}/note/draft/", {"engine": "llm"}, format="json")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "llm_not_configured"
+
+
+def test_a_practice_template_can_be_added_and_used(personas, as_user, django_capture_on_commit_callbacks):
+    definition = {
+        "key": "brief",
+        "title": "Brief",
+        "sections": [
+            {"key": "story", "title": "What they said", "guidance": "", "sources": ["patient_statements", "themes"]},
+            {"key": "next", "title": "Next", "guidance": "", "sources": ["homework", "next_steps"]},
+        ],
+    }
+    admin = as_user(personas.admin)
+    created = admin.post("/api/v1/practice/note-templates/", {"definition": definition}, format="json")
+    assert created.status_code == 201 and created.json()["version"] == 1
+    bad = admin.post("/api/v1/practice/note-templates/", {"definition": {**definition, "key": "soap"}}, format="json")
+    assert bad.status_code == 400
+    broken = {**definition, "key": "broken", "sections": [{"key": "x", "title": "X", "sources": ["vibes"]}]}
+    assert admin.post("/api/v1/practice/note-templates/", {"definition": broken}, format="json").status_code == 400
+    assert (
+        as_user(personas.clinician)
+        .post("/api/v1/practice/note-templates/", {"definition": definition}, format="json")
+        .status_code
+        == 403
+    )
+    client = as_user(personas.clinician)
+    assert {"soap", "brief"} <= {t["key"] for t in client.get("/api/v1/practice/note-templates/").json()}
+    sid = new_session(client, personas, template="brief")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base(personas)}{sid}/inputs/", {"kind": "typed", "text": SUMMARY}, format="json")
+    note = client.get(f"{base(personas)}{sid}/note/").json()
+    assert [s["key"] for s in note["sections"]] == ["story", "next"]
+    assert any(s["text"].startswith("Homework:") for s in sections(note)["next"]["sentences"])
+    other = as_user(personas.outsider)
+    assert "brief" not in {t["key"] for t in other.get("/api/v1/practice/note-templates/").json()}
+
+
+def test_long_recordings_are_processed_in_chunks_with_progress():
+    from apps.notes.recording import audio_chunks, transcribe_recording
+    from ml.transcription import get_transcriber
+    from tests.apps.journals.factories import AUDIO
+
+    data = (AUDIO / "dialogue.m4a").read_bytes()
+    chunks = list(audio_chunks(data, stereo=False, chunk_seconds=8))
+    assert [offset for offset, _ in chunks] == [0.0, 8.0, 16.0] and max(c.shape[-1] for _, c in chunks) == 8 * 16000
+    progress = []
+    result = transcribe_recording(data, get_transcriber(), 2, progress.append)
+    assert progress == [pytest.approx(19.2, abs=0.1)] and result.method == "voice_clusters"
+    starts = [u["start"] for u in result.utterances]
+    assert starts == sorted(starts) and result.patient_speech

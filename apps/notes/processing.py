@@ -1,0 +1,218 @@
+"""Processing a session input in the background: transcription, speaker attribution, analytics,
+risk screening, then a fresh draft (``services.draft_generate``)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.audit.services import AuditAction, audit_log
+from apps.core.errors import ServiceError
+from apps.journals.services import audio_storage, transcriber_config
+from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
+from apps.notes.services import CATEGORY, _require_clinician, draft_generate
+
+
+def _set_status(item: SessionInput, new_status: str, **fields) -> None:
+    item.status = new_status
+    for key, value in fields.items():
+        setattr(item, key, value)
+    item.save()
+    from apps.core.realtime import notify_user
+
+    clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
+    transaction.on_commit(lambda: notify_user(clinician_id, "session_input.status", payload))
+
+
+def _transcribe(item: SessionInput, data: bytes, transcriber):
+    """Dictation is the clinician's summary, transcribed whole (at most JOURNAL_MAX_AUDIO_MINUTES).
+    Recordings go through ``recording.transcribe_recording``: ten minutes at a time, attributed by channel
+    (stereo) or by voice (mono), with a progress event after each chunk. Either way the clinician can
+    relabel speakers (``speakers_relabel``)."""
+    from apps.core.realtime import notify_user
+    from apps.notes.recording import transcribe_recording
+
+    if item.kind == InputKind.DICTATION:
+        transcript = transcriber.transcribe(io.BytesIO(data))
+        utterances = [
+            {"index": i, "speaker": "summary", "text": s.text, "start": s.start, "end": s.end}
+            for i, s in enumerate(transcript.segments)
+        ]
+        return utterances, "dictation", []
+    total = item.audio_seconds or 0
+
+    def progress(done: float) -> None:
+        notify_user(
+            item.session.clinician_id,
+            "session_input.progress",
+            {"input_id": str(item.pk), "seconds_done": round(done, 1), "seconds_total": total},
+        )
+
+    result = transcribe_recording(data, transcriber, expected_speakers(item.session), progress)
+    return result.utterances, result.method, result.patient_speech
+
+
+def expected_speakers(session: ClinicalSession) -> int:
+    if session.format == "individual":
+        return 2
+    return min(6, 1 + max(2, len(session.participants)))
+
+
+def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list) -> dict:
+    """Beside the draft, never in it: timing, the patient's tone over the session, and how the patient's
+    voice compares with their own journal recordings (same features as the insight engine)."""
+    from apps.insights.models import SpeechFeatures as JournalSpeech
+    from apps.insights.services import may_analyse
+    from apps.notes.recording import combine_speech
+    from ml import session_analytics as sa
+    from ml import speech
+    from ml.analysis import get_analyzer
+    from ml.notes import Cues
+
+    turns = [sa.Turn(u["speaker"], u["start"], u["end"], u["text"]) for u in utterances if u["start"] is not None]
+    cues = Cues()
+    interventions = sorted(
+        {
+            found[1]
+            for u in utterances
+            if u["speaker"] == "clinician"
+            for found in [cues.intervention(u["text"])]
+            if found
+        }
+    )
+    result = {"version": sa.VERSION, **sa.timing(turns), "interventions": interventions}
+    if not may_analyse(item.session.patient):
+        return result
+    result["tone"] = sa.tone(turns, get_analyzer().emotions.profile)
+    features = combine_speech(patient_speech)
+    if features is not None:
+        history = [
+            speech.SpeechFeatures(**row.features)
+            for row in JournalSpeech.objects.filter(
+                patient_id=item.session.patient_id, version=features.version
+            ).order_by("-created_at")[:60]
+        ]
+        result["patient_speech"] = {
+            "features": features.__dict__,
+            "against_journal_baseline": speech.compare_to_baseline(history, features),
+        }
+    return result
+
+
+def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
+    """The clinician says who spoke each utterance; the draft is rebuilt (an edited draft is kept)."""
+    _require_clinician(actor)
+    utterances = json.loads(item.utterances or "[]")
+    known = {u["index"] for u in utterances}
+    if set(labels) - known:
+        raise ServiceError("Unknown utterance index.", code="invalid", field="labels")
+    with transaction.atomic():
+        for u in utterances:
+            u["speaker"] = labels.get(u["index"], u["speaker"])
+        item.utterances = json.dumps(utterances)
+        item.save(update_fields=["utterances"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=item.session.patient_id,
+            data_category=CATEGORY,
+            detail={"relabelled": len(labels)},
+        )
+    draft_generate(session=item.session)
+    return item
+
+
+def input_process(*, input_id) -> SessionInput | None:
+    """queued → transcribing → drafting → done. Transcribes audio with the journal pipeline's model
+    (loaded once per worker), keeps the practice's audio retention, then redrafts the session's note."""
+    from ml.transcription import get_transcriber
+
+    item = SessionInput.objects.select_related("session__patient__practice").filter(pk=input_id).first()
+    if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
+        return item
+    if item.status in (InputStatus.QUEUED, InputStatus.TRANSCRIBING):
+        with transaction.atomic():
+            _set_status(item, InputStatus.TRANSCRIBING)
+        with audio_storage().open(item.audio_name) as handle:
+            data = handle.read()
+        transcriber = get_transcriber(transcriber_config())
+        utterances, attribution, patient_speech = _transcribe(item, data, transcriber)
+        analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
+        keep = item.session.patient.practice.keep_journal_audio
+        old_name = item.audio_name
+        with transaction.atomic():
+            _set_status(
+                item,
+                InputStatus.DRAFTING,
+                utterances=json.dumps(utterances),
+                transcription={
+                    "model_id": transcriber.model_id,
+                    "model_version": transcriber.model_version,
+                    "attribution": attribution,
+                },
+                analytics=analytics,
+                audio_name=old_name if keep else "",
+            )
+            audit_log(
+                actor=None,
+                action=AuditAction.AI_PROCESS,
+                object_type="session_input",
+                object_id=item.pk,
+                patient_id=item.session.patient_id,
+                practice_id=item.session.patient.practice_id,
+                data_category=CATEGORY,
+                detail={"job": "transcription", "model": transcriber.model_id},
+            )
+            if not keep:
+                transaction.on_commit(lambda: audio_storage().delete(old_name))
+    _screen_risk(item)
+    draft_generate(session=item.session)
+    with transaction.atomic():
+        _set_status(item, InputStatus.DONE)
+    return item
+
+
+def _screen_risk(item: SessionInput) -> None:
+    """Risk language in a session recording goes to the alert path. The clinician was in the room, so
+    the alert names them as present: they are not paged, the rest of the care team is (see alerts)."""
+    from apps.alerts.services import risk_signal_record
+    from apps.insights.services import SIGNAL_LEVELS, may_analyse
+    from ml.analysis import get_analyzer
+
+    if item.kind != InputKind.RECORDING or not may_analyse(item.session.patient):
+        return
+    spans: dict[str, list[dict]] = {}
+    analyzer = get_analyzer()
+    for u in json.loads(item.utterances or "[]"):
+        if u["speaker"] == "clinician":
+            continue
+        result = analyzer.risk.assess(u["text"])
+        if result.level in SIGNAL_LEVELS:
+            spans.setdefault(result.level, []).append(
+                {
+                    "utterance": u["index"],
+                    "start_s": u["start"],
+                    "end_s": u["end"],
+                    "source": result.findings[0].source if result.findings else "",
+                }
+            )
+    for level, found in spans.items():
+        risk_signal_record(
+            patient_id=item.session.patient_id,
+            source_type="session_input",
+            source_id=item.pk,
+            kind=f"risk_language_{level}",
+            level=SIGNAL_LEVELS[level],
+            occurred_at=item.session.started_at,
+            evidence={
+                "detector": analyzer.risk.version,
+                "spans": found,
+                "session_id": str(item.session_id),
+                "clinician_present": str(item.session.clinician_id),
+            },
+        )

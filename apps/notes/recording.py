@@ -1,0 +1,120 @@
+"""Session recordings in bounded memory: decode, transcribe and attribute ten minutes at a time.
+
+A two-hour recording decoded whole would hold about 460 MB of samples; chunking keeps it near 40 MB
+whatever the length, and lets the clinician's app show progress after each chunk. Stereo recordings
+are attributed by channel; mono ones by voice within each chunk (``ml.speakers``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import av
+import numpy as np
+
+from ml import speech
+from ml.speakers import attribute
+from ml.transcription import Segment, Transcriber
+
+RATE = 16000
+CHUNK_SECONDS = 600
+
+
+def audio_chunks(data: bytes, stereo: bool, chunk_seconds: int = CHUNK_SECONDS) -> Iterator[tuple[float, np.ndarray]]:
+    """(offset in seconds, samples): float32 at 16 kHz, shape (n,) for mono or (2, n) for stereo."""
+    size = chunk_seconds * RATE
+    resampler = av.AudioResampler(format="flt", layout="stereo" if stereo else "mono", rate=RATE)
+    parts: list[np.ndarray] = []
+    buffered, offset = 0, 0.0
+
+    def emit():
+        joined = np.concatenate(parts, axis=-1)
+        return joined[..., :size], joined[..., size:]
+
+    with av.open(io.BytesIO(data)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            for resampled in resampler.resample(frame):
+                samples = resampled.to_ndarray().reshape(-1)
+                samples = samples.reshape(-1, 2).T if stereo else samples
+                parts.append(samples.astype(np.float32))
+                buffered += samples.shape[-1]
+                while buffered >= size:
+                    chunk, rest = emit()
+                    yield offset, chunk
+                    offset += size / RATE
+                    parts, buffered = [rest], rest.shape[-1]
+    if buffered:
+        yield offset, np.concatenate(parts, axis=-1)
+
+
+@dataclass
+class RecordingResult:
+    utterances: list[dict]
+    method: str
+    seconds: float
+    patient_speech: list[tuple[speech.SpeechFeatures, float]] = field(default_factory=list)
+
+
+def _shift(segment: Segment, offset: float) -> Segment:
+    return Segment(
+        round(segment.start + offset, 2),
+        round(segment.end + offset, 2),
+        segment.text,
+        segment.avg_logprob,
+        segment.no_speech_prob,
+    )
+
+
+def transcribe_recording(
+    data: bytes, transcriber: Transcriber, n_speakers: int, progress: Callable[[float], None] = lambda seconds: None
+) -> RecordingResult:
+    with av.open(io.BytesIO(data)) as container:
+        stereo = container.streams.audio[0].channels == 2
+    spoken: list[tuple[str, Segment]] = []
+    patient_speech: list[tuple[speech.SpeechFeatures, float]] = []
+    seconds = 0.0
+    for offset, chunk in audio_chunks(data, stereo):
+        if stereo:
+            pairs = [("clinician", s) for s in transcriber.transcribe(chunk[0]).segments]
+            pairs += [("patient", s) for s in transcriber.transcribe(chunk[1]).segments]
+            pairs.sort(key=lambda p: p[1].start)
+            patient_audio = chunk[1]
+        else:
+            segments = transcriber.transcribe(chunk).segments
+            pairs = list(zip(attribute(chunk, segments, n_speakers=n_speakers), segments, strict=True))
+            patient_audio = chunk
+        pieces, retimed, clock = [], [], 0.0
+        for who, s in pairs:
+            if who == "patient":
+                piece = patient_audio[int(s.start * RATE) : int(s.end * RATE)]
+                pieces.append(piece)
+                retimed.append({"start": clock, "end": clock + len(piece) / RATE, "text": s.text})
+                clock += len(piece) / RATE
+        if pieces:
+            features = speech.extract_features(np.concatenate(pieces), retimed)
+            patient_speech.append((features, features.voiced_seconds or 0.0))
+        spoken += [(who, _shift(s, offset)) for who, s in pairs]
+        seconds = offset + chunk.shape[-1] / RATE
+        progress(seconds)
+    utterances = [
+        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
+        for i, (who, s) in enumerate(spoken)
+    ]
+    return RecordingResult(utterances, "stereo_channels" if stereo else "voice_clusters", seconds, patient_speech)
+
+
+def combine_speech(parts: list[tuple[speech.SpeechFeatures, float]]) -> speech.SpeechFeatures | None:
+    """One set of features for the session: chunk values weighted by voiced seconds."""
+    usable = [(f, w) for f, w in parts if w > 0]
+    if not usable:
+        return None
+    values = {}
+    for name, example in usable[0][0].__dict__.items():
+        if isinstance(example, (int, float)) and not isinstance(example, bool):
+            pairs = [(getattr(f, name), w) for f, w in usable if getattr(f, name) is not None]
+            values[name] = (sum(v * w for v, w in pairs) / sum(w for _, w in pairs)) if pairs else None
+        else:
+            values[name] = example
+    return speech.SpeechFeatures(**values)
