@@ -59,7 +59,8 @@ def main() -> None:
     from apps.accounts.services.consent import consent_decide
     from apps.journals.services import transcriber_config
     from apps.notes.models import Note, SessionInput
-    from apps.notes.services import input_add_audio, input_process, session_create
+    from apps.notes.processing import input_process
+    from apps.notes.services import input_add_audio, session_create
     from ml.analysis import get_analyzer
     from ml.transcription import get_transcriber
 
