@@ -350,7 +350,7 @@ class PracticeNoteTemplatesView(APIView):
     @extend_schema(
         tags=["practice admin"],
         request=TemplateSerializer,
-        responses={201: serializers.DictField()},
+        responses={201: OpenApiResponse(OpenApiTypes.OBJECT, description="The stored template")},
         summary="Add a practice note template",
     )
     def post(self, request):
