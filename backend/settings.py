@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "apps.journals",
     "apps.insights",
     "apps.notes",
+    "apps.plans",
 ]
 
 MIDDLEWARE = [

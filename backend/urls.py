@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("apps.insights.urls")),
     path("api/v1/", include("apps.alerts.urls")),
     path("api/v1/", include("apps.notes.urls")),
+    path("api/v1/", include("apps.plans.urls")),
 ]
 
 handler400 = "apps.core.errors.handler400"

@@ -36,7 +36,15 @@ def support_for(patient: PatientProfile) -> dict:
     resources = policy.crisis_resources.get(patient.crisis_resource_region) or policy.crisis_resources.get(
         "DEFAULT", []
     )
-    body = {"message": MESSAGE, "resources": resources, "safety_plan_url": policy.safety_plan_url or None}
+    from apps.plans.models import SafetyPlan
+
+    own_plan = SafetyPlan.objects.filter(patient=patient).exists()
+    body = {
+        "message": MESSAGE,
+        "resources": resources,
+        # The patient's own plan (readable offline in the app) comes first; the practice's page otherwise.
+        "safety_plan_url": "/api/v1/me/safety-plan/" if own_plan else (policy.safety_plan_url or None),
+    }
     if policy.tell_patient_alert_sent:
         body["care_team_notified"] = ALERT_WORDING
     return body

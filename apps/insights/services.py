@@ -229,6 +229,15 @@ def daily_series(*, patient_id, start: dt.date | None = None):
         days[row["local_date"]] = {"mood": row["mood"], "sleep": row["sleep"], "factors": set()}
     for local_date, tags in checkins.values_list("local_date", "tags"):
         days[local_date]["factors"].update(tags or [])
+    from apps.plans.models import CopingLog
+
+    coping = CopingLog.objects.filter(patient_id=patient_id)
+    if start:
+        coping = coping.filter(local_date__gte=start)
+    for local_date, kind, strategy in coping.values_list("local_date", "kind", "strategy").distinct():
+        days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(
+            f"{kind}:{strategy}"
+        )
     for local_date, category in findings.values_list("local_date", "category").distinct():
         days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(category)
     return [

@@ -1,0 +1,205 @@
+"""Safety plan endpoints (patient and care team) and the coping log."""
+
+from __future__ import annotations
+
+import json
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.scoping import Purpose
+from apps.accounts.serializers import TimezoneField
+from apps.alerts.support import support_for
+from apps.audit.services import AuditAction, audit_log, audit_reads
+from apps.checkins.serializers import SupportSerializer
+from apps.core.errors import ServiceError
+from apps.core.permissions import IsPatient
+from apps.core.views_base import PatientScopedViewSet
+from apps.plans import services
+from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingKind, CopingLog, SafetyPlan
+
+
+def Items() -> serializers.ListField:  # noqa: N802 - reads like a field class
+    """A fresh field each time: DRF binds a field instance to exactly one name."""
+    return serializers.ListField(child=serializers.CharField(max_length=500), required=False, max_length=30)
+
+
+class SafetyPlanContentSerializer(serializers.Serializer):
+    warning_signs = Items()
+    internal_coping = Items()
+    distraction_people_places = Items()
+    people_to_ask_for_help = Items()
+    professionals_and_crisis_lines = Items()
+    making_environment_safer = Items()
+    reasons_for_living = Items()
+
+
+class SafetyPlanSerializer(serializers.ModelSerializer):
+    content = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SafetyPlan
+        fields = ["id", "version", "content", "created_by", "created_at", "patient_acknowledged_at"]
+
+    def get_content(self, obj) -> dict:
+        return json.loads(obj.content)
+
+
+class CopingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField()
+    timezone = TimezoneField()
+    kind = serializers.ChoiceField(choices=CopingKind.choices)
+    helped = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    class Meta:
+        model = CopingLog
+        fields = ["id", "kind", "strategy", "occurred_at", "timezone", "local_date", "helped", "note"]
+        read_only_fields = ["local_date"]
+
+
+def _plan_or_404(patient_id) -> SafetyPlan:
+    plan = services.safety_plan_current(patient_id=patient_id)
+    if plan is None:
+        raise ServiceError("No safety plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+    return plan
+
+
+@extend_schema(tags=["safety plan"])
+class PatientSafetyPlanViewSet(PatientScopedViewSet):
+    """The care team's view; outside the patient's care team it answers 404."""
+
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = SafetyPlanSerializer
+
+    def get_base_queryset(self):
+        return SafetyPlan.objects.order_by("-version")
+
+    @extend_schema(responses={200: SafetyPlanSerializer(many=True)}, summary="All versions, newest first")
+    def list(self, request, *args, **kwargs):
+        plans = list(self.get_queryset())
+        audit_reads(
+            actor=request.user,
+            object_type="safety_plan",
+            data_category=services.CATEGORY,
+            rows=[(p.patient_id, p.pk) for p in plans],
+        )
+        return Response(SafetyPlanSerializer(plans, many=True).data)
+
+    @extend_schema(
+        request=SafetyPlanContentSerializer,
+        responses={201: SafetyPlanSerializer},
+        summary="Save a new version of the safety plan",
+    )
+    def create(self, request, *args, **kwargs):
+        data = SafetyPlanContentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.safety_plan_save(actor=request.user, patient=self.get_patient(), content=data.validated_data)
+        return Response(SafetyPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class OfflinePlanSerializer(serializers.Serializer):
+    plan = SafetyPlanSerializer()
+    sections = serializers.ListField(child=serializers.CharField())
+    support = SupportSerializer()
+
+
+class MySafetyPlanView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["safety plan"],
+        responses={200: OfflinePlanSerializer},
+        summary="Everything the app needs offline: my plan, crisis lines for my region, support words",
+    )
+    def get(self, request):
+        patient = request.user.patient_profile
+        plan = _plan_or_404(patient.pk)
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="safety_plan",
+            object_id=plan.pk,
+            patient_id=patient.pk,
+            data_category=services.CATEGORY,
+        )
+        return Response(
+            {
+                "plan": SafetyPlanSerializer(plan).data,
+                "sections": list(SAFETY_PLAN_SECTIONS),
+                "support": support_for(patient),
+            }
+        )
+
+    @extend_schema(
+        tags=["safety plan"],
+        request=SafetyPlanContentSerializer,
+        responses={201: SafetyPlanSerializer},
+        summary="Save a new version of my safety plan",
+    )
+    def post(self, request):
+        data = SafetyPlanContentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.safety_plan_save(
+            actor=request.user, patient=request.user.patient_profile, content=data.validated_data
+        )
+        return Response(SafetyPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class MySafetyPlanAcknowledgeView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["safety plan"],
+        request=None,
+        responses={200: SafetyPlanSerializer},
+        summary="I have read this version of my plan",
+    )
+    def post(self, request):
+        plan = services.safety_plan_acknowledge(actor=request.user, plan=_plan_or_404(request.user.patient_profile.pk))
+        return Response(SafetyPlanSerializer(plan).data)
+
+
+class MyCopingView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(tags=["coping"], responses={200: CopingSerializer(many=True)}, summary="My last 100 entries")
+    def get(self, request):
+        patient = request.user.patient_profile
+        rows = list(CopingLog.objects.filter(patient=patient).order_by("-occurred_at")[:100])
+        audit_reads(
+            actor=request.user,
+            object_type="coping_log",
+            data_category="coping",
+            rows=[(patient.pk, r.pk) for r in rows],
+        )
+        return Response(CopingSerializer(rows, many=True).data)
+
+    @extend_schema(
+        tags=["coping"],
+        request=CopingSerializer,
+        responses={201: CopingSerializer},
+        summary="Log a coping strategy or homework (re-sending an id is harmless)",
+    )
+    def post(self, request):
+        data = CopingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created = services.coping_log(
+            actor=request.user, patient=request.user.patient_profile, **data.validated_data
+        )
+        return Response(CopingSerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(tags=["coping"])
+class PatientCopingViewSet(PatientScopedViewSet):
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    serializer_class = CopingSerializer
+    audit_object_type = "coping_log"
+    audit_data_category = "coping"
+
+    def get_base_queryset(self):
+        return CopingLog.objects.order_by("-occurred_at")

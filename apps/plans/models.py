@@ -1,0 +1,58 @@
+"""The safety plan (Stanley–Brown) and the patient's coping log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from apps.accounts.models import PatientProfile, User, validate_timezone
+from apps.core.fields import EncryptedTextField
+
+SAFETY_PLAN_SECTIONS = (
+    "warning_signs",
+    "internal_coping",
+    "distraction_people_places",
+    "people_to_ask_for_help",
+    "professionals_and_crisis_lines",
+    "making_environment_safer",
+    "reasons_for_living",
+)
+
+
+class SafetyPlan(models.Model):
+    """One version. The newest version is the plan; earlier ones stay readable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="safety_plans")
+    version = models.PositiveIntegerField()
+    content = EncryptedTextField(help_text="JSON: section -> list of items")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "version"], name="one_safety_plan_version")]
+
+
+class CopingKind(models.TextChoices):
+    COPING = "coping"
+    HOMEWORK = "homework"
+
+
+class CopingLog(models.Model):
+    """A quick tap: "I used a coping strategy" or "I did my homework". ``id`` comes from the phone."""
+
+    id = models.UUIDField(primary_key=True)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="coping_logs")
+    kind = models.CharField(max_length=16, choices=CopingKind.choices)
+    strategy = models.SlugField(max_length=60, help_text="e.g. breathing, walk, thought_record")
+    occurred_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    local_date = models.DateField()
+    helped = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-10, optional")
+    note = EncryptedTextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "local_date"])]

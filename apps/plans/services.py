@@ -1,0 +1,102 @@
+"""Safety plans (versioned, owned by the patient, built with the care team) and the coping log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from django.db import transaction
+from django.db.models import Max
+
+from apps.accounts.models import PatientProfile, User
+from apps.audit.services import AuditAction, audit_log
+from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
+from apps.core.errors import Forbidden
+from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingLog, SafetyPlan
+
+CATEGORY = "safety_plan"
+
+
+def safety_plan_current(*, patient_id) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(patient_id=patient_id).order_by("-version").first()
+
+
+def safety_plan_save(*, actor: User, patient: PatientProfile, content: dict[str, list]) -> SafetyPlan:
+    """A new version. The patient and their care team may both write it (built together, owned by the patient)."""
+    if not (actor.is_patient or actor.is_care_staff):
+        raise Forbidden("Only the patient and their care team edit the safety plan.")
+    clean = {key: [item for item in content.get(key, []) if item] for key in SAFETY_PLAN_SECTIONS}
+    with transaction.atomic():
+        latest = SafetyPlan.objects.select_for_update().filter(patient=patient).aggregate(v=Max("version"))["v"]
+        plan = SafetyPlan.objects.create(
+            patient=patient, version=(latest or 0) + 1, content=json.dumps(clean), created_by=actor
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE if plan.version == 1 else AuditAction.UPDATE,
+            object_type="safety_plan",
+            object_id=plan.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+            detail={"version": plan.version},
+        )
+    return plan
+
+
+def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
+    from django.utils import timezone
+
+    with transaction.atomic():
+        plan.patient_acknowledged_at = timezone.now()
+        plan.save(update_fields=["patient_acknowledged_at"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="safety_plan",
+            object_id=plan.pk,
+            patient_id=plan.patient_id,
+            data_category=CATEGORY,
+            detail={"acknowledged": plan.version},
+        )
+    return plan
+
+
+def coping_log(
+    *,
+    actor: User,
+    patient: PatientProfile,
+    id: uuid.UUID,
+    kind: str,
+    strategy: str,  # noqa: A002
+    occurred_at: dt.datetime,
+    timezone: str,
+    helped: int | None = None,
+    note: str = "",
+) -> tuple[CopingLog, bool]:
+    existing = already_submitted(CopingLog, id, patient)
+    if existing is not None:
+        return existing, False
+    check_occurred_at(occurred_at)
+    with transaction.atomic():
+        entry = CopingLog.objects.create(
+            id=id,
+            patient=patient,
+            kind=kind,
+            strategy=strategy,
+            occurred_at=occurred_at,
+            timezone=timezone,
+            local_date=local_date_of(occurred_at, timezone),
+            helped=helped,
+            note=note,
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="coping_log",
+            object_id=entry.pk,
+            patient_id=patient.pk,
+            data_category="coping",
+            detail={"kind": kind},
+        )
+    return entry, True

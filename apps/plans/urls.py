@@ -1,0 +1,17 @@
+from django.urls import path
+
+from apps.plans import api
+
+P = "patients/<uuid:patient_pk>/"
+
+urlpatterns = [
+    path(
+        P + "safety-plan/",
+        api.PatientSafetyPlanViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-safety-plan",
+    ),
+    path(P + "coping/", api.PatientCopingViewSet.as_view({"get": "list"}), name="patient-coping"),
+    path("me/safety-plan/", api.MySafetyPlanView.as_view(), name="my-safety-plan"),
+    path("me/safety-plan/acknowledge/", api.MySafetyPlanAcknowledgeView.as_view(), name="my-safety-plan-ack"),
+    path("me/coping/", api.MyCopingView.as_view(), name="my-coping"),
+]
