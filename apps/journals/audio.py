@@ -7,6 +7,8 @@ half-way through is refused at upload, not discovered by the worker.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -91,3 +93,20 @@ def probe(file: BinaryIO, *, max_seconds: float) -> AudioInfo:
             sample_rate=stream.sample_rate,
             channels=stream.channels,
         )
+
+
+@contextlib.contextmanager
+def accepted_audio(
+    upload, *, max_bytes: int, max_seconds: float, name: Callable[[AudioInfo], str], storage
+) -> Iterator[tuple[str, AudioInfo]]:
+    """Check size and content, store the (encrypted) file, and hand back its name and info. If the
+    caller's block fails (the row cannot be written), the stored file is removed: nothing is left behind."""
+    if upload.size > max_bytes:
+        raise AudioRejected("audio_too_large", f"Recordings can be at most {max_bytes // (1024 * 1024)} MB.", 413)
+    info = probe(upload, max_seconds=max_seconds)
+    stored = storage.save(name(info), upload)
+    try:
+        yield stored, info
+    except BaseException:
+        storage.delete(stored)
+        raise

@@ -122,44 +122,41 @@ def journal_entry_create_audio(
     if existing is not None:
         return existing, False
     check_occurred_at(occurred_at)
-    limit = settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024
-    if audio_file.size > limit:
-        raise audio.AudioRejected(
-            "audio_too_large", f"Recordings can be at most {settings.JOURNAL_MAX_UPLOAD_MB} MB.", 413
+    with (
+        audio.accepted_audio(
+            audio_file,
+            max_bytes=settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024,
+            max_seconds=settings.JOURNAL_MAX_AUDIO_MINUTES * 60,
+            name=lambda info: f"{patient.practice_id}/{patient.pk}/{id}.{info.container}.enc",
+            storage=audio_storage(),
+        ) as (name, info),
+        transaction.atomic(),
+    ):
+        entry = JournalEntry.objects.create(
+            id=id,
+            patient=patient,
+            kind=EntryKind.AUDIO,
+            occurred_at=occurred_at,
+            timezone=timezone,
+            local_date=local_date_of(occurred_at, timezone),
+            shared_with_care_team=_default_shared(patient, shared),
+            status=EntryStatus.QUEUED,
+            audio_name=name,
+            audio_format=info.container,
+            audio_codec=info.codec,
+            audio_seconds=info.seconds,
+            audio_bytes=audio_file.size,
         )
-    info = audio.probe(audio_file, max_seconds=settings.JOURNAL_MAX_AUDIO_MINUTES * 60)
-    storage = audio_storage()
-    name = storage.save(f"{patient.practice_id}/{patient.pk}/{id}.{info.container}.enc", audio_file)
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                id=id,
-                patient=patient,
-                kind=EntryKind.AUDIO,
-                occurred_at=occurred_at,
-                timezone=timezone,
-                local_date=local_date_of(occurred_at, timezone),
-                shared_with_care_team=_default_shared(patient, shared),
-                status=EntryStatus.QUEUED,
-                audio_name=name,
-                audio_format=info.container,
-                audio_codec=info.codec,
-                audio_seconds=info.seconds,
-                audio_bytes=audio_file.size,
-            )
-            audit_log(
-                actor=actor,
-                action=AuditAction.CREATE,
-                object_type="journal_entry",
-                object_id=entry.pk,
-                patient_id=patient.pk,
-                data_category=CATEGORY,
-                detail={"kind": "audio", "seconds": info.seconds, "format": info.container},
-            )
-            _enqueue(entry.pk)
-    except BaseException:
-        storage.delete(name)
-        raise
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="journal_entry",
+            object_id=entry.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+            detail={"kind": "audio", "seconds": info.seconds, "format": info.container},
+        )
+        _enqueue(entry.pk)
     return entry, True
 
 

@@ -131,38 +131,37 @@ def input_add_audio(*, actor: User, session: ClinicalSession, kind: str, audio_f
             field="audio",
             status_code=status.HTTP_409_CONFLICT,
         )
-    limit = settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024 * (8 if kind == InputKind.RECORDING else 1)
-    if audio_file.size > limit:
-        raise audio.AudioRejected("audio_too_large", "This recording is too large.", 413)
     minutes = MAX_RECORDING_MINUTES if kind == InputKind.RECORDING else settings.JOURNAL_MAX_AUDIO_MINUTES
-    info = audio.probe(audio_file, max_seconds=minutes * 60)
-    storage = audio_storage()
-    name = storage.save(
-        f"{session.patient.practice_id}/{session.patient_id}/sessions/{session.pk}.{info.container}.enc", audio_file
-    )
-    try:
-        with transaction.atomic():
-            item = SessionInput.objects.create(
-                session=session,
-                kind=kind,
-                status=InputStatus.QUEUED,
-                audio_name=name,
-                audio_format=info.container,
-                audio_seconds=info.seconds,
-            )
-            audit_log(
-                actor=actor,
-                action=AuditAction.CREATE,
-                object_type="session_input",
-                object_id=item.pk,
-                patient_id=session.patient_id,
-                data_category=CATEGORY,
-                detail={"kind": kind, "seconds": info.seconds},
-            )
-            _enqueue(item.pk)
-    except BaseException:
-        storage.delete(name)
-        raise
+    with (
+        audio.accepted_audio(
+            audio_file,
+            max_bytes=settings.JOURNAL_MAX_UPLOAD_MB * 1024 * 1024 * (8 if kind == InputKind.RECORDING else 1),
+            max_seconds=minutes * 60,
+            name=lambda info: (
+                f"{session.patient.practice_id}/{session.patient_id}/sessions/{session.pk}.{info.container}.enc"
+            ),
+            storage=audio_storage(),
+        ) as (name, info),
+        transaction.atomic(),
+    ):
+        item = SessionInput.objects.create(
+            session=session,
+            kind=kind,
+            status=InputStatus.QUEUED,
+            audio_name=name,
+            audio_format=info.container,
+            audio_seconds=info.seconds,
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=session.patient_id,
+            data_category=CATEGORY,
+            detail={"kind": kind, "seconds": info.seconds},
+        )
+        _enqueue(item.pk)
     return item
 
 
