@@ -99,6 +99,7 @@ def main() -> None:
         "questionnaires (all)": (base + "questionnaires/", {}),
         "questionnaires phq9": (base + "questionnaires/", {"instrument": "phq9"}),
         "adherence (2 y)": (base + "adherence/", two_years),
+        "pre-session brief": (base + "brief/", {}),
     }
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(

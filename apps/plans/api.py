@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +17,7 @@ from apps.alerts.support import support_for
 from apps.audit.services import AuditAction, audit_log, audit_reads
 from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import ServiceError
-from apps.core.permissions import IsPatient
+from apps.core.permissions import IsCareStaffOrAdmin, IsPatient
 from apps.core.views_base import PatientScopedViewSet
 from apps.plans import services
 from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingKind, CopingLog, SafetyPlan
@@ -203,3 +205,58 @@ class PatientCopingViewSet(PatientScopedViewSet):
 
     def get_base_queryset(self):
         return CopingLog.objects.order_by("-occurred_at")
+
+
+@extend_schema(tags=["pre-session brief"])
+class PatientBriefViewSet(PatientScopedViewSet):
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    permission_classes = [IsCareStaffOrAdmin]
+
+    def get_base_queryset(self):
+        return SafetyPlan.objects.none()
+
+    def _brief(self, request) -> dict:
+        from apps.plans.brief import brief_build
+
+        patient = self.get_patient()
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="pre_session_brief",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            data_category="brief",
+        )
+        return brief_build(patient=patient)
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The brief; each item has a ref")},
+        summary="What changed since the last session (JSON)",
+    )
+    def json(self, request, *args, **kwargs):
+        return Response(self._brief(request))
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.STR, description="Printable HTML page")},
+        summary="The same brief as a one-page printable HTML page",
+    )
+    def html(self, request, *args, **kwargs):
+        from django.template.loader import render_to_string
+
+        from apps.plans.charts import line_chart
+
+        brief = self._brief(request)
+        page = render_to_string(
+            "plans/brief.html",
+            {
+                "brief": brief,
+                "chart": line_chart(brief["series"]),
+                "measures": [
+                    (k.replace("_", " "), v)
+                    for k, v in brief["measures"].items()
+                    if isinstance(v, dict) and "period_mean" in v
+                ],
+            },
+        )
+        return HttpResponse(page, content_type="text/html; charset=utf-8")

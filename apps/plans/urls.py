@@ -10,6 +10,8 @@ urlpatterns = [
         api.PatientSafetyPlanViewSet.as_view({"get": "list", "post": "create"}),
         name="patient-safety-plan",
     ),
+    path(P + "brief/", api.PatientBriefViewSet.as_view({"get": "json"}), name="patient-brief"),
+    path(P + "brief.html", api.PatientBriefViewSet.as_view({"get": "html"}), name="patient-brief-html"),
     path(P + "coping/", api.PatientCopingViewSet.as_view({"get": "list"}), name="patient-coping"),
     path("me/safety-plan/", api.MySafetyPlanView.as_view(), name="my-safety-plan"),
     path("me/safety-plan/acknowledge/", api.MySafetyPlanAcknowledgeView.as_view(), name="my-safety-plan-ack"),

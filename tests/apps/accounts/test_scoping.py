@@ -78,6 +78,8 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/safety-plan/", None),
         ("post", f"/api/v1/patients/{patient}/safety-plan/", {"warning_signs": ["x"]}),
         ("get", f"/api/v1/patients/{patient}/coping/", None),
+        ("get", f"/api/v1/patients/{patient}/brief/", None),
+        ("get", f"/api/v1/patients/{patient}/brief.html", None),
         ("get", f"/api/v1/patients/{patient}/sessions/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/", {"started_at": "2026-01-01T10:00Z", "modality": "video"}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/", None),

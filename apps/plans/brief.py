@@ -1,0 +1,188 @@
+"""The pre-session brief: what changed since the last session, from stored data only (no model runs).
+
+Every item carries ``ref``: the record ids (or the endpoint) it comes from, so each claim links to
+its data. Example spans come only from journal entries the patient shared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from apps.accounts.models import PatientProfile
+from apps.alerts.models import Alert
+from apps.checkins.models import MoodCheckin, QuestionnaireResponse
+from apps.checkins.selectors.trends import adherence, daily_series
+from apps.insights.models import Finding, FindingKind, PatternSnapshot, SourceType
+from apps.journals.models import JournalEntry
+from apps.notes.models import ClinicalSession, Note, NoteStatus
+
+BASELINE_DAYS = 90
+DEFAULT_WINDOW_DAYS = 30
+METRICS = ("mood", "anxiety", "sleep_hours")
+
+
+def _window(patient: PatientProfile, now: dt.datetime) -> tuple[dt.date, dt.date, ClinicalSession | None]:
+    last = ClinicalSession.objects.filter(patient=patient, started_at__lt=now).order_by("-started_at").first()
+    start = last.started_at.date() if last else (now - dt.timedelta(days=DEFAULT_WINDOW_DAYS)).date()
+    return start, now.date(), last
+
+
+def _metric_change(patient_id, start: dt.date, end: dt.date) -> dict:
+    rows = MoodCheckin.objects.filter(
+        patient_id=patient_id, local_date__lte=end, local_date__gte=start - dt.timedelta(days=BASELINE_DAYS)
+    )
+    in_period, in_base = Q(local_date__gte=start), Q(local_date__lt=start)
+    aggregates = {
+        **{f"p_{m}": Avg(m, filter=in_period) for m in METRICS},
+        **{f"b_{m}": Avg(m, filter=in_base) for m in METRICS},
+        "p_n": Count("id", filter=in_period),
+        "b_n": Count("id", filter=in_base),
+    }
+    row = rows.aggregate(**aggregates)  # one query for both windows
+    out = {}
+    for m in METRICS:
+        now_value, base_value = row[f"p_{m}"], row[f"b_{m}"]
+        out[m] = {
+            "period_mean": round(float(now_value), 2) if now_value is not None else None,
+            "baseline_mean": round(float(base_value), 2) if base_value is not None else None,
+            "change": round(float(now_value) - float(base_value), 2)
+            if now_value is not None and base_value is not None
+            else None,
+            "ref": f"/api/v1/patients/{patient_id}/trends/daily/?start={start}&end={end}",
+        }
+    out["days_with_checkins"] = {"period": row["p_n"], "baseline": row["b_n"]}
+    return out
+
+
+def _questionnaires(patient_id, start: dt.date) -> list[dict]:
+    rows = QuestionnaireResponse.objects.filter(patient_id=patient_id, local_date__gte=start).order_by(
+        "instrument_key", "-occurred_at"
+    )
+    latest: dict[str, QuestionnaireResponse] = {}
+    for r in rows:
+        latest.setdefault(r.instrument_key, r)
+    return [
+        {
+            "instrument": r.instrument_key,
+            "date": r.local_date.isoformat(),
+            "total": r.total_score,
+            "band": r.band_label,
+            "change": r.change,
+            "risk": [f["signal"] for f in r.risk],
+            "ref": f"questionnaire_response:{r.pk}",
+        }
+        for r in latest.values()
+    ]
+
+
+def _alerts(patient_id, start: dt.date) -> list[dict]:
+    return [
+        {
+            "severity": a.severity,
+            "source": a.source,
+            "state": a.state,
+            "outcome": a.outcome,
+            "raised": a.created_at.date().isoformat(),
+            "ref": f"alert:{a.pk}",
+        }
+        for a in Alert.objects.filter(patient_id=patient_id, created_at__date__gte=start).order_by("-created_at")
+    ]
+
+
+def _themes(patient_id, start: dt.date) -> dict:
+    counts = list(
+        Finding.objects.filter(
+            patient_id=patient_id,
+            local_date__gte=start,
+            suppressed="",
+            kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
+        )
+        .values("kind", "category")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    top = {(c["kind"], c["category"]) for c in counts}
+    shared = JournalEntry.objects.filter(patient_id=patient_id, shared_with_care_team=True).values("id")
+    examples: dict[tuple, list[dict]] = {}
+    findings = (
+        Finding.objects.filter(
+            patient_id=patient_id,
+            local_date__gte=start,
+            suppressed="",
+            analysis__source_type=SourceType.JOURNAL_ENTRY,
+            analysis__source_id__in=shared,
+        )
+        .select_related("analysis")
+        .order_by("-local_date")[:200]
+    )
+    wanted = {}
+    for f in findings:
+        key = (f.kind, f.category)
+        if key in top and len(wanted.setdefault(key, [])) < 2:
+            wanted[key].append(f)
+    texts = {
+        e.pk: e.text
+        for e in JournalEntry.objects.filter(pk__in={f.analysis.source_id for fs in wanted.values() for f in fs})
+    }
+    for key, fs in wanted.items():
+        examples[key] = [
+            {
+                "span": texts.get(f.analysis.source_id, "")[f.start : f.end],
+                "date": f.local_date.isoformat(),
+                "ref": f"journal_entry:{f.analysis.source_id}@{f.start}-{f.end}",
+            }
+            for f in fs
+        ]
+    split = {"triggers": [], "protective": []}
+    for c in counts:
+        bucket = "protective" if c["kind"] == FindingKind.PROTECTIVE else "triggers"
+        split[bucket].append(
+            {"category": c["category"], "mentions": c["n"], "examples": examples.get((c["kind"], c["category"]), [])}
+        )
+    return split
+
+
+def _last_plan(last: ClinicalSession | None) -> dict | None:
+    if last is None:
+        return None
+    note = Note.objects.filter(session=last, status=NoteStatus.SIGNED).order_by("-version").first()
+    if note is None:
+        return None
+    sentences = [
+        s
+        for section in json.loads(note.sections)
+        for s in section["sentences"]
+        if s["source"] in ("homework", "next_steps")
+    ]
+    return {"items": [s["text"] for s in sentences], "ref": f"note:{note.pk}", "signed_at": note.signed_at}
+
+
+def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    start, end, last = _window(patient, now)
+    snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
+    return {
+        "patient_id": str(patient.pk),
+        "period": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "since": "last session" if last else f"the last {DEFAULT_WINDOW_DAYS} days",
+        },
+        "adherence": adherence(patient_id=patient.pk, start=start, end=end),
+        "measures": _metric_change(patient.pk, start, end),
+        "series": daily_series(patient_id=patient.pk, start=start, end=end),
+        "questionnaires": _questionnaires(patient.pk, start),
+        "alerts": _alerts(patient.pk, start),
+        "themes": _themes(patient.pk, start),
+        "patterns": [
+            {"summary": p["summary"], "q_value": p["q_value"], "ref": f"pattern_snapshot:{snapshot.pk}"}
+            for p in (snapshot.patterns if snapshot else [])
+        ][:5],
+        "treatment_goals": None,  # treatment plans are not built yet (issue 8)
+        "last_plan": _last_plan(last),
+        "generated_at": now.isoformat(),
+    }

@@ -1,0 +1,130 @@
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.alerts.services import alert_from_signal, risk_signal_record
+from apps.checkins.models import MoodCheckin
+from apps.insights.services import text_analyse
+from apps.notes.models import ClinicalSession, Note
+from tests.apps.checkins.factories import submit_phq9
+from tests.apps.journals.factories import make_text_entry
+
+pytestmark = pytest.mark.slow
+
+
+def url(personas, suffix="brief/"):
+    return f"/api/v1/patients/{personas.patient_profile.id}/{suffix}"
+
+
+def seed(personas, today):
+    patient = personas.patient_profile
+    session = ClinicalSession.objects.create(
+        patient=patient,
+        clinician=personas.clinician,
+        modality="video",
+        started_at=timezone.now() - dt.timedelta(days=7),
+    )
+    Note.objects.create(
+        session=session,
+        version=1,
+        status="signed",
+        template_key="soap",
+        template_version=1,
+        signed_by=personas.clinician,
+        signed_at=timezone.now() - dt.timedelta(days=7),
+        sections=json.dumps(
+            [
+                {
+                    "key": "plan",
+                    "title": "Plan",
+                    "sentences": [{"text": "Homework: keep a sleep diary.", "source": "homework", "evidence": []}],
+                }
+            ]
+        ),
+        provenance={},
+    )
+    MoodCheckin.objects.bulk_create(
+        [
+            MoodCheckin(
+                id=uuid.uuid4(),
+                patient=patient,
+                occurred_at=timezone.now(),
+                timezone="UTC",
+                local_date=today - dt.timedelta(days=i),
+                mood=3 if i <= 7 else 7,
+                anxiety=6,
+                energy=5,
+                sleep_hours=6,
+            )
+            for i in range(60)
+        ]
+    )
+    submit_phq9(patient, [2] * 9, when=timezone.now() - dt.timedelta(days=30), item9=0)
+    submit_phq9(patient, [3] * 9, when=timezone.now() - dt.timedelta(days=2), item9=1)
+    shared = make_text_entry(patient, text="My boss shouted at me again.", shared=True)
+    private = make_text_entry(patient, text="My boss keeps texting me at night.", shared=False)
+    for entry in (shared, private):
+        text_analyse(source_type="journal_entry", source_id=entry.id)
+    signal = risk_signal_record(
+        patient_id=patient.pk,
+        source_type="t",
+        source_id=uuid.uuid4(),
+        kind="phq9_item9",
+        level="high",
+        evidence={},
+        occurred_at=timezone.now(),
+    )
+    alert_from_signal(signal=signal)
+
+
+def test_the_brief_covers_everything_since_the_last_session_with_refs(personas, as_user):
+    today = timezone.localdate()
+    seed(personas, today)
+    brief = as_user(personas.clinician).get(url(personas)).json()
+    assert brief["period"]["since"] == "last session"
+    mood = brief["measures"]["mood"]
+    assert (mood["period_mean"], mood["baseline_mean"], mood["change"]) == (3.0, 7.0, -4.0)
+    phq = next(q for q in brief["questionnaires"] if q["instrument"] == "phq9")
+    assert phq["total"] == 25 and "phq9_item9" in phq["risk"] and phq["ref"].startswith("questionnaire_response:")
+    assert brief["alerts"][0]["severity"] == "urgent" and brief["alerts"][0]["ref"].startswith("alert:")
+    work = next(t for t in brief["themes"]["triggers"] if t["category"] == "work")
+    assert work["mentions"] == 2  # counted from both entries…
+    assert [e["span"] for e in work["examples"]] == ["boss"]  # …but quoted only from the shared one
+    assert brief["last_plan"]["items"] == ["Homework: keep a sleep diary."]
+    assert brief["treatment_goals"] is None
+    assert len(brief["series"]) == 8
+
+
+def test_an_empty_history_gives_an_empty_but_complete_brief(personas, as_user):
+    brief = as_user(personas.clinician).get(url(personas)).json()
+    assert brief["period"]["since"] == "the last 30 days"
+    assert brief["questionnaires"] == [] and brief["alerts"] == [] and brief["last_plan"] is None
+    assert brief["measures"]["mood"]["period_mean"] is None and brief["patterns"] == []
+    page = as_user(personas.clinician).get(url(personas, "brief.html"))
+    assert page.status_code == 200 and b"No check-ins in this period" in page.content
+
+
+def test_the_brief_uses_a_fixed_number_of_queries(personas, as_user):
+    client = as_user(personas.clinician)
+    seed(personas, timezone.localdate())
+    client.get(url(personas))
+    with CaptureQueriesContext(connection) as small:
+        client.get(url(personas))
+    for _ in range(5):  # more of everything
+        entry = make_text_entry(personas.patient_profile, text="Work was hard and I slept badly.", shared=True)
+        text_analyse(source_type="journal_entry", source_id=entry.id)
+        submit_phq9(personas.patient_profile, [1] * 9, item9=0)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url(personas))
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_printable_page_has_charts(personas, as_user):
+    seed(personas, timezone.localdate())
+    page = as_user(personas.clinician).get(url(personas, "brief.html")).content.decode()
+    assert "<svg" in page and "Pre-session brief" in page and "sleep diary" in page
