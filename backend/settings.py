@@ -269,8 +269,12 @@ SPECTACULAR_SETTINGS = {
         "JournalEntryKindEnum": "apps.journals.models.EntryKind",
         "JournalEntryStatusEnum": "apps.journals.models.EntryStatus",
         "ConsentKindEnum": "apps.accounts.models.ConsentKind",
+        "ConsentDecisionEnum": "apps.accounts.models.ConsentDecision",
         "DueItemStatusEnum": "apps.checkins.models.DueStatus",
         "SessionInputKindEnum": "apps.notes.models.InputKind",
+        "TreatmentPlanStatusEnum": "apps.plans.models.PlanStatus",
+        "SuggestionStatusEnum": "apps.plans.models.SuggestionStatus",
+        "SuggestionDecisionEnum": "apps.plans.models.SUGGESTION_DECISIONS",
     },
 }
 

@@ -1,4 +1,4 @@
-"""Safety plan endpoints (patient and care team) and the coping log."""
+"""Safety plan, treatment plan and suggestion endpoints, the coping log and the pre-session brief."""
 
 from __future__ import annotations
 
@@ -19,8 +19,18 @@ from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin, IsPatient
 from apps.core.views_base import PatientScopedViewSet
-from apps.plans import services
-from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingKind, CopingLog, SafetyPlan
+from apps.plans import services, treatment
+from apps.plans.models import (
+    SAFETY_PLAN_SECTIONS,
+    SUGGESTION_DECISIONS,
+    CopingKind,
+    CopingLog,
+    PlanStatus,
+    PlanSuggestion,
+    SafetyPlan,
+    SuggestionStatus,
+    TreatmentPlan,
+)
 
 
 def Items() -> serializers.ListField:  # noqa: N802 - reads like a field class
@@ -260,3 +270,215 @@ class PatientBriefViewSet(PatientScopedViewSet):
             },
         )
         return HttpResponse(page, content_type="text/html; charset=utf-8")
+
+
+# --- treatment plans ------------------------------------------------------------------------------
+class GoalMeasureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["questionnaire", "checkin_mean", "adherence"])
+    instrument = serializers.CharField(required=False, max_length=32)
+    metric = serializers.ChoiceField(choices=["mood", "anxiety", "energy", "sleep_hours"], required=False)
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+    target = serializers.FloatField()
+    op = serializers.ChoiceField(choices=["<", ">"], default="<")
+    by = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs["type"] == "questionnaire" and not attrs.get("instrument"):
+            raise serializers.ValidationError({"instrument": "A questionnaire goal names its instrument."})
+        if attrs["type"] == "checkin_mean" and not attrs.get("metric"):
+            raise serializers.ValidationError({"metric": "A check-in goal names its metric."})
+        if attrs.get("by"):
+            attrs["by"] = attrs["by"].isoformat()
+        return attrs
+
+
+class GoalSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500)
+    measure = GoalMeasureSerializer(required=False, allow_null=True)
+
+
+class ObjectiveSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500)
+    from_suggestion = serializers.UUIDField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value.get("from_suggestion"):
+            value["from_suggestion"] = str(value["from_suggestion"])
+        return value
+
+
+class TreatmentPlanContentSerializer(serializers.Serializer):
+    problems = Items()
+    goals = serializers.ListField(child=GoalSerializer(), required=False, max_length=20)
+    objectives = serializers.ListField(child=ObjectiveSerializer(), required=False, max_length=30)
+    interventions = Items()
+    coping_strategies = Items()
+    review_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs.get("review_date"):
+            attrs["review_date"] = attrs["review_date"].isoformat()
+        return attrs
+
+
+class TreatmentPlanSerializer(serializers.ModelSerializer):
+    content = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "id",
+            "version",
+            "status",
+            "content",
+            "created_by",
+            "created_at",
+            "signed_by",
+            "signed_at",
+            "patient_acknowledged_at",
+        ]
+
+    def get_content(self, obj) -> dict:
+        return json.loads(obj.content)
+
+
+class TreatmentPlanViewSerializer(serializers.Serializer):
+    versions = TreatmentPlanSerializer(many=True)
+    progress = serializers.ListField(child=serializers.DictField(), help_text="Goals of the latest signed version")
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanSuggestion
+        fields = ["id", "strategy", "text", "evidence", "status", "created_at", "decided_by", "decided_at"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=SUGGESTION_DECISIONS)
+    text = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["decision"] == "edit" and not attrs.get("text", "").strip():
+            raise serializers.ValidationError({"text": "An edited suggestion needs its new wording."})
+        return attrs
+
+
+def _audit_plan_reads(request, plans) -> None:
+    audit_reads(
+        actor=request.user,
+        object_type="treatment_plan",
+        data_category=treatment.CATEGORY,
+        rows=[(p.patient_id, p.pk) for p in plans],
+    )
+
+
+@extend_schema(tags=["treatment plan"])
+class PatientTreatmentPlanViewSet(PatientScopedViewSet):
+    """The care team writes versions and signs them; outside the care team it answers 404."""
+
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    permission_classes = [IsCareStaffOrAdmin]
+    serializer_class = TreatmentPlanSerializer
+
+    def get_base_queryset(self):
+        return TreatmentPlan.objects.order_by("-version")
+
+    @extend_schema(responses={200: TreatmentPlanViewSerializer}, summary="All versions and goal progress")
+    def list(self, request, *args, **kwargs):
+        plans = list(self.get_queryset())
+        _audit_plan_reads(request, plans)
+        signed = next((p for p in plans if p.status == PlanStatus.SIGNED), None)
+        progress = treatment.goal_progress(patient_id=signed.patient_id, plan=signed) if signed else []
+        return Response({"versions": TreatmentPlanSerializer(plans, many=True).data, "progress": progress})
+
+    @extend_schema(
+        request=TreatmentPlanContentSerializer,
+        responses={201: TreatmentPlanSerializer},
+        summary="Save a new draft version",
+    )
+    def create(self, request, *args, **kwargs):
+        data = TreatmentPlanContentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = treatment.plan_save(actor=request.user, patient=self.get_patient(), content=data.validated_data)
+        return Response(TreatmentPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: TreatmentPlanSerializer}, summary="Sign the latest draft")
+    def sign(self, request, *args, **kwargs):
+        plan = treatment.plan_latest(patient_id=self.get_patient().pk)
+        if plan is None:
+            raise ServiceError("No treatment plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        return Response(TreatmentPlanSerializer(treatment.plan_sign(actor=request.user, plan=plan)).data)
+
+
+class MyTreatmentPlanSerializer(serializers.Serializer):
+    plan = TreatmentPlanSerializer()
+    progress = serializers.ListField(child=serializers.DictField())
+
+
+def _my_signed_plan(request) -> TreatmentPlan:
+    plan = treatment.plan_latest(patient_id=request.user.patient_profile.pk, signed_only=True)
+    if plan is None:
+        raise ServiceError("No signed treatment plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+    return plan
+
+
+class MyTreatmentPlanView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["treatment plan"],
+        responses={200: MyTreatmentPlanSerializer},
+        summary="My current signed plan and how my goals are going (drafts are not shown)",
+    )
+    def get(self, request):
+        plan = _my_signed_plan(request)
+        _audit_plan_reads(request, [plan])
+        progress = treatment.goal_progress(patient_id=plan.patient_id, plan=plan)
+        return Response({"plan": TreatmentPlanSerializer(plan).data, "progress": progress})
+
+
+class MyTreatmentPlanAcknowledgeView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["treatment plan"],
+        request=None,
+        responses={200: TreatmentPlanSerializer},
+        summary="I have read this version of my plan",
+    )
+    def post(self, request):
+        plan = treatment.plan_acknowledge(actor=request.user, plan=_my_signed_plan(request))
+        return Response(TreatmentPlanSerializer(plan).data)
+
+
+@extend_schema(tags=["treatment plan"])
+class PatientSuggestionViewSet(PatientScopedViewSet):
+    """Strategies the patient's own data supports, with the evidence, for the clinician to decide on."""
+
+    purpose = Purpose.CLINICAL
+    nested_patient_kwarg = "patient_pk"
+    permission_classes = [IsCareStaffOrAdmin]
+    serializer_class = SuggestionSerializer
+
+    def get_base_queryset(self):
+        return PlanSuggestion.objects.order_by("-created_at")
+
+    @extend_schema(responses={200: SuggestionSerializer(many=True)}, summary="Refresh and list pending suggestions")
+    def list(self, request, *args, **kwargs):
+        treatment.suggestions_refresh(patient=self.get_patient())
+        rows = list(self.get_queryset().filter(status=SuggestionStatus.PENDING))
+        return Response(SuggestionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={200: SuggestionSerializer},
+        summary="Accept, edit (then accept) or dismiss; accepting adds an objective to a new draft",
+    )
+    def decide(self, request, *args, **kwargs):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        suggestion = self.get_object()
+        suggestion = treatment.suggestion_decide(actor=request.user, suggestion=suggestion, **data.validated_data)
+        return Response(SuggestionSerializer(suggestion).data)

@@ -161,6 +161,20 @@ def _last_plan(last: ClinicalSession | None) -> dict | None:
     return {"items": [s["text"] for s in sentences], "ref": f"note:{note.pk}", "signed_at": note.signed_at}
 
 
+def _treatment_goals(patient_id) -> dict | None:
+    from apps.plans.treatment import goal_progress, plan_latest
+
+    plan = plan_latest(patient_id=patient_id, signed_only=True)
+    if plan is None:
+        return None
+    return {
+        "version": plan.version,
+        "signed_at": plan.signed_at,
+        "goals": goal_progress(patient_id=patient_id, plan=plan),
+        "ref": f"treatment_plan:{plan.pk}",
+    }
+
+
 def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     start, end, last = _window(patient, now)
@@ -182,7 +196,7 @@ def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> d
             {"summary": p["summary"], "q_value": p["q_value"], "ref": f"pattern_snapshot:{snapshot.pk}"}
             for p in (snapshot.patterns if snapshot else [])
         ][:5],
-        "treatment_goals": None,  # treatment plans are not built yet (issue 8)
+        "treatment_goals": _treatment_goals(patient.pk),
         "last_plan": _last_plan(last),
         "generated_at": now.isoformat(),
     }

@@ -56,3 +56,59 @@ class CopingLog(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["patient", "local_date"])]
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class TreatmentPlan(models.Model):
+    """One version of a patient's plan: problems, measurable goals, objectives, interventions, coping
+    strategies and the review date (JSON, encrypted). The clinician signs a version; the patient reads
+    and acknowledges signed ones."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="treatment_plans")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    content = EncryptedTextField()
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "version"], name="one_treatment_plan_version")]
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    DISMISSED = "dismissed"
+
+
+SUGGESTION_DECISIONS = [("accept", "accept"), ("edit", "edit"), ("dismiss", "dismiss")]
+
+
+class PlanSuggestion(models.Model):
+    """A proposed plan item with its evidence. A decided suggestion returns only when its evidence
+    changes materially (a different ``fingerprint``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="plan_suggestions")
+    strategy = models.SlugField(max_length=60)
+    text = models.CharField(max_length=300)
+    evidence = models.JSONField()
+    fingerprint = models.CharField(max_length=120)
+    status = models.CharField(max_length=12, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "strategy", "fingerprint"], name="one_suggestion_per_evidence")
+        ]

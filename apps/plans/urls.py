@@ -16,4 +16,26 @@ urlpatterns = [
     path("me/safety-plan/", api.MySafetyPlanView.as_view(), name="my-safety-plan"),
     path("me/safety-plan/acknowledge/", api.MySafetyPlanAcknowledgeView.as_view(), name="my-safety-plan-ack"),
     path("me/coping/", api.MyCopingView.as_view(), name="my-coping"),
+    path(
+        P + "treatment-plan/",
+        api.PatientTreatmentPlanViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-treatment-plan",
+    ),
+    path(
+        P + "treatment-plan/sign/",
+        api.PatientTreatmentPlanViewSet.as_view({"post": "sign"}),
+        name="patient-treatment-plan-sign",
+    ),
+    path(P + "suggestions/", api.PatientSuggestionViewSet.as_view({"get": "list"}), name="patient-suggestions"),
+    path(
+        P + "suggestions/<uuid:pk>/decide/",
+        api.PatientSuggestionViewSet.as_view({"post": "decide"}),
+        name="patient-suggestion-decide",
+    ),
+    path("me/treatment-plan/", api.MyTreatmentPlanView.as_view(), name="my-treatment-plan"),
+    path(
+        "me/treatment-plan/acknowledge/",
+        api.MyTreatmentPlanAcknowledgeView.as_view(),
+        name="my-treatment-plan-ack",
+    ),
 ]

@@ -33,6 +33,11 @@ def endpoints(p):
     custom = PatientTrigger.objects.create(
         patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]'
     ).id
+    from apps.plans.models import PlanSuggestion
+
+    suggestion = PlanSuggestion.objects.create(
+        patient=p.patient_profile, strategy="worry_time", text="x", evidence={}, fingerprint="q:gad7:2"
+    ).id
     member = CareTeamMember.objects.filter(patient=p.patient_profile).first().id
     invitation = Invitation.objects.create(
         practice=p.practice, patient=p.patient_profile, code_digest="x" * 64, expires_at="2099-01-01T00:00Z"
@@ -80,6 +85,11 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/coping/", None),
         ("get", f"/api/v1/patients/{patient}/brief/", None),
         ("get", f"/api/v1/patients/{patient}/brief.html", None),
+        ("get", f"/api/v1/patients/{patient}/treatment-plan/", None),
+        ("post", f"/api/v1/patients/{patient}/treatment-plan/", {"problems": ["x"]}),
+        ("post", f"/api/v1/patients/{patient}/treatment-plan/sign/", {}),
+        ("get", f"/api/v1/patients/{patient}/suggestions/", None),
+        ("post", f"/api/v1/patients/{patient}/suggestions/{suggestion}/decide/", {"decision": "dismiss"}),
         ("get", f"/api/v1/patients/{patient}/sessions/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/", {"started_at": "2026-01-01T10:00Z", "modality": "video"}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/", None),
