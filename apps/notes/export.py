@@ -8,6 +8,7 @@ import textwrap
 
 from django.conf import settings
 
+from apps.core.pdf import build, paginate
 from apps.notes.models import Note
 
 LOINC = "http://loinc.org"
@@ -78,35 +79,6 @@ def document_reference(note: Note) -> dict:
     }
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 def pdf(note: Note) -> bytes:
-    """A minimal, dependency-free PDF (Helvetica, A4, text pages)."""
-    lines = note_text(note).encode("latin-1", "replace").decode("latin-1").split("\n")
-    per_page = 60
-    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
-    objects: list[bytes] = []
-    kids = " ".join(f"{3 + i * 2} 0 R" for i in range(len(pages)))
-    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
-    font_id = 3 + len(pages) * 2
-    for i, page in enumerate(pages):
-        stream = "BT /F1 10 Tf 50 800 Td 13 TL " + " ".join(f"({_escape(line)}) '" for line in page) + " ET"
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 {font_id} "
-            f"0 R >> >> /Contents {4 + i * 2} 0 R >>".encode()
-        )
-        data = stream.encode("latin-1")
-        objects.append(b"<< /Length " + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    """The signed note as a plain text PDF (see ``apps.core.pdf``)."""
+    return build(paginate(note_text(note).split("\n")))

@@ -272,6 +272,20 @@ class PatientBriefViewSet(PatientScopedViewSet):
         return HttpResponse(page, content_type="text/html; charset=utf-8")
 
 
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf")},
+        summary="The same brief as a printable PDF (chart drawn as vector lines)",
+    )
+    def pdf(self, request, *args, **kwargs):
+        from apps.plans.brief_pdf import brief_pdf
+
+        brief = self._brief(request)
+        response = HttpResponse(brief_pdf(brief), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="brief-{brief["period"]["end"]}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 # --- treatment plans ------------------------------------------------------------------------------
 class GoalMeasureSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["questionnaire", "checkin_mean", "adherence"])

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path(P + "brief/", api.PatientBriefViewSet.as_view({"get": "json"}), name="patient-brief"),
     path(P + "brief.html", api.PatientBriefViewSet.as_view({"get": "html"}), name="patient-brief-html"),
+    path(P + "brief.pdf", api.PatientBriefViewSet.as_view({"get": "pdf"}), name="patient-brief-pdf"),
     path(P + "coping/", api.PatientCopingViewSet.as_view({"get": "list"}), name="patient-coping"),
     path("me/safety-plan/", api.MySafetyPlanView.as_view(), name="my-safety-plan"),
     path("me/safety-plan/acknowledge/", api.MySafetyPlanAcknowledgeView.as_view(), name="my-safety-plan-ack"),

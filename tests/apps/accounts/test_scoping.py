@@ -85,6 +85,7 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/coping/", None),
         ("get", f"/api/v1/patients/{patient}/brief/", None),
         ("get", f"/api/v1/patients/{patient}/brief.html", None),
+        ("get", f"/api/v1/patients/{patient}/brief.pdf", None),
         ("get", f"/api/v1/patients/{patient}/treatment-plan/", None),
         ("post", f"/api/v1/patients/{patient}/treatment-plan/", {"problems": ["x"]}),
         ("post", f"/api/v1/patients/{patient}/treatment-plan/sign/", {}),

@@ -128,3 +128,28 @@ def test_the_printable_page_has_charts(personas, as_user):
     seed(personas, timezone.localdate())
     page = as_user(personas.clinician).get(url(personas, "brief.html")).content.decode()
     assert "<svg" in page and "Pre-session brief" in page and "sleep diary" in page
+
+
+def pdf_objects(data: bytes) -> dict[int, bytes]:
+    """Check the cross-reference table points at every object, and return the objects."""
+    xref_at = int(data.rstrip().split(b"startxref")[1].split()[0])
+    rows = data[xref_at:].split(b"trailer")[0].split(b"\n")[3:]
+    offsets = [int(r.split()[0]) for r in rows if r.strip()]
+    objects = {}
+    for number, offset in enumerate(offsets, start=1):
+        assert data[offset:].startswith(f"{number} 0 obj".encode()), number
+        objects[number] = data[offset : data.index(b"endobj", offset)]
+    return objects
+
+
+def test_the_pdf_has_the_chart_and_the_same_content(personas, as_user):
+    seed(personas, timezone.localdate())
+    response = as_user(personas.clinician).get(url(personas, "brief.pdf"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    objects = pdf_objects(response.content)
+    content = b"".join(objects.values())
+    assert b"(Pre-session brief)" in content and b"keep a sleep diary" in content
+    assert b"RISK ITEMS: phq9_item9" in content  # the risk item stands out in print too
+    assert b"0.122 0.373 0.749 RG" in content and content.count(b" l") >= 3 * 7  # 8 days: 7 segments per series
+    empty = as_user(personas.clinician).get(url(personas, "brief.pdf")).content
+    assert pdf_objects(empty)

@@ -1,0 +1,107 @@
+"""The pre-session brief as a printable PDF: the same content as ``brief.html``, with the daily
+check-in chart drawn as vector lines above the text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from apps.core.pdf import Polyline, build, paginate
+from apps.plans.charts import SERIES
+
+CHART = (50, 640, 495, 110)  # x, y (bottom), width, height in points
+WRAP = 95
+
+
+def _section(title: str, items: list[str], empty: str) -> list[str]:
+    out = ["", title.upper()]
+    for item in items or [empty]:
+        wrapped = textwrap.wrap(item, WRAP) or [""]
+        out += ["  " + wrapped[0]] + ["    " + more for more in wrapped[1:]]
+    return out
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def brief_lines(brief: dict) -> list[str]:
+    period = brief["period"]
+    lines = [f"Since {period['since']} ({period['start']} to {period['end']}). Generated {brief['generated_at'][:16]}."]
+    lines += _section(
+        "Alerts",
+        [
+            f"{a['severity']} {a['source']} - {a['state']}"
+            + (f" ({a['outcome']})" if a["outcome"] else "")
+            + f", raised {a['raised']}"
+            for a in brief["alerts"]
+        ],
+        "None in this period.",
+    )
+    measures = [
+        f"{name.replace('_', ' ')}: this period {_fmt(m['period_mean'])}, baseline {_fmt(m['baseline_mean'])}, "
+        f"change {_fmt(m['change'])}"
+        for name, m in brief["measures"].items()
+        if isinstance(m, dict) and "period_mean" in m
+    ]
+    adherence = [
+        f"{row['kind']}: {row['completed']} of {row['due']} done"
+        + (f", {row['missed']} missed" if row["missed"] else "")
+        for row in brief["adherence"]
+    ]
+    lines += _section("Check-ins", measures + adherence, "No check-ins in this period.")
+    questionnaires = []
+    for q in brief["questionnaires"]:
+        text = f"{q['instrument']}: {_fmt(q['total'])} {q['band'] or ''} on {q['date']}"
+        if (q.get("change") or {}).get("reliable_change"):
+            text += f" - reliable {q['change']['reliable_change']}"
+        if q["risk"]:
+            text += f" - RISK ITEMS: {', '.join(q['risk'])}"
+        questionnaires.append(text)
+    lines += _section("Questionnaires", questionnaires, "None in this period.")
+    triggers = []
+    for t in brief["themes"]["triggers"]:
+        triggers.append(f"{t['category']} ({t['mentions']})")
+        triggers += [f'   "{e["span"]}" - {e["date"]}' for e in t["examples"]]
+    lines += _section("Triggers", triggers, "None found.")
+    lines += _section(
+        "What helps", [f"{t['category']} ({t['mentions']})" for t in brief["themes"]["protective"]], "None found."
+    )
+    lines += _section("Patterns", [p["summary"] for p in brief["patterns"]], "No reliable patterns yet.")
+    goals = []
+    for g in (brief["treatment_goals"] or {}).get("goals", []):
+        text = g["goal"]
+        if g["measured"]:
+            text += f" - now {_fmt(g['current'])}, target {g['op']} {g['target']}" + (
+                f" by {g['by']}" if g["by"] else ""
+            )
+            text += " (met)" if g["met"] else " (OVERDUE)" if g["overdue"] else ""
+        goals.append(text)
+    lines += _section("Treatment goals", goals, "No signed treatment plan.")
+    lines += _section(
+        "Last session's plan", (brief["last_plan"] or {}).get("items", []), "No signed note from the last session."
+    )
+    return lines
+
+
+def _chart(series: list[dict]) -> list[Polyline]:
+    x0, y0, width, height = CHART
+    frame = Polyline("#bbbbbb", [(x0, y0), (x0 + width, y0), (x0 + width, y0 + height), (x0, y0 + height), (x0, y0)])
+    n = max(1, len(series) - 1)
+    lines = [frame]
+    for key, colour, top in SERIES:
+        points = [
+            (x0 + i * width / n, y0 + (p[key] / top) * height) for i, p in enumerate(series) if p.get(key) is not None
+        ]
+        lines.append(Polyline(colour, points))
+    return lines
+
+
+def brief_pdf(brief: dict) -> bytes:
+    legend = "Daily check-ins: mood (blue), anxiety (red), sleep hours (green)"
+    header = ["Pre-session brief", legend if brief["series"] else "Daily check-ins: none in this period"]
+    first_top = CHART[1] - 24
+    pages = paginate(brief_lines(brief), first_top=first_top, first_capacity=int((first_top - 40) / 13))
+    pages[0].blocks.insert(0, (790, header))
+    if brief["series"]:
+        pages[0].drawings = _chart(brief["series"])
+    return build(pages)
