@@ -271,7 +271,6 @@ class PatientBriefViewSet(PatientScopedViewSet):
         )
         return HttpResponse(page, content_type="text/html; charset=utf-8")
 
-
     @extend_schema(
         responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf")},
         summary="The same brief as a printable PDF (chart drawn as vector lines)",

@@ -94,6 +94,7 @@ class Command(BaseCommand):
 
         schedules_apply_practice_defaults(patient=patient)
         self._seed_history(patient)
+        self._seed_plans(patient, users["clinician@demo"])
 
         newcomer, _ = PatientProfile.objects.get_or_create(
             id=NEWCOMER_ID,
@@ -110,6 +111,52 @@ class Command(BaseCommand):
         if newcomer.user_id is not None:
             return "(already redeemed)"
         return invitation_create(actor=users["clinician@demo"], patient=newcomer).code
+
+    def _seed_plans(self, patient: PatientProfile, clinician: User) -> None:
+        """A safety plan and a signed treatment plan with measurable goals (once)."""
+        from apps.plans.models import SafetyPlan, TreatmentPlan
+        from apps.plans.services import safety_plan_save
+        from apps.plans.treatment import plan_save, plan_sign
+
+        if not SafetyPlan.objects.filter(patient=patient).exists():
+            safety_plan_save(
+                actor=clinician,
+                patient=patient,
+                content={
+                    "warning_signs": ["Not sleeping", "Cancelling plans with friends"],
+                    "internal_coping": ["Walk by the river", "Box breathing"],
+                    "distraction_people_places": ["My sister's place", "The library"],
+                    "people_to_ask_for_help": ["Jordan +1 555 0100"],
+                    "professionals_and_crisis_lines": ["Harbour Street Practice", "988 Suicide & Crisis Lifeline"],
+                    "making_environment_safer": ["Medication kept by Jordan"],
+                    "reasons_for_living": ["My sister", "Getting back to climbing"],
+                },
+            )
+        if not TreatmentPlan.objects.filter(patient=patient).exists():
+            review = (timezone.localdate() + dt.timedelta(weeks=8)).isoformat()
+            plan = plan_save(
+                actor=clinician,
+                patient=patient,
+                content={
+                    "problems": ["Low mood and poor sleep linked to work stress"],
+                    "goals": [
+                        {
+                            "text": "PHQ-9 below 5",
+                            "measure": {"type": "questionnaire", "instrument": "phq9", "target": 5, "by": review},
+                        },
+                        {
+                            "text": "Average mood above 6 over two weeks",
+                            "measure": {"type": "checkin_mean", "metric": "mood", "days": 14, "target": 6, "op": ">"},
+                        },
+                        {"text": "Finish most check-ins", "measure": {"type": "adherence", "target": 0.7, "op": ">"}},
+                    ],
+                    "objectives": [{"text": "Three walks a week"}],
+                    "interventions": ["Behavioural activation", "Sleep scheduling"],
+                    "coping_strategies": ["Walk by the river"],
+                    "review_date": review,
+                },
+            )
+            plan_sign(actor=clinician, plan=plan)
 
     def _seed_history(self, patient: PatientProfile) -> None:
         """Six weeks of check-ins and three PHQ-9/GAD-7 rounds, so trends have something to show.
