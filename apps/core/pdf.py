@@ -20,7 +20,7 @@ class Polyline:
 
 @dataclass
 class Page:
-    blocks: list[tuple[float, list[str]]]  # (baseline of the first line, lines) per text block
+    blocks: list[tuple[float, float, list[str]]]  # (left, baseline of the first line, lines) per text block
     drawings: list[Polyline] = field(default_factory=list)
 
 
@@ -36,9 +36,9 @@ def _rgb(colour: str) -> str:
 
 def paginate(lines: list[str], first_top: float = 800, first_capacity: int = LINES_PER_PAGE) -> list[Page]:
     """Split text into pages; the first page may start lower (room for a header drawing)."""
-    pages = [Page([(first_top, lines[:first_capacity])])]
+    pages = [Page([(50, first_top, lines[:first_capacity])])]
     rest = lines[first_capacity:]
-    pages += [Page([(800, rest[i : i + LINES_PER_PAGE])]) for i in range(0, len(rest), LINES_PER_PAGE)]
+    pages += [Page([(50, 800, rest[i : i + LINES_PER_PAGE])]) for i in range(0, len(rest), LINES_PER_PAGE)]
     return pages
 
 
@@ -52,9 +52,9 @@ def _content(page: Page) -> bytes:
             f"{_rgb(line.colour)} RG 1.2 w {x0:.1f} {y0:.1f} m " + " ".join(f"{x:.1f} {y:.1f} l" for x, y in rest)
         )
         ops.append("S")
-    for top, lines in page.blocks:
+    for left, top, lines in page.blocks:
         text = " ".join(f"({_escape(line)}) '" for line in lines)
-        ops.append(f"0 g BT /F1 10 Tf 50 {top + LEADING:.0f} Td {LEADING} TL {text} ET")
+        ops.append(f"0 g BT /F1 10 Tf {left:.0f} {top + LEADING:.0f} Td {LEADING} TL {text} ET")
     return "\n".join(ops).encode("latin-1", "replace")
 
 

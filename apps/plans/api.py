@@ -254,7 +254,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
     def html(self, request, *args, **kwargs):
         from django.template.loader import render_to_string
 
-        from apps.plans.charts import line_chart
+        from apps.plans.charts import line_chart, score_chart
 
         brief = self._brief(request)
         page = render_to_string(
@@ -262,6 +262,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
             {
                 "brief": brief,
                 "chart": line_chart(brief["series"]),
+                "score_charts": [(h["instrument"], score_chart(h)) for h in brief["score_history"]],
                 "measures": [
                     (k.replace("_", " "), v)
                     for k, v in brief["measures"].items()
@@ -287,7 +288,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
 
 # --- treatment plans ------------------------------------------------------------------------------
 class GoalMeasureSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["questionnaire", "checkin_mean", "adherence"])
+    type = serializers.ChoiceField(choices=["questionnaire", "checkin_mean", "adherence", "homework"])
     instrument = serializers.CharField(required=False, max_length=32)
     metric = serializers.ChoiceField(choices=["mood", "anxiety", "energy", "sleep_hours"], required=False)
     days = serializers.IntegerField(min_value=1, max_value=365, required=False)

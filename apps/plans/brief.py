@@ -58,14 +58,38 @@ def _metric_change(patient_id, start: dt.date, end: dt.date) -> dict:
     return out
 
 
-def _questionnaires(patient_id, start: dt.date) -> list[dict]:
-    rows = QuestionnaireResponse.objects.filter(patient_id=patient_id, local_date__gte=start).order_by(
-        "instrument_key", "-occurred_at"
+SCORE_HISTORY_DAYS = 180
+
+
+def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]:
+    """The latest response per instrument in the period, and each summed instrument's scores over the
+    last six months with its band thresholds (for the chart). One query."""
+    rows = list(
+        QuestionnaireResponse.objects.filter(
+            patient_id=patient_id, local_date__gte=start - dt.timedelta(days=SCORE_HISTORY_DAYS)
+        )
+        .select_related("instrument")
+        .order_by("instrument_key", "-occurred_at")
     )
     latest: dict[str, QuestionnaireResponse] = {}
+    history: dict[str, dict] = {}
     for r in rows:
-        latest.setdefault(r.instrument_key, r)
-    return [
+        if r.local_date >= start:
+            latest.setdefault(r.instrument_key, r)
+        bands = r.instrument.definition.get("bands")
+        if r.total_score is None or not bands:
+            continue
+        entry = history.setdefault(
+            r.instrument_key,
+            {
+                "instrument": r.instrument_key,
+                "max": max(b["max"] for b in bands),
+                "thresholds": [{"min": b["min"], "label": b["label"]} for b in bands if b["min"] > 0],
+                "points": [],
+            },
+        )
+        entry["points"].insert(0, {"date": r.local_date.isoformat(), "total": r.total_score})
+    summaries = [
         {
             "instrument": r.instrument_key,
             "date": r.local_date.isoformat(),
@@ -77,6 +101,7 @@ def _questionnaires(patient_id, start: dt.date) -> list[dict]:
         }
         for r in latest.values()
     ]
+    return summaries, [h for h in history.values() if any(p["date"] >= start.isoformat() for p in h["points"])]
 
 
 def _alerts(patient_id, start: dt.date) -> list[dict]:
@@ -179,6 +204,7 @@ def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> d
     now = now or timezone.now()
     start, end, last = _window(patient, now)
     snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
+    questionnaires, score_history = _questionnaires(patient.pk, start)
     return {
         "patient_id": str(patient.pk),
         "period": {
@@ -189,7 +215,8 @@ def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> d
         "adherence": adherence(patient_id=patient.pk, start=start, end=end),
         "measures": _metric_change(patient.pk, start, end),
         "series": daily_series(patient_id=patient.pk, start=start, end=end),
-        "questionnaires": _questionnaires(patient.pk, start),
+        "questionnaires": questionnaires,
+        "score_history": score_history,
         "alerts": _alerts(patient.pk, start),
         "themes": _themes(patient.pk, start),
         "patterns": [

@@ -9,6 +9,7 @@ from apps.core.pdf import Polyline, build, paginate
 from apps.plans.charts import SERIES
 
 CHART = (50, 640, 495, 110)  # x, y (bottom), width, height in points
+SCORES = (50, 545, 150, 170, 50)  # first x, y (bottom), width, step between charts, height
 WRAP = 95
 
 
@@ -96,12 +97,43 @@ def _chart(series: list[dict]) -> list[Polyline]:
     return lines
 
 
+def _score_charts(history: list[dict]) -> tuple[list[Polyline], list[tuple[float, float, list[str]]]]:
+    """Up to three small charts in a row: totals over six months, dashed grey lines at band thresholds."""
+    drawings, labels = [], []
+    for i, entry in enumerate(history[:3]):
+        first_x, y0, width, step, height = SCORES
+        x0 = first_x + i * step
+        for t in entry["thresholds"]:
+            ty = y0 + t["min"] / entry["max"] * height
+            drawings.append(Polyline("#cccccc", [(x0, ty), (x0 + width, ty)]))
+        n = max(1, len(entry["points"]) - 1)
+        drawings.append(
+            Polyline(
+                "#6a3d9a",
+                [
+                    (
+                        x0 + (j * width / n if len(entry["points"]) > 1 else width / 2),
+                        y0 + p["total"] / entry["max"] * height,
+                    )
+                    for j, p in enumerate(entry["points"])
+                ],
+            )
+        )
+        last = entry["points"][-1]["total"]
+        labels.append((x0, y0 + height + 6, [f"{entry['instrument']}: {last} (6 months)"]))
+    return drawings, labels
+
+
 def brief_pdf(brief: dict) -> bytes:
     legend = "Daily check-ins: mood (blue), anxiety (red), sleep hours (green)"
     header = ["Pre-session brief", legend if brief["series"] else "Daily check-ins: none in this period"]
+    drawings = _chart(brief["series"]) if brief["series"] else []
     first_top = CHART[1] - 24
+    score_drawings, score_labels = _score_charts(brief["score_history"])
+    if score_labels:
+        drawings += score_drawings
+        first_top = SCORES[1] - 24
     pages = paginate(brief_lines(brief), first_top=first_top, first_capacity=int((first_top - 40) / 13))
-    pages[0].blocks.insert(0, (790, header))
-    if brief["series"]:
-        pages[0].drawings = _chart(brief["series"])
+    pages[0].blocks[:0] = [(50, 790, header), *score_labels]
+    pages[0].drawings = drawings
     return build(pages)

@@ -18,7 +18,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
 from apps.core.errors import Forbidden, ServiceError
 from apps.insights.models import PatternSnapshot
-from apps.plans.models import PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
+from apps.plans.models import CopingKind, CopingLog, PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
 
 CATEGORY = "treatment_plan"
 LIBRARY = json.loads((Path(__file__).resolve().parent / "data" / "strategies.json").read_text())
@@ -115,6 +115,11 @@ def _current_value(patient_id, measure: dict) -> tuple[float | None, str]:
         total = rows.count()
         done = rows.filter(status=DueStatus.COMPLETED).count()
         return (round(done / total, 2) if total else None, f"/api/v1/patients/{patient_id}/adherence/")
+    if kind == "homework":  # homework logged (coping log) per week, over N days
+        days = int(measure.get("days", 28))
+        since = timezone.localdate() - dt.timedelta(days=days)
+        done = CopingLog.objects.filter(patient_id=patient_id, kind=CopingKind.HOMEWORK, local_date__gt=since).count()
+        return round(done / (days / 7), 2), f"/api/v1/patients/{patient_id}/coping/"
     return None, ""
 
 
@@ -197,7 +202,17 @@ def suggestions_refresh(*, patient: PatientProfile) -> list[PlanSuggestion]:
         evidence = _matches(strategy, patterns, latest_scores)
         if evidence is None:
             continue
-        evidence = {**evidence, "library": LIBRARY["version"], "basis": strategy["source"]}
+        if "pattern" in evidence:
+            n = evidence["n_with"] + evidence["n_without"]
+            statement = f"{evidence['pattern']} (n={evidence['n_with']}/{n}, q={evidence['q_value']})"
+        else:
+            statement = f"Latest {evidence['instrument']} total {evidence['total']} (threshold {evidence['threshold']})"
+        evidence = {
+            **evidence,
+            "statement": f"{statement} -> {strategy['text']}",
+            "library": LIBRARY["version"],
+            "basis": strategy["source"],
+        }
         suggestion, was_created = PlanSuggestion.objects.get_or_create(
             patient=patient,
             strategy=strategy["key"],

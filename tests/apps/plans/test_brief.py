@@ -98,12 +98,16 @@ def test_the_brief_covers_everything_since_the_last_session_with_refs(personas, 
     assert brief["last_plan"]["items"] == ["Homework: keep a sleep diary."]
     assert brief["treatment_goals"] is None
     assert len(brief["series"]) == 8
+    (history,) = brief["score_history"]  # both PHQ-9s (30 days ago and 2 days ago), with band thresholds
+    assert [p["total"] for p in history["points"]] == [16, 25] and history["max"] == 27
+    assert [t["min"] for t in history["thresholds"]] == [5, 10, 15, 20]
 
 
 def test_an_empty_history_gives_an_empty_but_complete_brief(personas, as_user):
     brief = as_user(personas.clinician).get(url(personas)).json()
     assert brief["period"]["since"] == "the last 30 days"
     assert brief["questionnaires"] == [] and brief["alerts"] == [] and brief["last_plan"] is None
+    assert brief["score_history"] == []
     assert brief["measures"]["mood"]["period_mean"] is None and brief["patterns"] == []
     page = as_user(personas.clinician).get(url(personas, "brief.html"))
     assert page.status_code == 200 and b"No check-ins in this period" in page.content
@@ -128,6 +132,7 @@ def test_the_printable_page_has_charts(personas, as_user):
     seed(personas, timezone.localdate())
     page = as_user(personas.clinician).get(url(personas, "brief.html")).content.decode()
     assert "<svg" in page and "Pre-session brief" in page and "sleep diary" in page
+    assert 'aria-label="phq9 scores against band thresholds"' in page and page.count("stroke-dasharray") == 4
 
 
 def pdf_objects(data: bytes) -> dict[int, bytes]:
@@ -151,5 +156,6 @@ def test_the_pdf_has_the_chart_and_the_same_content(personas, as_user):
     assert b"(Pre-session brief)" in content and b"keep a sleep diary" in content
     assert b"RISK ITEMS: phq9_item9" in content  # the risk item stands out in print too
     assert b"0.122 0.373 0.749 RG" in content and content.count(b" l") >= 3 * 7  # 8 days: 7 segments per series
+    assert b"0.416 0.239 0.604 RG" in content and b"(phq9: 25 \\(6 months\\))" in content  # the score chart
     empty = as_user(personas.clinician).get(url(personas, "brief.pdf")).content
     assert pdf_objects(empty)

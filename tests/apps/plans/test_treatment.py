@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ PLAN = {
         },
         {"text": "Average mood above 6", "measure": {"type": "checkin_mean", "metric": "mood", "target": 6, "op": ">"}},
         {"text": "Reconnect with friends"},
+        {"text": "Homework twice a week", "measure": {"type": "homework", "days": 14, "target": 2, "op": ">"}},
     ],
     "objectives": [{"text": "Two pleasant activities a week"}],
     "interventions": ["Behavioural activation"],
@@ -38,7 +40,7 @@ def test_versions_are_signed_by_the_clinician_and_acknowledged_by_the_patient(pe
     assert clinician.post(url + "sign/").status_code == 409
     mine = patient.get("/api/v1/me/treatment-plan/").json()
     assert mine["plan"]["content"]["interventions"] == ["Behavioural activation"]
-    assert [g["goal"] for g in mine["progress"]][-1] == "Reconnect with friends"
+    assert [g["goal"] for g in mine["progress"]][2] == "Reconnect with friends"
     # a change is a new draft; the patient keeps seeing the signed version until it is signed
     clinician.post(url, {**PLAN, "interventions": ["Behavioural activation", "Sleep hygiene"]}, format="json")
     assert patient.get("/api/v1/me/treatment-plan/").json()["plan"]["version"] == 1
@@ -59,7 +61,12 @@ def test_goal_progress_is_computed_from_the_patients_data(personas, as_user):
     submit_phq9(personas.patient_profile, [1] * 9, item9=0)  # total 8 (item 9 is 0): below target
     for day in range(3):
         submit_checkin(personas.patient_profile, when=timezone.now() - dt.timedelta(days=day), mood=4)
-    phq, mood, free = clinician.get(url).json()["progress"]
+    for day in (1, 3, 5, 9, 12):
+        coping = {"id": str(uuid.uuid4()), "kind": "homework", "strategy": "thought_record", "timezone": "UTC"}
+        coping["occurred_at"] = (timezone.now() - dt.timedelta(days=day)).isoformat()
+        assert as_user(personas.patient).post("/api/v1/me/coping/", coping, format="json").status_code == 201
+    phq, mood, free, homework = clinician.get(url).json()["progress"]
+    assert homework["current"] == 2.5 and homework["met"] is True and homework["ref"].endswith("/coping/")
     assert phq["current"] == 8 and phq["met"] is True and phq["ref"].startswith("questionnaire_response:")
     assert mood["current"] == 4 and mood["met"] is False and not mood["overdue"]
     assert free == {"goal": "Reconnect with friends", "measured": False}
@@ -140,4 +147,8 @@ def test_pattern_suggestions_carry_the_pattern_as_evidence(personas, as_user):
     (suggestion,) = as_user(personas.clinician).get(base(personas) + "suggestions/").json()
     assert suggestion["strategy"] == "sleep_objective"
     assert suggestion["evidence"]["pattern"].startswith("Mood is 1.8") and suggestion["evidence"]["q_value"] == 0.01
+    assert suggestion["evidence"]["statement"].startswith(
+        "Mood is 1.8 points lower the day after sleeping under 6 hours"
+    )
+    assert "(n=14/54, q=0.01) -> Consider a sleep objective" in suggestion["evidence"]["statement"]
     assert PlanSuggestion.objects.count() == 1
