@@ -116,6 +116,12 @@ def test_an_empty_history_gives_an_empty_but_complete_brief(personas, as_user):
 def test_the_brief_uses_a_fixed_number_of_queries(personas, as_user):
     client = as_user(personas.clinician)
     seed(personas, timezone.localdate())
+    goals = [
+        {"text": "PHQ-9 below 10", "measure": {"type": "questionnaire", "instrument": "phq9", "target": 10}},
+        {"text": "Mood above 6", "measure": {"type": "checkin_mean", "metric": "mood", "target": 6, "op": ">"}},
+    ]
+    client.post(url(personas, "treatment-plan/"), {"goals": goals}, format="json")
+    client.post(url(personas, "treatment-plan/sign/"))
     client.get(url(personas))
     with CaptureQueriesContext(connection) as small:
         client.get(url(personas))
