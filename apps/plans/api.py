@@ -483,6 +483,12 @@ class PatientSuggestionViewSet(PatientScopedViewSet):
     def list(self, request, *args, **kwargs):
         treatment.suggestions_refresh(patient=self.get_patient())
         rows = list(self.get_queryset().filter(status=SuggestionStatus.PENDING))
+        audit_reads(
+            actor=request.user,
+            object_type="plan_suggestion",
+            data_category=treatment.CATEGORY,
+            rows=[(r.patient_id, r.pk) for r in rows],
+        )
         return Response(SuggestionSerializer(rows, many=True).data)
 
     @extend_schema(

@@ -152,3 +152,4 @@ def test_pattern_suggestions_carry_the_pattern_as_evidence(personas, as_user):
     )
     assert "(n=14/54, q=0.01) -> Consider a sleep objective" in suggestion["evidence"]["statement"]
     assert PlanSuggestion.objects.count() == 1
+    assert AuditEvent.objects.filter(object_type="plan_suggestion", action="read").count() == 1
