@@ -86,6 +86,8 @@ class PatientSafetyPlanViewSet(PatientScopedViewSet):
     purpose = Purpose.CLINICAL
     nested_patient_kwarg = "patient_pk"
     serializer_class = SafetyPlanSerializer
+    audit_object_type = "safety_plan"
+    audit_data_category = services.CATEGORY
 
     def get_base_queryset(self):
         return SafetyPlan.objects.order_by("-version")
@@ -93,12 +95,7 @@ class PatientSafetyPlanViewSet(PatientScopedViewSet):
     @extend_schema(responses={200: SafetyPlanSerializer(many=True)}, summary="All versions, newest first")
     def list(self, request, *args, **kwargs):
         plans = list(self.get_queryset())
-        audit_reads(
-            actor=request.user,
-            object_type="safety_plan",
-            data_category=services.CATEGORY,
-            rows=[(p.patient_id, p.pk) for p in plans],
-        )
+        self.audit_reads(plans)
         return Response(SafetyPlanSerializer(plans, many=True).data)
 
     @extend_schema(
@@ -395,6 +392,8 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     nested_patient_kwarg = "patient_pk"
     permission_classes = [IsCareStaffOrAdmin]
     serializer_class = TreatmentPlanSerializer
+    audit_object_type = "treatment_plan"
+    audit_data_category = treatment.CATEGORY
 
     def get_base_queryset(self):
         return TreatmentPlan.objects.order_by("-version")
@@ -402,7 +401,7 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     @extend_schema(responses={200: TreatmentPlanViewSerializer}, summary="All versions and goal progress")
     def list(self, request, *args, **kwargs):
         plans = list(self.get_queryset())
-        _audit_plan_reads(request, plans)
+        self.audit_reads(plans)
         signed = next((p for p in plans if p.status == PlanStatus.SIGNED), None)
         progress = treatment.goal_progress(patient_id=signed.patient_id, plan=signed) if signed else []
         return Response({"versions": TreatmentPlanSerializer(plans, many=True).data, "progress": progress})
@@ -475,6 +474,8 @@ class PatientSuggestionViewSet(PatientScopedViewSet):
     nested_patient_kwarg = "patient_pk"
     permission_classes = [IsCareStaffOrAdmin]
     serializer_class = SuggestionSerializer
+    audit_object_type = "plan_suggestion"
+    audit_data_category = treatment.CATEGORY
 
     def get_base_queryset(self):
         return PlanSuggestion.objects.order_by("-created_at")
@@ -483,12 +484,7 @@ class PatientSuggestionViewSet(PatientScopedViewSet):
     def list(self, request, *args, **kwargs):
         treatment.suggestions_refresh(patient=self.get_patient())
         rows = list(self.get_queryset().filter(status=SuggestionStatus.PENDING))
-        audit_reads(
-            actor=request.user,
-            object_type="plan_suggestion",
-            data_category=treatment.CATEGORY,
-            rows=[(r.patient_id, r.pk) for r in rows],
-        )
+        self.audit_reads(rows)
         return Response(SuggestionSerializer(rows, many=True).data)
 
     @extend_schema(

@@ -27,24 +27,37 @@ def safety_plan_save(*, actor: User, patient: PatientProfile, content: dict[str,
     if not (actor.is_patient or actor.is_care_staff):
         raise Forbidden("Only the patient and their care team edit the safety plan.")
     clean = {key: [item for item in content.get(key, []) if item] for key in SAFETY_PLAN_SECTIONS}
+    return version_save(
+        SafetyPlan, actor=actor, patient=patient, content=clean, object_type="safety_plan", category=CATEGORY
+    )
+
+
+def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
+    return version_acknowledge(actor=actor, plan=plan, object_type="safety_plan", category=CATEGORY)
+
+
+# --- shared by the safety plan and the treatment plan ------------------------------------------------
+def version_save(model, *, actor: User, patient: PatientProfile, content: dict, object_type: str, category: str):
+    """The next version of a versioned plan (an earlier version is never edited in place), audited."""
     with transaction.atomic():
-        latest = SafetyPlan.objects.select_for_update().filter(patient=patient).aggregate(v=Max("version"))["v"]
-        plan = SafetyPlan.objects.create(
-            patient=patient, version=(latest or 0) + 1, content=json.dumps(clean), created_by=actor
+        latest = model.objects.select_for_update().filter(patient=patient).aggregate(v=Max("version"))["v"]
+        plan = model.objects.create(
+            patient=patient, version=(latest or 0) + 1, content=json.dumps(content), created_by=actor
         )
         audit_log(
             actor=actor,
             action=AuditAction.CREATE if plan.version == 1 else AuditAction.UPDATE,
-            object_type="safety_plan",
+            object_type=object_type,
             object_id=plan.pk,
             patient_id=patient.pk,
-            data_category=CATEGORY,
+            data_category=category,
             detail={"version": plan.version},
         )
     return plan
 
 
-def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
+def version_acknowledge(*, actor: User, plan, object_type: str, category: str):
+    """The patient has read this version."""
     from django.utils import timezone
 
     with transaction.atomic():
@@ -53,10 +66,10 @@ def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
         audit_log(
             actor=actor,
             action=AuditAction.UPDATE,
-            object_type="safety_plan",
+            object_type=object_type,
             object_id=plan.pk,
             patient_id=plan.patient_id,
-            data_category=CATEGORY,
+            data_category=category,
             detail={"acknowledged": plan.version},
         )
     return plan

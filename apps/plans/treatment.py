@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Max
+from django.db.models import Avg
 from django.utils import timezone
 from rest_framework import status
 
@@ -19,6 +19,7 @@ from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireR
 from apps.core.errors import Forbidden, ServiceError
 from apps.insights.models import PatternSnapshot
 from apps.plans.models import CopingKind, CopingLog, PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
+from apps.plans.services import version_acknowledge, version_save
 
 CATEGORY = "treatment_plan"
 LIBRARY = json.loads((Path(__file__).resolve().parent / "data" / "strategies.json").read_text())
@@ -36,21 +37,9 @@ def plan_save(*, actor: User, patient: PatientProfile, content: dict[str, Any]) 
     """A new draft version (a signed version is never edited in place)."""
     if not actor.is_care_staff:
         raise Forbidden("Only the care team writes the treatment plan.")
-    with transaction.atomic():
-        latest = TreatmentPlan.objects.select_for_update().filter(patient=patient).aggregate(v=Max("version"))["v"]
-        plan = TreatmentPlan.objects.create(
-            patient=patient, version=(latest or 0) + 1, content=json.dumps(content), created_by=actor
-        )
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type="treatment_plan",
-            object_id=plan.pk,
-            patient_id=patient.pk,
-            data_category=CATEGORY,
-            detail={"version": plan.version},
-        )
-    return plan
+    return version_save(
+        TreatmentPlan, actor=actor, patient=patient, content=content, object_type="treatment_plan", category=CATEGORY
+    )
 
 
 def plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
@@ -74,19 +63,7 @@ def plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
 
 
 def plan_acknowledge(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
-    with transaction.atomic():
-        plan.patient_acknowledged_at = timezone.now()
-        plan.save(update_fields=["patient_acknowledged_at"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="treatment_plan",
-            object_id=plan.pk,
-            patient_id=plan.patient_id,
-            data_category=CATEGORY,
-            detail={"acknowledged": plan.version},
-        )
-    return plan
+    return version_acknowledge(actor=actor, plan=plan, object_type="treatment_plan", category=CATEGORY)
 
 
 # --- goal progress ------------------------------------------------------------------------------
