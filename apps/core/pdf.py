@@ -34,15 +34,17 @@ def _rgb(colour: str) -> str:
     return f"{r:.3f} {g:.3f} {b:.3f}"
 
 
-def paginate(lines: list[str], first_top: float = 800, first_capacity: int = LINES_PER_PAGE) -> list[Page]:
+def paginate(
+    lines: list[str], first_top: float = 800, first_capacity: int = LINES_PER_PAGE, per_page: int = LINES_PER_PAGE
+) -> list[Page]:
     """Split text into pages; the first page may start lower (room for a header drawing)."""
     pages = [Page([(50, first_top, lines[:first_capacity])])]
     rest = lines[first_capacity:]
-    pages += [Page([(50, 800, rest[i : i + LINES_PER_PAGE])]) for i in range(0, len(rest), LINES_PER_PAGE)]
+    pages += [Page([(50, 800, rest[i : i + per_page])]) for i in range(0, len(rest), per_page)]
     return pages
 
 
-def _content(page: Page) -> bytes:
+def _content(page: Page, size: float, leading: float) -> bytes:
     ops = []
     for line in page.drawings:
         if len(line.points) < 2:
@@ -54,11 +56,11 @@ def _content(page: Page) -> bytes:
         ops.append("S")
     for left, top, lines in page.blocks:
         text = " ".join(f"({_escape(line)}) '" for line in lines)
-        ops.append(f"0 g BT /F1 10 Tf {left:.0f} {top + LEADING:.0f} Td {LEADING} TL {text} ET")
+        ops.append(f"0 g BT /F1 {size:g} Tf {left:.0f} {top + leading:.0f} Td {leading:g} TL {text} ET")
     return "\n".join(ops).encode("latin-1", "replace")
 
 
-def build(pages: list[Page]) -> bytes:
+def build(pages: list[Page], size: float = 10, leading: float = LEADING) -> bytes:
     pages = pages or [Page([])]
     objects: list[bytes] = []
     kids = " ".join(f"{3 + i * 2} 0 R" for i in range(len(pages)))
@@ -70,7 +72,7 @@ def build(pages: list[Page]) -> bytes:
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {WIDTH} {HEIGHT}] /Resources << /Font << /F1 {font_id} "
             f"0 R >> >> /Contents {4 + i * 2} 0 R >>".encode()
         )
-        data = _content(page)
+        data = _content(page, size, leading)
         objects.append(b"<< /Length " + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out, offsets = bytearray(b"%PDF-1.4\n"), []

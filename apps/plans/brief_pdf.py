@@ -10,7 +10,8 @@ from apps.plans.charts import SERIES
 
 CHART = (50, 640, 495, 110)  # x, y (bottom), width, height in points
 SCORES = (50, 545, 150, 170, 50)  # first x, y (bottom), width, step between charts, height
-WRAP = 95
+WRAP = 105
+LEADING = 11
 
 
 def _section(title: str, items: list[str], empty: str) -> list[str]:
@@ -72,9 +73,8 @@ def brief_lines(brief: dict) -> list[str]:
     for g in (brief["treatment_goals"] or {}).get("goals", []):
         text = g["goal"]
         if g["measured"]:
-            text += f" - now {_fmt(g['current'])}, target {g['op']} {g['target']}" + (
-                f" by {g['by']}" if g["by"] else ""
-            )
+            now = "no data yet" if g["current"] is None else g["current"]
+            text += f" - now {now}, target {g['op']} {g['target']}" + (f" by {g['by']}" if g["by"] else "")
             text += " (met)" if g["met"] else " (OVERDUE)" if g["overdue"] else ""
         goals.append(text)
     lines += _section("Treatment goals", goals, "No signed treatment plan.")
@@ -133,7 +133,10 @@ def brief_pdf(brief: dict) -> bytes:
     if score_labels:
         drawings += score_drawings
         first_top = SCORES[1] - 24
-    pages = paginate(brief_lines(brief), first_top=first_top, first_capacity=int((first_top - 40) / 13))
+    # 9 pt on 11 pt leading: a typical brief fits one page; a long one continues on the next
+    pages = paginate(
+        brief_lines(brief), first_top=first_top, first_capacity=int((first_top - 36) / LEADING), per_page=68
+    )
     pages[0].blocks[:0] = [(50, 790, header), *score_labels]
     pages[0].drawings = drawings
-    return build(pages)
+    return build(pages, size=9, leading=LEADING)

@@ -160,6 +160,7 @@ def test_the_pdf_has_the_chart_and_the_same_content(personas, as_user):
     objects = pdf_objects(response.content)
     content = b"".join(objects.values())
     assert b"(Pre-session brief)" in content and b"keep a sleep diary" in content
+    assert b"/Count 1 >>" in content  # one page
     assert b"RISK ITEMS: phq9_item9" in content  # the risk item stands out in print too
     assert b"0.122 0.373 0.749 RG" in content and content.count(b" l") >= 3 * 7  # 8 days: 7 segments per series
     assert b"0.416 0.239 0.604 RG" in content and b"(phq9: 25 \\(6 months\\))" in content  # the score chart
