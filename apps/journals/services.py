@@ -278,12 +278,7 @@ def _analyse(entry_id) -> JournalEntry | None:
     from apps.insights.services import speech_analyse, text_analyse
 
     with transaction.atomic():
-        entry = (
-            JournalEntry.objects.select_for_update()
-            .select_related("patient", "patient__practice")
-            .filter(pk=entry_id, status__in=[EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING])
-            .first()
-        )
+        entry = _lock_after_transcription(entry_id)
         if entry is None:
             return None
         if entry.status != EntryStatus.ANALYSING:
@@ -297,15 +292,20 @@ def _analyse(entry_id) -> JournalEntry | None:
     return entry
 
 
+def _lock_after_transcription(entry_id) -> JournalEntry | None:
+    """The entry, row-locked, if it is between transcription and done (call inside a transaction)."""
+    return (
+        JournalEntry.objects.select_for_update()
+        .select_related("patient", "patient__practice")
+        .filter(pk=entry_id, status__in=[EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING])
+        .first()
+    )
+
+
 def _finish(entry_id) -> JournalEntry | None:
     """Apply the practice's audio retention and mark the entry done."""
     with transaction.atomic():
-        entry = (
-            JournalEntry.objects.select_for_update()
-            .select_related("patient", "patient__practice")
-            .filter(pk=entry_id, status__in=[EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING])
-            .first()
-        )
+        entry = _lock_after_transcription(entry_id)
         if entry is None:
             return None
         old_name = entry.audio_name

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
-from apps.audit.services import AuditAction, audit_log
+from apps.audit.services import AuditAction, audit_log, audit_reads
 from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.core.views_base import PatientScopedViewSet
@@ -244,15 +244,12 @@ class SessionViewSet(PatientScopedViewSet):
     @extend_schema(responses={200: NoteSerializer(many=True)}, summary="Every version, including amended ones")
     def versions(self, request, *args, **kwargs):
         notes = list(self._session().notes.order_by("version"))
-        for note in notes:
-            audit_log(
-                actor=request.user,
-                action=AuditAction.READ,
-                object_type="note",
-                object_id=note.pk,
-                patient_id=note.session.patient_id,
-                data_category=services.CATEGORY,
-            )
+        audit_reads(
+            actor=request.user,
+            object_type="note",
+            data_category=services.CATEGORY,
+            rows=[(note.session.patient_id, note.pk) for note in notes],
+        )
         return Response(NoteSerializer(notes, many=True).data)
 
     @extend_schema(

@@ -375,15 +375,6 @@ class DecisionSerializer(serializers.Serializer):
         return attrs
 
 
-def _audit_plan_reads(request, plans) -> None:
-    audit_reads(
-        actor=request.user,
-        object_type="treatment_plan",
-        data_category=treatment.CATEGORY,
-        rows=[(p.patient_id, p.pk) for p in plans],
-    )
-
-
 @extend_schema(tags=["treatment plan"])
 class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     """The care team writes versions and signs them; outside the care team it answers 404."""
@@ -447,7 +438,12 @@ class MyTreatmentPlanView(APIView):
     )
     def get(self, request):
         plan = _my_signed_plan(request)
-        _audit_plan_reads(request, [plan])
+        audit_reads(
+            actor=request.user,
+            object_type="treatment_plan",
+            data_category=treatment.CATEGORY,
+            rows=[(plan.patient_id, plan.pk)],
+        )
         progress = treatment.goal_progress(patient_id=plan.patient_id, plan=plan)
         return Response({"plan": TreatmentPlanSerializer(plan).data, "progress": progress})
 

@@ -19,6 +19,7 @@ from apps.checkins.selectors.trends import adherence, daily_series
 from apps.insights.models import Finding, FindingKind, PatternSnapshot, SourceType
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus
+from apps.plans.treatment import goal_progress, plan_latest
 
 BASELINE_DAYS = 90
 DEFAULT_WINDOW_DAYS = 30
@@ -187,8 +188,6 @@ def _last_plan(last: ClinicalSession | None) -> dict | None:
 
 
 def _treatment_goals(patient_id) -> dict | None:
-    from apps.plans.treatment import goal_progress, plan_latest
-
     plan = plan_latest(patient_id=patient_id, signed_only=True)
     if plan is None:
         return None
