@@ -11,6 +11,7 @@ better; it needs librosa and webrtcvad, which is the trade-off against this depe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import permutations
 from typing import Any
 
 import numpy as np
@@ -97,3 +98,93 @@ def attribute(audio: np.ndarray, segments: Sequence[Any], n_speakers: int = 2) -
 
 def _get(segment: Any, name: str) -> Any:
     return segment[name] if isinstance(segment, dict) else getattr(segment, name)
+
+
+# --- Scoring ---------------------------------------------------------------------------------------
+
+
+def word_attribution_accuracy(
+    hyp_words: Sequence[Any], reference_turns: Sequence[Any], *, match_labels: bool = False
+) -> float:
+    """The share of hypothesis words given to the speaker who was talking when the word was said.
+
+    ``hyp_words``: one item per transcribed word, as a dict or an object with ``start`` and ``end``
+    (seconds from the start of the recording) and ``speaker`` (any label; ``None``/"unknown" count as
+    wrong). A tuple ``(speaker, start, end)`` works too. ``utterance_words`` turns a session input's
+    utterances into this shape.
+
+    ``reference_turns``: who really spoke when, each with ``speaker``, ``start`` and ``end`` (dict,
+    object or ``(speaker, start, end)``), e.g. the scripted turns of a fixture dialogue or an RTTM file.
+
+    A word is scored against the turn that holds its midpoint; where turns overlap, any speaker talking
+    then counts as right; a midpoint in a gap between turns takes the nearest turn. Words heard twice
+    (crosstalk transcribed on both channels) are two words, so each copy on the wrong side counts
+    against the score. Missing words are not counted here: that is the word error rate's job.
+    With ``match_labels`` the hypothesis labels are first mapped one-to-one onto the reference labels
+    in the way that scores best (for clustering output whose labels are arbitrary, like "speaker 1");
+    otherwise labels must be the same strings ("clinician"/"patient"). Returns 0.0 for no words.
+    """
+    words = [_triple(w) for w in hyp_words]
+    turns = [_triple(t) for t in reference_turns]
+    if not words or not turns:
+        return 0.0
+    truths = [_speakers_at((start + end) / 2, turns) for _, start, end in words]
+    said = [speaker for speaker, _, _ in words]
+    if match_labels:
+        mapping = _best_mapping(said, truths)
+        said = [mapping.get(s) for s in said]
+    return sum(s is not None and s in truth for s, truth in zip(said, truths, strict=True)) / len(words)
+
+
+def utterance_words(utterances: Sequence[dict]) -> list[dict]:
+    """``{speaker, start, end, word}`` per word of a session input's utterances: the utterance's own word
+    timings when it has them (``words``), otherwise its span shared evenly between its words."""
+    out: list[dict] = []
+    for u in utterances:
+        if u.get("start") is None:
+            continue
+        if u.get("words"):
+            out += [
+                {"speaker": u["speaker"], "start": w["start"], "end": w["end"], "word": w["word"]} for w in u["words"]
+            ]
+            continue
+        tokens = str(u["text"]).split()
+        step = (float(u["end"]) - float(u["start"])) / max(1, len(tokens))
+        out += [
+            {"speaker": u["speaker"], "start": u["start"] + i * step, "end": u["start"] + (i + 1) * step, "word": t}
+            for i, t in enumerate(tokens)
+        ]
+    return out
+
+
+def _triple(item: Any) -> tuple[Any, float, float]:
+    if isinstance(item, tuple | list):
+        speaker, start, end = item[:3]
+    else:
+        speaker, start, end = _get(item, "speaker"), _get(item, "start"), _get(item, "end")
+    return (None if speaker in (None, "unknown") else speaker), float(start), float(end)
+
+
+def _speakers_at(t: float, turns: list[tuple[Any, float, float]]) -> set:
+    inside = {speaker for speaker, start, end in turns if start <= t <= end}
+    if inside:
+        return inside
+    nearest = min(turns, key=lambda turn: min(abs(t - turn[1]), abs(t - turn[2])))
+    return {nearest[0]}
+
+
+def _best_mapping(said: list, truths: list[set]) -> dict:
+    """One-to-one hypothesis → reference labels maximising agreement, by trying every assignment
+    (sessions have at most a handful of speakers)."""
+    hyp = sorted({s for s in said if s is not None}, key=str)
+    ref = sorted(set().union(*truths), key=str)
+    counts = {(s, r): sum(s == x and r in t for x, t in zip(said, truths, strict=True)) for s in hyp for r in ref}
+    width = max(len(hyp), len(ref))
+    best: dict = {}
+    best_score = -1
+    for order in permutations([*ref, *[None] * (width - len(ref))], width):
+        mapping = {s: r for s, r in zip(hyp, order, strict=False) if r is not None}
+        score = sum(counts[(s, r)] for s, r in mapping.items())
+        if score > best_score:
+            best, best_score = mapping, score
+    return best
