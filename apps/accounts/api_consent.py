@@ -8,15 +8,13 @@ from django.db.models import Max
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.models import ConsentDocument, ConsentKind, ConsentRecord, PatientProfile
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import ConsentDecisionSerializer, ConsentDocumentSerializer, ConsentStateSerializer
 from apps.accounts.services.consent import consent_decide, consent_document_publish
-from apps.audit.services import AuditAction, audit_log
-from apps.core.permissions import BelongsToPractice, IsPatient, IsPracticeAdmin
-from apps.core.views_base import PatientScopedViewSet
+from apps.core.permissions import BelongsToPractice, IsPracticeAdmin
+from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
 
 
 def consent_state(patient: PatientProfile) -> list[dict]:
@@ -63,25 +61,18 @@ class ConsentDocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, vie
         return Response(ConsentDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 
-class MyConsentView(APIView):
-    permission_classes = [IsPatient]
+class MyConsentViewSet(MyRecordViewSet):
+    audit_object_type = "consent"
+    audit_data_category = "consent"
 
     @extend_schema(
         responses={200: ConsentStateSerializer(many=True)},
         tags=["consent"],
         summary="My consent choices, their history, and whether a newer text needs review",
     )
-    def get(self, request):
-        patient = request.user.patient_profile
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="consent",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            data_category="consent",
-        )
-        return Response(ConsentStateSerializer(consent_state(patient), many=True).data)
+    def state(self, request):
+        self.audit_patient_read()
+        return Response(ConsentStateSerializer(consent_state(self.get_patient()), many=True).data)
 
     @extend_schema(
         request=ConsentDecisionSerializer,
@@ -89,10 +80,10 @@ class MyConsentView(APIView):
         tags=["consent"],
         summary="Accept or decline one version of a consent text (also revokes)",
     )
-    def post(self, request):
+    def decide(self, request):
         data = ConsentDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = request.user.patient_profile
+        patient = self.get_patient()
         consent_decide(actor=request.user, patient=patient, **data.validated_data)
         return Response(ConsentStateSerializer(consent_state(patient), many=True).data, status=status.HTTP_201_CREATED)
 
@@ -104,19 +95,10 @@ class PatientConsentViewSet(PatientScopedViewSet):
     nested_patient_kwarg = "patient_pk"
     serializer_class = ConsentStateSerializer
     permission_classes = [BelongsToPractice]
-
-    def get_base_queryset(self):
-        return PatientProfile.objects.all()
+    audit_object_type = "consent"
+    audit_data_category = "consent"
 
     @extend_schema(responses={200: ConsentStateSerializer(many=True)}, summary="A patient's consent state")
-    def list(self, request, *args, **kwargs):
-        patient = self.get_patient()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="consent",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            data_category="consent",
-        )
-        return Response(ConsentStateSerializer(consent_state(patient), many=True).data)
+    def state(self, request, *args, **kwargs):
+        self.audit_patient_read()
+        return Response(ConsentStateSerializer(consent_state(self.get_patient()), many=True).data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import segno
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
@@ -119,6 +118,8 @@ class InvitationViewSet(PatientScopedViewSet):
     nested_patient_kwarg = "patient_pk"
     serializer_class = InvitationSerializer
     permission_classes = [IsCareStaffOrAdmin]
+    audit_object_type = "invitation"
+    audit_data_category = patients.PROFILE_CATEGORY
 
     def get_base_queryset(self):
         return Invitation.objects.order_by("-created_at")
@@ -142,7 +143,7 @@ class InvitationViewSet(PatientScopedViewSet):
 
     @extend_schema(responses={200: InvitationSerializer}, summary="Revoke a pending code")
     def destroy(self, request, *args, **kwargs):
-        invitation = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        invitation = self.get_object()
         enrolment.invitation_revoke(actor=request.user, invitation=invitation)
         return Response(InvitationSerializer(invitation).data)
 

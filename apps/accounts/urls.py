@@ -19,7 +19,7 @@ urlpatterns = [
     path("auth/csrf/", api_auth.CsrfView.as_view(), name="csrf"),
     path("auth/session/", api_auth.SessionView.as_view(), name="session"),
     path("me/", api_auth.MeView.as_view(), name="me"),
-    path("me/consents/", api_consent.MyConsentView.as_view(), name="my-consents"),
+    path("me/consents/", api_consent.MyConsentViewSet.as_view({"get": "state", "post": "decide"}), name="my-consents"),
     path("practice/", api_admin.PracticeView.as_view(), name="practice"),
     path("enrolment/redeem/", api_patients.RedeemView.as_view(), name="enrolment-redeem"),
     path(
@@ -44,7 +44,7 @@ urlpatterns = [
     ),
     path(
         "patients/<uuid:patient_pk>/consents/",
-        api_consent.PatientConsentViewSet.as_view({"get": "list"}),
+        api_consent.PatientConsentViewSet.as_view({"get": "state"}),
         name="patient-consents",
     ),
     *router.urls,

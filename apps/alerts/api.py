@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.accounts.scoping import Purpose, scope_queryset
 from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, AlertState, DeliveryAttempt, Outcome, Severity
 from apps.alerts.routing import policy_for
 from apps.alerts.services import alert_acknowledge, alert_resolve
-from apps.audit.services import audit_reads
-from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin, IsPracticeAdmin
+from apps.core.views_base import PatientScopedViewSet
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
@@ -82,80 +80,55 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-def alerts_visible_to(user: User):
-    """Alerts about patients the caller may see clinically (their care-team patients)."""
-    return scope_queryset(Alert.objects.all(), user, Purpose.CLINICAL)
+@extend_schema_view(
+    list=extend_schema(parameters=[InboxFilterSerializer], summary="My alert inbox, newest first"),
+    retrieve=extend_schema(
+        responses={200: AlertDetailSerializer}, summary="One alert with its evidence and delivery log"
+    ),
+)
+@extend_schema(tags=["alerts"])
+class AlertViewSet(PatientScopedViewSet):
+    """The staff inbox: alerts about every patient the caller may see clinically (their care-team
+    patients), through the same door as patient data; anything else answers 404."""
 
-
-class AlertInboxView(generics.ListAPIView):
     permission_classes = [IsCareStaffOrAdmin]
-    serializer_class = AlertSerializer
+    audit_object_type = "alert"
+    audit_data_category = "alert"
 
-    @extend_schema(tags=["alerts"], parameters=[InboxFilterSerializer], summary="My alert inbox, newest first")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def get_serializer_class(self):
+        return AlertDetailSerializer if self.action == "retrieve" else AlertSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Alert.objects.none()
-        filters = InboxFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        qs = alerts_visible_to(self.request.user).order_by("-created_at")
-        for field in ("state", "severity"):
-            if filters.validated_data.get(field):
-                qs = qs.filter(**{field: filters.validated_data[field]})
-        if filters.validated_data.get("patient"):
-            qs = qs.filter(patient_id=filters.validated_data["patient"])
+    def get_base_queryset(self):
+        qs = Alert.objects.order_by("-created_at")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                Prefetch("deliveries", queryset=AlertDelivery.objects.prefetch_related("attempts"))
+            )
         return qs
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        audit_reads(
-            actor=request.user, object_type="alert", data_category="alert", rows=[(a.patient_id, a.pk) for a in page]
-        )
-        return self.get_paginated_response(AlertSerializer(page, many=True).data)
+    def narrow_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        filters = InboxFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        for field in ("state", "severity"):
+            if filters.validated_data.get(field):
+                queryset = queryset.filter(**{field: filters.validated_data[field]})
+        if filters.validated_data.get("patient"):
+            queryset = queryset.filter(patient_id=filters.validated_data["patient"])
+        return queryset
 
-
-class AlertDetailView(APIView):
-    permission_classes = [IsCareStaffOrAdmin]
-
-    def _get(self, request, pk) -> Alert:
-        alert = (
-            alerts_visible_to(request.user)
-            .prefetch_related(Prefetch("deliveries", queryset=AlertDelivery.objects.prefetch_related("attempts")))
-            .filter(pk=pk)
-            .first()
-        )
-        if alert is None:
-            raise ServiceError("Not found.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
-        return alert
+    @extend_schema(request=None, responses={200: AlertSerializer}, summary="Acknowledge")
+    def acknowledge(self, request, *args, **kwargs):
+        return Response(AlertSerializer(alert_acknowledge(actor=request.user, alert=self.get_object())).data)
 
     @extend_schema(
-        tags=["alerts"], responses={200: AlertDetailSerializer}, summary="One alert with its evidence and delivery log"
+        request=ResolveSerializer, responses={200: AlertSerializer}, summary="Resolve with an outcome and a note"
     )
-    def get(self, request, pk):
-        alert = self._get(request, pk)
-        audit_reads(actor=request.user, object_type="alert", data_category="alert", rows=[(alert.patient_id, alert.pk)])
-        return Response(AlertDetailSerializer(alert).data)
-
-
-class AlertAcknowledgeView(AlertDetailView):
-    @extend_schema(tags=["alerts"], request=None, responses={200: AlertSerializer}, summary="Acknowledge")
-    def post(self, request, pk):
-        return Response(AlertSerializer(alert_acknowledge(actor=request.user, alert=self._get(request, pk))).data)
-
-
-class AlertResolveView(AlertDetailView):
-    @extend_schema(
-        tags=["alerts"],
-        request=ResolveSerializer,
-        responses={200: AlertSerializer},
-        summary="Resolve with an outcome and a note",
-    )
-    def post(self, request, pk):
+    def resolve(self, request, *args, **kwargs):
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        alert = alert_resolve(actor=request.user, alert=self._get(request, pk), **data.validated_data)
+        alert = alert_resolve(actor=request.user, alert=self.get_object(), **data.validated_data)
         return Response(AlertSerializer(alert).data)
 
 

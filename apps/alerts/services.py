@@ -32,6 +32,7 @@ from apps.alerts.models import (
 from apps.alerts.routing import ESCALATION_TIERS, policy_for, recipients
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import ServiceError
+from apps.core.jobs import enqueue_on_commit
 
 LEVEL_TO_SEVERITY = {"high": Severity.URGENT, "moderate": Severity.HIGH, "low": Severity.ROUTINE}
 
@@ -49,9 +50,7 @@ def risk_signal_record(
         defaults={"patient_id": patient_id, "level": level, "evidence": evidence, "occurred_at": occurred_at},
     )
     if created:
-        from apps.alerts.tasks import process_signals
-
-        transaction.on_commit(process_signals.delay)
+        enqueue_on_commit("alerts.process_signals")
     return signal
 
 
@@ -90,10 +89,7 @@ def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason
         if created:
             deliveries.append(delivery)
     if deliveries:
-        from apps.alerts.tasks import deliver
-
-        ids = [str(d.pk) for d in deliveries]
-        transaction.on_commit(lambda: deliver.delay(ids))
+        enqueue_on_commit("alerts.deliver", delivery_ids=[str(d.pk) for d in deliveries])
     return deliveries
 
 

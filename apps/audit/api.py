@@ -7,7 +7,8 @@ from apps.accounts.models import User
 from apps.audit.models import AuditAction
 from apps.audit.selectors import audit_events_for_practice, patient_access_log
 from apps.audit.serializers import AccessLogEntrySerializer, AuditEventSerializer, AuditFilterSerializer
-from apps.core.permissions import IsPatient, IsPracticeAdmin
+from apps.core.permissions import IsPracticeAdmin
+from apps.core.views_base import MyRecordViewSet
 
 
 class AuditEventListView(generics.ListAPIView):
@@ -26,22 +27,23 @@ class AuditEventListView(generics.ListAPIView):
         return audit_events_for_practice(practice_id=self.request.user.practice_id, filters=filters.validated_data)
 
 
-class MyAccessLogView(generics.ListAPIView):
+class MyAccessLogViewSet(MyRecordViewSet):
     """Who accessed my record and when, and which automated processing ran on my data."""
 
     serializer_class = AccessLogEntrySerializer
-    permission_classes = [IsPatient]
+    audit_object_type = "access_log"
+    audit_data_category = "audit"
 
-    @extend_schema(tags=["audit"], parameters=[OpenApiParameter("page", int)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    @extend_schema(
+        tags=["audit"], parameters=[OpenApiParameter("page", int)], responses=AccessLogEntrySerializer(many=True)
+    )
+    def access_log(self, request, *args, **kwargs):
+        events = patient_access_log(patient_id=self.get_patient().pk, patient_user_id=request.user.pk)
+        page = self._named(self.paginate_queryset(events))
+        self.audit_patient_read()
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def get_queryset(self):
-        patient = self.request.user.patient_profile
-        return patient_access_log(patient_id=patient.pk, patient_user_id=self.request.user.pk)
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
+    def _named(self, page: list) -> list[dict]:
         actor_ids = {e.actor_id for e in page if e.actor_id}
         names = {u.pk: (u.display_name or u.username) for u in User.objects.filter(pk__in=actor_ids)}
         automated = "Interlude (automated)"

@@ -4,5 +4,5 @@ from apps.audit import api
 
 urlpatterns = [
     path("audit/events/", api.AuditEventListView.as_view(), name="audit-events"),
-    path("me/access-log/", api.MyAccessLogView.as_view(), name="my-access-log"),
+    path("me/access-log/", api.MyAccessLogViewSet.as_view({"get": "access_log"}), name="my-access-log"),
 ]

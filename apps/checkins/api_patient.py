@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.alerts.support import note_screen, support_for
-from apps.audit.services import audit_reads
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import todo_for
 from apps.checkins.serializers import (
@@ -24,28 +23,18 @@ from apps.checkins.serializers import (
 )
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available, questionnaire_submit
-from apps.core.permissions import BelongsToPractice, IsPatient
-
-
-def audit_own_reads(request, objects, object_type: str, category: str) -> None:
-    patient_id = request.user.patient_profile.pk
-    audit_reads(
-        actor=request.user, object_type=object_type, data_category=category, rows=[(patient_id, o.pk) for o in objects]
-    )
+from apps.core.permissions import BelongsToPractice
+from apps.core.views_base import MyRecordViewSet
 
 
 @extend_schema(tags=["check-ins"])
-class MyCheckinsView(generics.ListCreateAPIView):
-    permission_classes = [IsPatient]
+class MyCheckinsViewSet(MyRecordViewSet):
     serializer_class = MoodCheckinSerializer
+    audit_object_type = "mood_checkin"
+    audit_data_category = "checkin"
 
-    def get_queryset(self):
-        return MoodCheckin.objects.filter(patient=self.request.user.patient_profile).order_by("-occurred_at")
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        audit_own_reads(request, page, "mood_checkin", "checkin")
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get_base_queryset(self):
+        return MoodCheckin.objects.order_by("-occurred_at")
 
     @extend_schema(
         responses={201: MoodCheckinResultSerializer, 200: MoodCheckinResultSerializer},
@@ -54,7 +43,7 @@ class MyCheckinsView(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         data = MoodCheckinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = request.user.patient_profile
+        patient = self.get_patient()
         checkin, created = mood_checkin_submit(actor=request.user, patient=patient, **data.validated_data)
         body = MoodCheckinSerializer(checkin).data
         if checkin.note and note_screen(checkin.note) != "none":
@@ -63,21 +52,13 @@ class MyCheckinsView(generics.ListCreateAPIView):
 
 
 @extend_schema(tags=["questionnaires"])
-class MyQuestionnairesView(generics.ListCreateAPIView):
-    permission_classes = [IsPatient]
+class MyQuestionnairesViewSet(MyRecordViewSet):
     serializer_class = QuestionnaireResponseSerializer
+    audit_object_type = "questionnaire_response"
+    audit_data_category = "questionnaire"
 
-    def get_queryset(self):
-        return (
-            QuestionnaireResponse.objects.filter(patient=self.request.user.patient_profile)
-            .select_related("instrument")
-            .order_by("-occurred_at")
-        )
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        audit_own_reads(request, page, "questionnaire_response", "questionnaire")
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get_base_queryset(self):
+        return QuestionnaireResponse.objects.select_related("instrument").order_by("-occurred_at")
 
     @extend_schema(
         request=QuestionnaireSubmitSerializer,
@@ -88,7 +69,7 @@ class MyQuestionnairesView(generics.ListCreateAPIView):
         data = QuestionnaireSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        patient = request.user.patient_profile
+        patient = self.get_patient()
         response, created = questionnaire_submit(
             actor=request.user, patient=patient, instrument_key=fields.pop("instrument"), **fields
         )
@@ -98,16 +79,17 @@ class MyQuestionnairesView(generics.ListCreateAPIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class MyTodoView(APIView):
-    permission_classes = [IsPatient]
+class MyTodoViewSet(MyRecordViewSet):
+    audit_object_type = "due_item"
+    audit_data_category = "checkin"
 
     @extend_schema(
         responses={200: DueItemSerializer(many=True)},
         tags=["check-ins"],
         summary="What is due now: check-ins and questionnaires still open",
     )
-    def get(self, request):
-        items = todo_for(patient_id=request.user.patient_profile.pk, now=timezone.now())
+    def todo(self, request):
+        items = self.audit_read(todo_for(patient_id=self.get_patient().pk, now=timezone.now()))
         return Response(DueItemSerializer(items, many=True).data)
 
 

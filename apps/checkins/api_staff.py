@@ -3,7 +3,6 @@ schedules and risk signals; practice admins manage tags, instruments and schedul
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,7 +11,6 @@ from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
 from apps.alerts.models import RiskSignal
-from apps.audit.services import AuditAction, audit_log
 from apps.checkins import fhir
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse, Schedule
 from apps.checkins.selectors import trends
@@ -53,6 +51,7 @@ class RiskSignalSerializer(serializers.ModelSerializer):
 
 
 class _Nested(PatientScopedViewSet):
+    abstract = True
     purpose = Purpose.CLINICAL
     nested_patient_kwarg = "patient_pk"
 
@@ -61,41 +60,33 @@ class _Nested(PatientScopedViewSet):
         params.is_valid(raise_exception=True)
         return params.validated_data
 
-    def audit_aggregate(self, what: str, category: str) -> None:
-        audit_log(
-            actor=self.request.user,
-            action=AuditAction.READ,
-            object_type=what,
-            object_id=self.get_patient().pk,
-            patient_id=self.get_patient().pk,
-            data_category=category,
-        )
-
 
 @extend_schema(tags=["trends"], parameters=[RangeSerializer])
 class PatientTrendsViewSet(_Nested):
-    def get_base_queryset(self):
-        return MoodCheckin.objects.all()
+    """Aggregates: each read is recorded as a read of the patient's check-ins as a whole."""
+
+    audit_object_type = "trend_daily"
+    audit_data_category = "checkin"
 
     @extend_schema(responses={200: DailyPointSerializer(many=True)}, summary="Daily series of check-in metrics")
     def daily(self, request, *args, **kwargs):
         r = self.range()
         rows = trends.daily_series(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
-        self.audit_aggregate("trend_daily", "checkin")
+        self.audit_patient_read()
         return Response(rows)
 
     @extend_schema(responses={200: WeeklyPointSerializer(many=True)}, summary="Weekly mean/min/max/count")
     def weekly(self, request, *args, **kwargs):
         r = self.range()
         rows = trends.weekly_aggregates(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
-        self.audit_aggregate("trend_weekly", "checkin")
+        self.audit_patient_read(object_type="trend_weekly")
         return Response(rows)
 
     @extend_schema(responses={200: AdherenceSerializer(many=True)}, summary="Due, completed and missed per kind")
     def adherence(self, request, *args, **kwargs):
         r = self.range()
         rows = trends.adherence(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
-        self.audit_aggregate("adherence", "checkin")
+        self.audit_patient_read(object_type="adherence")
         return Response(AdherenceSerializer(rows, many=True).data)
 
 
@@ -120,7 +111,7 @@ class PatientQuestionnairesViewSet(_Nested):
     def get_base_queryset(self):
         return QuestionnaireResponse.objects.select_related("instrument").order_by("-occurred_at")
 
-    def filter_queryset(self, queryset):
+    def narrow_queryset(self, queryset):
         r = self.range()
         if r.get("instrument"):
             queryset = queryset.filter(instrument_key=r["instrument"])
@@ -135,22 +126,16 @@ class PatientQuestionnairesViewSet(_Nested):
         summary="FHIR R4 Bundle: QuestionnaireResponse + total-score Observation",
     )
     def fhir(self, request, *args, **kwargs):
-        response = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        audit_log(
-            actor=request.user,
-            action=AuditAction.EXPORT,
-            object_type="questionnaire_response",
-            object_id=response.pk,
-            patient_id=response.patient_id,
-            data_category="questionnaire",
-            detail={"format": "fhir-r4"},
-        )
+        response = self.get_object()
+        self.audit_export(response, detail={"format": "fhir-r4"})
         return Response(fhir.bundle(response), content_type="application/fhir+json")
 
 
 @extend_schema(tags=["check-ins"])
 class PatientSchedulesViewSet(_Nested):
     serializer_class = ScheduleSerializer
+    audit_object_type = "schedule"
+    audit_data_category = "checkin"
 
     def get_base_queryset(self):
         return Schedule.objects.order_by("kind")

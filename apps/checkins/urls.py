@@ -7,9 +7,13 @@ trends = api_staff.PatientTrendsViewSet
 questionnaires = api_staff.PatientQuestionnairesViewSet
 
 urlpatterns = [
-    path("me/checkins/", api_patient.MyCheckinsView.as_view(), name="my-checkins"),
-    path("me/questionnaires/", api_patient.MyQuestionnairesView.as_view(), name="my-questionnaires"),
-    path("me/todo/", api_patient.MyTodoView.as_view(), name="my-todo"),
+    path("me/checkins/", api_patient.MyCheckinsViewSet.as_view({"get": "list", "post": "create"}), name="my-checkins"),
+    path(
+        "me/questionnaires/",
+        api_patient.MyQuestionnairesViewSet.as_view({"get": "list", "post": "create"}),
+        name="my-questionnaires",
+    ),
+    path("me/todo/", api_patient.MyTodoViewSet.as_view({"get": "todo"}), name="my-todo"),
     path("checkin-tags/", api_patient.CheckinTagsView.as_view(), name="checkin-tags"),
     path("instruments/", api_patient.InstrumentsView.as_view(), name="instruments"),
     path("practice/checkin-tags/", api_staff.PracticeTagsView.as_view(), name="practice-checkin-tags"),

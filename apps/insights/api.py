@@ -3,21 +3,20 @@ triggers) and the patient's own themes when the practice enables them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Forbidden, ServiceError
-from apps.core.permissions import IsPatient
-from apps.core.views_base import PatientScopedViewSet
+from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
 from apps.insights.services import patterns_refresh
 
@@ -140,46 +139,39 @@ def _readable_texts(analyses, user) -> dict:
     return texts
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("source_id", str), OpenApiParameter("source_type", str)],
+        responses={200: AnalysisSerializer(many=True)},
+        summary="Findings per entry with the text and the spans to highlight",
+    )
+)
 @extend_schema(tags=["insights"])
 class PatientInsightsViewSet(PatientScopedViewSet):
     purpose = Purpose.CLINICAL
     nested_patient_kwarg = "patient_pk"
     serializer_class = AnalysisSerializer
+    audit_object_type = "text_analysis"
+    audit_data_category = "insights"
 
     def get_base_queryset(self):
         return TextAnalysis.objects.prefetch_related("findings").order_by("-local_date", "-created_at")
 
-    def _visible(self, qs):
+    def narrow_queryset(self, qs):
         """Analyses of unshared journal entries stay invisible to staff (their risk signals do not)."""
-        if self.request.user.is_patient:
-            return qs
-        from apps.journals.models import JournalEntry
+        if not self.request.user.is_patient:
+            from apps.journals.models import JournalEntry
 
-        hidden = JournalEntry.objects.filter(patient_id=self.get_patient().pk, shared_with_care_team=False)
-        return qs.exclude(source_type=SourceType.JOURNAL_ENTRY, source_id__in=hidden.values("id"))
-
-    @extend_schema(
-        parameters=[OpenApiParameter("source_id", str), OpenApiParameter("source_type", str)],
-        responses={200: AnalysisSerializer(many=True)},
-        summary="Findings per entry with the text and the spans to highlight",
-    )
-    def list(self, request, *args, **kwargs):
-        qs = self._visible(self.get_queryset())
+            hidden = JournalEntry.objects.filter(patient_id=self.get_patient().pk, shared_with_care_team=False)
+            qs = qs.exclude(source_type=SourceType.JOURNAL_ENTRY, source_id__in=hidden.values("id"))
         for field in ("source_id", "source_type"):
-            if request.query_params.get(field):
-                qs = qs.filter(**{field: request.query_params[field]})
-        page = self.paginate_queryset(qs)
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="insight_findings",
-            object_id=self.get_patient().pk,
-            patient_id=self.get_patient().pk,
-            data_category="insights",
-            detail={"count": len(page)},
-        )
-        context = {"texts": _readable_texts(page, request.user)}
-        return self.get_paginated_response(AnalysisSerializer(page, many=True, context=context).data)
+            if self.request.query_params.get(field):
+                qs = qs.filter(**{field: self.request.query_params[field]})
+        return qs
+
+    def list_body(self, page: list) -> list:
+        context = {"texts": _readable_texts(page, self.request.user)}
+        return AnalysisSerializer(page, many=True, context=context).data
 
     @extend_schema(
         responses={200: serializers.ListSerializer(child=serializers.DictField())},
@@ -198,30 +190,17 @@ class PatientInsightsViewSet(PatientScopedViewSet):
             .annotate(count=Count("id"))
             .order_by("week", "category")
         )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="trigger_frequency",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            data_category="insights",
-        )
+        self.audit_patient_read(object_type="trigger_frequency")
         return Response([{**r, "week": r["week"].isoformat()} for r in rows])
 
     @extend_schema(responses={200: PatternSnapshotSerializer}, summary="The latest pattern snapshot")
     def patterns(self, request, *args, **kwargs):
         patient = self.get_patient()
         snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="pattern_snapshot",
-            object_id=snapshot.pk if snapshot else "",
-            patient_id=patient.pk,
-            data_category="insights",
-        )
         if snapshot is None:
+            self.audit_patient_read(object_type="pattern_snapshot")
             return Response({"patterns": [], "created_at": None, "day_count": 0})
+        self.audit_read([snapshot], object_type="pattern_snapshot")
         return Response(
             {
                 "id": snapshot.pk,
@@ -245,22 +224,21 @@ class PatientInsightsViewSet(PatientScopedViewSet):
                 code="no_consent",
                 status_code=status.HTTP_409_CONFLICT,
             )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="pattern_snapshot",
-            object_id=snapshot.pk,
-            patient_id=snapshot.patient_id,
-            data_category="insights",
-        )
+        self.audit_read([snapshot], object_type="pattern_snapshot")
         return Response(snapshot_body(snapshot), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CustomTriggerSerializer(many=True)}, summary="This patient's own triggers")
+)
 @extend_schema(tags=["insights"])
 class PatientTriggersViewSet(PatientScopedViewSet):
     purpose = Purpose.CLINICAL
     nested_patient_kwarg = "patient_pk"
     serializer_class = CustomTriggerSerializer
+    audit_object_type = "patient_trigger"
+    audit_data_category = "insights"
+    pagination_class = None
 
     def get_base_queryset(self):
         return PatientTrigger.objects.order_by("key")
@@ -268,18 +246,8 @@ class PatientTriggersViewSet(PatientScopedViewSet):
     def _out(self, trigger):
         return {"id": trigger.pk, "key": trigger.key, "label": trigger.label, "phrases": json.loads(trigger.phrases)}
 
-    @extend_schema(responses={200: CustomTriggerSerializer(many=True)}, summary="This patient's own triggers")
-    def list(self, request, *args, **kwargs):
-        items = list(self.get_queryset())
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="patient_trigger",
-            object_id=self.get_patient().pk,
-            patient_id=self.get_patient().pk,
-            data_category="insights",
-        )
-        return Response([self._out(t) for t in items])
+    def list_body(self, items: list) -> list:
+        return [self._out(t) for t in items]
 
     @extend_schema(
         request=CustomTriggerSerializer,
@@ -313,7 +281,7 @@ class PatientTriggersViewSet(PatientScopedViewSet):
 
     @extend_schema(responses={204: None}, summary="Remove a patient-specific trigger")
     def destroy(self, request, *args, **kwargs):
-        trigger = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        trigger = self.get_object()
         if not request.user.is_care_staff:
             raise Forbidden("Only the care team can do this.")
         audit_log(
@@ -328,20 +296,17 @@ class PatientTriggersViewSet(PatientScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyThemesView(APIView):
-    permission_classes = [IsPatient]
+class MyThemesViewSet(MyRecordViewSet):
+    audit_object_type = "themes"
+    audit_data_category = "insights"
 
     @extend_schema(
         responses={200: serializers.ListSerializer(child=serializers.DictField())},
         tags=["insights"],
         summary="My recurring themes in the last 30 days, in supportive wording (if the practice enables it)",
     )
-    def get(self, request):
-        import datetime as dt
-
-        from django.utils import timezone
-
-        patient = request.user.patient_profile
+    def themes(self, request):
+        patient = self.get_patient()
         if not patient.practice.show_patient_themes:
             raise Forbidden("Your practice has not turned on themes.")
         since = timezone.localdate() - dt.timedelta(days=30)
@@ -357,14 +322,7 @@ class MyThemesView(APIView):
             .filter(days__gte=2)
             .order_by("-days")[:6]
         )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="themes",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            data_category="insights",
-        )
+        self.audit_patient_read()
         return Response(
             [
                 {

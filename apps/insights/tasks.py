@@ -4,6 +4,7 @@ from celery import shared_task
 
 from apps.accounts.models import ConsentDecision, ConsentKind, ConsentRecord, PatientProfile
 from apps.core import context
+from apps.core.jobs import enqueue
 from apps.insights import services
 
 logger = logging.getLogger(__name__)
@@ -41,5 +42,5 @@ def mine_patterns_nightly() -> int:
         latest[patient_id] = decision
     consenting = [pid for pid, decision in latest.items() if decision == ConsentDecision.ACCEPTED]
     for patient_id in consenting:
-        mine_patterns.delay(str(patient_id))
+        enqueue("insights.mine_patterns", patient_id=str(patient_id))
     return len(consenting)

@@ -17,5 +17,5 @@ urlpatterns = [
     ),
     path(P + "custom-triggers/", triggers.as_view({"get": "list", "post": "create"}), name="custom-triggers"),
     path(P + "custom-triggers/<uuid:pk>/", triggers.as_view({"delete": "destroy"}), name="custom-trigger"),
-    path("me/themes/", api.MyThemesView.as_view(), name="my-themes"),
+    path("me/themes/", api.MyThemesViewSet.as_view({"get": "themes"}), name="my-themes"),
 ]

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.scoping import Purpose
-from apps.audit.services import AuditAction, audit_log, audit_reads
 from apps.core.errors import ServiceError
-from apps.core.permissions import IsPatient
-from apps.core.views_base import PatientScopedViewSet
+from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
 from apps.journals import audio, services
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import (
@@ -28,21 +25,14 @@ CONTENT_TYPES = {"m4a": "audio/mp4", "webm": "audio/webm", "ogg": "audio/ogg", "
 AUDIO_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted recording")
 
 
-def stream_audio(request, entry: JournalEntry) -> StreamingHttpResponse:
+def stream_audio(view: PatientScopedViewSet, entry: JournalEntry) -> StreamingHttpResponse:
     if not entry.audio_name:
         raise ServiceError(
             "The recording is no longer stored (deleted after transcription).",
             code="audio_deleted",
             status_code=status.HTTP_410_GONE,
         )
-    audit_log(
-        actor=request.user,
-        action=AuditAction.READ,
-        object_type="journal_audio",
-        object_id=entry.pk,
-        patient_id=entry.patient_id,
-        data_category="journal",
-    )
+    view.audit_read([entry], object_type="journal_audio")
     response = StreamingHttpResponse(
         services.audio_storage().stream(entry.audio_name),
         content_type=CONTENT_TYPES.get(entry.audio_format, "application/octet-stream"),
@@ -52,44 +42,31 @@ def stream_audio(request, entry: JournalEntry) -> StreamingHttpResponse:
 
 
 @extend_schema(tags=["journals"])
-class MyJournalViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsPatient]
+@extend_schema_view(
+    list=extend_schema(summary="My journal entries, newest first"),
+    retrieve=extend_schema(
+        summary="One entry, with its processing status and transcript (and support resources when it suggests risk)"
+    ),
+)
+class MyJournalViewSet(MyRecordViewSet):
     serializer_class = JournalEntrySerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    audit_object_type = "journal_entry"
+    audit_data_category = "journal"
+    dangerously_unaudited = {"status": "the processing state only (no PHI); the app polls it while a job runs"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return JournalEntry.objects.none()
-        return JournalEntry.objects.filter(patient=self.request.user.patient_profile).order_by("-occurred_at")
+    def get_base_queryset(self):
+        return JournalEntry.objects.order_by("-occurred_at")
 
-    def _audit(self, entries) -> None:
-        audit_reads(
-            actor=self.request.user,
-            object_type="journal_entry",
-            data_category="journal",
-            rows=[(e.patient_id, e.pk) for e in entries],
-        )
-
-    @extend_schema(summary="My journal entries, newest first")
-    def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        self._audit(page)
-        return self.get_paginated_response(JournalEntrySerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="One entry, with its processing status and transcript (and support resources when it suggests risk)"
-    )
-    def retrieve(self, request, pk=None):
+    def object_body(self, entry):
         from apps.alerts.support import support_for
         from apps.insights.models import TextAnalysis
         from apps.insights.services import SIGNAL_LEVELS
 
-        entry = self.get_object()
-        self._audit([entry])
         body = JournalEntrySerializer(entry).data
         if TextAnalysis.objects.filter(source_id=entry.pk, risk_level__in=list(SIGNAL_LEVELS)).exists():
             body["support"] = support_for(entry.patient)
-        return Response(body)
+        return body
 
     @extend_schema(responses={200: JournalStatusSerializer}, summary="Processing status only (no PHI)")
     def status(self, request, pk=None):
@@ -105,7 +82,7 @@ class MyJournalViewSet(viewsets.GenericViewSet):
         data = JournalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        patient = request.user.patient_profile
+        patient = self.get_patient()
         common = {
             "actor": request.user,
             "patient": patient,
@@ -145,7 +122,7 @@ class MyJournalViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: AUDIO_RESPONSE}, summary="My recording, if the practice keeps it")
     def audio(self, request, pk=None):
-        return stream_audio(request, self.get_object())
+        return stream_audio(self, self.get_object())
 
 
 @extend_schema(tags=["journals"])
@@ -159,11 +136,11 @@ class PatientJournalsViewSet(PatientScopedViewSet):
     audit_data_category = "journal"
 
     def get_base_queryset(self):
-        qs = JournalEntry.objects.order_by("-occurred_at")
-        if self.request.user.is_patient:
-            return qs
-        return qs.filter(shared_with_care_team=True)
+        return JournalEntry.objects.order_by("-occurred_at")
+
+    def narrow_queryset(self, queryset):
+        return queryset if self.request.user.is_patient else queryset.filter(shared_with_care_team=True)
 
     @extend_schema(responses={200: AUDIO_RESPONSE}, summary="A shared recording, if the practice keeps it")
     def audio(self, request, *args, **kwargs):
-        return stream_audio(request, get_object_or_404(self.get_queryset(), pk=kwargs["pk"]))
+        return stream_audio(self, self.get_object())

@@ -19,6 +19,7 @@ from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.models import RiskSignal
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
+from apps.core.jobs import enqueue_on_commit
 from apps.core.realtime import notify_user
 from apps.journals import audio
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
@@ -56,9 +57,7 @@ def _notify_after_commit(entry: JournalEntry) -> None:
 
 
 def _enqueue(entry_id) -> None:
-    from apps.journals.tasks import process_journal
-
-    transaction.on_commit(lambda: process_journal.delay(str(entry_id)))
+    enqueue_on_commit("journals.process", entry_id=str(entry_id))
 
 
 def _default_shared(patient: PatientProfile, shared: bool | None) -> bool:

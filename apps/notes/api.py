@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
-from apps.audit.services import AuditAction, audit_log, audit_reads
 from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.core.views_base import PatientScopedViewSet
@@ -134,7 +133,7 @@ class SessionViewSet(PatientScopedViewSet):
         return ClinicalSession.objects.order_by("-started_at")
 
     def _session(self) -> ClinicalSession:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self.get_object()
 
     def _latest(self, session) -> Note:
         note = session.notes.order_by("-version").first()
@@ -182,14 +181,7 @@ class SessionViewSet(PatientScopedViewSet):
     @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
     def transcript(self, request, *args, **kwargs):
         item = self._input()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="session_input",
-            object_id=item.pk,
-            patient_id=item.session.patient_id,
-            data_category=services.CATEGORY,
-        )
+        self.audit_read([item], object_type="session_input")
         return Response(json.loads(item.utterances or "[]"))
 
     @extend_schema(
@@ -218,38 +210,18 @@ class SessionViewSet(PatientScopedViewSet):
             for i in session.inputs.order_by("created_at")
             if i.analytics
         ]
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="session_analytics",
-            object_id=session.pk,
-            patient_id=session.patient_id,
-            data_category=services.CATEGORY,
-        )
+        self.audit_read([session], object_type="session_analytics")
         return Response(items)
 
     @extend_schema(responses={200: NoteSerializer}, summary="The latest note version, with evidence per sentence")
     def note(self, request, *args, **kwargs):
         note = self._latest(self._session())
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="note",
-            object_id=note.pk,
-            patient_id=note.session.patient_id,
-            data_category=services.CATEGORY,
-        )
+        self.audit_read([note], object_type="note")
         return Response(NoteSerializer(note).data)
 
     @extend_schema(responses={200: NoteSerializer(many=True)}, summary="Every version, including amended ones")
     def versions(self, request, *args, **kwargs):
-        notes = list(self._session().notes.order_by("version"))
-        audit_reads(
-            actor=request.user,
-            object_type="note",
-            data_category=services.CATEGORY,
-            rows=[(note.session.patient_id, note.pk) for note in notes],
-        )
+        notes = self.audit_read(self._session().notes.order_by("version"), object_type="note")
         return Response(NoteSerializer(notes, many=True).data)
 
     @extend_schema(
@@ -301,14 +273,7 @@ class SessionViewSet(PatientScopedViewSet):
                 code="not_signed",
                 status_code=status.HTTP_409_CONFLICT,
             )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.EXPORT,
-            object_type="note",
-            object_id=note.pk,
-            patient_id=note.session.patient_id,
-            data_category=services.CATEGORY,
-        )
+        self.audit_export(note, object_type="note")
         return note
 
     @extend_schema(

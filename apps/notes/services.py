@@ -19,6 +19,7 @@ from apps.accounts.services.consent import consent_is_granted
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Forbidden, ServiceError
+from apps.core.jobs import enqueue_on_commit
 from apps.journals import audio
 from apps.journals.services import audio_storage
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, Note, NoteStatus, SessionInput
@@ -91,9 +92,7 @@ def session_create(*, actor: User, patient: PatientProfile, **fields) -> Clinica
 
 
 def _enqueue(input_id) -> None:
-    from apps.notes.tasks import process_input
-
-    transaction.on_commit(lambda: process_input.delay(str(input_id)))
+    enqueue_on_commit("notes.process_input", input_id=str(input_id))
 
 
 def input_add_typed(*, actor: User, session: ClinicalSession, text: str) -> SessionInput:

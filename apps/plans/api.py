@@ -6,19 +6,17 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import TimezoneField
 from apps.alerts.support import support_for
-from apps.audit.services import AuditAction, audit_log, audit_reads
 from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import ServiceError
-from apps.core.permissions import IsCareStaffOrAdmin, IsPatient
-from apps.core.views_base import PatientScopedViewSet
+from apps.core.permissions import IsCareStaffOrAdmin
+from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
 from apps.plans import services, treatment
 from apps.plans.models import (
     SAFETY_PLAN_SECTIONS,
@@ -79,6 +77,7 @@ def _plan_or_404(patient_id) -> SafetyPlan:
     return plan
 
 
+@extend_schema_view(list=extend_schema(summary="All versions, newest first"))
 @extend_schema(tags=["safety plan"])
 class PatientSafetyPlanViewSet(PatientScopedViewSet):
     """The care team's view; outside the patient's care team it answers 404."""
@@ -88,15 +87,10 @@ class PatientSafetyPlanViewSet(PatientScopedViewSet):
     serializer_class = SafetyPlanSerializer
     audit_object_type = "safety_plan"
     audit_data_category = services.CATEGORY
+    pagination_class = None  # every version, newest first
 
     def get_base_queryset(self):
         return SafetyPlan.objects.order_by("-version")
-
-    @extend_schema(responses={200: SafetyPlanSerializer(many=True)}, summary="All versions, newest first")
-    def list(self, request, *args, **kwargs):
-        plans = list(self.get_queryset())
-        self.audit_reads(plans)
-        return Response(SafetyPlanSerializer(plans, many=True).data)
 
     @extend_schema(
         request=SafetyPlanContentSerializer,
@@ -116,25 +110,19 @@ class OfflinePlanSerializer(serializers.Serializer):
     support = SupportSerializer()
 
 
-class MySafetyPlanView(APIView):
-    permission_classes = [IsPatient]
+class MySafetyPlanViewSet(MyRecordViewSet):
+    audit_object_type = "safety_plan"
+    audit_data_category = services.CATEGORY
 
     @extend_schema(
         tags=["safety plan"],
         responses={200: OfflinePlanSerializer},
         summary="Everything the app needs offline: my plan, crisis lines for my region, support words",
     )
-    def get(self, request):
-        patient = request.user.patient_profile
+    def current(self, request):
+        patient = self.get_patient()
         plan = _plan_or_404(patient.pk)
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="safety_plan",
-            object_id=plan.pk,
-            patient_id=patient.pk,
-            data_category=services.CATEGORY,
-        )
+        self.audit_read([plan])
         return Response(
             {
                 "plan": SafetyPlanSerializer(plan).data,
@@ -149,17 +137,11 @@ class MySafetyPlanView(APIView):
         responses={201: SafetyPlanSerializer},
         summary="Save a new version of my safety plan",
     )
-    def post(self, request):
+    def create(self, request):
         data = SafetyPlanContentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.safety_plan_save(
-            actor=request.user, patient=request.user.patient_profile, content=data.validated_data
-        )
+        plan = services.safety_plan_save(actor=request.user, patient=self.get_patient(), content=data.validated_data)
         return Response(SafetyPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
-
-
-class MySafetyPlanAcknowledgeView(APIView):
-    permission_classes = [IsPatient]
 
     @extend_schema(
         tags=["safety plan"],
@@ -167,25 +149,25 @@ class MySafetyPlanAcknowledgeView(APIView):
         responses={200: SafetyPlanSerializer},
         summary="I have read this version of my plan",
     )
-    def post(self, request):
-        plan = services.safety_plan_acknowledge(actor=request.user, plan=_plan_or_404(request.user.patient_profile.pk))
+    def acknowledge(self, request):
+        plan = services.safety_plan_acknowledge(actor=request.user, plan=_plan_or_404(self.get_patient().pk))
         return Response(SafetyPlanSerializer(plan).data)
 
 
-class MyCopingView(APIView):
-    permission_classes = [IsPatient]
+@extend_schema_view(
+    list=extend_schema(tags=["coping"], responses={200: CopingSerializer(many=True)}, summary="My last 100 entries")
+)
+class MyCopingViewSet(MyRecordViewSet):
+    serializer_class = CopingSerializer
+    audit_object_type = "coping_log"
+    audit_data_category = "coping"
+    pagination_class = None
 
-    @extend_schema(tags=["coping"], responses={200: CopingSerializer(many=True)}, summary="My last 100 entries")
-    def get(self, request):
-        patient = request.user.patient_profile
-        rows = list(CopingLog.objects.filter(patient=patient).order_by("-occurred_at")[:100])
-        audit_reads(
-            actor=request.user,
-            object_type="coping_log",
-            data_category="coping",
-            rows=[(patient.pk, r.pk) for r in rows],
-        )
-        return Response(CopingSerializer(rows, many=True).data)
+    def get_base_queryset(self):
+        return CopingLog.objects.order_by("-occurred_at")
+
+    def narrow_queryset(self, queryset):
+        return queryset[:100] if self.action == "list" else queryset
 
     @extend_schema(
         tags=["coping"],
@@ -193,12 +175,10 @@ class MyCopingView(APIView):
         responses={201: CopingSerializer},
         summary="Log a coping strategy or homework (re-sending an id is harmless)",
     )
-    def post(self, request):
+    def create(self, request):
         data = CopingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry, created = services.coping_log(
-            actor=request.user, patient=request.user.patient_profile, **data.validated_data
-        )
+        entry, created = services.coping_log(actor=request.user, patient=self.get_patient(), **data.validated_data)
         return Response(CopingSerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -219,23 +199,14 @@ class PatientBriefViewSet(PatientScopedViewSet):
     purpose = Purpose.CLINICAL
     nested_patient_kwarg = "patient_pk"
     permission_classes = [IsCareStaffOrAdmin]
-
-    def get_base_queryset(self):
-        return SafetyPlan.objects.none()
+    audit_object_type = "pre_session_brief"
+    audit_data_category = "brief"
 
     def _brief(self, request) -> dict:
         from apps.plans.brief import brief_build
 
-        patient = self.get_patient()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="pre_session_brief",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            data_category="brief",
-        )
-        return brief_build(patient=patient)
+        self.audit_patient_read()
+        return brief_build(patient=self.get_patient())
 
     @extend_schema(
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The brief; each item has a ref")},
@@ -375,6 +346,9 @@ class DecisionSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: TreatmentPlanViewSerializer}, summary="All versions and goal progress")
+)
 @extend_schema(tags=["treatment plan"])
 class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     """The care team writes versions and signs them; outside the care team it answers 404."""
@@ -385,17 +359,15 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     serializer_class = TreatmentPlanSerializer
     audit_object_type = "treatment_plan"
     audit_data_category = treatment.CATEGORY
+    pagination_class = None  # every version, with the goal progress of the latest signed one
 
     def get_base_queryset(self):
         return TreatmentPlan.objects.order_by("-version")
 
-    @extend_schema(responses={200: TreatmentPlanViewSerializer}, summary="All versions and goal progress")
-    def list(self, request, *args, **kwargs):
-        plans = list(self.get_queryset())
-        self.audit_reads(plans)
+    def list_body(self, plans: list) -> dict:
         signed = next((p for p in plans if p.status == PlanStatus.SIGNED), None)
         progress = treatment.goal_progress(patient_id=signed.patient_id, plan=signed) if signed else []
-        return Response({"versions": TreatmentPlanSerializer(plans, many=True).data, "progress": progress})
+        return {"versions": TreatmentPlanSerializer(plans, many=True).data, "progress": progress}
 
     @extend_schema(
         request=TreatmentPlanContentSerializer,
@@ -421,35 +393,27 @@ class MyTreatmentPlanSerializer(serializers.Serializer):
     progress = serializers.ListField(child=serializers.DictField())
 
 
-def _my_signed_plan(request) -> TreatmentPlan:
-    plan = treatment.plan_latest(patient_id=request.user.patient_profile.pk, signed_only=True)
+def _signed_plan(patient_id) -> TreatmentPlan:
+    plan = treatment.plan_latest(patient_id=patient_id, signed_only=True)
     if plan is None:
         raise ServiceError("No signed treatment plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
     return plan
 
 
-class MyTreatmentPlanView(APIView):
-    permission_classes = [IsPatient]
+class MyTreatmentPlanViewSet(MyRecordViewSet):
+    audit_object_type = "treatment_plan"
+    audit_data_category = treatment.CATEGORY
 
     @extend_schema(
         tags=["treatment plan"],
         responses={200: MyTreatmentPlanSerializer},
         summary="My current signed plan and how my goals are going (drafts are not shown)",
     )
-    def get(self, request):
-        plan = _my_signed_plan(request)
-        audit_reads(
-            actor=request.user,
-            object_type="treatment_plan",
-            data_category=treatment.CATEGORY,
-            rows=[(plan.patient_id, plan.pk)],
-        )
+    def current(self, request):
+        plan = _signed_plan(self.get_patient().pk)
+        self.audit_read([plan])
         progress = treatment.goal_progress(patient_id=plan.patient_id, plan=plan)
         return Response({"plan": TreatmentPlanSerializer(plan).data, "progress": progress})
-
-
-class MyTreatmentPlanAcknowledgeView(APIView):
-    permission_classes = [IsPatient]
 
     @extend_schema(
         tags=["treatment plan"],
@@ -457,8 +421,8 @@ class MyTreatmentPlanAcknowledgeView(APIView):
         responses={200: TreatmentPlanSerializer},
         summary="I have read this version of my plan",
     )
-    def post(self, request):
-        plan = treatment.plan_acknowledge(actor=request.user, plan=_my_signed_plan(request))
+    def acknowledge(self, request):
+        plan = treatment.plan_acknowledge(actor=request.user, plan=_signed_plan(self.get_patient().pk))
         return Response(TreatmentPlanSerializer(plan).data)
 
 
@@ -477,10 +441,9 @@ class PatientSuggestionViewSet(PatientScopedViewSet):
         return PlanSuggestion.objects.order_by("-created_at")
 
     @extend_schema(responses={200: SuggestionSerializer(many=True)}, summary="Refresh and list pending suggestions")
-    def list(self, request, *args, **kwargs):
+    def pending(self, request, *args, **kwargs):
         treatment.suggestions_refresh(patient=self.get_patient())
-        rows = list(self.get_queryset().filter(status=SuggestionStatus.PENDING))
-        self.audit_reads(rows)
+        rows = self.audit_read(self.get_queryset().filter(status=SuggestionStatus.PENDING))
         return Response(SuggestionSerializer(rows, many=True).data)
 
     @extend_schema(

@@ -14,6 +14,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import CheckinTag, MoodCheckin
 from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
+from apps.core.jobs import enqueue_on_commit
 
 CATEGORY = "checkin"
 
@@ -73,9 +74,7 @@ def mood_checkin_submit(
         )
         due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
         if note.strip():
-            from apps.insights.tasks import analyse_text
-
-            transaction.on_commit(lambda: analyse_text.delay("mood_checkin", str(checkin.pk)))
+            enqueue_on_commit("insights.analyse_text", source_type="mood_checkin", source_id=str(checkin.pk))
     return checkin, True
 
 

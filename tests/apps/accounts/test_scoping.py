@@ -153,20 +153,128 @@ def test_a_patient_cannot_see_another_patient(personas, as_user):
     assert client.get(f"/api/v1/patients/{other.id}/consents/").status_code == 404
 
 
-def test_every_patient_route_is_covered_by_the_outsider_table(personas):
-    """A new /patients/{id}/… route must be added to ``endpoints`` above."""
-    covered = {"/".join(url.split("/api/v1/")[1].split("/")[2:]) for _, url, _ in endpoints(personas)}
-    covered = {re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", c) for c in covered}
-    covered |= {
-        re.sub(
-            r"<uuid:pk>/(transcript|speakers)/$",
-            r"<uuid:input_pk>/\1/",
-            re.sub(r"inputs/<uuid:pk>", "inputs/<uuid:input_pk>", c),
-        )
-        for c in covered
-    }
+def me_endpoints(p):
+    """The patient's own routes, with ids that belong to our patient: another patient must reach none."""
+    from tests.apps.journals.factories import make_text_entry
+
+    journal = make_text_entry(p.patient_profile, shared=True).id
+    return [
+        ("get", "/api/v1/me/consents/", None),
+        ("get", "/api/v1/me/access-log/", None),
+        ("get", "/api/v1/me/checkins/", None),
+        ("get", "/api/v1/me/questionnaires/", None),
+        ("get", "/api/v1/me/todo/", None),
+        ("get", "/api/v1/me/journals/", None),
+        ("get", f"/api/v1/me/journals/{journal}/", None),
+        ("patch", f"/api/v1/me/journals/{journal}/", {"shared_with_care_team": False}),
+        ("delete", f"/api/v1/me/journals/{journal}/", None),
+        ("get", f"/api/v1/me/journals/{journal}/status/", None),
+        ("get", f"/api/v1/me/journals/{journal}/audio/", None),
+        ("get", "/api/v1/me/themes/", None),
+        ("get", "/api/v1/me/safety-plan/", None),
+        ("post", "/api/v1/me/safety-plan/acknowledge/", None),
+        ("get", "/api/v1/me/coping/", None),
+        ("get", "/api/v1/me/treatment-plan/", None),
+        ("post", "/api/v1/me/treatment-plan/acknowledge/", None),
+    ]
+
+
+def alert_endpoints(p):
+    from apps.alerts.models import Alert
+    from apps.alerts.services import alerts_process_pending
+    from tests.apps.alerts.test_alerts import signal
+
+    signal(p.patient_profile)
+    alerts_process_pending()
+    alert = Alert.objects.get(patient=p.patient_profile).id
+    return [
+        ("get", f"/api/v1/alerts/{alert}/", None),
+        ("post", f"/api/v1/alerts/{alert}/acknowledge/", None),
+        ("post", f"/api/v1/alerts/{alert}/resolve/", {"outcome": "false_positive"}),
+    ]
+
+
+def _ours(p) -> set[str]:
+    """Every identifier of our patient's rows: none may appear in an outsider's answer."""
+    from apps.checkins.models import MoodCheckin, QuestionnaireResponse
+    from apps.journals.models import JournalEntry
+    from apps.plans.models import CopingLog, SafetyPlan
+
+    ids = {str(p.patient_profile.id)}
+    for model in (MoodCheckin, QuestionnaireResponse, JournalEntry, SafetyPlan, CopingLog):
+        ids |= {str(pk) for pk in model.objects.filter(patient=p.patient_profile).values_list("pk", flat=True)}
+    return ids
+
+
+@pytest.fixture
+def our_patient_has_data(personas):
+    from apps.plans.services import safety_plan_save
+    from tests.apps.checkins.factories import submit_phq9
+
+    submit_phq9(personas.patient_profile, [1] * 9)
+    safety_plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"warning_signs": ["x"]})
+    return personas
+
+
+def test_another_patient_reaches_nothing_of_ours_through_me_routes(our_patient_has_data, as_user):
+    p = our_patient_has_data
+    client = as_user(p.outsider_patient_profile.user)
+    for method, url, body in me_endpoints(p):
+        response = getattr(client, method)(url, body or {}, format="json") if method != "get" else client.get(url)
+        assert response.status_code in (200, 403, 404), (method, url, response.status_code)
+        if "/journals/" in url and url != "/api/v1/me/journals/":
+            assert response.status_code == 404, (method, url)
+        leaked = {i for i in _ours(p) if i in response.content.decode()}
+        assert not leaked, (url, leaked)
+    assert client.get("/api/v1/me/journals/").json()["results"] == []
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_get_404_from_every_alert_endpoint(personas, as_user, who):
+    client = as_user(getattr(personas, who))
+    for method, url, body in alert_endpoints(personas):
+        response = getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+        assert response.status_code == 404, (who, method, url, response.status_code)
+    assert client.get("/api/v1/alerts/").json()["results"] == []
+
+
+def test_every_get_in_the_tables_records_a_read_for_the_care_team(personas, as_user):
+    """The door writes the read event: every patient-data GET the clinician makes leaves one."""
+    from apps.audit.models import AuditAction, AuditEvent
+    from apps.plans.services import safety_plan_save
+    from apps.plans.treatment import plan_save
+
+    safety_plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"warning_signs": ["x"]})
+    plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"problems": ["x"]})
+    gets = [url for method, url, _ in endpoints(personas) + alert_endpoints(personas) if method == "get"]
+    reads = AuditEvent.objects.filter(
+        action__in=[AuditAction.READ, AuditAction.EXPORT], patient_id=personas.patient_profile.pk
+    )
+    unread = []
+    for url in gets:
+        client = as_user(personas.clinician)
+        before = reads.count()
+        response = client.get(url)
+        after = reads.count()
+        body = response.json() if response.get("content-type") == "application/json" else None
+        empty = body == [] or (isinstance(body, dict) and body.get("results") == [])
+        if response.status_code == 200 and after == before and not empty:
+            unread.append(url)
+    assert unread == []
+
+
+def _route(url: str) -> str:
+    route = url.split("/api/v1/")[1]
+    route = re.sub(r"^patients/[0-9a-f-]{36}/", "patients/<uuid:patient_pk>/", route)
+    route = re.sub(r"inputs/[0-9a-f-]{36}/", "inputs/<uuid:input_pk>/", route)
+    return re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", route)
+
+
+def test_every_patient_route_is_covered_by_the_outsider_tables(personas):
+    """A new /patients/{id}/…, /me/… or /alerts/… route must be added to a table above."""
+    covered = {_route(url) for _, url, _ in endpoints(personas) + alert_endpoints(personas)}
+    covered |= {_route(url) for _, url, _ in me_endpoints(personas)}
+    covered |= {"me/", "alerts/", "patients/"}  # the caller's own account; the two cross-patient lists (tested above)
     routes = {str(p.pattern) for p in get_resolver().url_patterns for p in getattr(p, "url_patterns", [])}
-    nested = {
-        r.removeprefix("patients/<uuid:patient_pk>/") for r in routes if r.startswith("patients/<uuid:patient_pk>/")
-    }
-    assert nested <= covered, nested - covered
+    with_patient_data = {r for r in routes if r.startswith(("patients/", "me/", "alerts/"))}
+    assert with_patient_data - covered == set()

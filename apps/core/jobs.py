@@ -1,0 +1,41 @@
+"""Queue background jobs by name, after the current transaction commits.
+
+Services call ``enqueue_on_commit("journals.process", entry_id=…)`` instead of importing a task
+function: the service layer then never imports ``tasks`` modules (which import services), so the
+import graph has no services ↔ tasks cycle. Tasks are registered by Celery's autodiscovery
+(``backend/celery.py``) when a worker starts; in a web process they are imported the first time a
+job is queued. Routing to queues is Celery configuration keyed by the same names.
+
+Arguments go by keyword and must be JSON-serialisable (ids, not model instances): a task re-fetches
+its rows, so it sees committed data and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+
+def _task(name: str):
+    from backend.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # runs autodiscovery once in processes that are not workers
+    try:
+        return app.tasks[name]
+    except KeyError as exc:
+        raise LookupError(f"no Celery task is registered as {name!r}") from exc
+
+
+def enqueue(name: str, /, **kwargs: Any) -> None:
+    """Queue ``name`` now (use only outside a transaction, e.g. from a task fanning out jobs)."""
+    _task(name).apply_async(kwargs=kwargs)
+
+
+def enqueue_on_commit(name: str, /, **kwargs: Any) -> None:
+    """Queue ``name`` once the current transaction commits; nothing is queued if it rolls back.
+
+    The name is checked now, so a typo fails in the request that made it, not silently later."""
+    task = _task(name)
+    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))

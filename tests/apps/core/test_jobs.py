@@ -1,0 +1,45 @@
+"""Jobs are queued by name after commit; a name nobody registered fails in the request that used it."""
+
+import pytest
+from django.db import transaction
+
+from apps.core import jobs
+
+
+def test_a_job_runs_only_after_the_transaction_commits(personas, django_capture_on_commit_callbacks):
+    from apps.insights.models import PatternSnapshot
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        jobs.enqueue_on_commit("insights.mine_patterns", patient_id=str(personas.patient_profile.pk))
+    assert len(callbacks) == 1
+    assert not PatternSnapshot.objects.exists()
+    callbacks[0]()  # eager in tests: runs the real task by name
+    assert PatternSnapshot.objects.filter(patient=personas.patient_profile).count() == 1
+
+
+def test_nothing_is_queued_when_the_transaction_rolls_back(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            jobs.enqueue_on_commit("core.ping")
+            raise RuntimeError
+    assert callbacks == []
+
+
+def test_an_unknown_job_name_is_refused_at_once(db):
+    with pytest.raises(LookupError, match="journals.proces"):
+        jobs.enqueue_on_commit("journals.proces", entry_id="x")
+
+
+def test_services_do_not_import_tasks():
+    """Services queue by name: no services ↔ tasks import cycle can come back."""
+    import ast
+    import pathlib
+
+    offenders = []
+    for path in pathlib.Path("apps").rglob("*.py"):
+        if "tasks" in path.stem or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] == "tasks":
+                offenders.append(f"{path}: from {node.module}")
+    assert offenders == []
