@@ -14,7 +14,7 @@ from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import ConsentDecisionSerializer, ConsentDocumentSerializer, ConsentStateSerializer
 from apps.accounts.services.consent import consent_decide, consent_document_publish
 from apps.core.permissions import BelongsToPractice, IsPracticeAdmin
-from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
+from apps.door import MyRecordViewSet, PatientScopedViewSet
 
 
 def consent_state(patient: PatientProfile) -> list[dict]:

@@ -26,7 +26,7 @@ from apps.accounts.serializers import (
 from apps.accounts.services import enrolment, patients
 from apps.core.errors import ServiceError
 from apps.core.permissions import BelongsToPractice, IsCareStaffOrAdmin
-from apps.core.views_base import PatientScopedViewSet
+from apps.door import PatientScopedViewSet
 
 
 @extend_schema_view(

@@ -13,7 +13,7 @@ from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, AlertState, De
 from apps.alerts.routing import policy_for
 from apps.alerts.services import alert_acknowledge, alert_resolve
 from apps.core.permissions import IsCareStaffOrAdmin, IsPracticeAdmin
-from apps.core.views_base import PatientScopedViewSet
+from apps.door import PatientScopedViewSet
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):

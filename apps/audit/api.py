@@ -8,7 +8,7 @@ from apps.audit.models import AuditAction
 from apps.audit.selectors import audit_events_for_practice, patient_access_log
 from apps.audit.serializers import AccessLogEntrySerializer, AuditEventSerializer, AuditFilterSerializer
 from apps.core.permissions import IsPracticeAdmin
-from apps.core.views_base import MyRecordViewSet
+from apps.door import MyRecordViewSet
 
 
 class AuditEventListView(generics.ListAPIView):

@@ -24,7 +24,7 @@ from apps.checkins.serializers import (
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available, questionnaire_submit
 from apps.core.permissions import BelongsToPractice
-from apps.core.views_base import MyRecordViewSet
+from apps.door import MyRecordViewSet
 
 
 @extend_schema(tags=["check-ins"])

@@ -31,7 +31,7 @@ from apps.checkins.services.questionnaires import instrument_get, instrument_pub
 from apps.checkins.services.schedules import schedule_set
 from apps.core.errors import Forbidden
 from apps.core.permissions import IsPracticeAdmin
-from apps.core.views_base import PatientScopedViewSet
+from apps.door import PatientScopedViewSet
 
 
 class RiskSignalSerializer(serializers.ModelSerializer):

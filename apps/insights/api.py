@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from apps.accounts.scoping import Purpose
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Forbidden, ServiceError
-from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
+from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
 from apps.insights.services import patterns_refresh
 

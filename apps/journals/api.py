@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.scoping import Purpose
 from apps.core.errors import ServiceError
-from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
+from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.journals import audio, services
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import (

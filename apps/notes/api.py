@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts.scoping import Purpose
 from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.core.views_base import PatientScopedViewSet
+from apps.door import PatientScopedViewSet
 from apps.journals import audio
 from apps.notes import export, processing, services
 from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput

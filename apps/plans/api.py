@@ -16,7 +16,7 @@ from apps.alerts.support import support_for
 from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.core.views_base import MyRecordViewSet, PatientScopedViewSet
+from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.plans import services, treatment
 from apps.plans.models import (
     SAFETY_PLAN_SECTIONS,

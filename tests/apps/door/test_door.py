@@ -15,8 +15,16 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from apps.audit.models import AuditAction, AuditEvent
-from apps.core.door import PatientScopedTemplateMixin, audited_read, own_patient, patient_for, scoped
-from apps.core.views_base import DANGEROUS_USES, FINAL_METHODS, MyRecordViewSet, PatientScopedViewSet
+from apps.door import (
+    MyRecordViewSet,
+    PatientScopedTemplateMixin,
+    PatientScopedViewSet,
+    audited_read,
+    own_patient,
+    patient_for,
+    scoped,
+)
+from apps.door.api import DANGEROUS_USES, FINAL_METHODS
 from apps.journals.models import JournalEntry
 from tests.apps.journals.factories import make_text_entry
 
