@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "apps.core.errors.exception_handler",
+    "EXCEPTION_HANDLER": "apps.core.http_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_RATE", "20/min"),
         "enrolment": env_str("ENROLMENT_RATE", "10/min"),
@@ -302,5 +302,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "apps.core.http_errors.csrf_failure"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")

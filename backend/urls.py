@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/", include("apps.plans.urls")),
 ]
 
-handler400 = "apps.core.errors.handler400"
-handler403 = "apps.core.errors.handler403"
-handler404 = "apps.core.errors.handler404"
-handler500 = "apps.core.errors.handler500"
+handler400 = "apps.core.http_errors.handler400"
+handler403 = "apps.core.http_errors.handler403"
+handler404 = "apps.core.http_errors.handler404"
+handler500 = "apps.core.http_errors.handler500"

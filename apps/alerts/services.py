@@ -18,7 +18,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import PatientProfile, User
 from apps.alerts.models import (
@@ -31,7 +30,7 @@ from apps.alerts.models import (
 )
 from apps.alerts.routing import ESCALATION_TIERS, policy_for, recipients
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import ServiceError
+from apps.core.errors import Conflict
 from apps.core.jobs import enqueue_on_commit
 
 LEVEL_TO_SEVERITY = {"high": Severity.URGENT, "moderate": Severity.HIGH, "low": Severity.ROUTINE}
@@ -275,9 +274,7 @@ def _transition(*, actor: User, alert: Alert, to: str, **fields) -> Alert:
 
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     if alert.state != AlertState.OPEN:
-        raise ServiceError(
-            f"This alert is already {alert.state}.", code="invalid_state", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict(f"This alert is already {alert.state}.", code="invalid_state")
     return _transition(
         actor=actor, alert=alert, to=AlertState.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=timezone.now()
     )
@@ -285,9 +282,7 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
 
 def alert_resolve(*, actor: User, alert: Alert, outcome: str, note: str = "") -> Alert:
     if alert.state == AlertState.RESOLVED:
-        raise ServiceError(
-            "This alert is already resolved.", code="invalid_state", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("This alert is already resolved.", code="invalid_state")
     extra = {} if alert.acknowledged_at else {"acknowledged_by": actor, "acknowledged_at": timezone.now()}
     return _transition(
         actor=actor,

@@ -1,115 +1,93 @@
-"""One error shape for every 4xx: ``{"error": {"code", "message", "fields"}}``.
+"""Typed refusals raised by services. Plain exceptions: services never import DRF or pick status codes.
 
-``fields`` maps a field path (``emergency_contact.phone``, ``answers.3``, or
-``non_field_errors``) to a list of messages; it is ``{}`` when no field is at fault.
+Each class is one kind of refusal; ``apps.core.http_errors`` maps them to HTTP in one place (and to
+the single error body ``{"error": {"code", "message", "fields"}}``). ``code`` is the stable machine-
+readable reason (``"signed"``, ``"id_conflict"``); ``field`` names the input at fault, if any.
 """
 
 from __future__ import annotations
 
-from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+class ServiceError(Exception):
+    """The request is invalid for a business reason (HTTP 400)."""
 
-
-class ServiceError(exceptions.APIException):
-    """A business-rule refusal raised by a service, with a stable machine-readable code."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, status_code=None):
-        super().__init__(detail=message, code=code or self.default_code)
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
         self.error_code = code or self.default_code
         self.field = field
-        if status_code is not None:
-            self.status_code = status_code
+
+
+class Invalid(ServiceError):
+    """Input that passed the serializer but breaks a rule only the service knows (400), with the
+    messages per field path, e.g. ``Invalid({"answers": {"phq9_3": ["Choose 0-3."]}})``."""
+
+    default_code = "validation_error"
+
+    def __init__(self, fields: dict, message: str = "Some fields are invalid."):
+        super().__init__(message)
+        self.fields = fields
+
+
+class Unauthenticated(ServiceError):
+    """Credentials are missing or wrong (401)."""
+
+    default_code = "not_authenticated"
 
 
 class Forbidden(ServiceError):
-    """The caller is in scope but their role may not do this (outside scope is a 404 instead)."""
+    """The caller is in scope but their role may not do this (403; outside scope is a 404 instead)."""
 
-    status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    fields: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(_flatten(value, path))
-    elif isinstance(detail, list):
-        if all(not isinstance(item, (dict, list)) for item in detail):
-            fields[prefix or "non_field_errors"] = [str(item) for item in detail]
-        else:
-            for index, item in enumerate(detail):
-                if item:
-                    fields.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        fields[prefix or "non_field_errors"] = [str(detail)]
-    return fields
+class NotFound(ServiceError):
+    """Nothing to act on (404), e.g. no signed plan yet."""
+
+    default_code = "not_found"
 
 
-def _code_of(exc: exceptions.APIException) -> str:
-    if isinstance(exc, ServiceError):
-        return exc.error_code
-    if isinstance(exc, exceptions.ValidationError):
-        return "validation_error"
-    codes = exc.get_codes()
-    return codes if isinstance(codes, str) else exc.default_code
+class Conflict(ServiceError):
+    """The target's state forbids it (409): already signed, already decided, id already used."""
+
+    default_code = "conflict"
 
 
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+class Gone(ServiceError):
+    """It existed and no longer does (410): an expired code, a deleted recording."""
+
+    default_code = "gone"
 
 
-def exception_handler(exc, context):
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, context)
-    if response is None or not isinstance(exc, exceptions.APIException):
-        return response
-    if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        message = "Some fields are invalid." if fields else "Invalid input."
-    elif isinstance(exc, ServiceError):
-        fields = {exc.field: [str(exc.detail)]} if exc.field else {}
-        message = str(exc.detail)
-    else:
-        fields = {}
-        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "Request refused."
-    response.data = error_body(_code_of(exc), message, fields)
-    return response
+class TooLarge(ServiceError):
+    """The upload is over the size limit (413)."""
+
+    default_code = "too_large"
 
 
-def json_error(request, code: str, message: str, status_code: int) -> JsonResponse:
-    return JsonResponse(error_body(code, message), status=status_code)
+class UnsupportedMedia(ServiceError):
+    """The upload is not a kind we accept (415)."""
+
+    default_code = "unsupported_media_type"
 
 
-def handler404(request, exception=None):
-    return json_error(request, "not_found", "Not found.", status.HTTP_404_NOT_FOUND)
+class Locked(ServiceError):
+    """The account is locked for a while (423)."""
+
+    default_code = "locked"
 
 
-def handler500(request):
-    return json_error(request, "server_error", "Internal server error.", status.HTTP_500_INTERNAL_SERVER_ERROR)
-
-
-def handler403(request, exception=None):
-    return json_error(request, "permission_denied", "Permission denied.", status.HTTP_403_FORBIDDEN)
-
-
-def handler400(request, exception=None):
-    return json_error(request, "bad_request", "Bad request.", status.HTTP_400_BAD_REQUEST)
-
-
-def csrf_failure(request, reason=""):
-    return json_error(request, "csrf_failed", "CSRF verification failed.", status.HTTP_403_FORBIDDEN)
-
-
-__all__ = ["Forbidden", "ServiceError", "exception_handler", "error_body", "Response"]
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "Gone",
+    "Invalid",
+    "Locked",
+    "NotFound",
+    "ServiceError",
+    "TooLarge",
+    "Unauthenticated",
+    "UnsupportedMedia",
+]

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.accounts.scoping import Purpose
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden, ServiceError
 from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
 from apps.insights.services import patterns_refresh
@@ -219,11 +219,7 @@ class PatientInsightsViewSet(PatientScopedViewSet):
             raise Forbidden("Only the care team can do this.")
         snapshot = patterns_refresh(patient=self.get_patient())
         if snapshot is None:
-            raise ServiceError(
-                "The patient has not consented to automated analysis.",
-                code="no_consent",
-                status_code=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict("The patient has not consented to automated analysis.", code="no_consent")
         self.audit_read([snapshot], object_type="pattern_snapshot")
         return Response(snapshot_body(snapshot), status=status.HTTP_201_CREATED)
 

@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.scoping import Purpose
-from apps.core.errors import ServiceError
+from apps.core.errors import Gone
 from apps.door import MyRecordViewSet, PatientScopedViewSet
-from apps.journals import audio, services
+from apps.journals import services
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import (
     JournalCreateSerializer,
@@ -27,11 +27,7 @@ AUDIO_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted
 
 def stream_audio(view: PatientScopedViewSet, entry: JournalEntry) -> StreamingHttpResponse:
     if not entry.audio_name:
-        raise ServiceError(
-            "The recording is no longer stored (deleted after transcription).",
-            code="audio_deleted",
-            status_code=status.HTTP_410_GONE,
-        )
+        raise Gone("The recording is no longer stored (deleted after transcription).", code="audio_deleted")
     view.audit_read([entry], object_type="journal_audio")
     response = StreamingHttpResponse(
         services.audio_storage().stream(entry.audio_name),
@@ -92,10 +88,7 @@ class MyJournalViewSet(MyRecordViewSet):
             "shared": fields.get("shared"),
         }
         if fields.get("audio"):
-            try:
-                entry, created = services.journal_entry_create_audio(audio_file=fields["audio"], **common)
-            except audio.AudioRejected as exc:
-                raise ServiceError(str(exc), code=exc.code, field="audio", status_code=exc.status) from exc
+            entry, created = services.journal_entry_create_audio(audio_file=fields["audio"], **common)
             code = status.HTTP_202_ACCEPTED
         else:
             entry, created = services.journal_entry_create_text(text=fields["text"], **common)

@@ -14,6 +14,8 @@ from typing import BinaryIO
 
 import av
 
+from apps.core.errors import ServiceError, TooLarge, UnsupportedMedia
+
 ACCEPTED_CONTAINERS = {
     "mov,mp4,m4a,3gp,3g2,mj2": "m4a",
     "matroska,webm": "webm",
@@ -24,10 +26,20 @@ ACCEPTED_CONTAINERS = {
 ACCEPTED_CODECS = {"aac", "opus", "mp3", "mp3float", "vorbis", "pcm_s16le", "pcm_s24le", "pcm_f32le", "pcm_u8", "alac"}
 
 
-class AudioRejected(ValueError):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.status = code, status
+class AudioRejected(ServiceError):
+    """A recording we refuse before storing anything: damaged, empty or too long (400)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message, code=code, field="audio")
+        self.code = code
+
+
+class AudioNotAccepted(AudioRejected, UnsupportedMedia):
+    """Not audio, or a format we do not take (415)."""
+
+
+class AudioTooLarge(AudioRejected, TooLarge):
+    """Over ``JOURNAL_MAX_UPLOAD_MB`` (413)."""
 
 
 @dataclass(frozen=True)
@@ -59,19 +71,18 @@ def probe(file: BinaryIO, *, max_seconds: float) -> AudioInfo:
     except av.error.FFmpegError as exc:
         if looks_like_audio_container(head):
             raise AudioRejected("audio_corrupt", "This recording is damaged and could not be read.") from exc
-        raise AudioRejected("not_audio", "This file is not an audio recording.", 415) from exc
+        raise AudioNotAccepted("not_audio", "This file is not an audio recording.") from exc
     with container:
         kind = ACCEPTED_CONTAINERS.get(container.format.name)
         if not container.streams.audio:
-            raise AudioRejected("not_audio", "This file has no audio in it.", 415)
+            raise AudioNotAccepted("not_audio", "This file has no audio in it.")
         stream = container.streams.audio[0]
         codec = stream.codec_context.name
         if kind is None or codec not in ACCEPTED_CODECS:
-            raise AudioRejected(
+            raise AudioNotAccepted(
                 "unsupported_audio",
                 f"Unsupported recording format ({container.format.name}/{codec}). "
                 "Use m4a (AAC), webm or ogg (Opus), mp3 or wav.",
-                415,
             )
         samples = 0
         try:
@@ -102,7 +113,7 @@ def accepted_audio(
     """Check size and content, store the (encrypted) file, and hand back its name and info. If the
     caller's block fails (the row cannot be written), the stored file is removed: nothing is left behind."""
     if upload.size > max_bytes:
-        raise AudioRejected("audio_too_large", f"Recordings can be at most {max_bytes // (1024 * 1024)} MB.", 413)
+        raise AudioTooLarge("audio_too_large", f"Recordings can be at most {max_bytes // (1024 * 1024)} MB.")
     info = probe(upload, max_seconds=max_seconds)
     stored = storage.save(name(info), upload)
     try:

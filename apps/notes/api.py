@@ -14,10 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.scoping import Purpose
-from apps.core.errors import ServiceError
+from apps.core.errors import Conflict, NotFound, ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.door import PatientScopedViewSet
-from apps.journals import audio
 from apps.notes import export, processing, services
 from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
 
@@ -138,11 +137,7 @@ class SessionViewSet(PatientScopedViewSet):
     def _latest(self, session) -> Note:
         note = session.notes.order_by("-version").first()
         if note is None:
-            raise ServiceError(
-                "No draft yet: add a recording, dictation or typed summary.",
-                code="no_note",
-                status_code=status.HTTP_404_NOT_FOUND,
-            )
+            raise NotFound("No draft yet: add a recording, dictation or typed summary.", code="no_note")
         return note
 
     @extend_schema(summary="Record a session (before or after adding inputs)")
@@ -164,15 +159,12 @@ class SessionViewSet(PatientScopedViewSet):
         if data.validated_data["kind"] == InputKind.TYPED:
             item = services.input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
         else:
-            try:
-                item = services.input_add_audio(
-                    actor=request.user,
-                    session=session,
-                    kind=data.validated_data["kind"],
-                    audio_file=data.validated_data["audio"],
-                )
-            except audio.AudioRejected as exc:
-                raise ServiceError(str(exc), code=exc.code, field="audio", status_code=exc.status) from exc
+            item = services.input_add_audio(
+                actor=request.user,
+                session=session,
+                kind=data.validated_data["kind"],
+                audio_file=data.validated_data["audio"],
+            )
         return Response(InputSerializer(item).data, status=status.HTTP_202_ACCEPTED)
 
     def _input(self) -> SessionInput:
@@ -235,9 +227,7 @@ class SessionViewSet(PatientScopedViewSet):
         session = self._session()
         note = services.draft_generate(session=session, engine=data.validated_data["engine"])
         if note is None:
-            raise ServiceError(
-                "The note is signed; amend it instead.", code="signed", status_code=status.HTTP_409_CONFLICT
-            )
+            raise Conflict("The note is signed; amend it instead.", code="signed")
         return Response(NoteSerializer(note).data)
 
     @extend_schema(request=NoteEditSerializer, responses={200: NoteSerializer}, summary="Edit the draft")
@@ -268,11 +258,7 @@ class SessionViewSet(PatientScopedViewSet):
     def _signed(self, request) -> Note:
         note = self._latest(self._session())
         if note.status != NoteStatus.SIGNED:
-            raise ServiceError(
-                "Drafts cannot be exported; sign the note first.",
-                code="not_signed",
-                status_code=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict("Drafts cannot be exported; sign the note first.", code="not_signed")
         self.audit_export(note, object_type="note")
         return note
 

@@ -12,13 +12,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden, Invalid, ServiceError
 from apps.core.jobs import enqueue_on_commit
 from apps.journals import audio
 from apps.journals.services import audio_storage
@@ -46,7 +45,6 @@ def templates_for(practice_id) -> dict[str, dict]:
 
 
 def note_template_publish(*, actor: User, definition: dict):
-    from rest_framework.exceptions import ValidationError
 
     from apps.notes.models import NoteTemplate
 
@@ -56,7 +54,7 @@ def note_template_publish(*, actor: User, definition: dict):
     if definition.get("key") in {t["key"] for t in drafting.builtin_templates()}:
         problems.append("this key is a built-in template; choose another")
     if problems:
-        raise ValidationError({"definition": problems})
+        raise Invalid({"definition": problems})
     with transaction.atomic():
         latest = NoteTemplate.objects.filter(practice_id=actor.practice_id, key=definition["key"]).aggregate(
             v=Max("version")
@@ -124,11 +122,10 @@ def input_add_audio(*, actor: User, session: ClinicalSession, kind: str, audio_f
     if kind == InputKind.RECORDING and not consent_is_granted(
         patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING
     ):
-        raise ServiceError(
+        raise Conflict(
             "The patient has not consented to session recording. Dictate or type a summary instead.",
             code="consent_required",
             field="audio",
-            status_code=status.HTTP_409_CONFLICT,
         )
     minutes = MAX_RECORDING_MINUTES if kind == InputKind.RECORDING else settings.JOURNAL_MAX_AUDIO_MINUTES
     with (
@@ -239,11 +236,7 @@ def draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note
         from ml.text import get_encoder
 
         if not (settings.NOTES_LLM_URL and settings.NOTES_LLM_MODEL):
-            raise ServiceError(
-                "No LLM endpoint is configured for this practice.",
-                code="llm_not_configured",
-                status_code=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict("No LLM endpoint is configured for this practice.", code="llm_not_configured")
         config = llm_notes.LLMConfig(settings.NOTES_LLM_URL, settings.NOTES_LLM_MODEL, settings.NOTES_LLM_API_KEY)
         draft, report = llm_notes.draft_with_llm(
             config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
@@ -334,9 +327,7 @@ def note_edit(*, actor: User, note: Note, sections: dict[str, str]) -> Note:
     """Edit a draft. Sentences that survive keep their evidence; new ones are marked as the clinician's."""
     _require_clinician(actor)
     if note.status == NoteStatus.SIGNED:
-        raise ServiceError(
-            "A signed note cannot be edited; amend it instead.", code="signed", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("A signed note cannot be edited; amend it instead.", code="signed")
     with transaction.atomic():
         note.sections = json.dumps(_edited_sections(json.loads(note.sections), sections))
         note.provenance = {
@@ -376,7 +367,7 @@ def note_sign(*, actor: User, note: Note) -> Note:
     if actor.pk != note.session.clinician_id:
         raise Forbidden("Only the session's clinician can sign its note.")
     if note.status == NoteStatus.SIGNED:
-        raise ServiceError("Already signed.", code="signed", status_code=status.HTTP_409_CONFLICT)
+        raise Conflict("Already signed.", code="signed")
     with transaction.atomic():
         note.status, note.signed_by, note.signed_at = NoteStatus.SIGNED, actor, timezone.now()
         note.content_hash = content_hash(note)
@@ -396,11 +387,7 @@ def note_sign(*, actor: User, note: Note) -> Note:
 def note_amend(*, actor: User, note: Note, reason: str, sections: dict[str, str]) -> Note:
     """A new draft version of a signed note, with the reason; the signed version stays as it was."""
     if note.status != NoteStatus.SIGNED:
-        raise ServiceError(
-            "Only a signed note is amended; edit the draft instead.",
-            code="not_signed",
-            status_code=status.HTTP_409_CONFLICT,
-        )
+        raise Conflict("Only a signed note is amended; edit the draft instead.", code="not_signed")
     _require_clinician(actor)
     with transaction.atomic():
         latest = Note.objects.filter(session=note.session).aggregate(v=Max("version"))["v"]

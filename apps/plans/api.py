@@ -14,7 +14,7 @@ from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import TimezoneField
 from apps.alerts.support import support_for
 from apps.checkins.serializers import SupportSerializer
-from apps.core.errors import ServiceError
+from apps.core.errors import NotFound
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.plans import services, treatment
@@ -73,7 +73,7 @@ class CopingSerializer(serializers.ModelSerializer):
 def _plan_or_404(patient_id) -> SafetyPlan:
     plan = services.safety_plan_current(patient_id=patient_id)
     if plan is None:
-        raise ServiceError("No safety plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        raise NotFound("No safety plan yet.", code="not_found")
     return plan
 
 
@@ -384,7 +384,7 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
     def sign(self, request, *args, **kwargs):
         plan = treatment.plan_latest(patient_id=self.get_patient().pk)
         if plan is None:
-            raise ServiceError("No treatment plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+            raise NotFound("No treatment plan yet.", code="not_found")
         return Response(TreatmentPlanSerializer(treatment.plan_sign(actor=request.user, plan=plan)).data)
 
 
@@ -396,7 +396,7 @@ class MyTreatmentPlanSerializer(serializers.Serializer):
 def _signed_plan(patient_id) -> TreatmentPlan:
     plan = treatment.plan_latest(patient_id=patient_id, signed_only=True)
     if plan is None:
-        raise ServiceError("No signed treatment plan yet.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        raise NotFound("No signed treatment plan yet.", code="not_found")
     return plan
 
 

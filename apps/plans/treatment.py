@@ -11,12 +11,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden
 from apps.insights.models import PatternSnapshot
 from apps.plans.models import CopingKind, CopingLog, PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
 from apps.plans.services import version_acknowledge, version_save
@@ -46,7 +45,7 @@ def plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     if not actor.is_care_staff:
         raise Forbidden("Only the care team signs the treatment plan.")
     if plan.status == PlanStatus.SIGNED:
-        raise ServiceError("Already signed.", code="signed", status_code=status.HTTP_409_CONFLICT)
+        raise Conflict("Already signed.", code="signed")
     with transaction.atomic():
         plan.status, plan.signed_by, plan.signed_at = PlanStatus.SIGNED, actor, timezone.now()
         plan.save()
@@ -206,7 +205,7 @@ def suggestion_decide(*, actor: User, suggestion: PlanSuggestion, decision: str,
     if not actor.is_care_staff:
         raise Forbidden("Only the care team decides on suggestions.")
     if suggestion.status != SuggestionStatus.PENDING:
-        raise ServiceError("Already decided.", code="decided", status_code=status.HTTP_409_CONFLICT)
+        raise Conflict("Already decided.", code="decided")
     with transaction.atomic():
         suggestion.status = {
             "accept": SuggestionStatus.ACCEPTED,

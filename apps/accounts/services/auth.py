@@ -9,20 +9,17 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import User
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import ServiceError
+from apps.core.errors import Locked, Unauthenticated
 
 
-class LoginFailed(ServiceError):
-    status_code = status.HTTP_401_UNAUTHORIZED
+class LoginFailed(Unauthenticated):
     default_code = "invalid_credentials"
 
 
-class AccountLocked(ServiceError):
-    status_code = status.HTTP_423_LOCKED
+class AccountLocked(Locked):
     default_code = "account_locked"
 
 

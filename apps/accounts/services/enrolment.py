@@ -19,13 +19,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from apps.accounts.models import Invitation, Membership, PatientProfile, Role, User
 from apps.accounts.services.patients import PROFILE_CATEGORY, can_manage_care_team
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.services.schedules import schedules_apply_practice_defaults
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden, Gone, ServiceError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -59,9 +58,7 @@ def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitati
     if not (can_manage_care_team(actor, patient) or actor.care_assignments.filter(patient=patient).exists()):
         raise Forbidden("Only the patient's care team or a practice admin can invite them.")
     if patient.user_id is not None:
-        raise ServiceError(
-            "This patient has already enrolled.", code="already_enrolled", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("This patient has already enrolled.", code="already_enrolled")
     now = timezone.now()
     code = _new_code()
     with transaction.atomic():
@@ -88,9 +85,7 @@ def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitati
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if invitation.redeemed_at is not None:
-        raise ServiceError(
-            "This invitation was already used.", code="invitation_used", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("This invitation was already used.", code="invitation_used")
     with transaction.atomic():
         if invitation.revoked_at is None:
             invitation.revoked_at = timezone.now()
@@ -121,18 +116,14 @@ def invitation_redeem(*, code: str, username: str, password: str) -> User:
                 field="code",
             )
         if invitation.redeemed_at is not None:
-            raise ServiceError(
+            raise Conflict(
                 "This code has already been used. Sign in, or ask your clinician for a new one.",
                 code="invitation_used",
                 field="code",
-                status_code=status.HTTP_409_CONFLICT,
             )
         if invitation.expires_at <= timezone.now():
-            raise ServiceError(
-                "This code has expired. Ask your clinician for a new one.",
-                code="invitation_expired",
-                field="code",
-                status_code=status.HTTP_410_GONE,
+            raise Gone(
+                "This code has expired. Ask your clinician for a new one.", code="invitation_expired", field="code"
             )
         if User.objects.filter(username=username).exists():
             raise ServiceError("This username is taken.", code="username_taken", field="username")

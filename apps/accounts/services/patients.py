@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from rest_framework import status
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, PatientProfile, Role, User
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden, ServiceError
 
 PROFILE_CATEGORY = "profile"
 CARE_TEAM_CATEGORY = "care_team"
@@ -79,12 +78,7 @@ def patient_update(*, actor: User, patient: PatientProfile, data: dict[str, Any]
     allowed = PATIENT_EDITABLE if actor.is_patient else STAFF_EDITABLE
     refused = sorted(set(data) - allowed)
     if refused:
-        raise ServiceError(
-            f"You cannot change {', '.join(refused)}.",
-            code="read_only",
-            field=refused[0],
-            status_code=status.HTTP_400_BAD_REQUEST,
-        )
+        raise ServiceError(f"You cannot change {', '.join(refused)}.", code="read_only", field=refused[0])
     with transaction.atomic():
         for name, value in data.items():
             setattr(patient, name, value)
@@ -131,12 +125,7 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
         was = None if created else member.role
         if not created and member.role != role:
             if member.role == CareTeamRole.PRIMARY_CLINICIAN:
-                raise ServiceError(
-                    "Make another clinician primary first.",
-                    code="primary_required",
-                    field="role",
-                    status_code=status.HTTP_409_CONFLICT,
-                )
+                raise Conflict("Make another clinician primary first.", code="primary_required", field="role")
             member.role = role
             member.save(update_fields=["role"])
         _audit_member(actor, member, AuditAction.ASSIGN, was=was)
@@ -148,10 +137,8 @@ def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
     if not can_manage_care_team(actor, patient):
         raise Forbidden("Only the primary clinician or a practice admin can change the care team.")
     if member.role == CareTeamRole.PRIMARY_CLINICIAN:
-        raise ServiceError(
-            "A patient always has a primary clinician: make someone else primary first.",
-            code="primary_required",
-            status_code=status.HTTP_409_CONFLICT,
+        raise Conflict(
+            "A patient always has a primary clinician: make someone else primary first.", code="primary_required"
         )
     with transaction.atomic():
         _audit_member(actor, member, AuditAction.UNASSIGN)

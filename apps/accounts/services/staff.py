@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from rest_framework import status
 
 from apps.accounts.models import Membership, Practice, Role, User
 from apps.audit.services import AuditAction, audit_log
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden, ServiceError
 
 
 def _require_admin(actor: User) -> None:
@@ -54,9 +53,7 @@ def staff_update(
 ) -> User:
     _require_admin(actor)
     if staff.pk == actor.pk and (is_active is False or (roles is not None and Role.PRACTICE_ADMIN not in roles)):
-        raise ServiceError(
-            "You cannot remove your own admin access.", code="self_lockout", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("You cannot remove your own admin access.", code="self_lockout")
     changed: list[str] = []
     with transaction.atomic():
         if display_name is not None:

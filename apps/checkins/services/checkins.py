@@ -7,13 +7,13 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import CheckinTag, MoodCheckin
 from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
+from apps.core.errors import Invalid
 from apps.core.jobs import enqueue_on_commit
 
 CATEGORY = "checkin"
@@ -43,7 +43,7 @@ def mood_checkin_submit(
     allowed = set(CheckinTag.objects.filter(practice_id=patient.practice_id, active=True).values_list("key", flat=True))
     unknown = [tag for tag in tags if tag not in allowed]
     if unknown:
-        raise ValidationError({"tags": [f"Unknown tag(s): {', '.join(unknown)}."]})
+        raise Invalid({"tags": [f"Unknown tag(s): {', '.join(unknown)}."]})
     with transaction.atomic():
         checkin, created = MoodCheckin.objects.get_or_create(
             pk=id,

@@ -8,10 +8,8 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
 
-from apps.core.errors import ServiceError
+from apps.core.errors import Conflict, Invalid
 
 
 def local_date_of(occurred_at: dt.datetime, tz_name: str) -> dt.date:
@@ -23,7 +21,7 @@ def check_occurred_at(occurred_at: dt.datetime) -> None:
     a small allowance for phone clocks that run fast."""
     skew = dt.timedelta(seconds=settings.CHECKIN_CLOCK_SKEW_SECONDS)
     if occurred_at > timezone.now() + skew:
-        raise ValidationError({"occurred_at": ["Cannot be in the future."]})
+        raise Invalid({"occurred_at": ["Cannot be in the future."]})
 
 
 def already_submitted(model: type[models.Model], record_id, patient) -> models.Model | None:
@@ -31,7 +29,5 @@ def already_submitted(model: type[models.Model], record_id, patient) -> models.M
     patient is a conflict, answered without saying whose it is."""
     existing = model.objects.filter(pk=record_id).first()
     if existing is not None and existing.patient_id != patient.pk:
-        raise ServiceError(
-            "This id is already in use.", code="id_conflict", field="id", status_code=status.HTTP_409_CONFLICT
-        )
+        raise Conflict("This id is already in use.", code="id_conflict", field="id")
     return existing

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from rest_framework.exceptions import ValidationError
 
 from apps.accounts.models import PatientProfile, User
 from apps.alerts.services import risk_signal_record
@@ -18,6 +17,7 @@ from apps.checkins import scoring
 from apps.checkins.models import Instrument, QuestionnaireResponse
 from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
+from apps.core.errors import Invalid
 
 CATEGORY = "questionnaire"
 SOURCE = "questionnaire_response"
@@ -54,9 +54,9 @@ def instruments_load_builtin() -> int:
 def instrument_publish(*, actor: User, definition: dict[str, Any]) -> Instrument:
     problems = scoring.validate_definition(definition)
     if problems:
-        raise ValidationError({"definition": problems})
+        raise Invalid({"definition": problems})
     if Instrument.objects.filter(practice__isnull=True, key=definition["key"]).exists():
-        raise ValidationError({"definition": [f"'{definition['key']}' is a built-in instrument; choose another key."]})
+        raise Invalid({"definition": [f"'{definition['key']}' is a built-in instrument; choose another key."]})
     with transaction.atomic():
         instrument = Instrument.objects.create(
             practice_id=actor.practice_id,
@@ -124,12 +124,12 @@ def questionnaire_submit(
     check_occurred_at(occurred_at)
     instrument = instrument_get(practice_id=patient.practice_id, key=instrument_key)
     if instrument is None:
-        raise ValidationError({"instrument": ["Unknown questionnaire."]})
+        raise Invalid({"instrument": ["Unknown questionnaire."]})
     definition = instrument.definition
     try:
         clean, result = scoring.score(definition, answers)
     except scoring.AnswerError as exc:
-        raise ValidationError({"answers": {k: [v] for k, v in exc.fields.items()}}) from exc
+        raise Invalid({"answers": {k: [v] for k, v in exc.fields.items()}}) from exc
 
     with transaction.atomic():
         history = QuestionnaireResponse.objects.select_for_update().filter(
