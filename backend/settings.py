@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "apps.insights",
     "apps.notes",
     "apps.plans",
+    "apps.practice",
 ]
 
 MIDDLEWARE = [
@@ -214,7 +215,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "journal_audio": {"BACKEND": "apps.journals.storage.EncryptedAudioStorage"},
+    "journal_audio": {"BACKEND": "apps.core.audio.storage.EncryptedAudioStorage"},
 }
 
 # --- Optional LLM note drafting (an OpenAI-compatible endpoint the practice hosts) ------------------

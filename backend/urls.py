@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("apps.alerts.urls")),
     path("api/v1/", include("apps.notes.urls")),
     path("api/v1/", include("apps.plans.urls")),
+    path("api/v1/", include("apps.practice.urls")),
 ]
 
 handler400 = "apps.core.http_errors.handler400"

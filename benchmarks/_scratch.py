@@ -35,7 +35,7 @@ def setup(database_url: str | None = None, **env: str) -> Scratch:
 
     from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
     from apps.accounts.services.consent import consent_decide
-    from apps.accounts.services.staff import practice_create
+    from apps.practice.onboarding import practice_create
 
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
     call_command("migrate", verbosity=0)

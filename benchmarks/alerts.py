@@ -40,7 +40,7 @@ SETUP = """
 import json, uuid
 from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
 from apps.accounts.services.consent import consent_decide
-from apps.accounts.services.staff import practice_create
+from apps.practice.onboarding import practice_create
 from apps.alerts.routing import policy_for
 from rest_framework_simplejwt.tokens import RefreshToken
 practice = practice_create(name="Bench", slug="bench")

@@ -57,7 +57,7 @@ def main() -> None:
     from django.utils import timezone
 
     from apps.accounts.services.consent import consent_decide
-    from apps.journals.services import transcriber_config
+    from apps.core.audio import transcriber_config
     from apps.notes.models import Note, SessionInput
     from apps.notes.processing import input_process
     from apps.notes.services import input_add_audio, session_create

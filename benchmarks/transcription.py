@@ -42,8 +42,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from apps.core.audio import transcriber_config
     from apps.journals.models import JournalEntry
-    from apps.journals.services import transcriber_config
     from ml.evaluate import word_errors
     from ml.transcription import get_transcriber
 

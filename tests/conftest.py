@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, Membership, PatientProfile, Role, User
 from apps.accounts.services.consent import consent_decide
-from apps.accounts.services.staff import practice_create
+from apps.practice.onboarding import practice_create
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-9"

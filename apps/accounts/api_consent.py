@@ -9,12 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.models import ConsentDocument, ConsentKind, ConsentRecord, PatientProfile
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import ConsentDecisionSerializer, ConsentDocumentSerializer, ConsentStateSerializer
 from apps.accounts.services.consent import consent_decide, consent_document_publish
 from apps.core.permissions import BelongsToPractice, IsPracticeAdmin
-from apps.door import MyRecordViewSet, PatientScopedViewSet
 
 
 def consent_state(patient: PatientProfile) -> list[dict]:

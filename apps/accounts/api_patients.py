@@ -5,28 +5,22 @@ from __future__ import annotations
 import segno
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
-from apps.accounts.api_auth import tokens_for
+from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.models import CareTeamMember, Invitation, PatientProfile, User
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import (
     CareTeamAssignSerializer,
     CareTeamMemberSerializer,
-    EnrolmentResultSerializer,
     InvitationSerializer,
     IssuedInvitationSerializer,
     PatientCreateSerializer,
     PatientSerializer,
-    RedeemSerializer,
 )
 from apps.accounts.services import enrolment, patients
 from apps.core.errors import ServiceError
 from apps.core.permissions import BelongsToPractice, IsCareStaffOrAdmin
-from apps.door import PatientScopedViewSet
 
 
 @extend_schema_view(
@@ -146,23 +140,3 @@ class InvitationViewSet(PatientScopedViewSet):
         invitation = self.get_object()
         enrolment.invitation_revoke(actor=request.user, invitation=invitation)
         return Response(InvitationSerializer(invitation).data)
-
-
-class RedeemView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "enrolment"
-
-    @extend_schema(
-        request=RedeemSerializer,
-        responses={201: EnrolmentResultSerializer},
-        tags=["enrolment"],
-        summary="Patient app: redeem an enrolment code, choose credentials, receive tokens",
-    )
-    def post(self, request):
-        data = RedeemSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = enrolment.invitation_redeem(**data.validated_data)
-        body = {**tokens_for(user), "patient_id": user.patient_profile.id}
-        return Response(EnrolmentResultSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from apps.accounts import api_admin, api_auth, api_consent, api_patients
+from apps.accounts import api_access_log, api_admin, api_auth, api_consent, api_patients
 
 router = SimpleRouter()
 router.register("patients", api_patients.PatientViewSet, basename="patient")
@@ -20,8 +20,8 @@ urlpatterns = [
     path("auth/session/", api_auth.SessionView.as_view(), name="session"),
     path("me/", api_auth.MeView.as_view(), name="me"),
     path("me/consents/", api_consent.MyConsentViewSet.as_view({"get": "state", "post": "decide"}), name="my-consents"),
+    path("me/access-log/", api_access_log.MyAccessLogViewSet.as_view({"get": "access_log"}), name="my-access-log"),
     path("practice/", api_admin.PracticeView.as_view(), name="practice"),
-    path("enrolment/redeem/", api_patients.RedeemView.as_view(), name="enrolment-redeem"),
     path(
         "patients/<uuid:patient_pk>/care-team/",
         care_team.as_view({"get": "list", "post": "create"}),

@@ -8,12 +8,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.models import User
 from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, AlertState, DeliveryAttempt, Outcome, Severity
 from apps.alerts.routing import policy_for
 from apps.alerts.services import alert_acknowledge, alert_resolve
+from apps.audit.services import AuditAction, audit_log
 from apps.core.permissions import IsCareStaffOrAdmin, IsPracticeAdmin
-from apps.door import PatientScopedViewSet
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
@@ -186,7 +187,6 @@ class AlertPolicyView(APIView):
         summary="Change routing, escalation, crisis resources and patient wording",
     )
     def patch(self, request):
-        from apps.audit.services import AuditAction, audit_log
 
         policy = policy_for(request.user.practice_id)
         data = PolicySerializer(policy, data=request.data, partial=True, context={"request": request})

@@ -13,9 +13,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import push
 from apps.accounts.models import Device
 from apps.alerts.models import Alert, AlertDelivery, DeliveryAttempt
-from apps.core import push
 from apps.core.realtime import notify_user
 
 logger = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.door import MyRecordViewSet
 from apps.alerts.support import note_screen, support_for
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import todo_for
@@ -24,7 +25,6 @@ from apps.checkins.serializers import (
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available, questionnaire_submit
 from apps.core.permissions import BelongsToPractice
-from apps.door import MyRecordViewSet
 
 
 @extend_schema(tags=["check-ins"])

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.alerts.models import RiskSignal
 from apps.checkins import fhir
@@ -31,7 +32,6 @@ from apps.checkins.services.questionnaires import instrument_get, instrument_pub
 from apps.checkins.services.schedules import schedule_set
 from apps.core.errors import Forbidden
 from apps.core.permissions import IsPracticeAdmin
-from apps.door import PatientScopedViewSet
 
 
 class RiskSignalSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -21,13 +22,13 @@ PROTOCOL = "interlude.v1"
 
 @database_sync_to_async
 def _user_for_token(raw: str):
-    from apps.accounts.models import User
-
     try:
         token = AccessToken(raw)
     except TokenError:
         return AnonymousUser()
-    user = User.objects.filter(pk=token.get("user_id"), is_active=True).prefetch_related("memberships").first()
+    user = (
+        get_user_model().objects.filter(pk=token.get("user_id"), is_active=True).prefetch_related("memberships").first()
+    )
     return user or AnonymousUser()
 
 

@@ -13,12 +13,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.audit.services import AuditAction, audit_log
+from apps.checkins.models import MoodCheckin
 from apps.core.errors import Conflict, Forbidden, ServiceError
-from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
 from apps.insights.services import patterns_refresh
+from apps.journals.models import JournalEntry
 
 THEME_WORDING = {
     "work": "work has come up a lot",
@@ -126,8 +128,6 @@ def snapshot_body(snapshot: PatternSnapshot | None) -> dict:
 
 def _readable_texts(analyses, user) -> dict:
     """Texts the caller may read: staff see shared journal entries and check-in notes only."""
-    from apps.checkins.models import MoodCheckin
-    from apps.journals.models import JournalEntry
 
     journal_ids = [a.source_id for a in analyses if a.source_type == SourceType.JOURNAL_ENTRY]
     checkin_ids = [a.source_id for a in analyses if a.source_type == SourceType.MOOD_CHECKIN]
@@ -160,8 +160,6 @@ class PatientInsightsViewSet(PatientScopedViewSet):
     def narrow_queryset(self, qs):
         """Analyses of unshared journal entries stay invisible to staff (their risk signals do not)."""
         if not self.request.user.is_patient:
-            from apps.journals.models import JournalEntry
-
             hidden = JournalEntry.objects.filter(patient_id=self.get_patient().pk, shared_with_care_team=False)
             qs = qs.exclude(source_type=SourceType.JOURNAL_ENTRY, source_id__in=hidden.values("id"))
         for field in ("source_id", "source_type"):

@@ -15,6 +15,7 @@ from apps.accounts.models import ConsentKind, PatientProfile
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
+from apps.checkins.models import MoodCheckin
 from apps.insights.models import (
     Finding,
     FindingKind,
@@ -24,6 +25,7 @@ from apps.insights.models import (
     SpeechFeatures,
     TextAnalysis,
 )
+from apps.journals.models import JournalEntry
 from ml.analysis import get_analyzer
 from ml.triggers import CustomTrigger
 
@@ -45,8 +47,6 @@ def custom_triggers_for(patient_id) -> list[CustomTrigger]:
 
 
 def _source(source_type: str, source_id):
-    from apps.checkins.models import MoodCheckin
-    from apps.journals.models import JournalEntry
 
     if source_type == SourceType.JOURNAL_ENTRY:
         entry = JournalEntry.objects.select_related("patient__practice").filter(pk=source_id).first()
@@ -213,7 +213,6 @@ def speech_analyse(*, entry, audio_bytes: bytes) -> SpeechFeatures | None:
 def daily_series(*, patient_id, start: dt.date | None = None):
     """The patient's days for pattern mining: mean mood and sleep from check-ins, and as factors the
     check-in tags plus triggers and protective factors found in that day's journals and notes."""
-    from apps.checkins.models import MoodCheckin
     from ml.patterns import Day
 
     checkins = MoodCheckin.objects.filter(patient_id=patient_id)

@@ -9,9 +9,12 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
+from apps.alerts.models import RiskSignal
+from apps.alerts.support import support_for
+from apps.core.audio import audio_storage
 from apps.core.errors import Gone
-from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.journals import services
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import (
@@ -30,7 +33,7 @@ def stream_audio(view: PatientScopedViewSet, entry: JournalEntry) -> StreamingHt
         raise Gone("The recording is no longer stored (deleted after transcription).", code="audio_deleted")
     view.audit_read([entry], object_type="journal_audio")
     response = StreamingHttpResponse(
-        services.audio_storage().stream(entry.audio_name),
+        audio_storage().stream(entry.audio_name),
         content_type=CONTENT_TYPES.get(entry.audio_format, "application/octet-stream"),
     )
     response["Cache-Control"] = "no-store"
@@ -55,13 +58,9 @@ class MyJournalViewSet(MyRecordViewSet):
         return JournalEntry.objects.order_by("-occurred_at")
 
     def object_body(self, entry):
-        from apps.alerts.support import support_for
-        from apps.insights.models import TextAnalysis
-        from apps.insights.services import SIGNAL_LEVELS
-
         body = JournalEntrySerializer(entry).data
-        if TextAnalysis.objects.filter(source_id=entry.pk, risk_level__in=list(SIGNAL_LEVELS)).exists():
-            body["support"] = support_for(entry.patient)
+        if RiskSignal.objects.filter(source_type="journal_entry", source_id=str(entry.pk)).exists():
+            body["support"] = support_for(entry.patient)  # the entry's words suggested risk
         return body
 
     @extend_schema(responses={200: JournalStatusSerializer}, summary="Processing status only (no PHI)")

@@ -9,7 +9,6 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -18,13 +17,14 @@ from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.models import RiskSignal
 from apps.audit.services import AuditAction, audit_log
-from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
+from apps.core.audio import audio_storage, transcriber_config
+from apps.core.audio import probe as audio
+from apps.core.audio.storage import AudioDecryptionError
 from apps.core.jobs import enqueue_on_commit
+from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 from apps.core.realtime import notify_user
-from apps.journals import audio
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
-from apps.journals.storage import AudioDecryptionError
-from ml.transcription import TranscriberConfig, get_transcriber
+from ml.transcription import get_transcriber
 
 logger = logging.getLogger(__name__)
 CATEGORY = "journal"
@@ -33,21 +33,6 @@ SOURCE = "journal_entry"
 
 class PermanentJobError(RuntimeError):
     """Retrying cannot help (the audio is damaged or undecryptable)."""
-
-
-def audio_storage():
-    return storages["journal_audio"]
-
-
-def transcriber_config() -> TranscriberConfig:
-    return TranscriberConfig(
-        model=settings.WHISPER_MODEL,
-        device=settings.WHISPER_DEVICE,
-        compute_type=settings.WHISPER_COMPUTE_TYPE,
-        cpu_threads=settings.WHISPER_CPU_THREADS,
-        beam_size=settings.WHISPER_BEAM_SIZE,
-        language=settings.WHISPER_LANGUAGE,
-    )
 
 
 def _notify_after_commit(entry: JournalEntry) -> None:

@@ -13,10 +13,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.core.errors import Conflict, NotFound, ServiceError
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.door import PatientScopedViewSet
 from apps.notes import export, processing, services
 from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
 

@@ -9,9 +9,13 @@ import json
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
+from apps.core.audio import audio_storage, transcriber_config
 from apps.core.errors import ServiceError
-from apps.journals.services import audio_storage, transcriber_config
+from apps.core.realtime import notify_user
+from apps.insights.models import SpeechFeatures as JournalSpeech
+from apps.insights.services import SIGNAL_LEVELS, may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
 from apps.notes.services import CATEGORY, _require_clinician, draft_generate
 
@@ -21,7 +25,6 @@ def _set_status(item: SessionInput, new_status: str, **fields) -> None:
     for key, value in fields.items():
         setattr(item, key, value)
     item.save()
-    from apps.core.realtime import notify_user
 
     clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
     transaction.on_commit(lambda: notify_user(clinician_id, "session_input.status", payload))
@@ -32,7 +35,6 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
     Recordings go through ``recording.transcribe_recording``: ten minutes at a time, attributed by channel
     (stereo) or by voice (mono), with a progress event after each chunk. Either way the clinician can
     relabel speakers (``speakers_relabel``)."""
-    from apps.core.realtime import notify_user
     from apps.notes.recording import transcribe_recording
 
     if item.kind == InputKind.DICTATION:
@@ -64,8 +66,6 @@ def expected_speakers(session: ClinicalSession) -> int:
 def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list) -> dict:
     """Beside the draft, never in it: timing, the patient's tone over the session, and how the patient's
     voice compares with their own journal recordings (same features as the insight engine)."""
-    from apps.insights.models import SpeechFeatures as JournalSpeech
-    from apps.insights.services import may_analyse
     from apps.notes.recording import combine_speech
     from ml import session_analytics as sa
     from ml import speech
@@ -180,8 +180,6 @@ def input_process(*, input_id) -> SessionInput | None:
 def _screen_risk(item: SessionInput) -> None:
     """Risk language in a session recording goes to the alert path. The clinician was in the room, so
     the alert names them as present: they are not paged, the rest of the care team is (see alerts)."""
-    from apps.alerts.services import risk_signal_record
-    from apps.insights.services import SIGNAL_LEVELS, may_analyse
     from ml.analysis import get_analyzer
 
     if item.kind != InputKind.RECORDING or not may_analyse(item.session.patient):

@@ -17,10 +17,11 @@ from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
+from apps.core.audio import audio_storage
+from apps.core.audio import probe as audio
 from apps.core.errors import Conflict, Forbidden, Invalid, ServiceError
 from apps.core.jobs import enqueue_on_commit
-from apps.journals import audio
-from apps.journals.services import audio_storage
+from apps.insights.services import may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, Note, NoteStatus, SessionInput
 from ml import notes as drafting
 from ml.text import split_sentences
@@ -225,7 +226,6 @@ def _identifiers(session: ClinicalSession) -> dict[str, str]:
 def draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note | None:
     """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
     clinician has edited is kept and a new draft version is added beside it."""
-    from apps.insights.services import may_analyse
     from ml.analysis import get_analyzer
 
     analyzer = get_analyzer() if may_analyse(session.patient) else None

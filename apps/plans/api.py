@@ -10,13 +10,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import TimezoneField
 from apps.alerts.support import support_for
 from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import NotFound
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.door import MyRecordViewSet, PatientScopedViewSet
 from apps.plans import services, treatment
 from apps.plans.models import (
     SAFETY_PLAN_SECTIONS,

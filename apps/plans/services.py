@@ -11,8 +11,8 @@ from django.db.models import Max
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
-from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.core.errors import Forbidden
+from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingLog, SafetyPlan
 
 CATEGORY = "safety_plan"

@@ -11,7 +11,7 @@ import requests
 from firebase_admin import credentials, messaging
 from google.auth.credentials import AnonymousCredentials
 
-from apps.core import push
+from apps.accounts import push
 
 UNREGISTERED = (
     404,

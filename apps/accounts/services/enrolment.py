@@ -23,7 +23,6 @@ from django.utils import timezone
 from apps.accounts.models import Invitation, Membership, PatientProfile, Role, User
 from apps.accounts.services.patients import PROFILE_CATEGORY, can_manage_care_team
 from apps.audit.services import AuditAction, audit_log
-from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core.errors import Conflict, Forbidden, Gone, ServiceError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -140,7 +139,6 @@ def invitation_redeem(*, code: str, username: str, password: str) -> User:
         patient.save(update_fields=["user", "updated_at"])
         invitation.redeemed_at = timezone.now()
         invitation.save(update_fields=["redeemed_at"])
-        schedules_apply_practice_defaults(patient=patient)
         audit_log(
             actor=user,
             action=AuditAction.ENROL,

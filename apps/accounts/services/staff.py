@@ -101,30 +101,6 @@ def practice_update(*, actor: User, practice: Practice, data: dict) -> Practice:
     return practice
 
 
-def practice_create(*, name: str, slug: str, timezone: str = "UTC", crisis_region: str = "US") -> Practice:
-    """A new tenant with its defaults: consent texts (version 1), check-in tags, reminder schedules."""
-    from apps.accounts.services.consent import consent_documents_publish_defaults
-    from apps.checkins.services.checkins import checkin_tags_create_defaults
-    from apps.checkins.services.schedules import schedule_defaults_create
-
-    with transaction.atomic():
-        practice, created = Practice.objects.get_or_create(
-            slug=slug, defaults={"name": name, "timezone": timezone, "default_crisis_region": crisis_region}
-        )
-        consent_documents_publish_defaults(practice=practice)
-        checkin_tags_create_defaults(practice=practice)
-        schedule_defaults_create(practice=practice)
-        if created:
-            audit_log(
-                actor=None,
-                action=AuditAction.CREATE,
-                object_type="practice",
-                object_id=practice.pk,
-                practice_id=practice.pk,
-            )
-    return practice
-
-
 def bootstrap_admin(*, practice: Practice, username: str, password: str, display_name: str) -> User:
     """First admin of a new practice (from the ``create_practice`` command, not the API)."""
     user = User(username=username.strip().lower(), practice=practice, display_name=display_name)

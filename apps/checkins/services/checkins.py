@@ -11,10 +11,10 @@ from django.db import transaction
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import CheckinTag, MoodCheckin
-from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
 from apps.core.errors import Invalid
 from apps.core.jobs import enqueue_on_commit
+from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 
 CATEGORY = "checkin"
 

@@ -15,9 +15,9 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins import scoring
 from apps.checkins.models import Instrument, QuestionnaireResponse
-from apps.checkins.services.common import already_submitted, check_occurred_at, local_date_of
 from apps.checkins.services.schedules import due_items_complete
 from apps.core.errors import Invalid
+from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 
 CATEGORY = "questionnaire"
 SOURCE = "questionnaire_response"

@@ -9,10 +9,12 @@ import zoneinfo
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import push
 from apps.accounts.models import PatientProfile, Practice, User
+from apps.alerts.routing import policy_for
+from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse, Schedule, ScheduleDefault
-from apps.core import push
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +146,6 @@ def due_items_complete(*, patient_id, kind: str, occurred_at: dt.datetime) -> in
 
 def _signal_missed_run(patient_id, now: dt.datetime) -> None:
     """A run of missed daily check-ins is a (low) risk signal when the practice turns it on."""
-    from apps.alerts.routing import policy_for
-    from apps.alerts.services import risk_signal_record
 
     patient = PatientProfile.objects.get(pk=patient_id)
     days = policy_for(patient.practice_id).missed_checkins_days

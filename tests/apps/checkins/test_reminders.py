@@ -1,10 +1,10 @@
 import datetime as dt
 import json
 
+from apps.accounts import push
 from apps.accounts.models import Device
 from apps.checkins.models import DueItem, DueStatus, Schedule
 from apps.checkins.services.schedules import first_occurrence, reminders_dispatch, schedule_set
-from apps.core import push
 from tests.apps.checkins.factories import submit_checkin
 
 UTC = dt.UTC

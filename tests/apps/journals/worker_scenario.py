@@ -23,8 +23,8 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User  # noqa: E402
 from apps.accounts.services.consent import consent_decide  # noqa: E402
-from apps.accounts.services.staff import practice_create  # noqa: E402
 from apps.journals.models import JournalEntry  # noqa: E402
+from apps.practice.onboarding import practice_create  # noqa: E402
 
 AUDIO = Path(__file__).resolve().parents[2] / "fixtures" / "audio" / "work.webm"
 

@@ -1,6 +1,6 @@
 """The door's functions: resolve a patient or rows through the caller's scope, and record the read.
 
-Invariants (security-relevant; tests in tests/apps/door/test_door.py and tests/apps/accounts/test_scoping.py):
+Invariants (security-relevant; tests in tests/apps/accounts/test_door.py and tests/apps/accounts/test_scoping.py):
 
 - Every patient-data read resolves the patient through ``patient_for`` (a patient named in the URL) or
   ``own_patient`` (the caller's own record, the ``/me/…`` pages), and every row through ``scoped``.
@@ -10,8 +10,8 @@ Invariants (security-relevant; tests in tests/apps/door/test_door.py and tests/a
   per request naming every object) and ``audited_patient_read`` for pages built from many rows
   (trends, a brief, themes), which names the patient as the object read.
 
-API views get all of this from ``apps.door.PatientScopedViewSet``, server-rendered class-based
-views from ``apps.door.PatientScopedTemplateMixin``. From a plain function view::
+API views get all of this from ``apps.accounts.door.PatientScopedViewSet``, server-rendered class-based
+views from ``apps.accounts.door.PatientScopedTemplateMixin``. From a plain function view::
 
     patient = patient_for(request.user, patient_pk, Purpose.CLINICAL)
     entries = scoped(JournalEntry.objects.filter(shared_with_care_team=True), request.user).filter(

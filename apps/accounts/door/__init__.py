@@ -5,17 +5,17 @@ through ``apps.accounts.scoping`` -- outside the caller's scope is a 404, like s
 not exist -- and writes the ``read`` audit event for what was shown. Views say *what* they show.
 
 - API views: subclass ``PatientScopedViewSet`` (``/patients/{id}/…``, the alert inbox, the patient
-  list) or ``MyRecordViewSet`` (``/me/…``). See ``apps/door/api.py``.
-- Server-rendered class-based views: mix in ``PatientScopedTemplateMixin`` (``apps/door/pages.py``).
+  list) or ``MyRecordViewSet`` (``/me/…``). See ``apps/accounts/door/api.py``.
+- Server-rendered class-based views: mix in ``PatientScopedTemplateMixin`` (``apps/accounts/door/pages.py``).
 - Plain function views: ``patient_for(user, pk, purpose)`` / ``own_patient(user)``, ``scoped(qs, user)``,
   then ``audited_read(user, rows, object_type=…, data_category=…)`` or ``audited_patient_read(…)``
-  (``apps/door/access.py``).
+  (``apps/accounts/door/access.py``).
 
-Layer: above ``accounts``/``audit`` (whose scoping and audit trail it joins), below the domain apps.
+It lives in ``accounts`` next to ``scoping.py`` (who may see which patient) and joins it with the audit
+trail (``apps.audit``, the layer below); every domain app above reaches patient data through it.
 """
 
-from apps.accounts.scoping import Purpose
-from apps.door.access import (
+from apps.accounts.door.access import (
     audited_export,
     audited_patient_read,
     audited_read,
@@ -24,8 +24,9 @@ from apps.door.access import (
     patient_id_of,
     scoped,
 )
-from apps.door.api import MyRecordViewSet, PatientScopedViewSet
-from apps.door.pages import PatientScopedTemplateMixin
+from apps.accounts.door.api import MyRecordViewSet, PatientScopedViewSet
+from apps.accounts.door.pages import PatientScopedTemplateMixin
+from apps.accounts.scoping import Purpose
 
 __all__ = [
     "MyRecordViewSet",

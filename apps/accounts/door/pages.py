@@ -9,8 +9,8 @@ from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from apps.accounts.door.access import audited_patient_read, audited_read, own_patient, patient_for, scoped
 from apps.accounts.scoping import Purpose
-from apps.door.access import audited_patient_read, audited_read, own_patient, patient_for, scoped
 
 
 class PatientScopedTemplateMixin(AccessMixin):

@@ -14,7 +14,10 @@ from django.db import transaction
 
 from apps.audit.services import AuditAction, audit_log
 from apps.core import context
+from apps.core.audio import audio_storage
+from apps.core.audio.storage import AudioDecryptionError
 from apps.core.fields import ENCRYPTED_FIELD_TYPES, UndecryptableValueError
+from apps.journals.models import JournalEntry
 
 
 def encrypted_fields_by_model():
@@ -65,10 +68,6 @@ class Command(BaseCommand):
 
     def _rewrap_audio(self) -> int:
         """Re-wrap each stored recording's data key with the new first key (the audio is not re-encrypted)."""
-        from apps.journals.models import JournalEntry
-        from apps.journals.services import audio_storage
-        from apps.journals.storage import AudioDecryptionError
-
         storage, count = audio_storage(), 0
         for entry in JournalEntry.objects.exclude(audio_name="").only("pk", "audio_name").iterator():
             try:

@@ -1,5 +1,5 @@
 """The door for API views: ``PatientScopedViewSet`` owns scoping and read-auditing; subclasses cannot
-replace either (``apps/door/pages.py`` is the same door for server-rendered pages).
+replace either (``apps/accounts/door/pages.py`` is the same door for server-rendered pages).
 
 A subclass says *what* it serves and the base decides *whose*:
 
@@ -21,7 +21,7 @@ actions record their reads with ``audit_read``/``audit_patient_read``; a success
 none gets the patient-level read from ``finalize_response``, so no GET goes unaudited.
 
 The escape hatch is ``dangerously_unaudited = {"action": "why"}``: GET actions that serve no PHI (a
-job's status) and are exempt from the read event. ``tests/apps/door/test_door.py`` lists every use.
+job's status) and are exempt from the read event. ``tests/apps/accounts/test_door.py`` lists every use.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
+import apps.accounts.door.access as door
 from apps.accounts.models import PatientProfile
 from apps.accounts.scoping import Purpose
 from apps.core.permissions import IsPatient
-from apps.door import access as door
 
 FINAL_METHODS = ("get_queryset", "get_object", "get_patient", "list", "retrieve", "finalize_response")
 READ_METHODS = ("GET", "HEAD")

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Practice, User
-from apps.accounts.services.staff import bootstrap_admin, practice_create
+from apps.accounts.services.staff import bootstrap_admin
 from apps.core import context
+from apps.practice.onboarding import practice_create
 
 
 class Command(BaseCommand):

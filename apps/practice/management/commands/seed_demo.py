@@ -15,13 +15,16 @@ from django.utils import timezone
 from apps.accounts.models import CareTeamMember, CareTeamRole, ConsentKind, Membership, PatientProfile, Role, User
 from apps.accounts.services.consent import consent_decide, consent_is_granted
 from apps.accounts.services.enrolment import invitation_create
-from apps.accounts.services.staff import practice_create
 from apps.checkins.models import MoodCheckin
 from apps.checkins.services.checkins import mood_checkin_submit
 from apps.checkins.services.questionnaires import questionnaire_submit
 from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core import context
 from apps.journals.services import journal_entry_create_text
+from apps.plans.models import SafetyPlan, TreatmentPlan
+from apps.plans.services import safety_plan_save
+from apps.plans.treatment import plan_save, plan_sign
+from apps.practice.onboarding import practice_create
 
 DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - demo accounts only; refused in production
 
@@ -114,10 +117,6 @@ class Command(BaseCommand):
 
     def _seed_plans(self, patient: PatientProfile, clinician: User) -> None:
         """A safety plan and a signed treatment plan with measurable goals (once)."""
-        from apps.plans.models import SafetyPlan, TreatmentPlan
-        from apps.plans.services import safety_plan_save
-        from apps.plans.treatment import plan_save, plan_sign
-
         if not SafetyPlan.objects.filter(patient=patient).exists():
             safety_plan_save(
                 actor=clinician,

@@ -14,8 +14,7 @@ from rest_framework import mixins
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from apps.audit.models import AuditAction, AuditEvent
-from apps.door import (
+from apps.accounts.door import (
     MyRecordViewSet,
     PatientScopedTemplateMixin,
     PatientScopedViewSet,
@@ -24,7 +23,8 @@ from apps.door import (
     patient_for,
     scoped,
 )
-from apps.door.api import DANGEROUS_USES, FINAL_METHODS
+from apps.accounts.door.api import DANGEROUS_USES, FINAL_METHODS
+from apps.audit.models import AuditAction, AuditEvent
 from apps.journals.models import JournalEntry
 from tests.apps.journals.factories import make_text_entry
 
