@@ -4,7 +4,8 @@ Invariants (see tests/apps/alerts):
 - An alert and its delivery rows commit together (outbox); delivery runs after commit and is retried
   until it succeeds or is marked failed, so nothing is lost while Redis, FCM or a worker is down.
 - Repeated signals for the same patient and source within the policy's window update the open alert;
-  a higher severity raises it and notifies again.
+  a higher severity raises it and notifies again, and new evidence of the same severity notifies too
+  (never silently folded in). The clinician a session signal names as present is never paged for it.
 - An urgent alert nobody acknowledges escalates every ``escalation_minutes`` to the next tier (on-call,
   then supervisors, then all tiers again), with its state in the database so restarts lose nothing.
 """
@@ -92,6 +93,13 @@ def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason
     return deliveries
 
 
+def _not_in_the_room(targets: list[tuple[User, str]], signal: RiskSignal) -> list[tuple[User, str]]:
+    """A signal from a session names the clinician who was in the room: they heard it, so they are never
+    paged for it, whether it creates an alert, raises one or adds evidence to one."""
+    present = signal.evidence.get("clinician_present")
+    return [(user, tier) for user, tier in targets if str(user.pk) != present] if present else list(targets)
+
+
 def _schedule_escalation(alert: Alert, policy, now: datetime) -> None:
     alert.next_escalation_at = (
         now + timedelta(minutes=policy.escalation_minutes)
@@ -132,12 +140,13 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
                 evidence=[_evidence_item(signal)],
                 occurred_at=signal.occurred_at,
             )
-            targets = recipients(policy.routing.get(severity, ["primary_clinician"]), patient, policy)
+            targets = _not_in_the_room(
+                recipients(policy.routing.get(severity, ["primary_clinician"]), patient, policy), signal
+            )
             present = signal.evidence.get("clinician_present")
             if present:
                 # Said in a session: the clinician in the room already knows. They are recorded as having
                 # acknowledged it and are not paged; the rest of the care team is told.
-                targets = [(user, tier) for user, tier in targets if str(user.pk) != present]
                 alert.state, alert.acknowledged_by_id, alert.acknowledged_at = AlertState.ACKNOWLEDGED, present, now
             _schedule_escalation(alert, policy, now)
             alert.save(update_fields=["next_escalation_at", "state", "acknowledged_by", "acknowledged_at"])
@@ -154,6 +163,9 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
             )
         else:
             raised = SEVERITY_RANK[severity] > SEVERITY_RANK[alert.severity]
+            # New evidence as bad as what the alert already says is news too: folding it in silently is how
+            # a real disclosure after an earlier (perhaps false) signal reached nobody.
+            new_evidence = not raised and SEVERITY_RANK[severity] == SEVERITY_RANK[alert.severity]
             alert.evidence = [*alert.evidence, _evidence_item(signal)][-50:]
             alert.signal_count += 1
             alert.occurred_at = max(alert.occurred_at, signal.occurred_at)
@@ -162,10 +174,11 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
                 alert.state = AlertState.OPEN  # a worse signal re-opens an acknowledged alert
                 _schedule_escalation(alert, policy, now)
             alert.save()
+            targets = _not_in_the_room(recipients(policy.routing.get(severity, []), patient, policy), signal)
             if raised:
-                _create_deliveries(
-                    alert, recipients(policy.routing.get(severity, []), patient, policy), "severity_raised"
-                )
+                _create_deliveries(alert, targets, "severity_raised")
+            elif new_evidence:
+                _create_deliveries(alert, targets, f"evidence_{alert.signal_count}")
             audit_log(
                 actor=None,
                 action=AuditAction.UPDATE,
@@ -176,7 +189,7 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
                 data_category="alert",
                 detail={"signal": signal.kind, "severity": alert.severity, "raised": raised},
             )
-            if not raised:
+            if not (raised or new_evidence):
                 from apps.alerts.delivery import broadcast_state
 
                 transaction.on_commit(lambda: broadcast_state(alert.pk, "alert.updated"))

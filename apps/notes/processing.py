@@ -103,7 +103,8 @@ def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list)
 
 
 def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
-    """The clinician says who spoke each utterance; the draft is rebuilt (an edited draft is kept)."""
+    """The clinician says who spoke each utterance; the risk screen re-runs on the new labels and the
+    draft is rebuilt (an edited draft is kept)."""
     _require_clinician(actor)
     utterances = json.loads(item.utterances or "[]")
     known = {u["index"] for u in utterances}
@@ -113,7 +114,8 @@ def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str])
         for u in utterances:
             u["speaker"] = labels.get(u["index"], u["speaker"])
         item.utterances = json.dumps(utterances)
-        item.save(update_fields=["utterances"])
+        item.transcription = {**(item.transcription or {}), "speakers_confirmed": True}
+        item.save(update_fields=["utterances", "transcription"])
         audit_log(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -123,6 +125,8 @@ def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str])
             data_category=CATEGORY,
             detail={"relabelled": len(labels)},
         )
+        # Who said it decides what is the patient's risk: new labels, new screen.
+        _screen_risk(item)
     draft_generate(session=item.session)
     return item
 
@@ -177,29 +181,26 @@ def input_process(*, input_id) -> SessionInput | None:
     return item
 
 
-def _screen_risk(item: SessionInput) -> None:
-    """Risk language in a session recording goes to the alert path. The clinician was in the room, so
-    the alert names them as present: they are not paged, the rest of the care team is (see alerts)."""
-    from ml.analysis import get_analyzer
+CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
 
-    if item.kind != InputKind.RECORDING or not may_analyse(item.session.patient):
+
+def _screen_risk(item: SessionInput) -> None:
+    """Every input kind goes to the alert path: recordings, dictation and typed text alike, read turn by
+    turn with the speaker and the writer's voice understood (``ml.session_risk``). The clinician was in
+    the room, so the signal names them as present: they are not paged, the rest of the care team is (see
+    alerts). Re-run whenever the speaker labels change; signals are idempotent per input and level."""
+    from ml.analysis import get_analyzer
+    from ml.session_risk import screen_session
+
+    if not may_analyse(item.session.patient):
         return
-    spans: dict[str, list[dict]] = {}
     analyzer = get_analyzer()
-    for u in json.loads(item.utterances or "[]"):
-        if u["speaker"] == "clinician":
+    transcription = item.transcription or {}
+    confirmed = transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
+    screen = screen_session(json.loads(item.utterances or "[]"), analyzer.risk.assess, speakers_confirmed=confirmed)
+    for level, found in screen.by_level().items():
+        if level not in SIGNAL_LEVELS:
             continue
-        result = analyzer.risk.assess(u["text"])
-        if result.level in SIGNAL_LEVELS:
-            spans.setdefault(result.level, []).append(
-                {
-                    "utterance": u["index"],
-                    "start_s": u["start"],
-                    "end_s": u["end"],
-                    "source": result.findings[0].source if result.findings else "",
-                }
-            )
-    for level, found in spans.items():
         risk_signal_record(
             patient_id=item.session.patient_id,
             source_type="session_input",
@@ -209,7 +210,18 @@ def _screen_risk(item: SessionInput) -> None:
             occurred_at=item.session.started_at,
             evidence={
                 "detector": analyzer.risk.version,
-                "spans": found,
+                "screen": screen.version,
+                "input_kind": item.kind,
+                "spans": [
+                    {
+                        "utterances": list(f.utterances),
+                        "start_s": f.start,
+                        "end_s": f.end,
+                        "source": f.source,
+                        "basis": f.basis,
+                    }
+                    for f in found
+                ],
                 "session_id": str(item.session_id),
                 "clinician_present": str(item.session.clinician_id),
             },

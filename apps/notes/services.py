@@ -24,6 +24,7 @@ from apps.core.jobs import enqueue_on_commit
 from apps.insights.services import may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, Note, NoteStatus, SessionInput
 from ml import notes as drafting
+from ml.session_risk import typed_utterances
 from ml.text import split_sentences
 
 CATEGORY = "session_note"
@@ -96,13 +97,17 @@ def _enqueue(input_id) -> None:
 
 def input_add_typed(*, actor: User, session: ClinicalSession, text: str) -> SessionInput:
     _require_clinician(actor)
-    utterances = [
-        {"index": i, "speaker": "summary", "text": s.text, "start": None, "end": None}
-        for i, s in enumerate(split_sentences(text))
-    ]
+    # A typed transcript ("Clinician: …" / "Patient: …" lines) keeps its speakers; prose is the
+    # clinician's own summary. Either way it is risk-screened in ``processing``.
+    utterances = typed_utterances(text)
+    labelled = any(u["speaker"] != "summary" for u in utterances)
     with transaction.atomic():
         item = SessionInput.objects.create(
-            session=session, kind=InputKind.TYPED, status=InputStatus.DRAFTING, utterances=json.dumps(utterances)
+            session=session,
+            kind=InputKind.TYPED,
+            status=InputStatus.DRAFTING,
+            utterances=json.dumps(utterances),
+            transcription={"attribution": "typed_labels"} if labelled else {},
         )
         audit_log(
             actor=actor,

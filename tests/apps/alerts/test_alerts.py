@@ -139,11 +139,49 @@ def test_routine_alerts_go_to_the_primary_clinician_only(personas):
 def test_repeats_update_the_open_alert_and_a_higher_severity_re_raises(personas, on_call):
     first = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     again = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_suicidal_thoughts", level="low"))
-    assert again.pk == first.pk and again.signal_count == 2 and AlertDelivery.objects.count() == 1
+    assert again.pk == first.pk and again.signal_count == 2
     worse = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_plan", level="high"))
     assert worse.pk == first.pk and worse.severity == "urgent"
     assert recipients(worse, "severity_raised") == {"clin", "psych", "oncall"}
     assert Alert.objects.count() == 1
+
+
+def session_signal(patient, present, kind, level):
+    return risk_signal_record(
+        patient_id=patient.pk,
+        source_type="session_input",
+        source_id=uuid.uuid4(),
+        kind=kind,
+        level=level,
+        evidence={"spans": [], "clinician_present": str(present.pk)},
+        occurred_at=timezone.now(),
+    )
+
+
+def test_new_evidence_of_the_same_severity_still_notifies(personas, on_call):
+    first = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_active_ideation"))
+    assert recipients(first, "new") == {"clin", "psych", "oncall"}
+    again = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_plan_or_intent"))
+    assert again.pk == first.pk and again.severity == "urgent"
+    assert recipients(again, "evidence_2") == {"clin", "psych", "oncall"}
+    third = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_self_harm"))
+    assert recipients(third, "evidence_3") == {"clin", "psych", "oncall"}
+    # Weaker evidence is folded in without paging anyone.
+    weaker = alert_from_signal(
+        signal=signal(personas.patient_profile, kind="risk_language_passive_ideation", level="moderate")
+    )
+    assert weaker.pk == first.pk and AlertDelivery.objects.filter(alert=weaker).count() == 9
+
+
+def test_the_clinician_in_the_room_is_never_paged_when_a_session_raises_or_adds_to_an_alert(personas, on_call):
+    patient, clinician = personas.patient_profile, personas.clinician
+    first = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_passive_ideation", "moderate"))
+    assert "clin" not in recipients(first) and recipients(first)
+    raised = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_active_ideation", "high"))
+    assert raised.severity == "urgent" and recipients(raised, "severity_raised") == {"psych", "oncall"}
+    more = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_self_harm", "high"))
+    assert recipients(more, "evidence_3") == {"psych", "oncall"}
+    assert not AlertDelivery.objects.filter(alert=first, recipient=clinician).exists()
 
 
 def test_outside_the_window_a_new_alert_is_created(personas, time_machine):

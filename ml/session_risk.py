@@ -1,0 +1,415 @@
+"""Risk screening of a whole session input: who said it, in whose voice, and what came just before.
+
+``ml.risk`` scores one piece of text. A session is not one piece of text: the transcriber cuts a
+sentence in two ("I've never thought | about killing myself"), the clinician asks screening questions
+that contain the very words the detector looks for, a patient's "yes" only means something after the
+question, and a clinician's typed summary speaks about the patient in the third person ("denies SI",
+"she reports thoughts that everyone would be better off without her"). This module turns utterances
+into what the detector should read, and nothing else:
+
+- Consecutive utterances of one speaker form a turn; a segment that does not end a sentence is joined
+  to the next, so a denial split by the transcriber stays a denial.
+- The clinician's speech is never scored as the patient's risk. Questions addressed to the other
+  person ("have you thought about killing yourself?") are skipped wherever they appear (typed
+  transcripts, or crosstalk putting them on the patient's channel), and a patient-side utterance that
+  duplicates what the clinician said at the same moment is crosstalk.
+- When the speaker labels are a machine's guess (voice clusters), first-person statements in turns
+  labelled as the clinician's are screened too: a wrong label must not hide a disclosure.
+- An affirmative answer ("yes, most nights") to a risk question carries the question's level.
+- Clinician-written text is read in the writer's voice: denials ("denies SI", "no thoughts of
+  self-harm") are recorded as denials, reports ("patient reports…") are rephrased in the first person
+  before scoring, and the patient's quoted words are scored as they are.
+- A pet or a person as a reason for living ("I couldn't leave my dog") is a protective factor, not a
+  plan: that clause is set aside before a plan is scored.
+
+Every finding names the utterances it rests on (indices and times), never their text; everything set
+aside is returned with its reason so a clinician can see what was considered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ml.risk import RANK, max_level
+from ml.text import split_sentences
+
+VERSION = "session-risk-1.0"
+CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
+
+SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
+FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
+ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)]*\s*$")
+AFFIRMATIVE = re.compile(
+    r"^\W*(yes|yeah|yep|yup|ya|mm+[- ]?hmm+|uh[- ]?huh|i have|i do|i did|i am|i was|i've had|i've thought about it|"
+    r"i have thought about it|i think about it|sometimes|occasionally|often|a little|a bit|kind of|sort of|"
+    r"at times|every day|most (days|nights)|some (days|nights)|a few times|once or twice|once|twice|honestly,? yes|"
+    r"i guess|probably|definitely|all the time|quite a lot|lately)\b",
+    re.I,
+)
+NEGATIVE_START = re.compile(r"^\W*(no|nope|never|not really|not at all|i haven't|i don't|i didn't|nah)\b", re.I)
+# The clinician's report of what the patient said or denied.
+DENIAL = re.compile(
+    r"\b(denie[sd]|denying|negative for|no (current |active |passive |recent |ongoing )?(suicidal|si\b|thoughts?|"
+    r"ideation|plan|intent|self[- ]?harm|sh\b|history)|did not (report|endorse|disclose|describe)|does not (report|"
+    r"endorse)|doesn't (report|endorse)|not (reporting|endorsing)|nil (si|suicidal|self[- ]?harm))",
+    re.I,
+)
+REPORT = re.compile(
+    r"^\s*(?:(?:the )?(?:patient|client|pt|she|he|they|[A-Z][a-z]+)\s+)?(?:also\s+)?(?:reports?|reported|endorses|endorsed|"
+    r"disclosed|discloses|describes|described|admits|admitted|said|says|stated|states|expressed|expresses|acknowledged|"
+    r"acknowledges|shared|mentioned|voiced|notes|noted|spoke of|talked about|is having|has had|has been having)\b"
+    r"(?:\s+that)?\s*(?P<content>.+)$",
+    re.I,
+)
+CLAUSE_BREAK = re.compile(r";|\s+but\s+|,?\s+however,?\s+|,?\s+although\s+|,?\s+though\s+|,?\s+whereas\s+", re.I)
+QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
+ABBREVIATIONS = [
+    (re.compile(r"\bpassive SI\b"), "passive suicidal ideation"),
+    (re.compile(r"\bactive SI\b"), "active suicidal ideation"),
+    (re.compile(r"\bSI\b"), "suicidal ideation"),
+    (re.compile(r"\bNSSI\b|\bSH\b|\bDSH\b"), "self-harm"),
+    (re.compile(r"\bOD\b|\bO/D\b"), "overdose"),
+]
+# "without plan or intent", "no plan": a qualifier of the ideation before it, not a denial of it.
+NO_PLAN_QUALIFIER = re.compile(
+    r",?\s*\b(with(out)?|no|nil|denies|denied)\s+(a\s+|any\s+|current\s+)?(plan|intent)(\s+(or|and|/)\s+(plan|intent))?\b",
+    re.I,
+)
+# Clinical shorthand a summary uses and speech does not; the detector is tuned on speech.
+CLINICAL_TERMS = [
+    ("plan_or_intent", re.compile(r"\b(suicid\w* plan|plan to (kill|end)|with (a )?plan|intent to (act|die))\b", re.I)),
+    (
+        "self_harm",
+        re.compile(
+            r"\b(self[- ]?harm\w*|cutting|cut (her|him|them)sel(f|ves)|burn\w* (her|him|them)sel(f|ves))\b", re.I
+        ),
+    ),
+    (
+        "passive_ideation",
+        re.compile(
+            r"\b(passive (suicidal )?(ideation|thoughts?)|thoughts of (death|dying|being dead|not being here)|death wish|"
+            r"wish(es|ed)? (to be dead|to die|(s?he|they) (was|were) dead|not to wake up))",
+            re.I,
+        ),
+    ),
+    (
+        "active_ideation",
+        re.compile(
+            r"\b(active suicidal|suicidal (ideation|thoughts?)|thoughts of (suicide|killing|ending (her|his|their) life))",
+            re.I,
+        ),
+    ),
+]
+PAST = re.compile(r"\b(history of|hx of|previous|prior|years ago|in (19|20)\d\d|as a teenager|in the past)\b", re.I)
+# Reasons for living: a pet, a child, someone who needs the patient. Protective, never a plan.
+REASON_FOR_LIVING = re.compile(
+    r"\b(my|the|our|his|her) (dog|cat|pet|puppy|kitten|horse|rabbit|bird|kids?|children|son|daughter|baby)\b|"
+    r"\b(couldn't|could not|can't|cannot|wouldn't|would never|won't) (leave|do that to) \w+|\bneeds? me\b|"
+    r"\b(reason|reasons) (to live|for living|to stay|i keep going)\b|\bkeeps? me going\b",
+    re.I,
+)
+PLAN_DETAIL = re.compile(
+    r"\b(pills?|tablets?|overdose|rope|hang|bridge|jump|gun|knife|blade|razor|tonight|tomorrow|this week|"
+    r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
+    re.I,
+)
+_QUESTION_TO_STATEMENT = [
+    (re.compile(r"^\W*(?:(?:so|and|okay|ok|now|um|well),?\s+)*", re.I), ""),
+    (re.compile(r"^(?:have|has) you\b", re.I), "I have"),
+    (re.compile(r"^(?:do|did) you\b", re.I), "I"),
+    (re.compile(r"^are you\b", re.I), "I am"),
+    (re.compile(r"^were you\b", re.I), "I was"),
+    (re.compile(r"^would you\b", re.I), "I would"),
+    (re.compile(r"^(?:is|was) there\b", re.I), "there is"),
+    (re.compile(r"^any\b", re.I), "I have had"),
+    (re.compile(r"\byourself\b", re.I), "myself"),
+    (re.compile(r"\byour\b", re.I), "my"),
+    (re.compile(r"\byou've\b", re.I), "I've"),
+    (re.compile(r"\byou're\b", re.I), "I'm"),
+    (re.compile(r"\byou\b", re.I), "I"),
+]
+_THIRD_TO_FIRST = [
+    (re.compile(r"^(?:the )?(?:patient|client|pt)\b", re.I), "I"),
+    (re.compile(r"^(?:she|he|they)\b", re.I), "I"),
+    (re.compile(r"\b(?:herself|himself|themselves|themself)\b", re.I), "myself"),
+    (
+        re.compile(r"\b(?:without|about|of|for) (?:her|him|them)\b", re.I),
+        lambda m: m.group(0).rsplit(" ", 1)[0] + " me",
+    ),
+    (re.compile(r"\b(?:her|his|their) (?=\w)", re.I), "my "),
+    (re.compile(r"\b(?:she|he) (?=\w)", re.I), "I "),
+]
+
+Assess = Callable[[str], Any]  # text -> ml.risk.RiskResult (level, findings, suppressed)
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str
+    text: str
+    indices: tuple[int, ...]
+    start: float | None
+    end: float | None
+
+
+@dataclass(frozen=True)
+class SessionFinding:
+    level: str
+    utterances: tuple[int, ...]
+    start: float | None
+    end: float | None
+    source: str  # the detector's rule or exemplar id
+    basis: str  # patient_speech | unconfirmed_speaker | answer_to_question | clinician_report | quoted_in_summary
+
+
+@dataclass(frozen=True)
+class SessionSuppressed:
+    utterances: tuple[int, ...]
+    reason: str  # clinician_speech | question_to_other | crosstalk | denied | reported_denial | reason_for_living …
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SessionScreen:
+    level: str
+    findings: tuple[SessionFinding, ...]
+    suppressed: tuple[SessionSuppressed, ...]
+    version: str = VERSION
+
+    def by_level(self) -> dict[str, list[SessionFinding]]:
+        out: dict[str, list[SessionFinding]] = {}
+        for f in self.findings:
+            out.setdefault(f.level, []).append(f)
+        return out
+
+
+def _get(u: Any, name: str, default=None):
+    return u.get(name, default) if isinstance(u, dict) else getattr(u, name, default)
+
+
+def _join(previous: str, following: str) -> str:
+    """Join two transcriber segments of one speaker. A segment that does not end a sentence, or one
+    followed by a lower-case continuation, is the same sentence."""
+    previous, following = previous.rstrip(), following.strip()
+    if not previous:
+        return following
+    if ENDS_SENTENCE.search(previous) and not following[:1].islower():
+        return f"{previous} {following}"
+    return f"{previous.rstrip('.,')} {following}"
+
+
+def assemble_turns(utterances: Sequence[Any]) -> list[Turn]:
+    """Consecutive utterances of one speaker, as one turn (its utterance indices and time range)."""
+    turns: list[Turn] = []
+    for u in utterances:
+        speaker, text = _get(u, "speaker", "unknown"), str(_get(u, "text", "")).strip()
+        if not text:
+            continue
+        index, start, end = int(_get(u, "index")), _get(u, "start"), _get(u, "end")
+        if turns and turns[-1].speaker == speaker and speaker != SUMMARY:
+            last = turns[-1]
+            turns[-1] = Turn(
+                speaker,
+                _join(last.text, text),
+                (*last.indices, index),
+                last.start if last.start is not None else start,
+                end,
+            )
+        else:
+            turns.append(Turn(speaker, text, (index,), start, end))
+    return turns
+
+
+TYPED_SPEAKER = re.compile(
+    r"^\s*(?P<who>clinician|therapist|counsellor|counselor|psychologist|doctor|dr|me|t|c|th|patient|client|pt|p)"
+    r"\s*[:\-–]\s*(?P<text>.+)$",
+    re.I,
+)
+_CLINICIAN_TAGS = {"clinician", "therapist", "counsellor", "counselor", "psychologist", "doctor", "dr", "me", "t", "th"}
+
+
+def typed_utterances(text: str) -> list[dict]:
+    """A typed input as utterances. Lines tagged with a speaker ("Clinician: …", "Patient: …", "T:",
+    "C:") are a typed transcript and keep their speaker ("C" is the client, as in "T/C" notation);
+    everything else is the clinician's own writing (``summary``), one sentence each."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    tagged = [TYPED_SPEAKER.match(line) for line in lines]
+    transcript = sum(m is not None for m in tagged) >= 2
+    out: list[dict] = []
+    for line, match in zip(lines, tagged, strict=True):
+        if transcript and match:
+            who = match["who"].lower()
+            speaker = CLINICIAN if who in _CLINICIAN_TAGS else PATIENT
+            out.append(
+                {"index": len(out), "speaker": speaker, "text": match["text"].strip(), "start": None, "end": None}
+            )
+            continue
+        for span in split_sentences(line):
+            out.append({"index": len(out), "speaker": SUMMARY, "text": span.text, "start": None, "end": None})
+    return out
+
+
+def question_as_statement(question: str) -> str:
+    """ "Have you had thoughts of ending your life?" -> "I have had thoughts of ending my life." """
+    text = question.strip().rstrip("?").strip()
+    for pattern, replacement in _QUESTION_TO_STATEMENT:
+        text = pattern.sub(replacement, text)
+    return text + "."
+
+
+def is_question_to_other(sentence: str) -> bool:
+    """A question about "you" with nothing in the first person: the speaker is asking, not telling."""
+    s = sentence.strip()
+    return s.endswith("?") and bool(SECOND_PERSON.search(s)) and not FIRST_PERSON.search(s)
+
+
+def third_to_first(clause: str) -> str:
+    text = clause.strip()
+    for pattern, replacement in _THIRD_TO_FIRST:
+        text = pattern.sub(replacement, text)
+    if not FIRST_PERSON.search(text):
+        text = f"I have had {text[:1].lower()}{text[1:]}"
+    return text
+
+
+def _expand(text: str) -> str:
+    for pattern, replacement in ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+def _crosstalk(turn: Turn, clinician_turns: Sequence[Turn]) -> bool:
+    """The patient's channel carrying the clinician's words at the same moment."""
+    if turn.start is None:
+        return False
+    words = _tokens(turn.text)
+    if len(words) < 3:
+        return False
+    for c in clinician_turns:
+        if c.start is None or c.end is None or c.end + 1.5 < turn.start or c.start - 1.5 > (turn.end or turn.start):
+            continue
+        overlap = len(words & _tokens(c.text)) / len(words)
+        if overlap >= 0.7:
+            return True
+    return False
+
+
+class SessionRiskScreen:
+    def __init__(self, assess: Assess):
+        self.assess = assess
+
+    # --- one sentence -------------------------------------------------------------------------
+    def _score(self, text: str) -> tuple[str, str, list[str]]:
+        """(level, source, suppression reasons), with a reason-for-living clause set aside for plans."""
+        result = self.assess(text)
+        level = result.level
+        source = result.findings[0].source if result.findings else ""
+        for f in result.findings:
+            if f.level == level:
+                source = f.source
+                break
+        reasons = [s.reason for s in result.suppressed]
+        if level == "plan_or_intent" and REASON_FOR_LIVING.search(text) and not PLAN_DETAIL.search(text):
+            kept = [
+                p for p in re.split(r",|;|\s+but\s+|\s+because\s+|\s+so\s+", text) if not REASON_FOR_LIVING.search(p)
+            ]
+            remainder = ", ".join(p.strip() for p in kept if p.strip())
+            again = self.assess(remainder) if remainder else None
+            level = again.level if again is not None else "none"
+            source = again.findings[0].source if again is not None and again.findings else ""
+            reasons.append("reason_for_living")
+        return level, source, reasons
+
+    # --- the session --------------------------------------------------------------------------
+    def screen(self, utterances: Sequence[Any], *, speakers_confirmed: bool) -> SessionScreen:
+        turns = assemble_turns(utterances)
+        clinician_turns = [t for t in turns if t.speaker == CLINICIAN]
+        findings: list[SessionFinding] = []
+        suppressed: list[SessionSuppressed] = []
+        # (speaker, sentence, turn) in order, for question -> answer context across turns.
+        previous: tuple[str, str, Turn] | None = None
+
+        def add(level: str, turn: Turn, source: str, basis: str) -> None:
+            findings.append(SessionFinding(level, turn.indices, turn.start, turn.end, source, basis))
+
+        for turn in turns:
+            if turn.speaker == SUMMARY:
+                self._screen_summary(turn, add, suppressed)
+                previous = None
+                continue
+            crosstalk = turn.speaker != CLINICIAN and _crosstalk(turn, clinician_turns)
+            for span in split_sentences(turn.text) or []:
+                sentence = span.text
+                answer_to = None
+                if previous is not None and (previous[0] != turn.speaker or not speakers_confirmed):
+                    if (
+                        is_question_to_other(previous[1])
+                        and AFFIRMATIVE.search(sentence)
+                        and not NEGATIVE_START.search(sentence)
+                    ):
+                        answer_to = previous[1]
+                previous = (turn.speaker, sentence, turn)
+                if turn.speaker == CLINICIAN and speakers_confirmed:
+                    suppressed.append(SessionSuppressed(turn.indices, "clinician_speech"))
+                    continue
+                if is_question_to_other(sentence):
+                    suppressed.append(SessionSuppressed(turn.indices, "question_to_other"))
+                    continue
+                if crosstalk:
+                    suppressed.append(SessionSuppressed(turn.indices, "crosstalk"))
+                    continue
+                if turn.speaker == CLINICIAN and not FIRST_PERSON.search(sentence):
+                    suppressed.append(SessionSuppressed(turn.indices, "clinician_speech"))
+                    continue
+                level, source, reasons = self._score(sentence)
+                basis = "patient_speech" if turn.speaker != CLINICIAN else "unconfirmed_speaker"
+                if answer_to is not None:
+                    asked, asked_source, _ = self._score(question_as_statement(answer_to))
+                    if RANK[asked] > RANK[level]:
+                        level, source, basis = asked, asked_source, "answer_to_question"
+                for reason in reasons:
+                    suppressed.append(SessionSuppressed(turn.indices, reason, source))
+                if level != "none":
+                    add(level, turn, source, basis)
+        return SessionScreen(max_level([f.level for f in findings]), tuple(findings), tuple(suppressed))
+
+    def _screen_summary(self, turn: Turn, add, suppressed: list[SessionSuppressed]) -> None:
+        """The clinician's own writing (typed or dictated), read in the writer's voice."""
+        text = _expand(turn.text)
+        for quote in QUOTED.findall(text):
+            level, source, _ = self._score(quote)
+            if level != "none":
+                add(level, turn, source, "quoted_in_summary")
+        text = QUOTED.sub("", text)
+        for clause in CLAUSE_BREAK.split(text):
+            clause = clause.strip(" ,.")
+            if not clause:
+                continue
+            qualified = NO_PLAN_QUALIFIER.sub("", clause).strip(" ,.")
+            if not qualified or DENIAL.search(qualified):
+                suppressed.append(SessionSuppressed(turn.indices, "reported_denial"))
+                continue
+            report = REPORT.match(qualified)
+            content = report["content"] if report else qualified
+            level, source, reasons = self._score(third_to_first(content))
+            term = next((lvl for lvl, pattern in CLINICAL_TERMS if pattern.search(qualified)), None)
+            if term is not None:
+                term = "history" if PAST.search(qualified) else term
+                if RANK[term] > RANK[level] or (level == "active_ideation" and term == "passive_ideation"):
+                    # The clinician's own classification ("passive SI") is the level they meant.
+                    level, source = term, f"clinical_term:{term}"
+            for reason in reasons:
+                suppressed.append(SessionSuppressed(turn.indices, reason, source))
+            if level != "none":
+                add(level, turn, source, "clinician_report")
+
+
+def screen_session(utterances: Sequence[Any], assess: Assess, *, speakers_confirmed: bool) -> SessionScreen:
+    return SessionRiskScreen(assess).screen(utterances, speakers_confirmed=speakers_confirmed)

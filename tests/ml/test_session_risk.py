@@ -1,0 +1,167 @@
+"""Session risk screening with the real detector: turns, questions, writer's voice, reasons for living."""
+
+import pytest
+
+from ml.risk import RiskDetector
+from ml.session_risk import assemble_turns, question_as_statement, screen_session, typed_utterances
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assess():
+    return RiskDetector().assess
+
+
+def said(*pairs, timed=True):
+    out, clock = [], 0.0
+    for i, (speaker, text) in enumerate(pairs):
+        out.append(
+            {
+                "index": i,
+                "speaker": speaker,
+                "text": text,
+                "start": clock if timed else None,
+                "end": clock + 3 if timed else None,
+            }
+        )
+        clock += 3.5
+    return out
+
+
+def screen(assess, utterances, confirmed=True):
+    return screen_session(utterances, assess, speakers_confirmed=confirmed)
+
+
+def test_a_denial_split_by_the_transcriber_stays_a_denial(assess):
+    result = screen(
+        assess,
+        said(
+            ("clinician", "Have you had any thoughts of killing yourself?"),
+            ("patient", "I've never thought"),
+            ("patient", "about killing myself."),
+        ),
+    )
+    assert result.level == "none" and "denied" in {s.reason for s in result.suppressed}
+
+
+def test_fragments_of_one_speaker_join_but_finished_sentences_stay_apart():
+    turns = assemble_turns(said(("patient", "I've never thought"), ("patient", "about it."), ("patient", "Never.")))
+    assert [t.text for t in turns] == ["I've never thought about it. Never."] and turns[0].indices == (0, 1, 2)
+
+
+def test_a_real_disclosure_is_found_and_points_at_its_utterance(assess):
+    result = screen(
+        assess,
+        said(("clinician", "How has the week been?"), ("patient", "I have been thinking about killing myself.")),
+    )
+    assert result.level == "active_ideation"
+    assert [(f.utterances, f.basis, f.start) for f in result.findings] == [((1,), "patient_speech", 3.5)]
+
+
+def test_clinician_questions_are_never_the_patients_risk_even_on_the_patients_side(assess):
+    confirmed = screen(assess, said(("clinician", "Do you ever wish you were dead?"), ("patient", "No.")))
+    assert confirmed.level == "none"
+    # Crosstalk: the clinician's question transcribed on the patient's channel as well.
+    leaked = screen(
+        assess,
+        said(("clinician", "Have you been thinking about ending your life?"), ("patient", "No, not at all."))[:1]
+        + [
+            {
+                "index": 1,
+                "speaker": "patient",
+                "text": "Have you been thinking about ending your life?",
+                "start": 0.2,
+                "end": 3.0,
+            },
+            {"index": 2, "speaker": "patient", "text": "No, not at all.", "start": 3.5, "end": 5.0},
+        ],
+    )
+    assert leaked.level == "none" and "question_to_other" in {s.reason for s in leaked.suppressed}
+
+
+def test_crosstalk_that_repeats_the_clinician_is_not_the_patient(assess):
+    utterances = [
+        {
+            "index": 0,
+            "speaker": "clinician",
+            "text": "Some people feel they would be better off dead.",
+            "start": 0.0,
+            "end": 3.0,
+        },
+        {
+            "index": 1,
+            "speaker": "patient",
+            "text": "Some people feel they would be better off dead.",
+            "start": 0.1,
+            "end": 3.0,
+        },
+    ]
+    result = screen(assess, utterances)
+    assert result.level == "none" and "crosstalk" in {s.reason for s in result.suppressed}
+
+
+def test_a_yes_to_a_risk_question_carries_the_questions_level(assess):
+    yes = screen(
+        assess, said(("clinician", "Have you had thoughts of ending your life?"), ("patient", "Yes, most nights."))
+    )
+    assert yes.level == "active_ideation" and yes.findings[0].basis == "answer_to_question"
+    no = screen(assess, said(("clinician", "Have you had thoughts of ending your life?"), ("patient", "No, never.")))
+    assert no.level == "none"
+
+
+def test_question_as_statement():
+    assert question_as_statement("So, have you had thoughts of ending your life?") == (
+        "I have had thoughts of ending my life."
+    )
+
+
+def test_a_pet_as_a_reason_for_living_is_not_a_plan(assess):
+    assert assess("I've thought about it, but I couldn't leave my dog.").level == "plan_or_intent"  # the raw score
+    result = screen(
+        assess,
+        said(
+            ("clinician", "What keeps you going?"), ("patient", "I've thought about it, but I couldn't leave my dog.")
+        ),
+    )
+    assert result.level != "plan_or_intent" and "reason_for_living" in {s.reason for s in result.suppressed}
+    with_means = screen(assess, said(("patient", "I've saved up my pills, the only thing stopping me is my dog.")))
+    assert with_means.level == "plan_or_intent"
+
+
+def test_when_speakers_are_a_guess_a_first_person_disclosure_labelled_clinician_still_counts(assess):
+    utterances = said(
+        ("clinician", "How was the week?"), ("clinician", "Honestly everyone would be better off without me.")
+    )
+    assert screen(assess, utterances, confirmed=True).level == "none"
+    guessed = screen(assess, utterances, confirmed=False)
+    assert guessed.level == "passive_ideation" and guessed.findings[0].basis == "unconfirmed_speaker"
+
+
+@pytest.mark.parametrize(
+    ("summary", "level"),
+    [
+        ("She denies self-harm.", "none"),
+        ("Denies thoughts of self-harm.", "none"),
+        ("Denies SI/HI.", "none"),
+        ("No suicidal ideation, plan or intent.", "none"),
+        ("Patient reports thoughts that everyone would be better off without her.", "passive_ideation"),
+        ("Passive SI without plan or intent.", "passive_ideation"),
+        ("She denies current SI but reports passive thoughts of death last week.", "passive_ideation"),
+        ('She said "I just want to go to sleep and not wake up."', "passive_ideation"),
+        ("Client disclosed that she has been cutting her arms.", "self_harm"),
+        ("Safety plan reviewed and updated.", "none"),
+    ],
+)
+def test_clinician_written_text_is_read_in_the_writers_voice(assess, summary, level):
+    assert screen(assess, typed_utterances(summary)).level == level
+
+
+def test_a_typed_transcript_keeps_its_speakers(assess):
+    utterances = typed_utterances(
+        "Therapist: Have you thought about killing yourself?\nClient: Yes, a few times this week.\nTherapist: Thank you."
+    )
+    assert [u["speaker"] for u in utterances] == ["clinician", "patient", "clinician"]
+    assert screen(assess, utterances).level == "active_ideation"
+    denial = typed_utterances("T: Have you thought about killing yourself?\nC: No, never.")
+    assert screen(assess, denial).level == "none"
