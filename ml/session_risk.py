@@ -58,8 +58,8 @@ DENIAL = re.compile(
     re.I,
 )
 REPORT = re.compile(
-    r"^\s*(?:(?:the )?(?:patient|client|pt|she|he|they|[A-Z][a-z]+)\s+)?(?:also\s+)?(?:reports?|reported|endorses|endorsed|"
-    r"disclosed|discloses|describes|described|admits|admitted|said|says|stated|states|expressed|expresses|acknowledged|"
+    r"^\s*(?:(?:the )?(?:patient|client|pt|she|he|they|[A-Z][a-z]+)\s+)?(?:also\s+)?"
+    r"(?:reports?|reported|endorses|endorsed|disclosed|discloses|describes|described|admits|admitted|said|says|stated|states|expressed|expresses|acknowledged|"
     r"acknowledges|shared|mentioned|voiced|notes|noted|spoke of|talked about|is having|has had|has been having)\b"
     r"(?:\s+that)?\s*(?P<content>.+)$",
     re.I,
@@ -90,15 +90,16 @@ CLINICAL_TERMS = [
     (
         "passive_ideation",
         re.compile(
-            r"\b(passive (suicidal )?(ideation|thoughts?)|thoughts of (death|dying|being dead|not being here)|death wish|"
-            r"wish(es|ed)? (to be dead|to die|(s?he|they) (was|were) dead|not to wake up))",
+            r"\b(passive (suicidal )?(ideation|thoughts?)|thoughts of (death|dying|being dead|not being here)|"
+            r"death wish|wish(es|ed)? (to be dead|to die|(s?he|they) (was|were) dead|not to wake up))",
             re.I,
         ),
     ),
     (
         "active_ideation",
         re.compile(
-            r"\b(active suicidal|suicidal (ideation|thoughts?)|thoughts of (suicide|killing|ending (her|his|their) life))",
+            r"\b(active suicidal|suicidal (ideation|thoughts?)|"
+            r"thoughts of (suicide|killing|ending (her|his|their) life))",
             re.I,
         ),
     ),

@@ -196,7 +196,9 @@ def _screen_risk(item: SessionInput) -> None:
         return
     analyzer = get_analyzer()
     transcription = item.transcription or {}
-    confirmed = transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
+    confirmed = transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(
+        transcription.get("speakers_confirmed")
+    )
     screen = screen_session(json.loads(item.utterances or "[]"), analyzer.risk.assess, speakers_confirmed=confirmed)
     for level, found in screen.by_level().items():
         if level not in SIGNAL_LEVELS:

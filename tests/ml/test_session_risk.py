@@ -159,7 +159,8 @@ def test_clinician_written_text_is_read_in_the_writers_voice(assess, summary, le
 
 def test_a_typed_transcript_keeps_its_speakers(assess):
     utterances = typed_utterances(
-        "Therapist: Have you thought about killing yourself?\nClient: Yes, a few times this week.\nTherapist: Thank you."
+        "Therapist: Have you thought about killing yourself?\n"
+        "Client: Yes, a few times this week.\nTherapist: Thank you."
     )
     assert [u["speaker"] for u in utterances] == ["clinician", "patient", "clinician"]
     assert screen(assess, utterances).level == "active_ideation"
