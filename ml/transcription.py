@@ -6,8 +6,9 @@ must already be in the local Hugging Face cache (``local_files_only``: a missing
 instead of reaching for the network).
 
 Silence hallucinations are handled in three layers: Silero VAD drops non-speech before decoding,
-``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments that
-look like Whisper's known filler ("Thank you for watching", repeats) are dropped and reported.
+``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments the audio
+does not support (Whisper's known filler such as "Thank you for watching" with the model's own doubt,
+or text it scores as no speech) are dropped and reported, never silently: callers keep them visible.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class DroppedSegment:
     start: float
     end: float
     text: str
-    reason: str  # known_hallucination | no_speech | repeat
+    reason: str  # known_hallucination | no_speech
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,12 @@ def _normalise(text: str) -> str:
 
 
 def filter_segments(segments: Iterable[Segment]) -> tuple[list[Segment], list[DroppedSegment]]:
+    """Drop only what the audio does not support: an empty segment, a phrase Whisper invents from
+    silence (with the model's own doubt about it), or text the model itself scores as no speech.
+    A repeat is never dropped for being a repeat: patients repeat themselves, and a repeated
+    disclosure is the one that matters. Everything dropped is returned so it can be shown."""
     kept: list[Segment] = []
     dropped: list[DroppedSegment] = []
-    previous = None
     for seg in segments:
         norm = _normalise(seg.text)
         reason = None
@@ -103,13 +107,10 @@ def filter_segments(segments: Iterable[Segment]) -> tuple[list[Segment], list[Dr
             reason = "known_hallucination"
         elif seg.no_speech_prob > NO_SPEECH_DROP and seg.avg_logprob < LOGPROB_DROP:
             reason = "no_speech"
-        elif previous is not None and norm == previous:
-            reason = "repeat"
         if reason:
             dropped.append(DroppedSegment(seg.start, seg.end, seg.text.strip(), reason))
         else:
             kept.append(seg)
-            previous = norm
     return kept, dropped
 
 

@@ -53,6 +53,46 @@ class InputSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "status", "error", "audio_format", "audio_seconds", "created_at"]
 
 
+class InputStatusSerializer(serializers.ModelSerializer):
+    attribution = serializers.SerializerMethodField(
+        help_text="stereo_channels, voice_clusters, dictation or typed_labels"
+    )
+    speakers_confirmed = serializers.SerializerMethodField()
+    dropped_segments = serializers.SerializerMethodField(help_text="How many transcribed segments were set aside")
+
+    class Meta:
+        model = SessionInput
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "error",
+            "audio_format",
+            "audio_seconds",
+            "attribution",
+            "speakers_confirmed",
+            "dropped_segments",
+            "created_at",
+        ]
+
+    def get_attribution(self, obj) -> str:
+        return (obj.transcription or {}).get("attribution", "")
+
+    def get_speakers_confirmed(self, obj) -> bool:
+        return bool((obj.transcription or {}).get("speakers_confirmed"))
+
+    def get_dropped_segments(self, obj) -> int:
+        return len(json.loads(obj.dropped or "[]"))
+
+
+class DroppedSegmentSerializer(serializers.Serializer):
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    text = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["known_hallucination", "no_speech"])
+    channel = serializers.ChoiceField(choices=["clinician", "patient", "mono"])
+
+
 class InputCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=InputKind.choices)
     audio = serializers.FileField(required=False)
@@ -169,6 +209,30 @@ class SessionViewSet(PatientScopedViewSet):
 
     def _input(self) -> SessionInput:
         return get_object_or_404(SessionInput, pk=self.kwargs["input_pk"], session=self._session())
+
+    @extend_schema(
+        responses={200: InputStatusSerializer},
+        summary="An input's processing status (queued, transcribing, drafting, done, failed); no PHI",
+    )
+    def input_status(self, request, *args, **kwargs):
+        return Response(InputStatusSerializer(self._input()).data)
+
+    @extend_schema(
+        responses={200: DroppedSegmentSerializer(many=True)},
+        summary="What the transcription filter set aside (silence phrases, no speech), for the clinician to check",
+    )
+    def dropped(self, request, *args, **kwargs):
+        item = self._input()
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=item.session.patient_id,
+            data_category=services.CATEGORY,
+            detail={"part": "dropped"},
+        )
+        return Response(json.loads(item.dropped or "[]"))
 
     @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
     def transcript(self, request, *args, **kwargs):

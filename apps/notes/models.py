@@ -60,6 +60,11 @@ class SessionInput(models.Model):
     audio_format = models.CharField(max_length=16, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
     utterances = EncryptedTextField(blank=True, default="", help_text="JSON list of {index, speaker, text, start, end}")
+    dropped = EncryptedTextField(
+        blank=True,
+        default="",
+        help_text="JSON list of {start, end, text, reason, channel}: text the filter set aside, kept visible",
+    )
     transcription = models.JSONField(default=dict, blank=True)
     analytics = models.JSONField(
         default=dict,

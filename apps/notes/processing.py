@@ -43,7 +43,11 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
             {"index": i, "speaker": "summary", "text": s.text, "start": s.start, "end": s.end}
             for i, s in enumerate(transcript.segments)
         ]
-        return utterances, "dictation", []
+        dropped = [
+            {"start": d.start, "end": d.end, "text": d.text, "reason": d.reason, "channel": "mono"}
+            for d in transcript.dropped
+        ]
+        return utterances, "dictation", [], dropped
     total = item.audio_seconds or 0
 
     def progress(done: float) -> None:
@@ -54,7 +58,7 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
         )
 
     result = transcribe_recording(data, transcriber, expected_speakers(item.session), progress)
-    return result.utterances, result.method, result.patient_speech
+    return result.utterances, result.method, result.patient_speech, result.dropped
 
 
 def expected_speakers(session: ClinicalSession) -> int:
@@ -145,7 +149,7 @@ def input_process(*, input_id) -> SessionInput | None:
         with audio_storage().open(item.audio_name) as handle:
             data = handle.read()
         transcriber = get_transcriber(transcriber_config())
-        utterances, attribution, patient_speech = _transcribe(item, data, transcriber)
+        utterances, attribution, patient_speech, dropped = _transcribe(item, data, transcriber)
         analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
         keep = item.session.patient.practice.keep_journal_audio
         old_name = item.audio_name
@@ -154,6 +158,7 @@ def input_process(*, input_id) -> SessionInput | None:
                 item,
                 InputStatus.DRAFTING,
                 utterances=json.dumps(utterances),
+                dropped=json.dumps(dropped),
                 transcription={
                     "model_id": transcriber.model_id,
                     "model_version": transcriber.model_version,

@@ -55,6 +55,8 @@ class RecordingResult:
     method: str
     seconds: float
     patient_speech: list[tuple[speech.SpeechFeatures, float]] = field(default_factory=list)
+    # What the hallucination filter set aside ({start, end, text, reason, channel}): kept for the clinician.
+    dropped: list[dict] = field(default_factory=list)
 
 
 def _shift(segment: Segment, offset: float) -> Segment:
@@ -75,14 +77,32 @@ def transcribe_recording(
     spoken: list[tuple[str, Segment]] = []
     patient_speech: list[tuple[speech.SpeechFeatures, float]] = []
     seconds = 0.0
+    dropped: list[dict] = []
+
+    def keep_dropped(transcript, channel: str, offset: float) -> None:
+        dropped.extend(
+            {
+                "start": round(d.start + offset, 2),
+                "end": round(d.end + offset, 2),
+                "text": d.text,
+                "reason": d.reason,
+                "channel": channel,
+            }
+            for d in transcript.dropped
+        )
+
     for offset, chunk in audio_chunks(data, stereo):
         if stereo:
-            pairs = [("clinician", s) for s in transcriber.transcribe(chunk[0]).segments]
-            pairs += [("patient", s) for s in transcriber.transcribe(chunk[1]).segments]
+            left, right = transcriber.transcribe(chunk[0]), transcriber.transcribe(chunk[1])
+            keep_dropped(left, "clinician", offset)
+            keep_dropped(right, "patient", offset)
+            pairs = [("clinician", s) for s in left.segments] + [("patient", s) for s in right.segments]
             pairs.sort(key=lambda p: p[1].start)
             patient_audio = chunk[1]
         else:
-            segments = transcriber.transcribe(chunk).segments
+            transcript = transcriber.transcribe(chunk)
+            keep_dropped(transcript, "mono", offset)
+            segments = transcript.segments
             pairs = list(zip(attribute(chunk, segments, n_speakers=n_speakers), segments, strict=True))
             patient_audio = chunk
         pieces, retimed, clock = [], [], 0.0
@@ -102,7 +122,8 @@ def transcribe_recording(
         {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
         for i, (who, s) in enumerate(spoken)
     ]
-    return RecordingResult(utterances, "stereo_channels" if stereo else "voice_clusters", seconds, patient_speech)
+    method = "stereo_channels" if stereo else "voice_clusters"
+    return RecordingResult(utterances, method, seconds, patient_speech, dropped)
 
 
 def combine_speech(parts: list[tuple[speech.SpeechFeatures, float]]) -> speech.SpeechFeatures | None:

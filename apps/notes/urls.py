@@ -10,6 +10,8 @@ urlpatterns = [
     path(S, v.as_view({"get": "list", "post": "create"}), name="sessions"),
     path(S + "<uuid:pk>/", v.as_view({"get": "retrieve"}), name="session"),
     path(S + "<uuid:pk>/inputs/", v.as_view({"post": "add_input"}), name="session-inputs"),
+    path(S + "<uuid:pk>/inputs/<uuid:input_pk>/", v.as_view({"get": "input_status"}), name="session-input"),
+    path(S + "<uuid:pk>/inputs/<uuid:input_pk>/dropped/", v.as_view({"get": "dropped"}), name="session-input-dropped"),
     path(
         S + "<uuid:pk>/inputs/<uuid:input_pk>/transcript/",
         v.as_view({"get": "transcript"}),

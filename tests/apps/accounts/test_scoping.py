@@ -95,6 +95,8 @@ def endpoints(p):
         ("post", f"/api/v1/patients/{patient}/sessions/", {"started_at": "2026-01-01T10:00Z", "modality": "video"}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/", {"kind": "typed", "text": "x"}),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/", None),
+        ("get", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/dropped/", None),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/transcript/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/inputs/{session_input}/speakers/", {"labels": {}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/analytics/", None),
