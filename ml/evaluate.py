@@ -119,11 +119,26 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description="Evaluate the text detectors.")
-    parser.add_argument("task", choices=("risk", "triggers"))
-    parser.add_argument("file", help="JSON Lines: risk {text, risk, level}; triggers {text, category}")
+    parser.add_argument("task", choices=("risk", "triggers", "notes"))
+    parser.add_argument(
+        "file",
+        help="JSON Lines: risk {text, risk, level}; triggers {text, category}; "
+        "notes: a directory of scripted sessions (tests/fixtures/notes_eval/README.md)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="list the misclassified lines")
     args = parser.parse_args(argv)
+    if args.task == "notes":
+        from ml.evaluate_notes import evaluate_text_paths, print_report
+
+        result = evaluate_text_paths(args.file)
+        if args.json:
+            print(json.dumps(result if args.errors else {"paths": result["paths"]}))
+        else:
+            print_report(result)
+            if args.errors:
+                print(json.dumps(result["details"], indent=1))
+        return 0
     rows = _read_jsonl(args.file)
     result = evaluate_risk(rows) if args.task == "risk" else evaluate_triggers(rows)
     if args.json:
