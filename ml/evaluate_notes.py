@@ -83,6 +83,8 @@ def score_note(
         [drafting.Utterance(u["index"], u["speaker"], u["text"], u.get("start"), u.get("end")) for u in utterances],
         records,
         analysis=analyzer.analyse,
+        risk=analyzer.risk.assess,
+        speakers_confirmed=speakers_confirmed,
     )
     sentences = [(section.key, s.text) for section in draft.sections for s in section.sentences]
     found, in_section, misplaced = [], [], {}

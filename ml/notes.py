@@ -18,13 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ml.text import split_sentences
+from ml import note_statements as statements
 
 DATA = Path(__file__).resolve().parent / "data"
 ENGINE = "interlude-evidence-drafter"
 ENGINE_VERSION = "1.0"
 NOT_DISCUSSED = "Not discussed."
-MAX_QUOTE_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,7 @@ SOURCES = frozenset(
         "patient_statements",
         "themes",
         "measures",
+        "observations",
         "risk",
         "clinician_assessment",
         "interventions",
@@ -147,22 +147,12 @@ class Cues:
 
 
 def _quote(text: str) -> str:
-    words = text.split()
-    clipped = " ".join(words[:MAX_QUOTE_WORDS]) + ("\u2026" if len(words) > MAX_QUOTE_WORDS else "")
-    return clipped.strip().rstrip(".")
+    """The whole sentence, never clipped: a cut can remove what made it untrue of the patient."""
+    return text.strip().rstrip(".")
 
 
-def _evidence(u: Utterance) -> Evidence:
-    return Evidence("utterance", str(u.index), u.start, u.end)
-
-
-def sentence_units(utterances: Sequence[Utterance]) -> list[Utterance]:
-    """Split long turns into sentences (same speaker and index, times kept), so evidence stays precise."""
-    units = []
-    for u in utterances:
-        for span in split_sentences(u.text) or []:
-            units.append(Utterance(u.index, u.speaker, span.text, u.start, u.end))
-    return units
+def _evidence(u) -> tuple[Evidence, ...]:
+    return tuple(Evidence("utterance", str(i), u.start, u.end) for i in u.indices)
 
 
 _THIRD_TO_FIRST = [
@@ -195,89 +185,145 @@ def as_first_person(text: str) -> str:
     return text
 
 
-def gather(
-    utterances: Sequence[Utterance], records: Sequence[Record], analysis=None, cues: Cues | None = None
-) -> dict[str, list[DraftSentence]]:
-    """Evidence sentences per source. ``analysis`` is an optional callable text -> ml.analysis.TextAnalysis
-    (triggers, risk) applied to the patient's words."""
-    cues = cues or Cues()
-    out: dict[str, list[DraftSentence]] = {
-        k: []
-        for k in (
-            "patient_statements",
-            "themes",
-            "measures",
-            "risk",
-            "clinician_assessment",
-            "interventions",
-            "homework",
-            "next_steps",
-            "goals",
-            "patient_response",
-            "summary_statements",
+def _stored_scores(records: Sequence[Record]) -> dict[str, tuple[int, Record]]:
+    out = {}
+    for record in records:
+        score = statements.spoken_score(record.text)
+        if score is not None:
+            out[score[0]] = (score[1], record)
+    return out
+
+
+def _risk_sentences(utterances: Sequence[Utterance], screen) -> list[DraftSentence]:
+    """The note's risk statements are the alert path's own findings (``ml.session_risk``), quoted whole."""
+    by_index = {u.index: u for u in utterances}
+    out, seen = [], set()
+    for finding in screen.findings:
+        key = (finding.level, finding.utterances)
+        if key in seen or finding.level == "none":
+            continue
+        seen.add(key)
+        quoted = " ".join(by_index[i].text.strip() for i in finding.utterances if i in by_index)
+        label = finding.level.replace("_", " ")
+        if finding.basis == "answer_to_question":
+            label += ", an answer to the clinician's question"
+        elif finding.basis == "unconfirmed_speaker":
+            label += ", speaker not confirmed"
+        out.append(
+            DraftSentence(
+                f"Risk language ({label}): \u201c{_quote(quoted)}\u201d.",
+                "risk",
+                tuple(Evidence("utterance", str(i), finding.start, finding.end) for i in finding.utterances),
+            )
         )
-    }
-    units = sentence_units(utterances)
-    seen_interventions: set[str] = set()
+    return out
+
+
+SOURCE_KEYS = (
+    "patient_statements",
+    "themes",
+    "measures",
+    "observations",
+    "risk",
+    "clinician_assessment",
+    "interventions",
+    "homework",
+    "next_steps",
+    "goals",
+    "patient_response",
+    "summary_statements",
+)
+
+
+def gather(
+    utterances: Sequence[Utterance],
+    records: Sequence[Record],
+    analysis=None,
+    cues: Cues | None = None,
+    *,
+    speakers_confirmed: bool = True,
+    risk=None,
+) -> dict[str, list[DraftSentence]]:
+    """Evidence sentences per source, from whole sentences classified by speaker and statement kind
+    (``ml.note_statements``). ``analysis`` is an optional callable text -> ml.analysis.TextAnalysis
+    (themes from the patient's words; risk through the same session screen as the alert path, with
+    ``risk``, a callable text -> ml.risk.RiskResult, when given: cheaper than a full analysis)."""
+    cues = cues or Cues()
+    out: dict[str, list[DraftSentence]] = {k: [] for k in SOURCE_KEYS}
+    units = statements.sentence_units(utterances)
+    stored = _stored_scores(records)
+    seen: set[str] = set()
     for u in units:
-        ev = (_evidence(u),)
-        spoken_by_clinician = u.speaker in ("clinician", "summary")  # a summary is the clinician's own words
-        if cues.matches("homework", u.text):
-            out["homework"].append(DraftSentence(f"Homework: {_quote(u.text)}.", "homework", ev))
+        ev = _evidence(u)
+        kind = statements.kind_of(u, cues)
+        text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text
+        quote = _quote(text)
+        if not quote or quote.lower() in seen:
             continue
-        if cues.matches("next_steps", u.text):
-            out["next_steps"].append(DraftSentence(f"Next steps: {_quote(u.text)}.", "next_steps", ev))
-            continue
-        found = cues.intervention(u.text) if spoken_by_clinician else None
-        if found and found[0] not in seen_interventions:
-            seen_interventions.add(found[0])
-            out["interventions"].append(
-                DraftSentence(f"Intervention: {found[1]} (\u201c{_quote(u.text)}\u201d).", "interventions", ev)
-            )
-            continue
-        if spoken_by_clinician and cues.matches("clinician_assessment", u.text):
-            out["clinician_assessment"].append(
-                DraftSentence(f"Clinician: {_quote(u.text)}.", "clinician_assessment", ev)
-            )
-        elif cues.matches("goals", u.text):
-            out["goals"].append(DraftSentence(f"Goal discussed: {_quote(u.text)}.", "goals", ev))
-        elif u.speaker == "patient" and cues.matches("patient_response", u.text):
-            out["patient_response"].append(
-                DraftSentence(f"Patient: \u201c{_quote(u.text)}\u201d.", "patient_response", ev)
-            )
-        elif u.speaker == "patient":
+        seen.add(quote.lower())
+        if kind == statements.DECIDED_AGAINST:
+            out["next_steps"].append(DraftSentence(f"Decided against: \u201c{quote}\u201d.", "next_steps", ev))
+        elif kind == statements.HOMEWORK:
+            out["homework"].append(DraftSentence(f"Homework: {quote}.", "homework", ev))
+        elif kind == statements.NEXT_STEPS:
+            out["next_steps"].append(DraftSentence(f"Next steps: {quote}.", "next_steps", ev))
+        elif kind == statements.ACTION:
+            out["next_steps"].append(DraftSentence(f"Agreed: {quote}.", "next_steps", ev))
+        elif kind == statements.SCORE:
+            name, value = statements.spoken_score(u.text)
+            label = "Score in the clinician's summary" if u.speaker == "summary" else "Stated in session"
+            sentence = f"{label}: {quote}."
+            if name in stored and stored[name][0] != value:
+                sentence += (
+                    f" This differs from the stored {name} score ({stored[name][1].text}); both are shown, "
+                    "check which is current."
+                )
+            out["measures"].append(DraftSentence(sentence, "measures", ev))
+        elif kind == statements.OBSERVATION:
+            out["observations"].append(DraftSentence(f"Observed: {quote}.", "observations", ev))
+        elif kind == statements.FORMULATION:
+            out["clinician_assessment"].append(DraftSentence(f"Clinician: {quote}.", "clinician_assessment", ev))
+        elif kind == statements.INTERVENTION:
+            found = cues.intervention(u.text)
+            text = f"Intervention: {found[1]} (\u201c{quote}\u201d)." if found else f"Intervention: {quote}."
+            out["interventions"].append(DraftSentence(text, "interventions", ev))
+        elif kind == statements.GOAL:
+            out["goals"].append(DraftSentence(f"Goal discussed: {quote}.", "goals", ev))
+        elif kind == statements.RESPONSE:
+            out["patient_response"].append(DraftSentence(f"Patient: \u201c{quote}\u201d.", "patient_response", ev))
+        elif kind == statements.REPORT and u.speaker == "summary":
+            out["summary_statements"].append(DraftSentence(f"{quote}.", "summary_statements", ev))
+        elif kind == statements.REPORT:
             out["patient_statements"].append(
-                DraftSentence(f"Patient reported: \u201c{_quote(u.text)}\u201d.", "patient_statements", ev)
+                DraftSentence(f"Patient reported: \u201c{quote}\u201d.", "patient_statements", ev)
             )
-        elif u.speaker == "summary":
-            out["summary_statements"].append(DraftSentence(f"{_quote(u.text)}.", "summary_statements", ev))
     if analysis is not None:
-        themes: dict[str, list[Utterance]] = {}
+        from ml.session_risk import screen_session
+
+        assess = risk or (lambda text: analysis(text).risk)
+        screen = screen_session(utterances, assess, speakers_confirmed=speakers_confirmed)
+        out["risk"] = _risk_sentences(utterances, screen)
+        themes: dict[str, list] = {}
         for u in units:
             if u.speaker not in ("patient", "summary"):
                 continue
-            result = analysis(as_first_person(u.text) if u.speaker == "summary" else u.text)
-            for f in result.triggers:
-                themes.setdefault(f.category, []).append(u)
-            if result.risk.level not in ("none", "history"):
-                out["risk"].append(
-                    DraftSentence(
-                        f"Risk language ({result.risk.level.replace('_', ' ')}): \u201c{_quote(u.text)}\u201d.",
-                        "risk",
-                        (_evidence(u),),
-                    )
-                )
+            text = as_first_person(u.text) if u.speaker == "summary" else u.text
+            for f in analysis(text).triggers:
+                if statements.theme_is_about_the_patient(text, f.category, f.start):
+                    themes.setdefault(f.category, []).append(u)
         for category, us in sorted(themes.items(), key=lambda kv: -len(kv[1])):
             label = category.replace("_", " ")
             out["themes"].append(
                 DraftSentence(
                     f"Theme: {label} ({len(us)} mention{'s' if len(us) > 1 else ''}).",
                     "themes",
-                    tuple(_evidence(u) for u in us),
+                    tuple(e for u in us for e in _evidence(u)),
                 )
             )
     for record in records:
-        out["measures"].append(DraftSentence(f"{record.text}.", "measures", (Evidence("record", record.ref),)))
+        out["measures"].append(
+            DraftSentence(f"{record.text} (stored questionnaire).", "measures", (Evidence("record", record.ref),))
+        )
     return out
 
 
@@ -291,9 +337,12 @@ def draft_note(
     records: Sequence[Record] = (),
     analysis=None,
     versions: dict | None = None,
+    *,
+    speakers_confirmed: bool = True,
+    risk=None,
 ) -> Draft:
     cues = Cues()
-    gathered = gather(utterances, records, analysis, cues)
+    gathered = gather(utterances, records, analysis, cues, speakers_confirmed=speakers_confirmed, risk=risk)
     used: set[int] = set()
     sections = []
     fallback = SUMMARY_FALLBACK.get(template["key"], template["sections"][0]["key"])

@@ -189,6 +189,13 @@ def input_process(*, input_id) -> SessionInput | None:
 CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
 
 
+def speakers_confirmed(item: SessionInput) -> bool:
+    """Speaker labels a person or a microphone decided (stereo channels, a typed transcript, a clinician's
+    relabelling), as opposed to a voice-clustering guess."""
+    transcription = item.transcription or {}
+    return transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
+
+
 def _screen_risk(item: SessionInput) -> None:
     """Every input kind goes to the alert path: recordings, dictation and typed text alike, read turn by
     turn with the speaker and the writer's voice understood (``ml.session_risk``). The clinician was in
@@ -200,11 +207,9 @@ def _screen_risk(item: SessionInput) -> None:
     if not may_analyse(item.session.patient):
         return
     analyzer = get_analyzer()
-    transcription = item.transcription or {}
-    confirmed = transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(
-        transcription.get("speakers_confirmed")
+    screen = screen_session(
+        json.loads(item.utterances or "[]"), analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item)
     )
-    screen = screen_session(json.loads(item.utterances or "[]"), analyzer.risk.assess, speakers_confirmed=confirmed)
     for level, found in screen.by_level().items():
         if level not in SIGNAL_LEVELS:
             continue

@@ -247,12 +247,16 @@ def draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note
             config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
         )
     else:
+        from apps.notes.processing import speakers_confirmed
+
         draft = drafting.draft_note(
             template,
             _utterances(session),
             _records(session),
             analysis=analyzer.analyse if analyzer else None,
             versions=analyzer.versions if analyzer else {},
+            speakers_confirmed=all(speakers_confirmed(i) for i in session.inputs.all()),
+            risk=analyzer.risk.assess if analyzer else None,
         )
     sections = [
         {

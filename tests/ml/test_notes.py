@@ -19,7 +19,7 @@ def test_each_planted_fact_reaches_its_section_with_evidence():
     assert homework.text.startswith("Homework:") and (homework.evidence[0].start, homework.evidence[0].end) == (13, 17)
     behavior = [s.text for s in sections["behavior"].sentences]
     assert "Patient reported: \u201cWork has been awful and I barely slept\u201d." in behavior
-    assert "PHQ-9 8 (mild)." in behavior
+    assert "PHQ-9 8 (mild) (stored questionnaire)." in behavior
     assert all(s.evidence for section in draft.sections for s in section.sentences)
 
 
@@ -56,3 +56,80 @@ def test_voice_clustering_attributes_the_fixture_dialogue():
     roles = attribute(load_audio(str(path)), segments)
     expected = ["clinician", "patient"] * 3
     assert sum(r == e for r, e in zip(roles, expected, strict=True)) >= 5
+
+
+def _sections(draft):
+    return {s.key: [x.text for x in s.sentences] for s in draft.sections}
+
+
+def test_sections_follow_who_said_it_and_what_kind_of_statement_it_is():
+    session = [
+        Utterance(0, "clinician", "I notice you're speaking more slowly today and you look tearful.", 0, 4),
+        Utterance(1, "clinician", "You scored sixteen on the PHQ-9 you filled in this morning.", 4, 8),
+        Utterance(2, "clinician", "It sounds like the thought that you're useless keeps you in bed.", 8, 12),
+        Utterance(3, "clinician", "Let's update your safety plan with the crisis line number.", 12, 16),
+        Utterance(4, "clinician", "We won't refer you to the psychiatrist for now.", 16, 19),
+        Utterance(5, "patient", "My sister is on lithium and she keeps saying I should ask about medication.", 19, 24),
+    ]
+    by_key = _sections(
+        draft_note(
+            load_template("soap"), session, [Record("questionnaire_response:1", "PHQ-9 12 (moderate) on 14 Nov")]
+        )
+    )
+    assert "Observed: I notice you're speaking more slowly today and you look tearful." in by_key["objective"]
+    spoken = next(t for t in by_key["objective"] if t.startswith("Stated in session:"))
+    assert "sixteen" in spoken and "differs from the stored PHQ-9 score (PHQ-9 12 (moderate) on 14 Nov)" in spoken
+    assert "PHQ-9 12 (moderate) on 14 Nov (stored questionnaire)." in by_key["objective"]
+    assert by_key["assessment"] == ["Clinician: It sounds like the thought that you're useless keeps you in bed."]
+    assert "Decided against: \u201cWe won't refer you to the psychiatrist for now\u201d." in by_key["plan"]
+    assert any("safety plan" in t for t in by_key["plan"])
+    assert by_key["subjective"] == [
+        "Patient reported: \u201cMy sister is on lithium and she keeps saying I should ask about medication\u201d."
+    ]
+
+
+def test_quotes_are_whole_sentences_of_whole_turns():
+    long = (
+        "I keep going over the meeting in my head, what I said and what they must have thought, and by the "
+        "time I get home I am too tired to cook or call anyone so I just go to bed."
+    )
+    assert len(long.split()) > 30
+    session = [
+        Utterance(0, "patient", "I went back to the shop and stayed", 0, 2),
+        Utterance(1, "patient", "there", 2, 2.4),
+        Utterance(2, "patient", "for ten minutes.", 2.4, 3.5),
+        Utterance(3, "clinician", "What happened at work?", 4, 5),
+        Utterance(4, "patient", long, 5, 15),
+    ]
+    draft = draft_note(load_template("soap"), session)
+    subjective = next(s for s in draft.sections if s.key == "subjective").sentences
+    assert [s.text for s in subjective] == [
+        "Patient reported: \u201cI went back to the shop and stayed there for ten minutes\u201d.",
+        f"Patient reported: \u201c{long.rstrip('.')}\u201d.",
+    ]
+    assert [e.ref for e in subjective[0].evidence] == ["0", "1", "2"]
+    assert (subjective[0].evidence[0].start, subjective[0].evidence[-1].end) == (0, 3.5)
+
+
+def test_typed_headings_decide_the_section():
+    summary = [
+        Utterance(0, "summary", "Client reports three panic attacks this week."),
+        Utterance(1, "summary", "Appeared calmer, breathing steady."),
+        Utterance(2, "summary", "GAD-7 today 14."),
+        Utterance(3, "summary", "Formulation: escape prevents learning that the fear passes."),
+        Utterance(4, "summary", "Homework: stay in the corner shop for ten minutes every day."),
+        Utterance(5, "summary", "Next session Tuesday at 4pm."),
+        Utterance(6, "summary", "Plan: safety plan reviewed. Employer will not be informed."),
+    ]
+    by_key = _sections(draft_note(load_template("soap"), summary))
+    assert by_key["subjective"] == ["Client reports three panic attacks this week."]
+    assert by_key["objective"] == [
+        "Score in the clinician's summary: GAD-7 today 14.",
+        "Observed: Appeared calmer, breathing steady.",
+    ]
+    assert by_key["assessment"] == ["Clinician: escape prevents learning that the fear passes."]
+    assert by_key["plan"][:2] == [
+        "Homework: stay in the corner shop for ten minutes every day.",
+        "Next steps: Next session Tuesday at 4pm.",
+    ]
+    assert "Decided against: \u201cEmployer will not be informed\u201d." in by_key["plan"]

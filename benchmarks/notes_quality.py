@@ -1,0 +1,197 @@
+"""Note quality through the audio paths: the scripted sessions rendered with espeak-ng (clinician and
+patient voices) as mono, stereo, and stereo with crosstalk (each microphone hears the other speaker
+at -18 dB), taken through the recording pipeline (``apps.notes.recording``: transcription, the
+hallucination filter, attribution by channel or voice) and scored like the text paths
+(``ml.evaluate_notes``). Also printed: how many scripted patient turns reach the transcript (silence
+filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
+
+    python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
+
+Rendered audio is cached in var/notes_eval_audio/ (git-ignored); nothing large is committed.
+Needs espeak-ng and sox (Debian packages), like tests/fixtures/make_audio.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ml.evaluate import words  # noqa: E402
+from ml.evaluate_notes import SessionScore, load_sessions, print_report, report, score_note  # noqa: E402
+
+CACHE = ROOT / "var" / "notes_eval_audio"
+RATE = 16000
+VOICES = {"clinician": "en-us", "patient": "en-us+f3"}
+GAP_S = 0.5
+CROSSTALK_DB = -18.0
+
+
+def _speak(voice: str, text: str) -> np.ndarray:
+    """16 kHz mono float32 for one line, cached by content."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"{voice}|{text}".encode()).hexdigest()[:20]
+    path = CACHE / f"{key}.wav"
+    if not path.exists():
+        raw = path.with_suffix(".raw.wav")
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(raw), text], check=True)  # noqa: S603,S607
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(path)], check=True)  # noqa: S603,S607
+        raw.unlink()
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+
+
+def render(session: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """(clinician track, patient track, reference turns with times): one track per speaker, the other
+    silent while someone else talks."""
+    pieces = [(t["speaker"], _speak(VOICES[t["speaker"]], t["text"])) for t in session["turns"]]
+    total = sum(len(p) for _, p in pieces) + int(GAP_S * RATE) * (len(pieces) + 1)
+    tracks = {"clinician": np.zeros(total, np.float32), "patient": np.zeros(total, np.float32)}
+    reference, cursor = [], int(GAP_S * RATE)
+    for (speaker, samples), turn in zip(pieces, session["turns"], strict=True):
+        tracks[speaker][cursor : cursor + len(samples)] = samples
+        reference.append(
+            {"speaker": speaker, "start": cursor / RATE, "end": (cursor + len(samples)) / RATE, "text": turn["text"]}
+        )
+        cursor += len(samples) + int(GAP_S * RATE)
+    return tracks["clinician"], tracks["patient"], reference
+
+
+def wav_bytes(channels: list[np.ndarray]) -> bytes:
+    data = np.stack(channels, axis=1) if len(channels) > 1 else channels[0][:, None]
+    pcm = (np.clip(data, -1, 1) * 32767).astype(np.int16)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+def mixes(clinician: np.ndarray, patient: np.ndarray) -> dict[str, bytes]:
+    leak = 10 ** (CROSSTALK_DB / 20)
+    return {
+        "mono": wav_bytes([clinician + patient]),
+        "stereo": wav_bytes([clinician, patient]),
+        "crosstalk": wav_bytes([clinician + leak * patient, patient + leak * clinician]),
+    }
+
+
+def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[int, int]:
+    """Scripted patient turns whose words mostly (>= 60%) reach the transcript near their time, whoever
+    the words are attributed to: silence filtering must not remove the patient's speech."""
+    heard = total = 0
+    for turn in reference:
+        if turn["speaker"] != "patient":
+            continue
+        total += 1
+        near = " ".join(
+            u["text"]
+            for u in utterances
+            if u["start"] is not None and u["start"] < turn["end"] + 1.0 and u["end"] > turn["start"] - 1.0
+        )
+        expected, got = words(turn["text"]), set(words(near))
+        heard += sum(w in got for w in expected) >= 0.6 * len(expected)
+    return heard, total
+
+
+def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float:
+    """Share of transcribed words given to the speaker talking at the word's time (``ml.speakers``'
+    scorer when present; otherwise the same rule here, words spread evenly over their utterance)."""
+    try:
+        from ml.speakers import utterance_words, word_attribution_accuracy
+    except ImportError:
+        right = total = 0
+        for u in utterances:
+            tokens = u["text"].split()
+            step = (u["end"] - u["start"]) / max(1, len(tokens))
+            for i in range(len(tokens)):
+                t = u["start"] + (i + 0.5) * step
+                inside = {r["speaker"] for r in reference if r["start"] <= t <= r["end"]} or {
+                    min(reference, key=lambda r: min(abs(t - r["start"]), abs(t - r["end"])))["speaker"]
+                }
+                right += u["speaker"] in inside
+                total += 1
+        return right / total if total else 0.0
+    return word_attribution_accuracy(utterance_words(utterances), reference)
+
+
+def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict]:
+    from apps.notes.recording import transcribe_recording
+    from ml.analysis import get_analyzer
+    from ml.transcription import get_transcriber
+
+    analyzer, transcriber = get_analyzer(), get_transcriber()
+    scores: dict[str, list[SessionScore]] = {p: [] for p in paths}
+    timing = {"audio_seconds": 0.0, "processing_seconds": 0.0}
+    for name, session in load_sessions(directory):
+        if only and name != only:
+            continue
+        clinician, patient, reference = render(session)
+        rendered = mixes(clinician, patient)
+        for path in paths:
+            began = time.perf_counter()
+            result = transcribe_recording(rendered[path], transcriber, 2)
+            timing["processing_seconds"] += time.perf_counter() - began
+            timing["audio_seconds"] += result.seconds
+            confirmed = result.method == "stereo_channels"
+            score = score_note(name, path, session, result.utterances, analyzer, speakers_confirmed=confirmed)
+            heard, total = patient_turns_heard(reference, result.utterances)
+            score.extra = {
+                "patient_turns_heard": f"{heard}/{total}",
+                "dropped_by_filter": len(result.dropped),
+                "attribution_per_word": round(attribution_per_word(result.utterances, reference), 3),
+            }
+            scores[path].append(score)
+    result = report(scores)
+    for path, items in scores.items():
+        if not items:
+            continue
+        heard = [tuple(map(int, s.extra["patient_turns_heard"].split("/"))) for s in items]
+        result["paths"][path]["patient_turns_heard"] = f"{sum(h for h, _ in heard)}/{sum(t for _, t in heard)}"
+        result["paths"][path]["dropped_by_filter"] = sum(s.extra["dropped_by_filter"] for s in items)
+        result["paths"][path]["attribution_per_word"] = round(
+            float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
+        )
+    return result, timing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", nargs="?", default=str(ROOT / "tests" / "fixtures" / "notes_eval" / "dev"))
+    parser.add_argument("--paths", default="mono,stereo,crosstalk")
+    parser.add_argument("--only", help="one session (file stem)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
+    args = parser.parse_args(argv)
+    result, timing = run(Path(args.directory), args.paths.split(","), args.only)
+    if args.json:
+        print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))
+        return 0
+    print_report(result)
+    for path, s in result["paths"].items():
+        print(
+            f"{path:<11}patient turns heard {s.get('patient_turns_heard')}  "
+            f"dropped by filter {s.get('dropped_by_filter')}"
+        )
+    ratio = timing["processing_seconds"] / max(1e-9, timing["audio_seconds"])
+    print(f"processing / audio length: {ratio:.2f}")
+    if args.errors:
+        print(json.dumps(result["details"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
