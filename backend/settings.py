@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "ConsentDecisionEnum": "apps.accounts.models.ConsentDecision",
         "DueItemStatusEnum": "apps.checkins.models.DueStatus",
         "SessionInputKindEnum": "apps.notes.models.InputKind",
+        "SessionInputStatusEnum": "apps.notes.models.InputStatus",
         "TreatmentPlanStatusEnum": "apps.plans.models.PlanStatus",
         "SuggestionStatusEnum": "apps.plans.models.SuggestionStatus",
         "SuggestionDecisionEnum": "apps.plans.models.SUGGESTION_DECISIONS",

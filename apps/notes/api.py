@@ -93,6 +93,11 @@ class DroppedSegmentSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=["clinician", "patient", "mono"])
 
 
+class DroppedSegmentsSerializer(serializers.Serializer):
+    input_id = serializers.UUIDField()
+    segments = DroppedSegmentSerializer(many=True)
+
+
 class InputCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=InputKind.choices)
     audio = serializers.FileField(required=False)
@@ -218,7 +223,7 @@ class SessionViewSet(PatientScopedViewSet):
         return Response(InputStatusSerializer(self._input()).data)
 
     @extend_schema(
-        responses={200: DroppedSegmentSerializer(many=True)},
+        responses={200: DroppedSegmentsSerializer},
         summary="What the transcription filter set aside (silence phrases, no speech), for the clinician to check",
     )
     def dropped(self, request, *args, **kwargs):
@@ -232,7 +237,7 @@ class SessionViewSet(PatientScopedViewSet):
             data_category=services.CATEGORY,
             detail={"part": "dropped"},
         )
-        return Response(json.loads(item.dropped or "[]"))
+        return Response({"input_id": str(item.pk), "segments": json.loads(item.dropped or "[]")})
 
     @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
     def transcript(self, request, *args, **kwargs):
