@@ -253,9 +253,12 @@ def gather(
     units = statements.sentence_units(utterances)
     stored = _stored_scores(records)
     seen: set[str] = set()
+    reports = []  # what the patient said, or the summary reports of them: where themes come from
     for u in units:
         ev = _evidence(u)
         kind = statements.kind_of(u, cues)
+        if kind in (statements.REPORT, statements.RESPONSE) and u.speaker in ("patient", "summary"):
+            reports.append(u)
         text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text
         quote = _quote(text)
         if not quote or quote.lower() in seen:
@@ -304,9 +307,7 @@ def gather(
         screen = screen_session(utterances, assess, speakers_confirmed=speakers_confirmed)
         out["risk"] = _risk_sentences(utterances, screen)
         themes: dict[str, list] = {}
-        for u in units:
-            if u.speaker not in ("patient", "summary"):
-                continue
+        for u in reports:
             text = as_first_person(u.text) if u.speaker == "summary" else u.text
             for f in analysis(text).triggers:
                 if statements.theme_is_about_the_patient(text, f.category, f.start):

@@ -1,3 +1,5 @@
+import pytest
+
 from ml.notes import NOT_DISCUSSED, Record, Utterance, as_first_person, builtin_templates, draft_note, load_template
 
 DIALOGUE = [
@@ -133,3 +135,43 @@ def test_typed_headings_decide_the_section():
         "Next steps: Next session Tuesday at 4pm.",
     ]
     assert "Decided against: \u201cEmployer will not be informed\u201d." in by_key["plan"]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    from ml.analysis import TextAnalyzer
+
+    return TextAnalyzer()
+
+
+@pytest.mark.slow
+def test_themes_are_about_the_patient(analyzer):
+    session = [
+        Utterance(0, "patient", "I always carry a bottle of water, so at least I remember to drink something.", 0, 4),
+        Utterance(1, "patient", "He drinks every night after work, and when he's had a few he picks fights.", 4, 8),
+        Utterance(2, "clinician", "This week, try one calm conversation when he hasn't been drinking.", 8, 12),
+    ]
+    draft = draft_note(load_template("soap"), session, analysis=analyzer.analyse, risk=analyzer.risk.assess)
+    assert "substance" not in " ".join(s.text for section in draft.sections for s in section.sentences)
+    mine = [Utterance(0, "patient", "I've been drinking more to get to sleep.", 0, 3)]
+    draft = draft_note(load_template("soap"), mine, analysis=analyzer.analyse, risk=analyzer.risk.assess)
+    assert "Theme: substance use (1 mention)." in [s.text for s in draft.sections[0].sentences]
+
+
+@pytest.mark.slow
+def test_the_notes_risk_statements_are_the_alert_paths_findings(analyzer):
+    session = [
+        Utterance(0, "clinician", "Have you had any thoughts of killing yourself?", 0, 3),
+        Utterance(1, "patient", "I've never thought", 3, 4),
+        Utterance(2, "patient", "about killing myself.", 4, 5),
+        Utterance(3, "clinician", "What keeps you going?", 5, 6),
+        Utterance(
+            4, "patient", "Some nights I wish I could go to sleep and not wake up. My dog keeps me going.", 6, 10
+        ),
+    ]
+    draft = draft_note(load_template("soap"), session, analysis=analyzer.analyse, risk=analyzer.risk.assess)
+    risk = [s.text for section in draft.sections for s in section.sentences if s.source == "risk"]
+    assert risk == [
+        "Risk language (passive ideation): \u201cSome nights I wish I could go to sleep and not wake up. "
+        "My dog keeps me going\u201d."
+    ]
