@@ -228,15 +228,7 @@ class SessionViewSet(PatientScopedViewSet):
     )
     def dropped(self, request, *args, **kwargs):
         item = self._input()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="session_input",
-            object_id=item.pk,
-            patient_id=item.session.patient_id,
-            data_category=services.CATEGORY,
-            detail={"part": "dropped"},
-        )
+        self.audit_read([item], object_type="session_input")
         return Response({"input_id": str(item.pk), "segments": json.loads(item.dropped or "[]")})
 
     @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
