@@ -8,7 +8,7 @@ filtering must not remove speech), what the filter set aside, and attribution ac
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
 
 Rendered audio is cached in var/notes_eval_audio/ (git-ignored); nothing large is committed.
-Needs espeak-ng and sox (Debian packages), like tests/fixtures/make_audio.py.
+Needs espeak-ng (a Debian package), like tests/fixtures/make_audio.py.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import time
 import wave
 from pathlib import Path
 
+import av
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +47,21 @@ def _speak(voice: str, text: str) -> np.ndarray:
     if not path.exists():
         raw = path.with_suffix(".raw.wav")
         subprocess.run(["espeak-ng", "-v", voice, "-s", "155", "-w", str(raw), text], check=True)  # noqa: S603,S607
-        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(path)], check=True)  # noqa: S603,S607
+        path.write_bytes(wav_bytes([_resampled(raw)]))
         raw.unlink()
     with wave.open(str(path)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+
+
+def _resampled(path: Path) -> np.ndarray:
+    """espeak-ng's 22.05 kHz output as 16 kHz mono float32 (PyAV, no sox needed)."""
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+    parts = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            parts += [r.to_ndarray().reshape(-1) for r in resampler.resample(frame)]
+    parts += [r.to_ndarray().reshape(-1) for r in resampler.resample(None)]
+    return np.concatenate(parts).astype(np.float32)
 
 
 def render(session: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
