@@ -251,6 +251,7 @@ def kind_of(unit: Unit, cues) -> str:
 
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself)\b", re.I)
+SUBJECT_I = re.compile(r"\b(i|i'm|i've|i'd|i'll)\b", re.I)
 
 
 def theme_is_about_the_patient(sentence: str, category: str, start: int) -> bool:
@@ -258,8 +259,8 @@ def theme_is_about_the_patient(sentence: str, category: str, start: int) -> bool
     bottle of water" is not substance use."""
     before = sentence[:start]
     clause = re.split(r"[,;.]|\band\b|\bbut\b", before)[-1]
-    if THIRD_PARTY.search(clause) and not FIRST_PERSON.search(clause):
-        return False
+    if THIRD_PARTY.search(clause) and not SUBJECT_I.search(clause):
+        return False  # "my flatmate drinks": "my" names the flatmate, not the speaker, as the subject
     if THIRD_PARTY.search(before) and not FIRST_PERSON.search(sentence):
         return False  # "Partner drinks every night and picks fights when drinking"
     return not (category == "substance_use" and NON_ALCOHOLIC.search(sentence))

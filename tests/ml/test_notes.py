@@ -175,3 +175,19 @@ def test_the_notes_risk_statements_are_the_alert_paths_findings(analyzer):
         "Risk language (passive ideation): \u201cSome nights I wish I could go to sleep and not wake up. "
         "My dog keeps me going\u201d."
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "keyword", "about_patient"),
+    [
+        ("My flatmate drinks a lot at those parties and I felt stupid next to everyone.", "drinks", False),
+        ("He drinks every night after work.", "drinks", False),
+        ("I always carry a bottle of water, so at least I remember to drink something.", "drink", False),
+        ("I've been drinking more to get to sleep.", "drinking", True),
+        ("My drinking has got worse since my husband left.", "drinking", True),
+    ],
+)
+def test_a_theme_needs_the_patient_as_its_subject(sentence, keyword, about_patient):
+    from ml.note_statements import theme_is_about_the_patient
+
+    assert theme_is_about_the_patient(sentence, "substance_use", sentence.index(keyword)) is about_patient
