@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.plans",
     "apps.practice",
+    "apps.web",
 ]
 
 MIDDLEWARE = [
@@ -106,8 +107,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.web.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
+    "apps.web.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -125,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.web.context.web",
             ]
         },
     }
@@ -196,6 +201,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+LOGIN_URL = "web:login"
+# Browser sessions end after this much inactivity; the page warns two minutes before (apps/web).
+WEB_IDLE_TIMEOUT_MINUTES = env_int("WEB_IDLE_TIMEOUT_MINUTES", 15, minimum=2)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72, minimum=1)

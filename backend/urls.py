@@ -17,9 +17,10 @@ urlpatterns = [
     path("api/v1/", include("apps.notes.urls")),
     path("api/v1/", include("apps.plans.urls")),
     path("api/v1/", include("apps.practice.urls")),
+    path("", include("apps.web.urls")),
 ]
 
 handler400 = "apps.core.http_errors.handler400"
 handler403 = "apps.core.http_errors.handler403"
-handler404 = "apps.core.http_errors.handler404"
+handler404 = "apps.web.middleware.handler404"  # the web 404 page; JSON under /api/
 handler500 = "apps.core.http_errors.handler500"

@@ -39,7 +39,20 @@ def ensure_environment() -> None:
         STAMP.write_text(wanted)
 
 
+def _web_address(argv: list[str]) -> str:
+    """Where runstack will listen (its --host/--port, else HOST/PORT, else 127.0.0.1:8000)."""
+    options = {"--host": os.environ.get("HOST", "127.0.0.1"), "--port": os.environ.get("PORT", "8000")}
+    for i, arg in enumerate(argv):
+        for name in options:
+            if arg == name and i + 1 < len(argv):
+                options[name] = argv[i + 1]
+            elif arg.startswith(name + "="):
+                options[name] = arg.split("=", 1)[1]
+    return f"http://{options['--host']}:{options['--port']}/"
+
+
 def up() -> None:
+    print(f"Interlude web app: {_web_address(sys.argv[2:])}  (ready once the stack below has started)", flush=True)
     ensure_environment()
     run(str(PY), "manage.py", "migrate", "--no-input")
     if os.environ.get("INTERLUDE_ENV", "development") != "production":

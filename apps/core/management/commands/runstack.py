@@ -66,6 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nInterlude is starting ({shape}).\n"
+                f"  Web app:    {base}/   (sign in as clinician@demo / interlude-demo)\n"
                 f"  API:        {base}/api/v1/\n"
                 f"  API docs:   {base}/api/docs/\n"
                 f"  Readiness:  {base}/health/ready\n"

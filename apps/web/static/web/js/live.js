@@ -1,0 +1,79 @@
+// One websocket per page (/ws/events/, authenticated by the session cookie). Alert events re-fetch the
+// parts of the page that show alerts (elements with hx-trigger="interlude:alerts from:body"), update
+// the title badge, announce new alerts to screen readers and, if switched on, play a short tone.
+const SOUND_KEY = "interlude.alertSound";
+const baseTitle = document.title;
+
+function updateBadge() {
+  const el = document.getElementById("nav-alert-count");
+  const n = el ? Number(el.dataset.openCount || 0) : 0;
+  document.title = n > 0 ? `(${n}) ${baseTitle}` : baseTitle;
+}
+
+function beep() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.1;
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.25);
+  } catch { /* no audio device: the badge and the announcement still work */ }
+}
+
+function setupSoundToggle() {
+  const button = document.getElementById("sound-toggle");
+  if (!button) return () => false;
+  button.hidden = false;
+  const on = () => localStorage.getItem(SOUND_KEY) === "on";
+  button.setAttribute("aria-pressed", String(on()));
+  button.addEventListener("click", () => {
+    localStorage.setItem(SOUND_KEY, on() ? "off" : "on");
+    button.setAttribute("aria-pressed", String(on()));
+  });
+  return on;
+}
+
+export function startLiveEvents(body) {
+  const soundOn = setupSoundToggle();
+  const live = document.getElementById("live-region");
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  let delay = 1000;
+  let opened = false;
+  updateBadge();
+  body.addEventListener("htmx:afterSettle", updateBadge);
+
+  const connect = () => {
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/events/`);
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      body.dataset.live = "connected";
+      // Anything missed while disconnected is fetched again.
+      if (opened) body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: { reconnect: true } }));
+      opened = true;
+    });
+    socket.addEventListener("message", (message) => {
+      let payload;
+      try { payload = JSON.parse(message.data); } catch { return; }
+      const event = payload.event || "";
+      if (event.startsWith("alert.")) {
+        body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: payload }));
+        if (event === "alert.new" || event === "alert.escalated") {
+          live.textContent = `New ${payload.data.severity} alert`;
+          if (soundOn()) beep();
+        }
+      } else if (event) {
+        body.dispatchEvent(new CustomEvent(`interlude:${event}`, { detail: payload.data }));
+      }
+    });
+    socket.addEventListener("close", (e) => {
+      body.dataset.live = "disconnected";
+      if (e.code === 4401) return; // signed out
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30_000);
+    });
+  };
+  connect();
+}
