@@ -116,7 +116,7 @@ def test_a_clinician_acknowledges_then_resolves_an_alert_from_the_roster(page, l
 
     page.get_by_role("button", name="Resolve alert").click()  # no outcome chosen yet
     expect(page.get_by_text("This field is required.")).to_be_visible()
-    page.get_by_label("Outcome").select_option(label="Contacted patient")
+    page.get_by_label("Outcome").select_option("contacted_patient")
     page.get_by_label(re.compile("^Note")).fill("Called Alex; safe, reviewed plan.")
     page.get_by_role("button", name="Resolve alert").click()
     expect(page.get_by_role("status").filter(has_text="Alert resolved.")).to_be_visible()
