@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.web.views import alerts, auth, plans, roster
+from apps.web.views import alerts, auth, patients, plans, roster, sessions
 
 app_name = "web"
 
@@ -11,7 +11,35 @@ urlpatterns = [
     path("session/keepalive/", auth.KeepaliveView.as_view(), name="keepalive"),
     path("patient-app/", auth.PatientElsewhereView.as_view(), name="patient-elsewhere"),
     path("patients/", roster.RosterView.as_view(), name="roster"),
+    path("patients/<uuid:patient_pk>/", patients.OverviewView.as_view(), name="patient"),
+    path("patients/<uuid:patient_pk>/timeline/", patients.TimelineView.as_view(), name="patient-timeline"),
+    path("patients/<uuid:patient_pk>/journals/", patients.JournalsView.as_view(), name="patient-journals"),
+    path(
+        "patients/<uuid:patient_pk>/questionnaires/",
+        patients.QuestionnairesView.as_view(),
+        name="patient-questionnaires",
+    ),
+    path("patients/<uuid:patient_pk>/care/", patients.CareView.as_view(), name="patient-care"),
     path("patients/<uuid:patient_pk>/safety-plan/", plans.SafetyPlanView.as_view(), name="safety-plan"),
+    path("patients/<uuid:patient_pk>/sessions/", sessions.SessionListView.as_view(), name="sessions"),
+    path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/", sessions.SessionView.as_view(), name="session"),
+    path(
+        "patients/<uuid:patient_pk>/sessions/<uuid:pk>/inputs/",
+        sessions.SessionInputView.as_view(),
+        name="session-input",
+    ),
+    path(
+        "patients/<uuid:patient_pk>/sessions/<uuid:pk>/inputs/<uuid:input_pk>/speakers/",
+        sessions.RelabelView.as_view(),
+        name="session-relabel",
+    ),
+    path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/", sessions.NoteEditView.as_view(), name="note-edit"),
+    path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/sign/", sessions.NoteSignView.as_view(), name="note-sign"),
+    path(
+        "patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/draft/",
+        sessions.NoteRedraftView.as_view(),
+        name="note-redraft",
+    ),
     path("alerts/", alerts.InboxView.as_view(), name="alerts"),
     path("alerts/<uuid:pk>/", alerts.AlertDetailView.as_view(), name="alert"),
     path("alerts/<uuid:pk>/acknowledge/", alerts.AlertAcknowledgeView.as_view(), name="alert-acknowledge"),

@@ -27,4 +27,8 @@ class SafetyPlanView(StaffPageMixin, View):
             )
             content = json.loads(plan.content)
             sections = [(key, content.get(key, [])) for key in SAFETY_PLAN_SECTIONS]
-        return render(request, "web/safety_plan.html", {"patient": patient, "plan": plan, "sections": sections})
+        return render(
+            request,
+            "web/safety_plan.html",
+            {"patient": patient, "plan": plan, "sections": sections, "tab": "safety_plan", "nav": "roster"},
+        )

@@ -64,6 +64,14 @@ export function startLiveEvents(body) {
           live.textContent = `New ${payload.data.severity} alert`;
           if (soundOn()) beep();
         }
+      } else if (event === "session_input.progress") {
+        const { input_id: id, seconds_done: done, seconds_total: total } = payload.data;
+        const bar = document.querySelector(`progress[data-input-progress="${id}"]`);
+        const text = document.querySelector(`[data-input-progress-text="${id}"]`);
+        if (bar && total) { bar.max = total; bar.value = done; }
+        if (text) text.textContent = `${Math.round(done / 60)} of ${Math.round(total / 60)} min transcribed`;
+      } else if (event.startsWith("session_input.")) {
+        body.dispatchEvent(new CustomEvent("interlude:session", { detail: payload.data }));
       } else if (event) {
         body.dispatchEvent(new CustomEvent(`interlude:${event}`, { detail: payload.data }));
       }

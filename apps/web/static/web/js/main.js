@@ -2,6 +2,7 @@
 import { startIdleTimer } from "./idle.js";
 import { startLiveEvents } from "./live.js";
 import { startCountdowns } from "./countdown.js";
+import { wireDialogs } from "./dialogs.js";
 
 const body = document.body;
 if (body.dataset.idleSeconds && Number(body.dataset.idleSeconds) > 0) {
@@ -9,4 +10,11 @@ if (body.dataset.idleSeconds && Number(body.dataset.idleSeconds) > 0) {
   startLiveEvents(body);
 }
 startCountdowns(document);
-document.body.addEventListener("htmx:afterSettle", (event) => startCountdowns(event.target));
+wireDialogs(document);
+if (document.querySelector("[data-recorder]")) {
+  import("./recorder.js").then((m) => m.startRecorders(document));
+}
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  startCountdowns(event.target);
+  wireDialogs(event.target);
+});

@@ -1,0 +1,70 @@
+"""Reads of a session for the care team: its transcript numbered the way the draft cites it, and the
+note's versions with what changed between them."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+
+from apps.notes.models import ClinicalSession, InputStatus, Note, SessionInput
+
+# The drafting engine numbers utterances across the session's transcribed inputs in creation order
+# (services._utterances); evidence refs are those numbers.
+_DRAFTED = (InputStatus.DRAFTING, InputStatus.DONE)
+
+
+@dataclass
+class InputTranscript:
+    input: SessionInput
+    utterances: list[dict] = field(default_factory=list)  # each with "index" (own) and "ref" (session-wide)
+
+
+def session_transcripts(*, session: ClinicalSession) -> list[InputTranscript]:
+    out, ref = [], 0
+    for item in session.inputs.order_by("created_at"):
+        utterances = json.loads(item.utterances or "[]")
+        entry = InputTranscript(input=item)
+        for u in utterances:
+            if item.status in _DRAFTED:
+                entry.utterances.append({**u, "ref": str(ref)})
+                ref += 1
+            else:
+                entry.utterances.append({**u, "ref": None})
+        out.append(entry)
+    return out
+
+
+@dataclass(frozen=True)
+class SignCheck:
+    unedited: list[str]  # sentences the clinician has not written or changed
+    without_evidence: list[str]  # sentences citing nothing
+
+
+def sign_check(*, note: Note) -> SignCheck:
+    """What the sign dialog lists: the clinician signs knowing which sentences came from the engine
+    unchanged and which cite no evidence."""
+    unedited, bare = [], []
+    for section in json.loads(note.sections):
+        for s in section["sentences"]:
+            if s["source"] != "clinician":
+                unedited.append(s["text"])
+            if not s.get("evidence"):
+                bare.append(s["text"])
+    return SignCheck(unedited=unedited, without_evidence=bare)
+
+
+def note_text(note: Note) -> list[str]:
+    return [
+        f"{section['title']}: " + (" ".join(s["text"] for s in section["sentences"]) or "Not discussed.")
+        for section in json.loads(note.sections)
+    ]
+
+
+def versions_diff(*, older: Note, newer: Note) -> list[str]:
+    """A unified diff of the two versions' text, one line per section."""
+    return list(
+        difflib.unified_diff(
+            note_text(older), note_text(newer), f"version {older.version}", f"version {newer.version}", lineterm=""
+        )
+    )

@@ -1,0 +1,265 @@
+"""Sessions and notes: create, add inputs (typed summary, dictation, recording upload or the browser
+recorder), transcript with speaker relabelling, the note editor with evidence, sign, amend, versions.
+
+Thin adapters over apps.notes.services / processing / selectors and the API's serializers for
+validation, so errors name the API's field paths. Reads are audited like the API's.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from apps.accounts.models import ConsentKind
+from apps.accounts.services.consent import consent_is_granted
+from apps.audit.services import AuditAction, audit_log, audit_reads
+from apps.core.errors import ServiceError
+from apps.journals import audio
+from apps.notes import processing, services
+from apps.notes.api import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
+from apps.notes.models import ClinicalSession, Modality, NoteStatus
+from apps.notes.selectors import session_transcripts, sign_check, versions_diff
+from apps.web.views.patients import PatientPageMixin
+
+CATEGORY = services.CATEGORY
+
+
+def _errors(serializer) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, messages in serializer.errors.items():
+        if isinstance(messages, dict):
+            for sub, inner in messages.items():
+                out[f"{key}.{sub}"] = [str(m) for m in inner]
+        else:
+            out[key] = [str(m) for m in messages]
+    return out
+
+
+def _json_refusal(exc: ServiceError) -> JsonResponse:
+    body = {"error": {"code": exc.error_code, "message": str(exc.detail), "fields": {}}}
+    return JsonResponse(body, status=exc.status_code)
+
+
+class SessionListView(PatientPageMixin, View):
+    tab = "sessions"
+
+    def get(self, request, patient_pk, errors=None, status=200):
+        patient = self.get_patient(request, patient_pk)
+        sessions = list(ClinicalSession.objects.filter(patient=patient).order_by("-started_at")[:100])
+        audit_reads(
+            actor=request.user,
+            object_type="clinical_session",
+            data_category=CATEGORY,
+            rows=[(patient.pk, s.pk) for s in sessions],
+        )
+        context = {
+            "sessions": sessions,
+            "modalities": Modality.choices,
+            "templates": services.templates_for(request.user.practice_id),
+            "errors": errors or {},
+            "posted": request.POST if errors else {},
+            "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        }
+        return self.page(request, patient, "web/sessions/list.html", context, status=status)
+
+    def post(self, request, patient_pk):
+        patient = self.get_patient(request, patient_pk)
+        posted = {k: request.POST[k] for k in ("started_at", "modality", "template_key") if request.POST.get(k)}
+        data = SessionSerializer(data=posted)
+        if not data.is_valid():
+            return self.get(request, patient_pk, errors=_errors(data), status=400)
+        try:
+            session = services.session_create(actor=request.user, patient=patient, **data.validated_data)
+        except ServiceError as exc:
+            field = exc.field or "non_field_errors"
+            return self.get(request, patient_pk, errors={field: [str(exc.detail)]}, status=exc.status_code)
+        return redirect("web:session", patient_pk=patient.pk, pk=session.pk)
+
+
+class SessionMixin(PatientPageMixin):
+    tab = "sessions"
+
+    def get_session(self, request, patient_pk, pk) -> ClinicalSession:
+        patient = self.get_patient(request, patient_pk)
+        return get_object_or_404(ClinicalSession.objects.select_related("patient", "clinician"), pk=pk, patient=patient)
+
+    def render_session(self, request, session, *, errors=None, message="", status=200, show_sign=False):
+        notes = list(session.notes.order_by("version"))
+        note = notes[-1] if notes else None
+        transcripts = session_transcripts(session=session)
+        if note is not None:
+            audit_reads(
+                actor=request.user,
+                object_type="note",
+                data_category=CATEGORY,
+                rows=[(session.patient_id, n.pk) for n in notes],
+            )
+        audit_log(
+            actor=request.user,
+            action=AuditAction.READ,
+            object_type="clinical_session",
+            object_id=session.pk,
+            patient_id=session.patient_id,
+            data_category=CATEGORY,
+            detail={"inputs": len(transcripts)},
+        )
+        utterances = {u["ref"]: u for t in transcripts for u in t.utterances if u["ref"] is not None}
+        sections = []
+        for section in json.loads(note.sections) if note else []:
+            sentences = [
+                {**s, "cited": [utterances.get(e["ref"]) for e in s.get("evidence", []) if e["kind"] == "utterance"]}
+                for s in section["sentences"]
+            ]
+            text = " ".join(s["text"] for s in section["sentences"])
+            sections.append({**section, "sentences": sentences, "text": text})
+        diffs = [
+            (older, newer, versions_diff(older=older, newer=newer))
+            for older, newer in zip(notes, notes[1:], strict=False)
+        ]
+        context = {
+            "session": session,
+            "note": note,
+            "notes": notes,
+            "sections": sections,
+            "transcripts": transcripts,
+            "recording_allowed": consent_is_granted(patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING),
+            "processing": any(t.input.status not in ("done", "failed") for t in transcripts),
+            "check": sign_check(note=note) if note and note.status == NoteStatus.DRAFT else None,
+            "show_sign": show_sign,
+            "diffs": diffs,
+            "errors": errors or {},
+            "posted": request.POST if errors else {},
+            "message": message,
+            "is_session_clinician": request.user.pk == session.clinician_id,
+        }
+        return self.page(request, session.patient, "web/sessions/detail.html", context, status=status)
+
+    def done(self, request, session, message: str):
+        request.session["web_session_message"] = message
+        return redirect("web:session", patient_pk=session.patient_id, pk=session.pk)
+
+    def refused(self, request, session, exc: ServiceError):
+        field = exc.field or "non_field_errors"
+        return self.render_session(request, session, errors={field: [str(exc.detail)]}, status=exc.status_code)
+
+
+class SessionView(SessionMixin, View):
+    def get(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        message = request.session.pop("web_session_message", "")
+        return self.render_session(request, session, message=message, show_sign=request.GET.get("sign") == "1")
+
+
+class SessionInputView(SessionMixin, View):
+    """Typed summary, dictation or recording (file upload, or the browser recorder posting the same form)."""
+
+    def post(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        posted = {"kind": request.POST.get("kind", "")}
+        if request.POST.get("text"):
+            posted["text"] = request.POST["text"]
+        if request.FILES.get("audio"):
+            posted["audio"] = request.FILES["audio"]
+        data = InputCreateSerializer(data=posted)
+        wants_json = request.headers.get("Accept") == "application/json"
+        if not data.is_valid():
+            if wants_json:
+                return JsonResponse({"error": {"code": "validation_error", "fields": _errors(data)}}, status=400)
+            return self.render_session(request, session, errors=_errors(data), status=400)
+        try:
+            if data.validated_data["kind"] == "typed":
+                services.input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
+            else:
+                services.input_add_audio(
+                    actor=request.user,
+                    session=session,
+                    kind=data.validated_data["kind"],
+                    audio_file=data.validated_data["audio"],
+                )
+        except audio.AudioRejected as rejected:
+            exc = ServiceError(str(rejected), code=rejected.code, field="audio", status_code=rejected.status)
+            return _json_refusal(exc) if wants_json else self.refused(request, session, exc)
+        except ServiceError as exc:
+            return _json_refusal(exc) if wants_json else self.refused(request, session, exc)
+        if wants_json:
+            url = reverse("web:session", kwargs={"patient_pk": session.patient_id, "pk": session.pk})
+            return JsonResponse({"ok": True, "url": url}, status=202)
+        return self.done(request, session, "input_added")
+
+
+class RelabelView(SessionMixin, View):
+    def post(self, request, patient_pk, pk, input_pk):
+        session = self.get_session(request, patient_pk, pk)
+        item = get_object_or_404(session.inputs, pk=input_pk)
+        labels = {}
+        for key, value in request.POST.items():
+            if key.startswith("speaker-") and value in ("clinician", "patient", "other"):
+                try:
+                    labels[int(key.removeprefix("speaker-"))] = value
+                except ValueError:
+                    continue
+        try:
+            processing.speakers_relabel(actor=request.user, item=item, labels=labels)
+        except ServiceError as exc:
+            return self.refused(request, session, exc)
+        return self.done(request, session, "relabelled")
+
+
+class NoteEditView(SessionMixin, View):
+    def post(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        note = session.notes.order_by("-version").first()
+        if note is None:
+            raise Http404
+        sections = {k.removeprefix("section-"): v for k, v in request.POST.items() if k.startswith("section-")}
+        serializer = AmendSerializer if note.status == NoteStatus.SIGNED else NoteEditSerializer
+        payload = {"sections": sections}
+        if note.status == NoteStatus.SIGNED:
+            payload["reason"] = request.POST.get("reason", "")
+        data = serializer(data=payload)
+        if not data.is_valid():
+            return self.render_session(request, session, errors=_errors(data), status=400)
+        try:
+            if note.status == NoteStatus.SIGNED:
+                services.note_amend(
+                    actor=request.user, note=note, reason=data.validated_data["reason"], sections=sections
+                )
+                message = "amended"
+            else:
+                services.note_edit(actor=request.user, note=note, sections=sections)
+                message = "saved"
+        except ServiceError as exc:
+            return self.refused(request, session, exc)
+        return self.done(request, session, message)
+
+
+class NoteSignView(SessionMixin, View):
+    def post(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        note = session.notes.order_by("-version").first()
+        if note is None:
+            raise Http404
+        if request.POST.get("confirm") != "yes":
+            url = reverse("web:session", kwargs={"patient_pk": session.patient_id, "pk": session.pk})
+            return redirect(f"{url}?sign=1#sign-dialog")
+        try:
+            services.note_sign(actor=request.user, note=note)
+        except ServiceError as exc:
+            return self.refused(request, session, exc)
+        return self.done(request, session, "signed")
+
+
+class NoteRedraftView(SessionMixin, View):
+    def post(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        note = services.draft_generate(session=session)
+        if note is None:
+            return self.refused(
+                request, session, ServiceError("The note is signed; amend it instead.", code="signed", status_code=409)
+            )
+        return self.done(request, session, "redrafted")

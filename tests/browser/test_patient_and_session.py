@@ -1,0 +1,150 @@
+"""The patient page and the session screen, in Chromium against the running stack."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PATIENT_ID, axe_violations, shot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PATIENT = f"/patients/{DEMO_PATIENT_ID}"
+# The worker transcribes and drafts on a shared 2-core machine; a draft can take minutes there.
+DRAFT_TIMEOUT_MS = 300_000
+
+
+def read_download(download) -> bytes:
+    return Path(download.path()).read_bytes()
+
+
+def test_the_patient_page_shows_the_brief_with_charts_and_data_tables(page):
+    sign_in(page, "clinician@demo")
+    page.get_by_role("link", name="Alex Rivera").click()
+    expect(page.get_by_role("heading", name="Pre-session brief")).to_be_visible()
+    chart = page.get_by_role("img", name="Daily check-ins")
+    expect(chart).to_be_visible()
+    page.get_by_text("Chart data as a table").first.click()
+    expect(page.get_by_role("table", name="Daily check-in means")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("phq9 scores against band thresholds"))).to_be_visible()
+    shot(page, "patient-brief")
+    assert axe_violations(page, "patient-brief") == []
+    assert page.script_errors == []
+
+
+def test_the_brief_pdf_downloads(page):
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the brief as PDF").click()
+    assert read_download(download.value).startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(
+    ("tab", "heading"),
+    [
+        ("timeline/", "Timeline"),
+        ("journals/", "Shared journal entries"),
+        ("questionnaires/", "Questionnaires"),
+        ("care/", "Care team"),
+        ("sessions/", "Sessions"),
+    ],
+)
+def test_each_patient_tab_renders_accessibly(page, tab, heading):
+    sign_in(page, "clinician@demo")
+    page.goto(f"{PATIENT}/{tab}")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    name = "patient-" + tab.strip("/")
+    shot(page, name)
+    assert axe_violations(page, name) == []
+
+
+def test_shared_journal_findings_are_highlighted_with_their_kind_in_words(page):
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/journals/")
+    risk = page.locator("mark.hl-risk").first
+    expect(risk).to_contain_text("better off without me")
+    expect(risk).to_contain_text("[Risk: Passive ideation]")
+
+
+def test_an_enrolment_code_comes_with_a_qr_code(page):
+    sign_in(page, "clinician@demo")
+    page.goto("/patients/00000000-0000-4000-8000-0000000ca5e1/care/")
+    page.get_by_role("button", name="Issue an enrolment code").click()
+    expect(page.locator(".code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    expect(page.get_by_role("img", name="Enrolment QR code")).to_be_visible()
+
+
+def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amended(page):
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/sessions/")
+    page.get_by_label("Modality").select_option("video")
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
+    page.get_by_label("Typed summary").fill(
+        "Alex reports work stress and poor sleep. We practised box breathing. Homework: three walks this week."
+    )
+    page.get_by_role("button", name="Add summary").click()
+    expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
+    # The page refreshes itself when the worker reports the input's status (websocket).
+    expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(
+        timeout=DRAFT_TIMEOUT_MS
+    )
+    shot(page, "session-draft")
+    assert axe_violations(page, "session-draft") == []
+    page.get_by_role("link", name=re.compile("evidence")).first.click()
+    assert re.search(r"#utt-\d+$", page.url)
+
+    subjective = page.get_by_label("Subjective", exact=True)
+    subjective.fill(subjective.input_value() + " Alex slept better on walking days.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="Draft saved.")).to_be_visible()
+    expect(page.locator(".mark-clinician").filter(has_text="Alex slept better on walking days.")).to_be_visible()
+
+    page.get_by_role("button", name="Review and sign").click()
+    dialog = page.get_by_role("dialog", name="Sign this note?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("sentences you have not edited")
+    shot(page, "session-sign-dialog")
+    dialog.get_by_role("button", name="Sign now").click()
+    expect(page.get_by_role("status").filter(has_text="Note signed.")).to_be_visible()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert read_download(download.value).startswith(b"%PDF-")
+
+    page.get_by_label("Reason for the amendment").fill("Added the sleep diary result.")
+    plan = page.get_by_label("Plan", exact=True)
+    plan.fill(plan.input_value() + " Sleep diary for two weeks.")
+    page.get_by_role("button", name="Save amendment").click()
+    expect(page.get_by_role("status").filter(has_text="Amendment saved")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Note — version 2 \(draft\)"))).to_be_visible()
+    page.get_by_text("Changes from version 1 to 2").click()
+    expect(page.locator(".diff-add").filter(has_text="Sleep diary for two weeks.")).to_be_visible()
+    shot(page, "session-amended")
+
+
+def test_a_session_recording_is_refused_without_consent_and_dictation_is_offered(page, live_stack):
+    status, _ = live_stack.api(
+        "POST",
+        "/api/v1/me/consents/",
+        {"kind": "session_recording", "version": 1, "decision": "declined"},
+        as_user="patient@demo",
+    )
+    try:
+        sign_in(page, "clinician@demo")
+        page.goto(PATIENT + "/sessions/")
+        page.get_by_role("button", name="Create session").click()
+        page.get_by_text("Upload a recording or dictation").click()
+        expect(page.get_by_label("The session recording")).to_be_disabled()
+        expect(page.get_by_text("The patient has not consented to session recording")).to_be_visible()
+        expect(page.get_by_label("My dictated summary").first).to_be_enabled()
+    finally:
+        live_stack.api(
+            "POST",
+            "/api/v1/me/consents/",
+            {"kind": "session_recording", "version": 1, "decision": "accepted"},
+            as_user="patient@demo",
+        )
