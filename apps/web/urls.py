@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.web.views import alerts, auth, patients, plans, roster, sessions
+from apps.web.views import admin, alerts, auth, patients, plans, roster, sessions
 
 app_name = "web"
 
@@ -21,6 +21,17 @@ urlpatterns = [
     ),
     path("patients/<uuid:patient_pk>/care/", patients.CareView.as_view(), name="patient-care"),
     path("patients/<uuid:patient_pk>/safety-plan/", plans.SafetyPlanView.as_view(), name="safety-plan"),
+    path("patients/<uuid:patient_pk>/treatment-plan/", plans.TreatmentPlanView.as_view(), name="treatment-plan"),
+    path(
+        "patients/<uuid:patient_pk>/treatment-plan/sign/",
+        plans.TreatmentPlanSignView.as_view(),
+        name="treatment-plan-sign",
+    ),
+    path(
+        "patients/<uuid:patient_pk>/suggestions/<uuid:pk>/decide/",
+        plans.SuggestionDecideView.as_view(),
+        name="suggestion-decide",
+    ),
     path("patients/<uuid:patient_pk>/sessions/", sessions.SessionListView.as_view(), name="sessions"),
     path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/", sessions.SessionView.as_view(), name="session"),
     path(
@@ -40,6 +51,11 @@ urlpatterns = [
         sessions.NoteRedraftView.as_view(),
         name="note-redraft",
     ),
+    path("practice/", admin.PracticeSettingsView.as_view(), name="practice"),
+    path("practice/staff/", admin.StaffView.as_view(), name="practice-staff"),
+    path("practice/alert-policy/", admin.AlertPolicyView.as_view(), name="practice-alert-policy"),
+    path("practice/note-templates/", admin.NoteTemplatesView.as_view(), name="practice-templates"),
+    path("practice/audit/", admin.AuditTrailView.as_view(), name="practice-audit"),
     path("alerts/", alerts.InboxView.as_view(), name="alerts"),
     path("alerts/<uuid:pk>/", alerts.AlertDetailView.as_view(), name="alert"),
     path("alerts/<uuid:pk>/acknowledge/", alerts.AlertAcknowledgeView.as_view(), name="alert-acknowledge"),

@@ -57,3 +57,14 @@ def minutes_until(when: dt.datetime | None) -> str:
     if seconds >= 0:
         return ngettext("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
     return ngettext("%(n)d minute overdue", "%(n)d minutes overdue", minutes) % {"n": minutes}
+
+
+@register.filter
+def get_item(mapping, key):
+    """Field errors by the API's field path (``goals``, ``goals.0.text``…): the first that starts with ``key``."""
+    if not mapping:
+        return None
+    if key in mapping:
+        return mapping[key]
+    nested = [m for path, messages in mapping.items() if path.startswith(f"{key}.") for m in messages]
+    return nested or None

@@ -47,7 +47,7 @@ def _throttled(request) -> int | None:
 
 def home_for(user) -> str:
     if is_staff_user(user):
-        return reverse("web:roster") if user.is_care_staff else reverse("web:alerts")
+        return reverse("web:roster") if user.is_care_staff else reverse("web:practice")
     try:
         resolve(PATIENT_APP_PATH)
     except Resolver404:

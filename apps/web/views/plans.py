@@ -1,34 +1,194 @@
-"""Plans as the care team reads them (the editors come with the plans screen)."""
+"""Plans: the safety plan editor (Stanley–Brown sections, versions) and the treatment plan editor with
+goal progress and evidence-backed suggestions. The API's serializers validate, the plans services
+save, sign and decide (and audit), so the web app and the API follow the same rules."""
 
 from __future__ import annotations
 
 import json
 
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 
-from apps.plans.models import SAFETY_PLAN_SECTIONS
+from apps.accounts.models import PatientProfile
+from apps.audit.services import audit_reads
+from apps.core.errors import ServiceError
+from apps.plans import treatment
+from apps.plans.api import DecisionSerializer, SafetyPlanContentSerializer, TreatmentPlanContentSerializer
+from apps.plans.models import (
+    SAFETY_PLAN_SECTIONS,
+    PlanStatus,
+    PlanSuggestion,
+    SafetyPlan,
+    SuggestionStatus,
+    TreatmentPlan,
+)
 from apps.plans.services import CATEGORY as SAFETY_PLAN_CATEGORY
-from apps.plans.services import safety_plan_current
-from apps.web.access import StaffPageMixin, audit_page_reads, visible_patient
+from apps.plans.services import safety_plan_save
+from apps.web.views.patients import PatientPageMixin
+from apps.web.views.sessions import _errors
+
+LIST_SECTIONS = ("problems", "interventions", "coping_strategies")
 
 
-class SafetyPlanView(StaffPageMixin, View):
-    def get(self, request, patient_pk):
-        patient = visible_patient(request.user, patient_pk)
-        plan = safety_plan_current(patient_id=patient.pk)
-        sections = []
-        if plan is not None:
-            audit_page_reads(
-                request.user,
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SafetyPlanView(PatientPageMixin, View):
+    tab = "safety_plan"
+
+    def render_plan(self, request, patient: PatientProfile, *, errors=None, message="", status=200):
+        versions = list(SafetyPlan.objects.filter(patient=patient).order_by("-version")[:20])
+        plan = versions[0] if versions else None
+        if versions:
+            audit_reads(
+                actor=request.user,
                 object_type="safety_plan",
                 data_category=SAFETY_PLAN_CATEGORY,
-                rows=[(patient.pk, plan.pk)],
+                rows=[(patient.pk, v.pk) for v in versions],
             )
-            content = json.loads(plan.content)
-            sections = [(key, content.get(key, [])) for key in SAFETY_PLAN_SECTIONS]
-        return render(
-            request,
-            "web/safety_plan.html",
-            {"patient": patient, "plan": plan, "sections": sections, "tab": "safety_plan", "nav": "roster"},
+        content = json.loads(plan.content) if plan else {}
+        posted = request.POST if errors else {}
+        sections = [
+            (key, content.get(key, []), posted.get(key, "\n".join(content.get(key, []))))
+            for key in SAFETY_PLAN_SECTIONS
+        ]
+        context = {
+            "plan": plan,
+            "versions": versions,
+            "sections": sections,
+            "errors": errors or {},
+            "message": message,
+            "can_edit": request.user.is_care_staff,
+        }
+        return self.page(request, patient, "web/safety_plan.html", context, status=status)
+
+    def get(self, request, patient_pk):
+        message = request.session.pop("web_plan_message", "")
+        return self.render_plan(request, self.get_patient(request, patient_pk), message=message)
+
+    def post(self, request, patient_pk):
+        patient = self.get_patient(request, patient_pk)
+        data = SafetyPlanContentSerializer(
+            data={key: _lines(request.POST.get(key, "")) for key in SAFETY_PLAN_SECTIONS}
         )
+        if not data.is_valid():
+            return self.render_plan(request, patient, errors=_errors(data), status=400)
+        try:
+            safety_plan_save(actor=request.user, patient=patient, content=data.validated_data)
+        except ServiceError as exc:
+            return self.render_plan(request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=403)
+        request.session["web_plan_message"] = "saved"
+        return redirect("web:safety-plan", patient_pk=patient.pk)
+
+
+class TreatmentPlanView(PatientPageMixin, View):
+    tab = "treatment_plan"
+
+    def render_plan(self, request, patient, *, errors=None, message="", status=200):
+        treatment.suggestions_refresh(patient=patient)  # as the API's suggestion list does
+        versions = list(TreatmentPlan.objects.filter(patient=patient).order_by("-version")[:20])
+        suggestions = list(PlanSuggestion.objects.filter(patient=patient, status=SuggestionStatus.PENDING))
+        audit_reads(
+            actor=request.user,
+            object_type="treatment_plan",
+            data_category=treatment.CATEGORY,
+            rows=[(patient.pk, v.pk) for v in versions],
+        )
+        audit_reads(
+            actor=request.user,
+            object_type="plan_suggestion",
+            data_category=treatment.CATEGORY,
+            rows=[(patient.pk, s.pk) for s in suggestions],
+        )
+        latest = versions[0] if versions else None
+        signed = next((v for v in versions if v.status == PlanStatus.SIGNED), None)
+        content = json.loads(latest.content) if latest else {}
+        posted = request.POST if errors else {}
+        fields = {key: posted.get(key, "\n".join(content.get(key, []))) for key in LIST_SECTIONS} | {
+            "goals": posted.get("goals", "\n".join(g["text"] for g in content.get("goals", []))),
+            "objectives": posted.get("objectives", "\n".join(o["text"] for o in content.get("objectives", []))),
+            "review_date": posted.get("review_date", content.get("review_date") or ""),
+        }
+        context = {
+            "latest": latest,
+            "content": content,
+            "signed": signed,
+            "progress": treatment.goal_progress(patient_id=patient.pk, plan=signed) if signed else [],
+            "versions": versions,
+            "suggestions": suggestions,
+            "fields": fields,
+            "errors": errors or {},
+            "message": message,
+        }
+        return self.page(request, patient, "web/treatment_plan.html", context, status=status)
+
+    def get(self, request, patient_pk):
+        message = request.session.pop("web_plan_message", "")
+        return self.render_plan(request, self.get_patient(request, patient_pk), message=message)
+
+    def post(self, request, patient_pk):
+        """Save a new draft. Goals and objectives whose wording is unchanged keep their measure and the
+        suggestion they came from."""
+        patient = self.get_patient(request, patient_pk)
+        latest = treatment.plan_latest(patient_id=patient.pk)
+        old = json.loads(latest.content) if latest else {}
+        goals = {g["text"]: g for g in old.get("goals", [])}
+        objectives = {o["text"]: o for o in old.get("objectives", [])}
+        payload = {key: _lines(request.POST.get(key, "")) for key in LIST_SECTIONS}
+        payload["goals"] = [goals.get(t, {"text": t}) for t in _lines(request.POST.get("goals", ""))]
+        payload["objectives"] = [objectives.get(t, {"text": t}) for t in _lines(request.POST.get("objectives", ""))]
+        if request.POST.get("review_date"):
+            payload["review_date"] = request.POST["review_date"]
+        data = TreatmentPlanContentSerializer(data=payload)
+        if not data.is_valid():
+            return self.render_plan(request, patient, errors=_errors(data), status=400)
+        try:
+            treatment.plan_save(actor=request.user, patient=patient, content=data.validated_data)
+        except ServiceError as exc:
+            return self.render_plan(request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=409)
+        request.session["web_plan_message"] = "saved"
+        return redirect("web:treatment-plan", patient_pk=patient.pk)
+
+
+class TreatmentPlanSignView(TreatmentPlanView):
+    http_method_names = ["post"]
+
+    def post(self, request, patient_pk):
+        patient = self.get_patient(request, patient_pk)
+        plan = treatment.plan_latest(patient_id=patient.pk)
+        if plan is None:
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404
+            )
+        try:
+            treatment.plan_sign(actor=request.user, plan=plan)
+        except ServiceError as exc:
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=exc.status_code
+            )
+        request.session["web_plan_message"] = "signed"
+        return redirect("web:treatment-plan", patient_pk=patient.pk)
+
+
+class SuggestionDecideView(TreatmentPlanView):
+    http_method_names = ["post"]
+
+    def post(self, request, patient_pk, pk):
+        patient = self.get_patient(request, patient_pk)
+        suggestion = get_object_or_404(PlanSuggestion, pk=pk, patient=patient)
+        posted = {"decision": request.POST.get("decision", "")}
+        if request.POST.get("text"):
+            posted["text"] = request.POST["text"]
+        data = DecisionSerializer(data=posted)
+        if not data.is_valid():
+            errors = {f"suggestion-{pk}.{k}": v for k, v in _errors(data).items()}
+            return self.render_plan(request, patient, errors=errors, status=400)
+        try:
+            treatment.suggestion_decide(actor=request.user, suggestion=suggestion, **data.validated_data)
+        except ServiceError as exc:
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=exc.status_code
+            )
+        request.session["web_plan_message"] = data.validated_data["decision"]
+        return redirect("web:treatment-plan", patient_pk=patient.pk)

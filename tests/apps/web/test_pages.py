@@ -234,3 +234,42 @@ def test_an_unknown_web_address_is_the_404_page_and_the_api_keeps_json(personas)
     assert page.status_code == 404 and "Page not found" in page.content.decode()
     api = client.get("/api/v1/no/such/")
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+def _web_patient_routes() -> list[str]:
+    from django.urls import get_resolver
+
+    web = [p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == "web"]
+    return sorted(
+        str(p.pattern) for include in web for p in include.url_patterns if "<uuid:patient_pk>" in str(p.pattern)
+    )
+
+
+@pytest.mark.parametrize("who", ["outsider", "unassigned_clinician", "patient"])
+def test_every_web_patient_route_is_a_404_outside_the_care_team(personas, who):
+    """Each /patients/{id}/… page, GET and POST, for people who may not see the patient clinically."""
+    routes = _web_patient_routes()
+    assert len(routes) >= 10
+    client = browser_for(getattr(personas, who))
+    pid = str(personas.patient_profile.pk)
+    for route in routes:
+        url = "/" + route.replace("<uuid:patient_pk>", pid)
+        url = url.replace("<uuid:pk>", str(uuid.uuid4())).replace("<uuid:input_pk>", str(uuid.uuid4()))
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (404, 405), (url, method.__name__, response.status_code)
+            if response.status_code == 404:
+                assert "Page not found" in response.content.decode()
+
+
+def test_a_practice_admin_sees_the_care_tab_but_no_clinical_tab(personas):
+    client = browser_for(personas.admin)
+    pid = personas.patient_profile.pk
+    assert client.get(f"/patients/{pid}/care/").status_code == 200
+    for tab in ("", "timeline/", "journals/", "questionnaires/", "sessions/", "treatment-plan/", "safety-plan/"):
+        assert client.get(f"/patients/{pid}/{tab}").status_code == 404, tab
+
+
+def test_a_clinician_cannot_open_practice_admin(personas):
+    for path in ("/practice/", "/practice/staff/", "/practice/audit/"):
+        assert browser_for(personas.clinician).get(path).status_code == 404

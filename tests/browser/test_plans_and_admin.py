@@ -1,0 +1,99 @@
+"""Treatment plan suggestions and practice administration, in Chromium against the running stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PATIENT_ID, axe_violations, shot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PATIENT = f"/patients/{DEMO_PATIENT_ID}"
+
+
+def post_high_phq9(live_stack) -> None:
+    """A PHQ-9 total of 18 (item 9 = 0): the suggestion library proposes behavioural activation."""
+    answers = {f"phq9_{i}": 2 for i in range(1, 10)} | {"phq9_9": 0}
+    status, body = live_stack.api(
+        "POST",
+        "/api/v1/me/questionnaires/",
+        {
+            "id": str(uuid.uuid4()),
+            "instrument": "phq9",
+            "answers": answers,
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+            "timezone": "America/New_York",
+        },
+        as_user="patient@demo",
+    )
+    assert status == 201, body
+
+
+def test_accepting_a_suggestion_puts_its_objective_in_a_new_draft_that_is_then_signed(page, live_stack):
+    post_high_phq9(live_stack)
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/treatment-plan/")
+    suggestion = page.get_by_role("article").filter(has_text="behavioural activation").first
+    expect(suggestion).to_contain_text("Latest phq9 total 18")
+    shot(page, "treatment-plan-suggestion")
+    assert axe_violations(page, "treatment-plan") == []
+    suggestion.get_by_role("button", name=re.compile("^Accept")).click()
+    expect(page.get_by_role("status")).to_contain_text("Suggestion accepted")
+    objective = page.locator(".objectives li").filter(has_text="behavioural activation")
+    expect(objective).to_contain_text("from a suggestion")
+    heading = page.get_by_role("heading", name=re.compile(r"^Version \d+ — draft$"))
+    version = re.search(r"\d+", heading.inner_text()).group()
+    page.get_by_role("button", name=f"Sign version {version}").click()
+    expect(page.get_by_role("status")).to_contain_text("Plan signed.")
+    expect(page.get_by_role("heading", name=f"Version {version} — signed")).to_be_visible()
+
+
+def test_the_safety_plan_editor_saves_a_new_version(page):
+    sign_in(page, "careteam@demo")
+    page.goto(PATIENT + "/safety-plan/")
+    page.get_by_text("Edit the safety plan").click()
+    signs = page.get_by_label("Warning signs")
+    signs.fill(signs.input_value() + "\nSkipping meals")
+    page.get_by_role("button", name="Save a new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as a new version.")
+    expect(page.get_by_role("region", name="Warning signs").get_by_text("Skipping meals")).to_be_visible()
+
+
+def test_a_practice_admin_cannot_open_clinical_content(page):
+    sign_in(page, "admin@demo")
+    expect(page.get_by_role("heading", name="Practice settings")).to_be_visible()
+    for path in (PATIENT + "/", PATIENT + "/journals/", PATIENT + "/sessions/", PATIENT + "/treatment-plan/"):
+        assert page.goto(path).status == 404
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.goto(PATIENT + "/care/")  # the administrative record is theirs to manage
+    expect(page.get_by_role("heading", name="Care team", exact=True)).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/practice/", "Practice settings"),
+        ("/practice/staff/", "Staff and roles"),
+        ("/practice/alert-policy/", "Alert policy"),
+        ("/practice/note-templates/", "Note templates"),
+        ("/practice/audit/?verify=1", "Audit trail"),
+    ],
+)
+def test_each_practice_admin_screen_renders_accessibly(page, path, heading):
+    sign_in(page, "admin@demo")
+    page.goto(path)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    name = "admin-" + (path.strip("/").split("/")[-1].split("?")[0] or "settings")
+    shot(page, name)
+    assert axe_violations(page, name) == []
+
+
+def test_the_audit_chain_verifies_as_intact(page):
+    sign_in(page, "admin@demo")
+    page.goto("/practice/audit/")
+    page.get_by_role("link", name="Verify the chain now").click()
+    expect(page.get_by_role("status")).to_contain_text("Intact:")
