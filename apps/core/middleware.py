@@ -17,7 +17,8 @@ class RequestContextMiddleware:
     def __call__(self, request):
         inbound = request.headers.get("X-Request-ID", "")
         request_id = inbound if _VALID_REQUEST_ID.match(inbound) else context.new_request_id()
-        ctx = context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"), via="api")
+        via = "api" if request.path.startswith("/api/") else "web"  # the clinician web app's pages
+        ctx = context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"), via=via)
         request.request_id = request_id
         with context.bind(ctx):
             response = self.get_response(request)

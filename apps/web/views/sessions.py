@@ -61,6 +61,7 @@ class SessionListView(PatientPageMixin, View):
             "sessions": sessions,
             "modalities": Modality.choices,
             "templates": services.templates_for(request.user.practice_id),
+            "default_template": ClinicalSession._meta.get_field("template_key").default,
             "errors": errors or {},
             "posted": request.POST if errors else {},
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
