@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("notes",),  # sessions and signed notes
     ("plans",),  # safety and treatment plans, suggestions, the pre-session brief
     ("practice",),  # onboarding, enrolment, demo data, key rotation: nothing imports it
+    ("web",),  # the clinician web app: pages over the domain apps' services and selectors
 ]
 LAYER = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 
@@ -84,3 +85,7 @@ def test_no_cross_app_import_hides_in_a_function_body():
 
 def test_the_practice_layer_is_imported_by_no_app():
     assert [f"{path}:{line}" for _, target, path, line, _ in _imports() if target == "practice"] == []
+
+
+def test_the_web_app_is_imported_by_no_app():
+    assert [f"{path}:{line}" for _, target, path, line, _ in _imports() if target == "web"] == []

@@ -1,9 +1,16 @@
-"""Reads of the insight engine for the care team."""
+"""Reads for the care team that quote what patients wrote: findings in shared journal entries, and the
+evidence behind an alert.
+
+An alert's stored evidence names items and answers (questionnaires) or text spans and the detector
+(risk language); it never holds text. Quotes are taken from the source only when the patient shared
+that entry with the care team and it still exists: an unshared or deleted entry shows its detector
+and level, never its words. (This lives here, above alerts and journals, because it reads both.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from apps.alerts.models import Alert
 from apps.insights.models import Finding, SourceType, TextAnalysis
 from apps.journals.models import JournalEntry
 
@@ -34,4 +41,55 @@ def shared_entries_with_findings(*, patient_id, limit: int = 20) -> list[EntryWi
             (f for f in (analysis.findings.all() if analysis else []) if not f.suppressed), key=lambda f: f.start
         )
         out.append(EntryWithFindings(entry=entry, analysis=analysis, findings=findings))
+    return out
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    kind: str
+    level: str
+    source_type: str
+    source_id: str
+    occurred_at: str
+    items: list[dict] = field(default_factory=list)  # questionnaire items and answers
+    quotes: list[str] = field(default_factory=list)  # spans from shared entries only
+    detector: str = ""
+    withheld: bool = False  # spans exist but the entry is not shared (or gone): no text shown
+    facts: dict = field(default_factory=dict)  # other non-PHI fields (e.g. previous and new totals)
+
+
+_KNOWN = {
+    *("signal_id", "kind", "level", "source_type", "source_id", "occurred_at", "items", "spans", "detector"),
+    *("field", "shared_with_care_team", "version"),
+}
+
+
+def alert_evidence(*, alert: Alert) -> list[EvidenceItem]:
+    """One query for the shared entries the evidence points into, whatever the number of signals."""
+    entry_ids = {e["source_id"] for e in alert.evidence if e.get("source_type") == "journal_entry" and e.get("spans")}
+    shared = {
+        str(entry.pk): entry.text
+        for entry in JournalEntry.objects.filter(
+            pk__in=entry_ids, patient_id=alert.patient_id, shared_with_care_team=True
+        ).only("id", "text")
+    }
+    out = []
+    for e in alert.evidence:
+        spans = e.get("spans") or []
+        text = shared.get(str(e.get("source_id"))) if spans else None
+        quotes = [text[s["start"] : s["end"]] for s in spans if text is not None and 0 <= s["start"] < s["end"]]
+        out.append(
+            EvidenceItem(
+                kind=e.get("kind", ""),
+                level=e.get("level", ""),
+                source_type=e.get("source_type", ""),
+                source_id=str(e.get("source_id", "")),
+                occurred_at=e.get("occurred_at", ""),
+                items=list(e.get("items") or []),
+                quotes=quotes,
+                detector=str(e.get("detector", "")),
+                withheld=bool(spans) and text is None,
+                facts={k: v for k, v in e.items() if k not in _KNOWN and not isinstance(v, (dict, list))},
+            )
+        )
     return out

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from apps.alerts.models import Alert
-from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession
@@ -73,17 +72,3 @@ def timeline_build(*, patient_id, days: int = 30, now: dt.datetime | None = None
         items.append(TimelineItem("session", s.started_at, summary, f"session:{s.pk}"))
     items.sort(key=lambda item: item.at, reverse=True)
     return items
-
-
-def timeline_read(*, actor, patient, days: int = 30) -> list[TimelineItem]:
-    """The timeline as the care team reads it: one audit event naming the window."""
-    audit_log(
-        actor=actor,
-        action=AuditAction.READ,
-        object_type="patient_timeline",
-        object_id=patient.pk,
-        patient_id=patient.pk,
-        data_category="timeline",
-        detail={"days": days},
-    )
-    return timeline_build(patient_id=patient.pk, days=days)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.accounts.models import User
-from apps.accounts.scoping import Purpose, patients_visible_to
+from apps.accounts.door import Purpose, scoped
+from apps.accounts.models import PatientProfile, User
 from apps.alerts.models import Alert, AlertState, Severity
 from apps.checkins.models import DueItem, DueStatus, QuestionnaireResponse
 
@@ -55,6 +55,10 @@ class RosterRow:
     next_due_at: dt.datetime | None = None
 
     @property
+    def pk(self):  # rows are read-audited as the patient they show
+        return self.patient_id
+
+    @property
     def open_alert_total(self) -> int:
         return sum(self.open_alerts.values())
 
@@ -87,7 +91,7 @@ def roster_for(*, user: User, search: str = "", only_with_alerts: bool = False, 
     match runs here after decryption, over the caller's own roster only)."""
     now = now or timezone.now()
     patients = list(
-        patients_visible_to(user, Purpose.CLINICAL)
+        scoped(PatientProfile.objects.all(), user, Purpose.CLINICAL, patient_field="")
         .annotate(
             last_checkin_at=Max("mood_checkins__occurred_at"),
             next_due_id=Subquery(

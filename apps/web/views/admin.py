@@ -93,7 +93,7 @@ class StaffView(AdminPageMixin, View):
         try:
             staff_create(actor=request.user, **data.validated_data)
         except ServiceError as exc:
-            return self.get(request, errors={exc.field or "non_field_errors": [str(exc.detail)]}, status=400)
+            return self.get(request, errors={exc.field or "non_field_errors": [exc.message]}, status=400)
         return self.done(request, "web:practice-staff", "created")
 
 

@@ -1,6 +1,6 @@
 """The alert inbox and one alert: thin adapters over the alert services and selectors.
 
-Scope is the API's (``alerts_visible_to``: alerts about patients on the caller's care teams); reads
+Scope is the door's (``scoped``: alerts about patients on the caller's care teams, as the API's inbox); reads
 are audited like the API's inbox and detail; acknowledge and resolve call the same services (which
 audit the transition and broadcast ``alert.updated``). Forms post to plain URLs that work without
 JavaScript (post/redirect/get); htmx swaps only the alert panel.
@@ -16,13 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from apps.alerts.api import ResolveSerializer, alerts_visible_to
+from apps.alerts.api import ResolveSerializer
 from apps.alerts.models import Alert, AlertDelivery, AlertState, Outcome, Severity
 from apps.alerts.routing import policy_for
-from apps.alerts.selectors import alert_evidence
 from apps.alerts.services import alert_acknowledge, alert_resolve
 from apps.core.errors import ServiceError
-from apps.web.access import StaffPageMixin, audit_page_reads
+from apps.core.http_errors import status_for
+from apps.insights.selectors import alert_evidence
+from apps.web.access import StaffPageMixin, audited_read, scoped
 
 STATES = [AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED]
 INBOX_LIMIT = 200
@@ -39,6 +40,10 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def alerts_visible_to(user):
+    return scoped(Alert.objects.all(), user)
 
 
 def open_alert_count(user) -> int:
@@ -58,9 +63,7 @@ class InboxView(StaffPageMixin, View):
         if patient:
             qs = qs.filter(patient_id=patient)
         alerts = list(qs.annotate(rank=_SEVERITY_ORDER).order_by("rank", "-created_at")[:INBOX_LIMIT])
-        audit_page_reads(
-            request.user, object_type="alert", data_category="alert", rows=[(a.patient_id, a.pk) for a in alerts]
-        )
+        audited_read(request.user, alerts, object_type="alert", data_category="alert")
         context = {
             "alerts": alerts,
             "state": state,
@@ -95,7 +98,7 @@ class AlertMixin(StaffPageMixin):
         return alert
 
     def render_alert(self, request, alert: Alert, *, errors=None, message: str = "", status: int = 200):
-        audit_page_reads(request.user, object_type="alert", data_category="alert", rows=[(alert.patient_id, alert.pk)])
+        audited_read(request.user, [alert], object_type="alert", data_category="alert")
         context = {
             "alert": alert,
             "evidence": alert_evidence(alert=alert),
@@ -123,7 +126,7 @@ class AlertAcknowledgeView(AlertMixin, View):
         try:
             alert_acknowledge(actor=request.user, alert=alert)
         except ServiceError as exc:
-            return self.render_alert(request, alert, errors={"non_field_errors": [str(exc.detail)]}, status=409)
+            return self.render_alert(request, alert, errors={"non_field_errors": [exc.message]}, status=status_for(exc))
         request.session["web_alert_message"] = "acknowledged"
         return redirect("web:alert", pk=alert.pk)
 
@@ -139,6 +142,6 @@ class AlertResolveView(AlertMixin, View):
         try:
             alert_resolve(actor=request.user, alert=alert, **data.validated_data)
         except ServiceError as exc:
-            return self.render_alert(request, alert, errors={"non_field_errors": [str(exc.detail)]}, status=409)
+            return self.render_alert(request, alert, errors={"non_field_errors": [exc.message]}, status=status_for(exc))
         request.session["web_alert_message"] = "resolved"
         return redirect("web:alert", pk=alert.pk)

@@ -95,9 +95,9 @@ class LoginView(View):
         try:
             user = auth_login(request=request, **form.cleaned_data)
         except AccountLocked as exc:
-            return self._render(request, form, error=str(exc.detail), status=423)
+            return self._render(request, form, error=exc.message, status=423)
         except LoginFailed as exc:
-            return self._render(request, form, error=str(exc.detail), status=401)
+            return self._render(request, form, error=exc.message, status=401)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = time.time()
         return redirect(_next_url(request) or home_for(user))

@@ -18,11 +18,12 @@ from apps.accounts.services.enrolment import invitation_create
 from apps.accounts.services.patients import PROFILE_CATEGORY
 from apps.checkins.models import QuestionnaireResponse, Schedule
 from apps.core.errors import ServiceError
+from apps.core.http_errors import status_for
 from apps.insights.selectors import shared_entries_with_findings
-from apps.plans.brief import brief_read
+from apps.plans.brief import brief_build
 from apps.plans.charts import line_chart, score_chart
-from apps.plans.timeline import timeline_read
-from apps.web.access import StaffPageMixin, audit_page_reads, visible_patient
+from apps.plans.timeline import timeline_build
+from apps.web.access import StaffPageMixin, audited_patient_read, audited_read, patient_for, scoped
 from apps.web.highlight import highlight
 
 TABS = [
@@ -45,13 +46,14 @@ class PatientPageMixin(StaffPageMixin):
         return render(request, template, {**base, **context}, status=status)
 
     def get_patient(self, request, patient_pk):
-        return visible_patient(request.user, patient_pk, self.purpose)
+        return patient_for(request.user, patient_pk, self.purpose)
 
 
 class OverviewView(PatientPageMixin, View):
     def get(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        brief = brief_read(actor=request.user, patient=patient)
+        audited_patient_read(request.user, patient, object_type="pre_session_brief", data_category="brief")
+        brief = brief_build(patient=patient)
         measures = [(k, v) for k, v in brief["measures"].items() if isinstance(v, dict) and "period_mean" in v]
         context = {
             "brief": brief,
@@ -72,7 +74,10 @@ class TimelineView(PatientPageMixin, View):
         except ValueError:
             days = 30
         days = days if days in TIMELINE_WINDOWS else 30
-        items = timeline_read(actor=request.user, patient=patient, days=days)
+        audited_patient_read(
+            request.user, patient, object_type="patient_timeline", data_category="timeline", detail={"days": days}
+        )
+        items = timeline_build(patient_id=patient.pk, days=days)
         return self.page(
             request, patient, "web/patient/timeline.html", {"items": items, "days": days, "windows": TIMELINE_WINDOWS}
         )
@@ -84,11 +89,12 @@ class JournalsView(PatientPageMixin, View):
     def get(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
         entries = shared_entries_with_findings(patient_id=patient.pk)
-        audit_page_reads(
+        audited_read(
             request.user,
+            [e.entry for e in entries],
             object_type="journal_entry",
             data_category="journal",
-            rows=[(patient.pk, e.entry.pk) for e in entries],
+            patient=patient,
         )
         shown = [
             {
@@ -108,14 +114,13 @@ class QuestionnairesView(PatientPageMixin, View):
 
     def get(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        responses = list(
-            QuestionnaireResponse.objects.filter(patient=patient).order_by("-occurred_at")[:QUESTIONNAIRE_PAGE]
-        )
-        audit_page_reads(
+        rows = scoped(QuestionnaireResponse.objects.filter(patient=patient), request.user)
+        responses = audited_read(
             request.user,
+            rows.order_by("-occurred_at")[:QUESTIONNAIRE_PAGE],
             object_type="questionnaire_response",
             data_category="questionnaire",
-            rows=[(patient.pk, r.pk) for r in responses],
+            patient=patient,
         )
         return self.page(request, patient, "web/patient/questionnaires.html", {"responses": responses})
 
@@ -127,9 +132,7 @@ class CareView(PatientPageMixin, View):
     purpose = Purpose.ADMINISTRATIVE
 
     def context(self, request, patient) -> dict:
-        audit_page_reads(
-            request.user, object_type="patient", data_category=PROFILE_CATEGORY, rows=[(patient.pk, patient.pk)]
-        )
+        audited_patient_read(request.user, patient, object_type="patient", data_category=PROFILE_CATEGORY)
         return {
             "team": list(CareTeamMember.objects.filter(patient=patient).select_related("user").order_by("role")),
             "consents": consent_state(patient),
@@ -148,8 +151,8 @@ class CareView(PatientPageMixin, View):
         try:
             issued = invitation_create(actor=request.user, patient=patient)
         except ServiceError as exc:
-            context = {**self.context(request, patient), "error": str(exc.detail)}
-            return self.page(request, patient, "web/patient/care.html", context, status=exc.status_code)
+            context = {**self.context(request, patient), "error": exc.message}
+            return self.page(request, patient, "web/patient/care.html", context, status=status_for(exc))
         qr = segno.make(issued.qr_payload, error="m").svg_inline(scale=4, title="Enrolment QR code")
         context = {**self.context(request, patient), "issued": issued, "qr_svg": qr}
         return self.page(request, patient, "web/patient/care.html", context, status=201)

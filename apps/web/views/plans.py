@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 
 from apps.accounts.models import PatientProfile
-from apps.audit.services import audit_reads
 from apps.core.errors import ServiceError
+from apps.core.http_errors import status_for
 from apps.plans import treatment
 from apps.plans.api import DecisionSerializer, SafetyPlanContentSerializer, TreatmentPlanContentSerializer
 from apps.plans.models import (
@@ -24,6 +24,7 @@ from apps.plans.models import (
 )
 from apps.plans.services import CATEGORY as SAFETY_PLAN_CATEGORY
 from apps.plans.services import safety_plan_save
+from apps.web.access import audited_read
 from apps.web.views.patients import PatientPageMixin
 from apps.web.views.sessions import _errors
 
@@ -41,11 +42,8 @@ class SafetyPlanView(PatientPageMixin, View):
         versions = list(SafetyPlan.objects.filter(patient=patient).order_by("-version")[:20])
         plan = versions[0] if versions else None
         if versions:
-            audit_reads(
-                actor=request.user,
-                object_type="safety_plan",
-                data_category=SAFETY_PLAN_CATEGORY,
-                rows=[(patient.pk, v.pk) for v in versions],
+            audited_read(
+                request.user, versions, object_type="safety_plan", data_category=SAFETY_PLAN_CATEGORY, patient=patient
             )
         content = json.loads(plan.content) if plan else {}
         posted = request.POST if errors else {}
@@ -77,7 +75,9 @@ class SafetyPlanView(PatientPageMixin, View):
         try:
             safety_plan_save(actor=request.user, patient=patient, content=data.validated_data)
         except ServiceError as exc:
-            return self.render_plan(request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=403)
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
+            )
         request.session["web_plan_message"] = "saved"
         return redirect("web:safety-plan", patient_pk=patient.pk)
 
@@ -89,17 +89,11 @@ class TreatmentPlanView(PatientPageMixin, View):
         treatment.suggestions_refresh(patient=patient)  # as the API's suggestion list does
         versions = list(TreatmentPlan.objects.filter(patient=patient).order_by("-version")[:20])
         suggestions = list(PlanSuggestion.objects.filter(patient=patient, status=SuggestionStatus.PENDING))
-        audit_reads(
-            actor=request.user,
-            object_type="treatment_plan",
-            data_category=treatment.CATEGORY,
-            rows=[(patient.pk, v.pk) for v in versions],
+        audited_read(
+            request.user, versions, object_type="treatment_plan", data_category=treatment.CATEGORY, patient=patient
         )
-        audit_reads(
-            actor=request.user,
-            object_type="plan_suggestion",
-            data_category=treatment.CATEGORY,
-            rows=[(patient.pk, s.pk) for s in suggestions],
+        audited_read(
+            request.user, suggestions, object_type="plan_suggestion", data_category=treatment.CATEGORY, patient=patient
         )
         latest = versions[0] if versions else None
         signed = next((v for v in versions if v.status == PlanStatus.SIGNED), None)
@@ -146,7 +140,9 @@ class TreatmentPlanView(PatientPageMixin, View):
         try:
             treatment.plan_save(actor=request.user, patient=patient, content=data.validated_data)
         except ServiceError as exc:
-            return self.render_plan(request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=409)
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
+            )
         request.session["web_plan_message"] = "saved"
         return redirect("web:treatment-plan", patient_pk=patient.pk)
 
@@ -165,7 +161,7 @@ class TreatmentPlanSignView(TreatmentPlanView):
             treatment.plan_sign(actor=request.user, plan=plan)
         except ServiceError as exc:
             return self.render_plan(
-                request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=exc.status_code
+                request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
             )
         request.session["web_plan_message"] = "signed"
         return redirect("web:treatment-plan", patient_pk=patient.pk)
@@ -188,7 +184,7 @@ class SuggestionDecideView(TreatmentPlanView):
             treatment.suggestion_decide(actor=request.user, suggestion=suggestion, **data.validated_data)
         except ServiceError as exc:
             return self.render_plan(
-                request, patient, errors={"non_field_errors": [str(exc.detail)]}, status=exc.status_code
+                request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
             )
         request.session["web_plan_message"] = data.validated_data["decision"]
         return redirect("web:treatment-plan", patient_pk=patient.pk)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from apps.checkins.selectors.roster import roster_for
-from apps.web.access import StaffPageMixin, audit_page_reads
+from apps.web.access import StaffPageMixin, audited_read
 from apps.web.views.auth import home_for
 
 
@@ -22,12 +22,7 @@ class RosterView(StaffPageMixin, View):
         search = request.GET.get("q", "")[:100]
         only_alerts = request.GET.get("alerts") == "1"
         rows = roster_for(user=request.user, search=search, only_with_alerts=only_alerts)
-        audit_page_reads(
-            request.user,
-            object_type="patient",
-            data_category="roster",
-            rows=[(r.patient_id, r.patient_id) for r in rows],
-        )
+        audited_read(request.user, rows, object_type="patient", data_category="roster", patient_field="")
         context = {"rows": rows, "q": search, "only_alerts": only_alerts, "nav": "roster"}
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "roster-rows":
             return render(request, "web/partials/roster_rows.html", {**context, "partial": True})

@@ -17,13 +17,13 @@ from django.views import View
 
 from apps.accounts.models import ConsentKind
 from apps.accounts.services.consent import consent_is_granted
-from apps.audit.services import AuditAction, audit_log, audit_reads
-from apps.core.errors import ServiceError
-from apps.journals import audio
+from apps.core.errors import Conflict, ServiceError
+from apps.core.http_errors import status_for
 from apps.notes import processing, services
 from apps.notes.api import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
 from apps.notes.models import ClinicalSession, Modality, NoteStatus
 from apps.notes.selectors import session_transcripts, sign_check, versions_diff
+from apps.web.access import audited_read, scoped
 from apps.web.views.patients import PatientPageMixin
 
 CATEGORY = services.CATEGORY
@@ -41,8 +41,8 @@ def _errors(serializer) -> dict[str, list[str]]:
 
 
 def _json_refusal(exc: ServiceError) -> JsonResponse:
-    body = {"error": {"code": exc.error_code, "message": str(exc.detail), "fields": {}}}
-    return JsonResponse(body, status=exc.status_code)
+    body = {"error": {"code": exc.error_code, "message": exc.message, "fields": {}}}
+    return JsonResponse(body, status=status_for(exc))
 
 
 class SessionListView(PatientPageMixin, View):
@@ -50,12 +50,12 @@ class SessionListView(PatientPageMixin, View):
 
     def get(self, request, patient_pk, errors=None, status=200):
         patient = self.get_patient(request, patient_pk)
-        sessions = list(ClinicalSession.objects.filter(patient=patient).order_by("-started_at")[:100])
-        audit_reads(
-            actor=request.user,
+        sessions = audited_read(
+            request.user,
+            scoped(ClinicalSession.objects.filter(patient=patient), request.user).order_by("-started_at")[:100],
             object_type="clinical_session",
             data_category=CATEGORY,
-            rows=[(patient.pk, s.pk) for s in sessions],
+            patient=patient,
         )
         context = {
             "sessions": sessions,
@@ -78,7 +78,7 @@ class SessionListView(PatientPageMixin, View):
             session = services.session_create(actor=request.user, patient=patient, **data.validated_data)
         except ServiceError as exc:
             field = exc.field or "non_field_errors"
-            return self.get(request, patient_pk, errors={field: [str(exc.detail)]}, status=exc.status_code)
+            return self.get(request, patient_pk, errors={field: [exc.message]}, status=status_for(exc))
         return redirect("web:session", patient_pk=patient.pk, pk=session.pk)
 
 
@@ -87,27 +87,21 @@ class SessionMixin(PatientPageMixin):
 
     def get_session(self, request, patient_pk, pk) -> ClinicalSession:
         patient = self.get_patient(request, patient_pk)
-        return get_object_or_404(ClinicalSession.objects.select_related("patient", "clinician"), pk=pk, patient=patient)
+        sessions = scoped(ClinicalSession.objects.select_related("patient", "clinician"), request.user)
+        return get_object_or_404(sessions, pk=pk, patient=patient)
 
     def render_session(self, request, session, *, errors=None, message="", status=200, show_sign=False):
         notes = list(session.notes.order_by("version"))
         note = notes[-1] if notes else None
         transcripts = session_transcripts(session=session)
         if note is not None:
-            audit_reads(
-                actor=request.user,
-                object_type="note",
-                data_category=CATEGORY,
-                rows=[(session.patient_id, n.pk) for n in notes],
-            )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.READ,
-            object_type="clinical_session",
-            object_id=session.pk,
-            patient_id=session.patient_id,
+            audited_read(request.user, notes, object_type="note", data_category=CATEGORY, patient=session.patient)
+        audited_read(
+            request.user,
+            [t.input for t in transcripts],
+            object_type="session_input",
             data_category=CATEGORY,
-            detail={"inputs": len(transcripts)},
+            patient=session.patient,
         )
         utterances = {u["ref"]: u for t in transcripts for u in t.utterances if u["ref"] is not None}
         sections = []
@@ -146,7 +140,7 @@ class SessionMixin(PatientPageMixin):
 
     def refused(self, request, session, exc: ServiceError):
         field = exc.field or "non_field_errors"
-        return self.render_session(request, session, errors={field: [str(exc.detail)]}, status=exc.status_code)
+        return self.render_session(request, session, errors={field: [exc.message]}, status=status_for(exc))
 
 
 class SessionView(SessionMixin, View):
@@ -182,10 +176,7 @@ class SessionInputView(SessionMixin, View):
                     kind=data.validated_data["kind"],
                     audio_file=data.validated_data["audio"],
                 )
-        except audio.AudioRejected as rejected:
-            exc = ServiceError(str(rejected), code=rejected.code, field="audio", status_code=rejected.status)
-            return _json_refusal(exc) if wants_json else self.refused(request, session, exc)
-        except ServiceError as exc:
+        except ServiceError as exc:  # audio rejections are typed service errors too (field "audio")
             return _json_refusal(exc) if wants_json else self.refused(request, session, exc)
         if wants_json:
             url = reverse("web:session", kwargs={"patient_pk": session.patient_id, "pk": session.pk})
@@ -260,7 +251,5 @@ class NoteRedraftView(SessionMixin, View):
         session = self.get_session(request, patient_pk, pk)
         note = services.draft_generate(session=session)
         if note is None:
-            return self.refused(
-                request, session, ServiceError("The note is signed; amend it instead.", code="signed", status_code=409)
-            )
+            return self.refused(request, session, Conflict("The note is signed; amend it instead.", code="signed"))
         return self.done(request, session, "redrafted")
