@@ -129,8 +129,9 @@ def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str])
             data_category=CATEGORY,
             detail={"relabelled": len(labels)},
         )
-        # Who said it decides what is the patient's risk: new labels, new screen.
-        _screen_risk(item)
+    # Who said it decides what is the patient's risk: new labels, new screen (outside the write
+    # transaction: loading the detector must not hold the database).
+    _screen_risk(item)
     draft_generate(session=item.session)
     return item
 
