@@ -12,7 +12,8 @@ into what the detector should read, and nothing else:
 - The clinician's speech is never scored as the patient's risk. Questions addressed to the other
   person ("have you thought about killing yourself?") are skipped wherever they appear (typed
   transcripts, or crosstalk putting them on the patient's channel), and a patient-side utterance that
-  duplicates what the clinician said at the same moment is crosstalk.
+  duplicates what the clinician said at the same moment is crosstalk unless it is in the first person
+  (the patient's own words leaking onto the clinician's microphone make the same duplicate).
 - When the speaker labels are a machine's guess (voice clusters), first-person statements in turns
   labelled as the clinician's are screened too: a wrong label must not hide a disclosure.
 - An affirmative answer ("yes, most nights") to a risk question carries the question's level.
@@ -363,7 +364,10 @@ class SessionRiskScreen:
                 if is_question_to_other(sentence):
                     suppressed.append(SessionSuppressed(turn.indices, "question_to_other"))
                     continue
-                if crosstalk:
+                if crosstalk and not FIRST_PERSON.search(sentence):
+                    # The same words on both channels: which microphone heard the original cannot be
+                    # told from text, so only what cannot be a self-disclosure is set aside. A
+                    # patient's own words leaking onto the clinician's channel must not erase them.
                     suppressed.append(SessionSuppressed(turn.indices, "crosstalk"))
                     continue
                 if turn.speaker == CLINICIAN and not FIRST_PERSON.search(sentence):

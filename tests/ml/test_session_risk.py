@@ -101,6 +101,29 @@ def test_crosstalk_that_repeats_the_clinician_is_not_the_patient(assess):
     assert result.level == "none" and "crosstalk" in {s.reason for s in result.suppressed}
 
 
+def test_a_disclosure_heard_on_both_microphones_is_still_the_patients(assess):
+    # Stereo crosstalk: the patient's words leak onto the clinician's channel at the same moment.
+    utterances = [
+        {"index": 0, "speaker": "clinician", "text": "How have the nights been?", "start": 0.0, "end": 2.0},
+        {
+            "index": 1,
+            "speaker": "clinician",
+            "text": "Some nights I wish I could go to sleep and not wake up.",
+            "start": 2.5,
+            "end": 6.0,
+        },
+        {
+            "index": 2,
+            "speaker": "patient",
+            "text": "Some nights I wish I could go to sleep and not wake up.",
+            "start": 2.5,
+            "end": 6.0,
+        },
+    ]
+    result = screen(assess, utterances)
+    assert result.level == "passive_ideation" and result.findings[0].utterances == (2,)
+
+
 def test_a_yes_to_a_risk_question_carries_the_questions_level(assess):
     yes = screen(
         assess, said(("clinician", "Have you had thoughts of ending your life?"), ("patient", "Yes, most nights."))
