@@ -59,6 +59,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 8 * 3600, minimum=300)
+# The patient app keeps a phone signed in this long after its last use (sliding; "sign out everywhere" ends it).
+PATIENT_SESSION_DAYS = env_int("PATIENT_SESSION_DAYS", 30, minimum=1)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
     "apps.plans",
     "apps.practice",
     "apps.web",
+    "apps.patient_app",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +293,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- i18n / static -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# The patient app picks one of these from the browser (Accept-Language) or its language cookie.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "apps" / "patient_app" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

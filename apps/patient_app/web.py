@@ -1,0 +1,73 @@
+"""What every patient-app response carries: the patient's language, a strict CSP, and the long-lived
+device session kept fresh.
+
+No page has an inline script or style, so the policy needs neither ``unsafe-inline`` nor
+``unsafe-eval``. The camera (QR codes on the join screen) and microphone (voice journal) are allowed
+for this origin only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from apps.patient_app.services import device_session_refresh
+
+POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS = "camera=(self), microphone=(self), geolocation=()"
+
+
+def secure_headers(response):
+    response["Content-Security-Policy"] = POLICY
+    response["Permissions-Policy"] = PERMISSIONS
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def app_view(*, signed_in: bool = True) -> Callable:
+    """Wrap a patient-app view: language, headers, and (``signed_in``) a redirect to sign-in."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            language = translation.get_language_from_request(request)
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                if signed_in and not request.user.is_authenticated:
+                    response = redirect(f"{reverse('patient_app:signin')}")
+                else:
+                    if request.user.is_authenticated:
+                        device_session_refresh(request=request)
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and not response.is_rendered:
+                        response.render()
+            response.setdefault("Content-Language", language)
+            response["Vary"] = "Cookie, Accept-Language"
+            if signed_in:
+                # The service worker keeps its own copy for offline use; intermediaries keep nothing.
+                response["Cache-Control"] = "private, no-cache"
+            return secure_headers(response)
+
+        return wrapped
+
+    return decorate
