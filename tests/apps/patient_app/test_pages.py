@@ -185,3 +185,14 @@ def test_sign_out_everywhere_ends_every_device_session_and_refresh_token(persona
 def test_the_app_speaks_spanish_when_the_browser_asks(personas):
     html = Client(headers={"accept-language": "es"}).get("/app/join/").content.decode()
     assert 'lang="es"' in html and "Código de inscripción" in html
+
+
+def test_the_javascript_catalog_carries_the_outbox_states_in_spanish(personas):
+    js = Client(headers={"accept-language": "es"}).get("/app/jsi18n/").content.decode()
+    assert "waiting for connection" in js and "esperando conexi" in js
+
+
+def test_questionnaires_in_spanish_say_the_validated_wording_is_not_available(personas):
+    html = signed_in(personas.patient).get("/app/questionnaires/phq9/", headers={"accept-language": "es"})
+    text = html.content.decode()
+    assert "no tiene una traducción validada" in text and 'lang="en"' in text
