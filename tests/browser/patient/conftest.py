@@ -355,5 +355,43 @@ def join(page, live_stack, *, decline: tuple[str, ...] = ()) -> Newcomer:
 
 def wait_for_worker(page) -> None:
     """The service worker controls the page and has cached the offline pages."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=30_000)
+    # No wait_for_function: its polling evaluates strings, which the app's CSP (no unsafe-eval) forbids.
+    deadline = time.monotonic() + 30
+    while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "the service worker never took control of the page"
+        page.wait_for_timeout(250)
     page.wait_for_selector("body[data-offline-ready='true']", state="attached", timeout=60_000)
+
+
+def tap_scale(page, row: str, value: int) -> None:
+    """One tap on a number of a check-in row (Mood, Anxiety, Energy)."""
+    page.locator(f"[data-scale='{row}']").get_by_role("radio", name=str(value), exact=True).tap()
+
+
+def answer_questionnaire(page, answers: list[str]) -> None:
+    """Answer one item per screen by its option label, then send."""
+    for label in answers:
+        item = page.locator("fieldset[data-item]:visible")
+        item.get_by_role("radio", name=label, exact=True).tap()
+        send = page.get_by_role("button", name="Send answers")
+        if send.is_visible():
+            send.tap()
+            return
+        page.get_by_role("button", name="Next").tap()
+    raise AssertionError("the questionnaire had more items than answers given")
+
+
+def outbox_ids(page, kind: str) -> list[str]:
+    return page.eval_on_selector_all(
+        "[data-outbox-list]:visible li[data-outbox-item]",
+        "(els, kind) => els.filter(e => e.querySelector('.label').textContent.startsWith(kind))"
+        ".map(e => e.dataset.outboxItem)",
+        kind,
+    )
+
+
+def ids_listed(live_stack, username: str, path: str) -> list[str]:
+    status, body = live_stack.api("GET", path + "?page_size=200", as_user=username)
+    assert status == 200, body
+    rows = body["results"] if isinstance(body, dict) else body
+    return [row["id"] for row in rows]

@@ -8,6 +8,8 @@ const interpolate = (fmt, obj) => (window.interpolate ? window.interpolate(fmt, 
 const signedIn = document.body.dataset.signedIn === "true";
 const RETRY_MS = 15000;
 const WARM_EVERY_MS = 10 * 60 * 1000;
+// Pages whose choices change what other screens say: refresh the offline copies after each visit.
+const REWARM_PAGES = new Set(["consent", "safety-plan", "plan"]);
 
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
@@ -16,7 +18,8 @@ async function registerWorker() {
     const ready = await navigator.serviceWorker.ready;
     document.body.dataset.sw = "ready";
     const last = Number(sessionStorage.getItem("warmedAt") || 0);
-    if (signedIn && navigator.onLine && Date.now() - last > WARM_EVERY_MS && ready.active) {
+    const due = Date.now() - last > WARM_EVERY_MS || REWARM_PAGES.has(document.body.dataset.page);
+    if (signedIn && navigator.onLine && due && ready.active) {
       navigator.serviceWorker.addEventListener("message", (e) => {
         if (e.data && e.data.type === "warmed") document.body.dataset.offlineReady = "true";
       });
