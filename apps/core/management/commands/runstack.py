@@ -71,6 +71,7 @@ class Command(BaseCommand):
                 f"  API docs:   {base}/api/docs/\n"
                 f"  Readiness:  {base}/health/ready\n"
                 f"  Websocket:  ws://{host}:{port}/ws/events/\n"
+                f"  Patient app: {base}/app/   (a phone-sized browser; join with the enrolment code above)\n"
                 "Press Ctrl+C to stop.\n"
             )
         )
