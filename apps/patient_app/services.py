@@ -8,7 +8,7 @@ outstanding API refresh tokens, so a native client signed in with JWT is signed 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -45,7 +45,7 @@ def device_session_refresh(*, request) -> None:
     """Slide the expiry forward at most every ``REFRESH_EVERY`` (one write, not one per page)."""
     raw = request.session.get(REFRESHED_KEY)
     now = timezone.now()
-    if raw and now - timezone.datetime.fromisoformat(raw) < REFRESH_EVERY:
+    if raw and now - datetime.fromisoformat(raw) < REFRESH_EVERY:
         return
     request.session.set_expiry(_session_seconds())
     request.session[REFRESHED_KEY] = now.isoformat()

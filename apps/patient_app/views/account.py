@@ -50,6 +50,9 @@ def signin(request):
         except ServiceError as exc:
             form.add_error(None, str(exc.detail))
         else:
+            if not user.is_patient:
+                form.add_error(None, _("This app is for patients. Staff sign in to the clinician app."))
+                return render(request, "patient_app/signin.html", {"form": form}, status=400)
             services.device_session_start(request=request, user=user)
             return redirect("patient_app:today")
     return render(request, "patient_app/signin.html", {"form": form}, status=400 if form.errors else 200)

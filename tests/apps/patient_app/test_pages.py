@@ -134,9 +134,12 @@ def test_safety_plan_page_lists_the_regions_crisis_lines_as_tap_to_call(personas
     assert 'href="tel:116123"' in html  # Samaritans, for a patient in the GB region
 
 
-def test_staff_have_no_patient_app_record(personas):
-    response = signed_in(personas.clinician).get("/app/")
-    assert response.status_code == 404
+def test_staff_cannot_sign_in_to_the_patient_app_and_have_no_record_there(personas):
+    response = Client().post("/app/signin/", {"username": personas.clinician.username, "password": PASSWORD})
+    assert response.status_code == 400 and "This app is for patients" in response.content.decode()
+    staff = Client()
+    staff.force_login(personas.clinician)  # e.g. signed in to the clinician app in the same browser
+    assert staff.get("/app/").status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(personas):

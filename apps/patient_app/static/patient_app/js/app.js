@@ -54,6 +54,7 @@ function describe(item) {
     return _("synced");
   }
   if (item.error === "signed_out") return _("waiting: please sign in again");
+  if (item.error === "other_account") return _("waiting for the account that made it to sign in");
   if (item.state === "sending" && item.kind === "journal-audio") {
     return interpolate(_("uploading %s%%"), [item.progress || 0]);
   }

@@ -84,7 +84,9 @@ export function subscribe(fn) {
 
 /** Queue a write. `item`: {id, kind, url, label, json} or {id, kind, url, label, form: {field: value|Blob}}. */
 export async function add(item) {
-  await put({ state: "pending", attempts: 0, progress: 0, createdAt: Date.now(), ...item });
+  // The owner is the signed-in account: an entry is only ever sent under the account that made it.
+  const owner = document.body.dataset.user || "";
+  await put({ state: "pending", attempts: 0, progress: 0, createdAt: Date.now(), owner, ...item });
   replay();
   return item.id;
 }
@@ -197,6 +199,10 @@ export function replay() {
           continue;
         }
         if (item.state !== "pending" && item.state !== "sending") continue;
+        if (item.owner !== (document.body.dataset.user || "")) {
+          if (item.error !== "other_account") await update(item.id, { error: "other_account" });
+          continue;
+        }
         if (!navigator.onLine) {
           if (item.error !== "offline") await update(item.id, { error: "offline" });
           continue;
