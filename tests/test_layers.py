@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("plans",),  # safety and treatment plans, suggestions, the pre-session brief
     ("practice",),  # onboarding, enrolment, demo data, key rotation: nothing imports it
     ("web",),  # the clinician web app: pages over the domain apps' services and selectors
+    ("patient_app",),  # the patient PWA's pages, adapters over the services below: nothing imports it
 ]
 LAYER = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 

@@ -10,20 +10,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.api_consent import consent_state
+from apps.accounts.door import audited_patient_read, own_patient
 from apps.accounts.models import ConsentDecision, ConsentDocument, ConsentKind
 from apps.accounts.services.auth import auth_login, auth_logout_audit
 from apps.accounts.services.consent import consent_decide
 from apps.accounts.services.enrolment import invitation_redeem
 from apps.core.errors import ServiceError
 from apps.patient_app import services
-from apps.patient_app.access import audited_patient_read, own_patient
 from apps.patient_app.forms import JoinForm, SignInForm
 from apps.patient_app.web import app_view
 
 
-def _add_service_error(form, exc: ServiceError, default_field: str) -> None:
-    field = exc.field if exc.field in form.fields else default_field
-    form.add_error(field if field in form.fields else None, str(exc.detail))
+def add_service_error(form, exc: ServiceError, default_field: str | None = None) -> None:
+    """A service's refusal shown next to the field it names (the API's field paths), else on the form."""
+    for field, messages in (getattr(exc, "fields", None) or {exc.field: [exc.message]}).items():
+        target = field if field in form.fields else default_field
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(target if target in form.fields else None, str(message))
 
 
 @app_view(signed_in=False)
@@ -34,7 +37,7 @@ def join(request):
         try:
             user = invitation_redeem(code=data["code"], username=data["username"], password=data["password"])
         except ServiceError as exc:
-            _add_service_error(form, exc, "code")
+            add_service_error(form, exc, "code")
         else:
             services.device_session_start(request=request, user=user)
             return redirect(reverse("patient_app:consent") + "?welcome=1")
@@ -48,7 +51,7 @@ def signin(request):
         try:
             user = auth_login(request=request, **form.cleaned_data)
         except ServiceError as exc:
-            form.add_error(None, str(exc.detail))
+            add_service_error(form, exc)
         else:
             if not user.is_patient:
                 form.add_error(None, _("This app is for patients. Staff sign in to the clinician app."))

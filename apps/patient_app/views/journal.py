@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.door import audited_read, own_patient, scoped
 from apps.accounts.models import ConsentKind
 from apps.accounts.services.consent import consent_is_granted
 from apps.journals import services as journal_services
 from apps.journals.models import JournalEntry
-from apps.patient_app.access import audited_read, own_patient
 from apps.patient_app.forms import TypedJournalForm
 from apps.patient_app.web import app_view
 
@@ -58,7 +58,7 @@ def journal(request):
 
 def _own_entry(request, pk) -> tuple:
     patient = own_patient(request.user)
-    return patient, get_object_or_404(JournalEntry, pk=pk, patient=patient)
+    return patient, get_object_or_404(scoped(JournalEntry.objects.filter(patient=patient), request.user), pk=pk)
 
 
 @app_view()

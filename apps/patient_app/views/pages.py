@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.door import audited_patient_read, audited_read, own_patient
 from apps.accounts.models import ConsentKind, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.support import support_for
@@ -20,8 +21,8 @@ from apps.checkins.selectors.trends import todo_for
 from apps.checkins.services.checkins import mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available
 from apps.core.errors import ServiceError
-from apps.patient_app.access import audited_patient_read, audited_read, own_patient
 from apps.patient_app.forms import SECTION_LABELS, CheckinForm, SafetyPlanForm
+from apps.patient_app.views.account import add_service_error
 from apps.patient_app.web import app_view
 from apps.plans import services as plan_services
 from apps.plans import treatment
@@ -58,7 +59,7 @@ def checkin(request):
         try:
             mood_checkin_submit(actor=request.user, patient=patient, **data)
         except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc.detail))
+            add_service_error(form, exc)
         else:
             return redirect("/app/?saved=checkin")
     return render(request, "patient_app/checkin.html", {"form": form}, status=400 if form.errors else 200)

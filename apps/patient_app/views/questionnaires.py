@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
+from apps.accounts.door import own_patient
 from apps.alerts.support import support_for
 from apps.checkins.services.questionnaires import instrument_get, instruments_available
-from apps.patient_app.access import own_patient
 from apps.patient_app.web import app_view
 
 
