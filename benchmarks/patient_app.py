@@ -28,7 +28,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.browser.patient.conftest import (
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+django.setup()  # the browser-test helpers import the test settings' modules
+
+from tests.browser.patient.conftest import (  # noqa: E402
     FAKE_MEDIA_ARGS,
     PHONE,
     ROOT,

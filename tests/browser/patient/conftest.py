@@ -1,290 +1,30 @@
-"""Patient-app browser tests: Playwright driving Debian's Chromium, as a phone, against the real stack.
-
-TEMPORARY: the ``live_stack``/``browser`` part below is the clinician app's harness (issue 16,
-``tests/browser/conftest.py``) copied verbatim until it lands on main; then only the phone fixtures
-at the end of this file stay here.
-
-``live_stack`` (session scope) starts what ``dev.py up`` starts — ``manage.py runstack``: uvicorn,
-a Celery worker and beat — on a free port of 127.0.0.1, with a temporary var dir (its own SQLite
-database, broker, keys) after ``migrate`` and ``seed_demo``. Nothing is downloaded: Chromium is the
-``chromium`` Debian package (``.ci/run`` installs it), driven through ``executable_path``.
-
-Without Chromium or playwright these tests skip with the reason; with ``CI=true`` they fail.
-Screenshots of each screen (``shot``) and of every failing test go to ``var/screenshots/``
-(git-ignored).
-"""
+"""Patient-app browser tests: Playwright driving Debian's Chromium, as a phone (390x844, touch), against
+the real stack. ``live_stack``, ``browser``, screenshots and axe come from ``tests/browser/conftest.py``;
+this file adds the phone, joining with a fresh enrolment code, and small helpers."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import require_service
-
-ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - the demo accounts' published password
-DEMO_PATIENT_ID = "00000000-0000-4000-8000-00000000a1e5"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-# Fake microphone: Chromium records this WAV through getUserMedia (tests that record set it).
-FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-
-
-def chromium_path() -> str | None:
-    found = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    for candidate in (found, *CHROMIUM_CANDIDATES):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-def _require_browser() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require_service(False, "the playwright package is not installed (pip install -e '.[dev]')")
-    path = chromium_path()
-    require_service(path is not None, "Chromium is not installed (apt-get install chromium)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_json(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback test server
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        try:
-            return exc.code, json.loads(raw)
-        except ValueError:
-            return exc.code, {"raw": raw.decode(errors="replace")}
-
-
-@dataclass
-class LiveStack:
-    base_url: str
-    var_dir: Path
-    env: dict[str, str]
-    process: subprocess.Popen
-    log_path: Path
-    _tokens: dict[str, str] = field(default_factory=dict)
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def token(self, username: str) -> str:
-        """An API access token for a demo persona (``clinician@demo``, ``patient@demo``…)."""
-        if username not in self._tokens:
-            status, body = http_json(
-                "POST", self.url("/api/v1/auth/token/"), {"username": username, "password": DEMO_PASSWORD}
-            )
-            assert status == 200, body
-            self._tokens[username] = body["access"]
-        return self._tokens[username]
-
-    def api(self, method: str, path: str, body: dict | None = None, *, as_user: str) -> tuple[int, dict]:
-        return http_json(method, self.url(path), body, self.token(as_user))
-
-    def manage(self, *args: str) -> str:
-        """Run a management command against the stack's database (e.g. to read state for an assertion)."""
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    def log_tail(self, lines: int = 60) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _stack_env(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        {
-            "INTERLUDE_ENV": "development",
-            "INTERLUDE_VAR_DIR": str(var_dir),
-            "DEBUG": "false",
-            "PYTHONUNBUFFERED": "1",
-            "WORKER_CONCURRENCY": "1",
-            # The browser is the only client; keep the embedded relay snappy for live updates.
-            "REALTIME_POLL_SECONDS": "0.1",
-            "OMP_NUM_THREADS": "1",
-        }
-    )
-    if os.environ.get("LIVE_STACK_REDIS_URL"):  # the production shape's channel layer (benchmarks)
-        env["REDIS_URL"] = os.environ["LIVE_STACK_REDIS_URL"]
-    return env
-
-
-def _wait_ready(stack: LiveStack, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            raise RuntimeError(f"runstack exited early:\n{stack.log_tail()}")
-        try:
-            with urllib.request.urlopen(stack.url("/health/ready"), timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the stack was not ready within {timeout:.0f} s:\n{stack.log_tail()}")
-
-
-@pytest.fixture(scope="session")
-def live_stack(tmp_path_factory) -> Iterator[LiveStack]:
-    """The whole system on a free port with seeded demo data; stopped (process group) afterwards."""
-    _require_browser()
-    var_dir = tmp_path_factory.mktemp("live-stack-var")
-    env = _stack_env(var_dir)
-    for args in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
-        # Seeding runs its background jobs inline so the demo alert exists before the first page loads.
-        subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env={**env, "CELERY_TASK_ALWAYS_EAGER": "true"},
-            check=True,
-            capture_output=True,
-        )
-    port = free_port()
-    log_path = var_dir / "runstack.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "runstack", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    stack = LiveStack(f"http://127.0.0.1:{port}", var_dir, env, process, log_path)
-    try:
-        _wait_ready(stack)
-        yield stack
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
-
-
-@pytest.fixture(scope="session")
-def browser(live_stack) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[*FAKE_MEDIA_ARGS, "--no-sandbox", "--disable-dev-shm-usage"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"report_{report.when}", report)
-
-
-@pytest.fixture
-def page(browser, live_stack, request) -> Iterator[object]:
-    """A fresh browser context (no cookies) at tablet size; a screenshot is saved if the test fails."""
-    context = browser.new_context(base_url=live_stack.base_url, viewport={"width": 1024, "height": 768})
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.script_errors = errors
-    try:
-        yield pg
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            pg.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}.png"), full_page=True)
-        context.close()
-
-
-def shot(page, name: str) -> Path:
-    """Save a screenshot of the current screen as a test artifact (var/screenshots/<name>.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("domcontentloaded")
-
-
-def wait_live(page) -> None:
-    """Wait until the page's websocket is connected (live updates from here on)."""
-    page.wait_for_selector("body[data-live='connected']", state="attached")
-
-
-AXE_BLOCKING = {"serious", "critical"}
-AXE_RESULTS = ROOT / "var" / "axe"
-
-
-def axe_violations(page, name: str) -> list[dict]:
-    """Run axe-core in the page; save the full result under var/axe/<name>.json and return the serious and
-    critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page)
-    AXE_RESULTS.mkdir(parents=True, exist_ok=True)
-    (AXE_RESULTS / f"{name}.json").write_text(json.dumps(result.response, indent=1))
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result.response["violations"]
-        if v.get("impact") in AXE_BLOCKING
-    ]
-
-
-def phq9_answers(item9: int, others: int = 1) -> dict[str, int]:
-    answers = {f"phq9_{i}": others for i in range(1, 10)}
-    answers["phq9_9"] = item9
-    return answers
-
+from tests.browser.conftest import (  # noqa: F401 - re-exported for the tests and the benchmark
+    AXE_RESULTS,
+    DEMO_PASSWORD,
+    FAKE_MEDIA_ARGS,
+    ROOT,
+    SCREENSHOTS,
+    LiveStack,
+    _stack_env,
+    _wait_ready,
+    axe_violations,
+    chromium_path,
+    free_port,
+    http_json,
+    shot,
+)
 
 # --- the patient app: a phone ------------------------------------------------------------------
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
