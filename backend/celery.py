@@ -1,20 +1,66 @@
 """The Celery app. Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on SQLite
-(``isqla+``: the stock transport with a 100 ms poll, see ``kombu_sqla.py``)."""
+(``isqla+``: the stock transport with a 100 ms poll, see ``kombu_sqla.py``).
+
+Two queues, routed here and nowhere else, by task name:
+
+- ``realtime``: alert processing and delivery, escalation, reminders, operator pings and short
+  housekeeping. Its workers never load a model (``backend/model_guard.py`` refuses the import), so a
+  risk alert never waits behind a transcription.
+- ``ml``: transcription, text and speech analysis, session recordings, pattern mining, and the
+  nightly audit-chain verification (long, not urgent).
+
+A task name missing from ``TASK_QUEUES`` is a start-up error (``route_for``), so a new task cannot
+silently land behind ML work or onto a worker that must stay light.
+"""
 
 from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 from kombu.transport import TRANSPORT_ALIASES
 
 TRANSPORT_ALIASES.setdefault("isqla", "backend.kombu_sqla:Transport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
+REALTIME, ML = "realtime", "ml"
+TASK_QUEUES: dict[str, str] = {
+    "alerts.process_signals": REALTIME,
+    "alerts.deliver": REALTIME,
+    "alerts.tick": REALTIME,
+    "checkins.dispatch_reminders": REALTIME,
+    "accounts.housekeeping": REALTIME,
+    "core.ping": REALTIME,
+    "journals.process": ML,
+    "notes.process_input": ML,
+    "insights.analyse_text": ML,
+    "insights.mine_patterns": ML,
+    "insights.mine_patterns_nightly": ML,
+    "audit.verify_chain": ML,
+}
+
+
+class UnroutedTaskError(LookupError):
+    """A task without a queue in ``TASK_QUEUES``."""
+
+
+def route_for(name: str, *_args, **_kwargs) -> dict[str, str] | None:
+    if name.startswith("celery."):  # Celery's own (chords, backend cleanup): default queue handling
+        return None
+    try:
+        return {"queue": TASK_QUEUES[name]}
+    except KeyError:
+        raise UnroutedTaskError(f"task {name!r} has no queue in backend/celery.py TASK_QUEUES") from None
+
+
 app = Celery("interlude")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = tuple(Queue(name, Exchange(name), routing_key=name) for name in (REALTIME, ML))
+app.conf.task_default_queue = ML
+app.conf.task_routes = (route_for,)
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
@@ -39,3 +85,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
     },
 }
+
+
+@signals.worker_init.connect
+def _guard_light_workers(sender=None, **_kwargs) -> None:
+    """A worker that does not consume the ``ml`` queue refuses to import model libraries."""
+    queues = set(sender.app.amqp.queues.consume_from or sender.app.amqp.queues)
+    if ML not in queues:
+        from backend import model_guard
+
+        model_guard.install(reason=f"this worker consumes {sorted(queues)} and must stay light")

@@ -1,4 +1,4 @@
-"""Real processes for integration tests: a Celery worker that is always stopped afterwards."""
+"""Real processes for integration tests: Celery workers that are always stopped afterwards."""
 
 from __future__ import annotations
 
@@ -11,30 +11,58 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def worker_argv(name: str, *, queues: str | None = None, pool: str = "solo", concurrency: int = 1) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backend",
+        "worker",
+        f"--pool={pool}",
+        "--loglevel=WARNING",
+        f"--hostname={name}@%h",
+    ]
+    if pool != "solo":
+        argv.append(f"--concurrency={concurrency}")
+    if queues:
+        argv.append(f"--queues={queues}")
+    return argv
+
+
 @contextlib.contextmanager
-def celery_worker(env: dict[str, str], name: str) -> Iterator[subprocess.Popen]:
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "backend",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--hostname={name}@%h",
-        ],
+def celery_worker(
+    env: dict[str, str],
+    name: str,
+    *,
+    queues: str | None = None,
+    pool: str = "solo",
+    concurrency: int = 1,
+    log: Path | None = None,
+) -> Iterator[subprocess.Popen]:
+    """Without ``queues`` the worker consumes every queue (the single-worker shape). With ``log`` its
+    output goes to that file (a pipe nobody reads would fill up and stall a chatty worker)."""
+    sink = log.open("ab") if log else subprocess.PIPE
+    worker = subprocess.Popen(  # noqa: S603 - fixed argv of this interpreter
+        worker_argv(name, queues=queues, pool=pool, concurrency=concurrency),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=sink,
     )
     try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop(worker)
+        if log:
+            sink.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

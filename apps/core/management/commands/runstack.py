@@ -1,7 +1,11 @@
-"""Run the whole system in one terminal: ASGI server (HTTP + websockets), Celery worker, Celery beat.
+"""Run the whole system in one terminal: ASGI server (HTTP + websockets), two Celery workers and
+Celery beat.
 
 Each runs as its own process, as in production; if one exits, the others are stopped and the
-command exits non-zero so a supervisor (or the person at the terminal) notices.
+command exits non-zero so a supervisor (or the person at the terminal) notices. The workers split
+the queues (``backend/celery.py``): a light ``realtime`` worker for alerts and reminders, which never
+loads a model, and an ``ml`` worker for transcription and analysis, so an alert never waits behind a
+recording.
 """
 
 from __future__ import annotations
@@ -16,19 +20,47 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def worker_argv(queue: str, *, concurrency: int, hostname: str | None = None, loglevel: str = "INFO") -> list[str]:
+    """One Celery worker for one queue, as ``runstack`` starts it (benchmarks start the same)."""
+    argv = [sys.executable, "-m", "celery", "-A", "backend", "worker", f"--loglevel={loglevel}", f"--queues={queue}"]
+    if queue == "realtime":
+        # Alerts are short and wait on the database and the network: threads, and never a model
+        # (backend/model_guard.py refuses the import in this worker).
+        argv += ["--pool=threads", f"--concurrency={concurrency}"]
+    else:
+        # ML jobs run one at a time per process; each process loads its models once.
+        argv += [f"--concurrency={concurrency}"]
+    return [*argv, f"--hostname={hostname or queue}@%h"]
+
+
+def beat_argv(*, loglevel: str = "INFO") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backend",
+        "beat",
+        f"--loglevel={loglevel}",
+        f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+    ]
+
+
 class Command(BaseCommand):
-    help = "Run the ASGI server, a Celery worker and the Celery scheduler together."
+    help = "Run the ASGI server, a realtime and an ML Celery worker, and the Celery scheduler together."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
+        parser.add_argument(
+            "--realtime-concurrency", type=int, default=int(os.environ.get("REALTIME_WORKER_CONCURRENCY", "4"))
+        )
 
-    def handle(self, *args, host: str, port: int, worker_concurrency: int, **options):
-        py = sys.executable
+    def handle(self, *args, host: str, port: int, worker_concurrency: int, realtime_concurrency: int, **options):
         commands = {
             "web": [
-                py,
+                sys.executable,
                 "-m",
                 "uvicorn",
                 "backend.asgi:application",
@@ -38,27 +70,9 @@ class Command(BaseCommand):
                 str(port),
                 "--no-access-log" if settings.PRODUCTION else "--access-log",
             ],
-            "worker": [
-                py,
-                "-m",
-                "celery",
-                "-A",
-                "backend",
-                "worker",
-                "--loglevel=INFO",
-                f"--concurrency={worker_concurrency}",
-                "--hostname=worker@%h",
-            ],
-            "beat": [
-                py,
-                "-m",
-                "celery",
-                "-A",
-                "backend",
-                "beat",
-                "--loglevel=INFO",
-                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
-            ],
+            "realtime-worker": worker_argv("realtime", concurrency=realtime_concurrency),
+            "ml-worker": worker_argv("ml", concurrency=worker_concurrency),
+            "beat": beat_argv(),
         }
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603 - fixed argv
         base = f"http://{host}:{port}"

@@ -1,0 +1,94 @@
+"""Queues: alerts on a light ``realtime`` worker that never waits behind ML, routing in one place,
+and ML jobs that survive a killed worker exactly once. Real workers, real brokers."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend.celery import ML, REALTIME, TASK_QUEUES, UnroutedTaskError, app, route_for
+from tests.conftest import require_service, tcp_reachable
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+def test_every_registered_task_has_a_queue():
+    app.loader.import_default_modules()
+    ours = sorted(name for name in app.tasks if not name.startswith("celery."))
+    assert ours and sorted(TASK_QUEUES) == ours
+
+
+def test_alert_work_is_realtime_and_model_work_is_ml():
+    for name in ("alerts.process_signals", "alerts.deliver", "alerts.tick", "checkins.dispatch_reminders"):
+        assert route_for(name) == {"queue": REALTIME}
+    for name in ("journals.process", "notes.process_input", "insights.analyse_text", "insights.mine_patterns"):
+        assert route_for(name) == {"queue": ML}
+    queue = app.amqp.router.route({}, "alerts.deliver")["queue"]
+    assert (queue.name, queue.exchange.name, queue.routing_key) == (REALTIME, REALTIME, REALTIME)
+
+
+def test_an_unrouted_task_is_refused_instead_of_landing_on_a_default_queue():
+    with pytest.raises(UnroutedTaskError, match="reports.weekly"):
+        app.amqp.router.route({}, "reports.weekly")
+
+
+def test_the_model_guard_refuses_model_libraries_in_a_light_process():
+    code = (
+        "from backend import model_guard\n"
+        "model_guard.install(reason='test')\n"
+        "import json\n"
+        "refused = []\n"
+        "for name in ('faster_whisper', 'torch', 'transformers.models'):\n"
+        "    try:\n"
+        "        __import__(name)\n"
+        "    except model_guard.ModelImportRefused:\n"
+        "        refused.append(name)\n"
+        "import ml.transcription, apps\n"  # the wrappers import lazily: importing them is fine
+        "print(json.dumps({'refused': refused, 'loaded': model_guard.loaded_model_packages()}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout) == {"refused": ["faster_whisper", "torch", "transformers.models"], "loaded": []}
+
+
+def _scenario(tmp_path, mode: str, broker: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(
+        {
+            "INTERLUDE_VAR_DIR": str(tmp_path),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "LOG_LEVEL": "warning",
+            "JOB_LEASE_SECONDS": "3",
+        }
+    )
+    if broker == "redis":
+        require_service(tcp_reachable(REDIS_URL, 6379), "REDIS_URL not set or Redis unreachable")
+        env["REDIS_URL"] = REDIS_URL
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "tests/apps/core/queue_scenario.py", mode],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    log = tmp_path / "workers.log"
+    detail = (result.stderr[-2000:], log.read_text()[-3000:] if log.exists() else "")
+    assert result.returncode == 0, detail
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", ["sqlite", "redis"])
+def test_an_alert_is_delivered_while_the_ml_worker_is_held_mid_transcription(tmp_path, broker):
+    outcome = _scenario(tmp_path, "busy", broker)
+    assert outcome["recipients"] == 2
+    assert outcome["journal_status_when_alert_delivered"] == "transcribing"
+    assert outcome["status"] == "done" and outcome["transcript_words"] > 5
+    assert outcome["realtime_worker_model_libraries"] == []
+    assert "ctranslate2" in outcome["ml_worker_model_libraries"]  # the check above can see a model load
