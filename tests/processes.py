@@ -11,7 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def worker_argv(name: str, *, queues: str | None = None, pool: str = "solo", concurrency: int = 1) -> list[str]:
+def worker_argv(
+    name: str, *, queues: str | None = None, pool: str = "solo", concurrency: int = 1, loglevel: str = "WARNING"
+) -> list[str]:
     argv = [
         sys.executable,
         "-m",
@@ -20,7 +22,7 @@ def worker_argv(name: str, *, queues: str | None = None, pool: str = "solo", con
         "backend",
         "worker",
         f"--pool={pool}",
-        "--loglevel=WARNING",
+        f"--loglevel={loglevel}",
         f"--hostname={name}@%h",
     ]
     if pool != "solo":
@@ -39,12 +41,13 @@ def celery_worker(
     pool: str = "solo",
     concurrency: int = 1,
     log: Path | None = None,
+    loglevel: str = "WARNING",
 ) -> Iterator[subprocess.Popen]:
     """Without ``queues`` the worker consumes every queue (the single-worker shape). With ``log`` its
     output goes to that file (a pipe nobody reads would fill up and stall a chatty worker)."""
     sink = log.open("ab") if log else subprocess.PIPE
     worker = subprocess.Popen(  # noqa: S603 - fixed argv of this interpreter
-        worker_argv(name, queues=queues, pool=pool, concurrency=concurrency),
+        worker_argv(name, queues=queues, pool=pool, concurrency=concurrency, loglevel=loglevel),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

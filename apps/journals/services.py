@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
@@ -213,6 +214,10 @@ def journal_entry_fail(*, entry_id, reason: str) -> None:
 
 
 def _transcribe(entry: JournalEntry) -> JournalEntry | None:
+    """Transcribe and store, once: the write happens only if this run still holds the claim (the
+    entry is ``transcribing`` and no later run has claimed it since), so a run resumed after its
+    worker was presumed dead can never store a second transcript or a second audit event."""
+    attempt = entry.attempts
     try:
         with audio_storage().open(entry.audio_name) as handle:
             data = io.BytesIO(handle.read())
@@ -227,6 +232,9 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
     with transaction.atomic():
         entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry.pk).first()
         if entry is None:  # deleted by the patient while we worked
+            return None
+        if entry.status != EntryStatus.TRANSCRIBING or entry.attempts != attempt:
+            logger.info("journal %s was claimed again while this run transcribed; result dropped", entry.pk)
             return None
         entry.text = transcript.text
         entry.segments = json.dumps([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments])
@@ -300,6 +308,26 @@ def _finish(entry_id) -> JournalEntry | None:
         entry.save(update_fields=["audio_name", "audio_deleted_at", "status", "updated_at"])
         _notify_after_commit(entry)
     return entry
+
+
+def journal_entries_resume_stalled(*, now: dt.datetime | None = None) -> int:
+    """Send again the jobs that lost their worker: claimed entries whose row went untouched for a
+    lease (``JOB_LEASE_SECONDS``; running jobs touch it, ``apps.core.lease``), and queued entries
+    untouched for five leases (a message lost with a killed embedded broker consumer, or never sent
+    while Redis was down). The row claim makes a duplicate message harmless."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    claimed = [EntryStatus.TRANSCRIBING, EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING]
+    stalled = Q(status__in=claimed, updated_at__lt=now - lease)
+    stalled |= Q(status=EntryStatus.QUEUED, updated_at__lt=now - 5 * lease)
+    with transaction.atomic():
+        ids = list(JournalEntry.objects.filter(stalled).order_by("updated_at").values_list("pk", flat=True)[:200])
+        JournalEntry.objects.filter(pk__in=ids).update(updated_at=now)
+        for entry_id in ids:
+            _enqueue(entry_id)
+    if ids:
+        logger.warning("sent %s stalled journal job(s) again", len(ids))
+    return len(ids)
 
 
 def journal_process(*, entry_id) -> JournalEntry | None:

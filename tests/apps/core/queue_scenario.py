@@ -11,6 +11,8 @@ the scenario writes the real bytes into the pipe. While it is held:
   reject on worker lost) and a fresh pool process resumes it.
 - ``kill-worker``: the whole ML worker is SIGKILLed; a second ML worker is started and the stalled
   job comes back through ``journals.resume_stalled`` once its lease lapses.
+- ``guard``: the job is sent to the realtime queue on purpose; the realtime worker refuses to import
+  the model (and the job is left for an ML worker).
 
 Prints one JSON object (the last line of stdout).
 """
@@ -48,7 +50,7 @@ from apps.journals.services import audio_storage  # noqa: E402
 from tests.processes import celery_worker  # noqa: E402
 
 AUDIO = ROOT / "tests" / "fixtures" / "audio" / "work.webm"
-TIMEOUT = float(os.environ.get("SCENARIO_TIMEOUT", "120"))
+TIMEOUT = float(os.environ.get("SCENARIO_TIMEOUT", "300"))
 MODEL_LIBRARIES = ("ctranslate2", "libtorch", "onnxruntime")
 
 
@@ -120,8 +122,16 @@ def maps_mention(pid: int, names=MODEL_LIBRARIES) -> list[str]:
 
 
 def pool_children(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in children.read_text().split()] if children.exists() else []
+    """Processes whose parent is ``pid`` (the pool spawns from several threads, so read /proc/*/stat)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def transcription_audits(entry_id) -> int:
@@ -210,14 +220,28 @@ def kill_worker(entry: JournalEntry, held: HeldRecording, log: Path) -> dict:
     return {"killed": "whole worker"}
 
 
+def guarded(entry: JournalEntry, log: Path) -> dict:
+    """Misroute an ML job onto the realtime queue on purpose: the light worker must refuse the model."""
+    from apps.journals.tasks import process_journal
+
+    env = dict(os.environ)
+    with celery_worker(env, "realtime", queues="realtime", pool="threads", concurrency=2, log=log, loglevel="INFO"):
+        process_journal.apply_async(args=[str(entry.pk)], queue="realtime")
+        wait_for("the refusal in the worker log", lambda: "ModelImportRefused" in log.read_text())
+    return {"refused": True}
+
+
 def main(mode: str) -> None:
     client = people()
     entry = upload(client)
-    held = HeldRecording(entry)
     log = Path(os.environ["INTERLUDE_VAR_DIR"]) / "workers.log"
-    outcome = {"busy": lambda: busy(client, entry, held, log), "kill-child": lambda: kill_child(entry, held, log)}
-    outcome["kill-worker"] = lambda: kill_worker(entry, held, log)
-    result = outcome[mode]()
+    if mode == "guard":
+        result = guarded(entry, log)
+    else:
+        held = HeldRecording(entry)
+        scenarios = {"busy": lambda: busy(client, entry, held, log), "kill-child": lambda: kill_child(entry, held, log)}
+        scenarios["kill-worker"] = lambda: kill_worker(entry, held, log)
+        result = scenarios[mode]()
     entry.refresh_from_db()
     result.update(
         {

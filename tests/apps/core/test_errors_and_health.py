@@ -35,11 +35,25 @@ def test_readiness_checks_database_broker_and_channel_layer(client, db):
     assert set(response.json()["checks"]) == {"database", "broker", "channel_layer"}
 
 
-def test_readiness_fails_when_the_broker_is_unreachable(client, db, monkeypatch):
+def test_readiness_is_degraded_and_names_the_part_when_the_broker_is_unreachable(client, db, monkeypatch):
     def broken():
         raise ConnectionRefusedError("no broker")
 
     monkeypatch.setitem(health.CHECKS, "broker", broken)
     response = client.get("/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded" and body["degraded"] == ["broker"]
+    assert body["checks"]["broker"] == "error: ConnectionRefusedError"
+    assert body["checks"]["database"].startswith("ok")
+
+
+def test_readiness_fails_when_the_database_is_unreachable(client, db, monkeypatch):
+    def broken():
+        raise ConnectionRefusedError("no database")
+
+    monkeypatch.setitem(health.CHECKS, "database", broken)
+    response = client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"]["broker"] == "error: ConnectionRefusedError"
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["database"] == "error: ConnectionRefusedError"

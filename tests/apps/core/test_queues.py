@@ -75,7 +75,7 @@ def _scenario(tmp_path, mode: str, broker: str) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=1200,
     )
     log = tmp_path / "workers.log"
     detail = (result.stderr[-2000:], log.read_text()[-3000:] if log.exists() else "")
@@ -92,3 +92,22 @@ def test_an_alert_is_delivered_while_the_ml_worker_is_held_mid_transcription(tmp
     assert outcome["status"] == "done" and outcome["transcript_words"] > 5
     assert outcome["realtime_worker_model_libraries"] == []
     assert "ctranslate2" in outcome["ml_worker_model_libraries"]  # the check above can see a model load
+
+
+@pytest.mark.slow
+def test_the_realtime_worker_refuses_a_model_job_sent_to_it_by_mistake(tmp_path):
+    outcome = _scenario(tmp_path, "guard", "sqlite")
+    assert outcome["refused"] is True
+    assert outcome["transcript_words"] == 0 and outcome["transcription_audits"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", ["sqlite", "redis"])
+@pytest.mark.parametrize("mode", ["kill-child", "kill-worker"])
+def test_a_transcription_survives_a_killed_ml_worker_exactly_once(tmp_path, broker, mode):
+    """SIGKILL mid-transcription: the pool process (requeued at once: acks late, reject on worker
+    lost) or the whole worker (sent again by journals.resume_stalled once the lease lapses)."""
+    outcome = _scenario(tmp_path, mode, broker)
+    assert outcome["status"] == "done" and outcome["transcript_words"] > 5
+    assert outcome["attempts"] == 2  # the killed run's claim, then the one that finished
+    assert outcome["transcription_audits"] == 1

@@ -1,10 +1,12 @@
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import storages
 from django.utils import timezone
 
 from apps.accounts.services.consent import consent_decide
+from apps.audit.models import AuditEvent
 from apps.journals import services
 from apps.journals.models import JournalEntry
 from apps.journals.services import journal_entry_create_audio
@@ -134,3 +136,45 @@ def test_key_rotation_rewraps_stored_recordings(personas, settings):
     assert b"".join(storages["journal_audio"].stream(entry.audio_name)) == (AUDIO / "work.wav").read_bytes()
     folder = f"{personas.practice.id}/{entry.patient_id}"
     assert len(storages["journal_audio"].inner.listdir(folder)[1]) == 1  # the old copy is gone
+
+
+def _age(entry, seconds: float) -> None:
+    JournalEntry.objects.filter(pk=entry.pk).update(updated_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def test_a_job_whose_worker_died_is_sent_again_and_finishes_once(
+    personas, settings, django_capture_on_commit_callbacks
+):
+    settings.JOB_LEASE_SECONDS = 60
+    entry = stored_entry(personas.patient_profile)
+    services._claim(entry.pk)  # a worker claimed it, then died without a trace
+    _age(entry, 30)
+    assert services.journal_entries_resume_stalled() == 0  # still within its lease: maybe alive
+    _age(entry, 61)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.journal_entries_resume_stalled() == 1  # the job is sent again (runs eagerly here)
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.attempts == 2 and entry.text
+    ai_events = AuditEvent.objects.filter(object_id=str(entry.pk), action="ai_process", detail__job="transcription")
+    assert ai_events.count() == 1
+    assert services.journal_entries_resume_stalled() == 0
+
+
+def test_a_queued_job_is_sent_again_only_after_five_leases_and_then_not_again_at_once(personas, settings):
+    settings.JOB_LEASE_SECONDS = 60
+    entry = stored_entry(personas.patient_profile)
+    _age(entry, 250)
+    assert services.journal_entries_resume_stalled() == 0
+    _age(entry, 301)
+    assert services.journal_entries_resume_stalled() == 1
+    assert services.journal_entries_resume_stalled() == 0  # its row was touched when it was sent
+
+
+def test_a_run_that_lost_its_claim_stores_nothing(personas):
+    entry = stored_entry(personas.patient_profile)
+    claimed = services._claim(entry.pk)
+    JournalEntry.objects.filter(pk=entry.pk).update(attempts=claimed.attempts + 1)  # another run took over
+    assert services._transcribe(claimed) is None
+    entry.refresh_from_db()
+    assert entry.status == "transcribing" and entry.text == ""
+    assert not AuditEvent.objects.filter(object_id=str(entry.pk), action="ai_process").exists()
