@@ -1,0 +1,684 @@
+"""The production shape under a bounded, mixed load on loopback, with the invariants checked at the end.
+
+    .venv/bin/python -m benchmarks.load [--shape production|embedded] [--duration 90]
+        [--patients 200] [--journals 20] [--staff 50] [--risky 20] [--fault none|redis|postgres|ml-kill]
+
+``production`` starts its own PostgreSQL cluster and Redis server on free loopback ports (nothing
+shared is touched), then 2 ASGI processes (clients split across the two ports), 1 realtime worker
+(4 threads), 2 ML workers and beat, each a separate process started with ``runstack``'s arguments.
+``embedded`` is ``runstack``'s own shape: SQLite, no Redis, 1 ASGI process, 1 realtime and 1 ML
+worker, beat.
+
+The mix, for ``--duration`` seconds: every simulated patient posts mood check-ins and GAD-7s at
+random intervals (one check-in in ten is sent twice with the same client id, on purpose); ``--risky``
+of them post one PHQ-9 with item 9 answered; ``--journals`` of them upload a voice journal (fixture
+audio); every staff member holds a websocket; clinicians read briefs and trends. Then it waits for
+the queues to drain and checks:
+
+- every check-in stored exactly once (resent ids answered 200 and not stored twice);
+- every journal transcribed exactly once (done, one transcription audit event);
+- every risky submission produced exactly one alert, delivered once to every recipient's socket;
+- no 5xx.
+
+``--fault`` injects one failure 30% into the run: ``redis`` stops the Redis server for 30 s and
+starts it again; ``postgres`` restarts the PostgreSQL cluster; ``ml-kill`` SIGKILLs one ML worker
+(and its pool) while journals are being transcribed. The report then also says what readiness
+answered during the fault and how many requests failed.
+"""
+
+# ruff: noqa: S603, S607 - fixed argv of this interpreter, redis-server and PostgreSQL's tools
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AUDIO = ROOT / "tests" / "fixtures" / "audio"
+JOURNAL_FILES = ["work.webm", "walk.wav", "manager.wav", "work.m4a", "work.ogg", "dictation.m4a"]
+NOTES = ["Went for a walk and cooked dinner.", "Long day at work, watched a film.", ""]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+# --- services of our own ------------------------------------------------------------------------
+class OwnRedis:
+    def __init__(self, directory: Path):
+        self.port, self.directory, self.proc = free_port(), directory, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen([*argv, "--dir", str(self.directory)], stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+class OwnPostgres:
+    """A throwaway cluster in a temporary directory, owned by the ``postgres`` system user."""
+
+    def __init__(self, directory: Path):
+        self.port, self.data = free_port(), directory / "pgdata"
+        self.bin = Path(
+            subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/interlude_queues"
+
+    def _as_postgres(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *argv], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        self.data.parent.chmod(0o755)
+        self.data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.data, "postgres", "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self._ctl("start")
+        self._as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "interlude_queues")
+
+    def _ctl(self, action: str) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c max_connections=200 -c fsync=off"
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "-o", options, action)
+
+    def restart(self) -> None:
+        self._ctl("restart")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._ctl("stop")
+
+
+# --- the system under test --------------------------------------------------------------------
+class Stack:
+    def __init__(self, shape: str, env: dict[str, str], var: Path):
+        self.shape, self.env, self.var, self.procs = shape, env, var, {}
+        self.ports = [free_port() for _ in range(2 if shape == "production" else 1)]
+
+    def start(self) -> None:
+        from apps.core.management.commands.runstack import beat_argv, worker_argv
+
+        log = (self.var / "stack.log").open("ab")
+        for i, port in enumerate(self.ports):
+            argv = [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--port", str(port)]
+            self._spawn(f"web{i + 1}", [*argv, "--log-level", "warning", "--no-access-log"], log)
+        self._spawn("realtime", worker_argv("realtime", concurrency=4, loglevel="WARNING"), log)
+        for i in range(2 if self.shape == "production" else 1):
+            self._spawn(f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel="WARNING"), log)
+        self._spawn("beat", beat_argv(loglevel="WARNING"), log)
+
+    def _spawn(self, name: str, argv: list[str], log) -> None:
+        # Own session, so a fault can SIGKILL a worker together with its pool processes.
+        self.procs[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.procs[name].pid, signal.SIGKILL)
+        self.procs[name].wait()
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- data --------------------------------------------------------------------------------------
+@dataclass
+class People:
+    patients: list[dict]
+    staff: list[dict]
+    clinicians: list[dict]
+
+
+def make_people(n_patients: int, n_staff: int) -> People:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
+    from apps.accounts.services.consent import consent_decide
+    from apps.accounts.services.staff import practice_create
+    from apps.alerts.routing import policy_for
+
+    practice = practice_create(name="Load", slug=f"load-{uuid.uuid4().hex[:6]}")
+    policy = policy_for(practice.id)
+    policy.dedup_window_minutes = 0
+    policy.save()
+    n_clinicians = max(1, n_staff // 5)
+    staff = []
+    for i in range(n_staff):
+        user = User.objects.create_user(username=f"staff{i}@load", practice=practice)
+        Membership.objects.create(user=user, role="clinician")
+        staff.append({"user": user, "id": str(user.pk), "token": str(RefreshToken.for_user(user).access_token)})
+    clinicians, others = staff[:n_clinicians], staff[n_clinicians:] or staff[:1]
+    patients = []
+    for i in range(n_patients):
+        user = User.objects.create_user(username=f"patient{i}@load", practice=practice)
+        Membership.objects.create(user=user, role="patient")
+        profile = PatientProfile.objects.create(practice=practice, user=user, full_name=f"Load {i}", timezone="UTC")
+        team = {clinicians[i % len(clinicians)]["id"]: "primary_clinician"}
+        for j in (2 * i, 2 * i + 1):
+            team.setdefault(others[j % len(others)]["id"], "clinician")
+        for user_id, role in team.items():
+            CareTeamMember.objects.create(patient=profile, user_id=user_id, role=role)
+        consent_decide(actor=user, patient=profile, kind="ai_processing", version=1, decision="accepted")
+        token = str(RefreshToken.for_user(user).access_token)
+        patients.append({"id": str(profile.pk), "token": token, "primary": clinicians[i % len(clinicians)]})
+    return People(patients, staff, clinicians)
+
+
+# --- the load ----------------------------------------------------------------------------------
+@dataclass
+class Record:
+    latencies: dict = field(default_factory=lambda: collections.defaultdict(list))
+    statuses: collections.Counter = field(default_factory=collections.Counter)
+    failures: list = field(default_factory=list)
+    checkin_ids: set = field(default_factory=set)
+    resent: list = field(default_factory=list)
+    risky_posted: dict = field(default_factory=dict)  # patient id -> time posted
+    journal_ids: list = field(default_factory=list)
+    events: dict = field(default_factory=lambda: collections.defaultdict(list))  # user id -> [(t, event)]
+    readiness: list = field(default_factory=list)
+
+    def add(self, name: str, started: float, status: int) -> None:
+        self.latencies[name].append(time.perf_counter() - started)
+        self.statuses[(name, status)] += 1
+
+
+async def request(client, record: Record, name: str, method: str, url: str, **kwargs) -> int:
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, url, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a refused connection counts as a failure, like a 5xx
+        record.add(name, started, 599)
+        record.failures.append((name, type(exc).__name__))
+        return 599
+    record.add(name, started, response.status_code)
+    return response.status_code
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+async def patient_loop(client, base: str, patient: dict, record: Record, until: float, rng: random.Random) -> None:
+    headers = {"Authorization": f"Bearer {patient['token']}"}
+    while time.perf_counter() < until:
+        await asyncio.sleep(rng.uniform(3, 9))
+        if rng.random() < 0.8:
+            body = {
+                "id": str(uuid.uuid4()),
+                "occurred_at": now_iso(),
+                "timezone": "UTC",
+                "mood": rng.randint(3, 9),
+                "anxiety": rng.randint(0, 6),
+                "energy": rng.randint(2, 8),
+                "note": rng.choice(NOTES),
+            }
+            status = await request(
+                client, record, "POST me/checkins", "POST", f"{base}/api/v1/me/checkins/", json=body, headers=headers
+            )
+            if status == 201:
+                record.checkin_ids.add(body["id"])
+            if rng.random() < 0.1:  # the phone retries: the same client id again
+                status = await request(
+                    client,
+                    record,
+                    "POST me/checkins (resent)",
+                    "POST",
+                    f"{base}/api/v1/me/checkins/",
+                    json=body,
+                    headers=headers,
+                )
+                record.resent.append((body["id"], status))
+        else:
+            body = {"id": str(uuid.uuid4()), "instrument": "gad7", "timezone": "UTC", "occurred_at": now_iso()}
+            body["answers"] = {f"gad7_{i}": rng.randint(0, 1) for i in range(1, 8)}
+            await request(
+                client,
+                record,
+                "POST me/questionnaires",
+                "POST",
+                f"{base}/api/v1/me/questionnaires/",
+                json=body,
+                headers=headers,
+            )
+
+
+async def risky_once(client, base: str, patient: dict, record: Record, at: float) -> None:
+    await asyncio.sleep(max(0.0, at - time.perf_counter()))
+    body = {"id": str(uuid.uuid4()), "instrument": "phq9", "timezone": "UTC", "occurred_at": now_iso()}
+    body["answers"] = {**{f"phq9_{i}": 1 for i in range(1, 9)}, "phq9_9": 2}
+    record.risky_posted[patient["id"]] = time.perf_counter()
+    headers = {"Authorization": f"Bearer {patient['token']}"}
+    for _ in range(20):  # an outage answers 5xx/refuses: the phone retries with the same id
+        status = await request(
+            client,
+            record,
+            "POST me/questionnaires (risky)",
+            "POST",
+            f"{base}/api/v1/me/questionnaires/",
+            json=body,
+            headers=headers,
+        )
+        if status < 500:
+            return
+        await asyncio.sleep(3)
+
+
+async def journal_once(client, base: str, patient: dict, record: Record, at: float, name: str) -> None:
+    await asyncio.sleep(max(0.0, at - time.perf_counter()))
+    entry_id = str(uuid.uuid4())
+    data = {"id": entry_id, "occurred_at": now_iso(), "timezone": "UTC"}
+    headers = {"Authorization": f"Bearer {patient['token']}"}
+    for _ in range(20):
+        files = {"audio": (name, (AUDIO / name).read_bytes())}
+        status = await request(
+            client,
+            record,
+            "POST me/journals",
+            "POST",
+            f"{base}/api/v1/me/journals/",
+            data=data,
+            files=files,
+            headers=headers,
+        )
+        if status < 500:
+            record.journal_ids.append(entry_id)
+            return
+        await asyncio.sleep(3)
+
+
+async def clinician_loop(
+    client, base: str, clinician: dict, patient_ids: list[str], record: Record, until: float, rng
+) -> None:
+    headers = {"Authorization": f"Bearer {clinician['token']}"}
+    while time.perf_counter() < until:
+        await asyncio.sleep(rng.uniform(2, 5))
+        pid = rng.choice(patient_ids)
+        if rng.random() < 0.5:
+            await request(client, record, "GET brief", "GET", f"{base}/api/v1/patients/{pid}/brief/", headers=headers)
+        else:
+            await request(
+                client,
+                record,
+                "GET trends/daily",
+                "GET",
+                f"{base}/api/v1/patients/{pid}/trends/daily/",
+                headers=headers,
+            )
+
+
+async def staff_socket(ws_base: str, member: dict, record: Record, stop: asyncio.Event) -> None:
+    import websockets
+
+    while not stop.is_set():
+        try:
+            async with websockets.connect(
+                f"{ws_base}/ws/events/", subprotocols=["interlude.v1", f"bearer.{member['token']}"], open_timeout=10
+            ) as conn:
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(conn.recv(), timeout=1)
+                    except TimeoutError:
+                        continue
+                    event = json.loads(raw)
+                    record.events[member["id"]].append((time.perf_counter(), event))
+        except Exception:  # noqa: BLE001 - reconnect like the app does (server restart, Redis outage)
+            await asyncio.sleep(1)
+
+
+async def watch_readiness(client, base: str, record: Record, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            response = await client.get(f"{base}/health/ready", timeout=10)
+            body = response.json()
+            record.readiness.append(
+                (time.perf_counter(), response.status_code, body.get("status"), body.get("degraded"))
+            )
+        except Exception as exc:  # noqa: BLE001
+            record.readiness.append((time.perf_counter(), 599, type(exc).__name__, None))
+        await asyncio.sleep(2)
+
+
+# --- drain and invariants ------------------------------------------------------------------------
+def alerts_state(patient_ids: list[str]) -> dict:
+    from apps.alerts.models import Alert, AlertDelivery
+
+    alerts = collections.defaultdict(list)
+    for alert_id, patient_id in Alert.objects.filter(patient_id__in=patient_ids).values_list("pk", "patient_id"):
+        alerts[str(patient_id)].append(str(alert_id))
+    deliveries = collections.defaultdict(list)
+    for alert_id, user_id, sent in AlertDelivery.objects.filter(alert__patient_id__in=patient_ids).values_list(
+        "alert_id", "recipient_id", "websocket_sent_at"
+    ):
+        deliveries[str(alert_id)].append((str(user_id), sent is not None))
+    return {"alerts": alerts, "deliveries": deliveries}
+
+
+def socket_hits(record: Record, alert_id: str, user_id: str) -> list[float]:
+    return [t for t, e in record.events[user_id] if e.get("event") == "alert.new" and e["data"]["alert_id"] == alert_id]
+
+
+def drained(record: Record, risky_ids: list[str]) -> bool:
+    from apps.journals.models import JournalEntry
+
+    pending = JournalEntry.objects.filter(pk__in=record.journal_ids).exclude(status__in=["done", "failed"]).exists()
+    if pending:
+        return False
+    state = alerts_state(risky_ids)
+    for patient_id in record.risky_posted:
+        for alert_id in state["alerts"].get(patient_id, []) or [None]:
+            if alert_id is None:
+                return False
+            for user_id, _ in state["deliveries"].get(alert_id, []):
+                if not socket_hits(record, alert_id, user_id):
+                    return False
+    return True
+
+
+def invariants(record: Record, risky_ids: list[str]) -> tuple[dict, list[float]]:
+    from apps.audit.models import AuditEvent
+    from apps.checkins.models import MoodCheckin
+    from apps.journals.models import JournalEntry
+
+    checks = {}
+    stored = collections.Counter(
+        str(pk) for pk in MoodCheckin.objects.filter(pk__in=record.checkin_ids).values_list("pk", flat=True)
+    )
+    resent_ok = all(status == 200 for _, status in record.resent)
+    checks["check-ins stored exactly once"] = (
+        len(stored) == len(record.checkin_ids) and all(n == 1 for n in stored.values()) and resent_ok,
+        f"{len(record.checkin_ids)} created, {len(stored)} stored, {len(record.resent)} resent on purpose "
+        f"({sum(s == 200 for _, s in record.resent)} answered 200)",
+    )
+    entries = {str(e.pk): e for e in JournalEntry.objects.filter(pk__in=record.journal_ids)}
+    audits = collections.Counter(
+        AuditEvent.objects.filter(
+            object_id__in=record.journal_ids, action="ai_process", detail__job="transcription"
+        ).values_list("object_id", flat=True)
+    )
+    done = [e for e in entries.values() if e.status == "done" and e.text]
+    checks["journals transcribed exactly once"] = (
+        len(done) == len(record.journal_ids) and all(audits[i] == 1 for i in record.journal_ids),
+        f"{len(done)}/{len(record.journal_ids)} done with text, transcription audit events per entry: "
+        f"{sorted(collections.Counter(audits[i] for i in record.journal_ids).items())}, "
+        f"attempts: {sorted(collections.Counter(e.attempts for e in entries.values()).items())}",
+    )
+    state = alerts_state(risky_ids)
+    latencies, one_alert, delivered, missing, doubled = [], 0, 0, 0, 0
+    for patient_id, posted in record.risky_posted.items():
+        alert_ids = state["alerts"].get(patient_id, [])
+        one_alert += len(alert_ids) == 1
+        arrivals = []
+        for alert_id in alert_ids:
+            for user_id, _ in state["deliveries"].get(alert_id, []):
+                hits = socket_hits(record, alert_id, user_id)
+                delivered += len(hits) == 1
+                missing += not hits
+                doubled += len(hits) > 1
+                arrivals += hits[:1]
+        if arrivals:
+            latencies.append(max(arrivals) - posted)
+    checks["one alert per risky submission, once on every recipient's socket"] = (
+        one_alert == len(record.risky_posted) and missing == 0 and doubled == 0,
+        f"{one_alert}/{len(record.risky_posted)} with exactly one alert; socket deliveries: {delivered} once, "
+        f"{missing} missing, {doubled} more than once",
+    )
+    five = sum(n for (name, status), n in record.statuses.items() if status >= 500)
+    checks["no 5xx"] = (five == 0, f"{five} responses >= 500 (599 = connection refused)")
+    return checks, latencies
+
+
+# --- the run ----------------------------------------------------------------------------------
+async def drive(args, people: People, bases: list[str], stack: Stack, services: dict, record: Record) -> dict:
+    import httpx
+
+    started = time.perf_counter()
+    until = started + args.duration
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        sockets = [
+            asyncio.create_task(staff_socket(bases[i % len(bases)].replace("http", "ws"), m, record, stop))
+            for i, m in enumerate(people.staff)
+        ]
+        await asyncio.sleep(3)
+        watcher = asyncio.create_task(watch_readiness(client, bases[0], record, stop))
+        patient_ids = [p["id"] for p in people.patients]
+        risky = people.patients[: args.risky]
+        journaling = people.patients[args.risky : args.risky + args.journals]
+        tasks = [
+            patient_loop(client, bases[i % len(bases)], p, record, until, random.Random(i))
+            for i, p in enumerate(people.patients)
+        ]
+        tasks += [
+            risky_once(client, bases[i % len(bases)], p, record, started + (i + 1) * args.duration / (len(risky) + 1))
+            for i, p in enumerate(risky)
+        ]
+        tasks += [
+            journal_once(
+                client,
+                bases[i % len(bases)],
+                p,
+                record,
+                started + i * 0.6 * args.duration / max(1, len(journaling)),
+                JOURNAL_FILES[i % len(JOURNAL_FILES)],
+            )
+            for i, p in enumerate(journaling)
+        ]
+        tasks += [
+            clinician_loop(client, bases[i % len(bases)], c, patient_ids, record, until, random.Random(100 + i))
+            for i, c in enumerate(people.clinicians)
+        ]
+        tasks.append(inject_fault(args, stack, services, started))
+        results = await asyncio.gather(*tasks)
+        fault = results[-1] or {}
+        load_seconds = time.perf_counter() - started
+        risky_ids = [p["id"] for p in risky]
+        deadline = time.perf_counter() + args.drain
+        while time.perf_counter() < deadline and not await asyncio.to_thread(drained, record, risky_ids):
+            await asyncio.sleep(2)
+        drain_seconds = time.perf_counter() - started - load_seconds
+        stop.set()
+        await asyncio.gather(*sockets, watcher, return_exceptions=True)
+    return {"load_seconds": load_seconds, "drain_seconds": drain_seconds, "fault": fault, "risky_ids": risky_ids}
+
+
+async def inject_fault(args, stack: Stack, services: dict, started: float) -> dict | None:
+    if args.fault == "none":
+        return None
+    await asyncio.sleep(0.3 * args.duration)
+    at = time.perf_counter()
+    if args.fault == "redis":
+        await asyncio.to_thread(services["redis"].stop)
+        await asyncio.sleep(30)
+        await asyncio.to_thread(services["redis"].start)
+        return {
+            "what": "Redis stopped for 30 s, then started again",
+            "at": at - started,
+            "until": time.perf_counter() - started,
+        }
+    if args.fault == "postgres":
+        await asyncio.to_thread(services["postgres"].restart)
+        return {
+            "what": "PostgreSQL restarted (pg_ctl restart -m fast)",
+            "at": at - started,
+            "until": time.perf_counter() - started,
+        }
+    if args.fault == "ml-kill":
+        await asyncio.to_thread(stack.kill, "ml1")
+        return {
+            "what": "ML worker ml1 and its pool SIGKILLed (not restarted)",
+            "at": at - started,
+            "until": at - started,
+        }
+    raise ValueError(args.fault)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shape", choices=("production", "embedded"), default="production")
+    parser.add_argument("--duration", type=float, default=90.0, help="seconds of load (then the queues drain)")
+    parser.add_argument("--drain", type=float, default=300.0, help="most seconds to wait for the queues to drain")
+    parser.add_argument("--patients", type=int)
+    parser.add_argument("--journals", type=int)
+    parser.add_argument("--staff", type=int)
+    parser.add_argument("--risky", type=int)
+    parser.add_argument("--fault", choices=("none", "redis", "postgres", "ml-kill"), default="none")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    small = args.shape == "embedded"
+    args.patients = args.patients or (50 if small else 200)
+    args.journals = args.journals if args.journals is not None else (5 if small else 20)
+    args.staff = args.staff or (10 if small else 50)
+    args.risky = args.risky if args.risky is not None else (5 if small else 20)
+    if args.fault in ("redis", "postgres") and small:
+        parser.error("the redis and postgres faults need --shape production")
+
+    var = Path(tempfile.mkdtemp(prefix="interlude-load-"))
+    services: dict = {}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(
+        {
+            "INTERLUDE_VAR_DIR": str(var),
+            "LOG_LEVEL": "warning",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "JOB_LEASE_SECONDS": "20",
+            "WHISPER_CPU_THREADS": "1",
+        }
+    )
+    stack = None
+    try:
+        if not small:
+            services["postgres"], services["redis"] = OwnPostgres(var), OwnRedis(var)
+            services["postgres"].start()
+            services["redis"].start()
+            env.update({"DATABASE_URL": services["postgres"].url, "REDIS_URL": services["redis"].url})
+        os.environ.update(env)
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            if name not in env:
+                os.environ.pop(name, None)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+        import django
+
+        django.setup()
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        people = make_people(args.patients, args.staff)
+        stack = Stack(args.shape, env, var)
+        stack.start()
+        bases = [f"http://127.0.0.1:{port}" for port in stack.ports]
+        import urllib.request
+
+        for base in bases:
+            for _ in range(600):
+                with contextlib.suppress(OSError):
+                    urllib.request.urlopen(f"{base}/health/live", timeout=1)  # noqa: S310 - loopback
+                    break
+                time.sleep(0.1)
+        time.sleep(5)  # workers connect
+        record = Record()
+        outcome = asyncio.run(drive(args, people, bases, stack, services, record))
+        checks, latencies = invariants(record, outcome["risky_ids"])
+    finally:
+        if stack:
+            stack.stop()
+        for service in services.values():
+            service.stop()
+    return report(args, record, outcome, checks, latencies)
+
+
+def report(args, record: Record, outcome: dict, checks: dict, latencies: list[float]) -> dict:
+    total = sum(len(v) for v in record.latencies.values())
+    rows = []
+    for name, values in sorted(record.latencies.items()):
+        fives = sum(n for (n_name, status), n in record.statuses.items() if n_name == name and status >= 500)
+        rows.append((name, len(values), statistics.median(values) * 1000, pct(values, 0.95) * 1000, fives))
+    summary = {
+        "shape": args.shape,
+        "fault": args.fault,
+        "duration_s": round(outcome["load_seconds"], 1),
+        "drain_s": round(outcome["drain_seconds"], 1),
+        "requests": total,
+        "requests_per_s": round(total / outcome["load_seconds"], 1),
+        "endpoints": {r[0]: {"n": r[1], "p50_ms": round(r[2], 1), "p95_ms": round(r[3], 1), "5xx": r[4]} for r in rows},
+        "alert_latency_p50_s": round(statistics.median(latencies), 2) if latencies else None,
+        "alert_latency_p95_s": round(pct(latencies, 0.95), 2) if latencies else None,
+        "invariants": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()},
+        "fault_detail": outcome["fault"],
+        "readiness_seen": sorted(
+            {f"{code} {status} {degraded or ''}".strip() for _, code, status, degraded in record.readiness}
+        ),
+        "failures": collections.Counter(f"{n}: {e}" for n, e in record.failures).most_common(5),
+        "load_average": os.getloadavg(),
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return summary
+    print(
+        f"{args.shape} shape, {args.patients} patients, {args.staff} staff sockets, {args.journals} journals, "
+        f"{args.risky} risky submissions; {summary['duration_s']} s of load, queues drained in {summary['drain_s']} s"
+    )
+    print(f"{'endpoint':<32} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>5}")
+    for name, n, p50, p95, fives in rows:
+        print(f"{name:<32} {n:>6} {p50:>8.1f} {p95:>8.1f} {fives:>5}")
+    print(f"requests/s: {summary['requests_per_s']}")
+    p50, p95 = summary["alert_latency_p50_s"], summary["alert_latency_p95_s"]
+    print(f"alert latency (POST -> last recipient socket): p50 {p50} s, p95 {p95} s")
+    for name, (ok, detail) in checks.items():
+        print(f"[{'PASS' if ok else 'FAIL'}] {name}: {detail}")
+    if outcome["fault"]:
+        print(f"fault: {outcome['fault']['what']} at {outcome['fault']['at']:.0f} s")
+        print(f"readiness answers seen: {summary['readiness_seen']}")
+    if summary["failures"]:
+        print(f"request failures: {summary['failures']}")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in summary['load_average'])} (2 cores, shared)")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
