@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from backend.celery import route_for
 from tests.conftest import require_service, tcp_reachable
 from tests.processes import celery_worker
 
@@ -32,5 +33,6 @@ def test_a_real_worker_runs_a_task(tmp_path, broker):
     if broker == "sqlite":
         env.pop("REDIS_URL", None)
     client = Celery("test-client", broker=broker_url, backend=backend_url)
+    client.conf.task_routes = (route_for,)  # the project's routing: core.ping goes to the realtime queue
     with celery_worker(env, f"test-{broker}"):
         assert client.send_task("core.ping").get(timeout=60) == "pong"
