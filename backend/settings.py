@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from backend import dev_secrets
 from backend.env import env_bool, env_choice, env_int, env_list, env_str
+from backend.storage import audio_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("INTERLUDE_VAR_DIR", str(BASE_DIR / "var")))
@@ -234,7 +235,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "journal_audio": {"BACKEND": "apps.core.audio.storage.EncryptedAudioStorage"},
+    "journal_audio": audio_storage_settings(),  # local files, or S3 with AUDIO_STORAGE=s3 (backend/storage.py)
 }
 
 # --- Optional LLM note drafting (an OpenAI-compatible endpoint the practice hosts) ------------------

@@ -8,7 +8,8 @@ File format (streaming-friendly: encrypted and decrypted chunk by chunk, never w
 
 Each file has its own random data key, wrapped with the deployment's FIELD_ENCRYPTION_KEYS
 (MultiFernet: first key wraps, all unwrap). ``rewrap`` re-wraps a file's key after key rotation
-without touching the audio. The inner storage is a setting, so S3-compatible storage is a swap.
+without touching the audio. The inner storage is a setting: local files, or S3-compatible object
+storage through django-storages (``backend/storage.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.deconstruct import deconstructible
+from django.utils.module_loading import import_string
 
 MAGIC = b"ILAE"
 VERSION = 1
@@ -108,7 +110,9 @@ class _Prepend:
 class EncryptedAudioStorage(Storage):
     """Encrypts on save and decrypts on open; delegates placement to an inner storage."""
 
-    def __init__(self, inner: Storage | None = None):
+    def __init__(self, inner: Storage | dict | None = None):
+        if isinstance(inner, dict):  # from settings: {"BACKEND": dotted path, "OPTIONS": {...}} (S3)
+            inner = import_string(inner["BACKEND"])(**inner.get("OPTIONS", {}))
         self.inner = inner or FileSystemStorage(
             location=Path(settings.MEDIA_ROOT) / "journal-audio",
             file_permissions_mode=0o600,
