@@ -14,8 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from apps.journals.models import JournalEntry
 from apps.core.audio.storage import EncryptedAudioStorage
+from apps.journals.models import JournalEntry
 from backend.storage import audio_storage_settings
 from tests.apps.journals.factories import AUDIO, upload
 
