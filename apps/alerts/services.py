@@ -33,6 +33,7 @@ from apps.alerts.routing import ESCALATION_TIERS, policy_for, recipients
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict
 from apps.core.jobs import enqueue_on_commit
+from apps.core.realtime import on_commit_best_effort
 
 LEVEL_TO_SEVERITY = {"high": Severity.URGENT, "moderate": Severity.HIGH, "low": Severity.ROUTINE}
 
@@ -192,7 +193,7 @@ def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
             if not (raised or new_evidence):
                 from apps.alerts.delivery import broadcast_state
 
-                transaction.on_commit(lambda: broadcast_state(alert.pk, "alert.updated"))
+                on_commit_best_effort(broadcast_state, alert.pk, "alert.updated")
         signal.processed_at, signal.alert = now, alert
         signal.save(update_fields=["processed_at", "alert"])
     return alert
@@ -281,7 +282,7 @@ def _transition(*, actor: User, alert: Alert, to: str, **fields) -> Alert:
             data_category="alert",
             detail={"from": was, "to": to, "outcome": fields.get("outcome", "")},
         )
-        transaction.on_commit(lambda: broadcast_state(alert.pk, "alert.updated"))
+        on_commit_best_effort(broadcast_state, alert.pk, "alert.updated")
     return alert
 
 

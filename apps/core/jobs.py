@@ -12,9 +12,13 @@ its rows, so it sees committed data and is safe to run twice.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
 
 
 def _task(name: str):
@@ -36,6 +40,17 @@ def enqueue(name: str, /, **kwargs: Any) -> None:
 def enqueue_on_commit(name: str, /, **kwargs: Any) -> None:
     """Queue ``name`` once the current transaction commits; nothing is queued if it rolls back.
 
-    The name is checked now, so a typo fails in the request that made it, not silently later."""
+    The name is checked now, so a typo fails in the request that made it, not silently later.
+    If the broker is unreachable (Redis down) the job is logged as not sent and the request still
+    succeeds: its rows are committed, and the sweepers send the work later (``alerts.tick`` for
+    signals and deliveries, ``journals.resume_stalled`` for journals). Raising here would answer
+    500 for a write that is already stored."""
     task = _task(name)
-    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))
+
+    def send() -> None:
+        try:
+            task.apply_async(kwargs=kwargs)
+        except OperationalError as exc:
+            logger.warning("job %s not queued, broker unreachable (%s); a sweeper sends it later", name, exc)
+
+    transaction.on_commit(send)

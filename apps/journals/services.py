@@ -23,7 +23,7 @@ from apps.core.audio import probe as audio
 from apps.core.audio.storage import AudioDecryptionError
 from apps.core.jobs import enqueue_on_commit
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
-from apps.core.realtime import notify_user
+from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
 from ml.transcription import get_transcriber
 
@@ -39,7 +39,7 @@ class PermanentJobError(RuntimeError):
 def _notify_after_commit(entry: JournalEntry) -> None:
     user_id, payload = entry.patient.user_id, {"id": str(entry.pk), "status": entry.status}
     if user_id:
-        transaction.on_commit(lambda: notify_user(user_id, "journal.status", payload))
+        on_commit_best_effort(notify_user, user_id, "journal.status", payload)
 
 
 def _enqueue(entry_id) -> None:

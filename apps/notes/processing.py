@@ -13,7 +13,7 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage, transcriber_config
 from apps.core.errors import ServiceError
-from apps.core.realtime import notify_user
+from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.insights.models import SpeechFeatures as JournalSpeech
 from apps.insights.services import SIGNAL_LEVELS, may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
@@ -27,7 +27,7 @@ def _set_status(item: SessionInput, new_status: str, **fields) -> None:
     item.save()
 
     clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
-    transaction.on_commit(lambda: notify_user(clinician_id, "session_input.status", payload))
+    on_commit_best_effort(notify_user, clinician_id, "session_input.status", payload)
 
 
 def _transcribe(item: SessionInput, data: bytes, transcriber):
