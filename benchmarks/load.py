@@ -180,8 +180,8 @@ def make_people(n_patients: int, n_staff: int) -> People:
 
     from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
     from apps.accounts.services.consent import consent_decide
-    from apps.accounts.services.staff import practice_create
     from apps.alerts.routing import policy_for
+    from apps.practice.onboarding import practice_create
 
     practice = practice_create(name="Load", slug=f"load-{uuid.uuid4().hex[:6]}")
     policy = policy_for(practice.id)

@@ -42,11 +42,11 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User  # noqa: E402
 from apps.accounts.services.consent import consent_decide  # noqa: E402
-from apps.accounts.services.staff import practice_create  # noqa: E402
 from apps.alerts.models import AlertDelivery, RiskSignal  # noqa: E402
 from apps.audit.models import AuditEvent  # noqa: E402
+from apps.core.audio import audio_storage  # noqa: E402
 from apps.journals.models import JournalEntry  # noqa: E402
-from apps.journals.services import audio_storage  # noqa: E402
+from apps.practice.onboarding import practice_create  # noqa: E402
 from tests.processes import celery_worker  # noqa: E402
 
 AUDIO = ROOT / "tests" / "fixtures" / "audio" / "work.webm"
