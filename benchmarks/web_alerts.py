@@ -25,7 +25,13 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.browser.conftest import (
+import django
+
+# The browser tests' stack helpers import the test suite's conftest, which needs Django configured.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+django.setup()
+
+from tests.browser.conftest import (  # noqa: E402
     DEMO_PASSWORD,
     LiveStack,
     _stack_env,
