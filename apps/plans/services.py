@@ -40,7 +40,10 @@ def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
 def version_save(model, *, actor: User, patient: PatientProfile, content: dict, object_type: str, category: str):
     """The next version of a versioned plan (an earlier version is never edited in place), audited."""
     with transaction.atomic():
-        latest = model.objects.select_for_update().filter(patient=patient).aggregate(v=Max("version"))["v"]
+        # Serialise saves per patient on the patient row: FOR UPDATE on the plan rows would not hold
+        # (Django drops it from an aggregate, and before the first version there is no row to lock).
+        PatientProfile.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).first()
+        latest = model.objects.filter(patient=patient).aggregate(v=Max("version"))["v"]
         plan = model.objects.create(
             patient=patient, version=(latest or 0) + 1, content=json.dumps(content), created_by=actor
         )
