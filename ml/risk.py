@@ -31,7 +31,7 @@ RANK = {level: i for i, level in enumerate(LEVELS)}
 # closer it must be to that exemplar than to the nearest negative exemplar.
 SEMANTIC_THRESHOLD = 0.58
 NEGATIVE_MARGIN = 0.02
-DENIED_SEMANTIC_THRESHOLD = 0.70
+DENIED_SEMANTIC_THRESHOLD = 0.70  # a sentence with a denial cue needs a much closer match
 DELIBERATE = re.compile(
     r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel))\b", re.I
 )
@@ -42,9 +42,7 @@ OTHER_SUBJECTS = frozenset(
 )
 # Rules that match topic words ("suicide", "self-harm"), which also turn up in forms, lectures and
 # articles; the other rules need first-person wording and are never treated as discussion.
-DISCUSSABLE_RULES = frozenset(
-    {"self_harm.term", "active.suicidal", "active.considered", "active.want_to_die"}
-)  # a sentence with a denial cue needs a much closer match
+DISCUSSABLE_RULES = frozenset({"self_harm.term", "active.suicidal", "active.considered", "active.want_to_die"})
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
 OTHER_REFLEXIVE = re.compile(
     r"\b(himself|herself|themselves|themself|his (own )?life|her (own )?life|their (own )?lives?)\b", re.I

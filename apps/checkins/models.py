@@ -98,13 +98,6 @@ class QuestionnaireResponse(models.Model):
         indexes = [models.Index(fields=["patient", "instrument_key", "occurred_at"])]
 
 
-class ScheduleKind(models.TextChoices):
-    MOOD = "mood"
-    PHQ9 = "phq9"
-    GAD7 = "gad7"
-    CSSRS = "cssrs_screener"
-
-
 class ScheduleFields(models.Model):
     kind = models.CharField(max_length=40, help_text="'mood' or an instrument key")
     interval_days = models.PositiveSmallIntegerField(default=1)

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Avg, Count, FloatField, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
-from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
+from apps.checkins.models import DueItem, DueStatus, MoodCheckin
 
 METRICS = ("mood", "anxiety", "energy", "sleep_hours", "sleep_quality")
 
@@ -59,13 +59,6 @@ def weekly_aggregates(*, patient_id, start: dt.date | None, end: dt.date | None)
     qs = _range(MoodCheckin.objects.filter(patient_id=patient_id), start, end)
     rows = qs.annotate(week=TruncWeek("local_date")).values("week").annotate(**aggregates).order_by("week")
     return _plain(rows)
-
-
-def questionnaire_history(*, patient_id, instrument_key: str | None, start: dt.date | None, end: dt.date | None):
-    qs = QuestionnaireResponse.objects.filter(patient_id=patient_id)
-    if instrument_key:
-        qs = qs.filter(instrument_key=instrument_key)
-    return _range(qs, start, end).order_by("-occurred_at")
 
 
 def adherence(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:

@@ -38,19 +38,6 @@ def instrument_get(*, practice_id, key: str) -> Instrument | None:
     return next((i for i in instruments_available(practice_id=practice_id) if i.key == key), None)
 
 
-def instruments_load_builtin() -> int:
-    created = 0
-    for definition in scoring.load_builtin():
-        _, was_created = Instrument.objects.get_or_create(
-            practice=None,
-            key=definition["key"],
-            version=definition["version"],
-            defaults={"title": definition["title"], "definition": definition},
-        )
-        created += int(was_created)
-    return created
-
-
 def instrument_publish(*, actor: User, definition: dict[str, Any]) -> Instrument:
     problems = scoring.validate_definition(definition)
     if problems:
