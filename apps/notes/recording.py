@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import av
 import numpy as np
 
 from ml import speech
-from ml.speakers import attribute
+from ml.speakers import CONFIRM_BELOW, attribute_mono, attribute_stereo
 from ml.transcription import Segment, Transcriber
 
 RATE = 16000
@@ -57,16 +57,20 @@ class RecordingResult:
     patient_speech: list[tuple[speech.SpeechFeatures, float]] = field(default_factory=list)
     # What the hallucination filter set aside ({start, end, text, reason, channel}): kept for the clinician.
     dropped: list[dict] = field(default_factory=list)
+    speakers: dict = field(default_factory=dict)  # model, confidence, needs_confirmation, per-chunk checks
 
 
 def _shift(segment: Segment, offset: float) -> Segment:
-    return Segment(
-        round(segment.start + offset, 2),
-        round(segment.end + offset, 2),
-        segment.text,
-        segment.avg_logprob,
-        segment.no_speech_prob,
+    return replace(
+        segment,
+        start=round(segment.start + offset, 2),
+        end=round(segment.end + offset, 2),
+        words=tuple(replace(w, start=round(w.start + offset, 2), end=round(w.end + offset, 2)) for w in segment.words),
     )
+
+
+def _words(segment: Segment) -> list[dict]:
+    return [{"word": w.word, "start": w.start, "end": w.end} for w in segment.words]
 
 
 def transcribe_recording(
@@ -91,20 +95,22 @@ def transcribe_recording(
             for d in transcript.dropped
         )
 
+    checks: list[dict] = []
     for offset, chunk in audio_chunks(data, stereo):
         if stereo:
-            left, right = transcriber.transcribe(chunk[0]), transcriber.transcribe(chunk[1])
+            left = transcriber.transcribe(chunk[0], word_timestamps=True)
+            right = transcriber.transcribe(chunk[1], word_timestamps=True)
             keep_dropped(left, "clinician", offset)
             keep_dropped(right, "patient", offset)
-            pairs = [("clinician", s) for s in left.segments] + [("patient", s) for s in right.segments]
-            pairs.sort(key=lambda p: p[1].start)
+            attribution = attribute_stereo(chunk[0], chunk[1], left.segments, right.segments)
             patient_audio = chunk[1]
         else:
-            transcript = transcriber.transcribe(chunk)
+            transcript = transcriber.transcribe(chunk, word_timestamps=True)
             keep_dropped(transcript, "mono", offset)
-            segments = transcript.segments
-            pairs = list(zip(attribute(chunk, segments, n_speakers=n_speakers), segments, strict=True))
+            attribution = attribute_mono(chunk, transcript.segments, n_speakers=n_speakers)
             patient_audio = chunk
+        pairs = list(attribution.pieces)
+        checks.append({"offset": offset, "confidence": attribution.confidence, **attribution.checks})
         pieces, retimed, clock = [], [], 0.0
         for who, s in pairs:
             if who == "patient":
@@ -119,11 +125,19 @@ def transcribe_recording(
         seconds = offset + chunk.shape[-1] / RATE
         progress(seconds)
     utterances = [
-        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end}
+        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end, "words": _words(s)}
         for i, (who, s) in enumerate(spoken)
     ]
+    # Each chunk is clustered on its own, so the recording is only as sure as its least sure chunk.
+    confidence = min((c["confidence"] for c in checks), default=0.0)
+    speakers = {
+        "model": attribution.model_id if checks else "",
+        "confidence": confidence,
+        "needs_confirmation": confidence < CONFIRM_BELOW,
+        "chunks": checks,
+    }
     method = "stereo_channels" if stereo else "voice_clusters"
-    return RecordingResult(utterances, method, seconds, patient_speech, dropped)
+    return RecordingResult(utterances, method, seconds, patient_speech, dropped=dropped, speakers=speakers)
 
 
 def combine_speech(parts: list[tuple[speech.SpeechFeatures, float]]) -> speech.SpeechFeatures | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from ml.speakers import utterance_words, word_attribution_accuracy
+from ml.speakers import attribute_stereo, split_at_turns, utterance_words, word_attribution_accuracy
+from ml.transcription import Segment, Word
 
 TURNS = [("clinician", 0.0, 2.0), ("patient", 2.5, 5.0), ("clinician", 5.2, 6.0)]
 
@@ -64,3 +66,52 @@ def test_utterance_words_uses_word_timings_or_spreads_the_span():
     ]
     assert words[1]["start"] == pytest.approx(0.5) and words[3]["start"] == 2.6
     assert word_attribution_accuracy(words, TURNS) == 1.0
+
+
+# --- Turn splitting and crosstalk (synthetic, no models) -------------------------------------------
+
+
+def _segment(*words: tuple[str, float, float]) -> Segment:
+    return Segment(
+        words[0][1],
+        words[-1][2],
+        " ".join(w for w, _, _ in words),
+        -0.2,
+        0.01,
+        tuple(Word(s, e, w, 0.9) for w, s, e in words),
+    )
+
+
+def test_segments_are_split_at_pauses_and_sentence_ends_but_not_inside_a_phrase():
+    seg = _segment(("How", 0.0, 0.2), ("are", 0.2, 0.4), ("you?", 0.4, 0.7), ("Fine,", 0.8, 1.0), ("thanks", 1.5, 1.8))
+    pieces = split_at_turns([seg, Segment(2.0, 3.0, "no word timings", -0.2, 0.01)])
+    assert [p.text for p in pieces] == ["How are you?", "Fine,", "thanks", "no word timings"]
+    assert (pieces[1].start, pieces[1].end) == (0.8, 1.0)
+
+
+def _burst(seconds: float, start: float, end: float, level: float = 0.3) -> np.ndarray:
+    signal = np.random.default_rng(int(start * 10)).normal(0, 1e-4, int(seconds * 16000)).astype(np.float32)
+    signal[int(start * 16000) : int(end * 16000)] += level * np.sin(np.arange(int((end - start) * 16000)) * 0.05)
+    return signal
+
+
+def test_stereo_crosstalk_is_dropped_from_the_quieter_channel_word_by_word():
+    gain = 10 ** (-18 / 20)
+    clinician, patient = _burst(4, 0.0, 1.9), _burst(4, 2.0, 3.9)
+    left, right = clinician + gain * patient, patient + gain * clinician
+    # Each channel's transcript also holds the other person's words (heard through the crosstalk).
+    left_segments = [_segment(("How", 0.1, 0.5), ("are", 0.6, 1.0), ("you?", 1.1, 1.8), ("Fine", 2.1, 2.9))]
+    right_segments = [_segment(("you?", 1.1, 1.8)), _segment(("Fine", 2.1, 2.9), ("thanks.", 3.0, 3.8))]
+    result = attribute_stereo(left, right, left_segments, right_segments)
+    assert [(role, p.text) for role, p in result.pieces] == [("clinician", "How are you?"), ("patient", "Fine thanks.")]
+    assert result.checks["crosstalk_words_dropped"] == 2 and result.confidence > 0.9
+    words = utterance_words([{"speaker": r, "start": p.start, "end": p.end, "text": p.text} for r, p in result.pieces])
+    assert word_attribution_accuracy(words, [("clinician", 0.0, 1.9), ("patient", 2.0, 3.9)]) == 1.0
+
+
+def test_stereo_keeps_both_people_when_they_talk_at_once():
+    clinician, patient = _burst(3, 0.0, 2.0), _burst(3, 1.0, 3.0)
+    left_segments = [_segment(("Mm", 1.2, 1.6))]
+    right_segments = [_segment(("I", 1.2, 1.4), ("see", 1.4, 1.8))]
+    result = attribute_stereo(clinician, patient, left_segments, right_segments)
+    assert sorted(role for role, _ in result.pieces) == ["clinician", "patient"]
