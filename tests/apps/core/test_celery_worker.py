@@ -15,13 +15,13 @@ REDIS_URL = os.environ.get("REDIS_URL")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker", ["sqlite", "redis"])
+@pytest.mark.parametrize("broker", ["sqlite", "isqla", "redis"])
 def test_a_real_worker_runs_a_task(tmp_path, broker):
     if broker == "redis":
         require_service(tcp_reachable(REDIS_URL, 6379), "REDIS_URL not set or Redis unreachable")
         broker_url = backend_url = REDIS_URL
-    else:
-        broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    else:  # the stock SQLAlchemy transport, and ours (WAL, one INSERT per publish: backend/kombu_sqla.py)
+        broker_url = f"{'isqla' if broker == 'isqla' else 'sqla'}+sqlite:///{tmp_path / 'broker.sqlite3'}"
         backend_url = f"db+sqlite:///{tmp_path / 'results.sqlite3'}"
     env = {
         **os.environ,
@@ -36,3 +36,4 @@ def test_a_real_worker_runs_a_task(tmp_path, broker):
     client.conf.task_routes = (route_for,)  # the project's routing: core.ping goes to the realtime queue
     with celery_worker(env, f"test-{broker}"):
         assert client.send_task("core.ping").get(timeout=60) == "pong"
+        assert client.send_task("core.ping").get(timeout=60) == "pong"  # the cached queue id on a second publish
