@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile
@@ -69,7 +70,8 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
         QuestionnaireResponse.objects.filter(
             patient_id=patient_id, local_date__gte=start - dt.timedelta(days=SCORE_HISTORY_DAYS)
         )
-        .select_related("instrument")
+        # Only the bands, not the whole instrument definition decoded again for every response.
+        .annotate(bands=KeyTransform("bands", "instrument__definition"))
         .order_by("instrument_key", "-occurred_at")
     )
     latest: dict[str, QuestionnaireResponse] = {}
@@ -77,7 +79,7 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
     for r in rows:
         if r.local_date >= start:
             latest.setdefault(r.instrument_key, r)
-        bands = r.instrument.definition.get("bands")
+        bands = r.bands
         if r.total_score is None or not bands:
             continue
         entry = history.setdefault(
@@ -142,24 +144,24 @@ def _themes(patient_id, start: dt.date) -> dict:
             analysis__source_type=SourceType.JOURNAL_ENTRY,
             analysis__source_id__in=shared,
         )
-        .select_related("analysis")
+        # Plain values: joining the whole analysis decoded its emotions and versions JSON per finding.
+        .values("kind", "category", "local_date", "start", "end", source_id=F("analysis__source_id"))
         .order_by("-local_date")[:200]
     )
     wanted = {}
     for f in findings:
-        key = (f.kind, f.category)
+        key = (f["kind"], f["category"])
         if key in top and len(wanted.setdefault(key, [])) < 2:
             wanted[key].append(f)
     texts = {
-        e.pk: e.text
-        for e in JournalEntry.objects.filter(pk__in={f.analysis.source_id for fs in wanted.values() for f in fs})
+        e.pk: e.text for e in JournalEntry.objects.filter(pk__in={f["source_id"] for fs in wanted.values() for f in fs})
     }
     for key, fs in wanted.items():
         examples[key] = [
             {
-                "span": texts.get(f.analysis.source_id, "")[f.start : f.end],
-                "date": f.local_date.isoformat(),
-                "ref": f"journal_entry:{f.analysis.source_id}@{f.start}-{f.end}",
+                "span": texts.get(f["source_id"], "")[f["start"] : f["end"]],
+                "date": f["local_date"].isoformat(),
+                "ref": f"journal_entry:{f['source_id']}@{f['start']}-{f['end']}",
             }
             for f in fs
         ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile, User
@@ -87,9 +87,12 @@ def _current_value(patient_id, measure: dict) -> tuple[float | None, str]:
         )
     if kind == "adherence":
         since = timezone.now() - dt.timedelta(days=int(measure.get("days", 28)))
-        rows = DueItem.objects.filter(patient_id=patient_id, due_at__gte=since).exclude(status=DueStatus.PENDING)
-        total = rows.count()
-        done = rows.filter(status=DueStatus.COMPLETED).count()
+        counts = (
+            DueItem.objects.filter(patient_id=patient_id, due_at__gte=since)
+            .exclude(status=DueStatus.PENDING)
+            .aggregate(total=Count("id"), done=Count("id", filter=Q(status=DueStatus.COMPLETED)))
+        )
+        total, done = counts["total"], counts["done"]
         return (round(done / total, 2) if total else None, f"/api/v1/patients/{patient_id}/adherence/")
     if kind == "homework":  # homework logged (coping log) per week, over N days
         days = int(measure.get("days", 28))
