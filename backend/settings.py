@@ -142,7 +142,17 @@ TEMPLATES = [
 # --- Database ------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Under ASGI each request runs its sync code in a thread of its own, and Django keeps connections
+    # per thread: with CONN_MAX_AGE > 0 every request left a connection open for the whole max age, and
+    # 16 clients exhausted PostgreSQL's max_connections within seconds ("too many clients", found by
+    # benchmarks/request_cost.py, issue 20). PostgreSQL gets a per-process pool instead, opened once.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
+            "timeout": 10,  # seconds to wait for a free connection before the request fails
+        }
 else:
     DATABASES = {
         "default": {

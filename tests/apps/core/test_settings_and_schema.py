@@ -101,3 +101,17 @@ def test_the_suite_uses_redis_when_configured(settings):
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
     cache.set("ci-probe", 1)
     assert cache.get("ci-probe") == 1
+
+
+def test_postgresql_connections_come_from_a_per_process_pool(tmp_path):
+    """Under ASGI every request has its own thread, so persistent per-thread connections piled up until
+    PostgreSQL refused clients (issue 20). A pool reuses them; Django requires CONN_MAX_AGE=0 with it."""
+    show = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS'])"
+    result = run_django(
+        ["shell", "-c", show],
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://interlude@127.0.0.1:5432/interlude",
+        DATABASE_POOL_SIZE="7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("0 ") and "'pool': {'min_size': 1, 'max_size': 7" in result.stdout
