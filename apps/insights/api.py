@@ -19,6 +19,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
 from apps.core.errors import Conflict, Forbidden, ServiceError
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
+from apps.insights.selectors import analyses_staff_may_see, findings_staff_may_see
 from apps.insights.services import patterns_refresh
 from apps.journals.models import JournalEntry
 
@@ -160,8 +161,7 @@ class PatientInsightsViewSet(PatientScopedViewSet):
     def narrow_queryset(self, qs):
         """Analyses of unshared journal entries stay invisible to staff (their risk signals do not)."""
         if not self.request.user.is_patient:
-            hidden = JournalEntry.objects.filter(patient_id=self.get_patient().pk, shared_with_care_team=False)
-            qs = qs.exclude(source_type=SourceType.JOURNAL_ENTRY, source_id__in=hidden.values("id"))
+            qs = qs.filter(pk__in=analyses_staff_may_see(patient_id=self.get_patient().pk).values("pk"))
         for field in ("source_id", "source_type"):
             if self.request.query_params.get(field):
                 qs = qs.filter(**{field: self.request.query_params[field]})
@@ -178,8 +178,8 @@ class PatientInsightsViewSet(PatientScopedViewSet):
     def triggers(self, request, *args, **kwargs):
         patient = self.get_patient()
         rows = (
-            Finding.objects.filter(
-                patient=patient,
+            findings_staff_may_see(patient_id=patient.pk)
+            .filter(
                 suppressed="",
                 kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
             )
@@ -305,7 +305,7 @@ class MyThemesViewSet(MyRecordViewSet):
             raise Forbidden("Your practice has not turned on themes.")
         since = timezone.localdate() - dt.timedelta(days=30)
         rows = (
-            Finding.objects.filter(
+            Finding.objects.filter(  # the patient's own themes: their unshared entries count too
                 patient=patient,
                 suppressed="",
                 local_date__gte=since,

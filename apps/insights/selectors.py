@@ -4,15 +4,38 @@ evidence behind an alert.
 An alert's stored evidence names items and answers (questionnaires) or text spans and the detector
 (risk language); it never holds text. Quotes are taken from the source only when the patient shared
 that entry with the care team and it still exists: an unshared or deleted entry shows its detector
-and level, never its words. (This lives here, above alerts and journals, because it reads both.)"""
+and level, never its words. (This lives here, above alerts and journals, because it reads both.)
+
+Counts and categories follow the same promise: every staff-facing read of analyses or findings (the
+findings list, trigger frequencies, the brief's themes, the factors that pattern mining turns into
+patterns and plan suggestions) starts from ``analyses_staff_may_see``/``findings_staff_may_see``,
+which leave out everything derived from an entry the patient did not share (issue 13)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from apps.alerts.models import Alert
 from apps.insights.models import Finding, SourceType, TextAnalysis
 from apps.journals.models import JournalEntry
+
+
+def _unshared_entry_ids(patient_id) -> QuerySet:
+    return JournalEntry.objects.filter(patient_id=patient_id, shared_with_care_team=False).values("id")
+
+
+def analyses_staff_may_see(*, patient_id) -> QuerySet[TextAnalysis]:
+    return TextAnalysis.objects.filter(patient_id=patient_id).exclude(
+        source_type=SourceType.JOURNAL_ENTRY, source_id__in=_unshared_entry_ids(patient_id)
+    )
+
+
+def findings_staff_may_see(*, patient_id) -> QuerySet[Finding]:
+    return Finding.objects.filter(patient_id=patient_id).exclude(
+        analysis__source_type=SourceType.JOURNAL_ENTRY, analysis__source_id__in=_unshared_entry_ids(patient_id)
+    )
 
 
 @dataclass

@@ -25,6 +25,7 @@ from apps.insights.models import (
     SpeechFeatures,
     TextAnalysis,
 )
+from apps.insights.selectors import findings_staff_may_see
 from apps.journals.models import JournalEntry
 from ml.analysis import get_analyzer
 from ml.triggers import CustomTrigger
@@ -216,8 +217,8 @@ def daily_series(*, patient_id, start: dt.date | None = None):
     from ml.patterns import Day
 
     checkins = MoodCheckin.objects.filter(patient_id=patient_id)
-    findings = Finding.objects.filter(
-        patient_id=patient_id,
+    # Patterns and the plan suggestions built on them are shown to staff: unshared entries stay out.
+    findings = findings_staff_may_see(patient_id=patient_id).filter(
         suppressed="",
         kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
     )

@@ -17,7 +17,8 @@ from apps.accounts.models import PatientProfile
 from apps.alerts.models import Alert
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import adherence, daily_series
-from apps.insights.models import Finding, FindingKind, PatternSnapshot, SourceType
+from apps.insights.models import FindingKind, PatternSnapshot, SourceType
+from apps.insights.selectors import findings_staff_may_see
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus
 from apps.plans.treatment import goal_progress, plan_latest
@@ -122,9 +123,9 @@ def _alerts(patient_id, start: dt.date) -> list[dict]:
 
 
 def _themes(patient_id, start: dt.date) -> dict:
+    visible = findings_staff_may_see(patient_id=patient_id)
     counts = list(
-        Finding.objects.filter(
-            patient_id=patient_id,
+        visible.filter(
             local_date__gte=start,
             suppressed="",
             kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
@@ -134,16 +135,9 @@ def _themes(patient_id, start: dt.date) -> dict:
         .order_by("-n")[:10]
     )
     top = {(c["kind"], c["category"]) for c in counts}
-    shared = JournalEntry.objects.filter(patient_id=patient_id, shared_with_care_team=True).values("id")
     examples: dict[tuple, list[dict]] = {}
     findings = (
-        Finding.objects.filter(
-            patient_id=patient_id,
-            local_date__gte=start,
-            suppressed="",
-            analysis__source_type=SourceType.JOURNAL_ENTRY,
-            analysis__source_id__in=shared,
-        )
+        visible.filter(local_date__gte=start, suppressed="", analysis__source_type=SourceType.JOURNAL_ENTRY)
         # Plain values: joining the whole analysis decoded its emotions and versions JSON per finding.
         .values("kind", "category", "local_date", "start", "end", source_id=F("analysis__source_id"))
         .order_by("-local_date")[:200]

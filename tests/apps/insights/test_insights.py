@@ -181,3 +181,32 @@ def test_patient_themes_only_when_the_practice_enables_them(personas, as_user):
         text_analyse(source_type="journal_entry", source_id=entry.id)
     themes = client.get("/api/v1/me/themes/").json()
     assert themes[0]["theme"] == "exercise" and "help" in themes[0]["message"]
+
+
+PRIVATE = "I drank far too much last night and gambled away the rent money."
+
+
+def test_unshared_entries_never_reach_staff_as_triggers_themes_or_pattern_factors(personas, as_user):
+    """Issue 13: findings of an entry the patient did not share leaked to the care team as trigger
+    categories (trigger frequency, the brief's themes) and as pattern-mining factors."""
+    patient = personas.patient_profile
+    entry = make_text_entry(patient, text=PRIVATE, shared=False)
+    text_analyse(source_type="journal_entry", source_id=entry.id)
+    private = set(Finding.objects.filter(kind="trigger").values_list("category", flat=True))
+    assert {"substance_use", "finances"} <= private  # the engine did find them
+
+    def staff_view() -> set[str]:
+        base = f"/api/v1/patients/{patient.id}/"
+        client = as_user(personas.clinician)
+        weekly = {r["category"] for r in client.get(base + "insights/triggers/").json()}
+        themes = client.get(base + "brief/").json()["themes"]
+        themed = {t["category"] for t in themes["triggers"] + themes["protective"]}
+        factors = set().union(*(d.factors for d in daily_series(patient_id=patient.id)))
+        findings = client.get(base + "insights/findings/").json()["results"]
+        listed = {f["category"] for a in findings for f in a["findings"]}
+        return weekly | themed | factors | listed
+
+    assert not staff_view() & private
+    entry.shared_with_care_team = True  # once shared, the care team sees them (so the check can fail)
+    entry.save(update_fields=["shared_with_care_team"])
+    assert {"substance_use", "finances"} <= staff_view()
