@@ -9,6 +9,7 @@ import json
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -140,9 +141,17 @@ def _readable_texts(analyses, user) -> dict:
     return texts
 
 
+class _FindingsQuery(serializers.Serializer):
+    source_id = serializers.UUIDField(required=False)
+    source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
+
+
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("source_id", str), OpenApiParameter("source_type", str)],
+        parameters=[
+            OpenApiParameter("source_id", OpenApiTypes.UUID),
+            OpenApiParameter("source_type", str, enum=SourceType.values),
+        ],
         responses={200: AnalysisSerializer(many=True)},
         summary="Findings per entry with the text and the spans to highlight",
     )
@@ -162,9 +171,11 @@ class PatientInsightsViewSet(PatientScopedViewSet):
         """Analyses of unshared journal entries stay invisible to staff (their risk signals do not)."""
         if not self.request.user.is_patient:
             qs = qs.filter(pk__in=analyses_staff_may_see(patient_id=self.get_patient().pk).values("pk"))
-        for field in ("source_id", "source_type"):
-            if self.request.query_params.get(field):
-                qs = qs.filter(**{field: self.request.query_params[field]})
+        params = _FindingsQuery(data=self.request.query_params)
+        params.is_valid(raise_exception=True)  # a malformed source_id was a 500
+        for field, value in params.validated_data.items():
+            if value:
+                qs = qs.filter(**{field: value})
         return qs
 
     def list_body(self, page: list) -> list:

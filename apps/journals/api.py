@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
@@ -15,6 +15,7 @@ from apps.alerts.models import RiskSignal
 from apps.alerts.support import support_for
 from apps.core.audio import audio_storage
 from apps.core.errors import Gone
+from apps.core.parsers import JSONParser
 from apps.journals import services
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import (

@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.core.errors import Conflict, NotFound, ServiceError
+from apps.core.parsers import JSONParser
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.notes import export, processing, services
 from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
