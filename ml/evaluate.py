@@ -49,6 +49,10 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 # --- the evaluation harness: python -m ml.evaluate risk|triggers FILE.jsonl [--json] -------------
+# The figures live in ml.text_evaluation; these names stay importable from here.
+from ml.text_evaluation import evaluate_risk, evaluate_triggers  # noqa: E402
+
+
 def _read_jsonl(path: str) -> list[dict]:
     import json
 
@@ -56,62 +60,58 @@ def _read_jsonl(path: str) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def evaluate_risk(rows: list[dict]) -> dict:
-    from ml.risk import LEVELS, RiskDetector
+def is_blind(path: str) -> bool:
+    """A blind set's items are never printed: only aggregate figures leave the harness."""
+    from pathlib import Path
 
-    detector = RiskDetector()
-    tp = fp = fn = tn = correct_level = 0
-    confusion = {gold: dict.fromkeys(LEVELS, 0) for gold in LEVELS}
-    misses = []
-    for row in rows:
-        predicted = detector.assess(row["text"]).level
-        gold_risk, predicted_risk = bool(row["risk"]), predicted != "none"
-        tp += gold_risk and predicted_risk
-        fp += (not gold_risk) and predicted_risk
-        fn += gold_risk and not predicted_risk
-        tn += (not gold_risk) and not predicted_risk
-        correct_level += predicted == row["level"]
-        confusion[row["level"]][predicted] += 1
-        if gold_risk != predicted_risk:
-            misses.append({"text": row["text"], "gold": row["level"], "predicted": predicted})
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
-        "level_accuracy": round(correct_level / len(rows), 4),
-        "n": len(rows),
-        "confusion": confusion,
-        "errors": misses,
-        "version": detector.version,
-    }
+    return any("blind" in part for part in Path(path).resolve().parts)
 
 
-def evaluate_triggers(rows: list[dict]) -> dict:
-    from ml.triggers import TriggerDetector
+def _print_risk(result: dict) -> None:
+    def f(value) -> str:
+        return "  -  " if value is None else f"{value:.3f}"
 
-    detector = TriggerDetector()
-    per: dict[str, list[int]] = {}
-    correct = 0
-    errors = []
-    for row in rows:
-        predicted = detector.top1(row["text"])
-        hit = predicted == row["category"]
-        correct += hit
-        per.setdefault(row["category"], [0, 0])
-        per[row["category"]][0] += hit
-        per[row["category"]][1] += 1
-        if not hit:
-            errors.append({"text": row["text"], "gold": row["category"], "predicted": predicted})
-    return {
-        "top1_accuracy": round(correct / len(rows), 4),
-        "per_category": {k: round(v[0] / v[1], 4) for k, v in sorted(per.items())},
-        "n": len(rows),
-        "errors": errors,
-        "version": detector.version,
-    }
+    print(f"risk detector {result['version']} on {result['n']} sentences")
+    print(
+        f"any risk: precision {f(result['precision'])}  recall {f(result['recall'])}  f1 {f(result['f1'])}\n"
+        f"alert level (passive ideation and above): precision {f(result['alert_precision'])}  "
+        f"recall {f(result['alert_recall'])}\n"
+        f"plan_or_intent recall {f(result['plan_recall'])}  level accuracy {f(result['level_accuracy'])}  "
+        f"false alarms on harmless sentences {f(result['false_alarm_rate'])}"
+    )
+    print("recall per level (history: found at any level; others: found at alert level) / exact level:")
+    for level, recall in result["recall_per_level"].items():
+        print(f"  {level:<18}{f(recall)}  exact {f(result['exact_per_level'][level])}")
+    print("per style:")
+    for style, s in result["per_style"].items():
+        print(
+            f"  {style:<18}alert recall {f(s['alert_recall'])}  false alarms {f(s['false_alarm_rate'])}  "
+            f"level accuracy {f(s['level_accuracy'])}  n={s['n']}"
+        )
+    print("per class:")
+    for cls, s in result["per_class"].items():
+        print(f"  {cls:<18}alert recall {f(s['alert_recall'])}  false alarms {f(s['false_alarm_rate'])}  n={s['n']}")
+    levels = list(result["confusion"])
+    print("gold \\ predicted".ljust(18) + "".join(lv[:9].rjust(10) for lv in levels))
+    for gold in levels:
+        print(gold.ljust(18) + "".join(str(result["confusion"][gold][p]).rjust(10) for p in levels))
+
+
+def _print_triggers(result: dict) -> None:
+    print(
+        f"trigger detector {result['version']} on {result['n']} sentences: top-1 of what is recorded "
+        f"{result['top1_accuracy']:.3f}, coverage {result['coverage']:.3f} "
+        f"(forced top-1, abstentions hidden: {result['forced_top1']:.3f}; main or second theme "
+        f"{result['top1_any_theme']:.3f})"
+    )
+    for category, top1 in result["per_category"].items():
+        top1_text = "  -  " if top1 is None else f"{top1:.3f}"
+        print(f"  {category:<20}top-1 {top1_text}  coverage {result['coverage_per_category'][category]:.3f}")
+    for name in ("per_style", "per_class"):
+        print(name.replace("_", " ") + ":")
+        for key, s in result[name].items():
+            top1_text = "  -  " if s["top1"] is None else f"{s['top1']:.3f}"
+            print(f"  {key:<20}top-1 {top1_text}  coverage {s['coverage']:.3f}  n={s['n']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,11 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("task", choices=("risk", "triggers", "notes"))
     parser.add_argument(
         "file",
-        help="JSON Lines: risk {text, risk, level}; triggers {text, category}; "
+        help="JSON Lines: risk {text, level, risk?, style?, class?}; triggers {text, category}; "
         "notes: a directory of scripted sessions (tests/fixtures/notes_eval/README.md)",
     )
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--errors", action="store_true", help="list the misclassified lines")
+    parser.add_argument("--json", action="store_true", help="the aggregate figures as one JSON object")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified lines (never for a blind set)")
+    parser.add_argument("--aggregate-only", action="store_true", help="never print an item (implied for blind sets)")
     args = parser.parse_args(argv)
     if args.task == "notes":
         from ml.evaluate_notes import evaluate_text_paths, print_report
@@ -139,35 +140,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.errors:
                 print(json.dumps(result["details"], indent=1))
         return 0
+    blind = args.aggregate_only or is_blind(args.file)
+    if args.errors and blind:
+        parser.error("a blind set is reported in aggregate only: --errors is refused")
     rows = _read_jsonl(args.file)
     result = evaluate_risk(rows) if args.task == "risk" else evaluate_triggers(rows)
+    errors = result.pop("errors")
     if args.json:
-        keys = (
-            ("precision", "recall", "f1", "level_accuracy")
-            if args.task == "risk"
-            else ("top1_accuracy", "per_category")
-        )
-        print(json.dumps({**{k: result[k] for k in keys}, "n": result["n"], "version": result["version"]}))
+        result.pop("confusion", None)
+        print(json.dumps(result))
         return 0
-    if args.task == "risk":
-        print(f"risk detector {result['version']} on {result['n']} sentences")
-        print(
-            f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  f1 {result['f1']:.3f}  "
-            f"level accuracy {result['level_accuracy']:.3f}"
-        )
-        levels = list(result["confusion"])
-        print("gold \\ predicted".ljust(18) + "".join(lv[:9].rjust(10) for lv in levels))
-        for gold in levels:
-            print(gold.ljust(18) + "".join(str(result["confusion"][gold][p]).rjust(10) for p in levels))
-    else:
-        print(
-            f"trigger detector {result['version']} on {result['n']} sentences: top-1 accuracy "
-            f"{result['top1_accuracy']:.3f}"
-        )
-        for category, recall in result["per_category"].items():
-            print(f"  {category:<20}{recall:.3f}")
+    _print_risk(result) if args.task == "risk" else _print_triggers(result)
     if args.errors:
-        for error in result["errors"]:
+        for error in errors:
             print(f"  [{error['gold']} -> {error['predicted']}] {error['text']}")
     return 0
 

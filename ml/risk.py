@@ -238,6 +238,16 @@ class RiskDetector:
             )
         return RiskResult(max_level([f.level for f in findings]), tuple(findings), tuple(suppressed), self.version)
 
+    def assess_many(self, texts: Sequence[str]) -> list[RiskResult]:
+        """``assess`` for many texts, with their sentences encoded in shared batches."""
+        split = [split_sentences(text) for text in texts]
+        embeddings = self.encoder.encode([s.text for sentences in split for s in sentences])
+        results, offset = [], 0
+        for sentences in split:
+            results.append(self.assess_sentences(sentences, embeddings[offset : offset + len(sentences)]))
+            offset += len(sentences)
+        return results
+
     def assess(self, text: str) -> RiskResult:
         sentences = split_sentences(text)
         return self.assess_sentences(sentences, self.encoder.encode([s.text for s in sentences]))

@@ -225,11 +225,25 @@ class TriggerDetector:
         sentences = split_sentences(text)
         return self.detect_sentences(text, sentences, self.encoder.encode([s.text for s in sentences]))
 
+    def recorded_top1(self, text: str) -> str | None:
+        """The best category among the findings this detector records for ``text`` (None: it abstains)."""
+        return self.top1_many([text])[0][0]
+
     def top1(self, text: str) -> str | None:
-        """The single best category for a short text (used by the evaluation harness)."""
-        findings, _ = self.detect(text)
-        if findings:
-            return max(findings, key=lambda f: f.score).category
-        sentences = split_sentences(text) or [Span(0, len(text), text)]
-        semantic = self.scores(self.encoder.encode([s.text for s in sentences])).max(axis=0)
-        return self.categories[int(semantic.argmax())].key
+        """The single best category for a short text, even when nothing passes the thresholds."""
+        return self.top1_many([text])[0][1]
+
+    def top1_many(self, texts: Sequence[str]) -> list[tuple[str | None, str]]:
+        """Per text: (the best recorded category or None, the best category even below the
+        thresholds), with every text's sentences encoded in shared batches."""
+        split = [split_sentences(text) or [Span(0, len(text), text)] for text in texts]
+        embeddings = self.encoder.encode([s.text for sentences in split for s in sentences])
+        out, offset = [], 0
+        for text, sentences in zip(texts, split, strict=True):
+            vectors = embeddings[offset : offset + len(sentences)]
+            offset += len(sentences)
+            findings, _ = self.detect_sentences(text, sentences, vectors)
+            recorded = max(findings, key=lambda f: f.score).category if findings else None
+            forced = recorded or self.categories[int(self.scores(vectors).max(axis=0).argmax())].key
+            out.append((recorded, forced))
+        return out

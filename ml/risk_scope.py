@@ -1,0 +1,151 @@
+"""Clause windows and the scope of negation, time and subject, for the risk detector.
+
+Scope, not presence: a negation counts as a denial only when it governs a risk predicate in its own
+clause ("I'm not suicidal"), not when the negation is itself the risk ("I'd be fine if I just didn't
+wake up", "so no one sees the new marks"). A denial is undone by a retraction that follows it, in
+the same sentence or the next ("I told the nurse no, but that wasn't true"). A time marker ("years
+ago", "used to") makes its own clause history; a recurrence marker ("again", "came back") in the
+same clause keeps it current, and "now" in a different clause ("now I know it isn't true") does not.
+
+Dictated text has no punctuation, so clauses also break at conjunctions and long runs are cut into
+overlapping word windows: a risk clause in the middle of a run-on entry gets a window of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CLAUSE_BREAK = re.compile(
+    r"\s*(?:[,;:\u2014]|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b|\bbecause\b|\bcause\b|\bexcept\b"
+    r"|\band then\b|\bthen\b|\bso that\b|\bwhich\b|\band\b|\bso\b)\s*",
+    re.I,
+)
+WORD = re.compile(r"\S+")
+MAX_WINDOW_WORDS = 14
+MIN_CLAUSE_WORDS = 3
+
+NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nothing|nobody|without|n't|didn't|don't|doesn't|haven't|hasn't|hadn't|wasn't|"
+    r"weren't|isn't|aren't|won't|wouldn't|can't|cannot|couldn't|dont|didnt|havent|wasnt|wont|cant)\b",
+    re.I,
+)
+# What a denial denies: the risk itself.
+RISK_PREDICATE = re.compile(
+    r"\b(?:suicid\w*|kill(?:ing)? myself|end(?:ing)? (?:it|my life|things)|tak(?:e|ing) my (?:own )?life|"
+    r"hurt(?:ing)? myself|harm(?:ing)? myself|self[- ]?harm\w*|cut(?:ting)?|burn(?:ing|ed|t)? myself|"
+    r"(?:want(?:ed)?|wanting) to die|die|dying|overdos\w*|thoughts? (?:of|about)|urges?|plans?|"
+    r"do (?:anything|something) (?:to|stupid)|give up|unsafe|safe)\b",
+    re.I,
+)
+# Negations that are the risk, not a denial of it.
+NEGATIVE_RISK = re.compile(
+    r"\b(?:(?:not|never|n't|didn't|don't|dont|didnt) (?:\w+ ){0,2}wake up|no (?:point|reason|future|way out)|"
+    r"(?:no one|nobody|no body|noone) (?:would|will|'d)? ?(?:\w+ )?(?:miss|care|notice|sees?|know)|"
+    r"(?:don'?t|do not|didn'?t) (?:\w+ ){0,2}want to (?:live|be (?:here|alive|around)|exist|go on|carry on|keep)|"
+    r"can'?t (?:go on|carry on|keep going|do this)|(?:won'?t|will not|not) be (?:here|around)|"
+    r"not (?:scared|afraid) of dying|nothing left|never want to wake|wouldn'?t (?:mind|care) if i|"
+    r"(?:not|never) (?:see|seeing) (?:the point|a future|myself)|haven'?t stopped|not a day goes by)\b",
+    re.I,
+)
+RETRACTION = re.compile(
+    r"\b(?:that (?:wasn'?t|was not|isn'?t|is not) true|(?:which|that) was a lie|i lied|lying|not really|"
+    r"the truth is|truthfully|actually i|i do\b|i have\b|i should have (?:said|ticked) yes|who am i kidding|"
+    r"but i (?:have|do|am|did)\b|i haven'?t stopped|really i'?m)",
+    re.I,
+)
+PAST = re.compile(
+    r"\b(?:years ago|months ago|a long time ago|long ago|used to|back then|back in|when i was (?:younger|a "
+    r"teenager|a kid|little|at (?:school|uni|college)|\w+)|as a (?:teenager|kid|child)|in (?:19|20)\d\d|"
+    r"at (?:fifteen|sixteen|seventeen|eighteen|nineteen|twenty|\d\d)|in my (?:teens|twenties|thirties)|"
+    r"there was a time|history of|past)\b",
+    re.I,
+)
+RECURRENCE = re.compile(
+    r"\b(?:again|still|come back|came back|coming back|are back|is back|back now|this week|last night|"
+    r"tonight|today|these days|lately|this time|started \w+ again|relapsed)\b",
+    re.I,
+)
+OTHER_SUBJECT = re.compile(
+    r"\b(?:he|she|they|he's|she's|they're|his|her|him|herself|himself|themselves|friend|brother|sister|mum|"
+    r"mom|dad|cousin|aunt|uncle|colleague|character|patient|client|neighbour|son|daughter|boy|girl|man|"
+    r"woman|celebrity|guest|someone|grandmother|grandfather)\b",
+    re.I,
+)
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|i'll|me|my|myself|mine)\b", re.I)
+DISCUSSION = re.compile(
+    r"\b(?:news|article|documentary|report|radio|podcast|film|book|lecture|training|essay|course|rates?|"
+    r"prevention|campaign|story|headline|charity|helpline|volunteer)\b",
+    re.I,
+)
+FEATURES = ("denied", "negative_risk", "retracted", "past", "recurrence", "other_subject", "first_person", "discussion")
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int  # offsets within the sentence
+    end: int
+
+
+def clause_windows(sentence: str) -> list[Window]:
+    """Clause windows of a sentence with more than one clause (none for a single clause). Clauses
+    shorter than MIN_CLAUSE_WORDS join the next one; a clause longer than MAX_WINDOW_WORDS is cut
+    into overlapping word windows."""
+    bounds, start = [], 0
+    for brk in CLAUSE_BREAK.finditer(sentence):
+        if brk.start() > start:
+            bounds.append((start, brk.start()))
+        start = brk.end()
+    if start < len(sentence):
+        bounds.append((start, len(sentence)))
+    merged: list[tuple[int, int]] = []
+    for a, z in bounds:
+        if merged and len(sentence[merged[-1][0] : merged[-1][1]].split()) < MIN_CLAUSE_WORDS:
+            merged[-1] = (merged[-1][0], z)
+        else:
+            merged.append((a, z))
+    if len(merged) > 1 and len(sentence[merged[-1][0] : merged[-1][1]].split()) < MIN_CLAUSE_WORDS:
+        last = merged.pop()
+        merged[-1] = (merged[-1][0], last[1])
+    windows: list[Window] = []
+    for a, z in merged:
+        words = [m.span() for m in WORD.finditer(sentence, a, z)]
+        if len(words) <= MAX_WINDOW_WORDS:
+            windows.append(Window(a, z))
+            continue
+        step = MAX_WINDOW_WORDS // 2
+        for i in range(0, len(words) - step, step):
+            chunk = words[i : i + MAX_WINDOW_WORDS]
+            windows.append(Window(chunk[0][0], chunk[-1][1]))
+    if len(windows) == 1 and windows[0] == Window(0, len(sentence)):
+        return []
+    # a clause and its neighbour together, so "X, but that wasn't true" is also read whole
+    pairs = [Window(windows[i].start, windows[i + 1].end) for i in range(len(windows) - 1) if len(windows) > 2]
+    return windows + pairs
+
+
+def denied(text: str) -> bool:
+    """A negation governs a risk predicate in the same clause (it comes first, within six words)."""
+    for clause in CLAUSE_BREAK.split(text):
+        for neg in NEGATION.finditer(clause):
+            following = clause[neg.end() :].split()[:6]
+            if RISK_PREDICATE.search(" ".join(following)):
+                return True
+    return False
+
+
+def scope_features(text: str, following: str = "") -> list[float]:
+    """The scope flags of one window (``following``: the rest of its sentence and the next sentence,
+    where a retraction would be). In FEATURES order."""
+    negative_risk = bool(NEGATIVE_RISK.search(text))
+    is_denied = denied(text) and not negative_risk
+    return [
+        float(is_denied),
+        float(negative_risk),
+        float(is_denied and bool(RETRACTION.search(following))),
+        float(bool(PAST.search(text))),
+        float(bool(RECURRENCE.search(text))),
+        float(bool(OTHER_SUBJECT.search(text)) and not FIRST_PERSON.search(text)),
+        float(bool(FIRST_PERSON.search(text))),
+        float(bool(DISCUSSION.search(text))),
+    ]

@@ -1,0 +1,79 @@
+"""Scope handling for the risk detector: which clause a negation, a time marker or a subject governs.
+The sentences here are written for these tests (none comes from an evaluation set)."""
+
+import pytest
+
+from ml.risk_scope import FEATURES, clause_windows, denied, scope_features
+
+
+def flags(text: str, following: str = "") -> set[str]:
+    return {name for name, value in zip(FEATURES, scope_features(text, following), strict=True) if value}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just worn down by the week.",
+        "I have never tried to hurt myself.",
+        "No thoughts of ending my life since the new medication.",
+        "i dont have any plans to do anything",
+    ],
+)
+def test_a_negation_that_governs_the_risk_is_a_denial(text):
+    assert denied(text) and "denied" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly I'd be okay if I just didn't wake up on Monday.",
+        "Sleeves down all day so nobody sees the fresh marks.",
+        "Nobody would care if I stopped turning up.",
+        "I don't want to be alive for another winter like this.",
+    ],
+)
+def test_a_negation_that_is_the_risk_is_not_a_denial(text):
+    assert "denied" not in flags(text) and "negative_risk" in flags(text)
+
+
+def test_a_negation_in_another_clause_does_not_deny_the_risk():
+    # the negation governs "sleep", not the wish to die in the next clause
+    assert not denied("I could not sleep at all, and I want to die.")
+
+
+def test_a_denial_far_before_the_risk_in_the_same_clause_still_counts():
+    assert denied("I am really not at all having suicidal thoughts")
+
+
+def test_a_retraction_after_a_denial_is_flagged():
+    text = "I told the GP I had no thoughts of suicide"
+    assert "retracted" in flags(text, following=text + ". That was a lie.")
+    assert "retracted" not in flags(text, following=text + ". And that is the truth.")
+
+
+def test_time_markers_are_read_in_their_own_clause():
+    assert {"past"} <= flags("when I was nineteen I cut my arms")
+    assert "recurrence" not in flags("when I was nineteen I cut my arms")
+    assert {"past", "recurrence"} <= flags("I cut when I was nineteen and I did it again last night")
+    windows = clause_windows("Back in 2014 I wanted to die, now I know it was the illness talking.")
+    texts = ["Back in 2014 I wanted to die, now I know it was the illness talking."[w.start : w.end] for w in windows]
+    assert "Back in 2014 I wanted to die" in texts
+    assert all("recurrence" not in flags(t) for t in texts if "2014" in t)
+
+
+def test_someone_else_as_the_subject_is_flagged_only_without_first_person():
+    assert "other_subject" in flags("She says she wants to end her life.")
+    assert "other_subject" not in flags("She says I should call the crisis line.")
+
+
+def test_a_dictated_run_on_gets_windows_around_a_buried_clause():
+    text = (
+        "went to the shop and got bread and then mum rang and um i keep thinking everyone would be "
+        "better off without me and then i watched the telly and went to bed"
+    )
+    windows = [text[w.start : w.end] for w in clause_windows(text)]
+    assert any("everyone would be better off without me" in w and len(w.split()) <= 14 for w in windows)
+
+
+def test_a_single_short_clause_has_no_windows():
+    assert clause_windows("I want to disappear.") == []
