@@ -1,5 +1,6 @@
-"""Across real processes (uvicorn + Celery worker + websocket clients): a risky PHQ-9 POST reaches
-every connected clinician within 2 seconds, in the embedded default and on Redis."""
+"""Across real processes (uvicorn + Celery workers + websocket clients): every risky PHQ-9 POST reaches
+every connected clinician, in the embedded default and on Redis. How fast is measured by
+``benchmarks.alerts`` (a ratio against an idle run), never asserted here: tests don't time."""
 
 import json
 import os
@@ -17,7 +18,7 @@ REDIS_URL = os.environ.get("REDIS_URL")
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["embedded", "redis"])
-def test_an_alert_crosses_processes_within_two_seconds(mode):
+def test_every_alert_crosses_processes_to_every_socket(mode):
     if mode == "redis":
         require_service(tcp_reachable(REDIS_URL, 6379), "REDIS_URL not set or Redis unreachable")
     result = subprocess.run(
@@ -30,4 +31,5 @@ def test_an_alert_crosses_processes_within_two_seconds(mode):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])[mode]["idle"]
-    assert summary["p95_last"] < 2.0, summary
+    # The benchmark waits for alert.new on every socket in every round and exits non-zero otherwise.
+    assert summary["p95_last"] >= summary["p50_first"] > 0, summary
