@@ -248,7 +248,10 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # The click returns before the form's POST lands (a redirect, or the page again with its error);
+    # a goto() racing it would arrive signed out.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
 
 
