@@ -4,7 +4,6 @@ this file adds the phone, joining with a fresh enrolment code, and small helpers
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -96,10 +95,12 @@ def join(page, live_stack, *, decline: tuple[str, ...] = ()) -> Newcomer:
 def wait_for_worker(page) -> None:
     """The service worker controls the page and has cached the offline pages."""
     # No wait_for_function: its polling evaluates strings, which the app's CSP (no unsafe-eval) forbids.
-    deadline = time.monotonic() + 30
-    while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
-        assert time.monotonic() < deadline, "the service worker never took control of the page"
+    for _ in range(120):  # up to 30 s of 250 ms polls: a bound on waiting, not a speed target
+        if page.evaluate("() => navigator.serviceWorker.controller !== null"):
+            break
         page.wait_for_timeout(250)
+    else:
+        raise AssertionError("the service worker never took control of the page")
     page.wait_for_selector("body[data-offline-ready='true']", state="attached", timeout=60_000)
 
 
