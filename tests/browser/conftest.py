@@ -130,6 +130,10 @@ def _stack_env(var_dir: Path) -> dict[str, str]:
             # The browser is the only client; keep the embedded relay snappy for live updates.
             "REALTIME_POLL_SECONDS": "0.1",
             "OMP_NUM_THREADS": "1",
+            # Every browser test signs in afresh from 127.0.0.1, so a quick run passes LOGIN_RATE's default
+            # 20 a minute per address and the next sign-in gets the "too many attempts" page. The limit
+            # itself is tested in tests/apps/web/test_pages.py.
+            "LOGIN_RATE": "1000/min",
         }
     )
     if os.environ.get("LIVE_STACK_REDIS_URL"):  # the production shape's channel layer (benchmarks)
@@ -253,6 +257,11 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
+    if password == DEMO_PASSWORD and "/login/" in page.url:
+        # Say why here, not as a missing button on the next page.
+        alert = page.get_by_role("alert")
+        reason = alert.first.inner_text() if alert.count() else "no message"
+        raise AssertionError(f"{username} could not sign in: {reason}")
 
 
 def wait_live(page) -> None:

@@ -109,6 +109,14 @@ def tap_scale(page, row: str, value: int) -> None:
     page.locator(f"[data-scale='{row}']").get_by_role("radio", name=str(value), exact=True).tap()
 
 
+def check_in(page, mood: int, anxiety: int, energy: int) -> None:
+    """Three taps, then wait for the page to say the check-in is kept (saved to the outbox): leaving the
+    page before that is leaving before the phone has it, as a patient would see."""
+    for row, value in (("mood", mood), ("anxiety", anxiety), ("energy", energy)):
+        tap_scale(page, row, value)
+    page.wait_for_selector("[data-checkin-saved]")
+
+
 def answer_questionnaire(page, answers: list[str]) -> None:
     """Answer one item per screen by its option label, then send."""
     for label in answers:
@@ -117,6 +125,8 @@ def answer_questionnaire(page, answers: list[str]) -> None:
         send = page.get_by_role("button", name="Send answers")
         if send.is_visible():
             send.tap()
+            # The confirmation appears once the answers are in the outbox.
+            page.wait_for_selector("[data-done]:not([hidden]) [data-done-status]:not(:empty)")
             return
         page.get_by_role("button", name="Next").tap()
     raise AssertionError("the questionnaire had more items than answers given")

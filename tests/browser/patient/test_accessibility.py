@@ -11,11 +11,11 @@ from tests.browser.patient.conftest import (
     AXE_RESULTS,
     PHONE,
     axe_violations,
+    check_in,
     ids_listed,
     join,
     new_phone,
     shot,
-    tap_scale,
 )
 
 ANONYMOUS = ["/app/join/", "/app/signin/", "/app/offline/"]
@@ -131,9 +131,7 @@ def test_at_200_percent_zoom_nothing_scrolls_sideways_and_a_check_in_still_works
     shot(page, "patient-today-200pct")
     assert wide == {}
     page.goto("/app/")
-    tap_scale(page, "mood", 4)
-    tap_scale(page, "anxiety", 4)
-    tap_scale(page, "energy", 4)
+    check_in(page, 4, 4, 4)
     expect(page.locator("[data-outbox-item][data-state='sent']")).to_have_count(1)
     assert len(ids_listed(live_stack, newcomer.username, "/api/v1/me/checkins/")) == 1
     context.close()

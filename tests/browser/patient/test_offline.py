@@ -10,11 +10,11 @@ from playwright.sync_api import expect
 
 from tests.browser.patient.conftest import (
     answer_questionnaire,
+    check_in,
     ids_listed,
     join,
     outbox_ids,
     shot,
-    tap_scale,
     wait_for_worker,
 )
 
@@ -45,9 +45,7 @@ def test_checkins_questionnaires_and_journals_made_offline_are_stored_exactly_on
     wait_for_worker(phone)
 
     # Online: three taps and it is on the server.
-    tap_scale(phone, "mood", 6)
-    tap_scale(phone, "anxiety", 3)
-    tap_scale(phone, "energy", 5)
+    check_in(phone, 6, 3, 5)
     phone.wait_for_selector("[data-outbox-item][data-state='sent']")
     online_checkin = outbox_ids(phone, "Check-in")[0]
     assert ids_listed(live_stack, newcomer.username, "/api/v1/me/checkins/") == [online_checkin]
@@ -55,9 +53,7 @@ def test_checkins_questionnaires_and_journals_made_offline_are_stored_exactly_on
     phone.context.set_offline(True)
     phone.reload()  # from the service worker's copy
     assert phone.locator("#net-status").is_visible()
-    tap_scale(phone, "mood", 2)
-    tap_scale(phone, "anxiety", 7)
-    tap_scale(phone, "energy", 3)
+    check_in(phone, 2, 7, 3)
     phone.goto("/app/questionnaires/gad7/")
     phone.wait_for_selector("body[data-questionnaire-ready='true']", state="attached")
     answer_questionnaire(phone, ["Several days"] * 7)
