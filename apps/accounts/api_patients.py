@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from apps.accounts.door import PatientScopedViewSet
+from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.models import CareTeamMember, Invitation, PatientProfile, User
 from apps.accounts.scoping import Purpose
 from apps.accounts.serializers import (
@@ -27,7 +27,7 @@ from apps.core.permissions import BelongsToPractice, IsCareStaffOrAdmin
     list=extend_schema(summary="Patients the caller may see"),
     retrieve=extend_schema(summary="One patient's profile"),
     create=extend_schema(summary="Register a patient (before enrolment)", request=PatientCreateSerializer),
-    partial_update=extend_schema(summary="Update a profile (patients: own contact details and timezone)"),
+    partial_update=extend_schema(summary="Update a profile (staff; patients change theirs at /me/profile/)"),
 )
 @extend_schema(tags=["patients"])
 class PatientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, PatientScopedViewSet):
@@ -69,6 +69,36 @@ class PatientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, PatientSc
         data.is_valid(raise_exception=True)
         patient = patients.patient_update(actor=request.user, patient=patient, data=dict(data.validated_data))
         return Response(PatientSerializer(self.get_base_queryset().get(pk=patient.pk)).data)
+
+
+@extend_schema(tags=["patients"])
+class MyProfileViewSet(MyRecordViewSet):
+    """The patient's own profile: read it, change their contact details and time zone (the
+    ``/patients/{id}/`` endpoints are the staff's and need a staff role)."""
+
+    patient_field = ""
+    audit_object_type = "patient"
+    audit_data_category = patients.PROFILE_CATEGORY
+    serializer_class = PatientSerializer
+
+    def _profile(self) -> PatientProfile:
+        return PatientProfile.objects.prefetch_related("care_team__user").get(pk=self.get_patient().pk)
+
+    @extend_schema(responses={200: PatientSerializer}, summary="My profile")
+    def profile(self, request, *args, **kwargs):
+        patient = self._profile()
+        self.audit_read([patient])
+        return Response(PatientSerializer(patient).data)
+
+    @extend_schema(
+        request=PatientSerializer, responses={200: PatientSerializer}, summary="Change my contact details or time zone"
+    )
+    def update_profile(self, request, *args, **kwargs):
+        patient = self._profile()
+        data = PatientSerializer(patient, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        patients.patient_update(actor=request.user, patient=patient, data=dict(data.validated_data))
+        return Response(PatientSerializer(self._profile()).data)
 
 
 @extend_schema(tags=["patients"])

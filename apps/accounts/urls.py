@@ -19,6 +19,11 @@ urlpatterns = [
     path("auth/csrf/", api_auth.CsrfView.as_view(), name="csrf"),
     path("auth/session/", api_auth.SessionView.as_view(), name="session"),
     path("me/", api_auth.MeView.as_view(), name="me"),
+    path(
+        "me/profile/",
+        api_patients.MyProfileViewSet.as_view({"get": "profile", "patch": "update_profile"}),
+        name="my-profile",
+    ),
     path("me/consents/", api_consent.MyConsentViewSet.as_view({"get": "state", "post": "decide"}), name="my-consents"),
     path("me/access-log/", api_access_log.MyAccessLogViewSet.as_view({"get": "access_log"}), name="my-access-log"),
     path("practice/", api_admin.PracticeView.as_view(), name="practice"),

@@ -11,9 +11,11 @@ from rest_framework.views import APIView
 from apps.accounts.door import MyRecordViewSet
 from apps.alerts.support import note_screen, support_for
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
+from apps.checkins.selectors import trends
 from apps.checkins.selectors.trends import todo_for
 from apps.checkins.serializers import (
     CheckinTagSerializer,
+    DailyPointSerializer,
     DueItemSerializer,
     InstrumentSerializer,
     MoodCheckinResultSerializer,
@@ -21,6 +23,8 @@ from apps.checkins.serializers import (
     QuestionnaireResponseSerializer,
     QuestionnaireResultSerializer,
     QuestionnaireSubmitSerializer,
+    RangeSerializer,
+    WeeklyPointSerializer,
 )
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available, questionnaire_submit
@@ -91,6 +95,31 @@ class MyTodoViewSet(MyRecordViewSet):
     def todo(self, request):
         items = self.audit_read(todo_for(patient_id=self.get_patient().pk, now=timezone.now()))
         return Response(DueItemSerializer(items, many=True).data)
+
+
+@extend_schema(tags=["trends"], parameters=[RangeSerializer])
+class MyTrendsViewSet(MyRecordViewSet):
+    """The patient's own mood series: their check-ins, averaged, nothing derived by the models (the
+    staff trends under /patients/{id}/ need a staff role)."""
+
+    audit_object_type = "trend_daily"
+    audit_data_category = "checkin"
+
+    def _series(self, selector, object_type: str) -> Response:
+        params = RangeSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        r = params.validated_data
+        rows = selector(patient_id=self.get_patient().pk, start=r.get("start"), end=r.get("end"))
+        self.audit_patient_read(object_type=object_type)
+        return Response(rows)
+
+    @extend_schema(responses={200: DailyPointSerializer(many=True)}, summary="My daily check-in series")
+    def daily(self, request, *args, **kwargs):
+        return self._series(trends.daily_series, "trend_daily")
+
+    @extend_schema(responses={200: WeeklyPointSerializer(many=True)}, summary="My weekly mean/min/max/count")
+    def weekly(self, request, *args, **kwargs):
+        return self._series(trends.weekly_aggregates, "trend_weekly")
 
 
 class CheckinTagsView(APIView):

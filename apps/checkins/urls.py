@@ -13,6 +13,8 @@ urlpatterns = [
         api_patient.MyQuestionnairesViewSet.as_view({"get": "list", "post": "create"}),
         name="my-questionnaires",
     ),
+    path("me/trends/daily/", api_patient.MyTrendsViewSet.as_view({"get": "daily"}), name="my-trends-daily"),
+    path("me/trends/weekly/", api_patient.MyTrendsViewSet.as_view({"get": "weekly"}), name="my-trends-weekly"),
     path("me/todo/", api_patient.MyTodoViewSet.as_view({"get": "todo"}), name="my-todo"),
     path("checkin-tags/", api_patient.CheckinTagsView.as_view(), name="checkin-tags"),
     path("instruments/", api_patient.InstrumentsView.as_view(), name="instruments"),

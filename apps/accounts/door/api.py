@@ -14,6 +14,7 @@ A subclass says *what* it serves and the base decides *whose*:
   body exempts an intermediate base).
 - ``list_body(items)`` and ``object_body(obj)``: the hooks that shape list and retrieve responses.
 
+``initial`` (staff endpoints need a staff role: a patient gets 404, even for their own id),
 ``get_queryset``, ``get_object``, ``get_patient``, ``list``, ``retrieve`` and ``finalize_response`` are
 final: defining one in a subclass (or mixing in DRF's unaudited list/retrieve mixins) fails at import.
 ``list`` and ``retrieve`` write one ``read`` event per patient naming every object returned. Custom
@@ -29,6 +30,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
@@ -37,7 +39,7 @@ from apps.accounts.models import PatientProfile
 from apps.accounts.scoping import Purpose
 from apps.core.permissions import IsPatient
 
-FINAL_METHODS = ("get_queryset", "get_object", "get_patient", "list", "retrieve", "finalize_response")
+FINAL_METHODS = ("initial", "get_queryset", "get_object", "get_patient", "list", "retrieve", "finalize_response")
 READ_METHODS = ("GET", "HEAD")
 
 # Every class that uses an escape hatch, for the test that lists them: {class path: {action: reason}}.
@@ -97,6 +99,18 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         return self.get_serializer(obj).data
 
     # --- the door (final) -------------------------------------------------------------------------
+    def initial(self, request, *args, **kwargs):
+        """Staff endpoints that name a record (``/patients/{id}/…``, ``/alerts/{id}/…``) need a staff
+        role. A signed-in patient -- even for their own id -- gets the 404 any unseen record gets: their own
+        view is ``/me/…``, which applies the practice's settings (themes, no word of alerts). The
+        anonymous caller falls through to the permission check (401)."""
+        user = request.user
+        names_a_record = bool(self.kwargs)  # /patients/{id}/…, /alerts/{id}/…; lists without an id keep their 403
+        staff = user.is_authenticated and (user.is_care_staff or user.is_practice_admin)
+        if not self.me and names_a_record and user.is_authenticated and not staff:
+            raise Http404("No such patient.")
+        super().initial(request, *args, **kwargs)
+
     def get_patient(self) -> PatientProfile:
         """The patient in the URL (or the caller, for /me/…), or 404 when the caller may not see them."""
         if not hasattr(self, "_patient"):

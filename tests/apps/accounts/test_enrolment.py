@@ -113,4 +113,4 @@ def test_codes_can_be_listed_without_the_code_and_revoked(personas, as_user):
 
 
 def test_patients_cannot_issue_codes(personas, as_user):
-    assert issue(as_user, personas.patient, personas.patient_profile).status_code == 403
+    assert issue(as_user, personas.patient, personas.patient_profile).status_code == 404

@@ -48,7 +48,8 @@ def test_patients_cannot_register_patients(personas, as_user):
 
 def test_a_patient_updates_their_contact_details_but_not_their_name(personas, as_user):
     client = as_user(personas.patient)
-    url = f"/api/v1/patients/{personas.patient_profile.id}/"
+    url = "/api/v1/me/profile/"
+    assert client.get(url).json()["id"] == str(personas.patient_profile.id)
     ok = client.patch(url, {"timezone": "Asia/Tokyo", "emergency_contact_phone": "+81 3 0000 0000"}, format="json")
     assert ok.status_code == 200 and ok.json()["timezone"] == "Asia/Tokyo"
     refused = client.patch(url, {"full_name": "Someone Else"}, format="json")

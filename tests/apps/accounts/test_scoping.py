@@ -120,6 +120,17 @@ def test_outsiders_get_404_from_every_patient_endpoint(personas, as_user, who):
         assert response.json()["error"]["code"] == "not_found"
 
 
+def test_the_patient_gets_404_from_every_staff_endpoint_for_their_own_record(personas, as_user):
+    """Staff endpoints need a staff role: the patient's own view goes through /me/… and its settings
+    (themes only where the practice shows them, no word of alerts), so /patients/{own}/… is a 404
+    like any record they may not see -- the same answer the outsiders get, never a 403."""
+    client = as_user(personas.patient)
+    for method, url, body in endpoints(personas) + alert_endpoints(personas):
+        response = getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert response.json()["error"]["code"] == "not_found"
+
+
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_outsiders_see_nothing_in_lists(personas, as_user, who):
     client = as_user(getattr(personas, who))
@@ -161,6 +172,10 @@ def me_endpoints(p):
 
     journal = make_text_entry(p.patient_profile, shared=True).id
     return [
+        ("get", "/api/v1/me/profile/", None),
+        ("patch", "/api/v1/me/profile/", {"timezone": "UTC"}),
+        ("get", "/api/v1/me/trends/daily/", None),
+        ("get", "/api/v1/me/trends/weekly/", None),
         ("get", "/api/v1/me/consents/", None),
         ("get", "/api/v1/me/access-log/", None),
         ("get", "/api/v1/me/checkins/", None),

@@ -92,9 +92,14 @@ def test_trend_endpoints_use_a_fixed_number_of_queries(personas, as_user, django
 
 
 def test_a_patient_sees_their_own_trends_and_scores(personas, as_user):
+    bulk_checkins(personas.patient_profile, 3, dt.date(2024, 1, 1))
     submit_phq9(personas.patient_profile, [1] * 9)
     client = as_user(personas.patient)
-    assert client.get(url(personas, "trends/daily/")).status_code == 200
+    assert client.get(url(personas, "trends/daily/")).status_code == 404  # the staff's endpoint
+    daily = client.get("/api/v1/me/trends/daily/", {"start": "2024-01-02"}).json()
+    assert [(d["local_date"], d["mood"]) for d in daily] == [("2024-01-02", 1.0), ("2024-01-03", 2.0)]
+    assert sum(w["count"] for w in client.get("/api/v1/me/trends/weekly/").json()) == 3
+    assert as_user(personas.clinician).get("/api/v1/me/trends/daily/").status_code == 403
     assert client.get("/api/v1/me/questionnaires/").json()["results"][0]["total_score"] == 9
 
 
