@@ -223,6 +223,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 # Browser sessions end after this much inactivity; the page warns two minutes before (apps/web).
 WEB_IDLE_TIMEOUT_MINUTES = env_int("WEB_IDLE_TIMEOUT_MINUTES", 15, minimum=2)
+# A new practice's require_staff_mfa: staff sign in with a TOTP code. On in production; off in development so
+# the demo personas sign in with their password alone (a practice admin switches it per practice).
+STAFF_MFA_DEFAULT = env_bool("STAFF_MFA_DEFAULT", PRODUCTION)
+MFA_CHALLENGE_SECONDS = env_int("MFA_CHALLENGE_SECONDS", 300, minimum=30)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72, minimum=1)

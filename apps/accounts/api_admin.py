@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +17,7 @@ from apps.accounts.serializers import (
     StaffUpdateSerializer,
 )
 from apps.accounts.services.devices import device_refresh, device_register, device_unregister
+from apps.accounts.services.mfa import mfa_reset
 from apps.accounts.services.staff import practice_update, staff_create, staff_update
 from apps.core.permissions import BelongsToPractice, IsPracticeAdmin
 
@@ -85,6 +87,16 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         staff_update(actor=request.user, staff=staff, **data.validated_data)
         return Response(StaffSerializer(self.get_queryset().get(pk=staff.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Remove a staff member's authenticator (lost phone): they set up a new one at next sign-in",
+    )
+    @action(detail=True, methods=["post"], url_path="mfa-reset")
+    def mfa_reset(self, request, *args, **kwargs):
+        mfa_reset(actor=request.user, user=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PracticeView(APIView):

@@ -15,9 +15,46 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from apps.accounts.serializers import LoginSerializer, MeSerializer, RefreshInputSerializer, TokenPairSerializer
-from apps.accounts.services.auth import auth_login, auth_logout_audit
-from apps.core.errors import ServiceError
+from apps.accounts.serializers import (
+    LoginSerializer,
+    MeSerializer,
+    MfaChallengeSerializer,
+    MfaCodeSerializer,
+    RefreshInputSerializer,
+    TokenPairSerializer,
+)
+from apps.accounts.services.auth import auth_login, auth_logout_audit, mfa_step_after_password
+from apps.accounts.services.mfa import mfa_challenge_issue, mfa_challenge_user, mfa_verify
+from apps.core.errors import Forbidden, ServiceError
+
+
+class MfaEnrolmentRequired(Forbidden):
+    default_code = "mfa_enrolment_required"
+
+
+def password_step(request) -> tuple[object, Response | None]:
+    """Check the password; when a second factor follows, the 202 challenge answer instead of a sign-in."""
+    data = LoginSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = auth_login(request=request, **data.validated_data)
+    step = mfa_step_after_password(user)
+    if step == "enrol":
+        raise MfaEnrolmentRequired(
+            "Your practice requires an authenticator app: sign in to the web app once to set it up."
+        )
+    if step == "verify":
+        body = {"mfa_required": True, "challenge": mfa_challenge_issue(user)}
+        return user, Response(body, status=status.HTTP_202_ACCEPTED)
+    return user, None
+
+
+def code_step(request):
+    """The second step: the challenge from the password step and a code; returns the user."""
+    data = MfaCodeSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = mfa_challenge_user(data.validated_data["challenge"])
+    mfa_verify(user=user, code=data.validated_data["code"])
+    return user
 
 
 def tokens_for(user) -> dict[str, str]:
@@ -33,15 +70,30 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         request=LoginSerializer,
-        responses={200: TokenPairSerializer},
+        responses={200: TokenPairSerializer, 202: MfaChallengeSerializer},
         tags=["auth"],
-        summary="Sign in (mobile): username and password for an access/refresh token pair",
+        summary="Sign in (mobile): username and password for an access/refresh token pair, or (staff with "
+        "an authenticator) a challenge to finish at /auth/token/mfa/",
     )
     def post(self, request):
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = auth_login(request=request, **data.validated_data)
-        return Response(tokens_for(user))
+        user, challenge = password_step(request)
+        return challenge or Response(tokens_for(user))
+
+
+class TokenMfaView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=MfaCodeSerializer,
+        responses={200: TokenPairSerializer},
+        tags=["auth"],
+        summary="Sign in (mobile), second step: the challenge and a code for the token pair",
+    )
+    def post(self, request):
+        return Response(tokens_for(code_step(request)))
 
 
 @extend_schema(tags=["auth"], summary="Exchange a refresh token for a new pair (the old one is blacklisted)")
@@ -94,14 +146,15 @@ class SessionView(APIView):
 
     @extend_schema(
         request=LoginSerializer,
-        responses={200: MeSerializer},
+        responses={200: MeSerializer, 202: MfaChallengeSerializer},
         tags=["auth"],
-        summary="Sign in (browser): starts a session; send the CSRF token",
+        summary="Sign in (browser): starts a session, or (staff with an authenticator) answers a challenge "
+        "to finish at /auth/session/mfa/; send the CSRF token",
     )
     def post(self, request):
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = auth_login(request=request._request, **data.validated_data)
+        user, challenge = password_step(request)
+        if challenge:
+            return challenge
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(MeSerializer(user).data)
 
@@ -110,6 +163,24 @@ class SessionView(APIView):
         auth_logout_audit(user=request.user, method="session")
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(csrf_protect, name="post")
+class SessionMfaView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=MfaCodeSerializer,
+        responses={200: MeSerializer},
+        tags=["auth"],
+        summary="Sign in (browser), second step: the challenge and a code start the session",
+    )
+    def post(self, request):
+        user = code_step(request)
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(MeSerializer(user).data)
 
 
 class MeView(APIView):

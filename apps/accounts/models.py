@@ -6,6 +6,7 @@ import functools
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +29,11 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"'{value}' is not an IANA time zone (e.g. America/New_York).")
 
 
+def staff_mfa_default() -> bool:
+    """A new practice's ``require_staff_mfa``: ``STAFF_MFA_DEFAULT`` (on in production, off in development)."""
+    return settings.STAFF_MFA_DEFAULT
+
+
 class Practice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -44,6 +50,10 @@ class Practice(models.Model):
     )
     show_patient_themes = models.BooleanField(
         default=False, help_text="Let patients see their own recurring themes, in supportive wording"
+    )
+    require_staff_mfa = models.BooleanField(
+        default=staff_mfa_default,
+        help_text="Every staff sign-in (web and API) needs a one-time code from an authenticator app",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -255,3 +265,26 @@ class Device(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField()
     unregistered_at = models.DateTimeField(null=True, blank=True)
+
+
+class StaffMfa(models.Model):
+    """A staff member's TOTP authenticator (RFC 6238). The shared secret is encrypted at rest like
+    other secrets; ``confirmed_at`` is set once the person proved the app shows the right codes.
+    ``last_step`` is the last 30-second step accepted, so a code cannot be used twice."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa")
+    secret = EncryptedCharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code. Only a keyed hash is stored; the codes are shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "digest"])]

@@ -41,6 +41,16 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class MfaChallengeSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField(help_text="Always true: send a code with the challenge to finish")
+    challenge = serializers.CharField(help_text="Short-lived (MFA_CHALLENGE_SECONDS); names no one readable")
+
+
+class MfaCodeSerializer(serializers.Serializer):
+    challenge = serializers.CharField(max_length=1024)
+    code = serializers.CharField(max_length=32, help_text="6 digits from the authenticator, or a recovery code")
+
+
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
@@ -262,6 +272,7 @@ class PracticeSerializer(serializers.ModelSerializer):
             "keep_journal_audio",
             "risk_screen_unshared_journals",
             "show_patient_themes",
+            "require_staff_mfa",
             "created_at",
         ]
         read_only_fields = ["id", "slug", "created_at"]

@@ -14,10 +14,12 @@ invitations = api_patients.InvitationViewSet
 
 urlpatterns = [
     path("auth/token/", api_auth.TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/mfa/", api_auth.TokenMfaView.as_view(), name="token-mfa"),
     path("auth/token/refresh/", api_auth.TokenRotateView.as_view(), name="token-refresh"),
     path("auth/logout/", api_auth.LogoutView.as_view(), name="logout"),
     path("auth/csrf/", api_auth.CsrfView.as_view(), name="csrf"),
     path("auth/session/", api_auth.SessionView.as_view(), name="session"),
+    path("auth/session/mfa/", api_auth.SessionMfaView.as_view(), name="session-mfa"),
     path("me/", api_auth.MeView.as_view(), name="me"),
     path(
         "me/profile/",

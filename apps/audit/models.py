@@ -32,6 +32,11 @@ class AuditAction(models.TextChoices):
     CONSENT = "consent"
     AI_PROCESS = "ai_process"
     KEY_ROTATION = "key_rotation"
+    MFA_ENROL = "mfa_enrol"
+    MFA_VERIFY = "mfa_verify"
+    MFA_FAILED = "mfa_failed"
+    MFA_RESET = "mfa_reset"
+    TOKEN_REVOKE = "token_revoke"  # noqa: S105 - an action name, not a secret
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from apps.web.views import admin, alerts, auth, patients, plans, roster, sessions
+from apps.web.views import admin, alerts, auth, mfa, patients, plans, roster, sessions
 
 app_name = "web"
 
 urlpatterns = [
     path("", roster.HomeView.as_view(), name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
+    path("login/code/", mfa.MfaVerifyView.as_view(), name="mfa-verify"),
+    path("account/authenticator/", mfa.MfaEnrolView.as_view(), name="mfa-enrol"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("session/keepalive/", auth.KeepaliveView.as_view(), name="keepalive"),
     path("patient-app/", auth.PatientElsewhereView.as_view(), name="patient-elsewhere"),
@@ -53,6 +55,7 @@ urlpatterns = [
     ),
     path("practice/", admin.PracticeSettingsView.as_view(), name="practice"),
     path("practice/staff/", admin.StaffView.as_view(), name="practice-staff"),
+    path("practice/staff/<uuid:pk>/mfa-reset/", admin.StaffMfaResetView.as_view(), name="practice-staff-mfa-reset"),
     path("practice/alert-policy/", admin.AlertPolicyView.as_view(), name="practice-alert-policy"),
     path("practice/note-templates/", admin.NoteTemplatesView.as_view(), name="practice-templates"),
     path("practice/audit/", admin.AuditTrailView.as_view(), name="practice-audit"),

@@ -10,6 +10,7 @@ from django.views import View
 
 from apps.accounts.models import STAFF_ACCOUNT_ROLE_CHOICES, Role, User
 from apps.accounts.serializers import PracticeSerializer, StaffSerializer
+from apps.accounts.services.mfa import mfa_reset
 from apps.accounts.services.staff import practice_update, staff_create
 from apps.alerts.api import PolicySerializer
 from apps.alerts.models import Severity
@@ -25,7 +26,7 @@ from apps.web.views.sessions import _errors
 
 TIERS = ["primary_clinician", "care_team", "on_call", "supervisor"]
 AUDIT_PAGE = 100
-PRACTICE_FLAGS = ("keep_journal_audio", "risk_screen_unshared_journals", "show_patient_themes")
+PRACTICE_FLAGS = ("keep_journal_audio", "risk_screen_unshared_journals", "show_patient_themes", "require_staff_mfa")
 
 
 class AdminPageMixin(StaffPageMixin):
@@ -73,6 +74,7 @@ class StaffView(AdminPageMixin, View):
             User.objects.filter(practice_id=request.user.practice_id)
             .exclude(memberships__role=Role.PATIENT)
             .prefetch_related("memberships")
+            .select_related("mfa")
             .order_by("username")
         )
         context = {
@@ -95,6 +97,20 @@ class StaffView(AdminPageMixin, View):
         except ServiceError as exc:
             return self.get(request, errors={exc.field or "non_field_errors": [exc.message]}, status=400)
         return self.done(request, "web:practice-staff", "created")
+
+
+class StaffMfaResetView(AdminPageMixin, View):
+    """A lost phone: remove a staff member's authenticator (audited); they set up a new one at sign-in."""
+
+    def post(self, request, pk):
+        staff = User.objects.filter(pk=pk, practice_id=request.user.practice_id).first()
+        if staff is None:
+            raise Http404
+        try:
+            mfa_reset(actor=request.user, user=staff)
+        except ServiceError as exc:
+            return StaffView().get(request, errors={"non_field_errors": [exc.message]}, status=400)
+        return self.done(request, "web:practice-staff", "mfa_reset")
 
 
 class AlertPolicyView(AdminPageMixin, View):

@@ -16,11 +16,19 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from rest_framework.throttling import ScopedRateThrottle
 
-from apps.accounts.services.auth import AccountLocked, LoginFailed, auth_login, auth_logout_audit
+from apps.accounts.services.auth import (
+    AccountLocked,
+    LoginFailed,
+    auth_login,
+    auth_logout_audit,
+    mfa_step_after_password,
+)
+from apps.accounts.services.mfa import mfa_challenge_issue
 from apps.web.access import is_staff_user
 from apps.web.middleware import SESSION_KEY
 
 PATIENT_APP_PATH = "/app/"
+PENDING_KEY = "web_mfa_pending"  # the signed challenge between the password and the code (views/mfa.py)
 
 
 class LoginForm(forms.Form):
@@ -37,12 +45,17 @@ class _LoginThrottleScope:
     throttle_scope = "login"  # shares LOGIN_RATE's per-IP bucket with /api/v1/auth/…
 
 
-def _throttled(request) -> int | None:
-    """Seconds to wait when the caller is over ``LOGIN_RATE``, else None (and counts this attempt)."""
+def throttled_response(request, render_error):
+    """Counts this attempt against ``LOGIN_RATE``; over it, the page ``render_error(message)`` with 429
+    and Retry-After, else None."""
     throttle = ScopedRateThrottle()
     if throttle.allow_request(request, _LoginThrottleScope()):
         return None
-    return max(1, int(throttle.wait() or 1))
+    wait = max(1, int(throttle.wait() or 1))
+    message = _("Too many sign-in attempts from this network. Try again in %(seconds)d seconds.") % {"seconds": wait}
+    response = render_error(message)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def home_for(user) -> str:
@@ -72,6 +85,8 @@ class LoginView(View):
             notice = _("You were signed out after a period of inactivity. Sign in again to continue.")
         elif reason == "signed_out":
             notice = _("You are signed out.")
+        elif reason == "mfa_expired":
+            notice = _("The sign-in step expired. Sign in again.")
         context = {"form": form, "error": error, "notice": notice, "next": _next_url(request) or ""}
         return render(request, self.template_name, context, status=status)
 
@@ -84,20 +99,20 @@ class LoginView(View):
         form = LoginForm(request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
-        wait = _throttled(request)
-        if wait is not None:
-            message = _("Too many sign-in attempts from this network. Try again in %(seconds)d seconds.") % {
-                "seconds": wait
-            }
-            response = self._render(request, form, error=message, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+        throttled = throttled_response(request, lambda message: self._render(request, form, error=message, status=429))
+        if throttled is not None:
+            return throttled
         try:
             user = auth_login(request=request, **form.cleaned_data)
         except AccountLocked as exc:
             return self._render(request, form, error=exc.message, status=423)
         except LoginFailed as exc:
             return self._render(request, form, error=exc.message, status=401)
+        step = mfa_step_after_password(user)
+        if step:
+            request.session.cycle_key()
+            request.session[PENDING_KEY] = {"challenge": mfa_challenge_issue(user), "next": _next_url(request) or ""}
+            return redirect("web:mfa-verify" if step == "verify" else "web:mfa-enrol")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = time.time()
         return redirect(_next_url(request) or home_for(user))
