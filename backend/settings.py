@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from backend import dev_secrets
 from backend.env import env_bool, env_choice, env_int, env_list, env_str
+from backend.private_files import private_sqlite_file
 from backend.storage import audio_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,10 @@ PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+# Proxies of ours in front of the app, each appending to X-Forwarded-For. 0: the header is ignored and
+# the socket's address is the client (a client-written header must not reset the sign-in rate limit).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 8 * 3600, minimum=300)
 # The patient app keeps a phone signed in this long after its last use (sliding; "sign out everywhere" ends it).
@@ -71,7 +76,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /health/* is probed over plain HTTP by load balancers inside the host.
     SECURE_REDIRECT_EXEMPT = [r"^health/"]
@@ -157,7 +162,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "interlude.sqlite3",
+            "NAME": private_sqlite_file(VAR_DIR / "interlude.sqlite3"),  # 0600, and so its -wal/-shm
             # SQLite is the single-machine default: WAL lets the ASGI server read while the
             # worker writes, and the busy timeout waits out the other process's write lock.
             "OPTIONS": {
@@ -189,7 +194,11 @@ REALTIME_RELAY = "channel_layer" if REDIS_URL else "database"
 REALTIME_POLL_SECONDS = float(env_str("REALTIME_POLL_SECONDS", "0.2"))
 
 # --- Celery --------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or f"isqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL")
+    or REDIS_URL
+    or f"isqla+sqlite:///{private_sqlite_file(VAR_DIR / 'celery-broker.sqlite3')}"
+)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -215,10 +224,14 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.passwords.PublishedDemoPasswordValidator"},  # refused in production
 ]
 LOGIN_URL = "web:login"
 # Browser sessions end after this much inactivity; the page warns two minutes before (apps/web).
@@ -229,6 +242,9 @@ STAFF_MFA_DEFAULT = env_bool("STAFF_MFA_DEFAULT", PRODUCTION)
 MFA_CHALLENGE_SECONDS = env_int("MFA_CHALLENGE_SECONDS", 300, minimum=30)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# The slower limit on an account from every address together (wrong passwords or codes in a row): a
+# stranger at one address locks only that address out of the account after LOGIN_MAX_FAILURES.
+LOGIN_ACCOUNT_MAX_FAILURES = env_int("LOGIN_ACCOUNT_MAX_FAILURES", 50, minimum=1)
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72, minimum=1)
 CHECKIN_CLOCK_SKEW_SECONDS = env_int("CHECKIN_CLOCK_SKEW_SECONDS", 300, minimum=0)
 
@@ -269,11 +285,12 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
+    "TOKEN_REFRESH_SERIALIZER": "apps.core.jwt.RotatingRefreshSerializer",
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.core.jwt.RevocableJWTAuthentication",  # refused once its refresh token is revoked
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -286,6 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.http_errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # the throttles' client address: apps/core/client_ip.py's rule
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_RATE", "20/min"),
         "enrolment": env_str("ENROLMENT_RATE", "10/min"),

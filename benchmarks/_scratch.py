@@ -55,6 +55,6 @@ def setup(database_url: str | None = None, **env: str) -> Scratch:
 
 
 def bearer(user) -> str:
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from apps.core.jwt import IssuedRefreshToken
 
-    return f"Bearer {RefreshToken.for_user(user).access_token}"
+    return f"Bearer {IssuedRefreshToken.for_user(user).access_token}"

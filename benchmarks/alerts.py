@@ -48,7 +48,7 @@ from apps.accounts.models import CareTeamMember, Membership, PatientProfile, Use
 from apps.accounts.services.consent import consent_decide
 from apps.practice.onboarding import practice_create
 from apps.alerts.routing import policy_for
-from rest_framework_simplejwt.tokens import RefreshToken
+from apps.core.jwt import IssuedRefreshToken
 practice = practice_create(name="Bench", slug="bench")
 policy = policy_for(practice.id); policy.dedup_window_minutes = 0; policy.save()
 patient_user = User.objects.create_user(username="bench-patient", practice=practice)
@@ -59,9 +59,9 @@ for i in range(SOCKETS):
     user = User.objects.create_user(username=f"staff{i}", practice=practice)
     Membership.objects.create(user=user, role="clinician")
     CareTeamMember.objects.create(patient=patient, user=user, role="primary_clinician" if i == 0 else "clinician")
-    staff.append(str(RefreshToken.for_user(user).access_token))
+    staff.append(str(IssuedRefreshToken.for_user(user).access_token))
 consent_decide(actor=patient_user, patient=patient, kind="ai_processing", version=1, decision="accepted")
-print(json.dumps({"patient": str(RefreshToken.for_user(patient_user).access_token), "staff": staff}))
+print(json.dumps({"patient": str(IssuedRefreshToken.for_user(patient_user).access_token), "staff": staff}))
 """
 
 

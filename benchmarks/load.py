@@ -176,11 +176,10 @@ class People:
 
 
 def make_people(n_patients: int, n_staff: int) -> People:
-    from rest_framework_simplejwt.tokens import RefreshToken
-
     from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
     from apps.accounts.services.consent import consent_decide
     from apps.alerts.routing import policy_for
+    from apps.core.jwt import IssuedRefreshToken
     from apps.practice.onboarding import practice_create
 
     practice = practice_create(name="Load", slug=f"load-{uuid.uuid4().hex[:6]}")
@@ -192,7 +191,7 @@ def make_people(n_patients: int, n_staff: int) -> People:
     for i in range(n_staff):
         user = User.objects.create_user(username=f"staff{i}@load", practice=practice)
         Membership.objects.create(user=user, role="clinician")
-        staff.append({"user": user, "id": str(user.pk), "token": str(RefreshToken.for_user(user).access_token)})
+        staff.append({"user": user, "id": str(user.pk), "token": str(IssuedRefreshToken.for_user(user).access_token)})
     clinicians, others = staff[:n_clinicians], staff[n_clinicians:] or staff[:1]
     patients = []
     for i in range(n_patients):
@@ -205,7 +204,7 @@ def make_people(n_patients: int, n_staff: int) -> People:
         for user_id, role in team.items():
             CareTeamMember.objects.create(patient=profile, user_id=user_id, role=role)
         consent_decide(actor=user, patient=profile, kind="ai_processing", version=1, decision="accepted")
-        token = str(RefreshToken.for_user(user).access_token)
+        token = str(IssuedRefreshToken.for_user(user).access_token)
         patients.append({"id": str(profile.pk), "token": token, "primary": clinicians[i % len(clinicians)]})
     return People(patients, staff, clinicians)
 

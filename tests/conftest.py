@@ -11,10 +11,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, Membership, PatientProfile, Role, User
 from apps.accounts.services.consent import consent_decide
+from apps.core.jwt import IssuedRefreshToken
 from apps.practice.onboarding import practice_create
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -114,7 +114,7 @@ def personas(db) -> Personas:
 
 def bearer_client(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {IssuedRefreshToken.for_user(user).access_token}")
     return client
 
 

@@ -11,8 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.accounts.serializers import (
@@ -23,9 +22,10 @@ from apps.accounts.serializers import (
     RefreshInputSerializer,
     TokenPairSerializer,
 )
-from apps.accounts.services.auth import auth_login, auth_logout_audit, mfa_step_after_password
+from apps.accounts.services.auth import auth_login, auth_logout_audit, mfa_step_after_password, token_revoked_audit
 from apps.accounts.services.mfa import mfa_challenge_issue, mfa_challenge_user, mfa_verify
 from apps.core.errors import Forbidden, ServiceError
+from apps.core.jwt import IssuedRefreshToken
 
 
 class MfaEnrolmentRequired(Forbidden):
@@ -58,7 +58,7 @@ def code_step(request):
 
 
 def tokens_for(user) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
+    refresh = IssuedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -96,9 +96,19 @@ class TokenMfaView(APIView):
         return Response(tokens_for(code_step(request)))
 
 
-@extend_schema(tags=["auth"], summary="Exchange a refresh token for a new pair (the old one is blacklisted)")
+@extend_schema(
+    tags=["auth"],
+    summary="Exchange a refresh token for a new pair (the old one, and access tokens minted from it, are revoked)",
+)
 class TokenRotateView(TokenRefreshView):
-    pass
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        token_revoked_audit(user_id=serializer.revoked["user_id"], jti=serializer.revoked["jti"], reason="rotation")
+        return Response(serializer.validated_data, status=status.HTTP_200_OK)
 
 
 class LogoutView(APIView):
@@ -112,7 +122,7 @@ class LogoutView(APIView):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            token = RefreshToken(data.validated_data["refresh"])
+            token = IssuedRefreshToken(data.validated_data["refresh"])
             if str(token.get("user_id")) != str(request.user.pk):
                 raise TokenError("token belongs to another user")
             token.blacklist()
@@ -121,6 +131,7 @@ class LogoutView(APIView):
                 "This refresh token is invalid or already revoked.", code="token_invalid", field="refresh"
             ) from exc
         auth_logout_audit(user=request.user, method="jwt")
+        token_revoked_audit(user_id=request.user.pk, jti=token["jti"], reason="logout")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -267,6 +267,20 @@ class Device(models.Model):
     unregistered_at = models.DateTimeField(null=True, blank=True)
 
 
+class LoginAddressLock(models.Model):
+    """Wrong passwords or codes in a row for one account from one address, and that pair's lock.
+    A stranger who knows a username locks only their own address out (``LOGIN_MAX_FAILURES``); the
+    account as a whole locks after the slower ``LOGIN_ACCOUNT_MAX_FAILURES`` (``User.locked_until``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    ip = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ip"], name="one_login_lock_per_address")]
+
+
 class StaffMfa(models.Model):
     """A staff member's TOTP authenticator (RFC 6238). The shared secret is encrypted at rest like
     other secrets; ``confirmed_at`` is set once the person proved the app shows the right codes.

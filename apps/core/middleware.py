@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from apps.core import context
+from apps.core.client_ip import client_ip
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -18,7 +19,7 @@ class RequestContextMiddleware:
         inbound = request.headers.get("X-Request-ID", "")
         request_id = inbound if _VALID_REQUEST_ID.match(inbound) else context.new_request_id()
         via = "api" if request.path.startswith("/api/") else "web"  # the clinician web app's pages
-        ctx = context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"), via=via)
+        ctx = context.RequestContext(request_id=request_id, ip=client_ip(request.META), via=via)
         request.request_id = request_id
         with context.bind(ctx):
             response = self.get_response(request)

@@ -16,6 +16,8 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.core.jwt import access_revoked
+
 BEARER_PREFIX = "bearer."
 PROTOCOL = "interlude.v1"
 
@@ -25,6 +27,8 @@ def _user_for_token(raw: str):
     try:
         token = AccessToken(raw)
     except TokenError:
+        return AnonymousUser()
+    if access_revoked(token):
         return AnonymousUser()
     user = (
         get_user_model().objects.filter(pk=token.get("user_id"), is_active=True).prefetch_related("memberships").first()

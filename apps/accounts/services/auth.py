@@ -1,8 +1,8 @@
-"""Password login with lockout, shared by the JWT and the session endpoints."""
+"""Password login with lockout per account and address, shared by every sign-in (token, session, web, patient app)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import StaffMfa, User
+from apps.accounts.models import LoginAddressLock, StaffMfa, User
 from apps.audit.services import AuditAction, audit_log
+from apps.core import context
 from apps.core.errors import Locked, Unauthenticated
 
 
@@ -23,18 +24,34 @@ class AccountLocked(Locked):
     default_code = "account_locked"
 
 
-def _locked_message(user: User) -> str:
-    minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
+def _locked_message(until) -> str:
+    minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
     return f"Too many failed sign-in attempts. Try again in {minutes} minute(s), or ask your practice admin."
 
 
+def _address() -> str:
+    return context.current().ip or ""
+
+
+def locked_until(user: User) -> datetime | None:
+    """When the caller may try ``user`` again: the account's lock, or this address's lock on it."""
+    now = timezone.now()
+    locks = [user.locked_until] if user.is_locked(now) else []
+    here = LoginAddressLock.objects.filter(user=user, ip=_address(), locked_until__gt=now).first()
+    if here is not None:
+        locks.append(here.locked_until)
+    return max(locks) if locks else None
+
+
 def auth_login(*, request, username: str, password: str) -> User:
-    """Return the user for valid credentials, or raise. Failures count towards a lockout of
-    ``LOGIN_LOCKOUT_MINUTES`` after ``LOGIN_MAX_FAILURES`` in a row; each outcome is audited.
+    """Return the user for valid credentials, or raise. Failures from one address lock that address
+    out of the account (``LOGIN_MAX_FAILURES`` in a row); failures from everywhere lock the account
+    (``LOGIN_ACCOUNT_MAX_FAILURES``), each for ``LOGIN_LOCKOUT_MINUTES``; each outcome is audited.
     Unknown usernames are audited without the username (it may be a mistyped password)."""
     username = username.strip().lower()
     known = User.objects.filter(username=username).first()
-    if known is not None and known.is_locked():
+    until = locked_until(known) if known is not None else None
+    if until is not None:
         audit_log(
             actor=known,
             action=AuditAction.LOGIN_FAILED,
@@ -42,29 +59,78 @@ def auth_login(*, request, username: str, password: str) -> User:
             object_id=known.pk,
             detail={"reason": "locked"},
         )
-        raise AccountLocked(_locked_message(known))
+        raise AccountLocked(_locked_message(until))
 
     user = authenticate(request, username=username, password=password)
     if user is None:
-        with transaction.atomic():
-            if known is None:
-                audit_log(
-                    actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", detail={"reason": "unknown_user"}
-                )
-        if known is not None and count_failure(known, reason="bad_password"):
-            raise AccountLocked(_locked_message(known))
+        if known is None:
+            audit_log(
+                actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", detail={"reason": "unknown_user"}
+            )
+        elif (until := count_failure(known, reason="bad_password")) is not None:
+            raise AccountLocked(_locked_message(until))
         raise LoginFailed("Username or password is incorrect.")
 
     second_factor = mfa_step_after_password(user)
     with transaction.atomic():
-        if user.locked_until or (user.failed_login_count and not second_factor):
+        if not second_factor:
             # A wrong-code count survives the password: password + wrong code, repeated, still locks.
-            user.failed_login_count = user.failed_login_count if second_factor else 0
-            user.locked_until = None
-            user.save(update_fields=["failed_login_count", "locked_until"])
+            login_failures_clear(user)
         detail = {"second_factor": second_factor} if second_factor else {}
         audit_log(actor=user, action=AuditAction.LOGIN, object_type="user", object_id=user.pk, detail=detail)
     return user
+
+
+def login_failures_clear(user: User) -> None:
+    """A complete sign-in: this address's and the account's failure counts start again."""
+    LoginAddressLock.objects.filter(user=user, ip=_address()).delete()
+    if user.failed_login_count or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+
+
+def count_failure(user: User, *, reason: str) -> datetime | None:
+    """Count a failed sign-in step (a wrong password or second-factor code) for this address and for
+    the account; audited. Returns when the caller may try again, if they are now locked out."""
+    minutes = settings.LOGIN_LOCKOUT_MINUTES
+    with transaction.atomic():
+        here, _ = LoginAddressLock.objects.select_for_update().get_or_create(user=user, ip=_address())
+        here.failures += 1
+        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+        user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+        audit_log(
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            object_type="user",
+            object_id=user.pk,
+            detail={
+                "reason": reason,
+                "consecutive_failures": here.failures,
+                "account_failures": user.failed_login_count,
+            },
+        )
+        if here.failures >= settings.LOGIN_MAX_FAILURES:
+            here.failures = 0
+            here.locked_until = timezone.now() + timedelta(minutes=minutes)
+            audit_log(
+                actor=user,
+                action=AuditAction.LOCKOUT,
+                object_type="user",
+                object_id=user.pk,
+                detail={"minutes": minutes, "scope": "address"},
+            )
+        here.save()
+        if user.failed_login_count >= settings.LOGIN_ACCOUNT_MAX_FAILURES:
+            user.locked_until = timezone.now() + timedelta(minutes=minutes)
+            user.failed_login_count = 0
+            user.save(update_fields=["locked_until", "failed_login_count"])
+            audit_log(
+                actor=user,
+                action=AuditAction.LOCKOUT,
+                object_type="user",
+                object_id=user.pk,
+                detail={"minutes": minutes, "scope": "account"},
+            )
+    return locked_until(user)
 
 
 def mfa_step_after_password(user: User) -> str:
@@ -77,32 +143,16 @@ def mfa_step_after_password(user: User) -> str:
     return "enrol" if (user.practice_id and user.practice.require_staff_mfa) else ""
 
 
-def count_failure(user: User, *, reason: str) -> bool:
-    """Count a failed sign-in step (a wrong password or second-factor code) and lock the account after
-    ``LOGIN_MAX_FAILURES`` in a row; audited. Returns whether the account is now locked."""
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-        user.refresh_from_db(fields=["failed_login_count"])
-        audit_log(
-            actor=user,
-            action=AuditAction.LOGIN_FAILED,
-            object_type="user",
-            object_id=user.pk,
-            detail={"reason": reason, "consecutive_failures": user.failed_login_count},
-        )
-        if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-            user.save(update_fields=["locked_until", "failed_login_count"])
-            audit_log(
-                actor=user,
-                action=AuditAction.LOCKOUT,
-                object_type="user",
-                object_id=user.pk,
-                detail={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
-    return user.is_locked()
-
-
 def auth_logout_audit(*, user: User, method: str) -> None:
     audit_log(actor=user, action=AuditAction.LOGOUT, object_type="user", object_id=user.pk, detail={"method": method})
+
+
+def token_revoked_audit(*, user_id, jti: str, reason: str) -> None:
+    """A refresh token (and every access token minted from it) was revoked: at logout or rotation."""
+    audit_log(
+        actor=User.objects.filter(pk=user_id).first(),
+        action=AuditAction.TOKEN_REVOKE,
+        object_type="refresh_token",
+        object_id=jti,
+        detail={"reason": reason},
+    )

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import RecoveryCode, StaffMfa, User
-from apps.accounts.services.auth import AccountLocked, count_failure
+from apps.accounts.services.auth import AccountLocked, count_failure, locked_until, login_failures_clear
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Forbidden, ServiceError, Unauthenticated
 
@@ -167,7 +167,7 @@ def _totp_step(mfa: StaffMfa, code: str) -> int | None:
 def mfa_verify(*, user: User, code: str) -> str:
     """Check a TOTP or recovery code for a signed-in-by-password ``user``; returns the method used.
     Wrong codes count towards the lockout like wrong passwords."""
-    if user.is_locked():
+    if locked_until(user) is not None:
         raise AccountLocked("Too many failed sign-in attempts. Try again later, or ask your practice admin.")
     with transaction.atomic():
         mfa = StaffMfa.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
@@ -191,13 +191,12 @@ def mfa_verify(*, user: User, code: str) -> str:
                 object_id=user.pk,
                 detail={"method": method, "recovery_codes_left": left},
             )
-            if user.failed_login_count:
-                User.objects.filter(pk=user.pk).update(failed_login_count=0)
+            login_failures_clear(user)
             return method
         audit_log(
             actor=user, action=AuditAction.MFA_FAILED, object_type="user", object_id=user.pk, detail={"step": "verify"}
         )
-    if count_failure(user, reason="bad_mfa_code"):
+    if count_failure(user, reason="bad_mfa_code") is not None:
         raise AccountLocked("Too many failed sign-in attempts. Try again later, or ask your practice admin.")
     raise MfaFailed("That code is not right.")
 

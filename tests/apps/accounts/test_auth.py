@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from apps.audit.models import AuditAction, AuditEvent
 from tests.conftest import PASSWORD
@@ -72,6 +73,53 @@ def test_logout_blacklists_the_refresh_token(personas, anon):
     refused = anon.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
     assert refused.status_code == 401
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT).exists()
+
+
+def _bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_the_access_token_stops_working_at_logout(personas, anon):
+    pair = login(anon, "clin").json()
+    client = _bearer(pair["access"])
+    assert client.get("/api/v1/me/").status_code == 200
+    assert client.post("/api/v1/auth/logout/", {"refresh": pair["refresh"]}, format="json").status_code == 204
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_not_valid"
+    event = AuditEvent.objects.get(action=AuditAction.TOKEN_REVOKE, actor_id=personas.clinician.pk)
+    assert event.detail == {"reason": "logout"} and pair["refresh"] not in str(event.detail)
+
+
+def test_refresh_rotation_revokes_the_access_token_minted_from_the_old_refresh(personas, anon):
+    pair = login(anon, "clin").json()
+    rotated = anon.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json").json()
+    assert _bearer(pair["access"]).get("/api/v1/me/").status_code == 401
+    assert _bearer(rotated["access"]).get("/api/v1/me/").status_code == 200
+    again = anon.post("/api/v1/auth/token/refresh/", {"refresh": rotated["refresh"]}, format="json").json()
+    assert _bearer(rotated["access"]).get("/api/v1/me/").status_code == 401
+    assert _bearer(again["access"]).get("/api/v1/me/").status_code == 200
+    reasons = AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKE).values_list("detail__reason", flat=True)
+    assert list(reasons) == ["rotation", "rotation"]
+
+
+def test_an_access_token_not_minted_by_interlude_is_refused(personas):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    plain = str(RefreshToken.for_user(personas.clinician).access_token)  # signed, but names no refresh token
+    assert _bearer(plain).get("/api/v1/me/").status_code == 401
+
+
+def test_the_websocket_handshake_refuses_a_revoked_access_token(personas, anon):
+    from asgiref.sync import async_to_sync
+
+    from apps.core.ws_auth import _user_for_token
+
+    pair = login(anon, "clin").json()
+    assert async_to_sync(_user_for_token)(pair["access"]) == personas.clinician
+    anon.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert not async_to_sync(_user_for_token)(pair["access"]).is_authenticated
 
 
 def test_logout_rejects_a_garbage_token_naming_the_field(personas, as_user):

@@ -13,11 +13,26 @@ def test_registering_a_token_twice_is_idempotent(personas, as_user):
     assert "token" not in first.json()
 
 
-def test_a_token_moves_to_the_user_who_registered_it_last(personas, as_user):
-    as_user(personas.patient).post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
-    as_user(personas.clinician).post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
-    assert Device.objects.get(token="shared").user == personas.clinician
-    assert as_user(personas.patient).get("/api/v1/devices/").json()["results"] == []
+def test_a_token_another_account_holds_is_refused_until_that_account_signs_out(personas, as_user):
+    patient, outsider = as_user(personas.patient), as_user(personas.outsider)
+    mine = patient.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json").json()
+    taken = outsider.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "device_token_in_use"
+    assert Device.objects.get(token="shared").user == personas.patient
+    assert patient.get("/api/v1/devices/").json()["results"][0]["id"] == mine["id"]
+    assert patient.delete(f"/api/v1/devices/{mine['id']}/").status_code == 204  # signed out on that phone
+    moved = outsider.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
+    assert moved.status_code == 201 and Device.objects.get(token="shared").user == personas.outsider
+    assert AuditEvent.objects.filter(action="assign", object_type="device", actor_id=personas.outsider.pk).exists()
+
+
+def test_refreshing_to_a_token_another_account_holds_does_not_take_it(personas, as_user):
+    as_user(personas.patient).post("/api/v1/devices/", {"token": "victim", "platform": "ios"}, format="json")
+    client = as_user(personas.clinician)
+    own = client.post("/api/v1/devices/", {"token": "mine", "platform": "ios"}, format="json").json()
+    refused = client.patch(f"/api/v1/devices/{own['id']}/", {"token": "victim"}, format="json")
+    assert refused.status_code == 409
+    assert Device.objects.get(token="victim").user == personas.patient
 
 
 def test_refresh_and_unregister(personas, as_user):

@@ -38,13 +38,13 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User  # noqa: E402
 from apps.accounts.services.consent import consent_decide  # noqa: E402
 from apps.alerts.models import AlertDelivery, RiskSignal  # noqa: E402
 from apps.audit.models import AuditEvent  # noqa: E402
 from apps.core.audio import audio_storage  # noqa: E402
+from apps.core.jwt import IssuedRefreshToken  # noqa: E402
 from apps.journals.models import JournalEntry  # noqa: E402
 from apps.practice.onboarding import practice_create  # noqa: E402
 from tests.processes import celery_worker  # noqa: E402
@@ -78,7 +78,7 @@ def people():
     for user, role in staff:
         CareTeamMember.objects.create(patient=patient, user=user, role=role)
     consent_decide(actor=patient_user, patient=patient, kind="ai_processing", version=1, decision="accepted")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(patient_user).access_token}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {IssuedRefreshToken.for_user(patient_user).access_token}")
 
 
 def upload(client: Client) -> JournalEntry:

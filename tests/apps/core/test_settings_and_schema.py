@@ -116,3 +116,25 @@ def test_postgresql_connections_come_from_a_per_process_pool(tmp_path):
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]  # the shell may print a banner first
     assert last.startswith("0 ") and "'pool': {'min_size': 1, 'max_size': 7" in last
+
+
+def test_the_development_database_and_its_write_ahead_log_are_the_owners_alone(tmp_path):
+    """The embedded SQLite file held PHI ciphertext and plaintext ids world-readable (0644), and so
+    did its -wal/-shm: they are created 0600 like var/dev-secrets.json, and an old one is tightened."""
+    broker = tmp_path / "celery-broker.sqlite3"
+    broker.touch(mode=0o644)
+    broker.chmod(0o644)
+    write = (
+        "import os, stat; from django.db import connection; c = connection.cursor(); "
+        "c.execute('create table t (x)'); c.execute('insert into t values (1)'); "
+        "d = connection.settings_dict['NAME']; "
+        "print(*[oct(stat.S_IMODE(os.stat(f'{d}{s}').st_mode)) for s in ('', '-wal', '-shm')])"
+    )
+    previous = os.umask(0o022)  # the common default, under which files are created world-readable
+    try:
+        result = run_django(["shell", "-c", write], INTERLUDE_VAR_DIR=str(tmp_path))
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0o600 0o600 0o600"
+    assert oct(broker.stat().st_mode & 0o777) == "0o600"

@@ -9,8 +9,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.jwt import IssuedRefreshToken
 from apps.core.realtime import notify_user
 from backend.asgi import application
 from tests.conftest import require_service, tcp_reachable
@@ -30,7 +30,7 @@ async def _close_worker_thread_connections():
 
 
 def access_token(user) -> str:
-    return str(RefreshToken.for_user(user).access_token)
+    return str(IssuedRefreshToken.for_user(user).access_token)
 
 
 def _use_layer(settings, kind: str) -> None:

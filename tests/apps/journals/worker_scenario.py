@@ -19,10 +19,10 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User  # noqa: E402
 from apps.accounts.services.consent import consent_decide  # noqa: E402
+from apps.core.jwt import IssuedRefreshToken  # noqa: E402
 from apps.journals.models import JournalEntry  # noqa: E402
 from apps.practice.onboarding import practice_create  # noqa: E402
 
@@ -39,7 +39,7 @@ def main() -> None:
     CareTeamMember.objects.create(patient=patient, user=clinician, role="primary_clinician")
     consent_decide(actor=user, patient=patient, kind="ai_processing", version=1, decision="accepted")
 
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {IssuedRefreshToken.for_user(user).access_token}")
     with AUDIO.open("rb") as handle:
         body = {"id": str(uuid.uuid4()), "occurred_at": timezone.now().isoformat(), "timezone": "UTC", "audio": handle}
         response = client.post("/api/v1/me/journals/", body)

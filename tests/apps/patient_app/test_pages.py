@@ -169,10 +169,10 @@ def test_manifest_and_service_worker_make_it_installable(personas):
 
 
 def test_sign_out_everywhere_ends_every_device_session_and_refresh_token(personas):
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from apps.core.jwt import IssuedRefreshToken
 
     phone, tablet = signed_in(personas.patient), signed_in(personas.patient)
-    refresh = RefreshToken.for_user(personas.patient)
+    refresh = IssuedRefreshToken.for_user(personas.patient)
     response = phone.post("/app/signout/everywhere/")
     assert response.status_code == 302 and "storage" in response["Clear-Site-Data"]
     assert tablet.get("/app/").status_code == 302  # the other device is signed out too

@@ -2,6 +2,7 @@ import getpass
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from apps.accounts.models import Practice, User
 from apps.accounts.services.staff import bootstrap_admin
@@ -28,7 +29,10 @@ class Command(BaseCommand):
         password = getpass.getpass("Admin password: ")
         if password != getpass.getpass("Again: "):
             raise CommandError("passwords differ")
-        with context.bind(context.RequestContext(request_id=context.new_request_id(), via="command")):
+        with (
+            context.bind(context.RequestContext(request_id=context.new_request_id(), via="command")),
+            transaction.atomic(),  # a refused password leaves no practice without an admin
+        ):
             practice = practice_create(
                 name=o["name"], slug=o["slug"], timezone=o["timezone"], crisis_region=o["crisis_region"]
             )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, ConsentKind, Membership, PatientProfile, Role, User
+from apps.accounts.passwords import DEMO_PASSWORD
 from apps.accounts.services.consent import consent_decide, consent_is_granted
 from apps.accounts.services.enrolment import invitation_create
 from apps.checkins.models import MoodCheckin
@@ -26,7 +27,8 @@ from apps.plans.services import safety_plan_save
 from apps.plans.treatment import plan_save, plan_sign
 from apps.practice.onboarding import practice_create
 
-DEMO_PASSWORD = "interlude-demo"  # noqa: S105 - demo accounts only; refused in production
+# DEMO_PASSWORD (apps/accounts/passwords.py): demo accounts only; the password validators refuse it in production.
+
 
 # Fixed ids keep the command idempotent even though names are encrypted (not filterable).
 DEMO_PATIENT_ID = uuid.UUID("00000000-0000-4000-8000-00000000a1e5")

@@ -1,0 +1,68 @@
+"""Access tokens that die with their refresh token (logout, rotation), checked on every request.
+
+Invariants (security-relevant; tests in tests/apps/accounts/test_auth.py):
+
+- Every access token carries ``rjti``, the id of the refresh token it was minted from. simplejwt
+  blacklists a refresh token on logout and when it is rotated; an access token whose refresh token
+  is blacklisted is refused at once instead of living out its ``JWT_ACCESS_MINUTES``.
+- The check is one indexed lookup per request (the blacklist joined to the outstanding tokens by
+  their unique ``jti``), in the API (``RevocableJWTAuthentication``) and on the websocket handshake.
+- An access token without ``rjti`` was not minted here (``IssuedRefreshToken``) and is refused.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+PARENT_CLAIM = "rjti"
+
+
+class IssuedRefreshToken(RefreshToken):
+    """A refresh token whose access tokens name it (``rjti``)."""
+
+    @property
+    def access_token(self) -> AccessToken:
+        access = super().access_token
+        access[PARENT_CLAIM] = self[api_settings.JTI_CLAIM]
+        return access
+
+
+def access_revoked(token) -> bool:
+    """Whether the refresh token this access token came from was revoked (or it names none)."""
+    parent = token.get(PARENT_CLAIM)
+    return not parent or BlacklistedToken.objects.filter(token__jti=parent).exists()
+
+
+class RevocableJWTAuthentication(JWTAuthentication):
+    def get_validated_token(self, raw_token: bytes):
+        token = super().get_validated_token(raw_token)
+        if access_revoked(token):
+            raise InvalidToken({"detail": "This token was revoked (signed out or refreshed).", "code": "token_revoked"})
+        return token
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The OpenAPI schema describes it as the bearer JWT it is."""
+
+    target_class = "apps.core.jwt.RevocableJWTAuthentication"
+
+
+class RotatingRefreshSerializer(TokenRefreshSerializer):
+    """Rotation hands back an access token minted from the *new* refresh token: simplejwt mints it
+    from the old one, which rotation has just blacklisted (and with it, by ``rjti``, the access)."""
+
+    token_class = IssuedRefreshToken
+
+    def validate(self, attrs):
+        old = self.token_class(attrs["refresh"])
+        data = super().validate(attrs)
+        self.revoked = {"user_id": old.get(api_settings.USER_ID_CLAIM), "jti": old[api_settings.JTI_CLAIM]}
+        if "refresh" in data:
+            data["access"] = str(IssuedRefreshToken(data["refresh"]).access_token)
+        return data
