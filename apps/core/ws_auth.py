@@ -22,8 +22,8 @@ BEARER_PREFIX = "bearer."
 PROTOCOL = "interlude.v1"
 
 
-@database_sync_to_async
-def _user_for_token(raw: str):
+def user_for_token(raw: str):
+    """The active user an access token names, unless it is invalid or revoked (``apps.core.jwt``)."""
     try:
         token = AccessToken(raw)
     except TokenError:
@@ -34,6 +34,9 @@ def _user_for_token(raw: str):
         get_user_model().objects.filter(pk=token.get("user_id"), is_active=True).prefetch_related("memberships").first()
     )
     return user or AnonymousUser()
+
+
+_user_for_token = database_sync_to_async(user_for_token)
 
 
 def _bearer_from(scope) -> str | None:

@@ -112,14 +112,12 @@ def test_an_access_token_not_minted_by_interlude_is_refused(personas):
 
 
 def test_the_websocket_handshake_refuses_a_revoked_access_token(personas, anon):
-    from asgiref.sync import async_to_sync
-
-    from apps.core.ws_auth import _user_for_token
+    from apps.core.ws_auth import user_for_token
 
     pair = login(anon, "clin").json()
-    assert async_to_sync(_user_for_token)(pair["access"]) == personas.clinician
+    assert user_for_token(pair["access"]) == personas.clinician
     anon.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
-    assert not async_to_sync(_user_for_token)(pair["access"]).is_authenticated
+    assert not user_for_token(pair["access"]).is_authenticated
 
 
 def test_logout_rejects_a_garbage_token_naming_the_field(personas, as_user):
