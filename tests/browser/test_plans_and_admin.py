@@ -97,3 +97,15 @@ def test_the_audit_chain_verifies_as_intact(page):
     page.goto("/practice/audit/")
     page.get_by_role("link", name="Verify the chain now").click()
     expect(page.get_by_role("status").filter(has_text="Intact:")).to_be_visible()
+
+
+def test_the_authenticator_set_up_page_renders_accessibly_with_a_qr_code_and_a_key(page):
+    """Only the page: confirming would turn two-step sign-in on for a demo persona other tests use."""
+    sign_in(page, "admin@demo")
+    page.get_by_role("link", name="Two-step sign-in").click()
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    expect(page.get_by_role("img", name="Authenticator QR code")).to_be_visible()
+    expect(page.get_by_label("Key to type")).to_have_text(re.compile(r"^[A-Z2-7]{4}( [A-Z2-7]{4})+$"))
+    expect(page.get_by_label("Code")).to_have_attribute("autocomplete", "one-time-code")
+    shot(page, "mfa-enrol")
+    assert axe_violations(page, "mfa-enrol") == []
