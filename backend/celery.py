@@ -4,8 +4,8 @@
 Two queues, routed here and nowhere else, by task name:
 
 - ``realtime``: alert processing and delivery, escalation, reminders, operator pings and short
-  housekeeping. Its workers never load a model (``backend/model_guard.py`` refuses the import), so a
-  risk alert never waits behind a transcription.
+  housekeeping, signed audit checkpoints. Its workers never load a model (``backend/model_guard.py``
+  refuses the import), so a risk alert never waits behind a transcription.
 - ``ml``: transcription, text and speech analysis, session recordings, pattern mining, and the
   nightly audit-chain verification (long, not urgent).
 
@@ -22,6 +22,8 @@ from celery.schedules import crontab
 from kombu import Exchange, Queue
 from kombu.transport import TRANSPORT_ALIASES
 
+from backend.env import env_int
+
 TRANSPORT_ALIASES.setdefault("isqla", "backend.kombu_sqla:Transport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
@@ -35,6 +37,7 @@ TASK_QUEUES: dict[str, str] = {
     "accounts.housekeeping": REALTIME,
     "journals.resume_stalled": REALTIME,
     "core.ping": REALTIME,
+    "audit.checkpoint": REALTIME,
     "journals.process": ML,
     "notes.process_input": ML,
     "insights.analyse_text": ML,
@@ -65,6 +68,10 @@ app.conf.task_routes = (route_for,)
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "audit-checkpoint": {
+        "task": "audit.checkpoint",
+        "schedule": 60.0 * env_int("AUDIT_CHECKPOINT_MINUTES", 10, minimum=1),
+    },
     "verify-audit-chain-nightly": {
         "task": "audit.verify_chain",
         "schedule": crontab(hour=3, minute=17),

@@ -9,6 +9,8 @@ Production never reaches this module: settings refuse to start without real keys
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -32,3 +34,9 @@ def load_or_create(path: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
     return data
+
+
+def derived(data: dict[str, str], purpose: str) -> str:
+    """A further per-checkout key, derived from the stored secret key so that files written by older
+    checkouts need no new entry (and two processes starting together cannot write different ones)."""
+    return hmac.new(data["SECRET_KEY"].encode(), purpose.encode(), hashlib.sha256).hexdigest()

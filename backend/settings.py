@@ -45,10 +45,21 @@ if PRODUCTION:
     FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEYS")
     if not FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when INTERLUDE_ENV=production")
+    AUDIT_HMAC_KEYS = [
+        _require_secret("AUDIT_HMAC_KEYS", key, min_length=32) for key in env_list("AUDIT_HMAC_KEYS")
+    ] or [_require_secret("AUDIT_HMAC_KEYS", None, min_length=32)]
 else:
     _dev = dev_secrets.load_or_create(VAR_DIR / "dev-secrets.json")
     SECRET_KEY = env_str("SECRET_KEY") or _dev["SECRET_KEY"]
     FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEYS") or [_dev["FIELD_ENCRYPTION_KEY"]]
+    AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS") or [dev_secrets.derived(_dev, "audit-hmac-key")]
+# Signed checkpoints of the audit chain (head hash + count) go here, outside the database: point it at
+# storage the database's users cannot write (another host's mount, an append-only volume). How often:
+# AUDIT_CHECKPOINT_MINUTES, read by backend/celery.py's beat schedule.
+# Events written before the chain was keyed (an upgraded installation): the first this many may carry a
+# plain SHA-256. Set it once to the count `verify_audit_chain` reported before the upgrade.
+AUDIT_UNKEYED_EVENTS = env_int("AUDIT_UNKEYED_EVENTS", 0, minimum=0)
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
 
 # --- Hosts and security --------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])

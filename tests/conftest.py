@@ -49,9 +49,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     cache.clear()  # rate-limit counters must not leak between tests
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"  # the database is per test; so are these
     # Hashing strength is not under test here; PBKDF2's 1M rounds would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -3,8 +3,10 @@
 Invariants:
 - Events are never updated or deleted: the model refuses, and a database trigger (installed by
   migration 0002 on SQLite and PostgreSQL) refuses raw SQL too.
-- ``seq`` is gap-free and ordered; ``hash = sha256(prev_hash + canonical(event))`` so any edit,
-  deletion or reordering breaks the chain at that point (``manage.py verify_audit_chain``).
+- ``seq`` is gap-free and ordered; ``hash = HMAC(key, prev_hash + canonical(event))`` with a key kept
+  outside the database (``apps/audit/chain.py``), so any edit, deletion or reordering breaks the chain at
+  that point even if the rest is re-hashed, and signed checkpoints written outside the database
+  (``apps/audit/checkpoints.py``) expose a truncated tail (``manage.py verify_audit_chain``).
 - Events hold identifiers and categories, never PHI values (no names, text, answers).
 """
 
@@ -66,6 +68,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which AUDIT_HMAC_KEYS entry signed the hash; null on events written before the chain was keyed.
+    # Nullable so adding it is a plain ADD COLUMN (a rebuilt SQLite table would lose its triggers).
+    key_id = models.CharField(max_length=16, null=True, blank=True, editable=False)  # noqa: DJ001
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.chain import GENESIS_HASH, event_hash
+from apps.audit.keys import signing_key
 from apps.audit.models import AuditAction, AuditChainHead, AuditEvent
 from apps.core import context
 
@@ -51,6 +52,7 @@ def audit_log_many(*, actor, specs: Iterable[AuditSpec]) -> list[AuditEvent]:
     actor_fields = _actor_fields(actor)
     actor_practice = getattr(actor, "practice_id", None) if actor_fields["actor_id"] else None
     now = timezone.now()
+    key_id, key = signing_key()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
@@ -77,8 +79,8 @@ def audit_log_many(*, actor, specs: Iterable[AuditSpec]) -> list[AuditEvent]:
                 "detail": spec.detail,
             }
             values = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in values.items()}
-            digest = event_hash(prev, values)
-            events.append(AuditEvent(**values, prev_hash=prev, hash=digest))
+            digest = event_hash(prev, values, key=key)
+            events.append(AuditEvent(**values, prev_hash=prev, hash=digest, key_id=key_id))
             prev = digest
         AuditEvent.objects.bulk_create(events)
         head.last_seq, head.last_hash = seq, prev

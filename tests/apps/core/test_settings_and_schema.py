@@ -8,10 +8,15 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[3]
 STRONG_SECRET = "k" * 20 + "Qz8-" + "x7" * 20
+AUDIT_KEY = "q" * 20 + "Hm4-" + "z9" * 10
 
 
 def run_django(args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "AUDIT_HMAC_KEYS", "DEBUG")
+    }
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
@@ -57,6 +62,18 @@ def test_a_malformed_boolean_is_refused(tmp_path):
     assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
 
 
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    result = run_django(
+        ["check"],
+        INTERLUDE_ENV="production",
+        INTERLUDE_VAR_DIR=str(tmp_path),
+        SECRET_KEY=STRONG_SECRET,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="care.example.org",
+    )
+    assert result.returncode != 0 and "AUDIT_HMAC_KEYS must be set" in result.stderr
+
+
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     result = run_django(
         ["check", "--deploy", "--fail-level", "WARNING"],
@@ -64,6 +81,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         INTERLUDE_VAR_DIR=str(tmp_path),
         SECRET_KEY=STRONG_SECRET,
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        AUDIT_HMAC_KEYS=AUDIT_KEY,
         ALLOWED_HOSTS="care.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
