@@ -8,7 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+_django = get_asgi_application()
+
+from apps.core.body_limit import BodyLimitASGIMiddleware  # noqa: E402
+
+# Body caps wrap Django: its handler reads a whole body before any middleware could refuse it.
+django_asgi_app = BodyLimitASGIMiddleware(_django)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.body_limit.BodyLimitMiddleware",  # before anything reads the body (ASGI: backend/asgi.py)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
@@ -271,6 +272,8 @@ WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE", "int8")
 WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 2, minimum=1)
 WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
 WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (multilingual models)
+# Every request body is capped at this before authentication (recording uploads: JOURNAL_MAX_UPLOAD_MB).
+REQUEST_MAX_BODY_KB = env_int("REQUEST_MAX_BODY_KB", 1024, minimum=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies; audio goes to a temp file
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
