@@ -313,7 +313,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema_hooks.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.http_errors.exception_handler",
@@ -335,8 +335,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema_hooks.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.accounts.models.Role",
+        "CareTeamRoleEnum": "apps.accounts.models.CareTeamRole",
         "StaffRoleEnum": "apps.accounts.models.STAFF_ACCOUNT_ROLE_CHOICES",
         "JournalEntryKindEnum": "apps.journals.models.EntryKind",
         "JournalEntryStatusEnum": "apps.journals.models.EntryStatus",

@@ -15,6 +15,7 @@ class MyAccessLogViewSet(MyRecordViewSet):
     """Who accessed my record and when, and which automated processing ran on my data."""
 
     serializer_class = AccessLogEntrySerializer
+    paginated_actions = ("access_log",)  # documented as a page (apps/core/schema_hooks.py)
     audit_object_type = "access_log"
     audit_data_category = "audit"
 

@@ -30,7 +30,8 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Device.objects.none()
-        return Device.objects.filter(user=self.request.user).order_by("-last_seen_at")
+        # An unregistered token keeps its row as history, but for the API it is gone: 404 after DELETE.
+        return Device.objects.filter(user=self.request.user, unregistered_at__isnull=True).order_by("-last_seen_at")
 
     @extend_schema(summary="Register a push token (idempotent; re-registering refreshes it)")
     def create(self, request, *args, **kwargs):

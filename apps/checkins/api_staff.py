@@ -122,7 +122,11 @@ class PatientQuestionnairesViewSet(_Nested):
         return queryset
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 collection Bundle")},
+        responses={
+            (200, "application/fhir+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="FHIR R4 collection Bundle"
+            )
+        },
         summary="FHIR R4 Bundle: QuestionnaireResponse + total-score Observation",
     )
     def fhir(self, request, *args, **kwargs):

@@ -208,7 +208,8 @@ class PatientInsightsViewSet(PatientScopedViewSet):
         snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
         if snapshot is None:
             self.audit_patient_read(object_type="pattern_snapshot")
-            return Response({"patterns": [], "created_at": None, "day_count": 0})
+            empty = {"id": None, "created_at": None, "version": None, "start": None, "end": None}
+            return Response({**empty, "day_count": 0, "patterns": []})
         self.audit_read([snapshot], object_type="pattern_snapshot")
         return Response(
             {

@@ -27,6 +27,7 @@ from apps.journals.serializers import (
 
 CONTENT_TYPES = {"m4a": "audio/mp4", "webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav"}
 AUDIO_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The decrypted recording")
+AUDIO_GONE = OpenApiResponse(OpenApiTypes.OBJECT, description="The recording was deleted after transcription")
 
 
 def stream_audio(view: PatientScopedViewSet, entry: JournalEntry) -> StreamingHttpResponse:
@@ -113,7 +114,9 @@ class MyJournalViewSet(MyRecordViewSet):
         services.journal_entry_delete(actor=request.user, entry=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: AUDIO_RESPONSE}, summary="My recording, if the practice keeps it")
+    @extend_schema(
+        responses={(200, "audio/*"): AUDIO_RESPONSE, 410: AUDIO_GONE}, summary="My recording, if the practice keeps it"
+    )
     def audio(self, request, pk=None):
         return stream_audio(self, self.get_object())
 
@@ -134,6 +137,9 @@ class PatientJournalsViewSet(PatientScopedViewSet):
     def narrow_queryset(self, queryset):
         return queryset if self.request.user.is_patient else queryset.filter(shared_with_care_team=True)
 
-    @extend_schema(responses={200: AUDIO_RESPONSE}, summary="A shared recording, if the practice keeps it")
+    @extend_schema(
+        responses={(200, "audio/*"): AUDIO_RESPONSE, 410: AUDIO_GONE},
+        summary="A shared recording, if the practice keeps it",
+    )
     def audio(self, request, *args, **kwargs):
         return stream_audio(self, self.get_object())

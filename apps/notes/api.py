@@ -367,14 +367,18 @@ class SessionViewSet(PatientScopedViewSet):
         return note
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 DocumentReference")},
+        responses={
+            (200, "application/fhir+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="FHIR R4 DocumentReference"
+            )
+        },
         summary="Export the signed note as FHIR R4",
     )
     def fhir(self, request, *args, **kwargs):
         return Response(export.document_reference(self._signed(request)), content_type="application/fhir+json")
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
         summary="Export the signed note as PDF",
     )
     def pdf(self, request, *args, **kwargs):

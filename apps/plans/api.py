@@ -6,7 +6,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -216,7 +216,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
         return Response(self._brief(request))
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description="Printable HTML page")},
+        responses={(200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="Printable HTML page")},
         summary="The same brief as a one-page printable HTML page",
     )
     def html(self, request, *args, **kwargs):
@@ -241,7 +241,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
         return HttpResponse(page, content_type="text/html; charset=utf-8")
 
     @extend_schema(
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf")},
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
         summary="The same brief as a printable PDF (chart drawn as vector lines)",
     )
     def pdf(self, request, *args, **kwargs):
@@ -325,6 +325,7 @@ class TreatmentPlanSerializer(serializers.ModelSerializer):
         return json.loads(obj.content)
 
 
+@extend_schema_serializer(many=False)  # the list action answers one object: every version plus progress
 class TreatmentPlanViewSerializer(serializers.Serializer):
     versions = TreatmentPlanSerializer(many=True)
     progress = serializers.ListField(child=serializers.DictField(), help_text="Goals of the latest signed version")

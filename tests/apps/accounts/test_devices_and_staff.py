@@ -113,3 +113,16 @@ def test_practice_settings(personas, as_user):
     assert bad.status_code == 400 and "timezone" in bad.json()["error"]["fields"]
     ok = client.patch("/api/v1/practice/", {"default_crisis_region": "IE"}, format="json")
     assert ok.status_code == 200 and ok.json()["default_crisis_region"] == "IE"
+
+
+def test_a_deleted_device_answers_404_and_leaves_the_list(personas, as_user):
+    client = as_user(personas.patient)
+    created = client.post("/api/v1/devices/", {"token": "tok-deleted-1", "platform": "android"}, format="json")
+    device = created.json()["id"]
+    assert client.delete(f"/api/v1/devices/{device}/").status_code == 204
+    assert client.get(f"/api/v1/devices/{device}/").status_code == 404
+    assert client.patch(f"/api/v1/devices/{device}/", {"token": "tok-deleted-2"}, format="json").status_code == 404
+    assert client.delete(f"/api/v1/devices/{device}/").status_code == 404
+    assert device not in {d["id"] for d in client.get("/api/v1/devices/").json()["results"]}
+    again = client.post("/api/v1/devices/", {"token": "tok-deleted-1", "platform": "android"}, format="json")
+    assert again.status_code == 201 and client.get(f"/api/v1/devices/{again.json()['id']}/").status_code == 200
