@@ -9,8 +9,11 @@ conformance failures (status code documented, content type, body matching its sc
 from __future__ import annotations
 
 import hypothesis
+import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
@@ -87,7 +90,20 @@ def _explore(operation, personas_for, seeded, tokens, checks, failures) -> int:
     return calls
 
 
-def test_every_operation_answers_as_its_schema_says(personas):
+@pytest.fixture
+def connection_kept_across_requests():
+    """Django's WSGI handler closes the connection after each request, which would end the test's
+    transaction (PostgreSQL: "Cannot open a new connection in an atomic block"); its test client
+    unhooks the same signals."""
+    hooks = (signals.request_started, signals.request_finished)
+    for hook in hooks:
+        hook.disconnect(close_old_connections)
+    yield
+    for hook in hooks:
+        hook.connect(close_old_connections)
+
+
+def test_every_operation_answers_as_its_schema_says(personas, connection_kept_across_requests):
     seeded = seed_practice_records(personas)
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
