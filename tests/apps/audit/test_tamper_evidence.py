@@ -163,8 +163,11 @@ def test_the_restricted_postgresql_role_cannot_switch_the_audit_triggers_off(key
     _log(1)
     with connection.cursor() as cursor:  # all inside the test's transaction: the role goes with it
         cursor.execute(f"CREATE ROLE {ROLE} NOLOGIN")
-        for statement in app_role_grants(ROLE):
-            cursor.execute(statement)
+        with pytest.raises(CommandError, match="has UPDATE on audit_auditevent"):
+            for statement in app_role_grants(ROLE)[:2]:  # everything, before the audit tables are taken back
+                cursor.execute(statement)
+            call_command("audit_app_role", ROLE, "--check")
+        call_command("audit_app_role", ROLE)  # as the owner: grants, then checks
         assert role_problems(ROLE) == []
         cursor.execute(f"SET ROLE {ROLE}")
         try:
