@@ -3,11 +3,12 @@
     .venv/bin/python -m benchmarks.web_pages [--requests 100] [--database-url postgres://…/scratch]
 
 Seeds one patient with two years of daily check-ins, 26 PHQ-9 and 26 GAD-7 administrations, a safety
-plan, a treatment plan and a session with a signed note, in a scratch database; starts uvicorn on
-loopback and times each page with a signed-in clinician's session cookie (full stack: session,
-idle-timeout middleware, scope, read audit, templates). Prints p50/p95 and the p95 ratio to
-/health/live measured in the same run (target <= 5x), then the JavaScript each page loads, gzipped,
-following ES module imports (target <= 60 KB), and any URL on another origin (target: none).
+plan, a treatment plan and a session with an 80-utterance typed transcript and a signed, amended note,
+in a scratch database; starts uvicorn on loopback and times each page with a signed-in clinician's
+session cookie (full stack: session, idle-timeout middleware, scope, read audit, templates). Prints
+p50/p95 and the p95 ratio to /health/live measured in the same run (target <= 5x), then the JavaScript
+each page loads, gzipped, following ES module imports (target <= 60 KB), and any URL on another origin
+(target: none).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def seed(world) -> dict:
     from apps.checkins.models import MoodCheckin
     from apps.checkins.services.questionnaires import questionnaire_submit
     from apps.notes import services as notes
+    from apps.notes.processing import input_process
     from apps.plans.services import safety_plan_save
     from apps.plans.treatment import plan_save, plan_sign
 
@@ -91,6 +93,17 @@ def seed(world) -> dict:
     )
     plan_sign(actor=clinician, plan=plan)
     session = notes.session_create(actor=clinician, patient=patient, started_at=timezone.now(), modality="video")
+    lines = []
+    for i in range(40):
+        lines.append(f"Clinician: How did the week go with the walks, part {i}?")
+        lines.append(f"Patient: I walked most mornings and slept better, though work stress came back on day {i}.")
+    item = notes.input_add_typed(actor=clinician, session=session, text="\n".join(lines))
+    input_process(input_id=item.pk)
+    note = session.notes.order_by("-version").first()
+    notes.note_sign(actor=clinician, note=note)
+    sections = {s["key"]: " ".join(x["text"] for x in s["sentences"]) for s in json.loads(note.sections)}
+    first = next(iter(sections))
+    notes.note_amend(actor=clinician, note=note, reason="Clarified", sections={**sections, first: "Amended."})
     return {"alert": alert.pk, "session": session.pk}
 
 

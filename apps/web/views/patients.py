@@ -7,7 +7,10 @@ and reads through the same selectors that audit the read.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
+from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
@@ -22,7 +25,7 @@ from apps.core.http_errors import status_for
 from apps.insights.selectors import shared_entries_with_findings
 from apps.plans.brief import brief_build
 from apps.plans.charts import line_chart, score_chart
-from apps.plans.timeline import timeline_build
+from apps.plans.timeline import timeline_build, timeline_week, week_start
 from apps.web.access import StaffPageMixin, audited_patient_read, audited_read, patient_for, scoped
 from apps.web.highlight import highlight
 
@@ -34,6 +37,7 @@ TABS = [
     ("care", "Care team and consent"),
 ]
 TIMELINE_WINDOWS = (30, 90, 365)
+TIMELINE_ITEMISED_DAYS = 28  # check-ins older than this (to the week's Monday) are summarised per week
 QUESTIONNAIRE_PAGE = 100
 
 
@@ -65,10 +69,16 @@ class OverviewView(PatientPageMixin, View):
 
 
 class TimelineView(PatientPageMixin, View):
+    """The last 30, 90 or 365 days. Beyond the last few weeks daily check-ins come as one line per
+    week (so a year's page stays short); each week opens in place (htmx) or as its own page
+    (``?week=YYYY-MM-DD``) with every check-in of that week."""
+
     tab = "timeline"
 
     def get(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
+        if "week" in request.GET:
+            return self.week(request, patient)
         try:
             days = int(request.GET.get("days", 30))
         except ValueError:
@@ -77,10 +87,26 @@ class TimelineView(PatientPageMixin, View):
         audited_patient_read(
             request.user, patient, object_type="patient_timeline", data_category="timeline", detail={"days": days}
         )
-        items = timeline_build(patient_id=patient.pk, days=days)
-        return self.page(
-            request, patient, "web/patient/timeline.html", {"items": items, "days": days, "windows": TIMELINE_WINDOWS}
+        items = timeline_build(patient_id=patient.pk, days=days, itemise_checkin_days=TIMELINE_ITEMISED_DAYS)
+        context = {"items": items, "days": days, "windows": TIMELINE_WINDOWS}
+        return self.page(request, patient, "web/patient/timeline.html", context)
+
+    def week(self, request, patient):
+        try:
+            day = dt.date.fromisoformat(request.GET["week"])
+        except ValueError:
+            raise Http404 from None
+        monday = week_start(day)
+        audited_patient_read(
+            request.user,
+            patient,
+            object_type="patient_timeline",
+            data_category="timeline",
+            detail={"week": monday.isoformat()},
         )
+        items = timeline_week(patient_id=patient.pk, monday=monday)
+        context = {"items": items, "monday": monday, "sunday": monday + dt.timedelta(days=6)}
+        return self.page(request, patient, "web/patient/timeline_week.html", context)
 
 
 class JournalsView(PatientPageMixin, View):

@@ -79,14 +79,25 @@ def add_history(personas, start_day: int, days: int) -> None:
         )
 
 
-PAGES = ["", "timeline/", "journals/", "questionnaires/", "care/", "sessions/", "safety-plan/", "treatment-plan/"]
+PAGES = [
+    "",
+    "timeline/",
+    "timeline/?days=365",
+    "journals/",
+    "questionnaires/",
+    "care/",
+    "sessions/",
+    "safety-plan/",
+    "treatment-plan/",
+]
 
 
 def test_patient_pages_and_inbox_query_counts_do_not_grow_with_the_history(personas):
     client = Client()
     client.force_login(personas.clinician)
     pid = personas.patient_profile.pk
-    paths = ["/patients/", "/alerts/", *[f"/patients/{pid}/{page}" for page in PAGES]]
+    week = (timezone.localdate() - dt.timedelta(days=14)).isoformat()
+    paths = ["/patients/", "/alerts/", *[f"/patients/{pid}/{page}" for page in [*PAGES, f"timeline/?week={week}"]]]
 
     def counts() -> dict[str, int]:
         out = {}
