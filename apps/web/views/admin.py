@@ -1,17 +1,20 @@
-"""Practice admin: staff and roles, practice settings, alert policy, note templates, the audit trail
-and the chain verification status. Practice admins only (others get the 404 page); the same
-serializers validate and the same services change state and audit as in the API."""
+"""Practice admin: staff and roles (create, change roles, deactivate), practice settings, alert policy,
+note templates, questionnaire instruments and check-in tags, the audit trail and the chain verification
+status. Practice admins only (others get the 404 page); the same serializers validate and the same
+services change state and audit as in the API."""
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 
 from apps.accounts.models import STAFF_ACCOUNT_ROLE_CHOICES, Role, User
-from apps.accounts.serializers import PracticeSerializer, StaffSerializer
+from apps.accounts.serializers import PracticeSerializer, StaffSerializer, StaffUpdateSerializer
 from apps.accounts.services.mfa import mfa_reset
-from apps.accounts.services.staff import practice_update, staff_create
+from apps.accounts.services.staff import practice_update, staff_create, staff_update
 from apps.alerts.api import PolicySerializer
 from apps.alerts.models import Severity
 from apps.alerts.routing import policy_for
@@ -19,7 +22,12 @@ from apps.audit.models import AuditAction
 from apps.audit.selectors import audit_chain_verify, audit_events_for_practice
 from apps.audit.serializers import AuditFilterSerializer
 from apps.audit.services import audit_log
-from apps.core.errors import ServiceError
+from apps.checkins.models import CheckinTag
+from apps.checkins.serializers import CheckinTagSerializer
+from apps.checkins.services.checkins import checkin_tag_set
+from apps.checkins.services.questionnaires import instrument_publish, instruments_available
+from apps.core.errors import Invalid, ServiceError
+from apps.core.http_errors import status_for
 from apps.notes.services import templates_for
 from apps.web.access import StaffPageMixin
 from apps.web.views.sessions import _errors
@@ -27,6 +35,15 @@ from apps.web.views.sessions import _errors
 TIERS = ["primary_clinician", "care_team", "on_call", "supervisor"]
 AUDIT_PAGE = 100
 PRACTICE_FLAGS = ("keep_journal_audio", "risk_screen_unshared_journals", "show_patient_themes", "require_staff_mfa")
+
+
+def practice_staff(admin: User):
+    """The staff accounts of the admin's practice (the API's queryset: patients are not staff)."""
+    return (
+        User.objects.filter(practice_id=admin.practice_id)
+        .exclude(memberships__role=Role.PATIENT)
+        .prefetch_related("memberships")
+    )
 
 
 class AdminPageMixin(StaffPageMixin):
@@ -70,15 +87,8 @@ class StaffView(AdminPageMixin, View):
     section = "staff"
 
     def get(self, request, errors=None, status=200):
-        staff = (
-            User.objects.filter(practice_id=request.user.practice_id)
-            .exclude(memberships__role=Role.PATIENT)
-            .prefetch_related("memberships")
-            .select_related("mfa")
-            .order_by("username")
-        )
         context = {
-            "staff": staff,
+            "staff": practice_staff(request.user).select_related("mfa").order_by("username"),
             "roles": STAFF_ACCOUNT_ROLE_CHOICES,
             "errors": errors or {},
             "posted": request.POST if errors else {},
@@ -111,6 +121,93 @@ class StaffMfaResetView(AdminPageMixin, View):
         except ServiceError as exc:
             return StaffView().get(request, errors={"non_field_errors": [exc.message]}, status=400)
         return self.done(request, "web:practice-staff", "mfa_reset")
+
+
+class StaffMemberView(AdminPageMixin, View):
+    """Change a staff account's roles, name or title, or deactivate it (``staff_update``, as the API's
+    PATCH /staff/{id}/; an admin cannot remove their own admin access)."""
+
+    section = "staff"
+
+    def get(self, request, pk, errors=None, status=200):
+        member = get_object_or_404(practice_staff(request.user), pk=pk)
+        context = {
+            "member": member,
+            "member_roles": request.POST.getlist("roles") if errors else sorted(member.roles),
+            "roles": STAFF_ACCOUNT_ROLE_CHOICES,
+            "errors": errors or {},
+            "posted": request.POST if errors else {"display_name": member.display_name, "title": _title(member)},
+            "is_self": member.pk == request.user.pk,
+        }
+        return self.page(request, "web/admin/staff_member.html", context, status=status)
+
+    def post(self, request, pk):
+        member = get_object_or_404(practice_staff(request.user), pk=pk)
+        payload = {
+            "roles": request.POST.getlist("roles"),
+            "is_active": request.POST.get("is_active") == "on",
+            "display_name": request.POST.get("display_name", ""),
+            "title": request.POST.get("title", ""),
+        }
+        data = StaffUpdateSerializer(data=payload)
+        if not data.is_valid():
+            return self.get(request, pk, errors=_errors(data), status=400)
+        try:
+            staff_update(actor=request.user, staff=member, **data.validated_data)
+        except ServiceError as exc:
+            return self.get(
+                request, pk, errors={exc.field or "non_field_errors": [exc.message]}, status=status_for(exc)
+            )
+        return self.done(request, "web:practice-staff", "staff_updated")
+
+
+def _title(member: User) -> str:
+    return next((m.title for m in member.memberships.all() if m.title), "")
+
+
+class InstrumentsView(AdminPageMixin, View):
+    """The questionnaires the practice can schedule (built in and its own, newest version of each),
+    publishing one defined as data (the API's POST /practice/instruments/: the same validation of items,
+    options, scoring, bands and risk rules), and the check-in tags patients pick from."""
+
+    section = "instruments"
+
+    def get(self, request, errors=None, status=200):
+        instruments = instruments_available(practice_id=request.user.practice_id)
+        context = {
+            "instruments": [(i, len(i.definition.get("items", []))) for i in instruments],
+            "tags": CheckinTag.objects.filter(practice_id=request.user.practice_id).order_by("-active", "label"),
+            "errors": errors or {},
+            "tag_errors": {k.removeprefix("tag_"): v for k, v in (errors or {}).items() if k.startswith("tag_")},
+            "posted": request.POST if errors else {},
+            "message": request.session.pop("web_admin_message", ""),
+        }
+        return self.page(request, "web/admin/instruments.html", context, status=status)
+
+    def post(self, request):
+        if request.POST.get("form") == "tag":
+            return self.post_tag(request)
+        try:
+            definition = json.loads(request.POST.get("definition", ""))
+        except ValueError as exc:
+            return self.get(request, errors={"definition": [f"Not valid JSON: {exc}"]}, status=400)
+        if not isinstance(definition, dict):
+            return self.get(request, errors={"definition": ["An object is required."]}, status=400)
+        try:
+            instrument_publish(actor=request.user, definition=definition)
+        except Invalid as exc:
+            return self.get(request, errors={k: [str(m) for m in v] for k, v in exc.fields.items()}, status=400)
+        return self.done(request, "web:practice-instruments", "instrument_published")
+
+    def post_tag(self, request):
+        payload = {k: request.POST.get(k, "") for k in ("key", "label")}
+        payload["active"] = request.POST.get("active") == "on"
+        data = CheckinTagSerializer(data=payload)
+        if not data.is_valid():
+            errors = {f"tag_{k}": v for k, v in _errors(data).items()}
+            return self.get(request, errors=errors, status=400)
+        checkin_tag_set(actor=request.user, **data.validated_data)
+        return self.done(request, "web:practice-instruments", "saved")
 
 
 class AlertPolicyView(AdminPageMixin, View):
