@@ -127,7 +127,7 @@ def _others(patient_id, since: dt.datetime, until: dt.datetime | None) -> list[T
     (up to ``until`` when given)."""
     items: list[TimelineItem] = []
     questionnaires = QuestionnaireResponse.objects.filter(patient_id=patient_id, **_within("occurred_at", since, until))
-    for q in questionnaires.order_by("-occurred_at")[:MAX_PER_KIND]:
+    for q in questionnaires.defer("answers").order_by("-occurred_at")[:MAX_PER_KIND]:  # answers: encrypted, unused
         summary = {
             "instrument": q.instrument_key,
             "total": q.total_score,
@@ -145,7 +145,7 @@ def _others(patient_id, since: dt.datetime, until: dt.datetime | None) -> list[T
     ):
         summary = {"entry_kind": j.kind, "status": j.status, "audio_seconds": j.audio_seconds}
         items.append(TimelineItem("journal", j.occurred_at, summary, f"journal_entry:{j.pk}"))
-    alerts = Alert.objects.filter(patient_id=patient_id, **_within("created_at", since, until))
+    alerts = Alert.objects.filter(patient_id=patient_id, **_within("created_at", since, until)).defer("note")
     for a in alerts.order_by("-created_at")[:MAX_PER_KIND]:
         summary = {"severity": a.severity, "source": a.source, "state": a.state, "outcome": a.outcome, "id": a.pk}
         items.append(TimelineItem("alert", a.created_at, summary, f"alert:{a.pk}"))

@@ -25,6 +25,11 @@ urlpatterns = [
     path("patients/<uuid:patient_pk>/safety-plan/", plans.SafetyPlanView.as_view(), name="safety-plan"),
     path("patients/<uuid:patient_pk>/treatment-plan/", plans.TreatmentPlanView.as_view(), name="treatment-plan"),
     path(
+        "patients/<uuid:patient_pk>/treatment-plan/measures/",
+        plans.GoalMeasuresView.as_view(),
+        name="treatment-plan-measures",
+    ),
+    path(
         "patients/<uuid:patient_pk>/treatment-plan/sign/",
         plans.TreatmentPlanSignView.as_view(),
         name="treatment-plan-sign",

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from apps.accounts.models import PatientProfile
+from apps.checkins.services.questionnaires import instruments_available
 from apps.core.errors import ServiceError
 from apps.core.http_errors import status_for
 from apps.plans import treatment
@@ -82,6 +84,18 @@ class SafetyPlanView(PatientPageMixin, View):
         return redirect("web:safety-plan", patient_pk=patient.pk)
 
 
+def _measure_rows(content: dict, posted) -> list[dict]:
+    """Each goal of the latest version with its measure's fields (as posted, after a refusal)."""
+    rows = []
+    for index, goal in enumerate(content.get("goals", [])):
+        measure = goal.get("measure") or {}
+        values = {f: "" if measure.get(f) is None else str(measure[f]) for f in MEASURE_FIELDS}
+        if posted is not None:
+            values = {f: posted.get(f"goal-{index}-{f}", "") for f in MEASURE_FIELDS}
+        rows.append({"index": index, "text": goal["text"], **values})
+    return rows
+
+
 class TreatmentPlanView(PatientPageMixin, View):
     tab = "treatment_plan"
 
@@ -114,6 +128,10 @@ class TreatmentPlanView(PatientPageMixin, View):
             "fields": fields,
             "errors": errors or {},
             "message": message,
+            "measure_rows": _measure_rows(content, request.POST if errors else None),
+            "instruments": instruments_available(practice_id=patient.practice_id),
+            "metric_choices": METRICS,
+            "measure_errors": any(k.startswith("goals.") for k in (errors or {})),
         }
         return self.page(request, patient, "web/treatment_plan.html", context, status=status)
 
@@ -144,6 +162,61 @@ class TreatmentPlanView(PatientPageMixin, View):
                 request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
             )
         request.session["web_plan_message"] = "saved"
+        return redirect("web:treatment-plan", patient_pk=patient.pk)
+
+
+METRICS = [("mood", _("Mood")), ("anxiety", _("Anxiety")), ("energy", _("Energy")), ("sleep_hours", _("Sleep hours"))]
+MEASURE_FIELDS = ("type", "instrument", "metric", "days", "op", "target", "by")
+
+
+def _flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors (lists of goals, each with a measure) by dotted field path:
+    ``goals.0.measure.target``."""
+    if isinstance(errors, dict):
+        out: dict[str, list[str]] = {}
+        for key, inner in errors.items():
+            out |= _flat_errors(inner, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    if isinstance(errors, list) and errors and all(isinstance(e, dict | list) for e in errors):
+        out = {}
+        for index, inner in enumerate(errors):
+            out |= _flat_errors(inner, f"{prefix}.{index}")
+        return out
+    return {prefix or "non_field_errors": [str(e) for e in (errors if isinstance(errors, list) else [errors])]}
+
+
+class GoalMeasuresView(TreatmentPlanView):
+    """Set, change or remove each goal's measure (questionnaire total, check-in mean, adherence or
+    homework, with its target, direction, window and date) — the API's goal ``measure``, validated by
+    its serializer and saved as a new draft by ``plan_save``; everything else of the plan is kept."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, patient_pk):
+        patient = self.get_patient(request, patient_pk)
+        latest = treatment.plan_latest(patient_id=patient.pk)
+        if latest is None:
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404
+            )
+        content = json.loads(latest.content)
+        goals = []
+        for index, goal in enumerate(content.get("goals", [])):
+            posted = {f: request.POST.get(f"goal-{index}-{f}", "").strip() for f in MEASURE_FIELDS}
+            measure = {f: v for f, v in posted.items() if v} if posted["type"] else None
+            goals.append({"text": goal["text"], "measure": measure})
+        data = TreatmentPlanContentSerializer(data={**content, "goals": goals})
+        if not data.is_valid():
+            return self.render_plan(request, patient, errors=_flat_errors(data.errors), status=400)
+        validated = dict(data.validated_data)
+        validated["goals"] = [{k: v for k, v in g.items() if v is not None} for g in validated.get("goals", [])]
+        try:
+            treatment.plan_save(actor=request.user, patient=patient, content=validated)
+        except ServiceError as exc:
+            return self.render_plan(
+                request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
+            )
+        request.session["web_plan_message"] = "measures_saved"
         return redirect("web:treatment-plan", patient_pk=patient.pk)
 
 
