@@ -80,6 +80,7 @@ def test_a_practice_admin_cannot_open_clinical_content(page):
         ("/practice/staff/", "Staff and roles"),
         ("/practice/alert-policy/", "Alert policy"),
         ("/practice/note-templates/", "Note templates"),
+        ("/practice/instruments/", "Questionnaires"),
         ("/practice/audit/?verify=1", "Audit trail"),
     ],
 )
@@ -109,3 +110,38 @@ def test_the_authenticator_set_up_page_renders_accessibly_with_a_qr_code_and_a_k
     expect(page.get_by_label("Code")).to_have_attribute("autocomplete", "one-time-code")
     shot(page, "mfa-enrol")
     assert axe_violations(page, "mfa-enrol") == []
+
+
+def test_an_admin_changes_a_staff_members_roles_then_deactivates_the_account(page):
+    username = f"locum-{uuid.uuid4().hex[:6]}@demo"
+    sign_in(page, "admin@demo")
+    page.goto("/practice/staff/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Display name").fill("Dr. Lee Locum")
+    page.get_by_label("E-mail").fill("locum@example.org")
+    page.get_by_label("Initial password").fill("a-long-enough-Passphrase-42")
+    page.get_by_label("Care team").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status").filter(has_text="Account created.")).to_be_visible()
+    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=username, exact=True))
+    expect(row).to_contain_text("Care team")
+
+    row.get_by_role("link", name=re.compile("^Change")).click()
+    expect(page.get_by_role("heading", name=f"Staff account {username}")).to_be_visible()
+    shot(page, "admin-staff-member")
+    assert axe_violations(page, "admin-staff-member") == []
+    page.get_by_label("Care team").uncheck()
+    page.get_by_label("Clinician").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Account updated.")).to_be_visible()
+    expect(row).to_contain_text("Clinician")
+    expect(row).not_to_contain_text("Care team")
+
+    row.get_by_role("link", name=re.compile("^Change")).click()
+    page.get_by_label("Account active").uncheck()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Account updated.")).to_be_visible()
+    expect(row).to_contain_text("Deactivated")
+
+    page.goto("/practice/audit/?action=update")
+    expect(page.get_by_role("table")).to_contain_text("user")
