@@ -87,7 +87,8 @@ class TimelineView(PatientPageMixin, View):
         audited_patient_read(
             request.user, patient, object_type="patient_timeline", data_category="timeline", detail={"days": days}
         )
-        items = timeline_build(patient_id=patient.pk, days=days, itemise_checkin_days=TIMELINE_ITEMISED_DAYS)
+        itemise = TIMELINE_ITEMISED_DAYS if days > TIMELINE_WINDOWS[0] else None  # the default window: every day
+        items = timeline_build(patient_id=patient.pk, days=days, itemise_checkin_days=itemise)
         context = {"items": items, "days": days, "windows": TIMELINE_WINDOWS}
         return self.page(request, patient, "web/patient/timeline.html", context)
 
