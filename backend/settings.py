@@ -173,7 +173,9 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, plus a per-process connection pool and an in-process queue for
+            # writers (backend/sqlite/base.py: a new connection per request cost more than its queries).
+            "ENGINE": "backend.sqlite",
             "NAME": private_sqlite_file(VAR_DIR / "interlude.sqlite3"),  # 0600, and so its -wal/-shm
             # SQLite is the single-machine default: WAL lets the ASGI server read while the
             # worker writes, and the busy timeout waits out the other process's write lock.
@@ -385,3 +387,7 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "apps.core.http_errors.csrf_failure"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+# Celery keeps its result backend per thread unless it is marked thread-safe, and under ASGI every
+# request runs in a new thread: each queued job built a backend again (issue 20). With no result
+# backend (the default: jobs return nothing) the backend object holds no state, so one is shared.
+CELERY_RESULT_BACKEND_THREAD_SAFE = not CELERY_RESULT_BACKEND

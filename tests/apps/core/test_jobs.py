@@ -43,3 +43,20 @@ def test_services_do_not_import_tasks():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] == "tasks":
                 offenders.append(f"{path}: from {node.module}")
     assert offenders == []
+
+
+def test_request_threads_share_one_result_backend_when_jobs_return_nothing(settings):
+    """Every ASGI request runs in a new thread; Celery built its (stateless, disabled) result backend
+    again in each one that queued a job (issue 20). A configured result backend stays per thread."""
+    import threading
+
+    from backend.celery import app
+
+    assert settings.CELERY_RESULT_BACKEND is None and settings.CELERY_RESULT_BACKEND_THREAD_SAFE
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(app.backend)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(b) for b in seen}) == 1 and seen[0] is app.backend
