@@ -49,7 +49,8 @@ class MyCheckinsViewSet(MyRecordViewSet):
         data.is_valid(raise_exception=True)
         patient = self.get_patient()
         checkin, created = mood_checkin_submit(actor=request.user, patient=patient, **data.validated_data)
-        body = MoodCheckinSerializer(checkin).data
+        data.instance = checkin  # answer with the stored row, through the fields already built (as save() does)
+        body = data.data
         if checkin.note and note_screen(checkin.note) != "none":
             body["support"] = support_for(patient)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -179,7 +179,8 @@ class MyCopingViewSet(MyRecordViewSet):
         data = CopingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry, created = services.coping_log(actor=request.user, patient=self.get_patient(), **data.validated_data)
-        return Response(CopingSerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        data.instance = entry  # answer with the stored row, through the fields already built (as save() does)
+        return Response(data.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema(tags=["coping"])

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
@@ -40,41 +40,48 @@ def mood_checkin_submit(
         return existing, False
     check_occurred_at(occurred_at)
     tags = sorted(set(tags or []))
-    allowed = set(CheckinTag.objects.filter(practice_id=patient.practice_id, active=True).values_list("key", flat=True))
-    unknown = [tag for tag in tags if tag not in allowed]
-    if unknown:
-        raise Invalid({"tags": [f"Unknown tag(s): {', '.join(unknown)}."]})
-    with transaction.atomic():
-        checkin, created = MoodCheckin.objects.get_or_create(
-            pk=id,
-            defaults={
-                "patient": patient,
-                "occurred_at": occurred_at,
-                "timezone": timezone,
-                "local_date": local_date_of(occurred_at, timezone),
-                "mood": mood,
-                "anxiety": anxiety,
-                "energy": energy,
-                "sleep_hours": sleep_hours,
-                "sleep_quality": sleep_quality,
-                "tags": tags,
-                "note": note,
-            },
+    if tags:
+        allowed = set(
+            CheckinTag.objects.filter(practice_id=patient.practice_id, active=True).values_list("key", flat=True)
         )
-        if not created:  # a concurrent retry won the race
-            return checkin, False
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type="mood_checkin",
-            object_id=checkin.pk,
-            patient_id=patient.pk,
-            data_category=CATEGORY,
-            detail={"has_note": bool(note)},
-        )
-        due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
-        if note.strip():
-            enqueue_on_commit("insights.analyse_text", source_type="mood_checkin", source_id=str(checkin.pk))
+        unknown = [tag for tag in tags if tag not in allowed]
+        if unknown:
+            raise Invalid({"tags": [f"Unknown tag(s): {', '.join(unknown)}."]})
+    try:
+        with transaction.atomic():
+            # A plain INSERT: the id was looked up just above, so a duplicate is only a concurrent retry,
+            # and the primary key refuses it (no second SELECT and savepoint on every check-in).
+            checkin = MoodCheckin.objects.create(
+                id=id,
+                patient=patient,
+                occurred_at=occurred_at,
+                timezone=timezone,
+                local_date=local_date_of(occurred_at, timezone),
+                mood=mood,
+                anxiety=anxiety,
+                energy=energy,
+                sleep_hours=sleep_hours,
+                sleep_quality=sleep_quality,
+                tags=tags,
+                note=note,
+            )
+            audit_log(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="mood_checkin",
+                object_id=checkin.pk,
+                patient_id=patient.pk,
+                data_category=CATEGORY,
+                detail={"has_note": bool(note)},
+            )
+            due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
+            if note.strip():
+                enqueue_on_commit("insights.analyse_text", source_type="mood_checkin", source_id=str(checkin.pk))
+    except IntegrityError:
+        existing = already_submitted(MoodCheckin, id, patient)  # a concurrent retry won the race
+        if existing is None:
+            raise
+        return existing, False
     return checkin, True
 
 

@@ -35,7 +35,13 @@ def instruments_available(*, practice_id) -> list[Instrument]:
 
 
 def instrument_get(*, practice_id, key: str) -> Instrument | None:
-    return next((i for i in instruments_available(practice_id=practice_id) if i.key == key), None)
+    """The newest active version of one instrument (what ``instruments_available`` lists for ``key``),
+    loading only that one definition rather than every instrument's."""
+    return (
+        Instrument.objects.filter(Q(practice__isnull=True) | Q(practice_id=practice_id), active=True, key=key)
+        .order_by("-version")
+        .first()
+    )
 
 
 def instrument_publish(*, actor: User, definition: dict[str, Any]) -> Instrument:

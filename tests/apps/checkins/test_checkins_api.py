@@ -43,6 +43,27 @@ def test_posting_the_same_id_twice_is_harmless(personas, as_user):
     assert again.json()["mood"] == 6 and MoodCheckin.objects.count() == 1
 
 
+def test_a_retry_racing_the_first_upload_gets_the_stored_check_in(personas, as_user, monkeypatch):
+    """Both uploads found no row, both inserted: the primary key refuses the second, which answers 200
+    with the stored check-in, one row, one audit event (the insert no longer looks the id up twice)."""
+    from apps.checkins.services import checkins
+
+    client, data = as_user(personas.patient), body()
+    assert client.post(URL, data, format="json").status_code == 201
+    lookups = []
+    real = checkins.already_submitted
+
+    def first_lookup_misses(model, record_id, patient):
+        lookups.append(record_id)
+        return None if len(lookups) == 1 else real(model, record_id, patient)
+
+    monkeypatch.setattr(checkins, "already_submitted", first_lookup_misses)
+    again = client.post(URL, {**data, "mood": 1}, format="json")
+    assert again.status_code == 200 and again.json()["mood"] == 6 and len(lookups) == 2
+    assert MoodCheckin.objects.count() == 1
+    assert AuditEvent.objects.filter(object_type="mood_checkin", action="create").count() == 1
+
+
 def test_another_patients_id_is_a_conflict(personas, as_user):
     from tests.conftest import make_patient
 

@@ -156,3 +156,20 @@ def test_the_development_database_and_its_write_ahead_log_are_the_owners_alone(t
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "0o600 0o600 0o600"
     assert oct(broker.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_web_process_loads_its_views_and_freezes_its_start_up_heap(tmp_path):
+    """Full garbage collections walked ~150,000 start-up objects again each time, pausing every request
+    (issue 20): the ASGI module loads the URLconf at start-up and freezes what exists then."""
+    probe = (
+        "import gc, sys; import backend.asgi; "
+        "print(gc.get_freeze_count(), 'apps.plans.api' in sys.modules, 'apps.checkins.api_patient' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    env.update(INTERLUDE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="backend.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, plans_loaded, checkins_loaded = result.stdout.split()
+    assert int(frozen) > 50_000 and plans_loaded == checkins_loaded == "True"
