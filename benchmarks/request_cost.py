@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import http.client
 import io
 import json
@@ -259,6 +260,10 @@ def in_process(world, eps: list[Endpoint], n: int, top: int) -> None:
             return client.post(ep.path, json.dumps(ep.body()), content_type="application/json").status_code
         return client.get(ep.path, ep.params or {}).status_code
 
+    # As the web process does once its views are loaded (backend/asgi.py): what exists now stays out of
+    # every garbage collection. Here that includes the models the seed's journal analysis loaded.
+    gc.collect()
+    gc.freeze()
     results = {}
     for ep in eps:
         for _ in range(5):
@@ -267,26 +272,36 @@ def in_process(world, eps: list[Endpoint], n: int, top: int) -> None:
         reset_queries()  # the log is a bounded deque: a full one would count nothing
         with CaptureQueriesContext(connection) as queries:
             call(ep)
-        samples = []
+        samples, cpu = [], []
         for _ in range(n):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             call(ep)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
             samples.append((time.perf_counter() - started) * 1000)
-        results[ep.name] = (statistics.median(samples), percentile(samples, 0.95), len(queries))
-    noop = results["me (no-op)"][0]
+        results[ep.name] = (
+            statistics.median(samples),
+            percentile(samples, 0.95),
+            statistics.median(cpu),
+            len(queries),
+        )
+    noop, noop_cpu = results["me (no-op)"][0], results["me (no-op)"][2]
+    # Wall-clock is what a caller waits; CPU time (this thread's) is what the request costs. On a shared
+    # machine the wall-clock ratio also measures the scheduler: a longer request is preempted more often.
     print("\nIn process (Django test client, no HTTP), p50 ratio against GET /api/v1/me/ in the same run")
-    print(f"{'endpoint':<22}{'p50 ms':>9}{'p95 ms':>9}{'x no-op':>9}{'queries':>9}  target")
-    verdicts = []
-    for name, (p50, p95, count) in results.items():
-        ratio = p50 / noop
+    print(f"{'endpoint':<22}{'p50 ms':>9}{'p95 ms':>9}{'x no-op':>9}{'cpu ms':>9}{'x no-op':>9}{'queries':>9}  target")
+    verdicts = {"wall": [], "cpu": []}
+    for name, (p50, p95, cpu_p50, count) in results.items():
+        ratio, cpu_ratio = p50 / noop, cpu_p50 / noop_cpu
         target = 3.0 if name in WRITES else 5.0 if name == "brief" else None
         verdict = ""
         if target:
-            ok = ratio <= target
-            verdicts.append(ok)
-            verdict = f"<= {target:.0f}x {'PASS' if ok else 'MISS'}"
-        print(f"{name:<22}{p50:>9.2f}{p95:>9.2f}{ratio:>8.1f}x{count:>9}  {verdict}")
-    print(f"in-process targets: {sum(verdicts)}/{len(verdicts)} met")
+            verdicts["wall"].append(ratio <= target)
+            verdicts["cpu"].append(cpu_ratio <= target)
+            verdict = f"<= {target:.0f}x wall {'PASS' if ratio <= target else 'MISS'}, cpu "
+            verdict += "PASS" if cpu_ratio <= target else "MISS"
+        print(f"{name:<22}{p50:>9.2f}{p95:>9.2f}{ratio:>8.1f}x{cpu_p50:>9.2f}{cpu_ratio:>8.1f}x{count:>9}  {verdict}")
+    for kind, met in verdicts.items():
+        print(f"in-process targets ({kind} p50): {sum(met)}/{len(met)} met")
 
     slowest = sorted((e for e in eps if e.name != "me (no-op)"), key=lambda e: -results[e.name][0])[:3]
     for ep in slowest:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile
 from apps.alerts.models import Alert
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
-from apps.checkins.selectors.trends import adherence, daily_series
+from apps.checkins.selectors.trends import adherence, daily_series, start_of_day
 from apps.insights.models import FindingKind, PatternSnapshot, SourceType
 from apps.insights.selectors import findings_staff_may_see
 from apps.journals.models import JournalEntry
@@ -35,20 +36,22 @@ def _window(patient: PatientProfile, now: dt.datetime) -> tuple[dt.date, dt.date
 
 
 def _metric_change(patient_id, start: dt.date, end: dt.date) -> dict:
-    rows = MoodCheckin.objects.filter(
-        patient_id=patient_id, local_date__lte=end, local_date__gte=start - dt.timedelta(days=BASELINE_DAYS)
+    """Means in the period and in the 90 days before it: one query, grouped on which window a row is in
+    (two rows back; cheaper to build than one filtered aggregate per metric and window)."""
+    rows = (
+        MoodCheckin.objects.filter(
+            patient_id=patient_id, local_date__lte=end, local_date__gte=start - dt.timedelta(days=BASELINE_DAYS)
+        )
+        .annotate(in_period=ExpressionWrapper(Q(local_date__gte=start), output_field=BooleanField()))
+        .values("in_period")
+        .annotate(n=Count("id"), **{m: Avg(m) for m in METRICS})
+        .order_by()
     )
-    in_period, in_base = Q(local_date__gte=start), Q(local_date__lt=start)
-    aggregates = {
-        **{f"p_{m}": Avg(m, filter=in_period) for m in METRICS},
-        **{f"b_{m}": Avg(m, filter=in_base) for m in METRICS},
-        "p_n": Count("id", filter=in_period),
-        "b_n": Count("id", filter=in_base),
-    }
-    row = rows.aggregate(**aggregates)  # one query for both windows
+    windows = {bool(row["in_period"]): row for row in rows}
+    period, base = windows.get(True, {}), windows.get(False, {})
     out = {}
     for m in METRICS:
-        now_value, base_value = row[f"p_{m}"], row[f"b_{m}"]
+        now_value, base_value = period.get(m), base.get(m)
         out[m] = {
             "period_mean": round(float(now_value), 2) if now_value is not None else None,
             "baseline_mean": round(float(base_value), 2) if base_value is not None else None,
@@ -57,7 +60,7 @@ def _metric_change(patient_id, start: dt.date, end: dt.date) -> dict:
             else None,
             "ref": f"/api/v1/patients/{patient_id}/trends/daily/?start={start}&end={end}",
         }
-    out["days_with_checkins"] = {"period": row["p_n"], "baseline": row["b_n"]}
+    out["days_with_checkins"] = {"period": period.get("n", 0), "baseline": base.get("n", 0)}
     return out
 
 
@@ -71,37 +74,40 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
         QuestionnaireResponse.objects.filter(
             patient_id=patient_id, local_date__gte=start - dt.timedelta(days=SCORE_HISTORY_DAYS)
         )
-        # Only the bands, not the whole instrument definition decoded again for every response.
+        # Only the bands, not the whole instrument definition decoded again for every response; plain
+        # values, so the encrypted answers (not shown here) are never read or decrypted.
         .annotate(bands=KeyTransform("bands", "instrument__definition"))
         .order_by("instrument_key", "-occurred_at")
+        .values("pk", "instrument_key", "local_date", "total_score", "band_label", "change", "risk", "bands")
     )
-    latest: dict[str, QuestionnaireResponse] = {}
+    latest: dict[str, dict] = {}
     history: dict[str, dict] = {}
     for r in rows:
-        if r.local_date >= start:
-            latest.setdefault(r.instrument_key, r)
-        bands = r.bands
-        if r.total_score is None or not bands:
+        key = r["instrument_key"]
+        if r["local_date"] >= start:
+            latest.setdefault(key, r)
+        bands = r["bands"]
+        if r["total_score"] is None or not bands:
             continue
         entry = history.setdefault(
-            r.instrument_key,
+            key,
             {
-                "instrument": r.instrument_key,
+                "instrument": key,
                 "max": max(b["max"] for b in bands),
                 "thresholds": [{"min": b["min"], "label": b["label"]} for b in bands if b["min"] > 0],
                 "points": [],
             },
         )
-        entry["points"].insert(0, {"date": r.local_date.isoformat(), "total": r.total_score})
+        entry["points"].insert(0, {"date": r["local_date"].isoformat(), "total": r["total_score"]})
     summaries = [
         {
-            "instrument": r.instrument_key,
-            "date": r.local_date.isoformat(),
-            "total": r.total_score,
-            "band": r.band_label,
-            "change": r.change,
-            "risk": [f["signal"] for f in r.risk],
-            "ref": f"questionnaire_response:{r.pk}",
+            "instrument": r["instrument_key"],
+            "date": r["local_date"].isoformat(),
+            "total": r["total_score"],
+            "band": r["band_label"],
+            "change": r["change"],
+            "risk": [f["signal"] for f in r["risk"]],
+            "ref": f"questionnaire_response:{r['pk']}",
         }
         for r in latest.values()
     ]
@@ -118,53 +124,48 @@ def _alerts(patient_id, start: dt.date) -> list[dict]:
             "raised": a.created_at.date().isoformat(),
             "ref": f"alert:{a.pk}",
         }
-        for a in Alert.objects.filter(patient_id=patient_id, created_at__date__gte=start).order_by("-created_at")
+        for a in Alert.objects.filter(patient_id=patient_id, created_at__gte=start_of_day(start)).order_by(
+            "-created_at"
+        )
     ]
 
 
+THEME_KINDS = (FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER)
+
+
 def _themes(patient_id, start: dt.date) -> dict:
-    visible = findings_staff_may_see(patient_id=patient_id)
-    counts = list(
-        visible.filter(
-            local_date__gte=start,
-            suppressed="",
-            kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
-        )
-        .values("kind", "category")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
+    """The ten most mentioned triggers and protective factors in the period, each with up to two quotes
+    from the newest shared journal entries. One query for the findings (counted here, not in a second
+    aggregate query) and one for the quoted entries."""
+    findings = list(
+        findings_staff_may_see(patient_id=patient_id)
+        .filter(local_date__gte=start, suppressed="", kind__in=THEME_KINDS)
+        .values("kind", "category", "local_date", "start", "end", "analysis__source_type", "analysis__source_id")
+        .order_by("-local_date", "-id")
     )
-    top = {(c["kind"], c["category"]) for c in counts}
-    examples: dict[tuple, list[dict]] = {}
-    findings = (
-        visible.filter(local_date__gte=start, suppressed="", analysis__source_type=SourceType.JOURNAL_ENTRY)
-        # Plain values: joining the whole analysis decoded its emotions and versions JSON per finding.
-        .values("kind", "category", "local_date", "start", "end", source_id=F("analysis__source_id"))
-        .order_by("-local_date")[:200]
-    )
-    wanted = {}
+    mentions = Counter((f["kind"], f["category"]) for f in findings)
+    top = dict(mentions.most_common(10))
+    wanted: dict[tuple, list[dict]] = {}
     for f in findings:
         key = (f["kind"], f["category"])
-        if key in top and len(wanted.setdefault(key, [])) < 2:
-            wanted[key].append(f)
-    texts = {
-        e.pk: e.text for e in JournalEntry.objects.filter(pk__in={f["source_id"] for fs in wanted.values() for f in fs})
-    }
-    for key, fs in wanted.items():
-        examples[key] = [
-            {
-                "span": texts.get(f["source_id"], "")[f["start"] : f["end"]],
-                "date": f["local_date"].isoformat(),
-                "ref": f"journal_entry:{f['source_id']}@{f['start']}-{f['end']}",
-            }
-            for f in fs
-        ]
+        if f["analysis__source_type"] == SourceType.JOURNAL_ENTRY and key in top:
+            quotes = wanted.setdefault(key, [])
+            if len(quotes) < 2:
+                quotes.append(f)
+    source_ids = {f["analysis__source_id"] for fs in wanted.values() for f in fs}
+    texts = dict(JournalEntry.objects.filter(pk__in=source_ids).values_list("pk", "text"))
     split = {"triggers": [], "protective": []}
-    for c in counts:
-        bucket = "protective" if c["kind"] == FindingKind.PROTECTIVE else "triggers"
-        split[bucket].append(
-            {"category": c["category"], "mentions": c["n"], "examples": examples.get((c["kind"], c["category"]), [])}
-        )
+    for (kind, category), n in top.items():
+        bucket = "protective" if kind == FindingKind.PROTECTIVE else "triggers"
+        examples = [
+            {
+                "span": texts.get(f["analysis__source_id"], "")[f["start"] : f["end"]],
+                "date": f["local_date"].isoformat(),
+                "ref": f"journal_entry:{f['analysis__source_id']}@{f['start']}-{f['end']}",
+            }
+            for f in wanted.get((kind, category), [])
+        ]
+        split[bucket].append({"category": category, "mentions": n, "examples": examples})
     return split
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Avg, Count, FloatField, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin
 
@@ -18,6 +19,12 @@ def _range(qs: QuerySet, start: dt.date | None, end: dt.date | None, field: str 
     if end:
         qs = qs.filter(**{f"{field}__lte": end})
     return qs
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight starting ``day`` in the current time zone: ``ts >= start_of_day(d)`` is ``ts__date__gte=d``
+    as a range on the column itself, which an index can serve, instead of a date cast on every row."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _plain(rows) -> list[dict]:
@@ -62,11 +69,12 @@ def weekly_aggregates(*, patient_id, start: dt.date | None, end: dt.date | None)
 
 
 def adherence(*, patient_id, start: dt.date | None, end: dt.date | None) -> list[dict]:
-    qs = DueItem.objects.filter(patient_id=patient_id)
+    bounds = {}
     if start:
-        qs = qs.filter(due_at__date__gte=start)
+        bounds["due_at__gte"] = start_of_day(start)
     if end:
-        qs = qs.filter(due_at__date__lte=end)
+        bounds["due_at__lt"] = start_of_day(end + dt.timedelta(days=1))
+    qs = DueItem.objects.filter(patient_id=patient_id, **bounds)
     rows = (
         qs.values("kind")
         .annotate(
