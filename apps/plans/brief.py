@@ -10,8 +10,9 @@ import datetime as dt
 import json
 from collections import Counter
 
-from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q, TextField
 from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile
@@ -69,24 +70,36 @@ SCORE_HISTORY_DAYS = 180
 
 def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]:
     """The latest response per instrument in the period, and each summed instrument's scores over the
-    last six months with its band thresholds (for the chart). One query."""
+    last six months with its band thresholds (for the chart). One query. Six months can hold a hundred
+    responses: JSON comes back as text and only what is shown is decoded (each instrument's bands once,
+    the change flags and risk findings of the summaries), and the encrypted answers are never read."""
     rows = list(
         QuestionnaireResponse.objects.filter(
             patient_id=patient_id, local_date__gte=start - dt.timedelta(days=SCORE_HISTORY_DAYS)
         )
-        # Only the bands, not the whole instrument definition decoded again for every response; plain
-        # values, so the encrypted answers (not shown here) are never read or decrypted.
-        .annotate(bands=KeyTransform("bands", "instrument__definition"))
         .order_by("instrument_key", "-occurred_at")
-        .values("pk", "instrument_key", "local_date", "total_score", "band_label", "change", "risk", "bands")
+        .values(
+            "pk",
+            "instrument_key",
+            "local_date",
+            "total_score",
+            "band_label",
+            change_json=Cast("change", TextField()),
+            risk_json=Cast("risk", TextField()),
+            bands_json=Cast(KeyTransform("bands", "instrument__definition"), TextField()),
+        )
     )
+    decoded: dict[str, list] = {}
     latest: dict[str, dict] = {}
     history: dict[str, dict] = {}
     for r in rows:
         key = r["instrument_key"]
         if r["local_date"] >= start:
             latest.setdefault(key, r)
-        bands = r["bands"]
+        text = r["bands_json"]
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text else None
+        bands = decoded[text]
         if r["total_score"] is None or not bands:
             continue
         entry = history.setdefault(
@@ -105,8 +118,8 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
             "date": r["local_date"].isoformat(),
             "total": r["total_score"],
             "band": r["band_label"],
-            "change": r["change"],
-            "risk": [f["signal"] for f in r["risk"]],
+            "change": json.loads(r["change_json"]),
+            "risk": [f["signal"] for f in json.loads(r["risk_json"])],
             "ref": f"questionnaire_response:{r['pk']}",
         }
         for r in latest.values()
