@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
-from django.db import connections
+from django.db import connection, connections
 
 from apps.core.jwt import IssuedRefreshToken
 from apps.core.realtime import notify_user
@@ -129,7 +129,7 @@ async def test_an_event_sent_from_another_process_arrives_through_the_database_r
     """The embedded default: a separate process (the Celery worker in production) writes the event,
     the ASGI process's relay forwards it. No Redis involved."""
     _use_layer(settings, "memory")
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         pytest.skip(
             "the in-memory SQLite test database is not visible to another process; covered in "
             "test_real_worker_alert (file database) and on PostgreSQL in CI"
