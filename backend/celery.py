@@ -35,6 +35,7 @@ TASK_QUEUES: dict[str, str] = {
     "alerts.tick": REALTIME,
     "checkins.dispatch_reminders": REALTIME,
     "accounts.housekeeping": REALTIME,
+    "accounts.break_glass_alert": REALTIME,
     "journals.resume_stalled": REALTIME,
     "core.ping": REALTIME,
     "audit.checkpoint": REALTIME,
@@ -44,6 +45,7 @@ TASK_QUEUES: dict[str, str] = {
     "insights.mine_patterns": ML,
     "insights.mine_patterns_nightly": ML,
     "audit.verify_chain": ML,
+    "practice.build_export": ML,
 }
 
 

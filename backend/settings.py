@@ -254,6 +254,8 @@ WEB_IDLE_TIMEOUT_MINUTES = env_int("WEB_IDLE_TIMEOUT_MINUTES", 15, minimum=2)
 # the demo personas sign in with their password alone (a practice admin switches it per practice).
 STAFF_MFA_DEFAULT = env_bool("STAFF_MFA_DEFAULT", PRODUCTION)
 MFA_CHALLENGE_SECONDS = env_int("MFA_CHALLENGE_SECONDS", 300, minimum=30)
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=5)
+PATIENT_EXPORT_TTL_HOURS = env_int("PATIENT_EXPORT_TTL_HOURS", 72, minimum=1)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # The slower limit on an account from every address together (wrong passwords or codes in a row): a

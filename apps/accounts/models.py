@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from apps.core.fields import EncryptedCharField, EncryptedDateField
+from apps.core.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
 
 
 @functools.cache
@@ -302,3 +302,72 @@ class RecoveryCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "digest"])]
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency read access for a clinician of the practice who is not on the patient's care team.
+
+    The only widening of the care-team rule (``apps.accounts.scoping.patients_visible_to`` reads the
+    unexpired grants). Clinical read access only, until ``expires_at``; every read under it carries the
+    grant's id in its audit event; the practice admins and the primary clinician are told at once;
+    a practice admin reviews each grant afterwards. ``reason`` may name clinical facts, so it is
+    encrypted; ``expires_at`` and ``reviewed_at`` stay plain because scoping and the queue filter on them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="break_glass_grants")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="break_glass_grants")
+    reason = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_outcome = models.CharField(max_length=16, blank=True, default="")
+    review_note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a patient's record: made by the patient (``/me/erasure/``) or a practice
+    admin, carried out at once by ``apps.practice.erasure``. The row keeps no PHI: who asked, when,
+    what was removed (counts by kind), and what was kept by law (signed notes, the audit trail)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    patient_ref = models.UUIDField(db_index=True, help_text="The erased patient's id (the row itself is gone)")
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by_role = models.CharField(max_length=32)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    removed = models.JSONField(default=dict)
+    retained = models.JSONField(default=dict)
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class PatientExport(models.Model):
+    """A patient's download of everything held about them, built in the background (``ml`` queue:
+    it reads every row and the audio). ``progress`` is 0-100 for the app's bar; the zip is stored
+    encrypted through the audio storage API under ``storage_key`` and deleted at ``expires_at``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    state = models.CharField(max_length=16, choices=ExportState.choices, default=ExportState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True, default="")
+    storage_key = models.CharField(max_length=300, blank=True, default="")
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,10 @@ Invariants (security-relevant; see tests/apps/accounts/test_scoping.py):
 - Practice admins see patients' administrative records (profile, care team, enrolment) of their
   own practice, but not clinical content unless they are also on that patient's care team.
 - Nobody sees another practice's patients: those answer 404 like anything that does not exist.
+- The one exception to the care-team rule is break-glass: a clinician or care-team member of the
+  same practice holding an unexpired ``BreakGlassGrant`` for a patient sees that patient's clinical
+  record until the grant expires (``apps.accounts.services.break_glass``). Reads under a grant carry
+  its id in their audit events (``break_glass_grants_of``, used by the door).
 
 Everything that reads patient data filters through ``patients_visible_to``; view code narrows the
 result further but never widens it. A deliberate bypass must be named ``dangerously_…``.
@@ -15,9 +19,10 @@ from __future__ import annotations
 
 import enum
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from apps.accounts.models import CareTeamMember, PatientProfile, Role, User
+from apps.accounts.models import BreakGlassGrant, CareTeamMember, PatientProfile, Role, User
 
 
 class Purpose(enum.Enum):
@@ -37,8 +42,27 @@ def patients_visible_to(user: User | None, purpose: Purpose = Purpose.CLINICAL) 
         return base
     if roles & {Role.CLINICIAN, Role.CARE_TEAM}:
         assigned = CareTeamMember.objects.filter(user_id=user.id).values("patient_id")
-        return base.filter(id__in=assigned)
+        if purpose is not Purpose.CLINICAL:
+            return base.filter(id__in=assigned)
+        granted = _active_grants(user).values("patient_id")
+        return base.filter(Q(id__in=assigned) | Q(id__in=granted))
     return none
+
+
+def _active_grants(user: User) -> QuerySet[BreakGlassGrant]:
+    return BreakGlassGrant.objects.filter(
+        user_id=user.id, practice_id=user.practice_id, expires_at__gt=timezone.now(), ended_at__isnull=True
+    )
+
+
+def break_glass_grants_of(user: User | None) -> dict[str, str]:
+    """{patient id: grant id} for the patients ``user`` sees only through an unexpired break-glass
+    grant (not on their care team): the door names the grant in every read event for those patients."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_care_staff:
+        return {}
+    assigned = CareTeamMember.objects.filter(user_id=user.id).values("patient_id")
+    rows = _active_grants(user).exclude(patient_id__in=assigned).values_list("patient_id", "id")
+    return {str(patient_id): str(grant_id) for patient_id, grant_id in rows}
 
 
 def scope_queryset(qs: QuerySet, user: User | None, purpose: Purpose, patient_field: str = "patient") -> QuerySet:

@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from apps.accounts import api_access_log, api_admin, api_auth, api_consent, api_patients
+from apps.accounts import api_access_log, api_admin, api_auth, api_break_glass, api_consent, api_patients
 
 router = SimpleRouter()
 router.register("patients", api_patients.PatientViewSet, basename="patient")
 router.register("devices", api_admin.DeviceViewSet, basename="device")
 router.register("staff", api_admin.StaffViewSet, basename="staff")
+router.register("break-glass", api_break_glass.BreakGlassGrantViewSet, basename="break-glass")
 router.register("consent-documents", api_consent.ConsentDocumentViewSet, basename="consent-document")
 
 care_team = api_patients.CareTeamViewSet

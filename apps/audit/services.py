@@ -111,9 +111,18 @@ def audit_log(
     return audit_log_many(actor=actor, specs=[spec])[0]
 
 
-def audit_reads(*, actor, object_type: str, data_category: str, rows: Iterable[tuple[Any, Any]]) -> None:
+def audit_reads(
+    *,
+    actor,
+    object_type: str,
+    data_category: str,
+    rows: Iterable[tuple[Any, Any]],
+    detail_by_patient: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Record that ``actor`` read ``rows`` ((patient_id, object_id) pairs): one event per patient per
-    request, naming every object read, so a page of 50 entries is one line in the patient's access log."""
+    request, naming every object read, so a page of 50 entries is one line in the patient's access log.
+    ``detail_by_patient`` adds identifiers to one patient's event (the break-glass grant a read used)."""
+    extra = detail_by_patient or {}
     by_patient: dict[Any, list[str]] = {}
     for patient_id, object_id in rows:
         by_patient.setdefault(patient_id, []).append(str(object_id))
@@ -126,7 +135,10 @@ def audit_reads(*, actor, object_type: str, data_category: str, rows: Iterable[t
                 object_id=ids[0] if len(ids) == 1 else "",
                 patient_id=patient_id,
                 data_category=data_category,
-                detail={} if len(ids) == 1 else {"object_ids": ids, "count": len(ids)},
+                detail={
+                    **({} if len(ids) == 1 else {"object_ids": ids, "count": len(ids)}),
+                    **extra.get(str(patient_id), {}),
+                },
             )
             for patient_id, ids in by_patient.items()
         ],

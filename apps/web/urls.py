@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.web.views import admin, alerts, auth, mfa, patients, plans, roster, sessions
+from apps.web.views import admin, alerts, auth, break_glass, mfa, patients, plans, roster, sessions
 
 app_name = "web"
 
@@ -66,6 +66,12 @@ urlpatterns = [
     path("practice/alert-policy/", admin.AlertPolicyView.as_view(), name="practice-alert-policy"),
     path("practice/note-templates/", admin.NoteTemplatesView.as_view(), name="practice-templates"),
     path("practice/audit/", admin.AuditTrailView.as_view(), name="practice-audit"),
+    path("practice/break-glass/", break_glass.BreakGlassQueueView.as_view(), name="practice-break-glass"),
+    path(
+        "practice/break-glass/<uuid:pk>/review/",
+        break_glass.BreakGlassReviewView.as_view(),
+        name="practice-break-glass-review",
+    ),
     path("alerts/", alerts.InboxView.as_view(), name="alerts"),
     path("alerts/<uuid:pk>/", alerts.AlertDetailView.as_view(), name="alert"),
     path("alerts/<uuid:pk>/acknowledge/", alerts.AlertAcknowledgeView.as_view(), name="alert-acknowledge"),

@@ -6,6 +6,8 @@ Invariants (security-relevant; tests in tests/apps/accounts/test_door.py and tes
   ``own_patient`` (the caller's own record, the ``/me/…`` pages), and every row through ``scoped``.
   These filter through ``apps.accounts.scoping.patients_visible_to``; a patient outside the caller's
   scope raises ``Http404``, exactly like one that does not exist.
+- A read of a patient the caller sees only through a break-glass grant names the grant in its event
+  (``detail["break_glass_grant"]``), so the review queue can list what was opened under it.
 - Every successful read writes ``read`` audit events: ``audited_read`` for rows (one event per patient
   per request naming every object) and ``audited_patient_read`` for pages built from many rows
   (trends, a brief, themes), which names the patient as the object read.
@@ -30,7 +32,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import PatientProfile, User
-from apps.accounts.scoping import Purpose, patients_visible_to, scope_queryset
+from apps.accounts.scoping import Purpose, break_glass_grants_of, patients_visible_to, scope_queryset
 from apps.audit.services import AuditAction, audit_log, audit_reads
 
 __all__ = [
@@ -98,8 +100,17 @@ def audited_read(
         object_type=object_type,
         data_category=data_category,
         rows=[(patient.pk if patient else patient_id_of(o, patient_field), o.pk) for o in items],
+        detail_by_patient=_grant_details(user),
     )
     return items
+
+
+def _grant_details(user: User | None) -> dict[str, dict[str, str]]:
+    return {pid: {"break_glass_grant": gid} for pid, gid in break_glass_grants_of(user).items()}
+
+
+def _with_grant(user: User | None, patient_id: Any, detail: dict[str, Any] | None) -> dict[str, Any]:
+    return {**(detail or {}), **_grant_details(user).get(str(patient_id), {})}
 
 
 def audited_patient_read(
@@ -119,7 +130,7 @@ def audited_patient_read(
         object_id=patient.pk,
         patient_id=patient.pk,
         data_category=data_category,
-        detail=detail or {},
+        detail=_with_grant(user, patient.pk, detail),
     )
 
 
@@ -140,7 +151,7 @@ def audited_export(
         object_id=obj.pk,
         patient_id=patient_id,
         data_category=data_category,
-        detail=detail or {},
+        detail=_with_grant(user, patient_id, detail),
     )
 
 
