@@ -36,6 +36,7 @@ TASK_QUEUES: dict[str, str] = {
     "checkins.dispatch_reminders": REALTIME,
     "accounts.housekeeping": REALTIME,
     "accounts.break_glass_alert": REALTIME,
+    "privacy.expire_exports": REALTIME,
     "journals.resume_stalled": REALTIME,
     "core.ping": REALTIME,
     "audit.checkpoint": REALTIME,
@@ -45,7 +46,7 @@ TASK_QUEUES: dict[str, str] = {
     "insights.mine_patterns": ML,
     "insights.mine_patterns_nightly": ML,
     "audit.verify_chain": ML,
-    "practice.build_export": ML,
+    "privacy.build_export": ML,
 }
 
 
@@ -93,6 +94,10 @@ app.conf.beat_schedule = {
     "pattern-mining-nightly": {
         "task": "insights.mine_patterns_nightly",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "patient-exports-expire-hourly": {
+        "task": "privacy.expire_exports",
+        "schedule": crontab(minute=35),
     },
     "auth-housekeeping-hourly": {
         "task": "accounts.housekeeping",

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "apps.insights",
     "apps.notes",
     "apps.plans",
+    "apps.privacy",
     "apps.practice",
     "apps.web",
     "apps.patient_app",
@@ -357,6 +358,10 @@ SPECTACULAR_SETTINGS = {
         "TreatmentPlanStatusEnum": "apps.plans.models.PlanStatus",
         "SuggestionStatusEnum": "apps.plans.models.SuggestionStatus",
         "SuggestionDecisionEnum": "apps.plans.models.SUGGESTION_DECISIONS",
+        "OutcomeEnum": "apps.alerts.models.Outcome",  # the alert's names, kept stable beside the two below
+        "StateEnum": "apps.alerts.models.AlertState",
+        "BreakGlassReviewOutcomeEnum": "apps.accounts.services.break_glass.REVIEW_OUTCOMES",
+        "PatientExportStateEnum": "apps.accounts.models.ExportState",
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("apps.alerts.urls")),
     path("api/v1/", include("apps.notes.urls")),
     path("api/v1/", include("apps.plans.urls")),
+    path("api/v1/", include("apps.privacy.urls")),
     path("api/v1/", include("apps.practice.urls")),
     path("app/", include("apps.patient_app.urls")),
     path("", include("apps.web.urls")),

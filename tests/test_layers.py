@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("insights",),  # analysis of what they submit
     ("notes",),  # sessions and signed notes
     ("plans",),  # safety and treatment plans, suggestions, the pre-session brief
+    ("privacy",),  # the patient's export and erasure: reads and removes the rows of every app below
     ("practice",),  # onboarding, enrolment, demo data, key rotation: nothing imports it
     ("web",),  # the clinician web app: pages over the domain apps' services and selectors
     ("patient_app",),  # the patient PWA's pages, adapters over the services below: nothing imports it

@@ -27,7 +27,8 @@ from apps.core.errors import Conflict, Forbidden, Invalid, NotFound
 from apps.core.jobs import enqueue_on_commit
 
 MIN_REASON_LENGTH = 10
-REVIEW_OUTCOMES = ("appropriate", "inappropriate")
+REVIEW_OUTCOMES = [("appropriate", "appropriate"), ("inappropriate", "inappropriate")]
+OUTCOME_VALUES = frozenset(value for value, _ in REVIEW_OUTCOMES)
 
 
 def break_glass_open(*, actor: User, patient_id, reason: str) -> BreakGlassGrant:
@@ -86,8 +87,8 @@ def break_glass_end(*, actor: User, grant: BreakGlassGrant) -> BreakGlassGrant:
 def break_glass_review(*, actor: User, grant: BreakGlassGrant, outcome: str, note: str = "") -> BreakGlassGrant:
     if not actor.is_practice_admin or grant.practice_id != actor.practice_id:
         raise NotFound("No such grant.")
-    if outcome not in REVIEW_OUTCOMES:
-        raise Invalid({"outcome": [f"Choose one of {', '.join(REVIEW_OUTCOMES)}."]})
+    if outcome not in OUTCOME_VALUES:
+        raise Invalid({"outcome": [f"Choose one of {', '.join(sorted(OUTCOME_VALUES))}."]})
     if grant.reviewed_at is not None:
         raise Conflict("This grant has been reviewed.", code="already_reviewed")
     with transaction.atomic():

@@ -61,7 +61,7 @@ def signin(request):
     return render(request, "patient_app/signin.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _clear_site_data(response: HttpResponse) -> HttpResponse:
+def clear_site_data(response: HttpResponse) -> HttpResponse:
     # The offline copies (cached pages, queued entries) belong to this person: a shared phone must not keep them.
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -73,7 +73,7 @@ def signout(request):
     auth_logout_audit(user=request.user, method="session")
     services.device_session_end(request=request)
     logout(request)
-    return _clear_site_data(redirect("patient_app:signin"))
+    return clear_site_data(redirect("patient_app:signin"))
 
 
 @require_POST
@@ -81,7 +81,7 @@ def signout(request):
 def signout_everywhere(request):
     services.sign_out_everywhere(user=request.user)
     logout(request)
-    return _clear_site_data(redirect("patient_app:signin"))
+    return clear_site_data(redirect("patient_app:signin"))
 
 
 EXPLANATIONS = {

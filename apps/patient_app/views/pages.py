@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.door import audited_patient_read, audited_read, own_patient
-from apps.accounts.models import ConsentKind, User
+from apps.accounts.models import ConsentKind, PatientExport, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.support import support_for
 from apps.audit.selectors import patient_access_log
@@ -161,4 +161,12 @@ def me(request):
     ]
     audited_patient_read(request.user, patient, object_type="access_log", data_category="audit")
     schedules = list(Schedule.objects.filter(patient=patient).order_by("kind"))
-    return render(request, "patient_app/me.html", {"rows": rows, "schedules": schedules, "patient": patient})
+    export = PatientExport.objects.filter(patient=patient).order_by("-created_at").first()
+    context = {
+        "rows": rows,
+        "schedules": schedules,
+        "patient": patient,
+        "export": export,
+        "export_expired": request.GET.get("export") == "expired",
+    }
+    return render(request, "patient_app/me.html", context)

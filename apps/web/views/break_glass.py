@@ -23,7 +23,7 @@ class BreakGlassQueueView(AdminPageMixin, View):
         grants = list(break_glass_grants_for(request.user)[:200])
         context = {
             "grants": [(grant, break_glass_reads(grant)) for grant in grants],
-            "outcomes": REVIEW_OUTCOMES,
+            "outcomes": [value for value, _ in REVIEW_OUTCOMES],
             "errors": errors or {},
             "message": request.session.pop("web_admin_message", ""),
         }

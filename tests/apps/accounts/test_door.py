@@ -84,6 +84,9 @@ def test_every_escape_hatch_is_listed_here():
         "apps.journals.api.MyJournalViewSet": {
             "status": "the processing state only (no PHI); the app polls it while a job runs"
         },
+        "apps.privacy.api.MyExportViewSet": {
+            "exports": "the export jobs' state and progress only (no PHI); the app polls it"
+        },
     }
 
 

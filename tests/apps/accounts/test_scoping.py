@@ -108,6 +108,7 @@ def endpoints(p):
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/amend/", {"reason": "x", "sections": {}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/fhir/", None),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/pdf/", None),
+        ("get", f"/api/v1/patients/{patient}/erasure/", None),  # POST erases: tests/apps/privacy/test_erasure.py
     ]
 
 
@@ -171,8 +172,15 @@ def me_endpoints(p):
     from tests.apps.journals.factories import make_text_entry
 
     journal = make_text_entry(p.patient_profile, shared=True).id
+    from apps.accounts.models import PatientExport
+
+    export = PatientExport.objects.create(patient=p.patient_profile).id
+    # POST me/export/ and me/erasure/ act on the caller's own record (tests/apps/privacy/).
     return [
         ("get", "/api/v1/me/profile/", None),
+        ("get", "/api/v1/me/export/", None),
+        ("get", f"/api/v1/me/export/{export}/download/", None),
+        ("get", "/api/v1/me/erasure/", None),
         ("patch", "/api/v1/me/profile/", {"timezone": "UTC"}),
         ("get", "/api/v1/me/trends/daily/", None),
         ("get", "/api/v1/me/trends/weekly/", None),
