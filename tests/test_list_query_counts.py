@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.accounts.models import CareTeamMember, CareTeamRole, Invitation, Role
+from apps.accounts.models import BreakGlassGrant, CareTeamMember, CareTeamRole, Invitation, Role
 from apps.accounts.services.consent import consent_decide, consent_document_publish
 from apps.accounts.services.devices import device_register
 from apps.alerts.services import alerts_process_pending, risk_signal_record
@@ -153,6 +153,13 @@ def _alert(p, i):
     alerts_process_pending()
 
 
+def _break_glass(p, i):
+    BreakGlassGrant.objects.create(
+        practice=p.practice, patient=p.patient_profile, user=make_user(p.practice, f"bg{i}", Role.CLINICIAN),
+        reason="An emergency at the front desk", expires_at=timezone.now() + dt.timedelta(hours=1),
+    )  # fmt: skip
+
+
 CASES: dict[str, Case] = {
     "patients": Case(
         "clinician",
@@ -198,6 +205,7 @@ CASES: dict[str, Case] = {
         ),
     ),  # fmt: skip
     "sessions": Case("clinician", lambda p: f"{_p(p)}sessions/", _session),
+    "break-glass": Case("admin", lambda p: "/api/v1/break-glass/", _break_glass),
     "note-versions": Case("clinician", _note_versions_url, _note_version),
     "alerts": Case("clinician", lambda p: "/api/v1/alerts/", _alert),
     "me-checkins": Case("patient", lambda p: "/api/v1/me/checkins/", lambda p, i: submit_checkin(p.patient_profile)),
@@ -270,7 +278,7 @@ def test_every_list_endpoint_has_a_case():
         "patients/<uuid:patient_pk>/custom-triggers/", "patients/<uuid:patient_pk>/safety-plan/",
         "patients/<uuid:patient_pk>/coping/", "patients/<uuid:patient_pk>/treatment-plan/",
         "patients/<uuid:patient_pk>/sessions/", "alerts/", "me/checkins/", "me/questionnaires/", "me/journals/",
-        "me/coping/", "devices/", "staff/", "consent-documents/",
+        "me/coping/", "devices/", "staff/", "consent-documents/", "break-glass/",
     }  # fmt: skip
     assert PatientScopedViewSet  # lists of patient data are the door's list(); the rest are practice lists
     assert listing - covered == set()

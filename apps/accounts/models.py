@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import uuid
 import zoneinfo
 
@@ -253,18 +255,35 @@ class TokenType(models.TextChoices):
     FID = "fid"  # Firebase installation ID, which FCM is moving to
 
 
+def device_token_digest(token: str) -> str:
+    """The lookup key of a push token: an HMAC under ``SECRET_KEY`` (like enrolment codes), because the
+    token itself is encrypted with a random IV and cannot be filtered on."""
+    return hmac.new(settings.SECRET_KEY.encode(), b"device-token:" + token.encode(), hashlib.sha256).hexdigest()
+
+
 class Device(models.Model):
-    """A push token. Unregistered tokens keep their row (with ``unregistered_at``) as history."""
+    """A push token. Unregistered tokens keep their row (with ``unregistered_at``) as history.
+
+    The token addresses one person's phone, so it is encrypted like PHI; ``token_digest`` (kept in step
+    by ``save``) is the unique column lookups use (``Device.objects.filter(token_digest=…)``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
-    token = models.CharField(max_length=1024, unique=True)
+    token = EncryptedTextField()
+    token_digest = models.CharField(max_length=64, unique=True)
     token_type = models.CharField(max_length=24, choices=TokenType.choices, default=TokenType.REGISTRATION_TOKEN)
     platform = models.CharField(max_length=16, choices=DevicePlatform.choices)
     app_version = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField()
     unregistered_at = models.DateTimeField(null=True, blank=True)
+
+    def save(self, *args, **kwargs):
+        self.token_digest = device_token_digest(self.token)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "token" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "token_digest"}
+        super().save(*args, **kwargs)
 
 
 class LoginAddressLock(models.Model):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from firebase_admin import credentials, messaging
 
-from apps.accounts.models import Device, TokenType
+from apps.accounts.models import Device, TokenType, device_token_digest
 
 logger = logging.getLogger(__name__)
 APP_NAME = "interlude"
@@ -128,5 +128,7 @@ def push_to_devices(*, targets: list[tuple[str, str]], message: PushMessage, dat
                 outcomes.append(TokenOutcome(token, "transient_error" if name in TRANSIENT_ERRORS else "error", name))
                 logger.warning("push failed: %s", name)
         if dead:
-            unregistered += Device.objects.filter(token__in=dead).update(unregistered_at=timezone.now())
+            unregistered += Device.objects.filter(token_digest__in=[device_token_digest(t) for t in dead]).update(
+                unregistered_at=timezone.now()
+            )
     return PushResult(sent=sent, failed=failed, unregistered=unregistered, outcomes=tuple(outcomes))

@@ -100,7 +100,7 @@ class PlanSuggestion(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="plan_suggestions")
     strategy = models.SlugField(max_length=60)
-    text = models.CharField(max_length=300)
+    text = EncryptedTextField(help_text='Names scores and bands ("Latest phq9 total 18…"): PHI, so encrypted')
     evidence = models.JSONField()
     fingerprint = models.CharField(max_length=120)
     status = models.CharField(max_length=12, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import Device, TokenType, User
+from apps.accounts.models import Device, TokenType, User, device_token_digest
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict
 
@@ -44,7 +44,7 @@ def device_register(
 ) -> Device:
     now = timezone.now()
     with transaction.atomic():
-        device = Device.objects.select_for_update().filter(token=token).first()
+        device = Device.objects.select_for_update().filter(token_digest=device_token_digest(token)).first()
         if device is None:
             return Device.objects.create(
                 user=user,
@@ -69,7 +69,8 @@ def device_refresh(*, device: Device, token: str | None = None, app_version: str
     """The app reports a rotated FCM token or just checks in."""
     with transaction.atomic():
         if token and token != device.token:
-            for other in Device.objects.select_for_update().filter(token=token).exclude(pk=device.pk):
+            others = Device.objects.select_for_update().filter(token_digest=device_token_digest(token))
+            for other in others.exclude(pk=device.pk):
                 _claim(other, device.user)
                 other.delete()
             device.token = token

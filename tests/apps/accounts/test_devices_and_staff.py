@@ -1,4 +1,4 @@
-from apps.accounts.models import Device
+from apps.accounts.models import Device, device_token_digest
 from apps.audit.models import AuditEvent
 
 
@@ -18,11 +18,14 @@ def test_a_token_another_account_holds_is_refused_until_that_account_signs_out(p
     mine = patient.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json").json()
     taken = outsider.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "device_token_in_use"
-    assert Device.objects.get(token="shared").user == personas.patient
+    assert Device.objects.get(token_digest=device_token_digest("shared")).user == personas.patient
     assert patient.get("/api/v1/devices/").json()["results"][0]["id"] == mine["id"]
     assert patient.delete(f"/api/v1/devices/{mine['id']}/").status_code == 204  # signed out on that phone
     moved = outsider.post("/api/v1/devices/", {"token": "shared", "platform": "android"}, format="json")
-    assert moved.status_code == 201 and Device.objects.get(token="shared").user == personas.outsider
+    assert (
+        moved.status_code == 201
+        and Device.objects.get(token_digest=device_token_digest("shared")).user == personas.outsider
+    )
     assert AuditEvent.objects.filter(action="assign", object_type="device", actor_id=personas.outsider.pk).exists()
 
 
@@ -32,7 +35,7 @@ def test_refreshing_to_a_token_another_account_holds_does_not_take_it(personas, 
     own = client.post("/api/v1/devices/", {"token": "mine", "platform": "ios"}, format="json").json()
     refused = client.patch(f"/api/v1/devices/{own['id']}/", {"token": "victim"}, format="json")
     assert refused.status_code == 409
-    assert Device.objects.get(token="victim").user == personas.patient
+    assert Device.objects.get(token_digest=device_token_digest("victim")).user == personas.patient
 
 
 def test_refresh_and_unregister(personas, as_user):

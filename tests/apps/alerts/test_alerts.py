@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from apps.accounts.models import CareTeamMember, Device
+from apps.accounts.models import CareTeamMember, Device, device_token_digest
 from apps.alerts import delivery as alert_delivery
 from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, DeliveryAttempt, RiskSignal
 from apps.alerts.routing import policy_for
@@ -300,7 +300,7 @@ def test_an_unregistered_token_is_removed(personas, fcm):
     alert_delivery.deliver_one(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.push_status == "no_device"
-    assert Device.objects.get(token="tok-1").unregistered_at is not None
+    assert Device.objects.get(token_digest=device_token_digest("tok-1")).unregistered_at is not None
     assert DeliveryAttempt.objects.filter(channel="push", result="unregistered").exists()
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 from apps.accounts import push
-from apps.accounts.models import Device
+from apps.accounts.models import Device, device_token_digest
 from apps.checkins.models import DueItem, DueStatus, Schedule
 from apps.checkins.services.schedules import first_occurrence, reminders_dispatch, schedule_set
 from tests.apps.checkins.factories import submit_checkin
@@ -109,7 +109,7 @@ def test_an_unregistered_token_is_retired(personas, fcm):
     schedule = mood_schedule(personas)
     fcm.scripted.append(UNREGISTERED)
     reminders_dispatch(now=schedule.next_due_at)
-    assert Device.objects.get(token="phone-1").unregistered_at is not None
+    assert Device.objects.get(token_digest=device_token_digest("phone-1")).unregistered_at is not None
 
 
 def test_without_fcm_credentials_push_is_disabled_but_items_still_open(personas, settings):

@@ -24,6 +24,7 @@ from apps.accounts.models import (
     PatientExport,
     PatientProfile,
     User,
+    device_token_digest,
 )
 from apps.alerts.models import Alert, AlertDelivery
 from apps.alerts.services import alerts_process_pending, risk_signal_record
@@ -172,7 +173,7 @@ def _assert_nothing_left(p, patient_id, *, keep_sessions: bool):
     assert not Finding.objects.filter(patient_id=patient_id).exists()
     assert not SessionInput.objects.filter(session__patient_id=patient_id).exists()
     assert not User.objects.filter(pk=p.patient.pk).exists()
-    assert not Device.objects.filter(token="patient-phone").exists()
+    assert not Device.objects.filter(token_digest=device_token_digest("patient-phone")).exists()
     assert not DeviceSession.objects.filter(user_id=p.patient.pk).exists()
     assert _files() == []  # journal audio, session audio, export zips
 
