@@ -5,7 +5,7 @@ practice admins review every grant (``/break-glass/…``)."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -81,7 +81,7 @@ class BreakGlassGrantDetailSerializer(BreakGlassGrantSerializer):
         fields = [*BreakGlassGrantSerializer.Meta.fields, "reads"]
         read_only_fields = fields
 
-    @extend_schema(responses=BreakGlassReadSerializer(many=True))
+    @extend_schema_field(BreakGlassReadSerializer(many=True))
     def get_reads(self, grant) -> list:
         return BreakGlassReadSerializer(break_glass_reads(grant), many=True).data
 

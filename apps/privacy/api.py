@@ -66,12 +66,20 @@ class MyExportViewSet(MyRecordViewSet):
     def exports(self, request, *args, **kwargs):
         return Response(PatientExportSerializer(self.get_queryset()[:5], many=True).data)
 
-    @extend_schema(request=None, responses={202: PatientExportSerializer})
+    @extend_schema(
+        request=None,
+        responses={202: PatientExportSerializer, 409: OpenApiResponse(description="An export is being prepared")},
+    )
     def start(self, request, *args, **kwargs):
         export = patient_export_request(actor=request.user, patient=self.get_patient())
         return Response(PatientExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The zip"),
+            410: OpenApiResponse(description="The export expired; ask for a new one"),
+        }
+    )
     def download(self, request, *args, **kwargs):
         export = self.get_object()
         chunks = patient_export_open(export=export)
@@ -92,8 +100,9 @@ class _Erasure:
 
     @extend_schema(request=ErasureConfirmSerializer, responses={200: ErasureResultSerializer})
     def erase(self, request, *args, **kwargs):
+        patient = self.get_patient()  # outside the caller's scope: 404 before anything else
         ErasureConfirmSerializer(data=request.data).is_valid(raise_exception=True)
-        done = patient_erase(actor=request.user, patient=self.get_patient())
+        done = patient_erase(actor=request.user, patient=patient)
         return Response({"id": done.pk, "completed_at": done.completed_at, "retained": done.retained})
 
 

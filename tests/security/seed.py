@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from apps.accounts.models import CareTeamMember, Device, Invitation
+from apps.accounts.models import BreakGlassGrant, CareTeamMember, Device, Invitation, PatientExport
 
 # Strings that exist only in our patient's records: any answer carrying one carries their PHI.
 JOURNAL_MARKER = "Zephyrine-journal-7Q"
@@ -56,8 +56,14 @@ def seed_practice_records(p) -> Seeded:
     device = Device.objects.create(
         user=p.patient, token="matrix-token-ours", platform="android", last_seen_at=timezone.now()
     )
+    grant = BreakGlassGrant.objects.create(
+        practice=p.practice, patient=patient, user=p.care_team, reason="seeded", expires_at=timezone.now()
+    )
+    export = PatientExport.objects.create(patient=patient)
     ids = {
         "patients": patient.id,
+        "break-glass": grant.id,
+        "export": export.id,
         "questionnaires": response.id,
         "journals": journal.id,
         "sessions": session.id,
