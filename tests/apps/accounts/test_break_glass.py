@@ -14,7 +14,6 @@ from django.utils import timezone
 from apps.accounts.models import BreakGlassGrant
 from apps.accounts.services.devices import device_register
 from apps.audit.models import AuditEvent
-from apps.core.models import RealtimeEvent
 from tests.apps.checkins.factories import submit_phq9
 from tests.conftest import make_patient
 
@@ -105,17 +104,20 @@ def test_there_is_no_other_way_around_the_care_team_rule(personas, as_user):
 
 
 def test_admins_and_the_primary_clinician_are_alerted_at_once_without_phi(
-    personas, as_user, fcm, django_capture_on_commit_callbacks
+    personas, as_user, fcm, django_capture_on_commit_callbacks, monkeypatch
 ):
+    sent_events = []
+    monkeypatch.setattr(
+        "apps.accounts.tasks.notify_user", lambda user_id, event, data: sent_events.append((user_id, event, data))
+    )
     for user in (personas.admin, personas.clinician):
         device_register(user=user, token=f"token-{user.username}", platform="ios")
     with django_capture_on_commit_callbacks(execute=True):
         grant_id = _open(as_user, personas.unassigned_clinician, personas.patient_profile).json()["id"]
-    events = RealtimeEvent.objects.filter(event="break_glass.opened")
-    assert {e.user_id for e in events} == {personas.admin.pk, personas.clinician.pk}
-    assert all(e.data["grant_id"] == grant_id for e in events)
+    assert {user_id for user_id, _, _ in sent_events} == {personas.admin.pk, personas.clinician.pk}
+    assert all(event == "break_glass.opened" and data["grant_id"] == grant_id for _, event, data in sent_events)
     assert len(fcm.messages) == 2
-    sent = json.dumps([*fcm.messages, *[e.data for e in events]])
+    sent = json.dumps([*fcm.messages, *[data for _, _, data in sent_events]])
     for phi in ("Robin", "Quill", "crisis", "front desk"):
         assert phi not in sent
 
