@@ -28,12 +28,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import PatientProfile, User
 from apps.accounts.scoping import Purpose, break_glass_grants_of, patients_visible_to, scope_queryset
 from apps.audit.services import AuditAction, audit_log, audit_reads
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 __all__ = [
     "Purpose",
@@ -47,11 +50,18 @@ __all__ = [
 ]
 
 
-def patient_for(user: User | None, pk: Any, purpose: Purpose = Purpose.CLINICAL) -> PatientProfile:
-    """The patient ``pk`` if ``user`` may see them for ``purpose``; otherwise ``Http404``."""
+def patient_for(
+    user: User | None, pk: Any, purpose: Purpose = Purpose.CLINICAL, *, method: str = "GET"
+) -> PatientProfile:
+    """The patient ``pk`` if ``user`` may see them for ``purpose``; otherwise ``Http404``.
+
+    ``method`` is the request's: a break-glass grant opens the record for reading only, so any other
+    method on a patient the caller sees only through a grant is refused (403: they know it exists)."""
     patient = patients_visible_to(user, purpose).filter(pk=pk).first() if _is_uuid_like(pk) else None
     if patient is None:
         raise Http404("No such patient.")
+    if method not in SAFE_METHODS and str(patient.pk) in break_glass_grants_of(user):
+        raise PermissionDenied("Emergency access is read-only.")
     return patient
 
 
@@ -64,13 +74,26 @@ def own_patient(user: User | None) -> PatientProfile:
 
 
 def scoped(
-    qs: QuerySet, user: User | None, purpose: Purpose = Purpose.CLINICAL, patient_field: str = "patient"
+    qs: QuerySet,
+    user: User | None,
+    purpose: Purpose = Purpose.CLINICAL,
+    patient_field: str = "patient",
+    *,
+    method: str = "GET",
 ) -> QuerySet:
     """``qs`` narrowed to rows of patients ``user`` may see. ``patient_field`` is the path from the
-    model to ``PatientProfile`` (``"session__patient"``), or ``""`` when the model *is* the patient."""
+    model to ``PatientProfile`` (``"session__patient"``), or ``""`` when the model *is* the patient.
+    For a ``method`` that writes, rows of patients seen only through a break-glass grant are left out
+    (a grant is read-only)."""
     if not patient_field:
-        return qs.filter(pk__in=patients_visible_to(user, purpose).values("id"))
-    return scope_queryset(qs, user, purpose, patient_field)
+        qs = qs.filter(pk__in=patients_visible_to(user, purpose).values("id"))
+    else:
+        qs = scope_queryset(qs, user, purpose, patient_field)
+    if method not in SAFE_METHODS:
+        granted = list(break_glass_grants_of(user))
+        if granted:
+            qs = qs.exclude(**{f"{patient_field}__in" if patient_field else "pk__in": granted})
+    return qs
 
 
 def patient_id_of(obj: Any, patient_field: str = "patient") -> Any:

@@ -118,7 +118,7 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
                 self._patient = door.own_patient(self.request.user)
             elif self.nested_patient_kwarg:
                 self._patient = door.patient_for(
-                    self.request.user, self.kwargs[self.nested_patient_kwarg], self.purpose
+                    self.request.user, self.kwargs[self.nested_patient_kwarg], self.purpose, method=self.request.method
                 )
             else:
                 raise ImproperlyConfigured(f"{type(self).__name__} is not about one patient")
@@ -131,7 +131,7 @@ class PatientScopedViewSet(viewsets.GenericViewSet):
         qs = self.get_base_queryset()
         if getattr(self, "swagger_fake_view", False):
             return qs.none()
-        qs = door.scoped(qs, self.request.user, self.purpose, self.patient_field)
+        qs = door.scoped(qs, self.request.user, self.purpose, self.patient_field, method=self.request.method)
         if self._one_patient():
             lookup = f"{self.patient_field}_id" if self.patient_field else "pk"
             qs = qs.filter(**{lookup: self.get_patient().pk})

@@ -56,7 +56,7 @@ class PatientScopedTemplateMixin(AccessMixin):
         self.patient = (
             own_patient(request.user)
             if self.me
-            else patient_for(request.user, kwargs[self.patient_url_kwarg], self.purpose)
+            else patient_for(request.user, kwargs[self.patient_url_kwarg], self.purpose, method=request.method)
         )
         self._read_audited = False
         response = super().dispatch(request, *args, **kwargs)

@@ -42,8 +42,8 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
-def alerts_visible_to(user):
-    return scoped(Alert.objects.all(), user)
+def alerts_visible_to(user, method: str = "GET"):
+    return scoped(Alert.objects.all(), user, method=method)
 
 
 def open_alert_count(user) -> int:
@@ -83,7 +83,7 @@ class InboxView(StaffPageMixin, View):
 class AlertMixin(StaffPageMixin):
     def get_alert(self, request, pk) -> Alert:
         alert = (
-            alerts_visible_to(request.user)
+            alerts_visible_to(request.user, request.method)
             .select_related("patient", "acknowledged_by", "resolved_by")
             .prefetch_related(
                 Prefetch(

@@ -50,7 +50,7 @@ class PatientPageMixin(StaffPageMixin):
         return render(request, template, {**base, **context}, status=status)
 
     def get_patient(self, request, patient_pk):
-        return patient_for(request.user, patient_pk, self.purpose)
+        return patient_for(request.user, patient_pk, self.purpose, method=request.method)
 
 
 class OverviewView(PatientPageMixin, View):

@@ -165,3 +165,42 @@ def test_the_practice_admin_reviews_in_the_web_app(personas, as_user):
     clinician = Client()
     clinician.force_login(personas.clinician)
     assert clinician.get("/practice/break-glass/").status_code == 404
+
+
+def test_the_grant_is_read_only(personas, as_user):
+    from apps.alerts.models import Alert
+    from apps.alerts.services import alerts_process_pending
+    from tests.apps.alerts.test_alerts import signal
+
+    patient = personas.patient_profile
+    signal(patient)
+    alerts_process_pending()
+    alert = Alert.objects.get(patient=patient)
+    _open(as_user, personas.unassigned_clinician, patient)
+    client = as_user(personas.unassigned_clinician)
+    base = f"/api/v1/patients/{patient.pk}"
+    assert client.get(f"{base}/safety-plan/").status_code == 200
+    assert client.post(f"{base}/safety-plan/", {"warning_signs": ["x"]}, format="json").status_code == 403
+    sessions = client.post(f"{base}/sessions/", {"started_at": "2026-01-01T10:00Z", "modality": "video"}, format="json")
+    assert sessions.status_code == 403
+    assert client.post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 404
+    assert Alert.objects.get(pk=alert.pk).state == "open"
+    browser = Client()
+    browser.force_login(personas.unassigned_clinician)
+    assert browser.get(f"/patients/{patient.pk}/safety-plan/").status_code == 200
+    assert browser.post(f"/patients/{patient.pk}/safety-plan/", {"warning_signs": "x"}).status_code == 403
+
+
+def test_the_web_alert_pages_refuse_writes_under_a_grant(personas, as_user):
+    from apps.alerts.models import Alert
+    from apps.alerts.services import alerts_process_pending
+    from tests.apps.alerts.test_alerts import signal
+
+    signal(personas.patient_profile)
+    alerts_process_pending()
+    alert = Alert.objects.get(patient=personas.patient_profile)
+    _open(as_user, personas.unassigned_clinician, personas.patient_profile)
+    browser = Client()
+    browser.force_login(personas.unassigned_clinician)
+    assert browser.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 404
+    assert Alert.objects.get(pk=alert.pk).state == "open"
