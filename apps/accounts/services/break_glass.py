@@ -31,6 +31,18 @@ REVIEW_OUTCOMES = [("appropriate", "appropriate"), ("inappropriate", "inappropri
 OUTCOME_VALUES = frozenset(value for value, _ in REVIEW_OUTCOMES)
 
 
+def _audit(actor: User, grant: BreakGlassGrant, action: str, **detail) -> None:
+    audit_log(
+        actor=actor,
+        action=action,
+        object_type="break_glass_grant",
+        object_id=grant.pk,
+        patient_id=grant.patient_id,
+        data_category="break_glass",
+        detail=detail,
+    )
+
+
 def break_glass_open(*, actor: User, patient_id, reason: str) -> BreakGlassGrant:
     if not actor.is_care_staff:
         raise Forbidden("Only clinicians and care-team members can open a record in an emergency.")
@@ -51,14 +63,12 @@ def break_glass_open(*, actor: User, patient_id, reason: str) -> BreakGlassGrant
             reason=reason,
             expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
         )
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type="break_glass_grant",
-            object_id=grant.pk,
-            patient_id=patient.pk,
-            data_category="break_glass",
-            detail={"expires_at": grant.expires_at.isoformat(), "minutes": settings.BREAK_GLASS_MINUTES},
+        _audit(
+            actor,
+            grant,
+            AuditAction.CREATE,
+            expires_at=grant.expires_at.isoformat(),
+            minutes=settings.BREAK_GLASS_MINUTES,
         )
         enqueue_on_commit("accounts.break_glass_alert", grant_id=str(grant.pk))
     return grant
@@ -72,15 +82,7 @@ def break_glass_end(*, actor: User, grant: BreakGlassGrant) -> BreakGlassGrant:
         with transaction.atomic():
             grant.ended_at = timezone.now()
             grant.save(update_fields=["ended_at"])
-            audit_log(
-                actor=actor,
-                action=AuditAction.UPDATE,
-                object_type="break_glass_grant",
-                object_id=grant.pk,
-                patient_id=grant.patient_id,
-                data_category="break_glass",
-                detail={"ended": True},
-            )
+            _audit(actor, grant, AuditAction.UPDATE, ended=True)
     return grant
 
 
@@ -95,15 +97,7 @@ def break_glass_review(*, actor: User, grant: BreakGlassGrant, outcome: str, not
         grant.reviewed_by, grant.reviewed_at = actor, timezone.now()
         grant.review_outcome, grant.review_note = outcome, note.strip()
         grant.save(update_fields=["reviewed_by", "reviewed_at", "review_outcome", "review_note"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="break_glass_grant",
-            object_id=grant.pk,
-            patient_id=grant.patient_id,
-            data_category="break_glass",
-            detail={"review_outcome": outcome},
-        )
+        _audit(actor, grant, AuditAction.UPDATE, review_outcome=outcome)
     return grant
 
 
