@@ -14,11 +14,21 @@ guarantee the application database gives, and the scheduler's catch-up jobs re-d
 Publishing is one Core ``INSERT`` in its own short transaction. The stock ``_put`` looked the queue
 row up again and went through an ORM session (add, flush, commit, expire) on every message; queue
 rows are never deleted (kombu only purges messages), so their ids are cached per channel.
+
+On SQLite a publish also wakes the workers waiting on this broker file (``backend/wake.py``), so a job
+starts as soon as it is committed; the 100 ms poll remains the fallback.
 """
 
+from pathlib import Path
+from time import monotonic, sleep
+
 from kombu.transport import sqlalchemy
+from kombu.transport.virtual import Empty
 from kombu.utils.json import dumps
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from backend import wake
 
 POLL_SECONDS = 0.1
 BUSY_TIMEOUT_MS = 20_000
@@ -30,6 +40,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def wake_directory(url: str) -> Path | None:
+    """Where the workers of a SQLite broker file listen for wake-ups; None for other databases (their
+    workers may be on other hosts, so they only poll)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).with_suffix(".wake")
 
 
 class Channel(sqlalchemy.Channel):
@@ -53,8 +72,42 @@ class Channel(sqlalchemy.Channel):
         row = {"payload": dumps(payload), "queue_id": queue_id, "visible": True, "version": 1}
         with engine.begin() as connection:  # commits, or rolls back and raises: a failed publish is never silent
             connection.execute(self.message_cls.__table__.insert(), row)
+        directory = wake_directory(self.connection.client.hostname)
+        if directory is not None:
+            wake.wake(directory)
 
 
 class Transport(sqlalchemy.Transport):
     Channel = Channel
     polling_interval = POLL_SECONDS
+    _listener: wake.Listener | None = None
+    _listening = False
+
+    def _wait(self, seconds: float) -> None:
+        if not self._listening:
+            self._listening = True
+            directory = wake_directory(self.client.hostname)
+            self._listener = wake.listen(directory) if directory is not None else None
+        if self._listener is None:
+            sleep(seconds)
+        else:
+            self._listener.wait(seconds)
+
+    def drain_events(self, connection, timeout=None):
+        """kombu's loop, waiting on the wake-up socket instead of sleeping between polls."""
+        started = monotonic()
+        interval = min(self.polling_interval, timeout) if timeout else self.polling_interval
+        while True:
+            try:
+                self.cycle.get(self._deliver, timeout=timeout)
+                return
+            except Empty:
+                if timeout is not None and monotonic() - started >= timeout:
+                    raise TimeoutError from None
+                self._wait(interval)
+
+    def close_connection(self, connection):
+        if self._listener is not None:
+            self._listener.close()
+            self._listener, self._listening = None, False
+        super().close_connection(connection)

@@ -12,7 +12,8 @@ nothing else queued; ``busy`` rounds run after a voice journal of ``--busy-minut
 uploaded and the ML worker started transcribing it (each round records the journal's state, so the
 report says how many rounds really overlapped the transcription). Embedded: SQLite, the SQLAlchemy
 broker and the database relay (no Redis). Redis: channels-redis and Celery on Redis. Prints p50/p95
-to the first and to the last socket, and busy/idle as a ratio.
+to the first and to the last socket, busy/idle as a ratio, and per row the median time of each stage
+(read from the rows' timestamps: where an alert's seconds go) and the load average.
 """
 
 # ruff: noqa: S603 - fixed argv of this interpreter and manage.py
@@ -70,6 +71,50 @@ async def _wait_for_alert(conn, started: float) -> float:
         event = json.loads(await asyncio.wait_for(conn.recv(), timeout=120))
         if event["event"] == "alert.new":
             return time.perf_counter() - started
+
+
+# Where an alert's time goes, from the rows' own timestamps (one clock: every process is on this host).
+TRACE = """
+import json
+from apps.alerts.models import Alert, RiskSignal
+from apps.checkins.models import QuestionnaireResponse
+out = []
+for alert in list(Alert.objects.order_by("-created_at")[:ROUNDS])[::-1]:
+    signal = RiskSignal.objects.get(alert=alert)
+    response = QuestionnaireResponse.objects.get(pk=signal.source_id)
+    sent = sorted(d.websocket_sent_at.timestamp() for d in alert.deliveries.all() if d.websocket_sent_at)
+    out.append({"stored": response.received_at.timestamp(), "signal": signal.created_at.timestamp(),
+                "alert": alert.created_at.timestamp(), "sent_first": sent[0], "sent_last": sent[-1]})
+print(json.dumps(out))
+"""
+
+
+def _trace_table(env: dict[str, str], marks: list[dict]) -> dict[str, float]:
+    """Median seconds per stage over the rounds: POST → response row, → alert row, → first and last
+    delivery marked sent, → first and last socket received, and the POST's own duration."""
+    rows = json.loads(
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", TRACE.replace("ROUNDS", str(len(marks)))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        ).stdout.splitlines()[-1]
+    )
+    stages: dict[str, list[float]] = {}
+    for row, mark in zip(rows, marks, strict=True):
+        points = {
+            "POST -> response row": row["stored"] - mark["posted"],
+            "response row -> alert row": row["alert"] - row["stored"],
+            "alert row -> first delivery sent": row["sent_first"] - row["alert"],
+            "first -> last delivery sent": row["sent_last"] - row["sent_first"],
+            "first delivery sent -> first socket": mark["first"] - row["sent_first"],
+            "last delivery sent -> last socket": mark["last"] - row["sent_last"],
+            "POST answered (client)": mark["answered"] - mark["posted"],
+        }
+        for name, value in points.items():
+            stages.setdefault(name, []).append(value)
+    return {name: statistics.median(values) for name, values in stages.items()}
 
 
 def scratch_env(mode: str) -> dict[str, str]:
@@ -154,16 +199,21 @@ def _upload_journal(port: int, token: str, audio: bytes) -> str:
 
 
 async def _rounds(conns, port: int, token: str, rounds: int, entry_id: str | None) -> dict:
-    firsts, lasts, states = [], [], []
+    firsts, lasts, states, marks = [], [], [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        wall, started = time.time(), time.perf_counter()
+        waiting = [asyncio.ensure_future(_wait_for_alert(c, started)) for c in conns]
         await asyncio.to_thread(_post_risky_phq9, port, token)
-        times = await asyncio.gather(*(_wait_for_alert(c, started) for c in conns))
+        answered = time.perf_counter() - started
+        times = await asyncio.gather(*waiting)
         firsts.append(min(times))
         lasts.append(max(times))
+        marks.append(
+            {"posted": wall, "answered": wall + answered, "first": wall + min(times), "last": wall + max(times)}
+        )
         if entry_id:
             states.append(await asyncio.to_thread(_journal_status, port, token, entry_id))
-    return {"first": firsts, "last": lasts, "journal_states": states}
+    return {"first": firsts, "last": lasts, "journal_states": states, "marks": marks}
 
 
 async def _run_mode(mode: str, sockets: int, rounds: int, loads: list[str], busy_minutes: float) -> dict:
@@ -217,6 +267,7 @@ async def _run_mode(mode: str, sockets: int, rounds: int, loads: list[str], busy
         await asyncio.sleep(3)  # let the workers finish starting
         if "idle" in loads:
             results["idle"] = await _rounds(conns, port, tokens["patient"], rounds, None)
+            results["idle"]["trace"] = _trace_table(env, results["idle"]["marks"])
         if "busy" in loads:
             entry_id = await asyncio.to_thread(_upload_journal, port, tokens["patient"], audio)
             for _ in range(1200):
@@ -225,6 +276,7 @@ async def _run_mode(mode: str, sockets: int, rounds: int, loads: list[str], busy
                 await asyncio.sleep(0.1)
             await asyncio.sleep(2)  # the model is loaded and decoding: the worker is really busy
             results["busy"] = await _rounds(conns, port, tokens["patient"], rounds, entry_id)
+            results["busy"]["trace"] = _trace_table(env, results["busy"]["marks"])
         for c in conns:
             await c.close()
         return results
@@ -250,6 +302,7 @@ def _stats(r: dict) -> dict:
         "p50_last": statistics.median(r["last"]),
         "p95_last": pct(r["last"], 0.95),
         "rounds_overlapping_ml": sum(state in ("queued", "transcribing") for state in r["journal_states"]),
+        "trace": r["trace"],
     }
 
 
@@ -270,6 +323,7 @@ def main(argv=None) -> dict:
         print(json.dumps(summary))
         return summary
     print(f"Check-in POST -> alert on staff websockets; {args.sockets} sockets, {args.rounds} rounds per row")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for mode, by_load in summary.items():
         for load, s in by_load.items():
             overlap = f"  ML busy in {s['rounds_overlapping_ml']}/{args.rounds} rounds" if load == "busy" else ""
@@ -280,6 +334,8 @@ def main(argv=None) -> dict:
                 f"  p95 {s['p95_last'] * 1000:6.0f} ms"
                 f"  (target {target} ms){overlap}"
             )
+            for stage, seconds in s["trace"].items():
+                print(f"    median {stage:<38} {seconds * 1000:7.0f} ms")
         if {"idle", "busy"} <= set(by_load):
             ratio = by_load["busy"]["p95_last"] / by_load["idle"]["p95_last"]
             print(f"{mode:<9} busy/idle p95 (all sockets): {ratio:.2f}x")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.accounts import push
 from apps.accounts.models import Device
 from apps.alerts.models import Alert, AlertDelivery, DeliveryAttempt
-from apps.core.realtime import notify_user
+from apps.core.realtime import notify_user, notify_users
 
 logger = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 5
@@ -39,29 +39,63 @@ def push_message(alert: Alert) -> push.PushMessage:
 
 
 def deliver(delivery_ids: list[str]) -> None:
+    """Websockets first, for every recipient at once; then push, one recipient at a time (it waits
+    on FCM). A push that fails or waits for its backoff never holds back anyone's websocket event."""
+    send_websockets(delivery_ids)
     for delivery_id in delivery_ids:
-        deliver_one(delivery_id)
+        _push_one(delivery_id)
 
 
 def deliver_one(delivery_id) -> AlertDelivery | None:
+    send_websockets([delivery_id])
+    return _push_one(delivery_id)
+
+
+def send_websockets(delivery_ids) -> int:
+    """Send the websocket event of every listed delivery not yet sent, in one transaction: the events go
+    out as one batch (``notify_users``) and ``websocket_sent_at`` is set with them, so a crash before
+    commit leaves them to be re-driven (at least once, never lost). Rows another worker holds are
+    skipped (it is sending them). Returns how many were sent."""
+    with transaction.atomic():
+        deliveries = list(
+            AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("alert")
+            .filter(pk__in=list(delivery_ids), websocket_sent_at__isnull=True)
+            .order_by("created_at")
+        )
+        if not deliveries:
+            return 0
+        notify_users(
+            (
+                d.recipient_id,
+                "alert.escalated" if d.reason.startswith("escalation") else "alert.new",
+                {**_payload(d.alert), "reason": d.reason},
+            )
+            for d in deliveries
+        )
+        now = timezone.now()
+        for d in deliveries:
+            d.websocket_sent_at = now
+        AlertDelivery.objects.bulk_update(deliveries, ["websocket_sent_at"])
+        DeliveryAttempt.objects.bulk_create(
+            [DeliveryAttempt(delivery=d, channel="websocket", result="sent") for d in deliveries]
+        )
+    return len(deliveries)
+
+
+def _push_one(delivery_id) -> AlertDelivery | None:
     with transaction.atomic():
         delivery = (
-            AlertDelivery.objects.select_for_update(skip_locked=True)
+            AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("alert")
             .filter(pk=delivery_id)
             .first()
         )
         if delivery is None:
             return None
-        alert = delivery.alert
-        if delivery.websocket_sent_at is None:
-            event = "alert.escalated" if delivery.reason.startswith("escalation") else "alert.new"
-            notify_user(delivery.recipient_id, event, {**_payload(alert), "reason": delivery.reason})
-            delivery.websocket_sent_at = timezone.now()
-            DeliveryAttempt.objects.create(delivery=delivery, channel="websocket", result="sent")
         if delivery.push_status == "pending":
-            _push(delivery, alert)
-        delivery.save()
+            _push(delivery, delivery.alert)
+            delivery.save(update_fields=["push_status", "push_attempts", "next_push_at"])
     return delivery
 
 
@@ -114,8 +148,9 @@ def redeliver_due(*, now=None) -> int:
             websocket_sent_at__isnull=True, created_at__lte=now - timedelta(seconds=30)
         ).values_list("pk", flat=True)[:500]
     )
+    send_websockets({*ids, *undelivered})
     for delivery_id in {*ids, *undelivered}:
-        deliver_one(delivery_id)
+        _push_one(delivery_id)
     return len({*ids, *undelivered})
 
 

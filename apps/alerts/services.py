@@ -1,8 +1,9 @@
 """Risk signals in, alerts out: severity, deduplication, routing, escalation, acknowledgement.
 
 Invariants (see tests/apps/alerts):
-- An alert and its delivery rows commit together (outbox); delivery runs after commit and is retried
-  until it succeeds or is marked failed, so nothing is lost while Redis, FCM or a worker is down.
+- A signal, its alert and the alert's delivery rows commit together, in the transaction of the
+  submission that raised them (outbox); delivery runs after commit on the ``realtime`` queue and is
+  retried until it succeeds or is marked failed, so nothing is lost while Redis, FCM or a worker is down.
 - Repeated signals for the same patient and source within the policy's window update the open alert;
   a higher severity raises it and notifies again, and new evidence of the same severity notifies too
   (never silently folded in). The clinician a session signal names as present is never paged for it.
@@ -12,6 +13,7 @@ Invariants (see tests/apps/alerts):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +37,7 @@ from apps.core.errors import Conflict
 from apps.core.jobs import enqueue_on_commit
 from apps.core.realtime import on_commit_best_effort
 
+logger = logging.getLogger(__name__)
 LEVEL_TO_SEVERITY = {"high": Severity.URGENT, "moderate": Severity.HIGH, "low": Severity.ROUTINE}
 
 
@@ -43,7 +46,13 @@ def risk_signal_record(
     *, patient_id, source_type: str, source_id, kind: str, level: str, evidence: dict[str, Any], occurred_at: datetime
 ) -> RiskSignal:
     """Idempotent per (source, kind): re-scoring the same submission does not duplicate signals.
-    A new signal is turned into an alert by a job queued after commit."""
+
+    A new signal becomes an alert (or folds into the open one) right here, in the caller's transaction:
+    the alert row and its delivery rows commit with the submission that raised them, and only delivery
+    is queued (``realtime``, after commit). Scoring is rules and arithmetic, so this costs the request a
+    few queries, and an alert never waits in a queue, behind ML work or behind a broker hop, to exist.
+    If making the alert fails, the savepoint is rolled back, the signal stays pending and the realtime
+    worker (then ``alerts.tick``, every minute) makes it: the submission is never lost or refused."""
     signal, created = RiskSignal.objects.get_or_create(
         source_type=source_type,
         source_id=str(source_id),
@@ -51,7 +60,14 @@ def risk_signal_record(
         defaults={"patient_id": patient_id, "level": level, "evidence": evidence, "occurred_at": occurred_at},
     )
     if created:
-        enqueue_on_commit("alerts.process_signals")
+        try:
+            with transaction.atomic():
+                alert_from_signal(signal=signal)
+        except Exception as exc:  # noqa: BLE001 - the signal is durable; the queue makes the alert later
+            logger.warning(
+                "alert for signal %s not made in its transaction (%s); queued", signal.pk, type(exc).__name__
+            )
+            enqueue_on_commit("alerts.process_signals")
     return signal
 
 
@@ -81,14 +97,17 @@ def _evidence_item(signal: RiskSignal) -> dict[str, Any]:
 
 
 def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason: str) -> list[AlertDelivery]:
+    """One row per recipient not already told for this reason, written in one statement (a care team of
+    fifty is one INSERT, not fifty round trips), and one delivery job for all of them after commit."""
     now = timezone.now()
-    deliveries = []
-    for user, tier in targets:
-        delivery, created = AlertDelivery.objects.get_or_create(
-            alert=alert, recipient=user, reason=reason, tier=tier, defaults={"next_push_at": now}
-        )
-        if created:
-            deliveries.append(delivery)
+    existing = set(AlertDelivery.objects.filter(alert=alert, reason=reason).values_list("recipient_id", "tier"))
+    deliveries = AlertDelivery.objects.bulk_create(
+        [
+            AlertDelivery(alert=alert, recipient=user, reason=reason, tier=tier, next_push_at=now)
+            for user, tier in targets
+            if (user.pk, tier) not in existing
+        ]
+    )
     if deliveries:
         enqueue_on_commit("alerts.deliver", delivery_ids=[str(d.pk) for d in deliveries])
     return deliveries
@@ -111,14 +130,21 @@ def _schedule_escalation(alert: Alert, policy, now: datetime) -> None:
 
 def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
     """Turn one signal into a new alert, or fold it into the open alert of the same family.
-    Idempotent: a signal already processed returns the alert it went into, and changes nothing."""
-    patient = PatientProfile.objects.select_related("practice").get(pk=signal.patient_id)
-    policy = policy_for(patient.practice_id)
+    Idempotent: a signal already processed returns the alert it went into, and changes nothing.
+    Signals of one patient are turned into alerts one at a time (the patient row is locked, ``FOR NO KEY
+    UPDATE`` so rows that merely reference the patient are not blocked): two risky submissions at the
+    same instant, in two requests, still make one alert, not two."""
     severity = LEVEL_TO_SEVERITY.get(signal.level, Severity.HIGH)
     source = signal_family(signal.kind)
-    now = timezone.now()
-    window_start = now - timedelta(minutes=policy.dedup_window_minutes)
     with transaction.atomic():
+        patient = (
+            PatientProfile.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("practice")
+            .get(pk=signal.patient_id)
+        )
+        policy = policy_for(patient.practice_id)
+        now = timezone.now()
+        window_start = now - timedelta(minutes=policy.dedup_window_minutes)
         signal = RiskSignal.objects.select_for_update().get(pk=signal.pk)
         if signal.processed_at is not None:
             return signal.alert

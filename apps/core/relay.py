@@ -2,7 +2,9 @@
 
 One relay task runs per ASGI process while at least one websocket is connected. It starts from the
 newest row at that moment (events are for live screens; durable state lives in the API, e.g. the
-alert inbox) and polls every ``REALTIME_POLL_SECONDS``.
+alert inbox). It reads as soon as a writer wakes it after commit (``backend/wake.py``, a datagram on a
+UNIX socket in ``VAR_DIR/relay.wake``), and every ``REALTIME_POLL_SECONDS`` in any case, so a lost
+wake-up costs one poll interval, never an event.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from apps.core.realtime import user_group
+from apps.core.realtime import relay_wake_directory, user_group
+from backend import wake
 
 logger = logging.getLogger(__name__)
 PRUNE_AFTER = timedelta(minutes=1)
 
 _task: asyncio.Task | None = None
+_ready: asyncio.Event | None = None
 _connections = 0
 
 
@@ -45,11 +49,27 @@ def _prune() -> None:
     RealtimeEvent.objects.filter(created_at__lt=timezone.now() - PRUNE_AFTER).delete()
 
 
-async def _run() -> None:
+async def _run(ready: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    listener = wake.listen(relay_wake_directory())
+    if listener is not None:
+        loop.add_reader(listener.fileno(), lambda: listener.drain() and woken.set())
+    try:
+        await _relay(woken, ready)
+    finally:
+        if listener is not None:
+            loop.remove_reader(listener.fileno())
+            listener.close()
+
+
+async def _relay(woken: asyncio.Event, ready: asyncio.Event) -> None:
     layer = get_channel_layer()
     last = await database_sync_to_async(_newest_id)()
+    ready.set()
     polls = 0
     while True:
+        woken.clear()  # before reading: a wake-up that arrives during the read is kept for the next round
         try:
             for row in await database_sync_to_async(_fetch)(last):
                 await layer.group_send(
@@ -63,17 +83,26 @@ async def _run() -> None:
             raise
         except Exception:  # noqa: BLE001 - keep relaying; a transient DB error must not end live updates
             logger.exception("realtime relay poll failed")
-        await asyncio.sleep(settings.REALTIME_POLL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken.wait(), settings.REALTIME_POLL_SECONDS)
 
 
 async def connection_opened() -> None:
-    global _task, _connections
+    """Start the relay if it is not running, and return once it is listening and knows where it starts:
+    a client told "connected" then misses no event written after that."""
+    global _task, _ready, _connections
     if settings.REALTIME_RELAY != "database":
         return
     _connections += 1
     loop = asyncio.get_running_loop()
     if _task is None or _task.done() or _task.get_loop() is not loop:
-        _task = loop.create_task(_run())
+        _ready = asyncio.Event()
+        _task = loop.create_task(_run(_ready))
+    task, ready = _task, _ready
+    waiting = asyncio.ensure_future(ready.wait())
+    # Also returns if the relay failed to start (database down): the next connection starts it again.
+    await asyncio.wait({waiting, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
 
 
 async def connection_closed() -> None:

@@ -57,7 +57,9 @@ def test_item9_raises_a_risk_signal_the_care_team_can_see(personas, as_user):
     body = as_user(personas.patient).post(URL, phq9_body([0] * 8 + [1]), format="json").json()
     assert body["risk"][0]["signal"] == "phq9_item9" and body["risk"][0]["level"] == "moderate"
     signal = RiskSignal.objects.get()
-    assert (signal.kind, signal.source_id, signal.processed_at) == ("phq9_item9", body["id"], None)
+    assert (signal.kind, signal.source_id) == ("phq9_item9", body["id"])
+    # The alert was made with the submission, in its transaction, not left for a queue.
+    assert signal.processed_at is not None and signal.alert.severity == "high"
     listed = as_user(personas.clinician).get(f"/api/v1/patients/{personas.patient_profile.id}/risk-signals/")
     assert listed.json()["results"][0]["evidence"]["items"][0]["item"] == "phq9_9"
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from apps.alerts.models import Alert, AlertDelivery, RiskSignal
+from apps.alerts.models import AlertDelivery, RiskSignal
 from apps.alerts.tasks import tick
 from apps.checkins.models import MoodCheckin
 from backend.celery import app
@@ -63,16 +63,18 @@ def test_a_checkin_with_a_note_is_stored_while_the_broker_is_down(
     assert any("job insights.analyse_text not queued, broker unreachable" in w for w in job_warnings)
 
 
-def test_a_risky_submission_during_the_outage_becomes_an_alert_when_the_tick_runs(
+def test_a_risky_submission_during_the_outage_is_an_alert_at_once_and_delivered_when_the_tick_runs(
     personas, as_user, broker_down, django_capture_on_commit_callbacks, job_warnings
 ):
     body = risky_phq9()
     with django_capture_on_commit_callbacks(execute=True):
         response = as_user(personas.patient).post("/api/v1/me/questionnaires/", body, format="json")
     assert response.status_code == 201, response.content
-    assert any("job alerts.process_signals not queued" in w for w in job_warnings)
     signal = RiskSignal.objects.get(source_id=body["id"])
-    assert signal.processed_at is None and not Alert.objects.exists()  # waiting, not lost
+    assert signal.alert_id is not None  # made in the request: it does not need the broker to exist
+    assert any("job alerts.deliver not queued" in w for w in job_warnings)
+    waiting = AlertDelivery.objects.filter(alert_id=signal.alert_id)
+    assert waiting.exists() and not any(d.websocket_sent_at for d in waiting)  # waiting, not lost
     app.conf.task_always_eager = True  # Redis is back: beat's tick runs
     with django_capture_on_commit_callbacks(execute=True):
         tick.delay()

@@ -162,3 +162,18 @@ async def test_an_event_sent_from_another_process_arrives_through_the_database_r
 def _test_database_url(settings) -> str:
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+async def test_a_write_wakes_the_relay_without_waiting_for_its_poll(personas, settings, tmp_path):
+    """Embedded default: the writer wakes the relay after commit (backend/wake.py). With a poll of an
+    hour, the event can only arrive through the wake-up."""
+    _use_layer(settings, "memory")
+    settings.VAR_DIR, settings.REALTIME_POLL_SECONDS = tmp_path, 3600
+    token = await sync_to_async(access_token)(personas.clinician)
+    ws, connected, _ = await connect(subprotocols=["interlude.v1", f"bearer.{token}"])
+    assert connected
+    await ws.receive_json_from(timeout=5)
+    await sync_to_async(notify_user)(personas.clinician.id, "woken", {"n": 3})
+    assert await ws.receive_json_from(timeout=10) == {"event": "woken", "data": {"n": 3}}
+    await ws.disconnect()
+    channel_layers.backends.clear()
