@@ -63,6 +63,7 @@ def risk_signal_record(
         try:
             with transaction.atomic():
                 alert_from_signal(signal=signal)
+                signal.refresh_from_db(fields=["processed_at", "alert"])
         except Exception as exc:  # noqa: BLE001 - the signal is durable; the queue makes the alert later
             logger.warning(
                 "alert for signal %s not made in its transaction (%s); queued", signal.pk, type(exc).__name__

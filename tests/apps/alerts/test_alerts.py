@@ -423,3 +423,63 @@ def test_a_risky_journal_entry_offers_support_to_its_author(personas, as_user, d
         ).json()
     detail = client.get(f"/api/v1/me/journals/{entry['id']}/").json()
     assert detail["support"]["resources"] and "care_team_notified" not in detail["support"]
+
+
+def test_the_alert_is_made_with_the_submission_and_only_delivery_is_queued(personas, as_user, on_call, monkeypatch):
+    from apps.alerts import services
+
+    queued = []
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
+    phq9(as_user(personas.patient), item9=2)
+    alert = Alert.objects.get()
+    assert RiskSignal.objects.get().alert == alert and AuditEvent.objects.filter(object_id=str(alert.pk)).exists()
+    assert [name for name, _ in queued] == ["alerts.deliver"]
+    assert set(queued[0][1]["delivery_ids"]) == {str(pk) for pk in alert.deliveries.values_list("pk", flat=True)}
+
+
+def test_if_making_the_alert_fails_the_submission_is_kept_and_the_realtime_worker_makes_it(
+    personas, as_user, monkeypatch
+):
+    from apps.alerts import services
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("routing is broken")
+
+    queued, working = [], services.recipients
+    monkeypatch.setattr(services, "recipients", broken)
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append(name))
+    response = phq9(as_user(personas.patient), item9=2)
+    assert response.status_code == 201
+    signal_row = RiskSignal.objects.get()
+    assert signal_row.processed_at is None and not Alert.objects.exists()  # the savepoint rolled back
+    assert not AuditEvent.objects.filter(object_type="alert").exists()
+    assert queued == ["alerts.process_signals"]
+    monkeypatch.setattr(services, "recipients", working)
+    assert alerts_process_pending() == 1
+    signal_row.refresh_from_db()
+    assert signal_row.alert.severity == "urgent" and Alert.objects.count() == 1
+
+
+def test_one_delivery_job_sends_every_websocket_in_one_batch_and_a_failing_push_holds_none(
+    personas, on_call, fcm, monkeypatch
+):
+    from tests.fakes.fcm import SERVER_ERROR
+
+    Device.objects.create(user=personas.clinician, token="tok-1", platform="ios", last_seen_at=timezone.now())
+    fcm.scripted.append(SERVER_ERROR)
+    batches = []
+    monkeypatch.setattr(alert_delivery, "notify_users", lambda events: batches.append(list(events)))
+    alert = signal(personas.patient_profile).alert
+    ids = [str(pk) for pk in alert.deliveries.values_list("pk", flat=True)]
+    alert_delivery.deliver(ids)
+    assert len(batches) == 1
+    assert {str(user_id) for user_id, _, _ in batches[0]} == {
+        str(pk) for pk in alert.deliveries.values_list("recipient_id", flat=True)
+    }
+    assert {event for _, event, _ in batches[0]} == {"alert.new"}
+    deliveries = list(AlertDelivery.objects.filter(alert=alert))
+    assert len(deliveries) == 3 and all(d.websocket_sent_at for d in deliveries)
+    assert DeliveryAttempt.objects.filter(channel="websocket", result="sent").count() == 3
+    assert AlertDelivery.objects.get(alert=alert, recipient=personas.clinician).push_status == "pending"  # backoff
+    alert_delivery.deliver(ids)  # a retried job sends no websocket twice
+    assert len(batches) == 1
