@@ -38,6 +38,7 @@ TASK_QUEUES: dict[str, str] = {
     "accounts.break_glass_alert": REALTIME,
     "privacy.expire_exports": REALTIME,
     "journals.resume_stalled": REALTIME,
+    "insights.resume_missing": REALTIME,
     "core.ping": REALTIME,
     "audit.checkpoint": REALTIME,
     "journals.process": ML,
@@ -89,6 +90,10 @@ app.conf.beat_schedule = {
     },
     "journals-resume-stalled-every-minute": {
         "task": "journals.resume_stalled",
+        "schedule": 60.0,
+    },
+    "insights-resume-missing-every-minute": {
+        "task": "insights.resume_missing",
         "schedule": 60.0,
     },
     "pattern-mining-nightly": {

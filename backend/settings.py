@@ -224,7 +224,8 @@ if CELERY_BROKER_URL.startswith("redis"):
     # Unacknowledged (acks_late) tasks are redelivered after this; long ML jobs need more than 1 h.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 # While Redis is down, publishing a job gives up after a few seconds instead of holding the request:
-# the row is already committed, and the sweepers (alerts.tick, journals.resume_stalled) send it later.
+# the row is already committed, and the sweepers (alerts.tick, journals.resume_stalled,
+# insights.resume_missing) send it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -8,14 +8,18 @@ import json
 import logging
 from collections import defaultdict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Exists, OuterRef
+from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
+from apps.core.jobs import enqueue
 from apps.insights.models import (
     Finding,
     FindingKind,
@@ -61,6 +65,38 @@ def may_analyse(patient: PatientProfile, *, shared: bool = True) -> bool:
     if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
         return False
     return shared or patient.practice.risk_screen_unshared_journals
+
+
+RESUME_HORIZON = dt.timedelta(days=1)
+
+
+def text_analyses_resume_missing(*, now: dt.datetime | None = None) -> int:
+    """Send again the analysis of check-in notes whose job was lost: a note older than five job leases
+    (``JOB_LEASE_SECONDS``) and younger than a day, with consent, and no analysis. Its message was never
+    sent (the broker was down at commit; the check-in itself was stored) or was lost with a killed
+    embedded broker consumer. Each is sent again once (remembered in the cache for the horizon), so a
+    note whose analysis keeps failing is not retried every minute; its task logs the failure. The
+    analysis replaces any earlier one, so a duplicate message is harmless."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    analysed = TextAnalysis.objects.filter(source_type=SourceType.MOOD_CHECKIN, source_id=OuterRef("pk"))
+    owed = (
+        MoodCheckin.objects.filter(received_at__gt=now - RESUME_HORIZON, received_at__lt=now - 5 * lease)
+        .exclude(Exists(analysed))
+        .select_related("patient__practice")
+        .order_by("received_at")[:200]
+    )
+    sent = 0
+    for checkin in owed:
+        key = f"insights.resumed:{checkin.pk}"
+        if not checkin.note.strip() or cache.get(key) or not may_analyse(checkin.patient):
+            continue
+        enqueue("insights.analyse_text", source_type=SourceType.MOOD_CHECKIN, source_id=str(checkin.pk))
+        cache.set(key, 1, timeout=int(RESUME_HORIZON.total_seconds()))
+        sent += 1
+    if sent:
+        logger.warning("sent %s lost check-in note analysis job(s) again", sent)
+    return sent
 
 
 def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:

@@ -22,6 +22,13 @@ def analyse_text(self, source_type: str, source_id: str) -> None:
             raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
 
 
+@shared_task(name="insights.resume_missing")
+def resume_missing() -> int:
+    """Every minute (beat): send again the check-in note analyses whose job was lost (see the service)."""
+    with context.bind(context.RequestContext(request_id=context.new_request_id(), via="task")):
+        return services.text_analyses_resume_missing()
+
+
 @shared_task(name="insights.mine_patterns")
 def mine_patterns(patient_id: str) -> None:
     with context.bind(context.RequestContext(request_id=context.new_request_id(), via="task")):
