@@ -42,8 +42,7 @@ def deliver(delivery_ids: list[str]) -> None:
     """Websockets first, for every recipient at once; then push, one recipient at a time (it waits
     on FCM). A push that fails or waits for its backoff never holds back anyone's websocket event."""
     send_websockets(delivery_ids)
-    for delivery_id in delivery_ids:
-        _push_one(delivery_id)
+    push_pending(delivery_ids)
 
 
 def deliver_one(delivery_id) -> AlertDelivery | None:
@@ -81,6 +80,38 @@ def send_websockets(delivery_ids) -> int:
             [DeliveryAttempt(delivery=d, channel="websocket", result="sent") for d in deliveries]
         )
     return len(deliveries)
+
+
+def push_pending(delivery_ids) -> None:
+    """Push every listed delivery still pending. Recipients with no registered device (staff who use
+    the web app only) are settled together, in one short transaction; the others are pushed one by one.
+    On SQLite every write transaction holds the database's one write lock, so fifty one-row
+    transactions after each alert held up the next patient's check-in (issue 12)."""
+    pending = list(
+        AlertDelivery.objects.filter(pk__in=list(delivery_ids), push_status="pending").values_list("pk", "recipient_id")
+    )
+    if not pending:
+        return
+    reachable = set(
+        Device.objects.filter(user_id__in={r for _, r in pending}, unregistered_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    unreachable = [pk for pk, recipient in pending if recipient not in reachable]
+    if unreachable:
+        with transaction.atomic():
+            settled = list(
+                AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=unreachable, push_status="pending")
+                .values_list("pk", flat=True)
+            )
+            AlertDelivery.objects.filter(pk__in=settled).update(push_status="no_device", next_push_at=None)
+            DeliveryAttempt.objects.bulk_create(
+                [DeliveryAttempt(delivery_id=pk, channel="push", result="no_device") for pk in settled]
+            )
+    for pk, recipient in pending:
+        if recipient in reachable:
+            _push_one(pk)
 
 
 def _push_one(delivery_id) -> AlertDelivery | None:
@@ -148,10 +179,10 @@ def redeliver_due(*, now=None) -> int:
             websocket_sent_at__isnull=True, created_at__lte=now - timedelta(seconds=30)
         ).values_list("pk", flat=True)[:500]
     )
-    send_websockets({*ids, *undelivered})
-    for delivery_id in {*ids, *undelivered}:
-        _push_one(delivery_id)
-    return len({*ids, *undelivered})
+    due = {*ids, *undelivered}
+    send_websockets(due)
+    push_pending(due)
+    return len(due)
 
 
 def broadcast_state(alert_id, event: str) -> None:

@@ -481,5 +481,8 @@ def test_one_delivery_job_sends_every_websocket_in_one_batch_and_a_failing_push_
     assert len(deliveries) == 3 and all(d.websocket_sent_at for d in deliveries)
     assert DeliveryAttempt.objects.filter(channel="websocket", result="sent").count() == 3
     assert AlertDelivery.objects.get(alert=alert, recipient=personas.clinician).push_status == "pending"  # backoff
+    others = AlertDelivery.objects.filter(alert=alert).exclude(recipient=personas.clinician)
+    assert {d.push_status for d in others} == {"no_device"}  # no device registered: settled together
+    assert DeliveryAttempt.objects.filter(channel="push", result="no_device").count() == 2
     alert_delivery.deliver(ids)  # a retried job sends no websocket twice
     assert len(batches) == 1
