@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -42,7 +43,11 @@ def check_broker() -> None:
 
 async def _layer_roundtrip() -> None:
     layer = get_channel_layer()
-    channel = await layer.new_channel("health.")
+    # A plain channel name, not ``new_channel()``'s process-local one: channels-redis lets one event loop
+    # per process receive on process-local channels, and that is the server's own loop whenever a
+    # websocket is open, so the check failed ("two event loops") and readiness read degraded while Redis
+    # was fine (seen in benchmarks/load.py, issue 12). An unread ping expires with the layer's expiry.
+    channel = f"health.{uuid.uuid4().hex}"
     await layer.send(channel, {"type": "health.ping"})
     message = await asyncio.wait_for(layer.receive(channel), timeout=CHECK_TIMEOUT_S)
     if message.get("type") != "health.ping":

@@ -57,3 +57,47 @@ def test_readiness_fails_when_the_database_is_unreachable(client, db, monkeypatc
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["checks"]["database"] == "error: ConnectionRefusedError"
+
+
+def test_the_channel_layer_check_passes_while_the_server_loop_is_receiving(settings):
+    """On Redis, a web process with a websocket open has its own event loop receiving on the layer;
+    the readiness check runs in another loop and must not collide with it ("two event loops")."""
+    import asyncio
+    import os
+    import threading
+
+    from channels.layers import channel_layers, get_channel_layer
+
+    from tests.conftest import require_service, tcp_reachable
+
+    redis_url = os.environ.get("REDIS_URL")
+    require_service(tcp_reachable(redis_url, 6379), "REDIS_URL not set or Redis unreachable")
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
+    }
+    channel_layers.backends.clear()
+    receiving, stop = threading.Event(), threading.Event()
+
+    def server_loop() -> None:
+        async def consume() -> None:
+            layer = get_channel_layer()
+            channel = await layer.new_channel()
+            receiver = asyncio.ensure_future(layer.receive(channel))
+            while layer.receive_count == 0:  # the receive has started and holds the layer's loop
+                await asyncio.sleep(0)
+            receiving.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            receiver.cancel()
+
+        asyncio.run(consume())
+
+    thread = threading.Thread(target=server_loop)
+    thread.start()
+    try:
+        assert receiving.wait(30)
+        health.check_channel_layer()  # raised RuntimeError before
+    finally:
+        stop.set()
+        thread.join(30)
+        channel_layers.backends.clear()
