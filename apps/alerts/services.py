@@ -52,7 +52,7 @@ def risk_signal_record(
     is queued (``realtime``, after commit). Scoring is rules and arithmetic, so this costs the request a
     few queries, and an alert never waits in a queue, behind ML work or behind a broker hop, to exist.
     If making the alert fails, the savepoint is rolled back, the signal stays pending and the realtime
-    worker (then ``alerts.tick``, every minute) makes it: the submission is never lost or refused."""
+    worker (then ``alerts.tick``, every 15 s) makes it: the submission is never lost or refused."""
     signal, created = RiskSignal.objects.get_or_create(
         source_type=source_type,
         source_id=str(source_id),

@@ -32,7 +32,7 @@ def deliver(self, delivery_ids: list[str]) -> None:
 
 @shared_task(bind=True, name="alerts.tick")
 def tick(self) -> dict:
-    """Every minute: catch up on signals, escalate overdue urgent alerts, re-drive pending pushes."""
+    """Every 15 s: catch up on signals, escalate overdue urgent alerts, re-drive pending deliveries."""
     with _ctx(self):
         return {
             "signals": services.alerts_process_pending(),
