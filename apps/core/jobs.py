@@ -13,19 +13,26 @@ its rows, so it sees committed data and is safe to run twice.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
+# Autodiscovery in a web process runs on the first job a request queues. Two requests doing it at once
+# (ASGI threads) found a task module half imported by the other and answered 500 "no Celery task is
+# registered as 'journals.process'" (benchmarks/load.py, 200 patients): one thread imports at a time.
+_discovering = threading.Lock()
 
 
 def _task(name: str):
     from backend.celery import app
 
     if name not in app.tasks:
-        app.loader.import_default_modules()  # runs autodiscovery once in processes that are not workers
+        with _discovering:
+            if name not in app.tasks:
+                app.loader.import_default_modules()  # autodiscovery, in processes that are not workers
     try:
         return app.tasks[name]
     except KeyError as exc:
