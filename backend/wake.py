@@ -27,7 +27,7 @@ class Listener:
     """One bound socket, removed on ``close``. ``wait`` returns early when woken."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # like the 0600 database files beside it
         self.path = directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
