@@ -102,7 +102,8 @@ def main() -> None:
             page.goto("/login/")
             page.get_by_label("Username").fill("clinician@demo")
             page.get_by_label("Password").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            with page.expect_navigation():  # the POST must land before the next goto, or it arrives signed out
+                page.get_by_role("button", name="Sign in").click()
             for _ in range(args.rounds):
                 close_phq9_alerts(stack)
                 page.goto("/alerts/")

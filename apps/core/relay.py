@@ -95,7 +95,9 @@ async def connection_opened() -> None:
         return
     _connections += 1
     loop = asyncio.get_running_loop()
-    if _task is None or _task.done() or _task.get_loop() is not loop:
+    # A relay being cancelled (the last socket just closed, its handler still awaiting the end) is as
+    # good as gone: reusing it left this socket connected with no relay at all.
+    if _task is None or _task.done() or _task.cancelling() or _task.get_loop() is not loop:
         _ready = asyncio.Event()
         _task = loop.create_task(_run(_ready))
     task, ready = _task, _ready
@@ -111,7 +113,9 @@ async def connection_closed() -> None:
         return
     _connections = max(0, _connections - 1)
     if _connections == 0 and _task is not None:
-        _task.cancel()
+        task = _task
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-            await _task
-        _task = None
+            await task
+        if _task is task:  # a socket that opened meanwhile started a new relay: keep that one
+            _task = None
