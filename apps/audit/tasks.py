@@ -1,14 +1,13 @@
 import logging
 
-from celery import shared_task
-
 from apps.audit.checkpoints import checkpoint_write
 from apps.audit.selectors import audit_chain_verify
+from apps.core.jobs import job
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="audit.verify_chain")
+@job("audit.verify_chain")
 def verify_chain() -> dict:
     report = audit_chain_verify()
     if report.ok:
@@ -18,7 +17,7 @@ def verify_chain() -> dict:
     return {"ok": report.ok, "checked": report.checked, "first_broken_seq": report.first_broken_seq}
 
 
-@shared_task(name="audit.checkpoint")
+@job("audit.checkpoint")
 def write_checkpoint() -> dict:
     """Sign the chain's head into AUDIT_CHECKPOINT_DIR (every AUDIT_CHECKPOINT_MINUTES, by beat)."""
     checkpoint = checkpoint_write()

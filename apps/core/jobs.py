@@ -8,22 +8,86 @@ job is queued. Routing to queues is Celery configuration keyed by the same names
 
 Arguments go by keyword and must be JSON-serialisable (ids, not model instances): a task re-fetches
 its rows, so it sees committed data and is safe to run twice.
+
+Every task has one shape, ``@job(name, …)``: it runs in a request context of its own (audit events
+carry the task id), retries with capped exponential backoff, fails at once on the errors it names
+``permanent``, and on giving up hands a reason to the app's ``fail`` service, which records it on the
+job's row. Which queue a name runs on is decided in ``backend/celery.py`` and nowhere else.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
+from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError
+
+from apps.core import context
 
 logger = logging.getLogger(__name__)
 # Autodiscovery in a web process runs on the first job a request queues. Two requests doing it at once
 # (ASGI threads) found a task module half imported by the other and answered 500 "no Celery task is
 # registered as 'journals.process'" (benchmarks/load.py, 200 patients): one thread imports at a time.
 _discovering = threading.Lock()
+
+
+def job(
+    name: str,
+    *,
+    max_retries: int = 0,
+    backoff: float = 5,
+    backoff_max: float = 600,
+    permanent: tuple[type[Exception], ...] = (),
+    fail: Callable[..., None] | None = None,
+    **options: Any,
+):
+    """Make ``fn`` the Celery task ``name``.
+
+    An exception retries after ``min(backoff_max, backoff * 2**retry)`` seconds, up to ``max_retries``
+    times. Then, or at once for a ``permanent`` error, ``fail(reason=…, **the job's arguments)`` records
+    the failure and the job ends; without ``fail`` the error propagates (Celery logs it as failed).
+    A given-up reason names the exception type only (a message may quote patient data); a permanent
+    error's message is the reason, so those exceptions carry fixed, PHI-free messages."""
+
+    def decorate(fn: Callable[..., Any]):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            request = task.request
+            with context.bind(context.RequestContext(request_id=request.id or context.new_request_id(), via="task")):
+                try:
+                    return fn(*args, **kwargs)
+                except permanent as exc:
+                    logger.warning("job %s %s failed permanently: %s", name, request.id, type(exc).__name__)
+                    if fail is None:
+                        raise
+                    reason = str(exc)
+                except Exception as exc:
+                    attempts = request.retries + 1
+                    if request.retries < max_retries:
+                        raise task.retry(exc=exc, countdown=min(backoff_max, backoff * 2**request.retries)) from exc
+                    logger.error(
+                        "job %s %s gave up after %s attempts: %s", name, request.id, attempts, type(exc).__name__
+                    )
+                    if fail is None:
+                        raise
+                    reason = f"gave up after {attempts} attempts ({type(exc).__name__})"
+                fail(reason=reason, **signature.bind(*args, **kwargs).arguments)
+                return None
+
+        run.__signature__ = signature  # Celery checks a call's arguments against the job's own
+        run.job_shape = {"max_retries": max_retries, "backoff": backoff, "permanent": permanent, "fail": fail}
+        task = shared_task(name=name, max_retries=max_retries, **options)(run)
+        return task
+
+    return decorate
 
 
 def _task(name: str):

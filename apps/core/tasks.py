@@ -1,7 +1,7 @@
-from celery import shared_task
+from apps.core.jobs import job
 
 
-@shared_task(name="core.ping", ignore_result=False)
+@job("core.ping", ignore_result=False)
 def ping() -> str:
     """Round-trip check for operators (``celery -A backend call core.ping``) and the worker test."""
     return "pong"

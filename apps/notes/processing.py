@@ -195,6 +195,15 @@ def input_process(*, input_id) -> SessionInput | None:
     return item
 
 
+def session_input_fail(*, input_id, reason: str) -> None:
+    """The job gave up: the input is marked failed with the reason (never PHI) for the clinician to see."""
+    with transaction.atomic():
+        item = SessionInput.objects.select_for_update().select_related("session").filter(pk=input_id).first()
+        if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
+            return
+        _set_status(item, InputStatus.FAILED, error=reason[:200])
+
+
 CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
 
 

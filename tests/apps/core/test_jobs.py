@@ -60,3 +60,19 @@ def test_request_threads_share_one_result_backend_when_jobs_return_nothing(setti
     for thread in threads:
         thread.join()
     assert len({id(b) for b in seen}) == 1 and seen[0] is app.backend
+
+
+def test_every_task_has_the_one_job_shape():
+    """Tasks are made by ``apps.core.jobs.job`` (context, backoff, give-up), never by a copied retry block."""
+    from backend.celery import app
+
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert ours and [name for name, task in ours.items() if not hasattr(task.run, "job_shape")] == []
+
+
+def test_a_job_checks_its_arguments_against_the_functions_own(db):
+    from apps.journals.tasks import process_journal
+
+    with pytest.raises(TypeError):
+        process_journal.delay("an-id", "an-extra-argument")
