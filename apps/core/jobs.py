@@ -114,8 +114,9 @@ def enqueue_on_commit(name: str, /, **kwargs: Any) -> None:
     The name is checked now, so a typo fails in the request that made it, not silently later.
     If the broker is unreachable (Redis down) the job is logged as not sent and the request still
     succeeds: its rows are committed, and the sweepers send the work later (``alerts.tick`` for
-    signals and deliveries, ``journals.resume_stalled`` for journals, ``insights.resume_missing`` for
-    check-in notes). Raising here would answer 500 for a write that is already stored."""
+    signals and deliveries, ``journals.resume_stalled`` and ``notes.resume_stalled`` for those jobs,
+    ``insights.resume_missing`` for check-in notes). Raising here would answer 500 for a write that is
+    already stored."""
     task = _task(name)
 
     def send() -> None:

@@ -1,22 +1,82 @@
 """A worker's hold on a job row: touched every third of the lease while the job runs.
 
-A job whose row went untouched for a whole lease lost its worker (SIGKILL, OOM, a host gone): a
-sweeper sends it again and the row claim decides who carries on. The heartbeat runs on its own
-thread, so a long model call in the job does not stop it, and it uses its own database connection.
+A job row (a journal entry, a session input) carries ``status``, ``attempts``, ``failed_at_state``,
+``error`` and ``updated_at``. A run claims the row under ``select_for_update`` (``row_claim``: one
+more attempt), and stores a step's result only if no later run has claimed it since. A job whose row
+went untouched for a whole lease lost its worker (SIGKILL, OOM, a host gone): a sweeper
+(``rows_resend_stalled``) sends it again and the row claim decides who carries on. The heartbeat
+runs on its own thread, so a long model call in the job does not stop it, and it uses its own
+database connection.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
 
-from django.db import connection
-from django.db.models import Model
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
+from apps.core.jobs import enqueue_on_commit
+
 logger = logging.getLogger(__name__)
+DONE, FAILED = "done", "failed"
+
+
+def row_claim(rows: QuerySet, pk, *, moves: dict[str, str]) -> tuple[Model | None, bool]:
+    """Lock the row and, if its status is a key of ``moves``, move it to that status as one more
+    attempt. Returns the row (unchanged when it was not claimable) and whether this run claimed it.
+    Call inside a transaction."""
+    row = rows.select_for_update().filter(pk=pk).first()
+    if row is None or row.status not in moves:
+        return row, False
+    row.status = moves[row.status]
+    row.attempts += 1
+    row.save(update_fields=["status", "attempts", "updated_at"])
+    return row, True
+
+
+def row_lock_if_claimed(rows: QuerySet, pk, *, status: str, attempt: int) -> Model | None:
+    """The row, locked, if it is still in ``status`` under the claim ``attempt`` (no later run took it
+    over); else None. Call inside a transaction, before storing a step's result."""
+    return rows.select_for_update().filter(pk=pk, status=status, attempts=attempt).first()
+
+
+def row_fail(rows: QuerySet, pk, *, reason: str) -> Model | None:
+    """Mark a job row failed, remembering the state it failed in. Returns the row, or None when it is
+    gone or already finished. Call inside a transaction."""
+    row = rows.select_for_update().filter(pk=pk).first()
+    if row is None or row.status in (DONE, FAILED):
+        return None
+    row.failed_at_state, row.status, row.error = row.status, FAILED, reason[:200]
+    row.save(update_fields=["failed_at_state", "status", "error", "updated_at"])
+    return row
+
+
+def rows_resend_stalled(
+    model: type[Model], *, claimed: list[str], queued: str, job: str, argument: str, now: dt.datetime | None = None
+) -> int:
+    """Send again the jobs that lost their worker: claimed rows untouched for a lease
+    (``JOB_LEASE_SECONDS``; running jobs touch them, ``heartbeat``), and queued rows untouched for
+    five leases (a message lost with a killed embedded broker consumer, or never sent while Redis was
+    down). Each row is touched as it is sent, so the next sweep waits again; the row claim makes a
+    duplicate message harmless."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    stalled = Q(status__in=claimed, updated_at__lt=now - lease) | Q(status=queued, updated_at__lt=now - 5 * lease)
+    with transaction.atomic():
+        ids = list(model.objects.filter(stalled).order_by("updated_at").values_list("pk", flat=True)[:200])
+        model.objects.filter(pk__in=ids).update(updated_at=now)
+        for pk in ids:
+            enqueue_on_commit(job, **{argument: str(pk)})
+    if ids:
+        logger.warning("sent %s stalled %s job(s) again", len(ids), job)
+    return len(ids)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ import uuid
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
@@ -22,6 +21,7 @@ from apps.core.audio import audio_storage, transcriber_config
 from apps.core.audio import probe as audio
 from apps.core.audio.storage import AudioDecryptionError
 from apps.core.jobs import enqueue_on_commit
+from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
@@ -187,30 +187,21 @@ def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
 def _claim(entry_id) -> JournalEntry | None:
     """Move a queued entry to ``transcribing`` (or resume one a dead worker left there). Entries
     already transcribed, done or failed are returned unchanged for the caller to skip or finish."""
+    moves = {EntryStatus.QUEUED: EntryStatus.TRANSCRIBING, EntryStatus.TRANSCRIBING: EntryStatus.TRANSCRIBING}
     with transaction.atomic():
-        entry = (
-            JournalEntry.objects.select_for_update()
-            .select_related("patient", "patient__practice")
-            .filter(pk=entry_id)
-            .first()
+        entry, claimed = row_claim(
+            JournalEntry.objects.select_related("patient", "patient__practice"), entry_id, moves=moves
         )
-        if entry is None or entry.status not in (EntryStatus.QUEUED, EntryStatus.TRANSCRIBING):
-            return entry
-        entry.status = EntryStatus.TRANSCRIBING
-        entry.attempts += 1
-        entry.save(update_fields=["status", "attempts", "updated_at"])
-        _notify_after_commit(entry)
+        if claimed:
+            _notify_after_commit(entry)
     return entry
 
 
 def journal_entry_fail(*, entry_id, reason: str) -> None:
     with transaction.atomic():
-        entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry_id).first()
-        if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
-            return
-        entry.failed_at_state, entry.status, entry.error = entry.status, EntryStatus.FAILED, reason[:200]
-        entry.save(update_fields=["failed_at_state", "status", "error", "updated_at"])
-        _notify_after_commit(entry)
+        entry = row_fail(JournalEntry.objects.select_related("patient"), entry_id, reason=reason)
+        if entry is not None:
+            _notify_after_commit(entry)
 
 
 def _transcribe(entry: JournalEntry) -> JournalEntry | None:
@@ -230,11 +221,12 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
             raise PermanentJobError("the recording could not be decoded") from exc
         raise
     with transaction.atomic():
-        entry = JournalEntry.objects.select_for_update().select_related("patient").filter(pk=entry.pk).first()
-        if entry is None:  # deleted by the patient while we worked
-            return None
-        if entry.status != EntryStatus.TRANSCRIBING or entry.attempts != attempt:
-            logger.info("journal %s was claimed again while this run transcribed; result dropped", entry.pk)
+        pk = entry.pk
+        entry = row_lock_if_claimed(
+            JournalEntry.objects.select_related("patient"), pk, status=EntryStatus.TRANSCRIBING, attempt=attempt
+        )
+        if entry is None:  # deleted by the patient while we worked, or claimed again by a later run
+            logger.info("journal %s is gone or was claimed again while this run transcribed; result dropped", pk)
             return None
         entry.text = transcript.text
         entry.segments = json.dumps([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments])
@@ -311,23 +303,15 @@ def _finish(entry_id) -> JournalEntry | None:
 
 
 def journal_entries_resume_stalled(*, now: dt.datetime | None = None) -> int:
-    """Send again the jobs that lost their worker: claimed entries whose row went untouched for a
-    lease (``JOB_LEASE_SECONDS``; running jobs touch it, ``apps.core.lease``), and queued entries
-    untouched for five leases (a message lost with a killed embedded broker consumer, or never sent
-    while Redis was down). The row claim makes a duplicate message harmless."""
-    now = now or timezone.now()
-    lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    claimed = [EntryStatus.TRANSCRIBING, EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING]
-    stalled = Q(status__in=claimed, updated_at__lt=now - lease)
-    stalled |= Q(status=EntryStatus.QUEUED, updated_at__lt=now - 5 * lease)
-    with transaction.atomic():
-        ids = list(JournalEntry.objects.filter(stalled).order_by("updated_at").values_list("pk", flat=True)[:200])
-        JournalEntry.objects.filter(pk__in=ids).update(updated_at=now)
-        for entry_id in ids:
-            _enqueue(entry_id)
-    if ids:
-        logger.warning("sent %s stalled journal job(s) again", len(ids))
-    return len(ids)
+    """Send again the journal jobs that lost their worker (``apps.core.lease.rows_resend_stalled``)."""
+    return rows_resend_stalled(
+        JournalEntry,
+        claimed=[EntryStatus.TRANSCRIBING, EntryStatus.TRANSCRIBED, EntryStatus.ANALYSING],
+        queued=EntryStatus.QUEUED,
+        job="journals.process",
+        argument="entry_id",
+        now=now,
+    )
 
 
 def journal_process(*, entry_id) -> JournalEntry | None:

@@ -51,11 +51,16 @@ class InputStatus(models.TextChoices):
 
 
 class SessionInput(models.Model):
+    """A job row (``apps.core.lease``): ``attempts`` counts claims, ``updated_at`` is the running job's
+    heartbeat, ``failed_at_state`` says where a failed job stopped."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(ClinicalSession, on_delete=models.CASCADE, related_name="inputs")
     kind = models.CharField(max_length=16, choices=InputKind.choices)
-    status = models.CharField(max_length=16, choices=InputStatus.choices)
-    error = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=InputStatus.choices, db_index=True)
+    failed_at_state = models.CharField(max_length=16, blank=True)
+    error = models.CharField(max_length=200, blank=True, help_text="Why it failed (never PHI)")
+    attempts = models.PositiveSmallIntegerField(default=0)
     audio_name = models.CharField(max_length=255, blank=True)
     audio_format = models.CharField(max_length=16, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
@@ -72,6 +77,7 @@ class SessionInput(models.Model):
         help_text="Talk time, monologues, silences, tone, interventions, patient speech against their journal baseline",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
 
 class NoteStatus(models.TextChoices):

@@ -3,8 +3,10 @@ risk screening, then a fresh draft (``services.draft_generate``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import logging
 
 from django.db import transaction
 
@@ -13,11 +15,19 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage, transcriber_config
 from apps.core.errors import ServiceError
+from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.insights.models import SpeechFeatures as JournalSpeech
 from apps.insights.services import SIGNAL_LEVELS, may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
 from apps.notes.services import CATEGORY, _require_clinician, draft_generate
+
+logger = logging.getLogger(__name__)
+
+
+def _notify(item: SessionInput) -> None:
+    clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": item.status}
+    on_commit_best_effort(notify_user, clinician_id, "session_input.status", payload)
 
 
 def _set_status(item: SessionInput, new_status: str, **fields) -> None:
@@ -25,9 +35,7 @@ def _set_status(item: SessionInput, new_status: str, **fields) -> None:
     for key, value in fields.items():
         setattr(item, key, value)
     item.save()
-
-    clinician_id, payload = item.session.clinician_id, {"input_id": str(item.pk), "status": new_status}
-    on_commit_best_effort(notify_user, clinician_id, "session_input.status", payload)
+    _notify(item)
 
 
 def _transcribe(item: SessionInput, data: bytes, transcriber):
@@ -143,65 +151,123 @@ def speakers_relabel(
     return item
 
 
-def input_process(*, input_id) -> SessionInput | None:
-    """queued → transcribing → drafting → done. Transcribes audio with the journal pipeline's model
-    (loaded once per worker), keeps the practice's audio retention, then redrafts the session's note."""
-    from ml.transcription import get_transcriber
+def _job_rows():
+    return SessionInput.objects.select_related("session__patient__practice", "session__clinician")
 
-    item = SessionInput.objects.select_related("session__patient__practice").filter(pk=input_id).first()
-    if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
-        return item
-    if item.status in (InputStatus.QUEUED, InputStatus.TRANSCRIBING):
-        with transaction.atomic():
-            _set_status(item, InputStatus.TRANSCRIBING)
-        with audio_storage().open(item.audio_name) as handle:
-            data = handle.read()
-        transcriber = get_transcriber(transcriber_config())
-        utterances, attribution, patient_speech, dropped, speakers = _transcribe(item, data, transcriber)
-        analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
-        keep = item.session.patient.practice.keep_journal_audio
-        old_name = item.audio_name
-        with transaction.atomic():
-            _set_status(
-                item,
-                InputStatus.DRAFTING,
-                utterances=json.dumps(utterances),
-                dropped=json.dumps(dropped),
-                transcription={
-                    "model_id": transcriber.model_id,
-                    "model_version": transcriber.model_version,
-                    "attribution": attribution,
-                    "speakers": speakers,
-                },
-                analytics=analytics,
-                audio_name=old_name if keep else "",
-            )
-            audit_log(
-                actor=None,
-                action=AuditAction.AI_PROCESS,
-                object_type="session_input",
-                object_id=item.pk,
-                patient_id=item.session.patient_id,
-                practice_id=item.session.patient.practice_id,
-                data_category=CATEGORY,
-                detail={"job": "transcription", "model": transcriber.model_id},
-            )
-            if not keep:
-                transaction.on_commit(lambda: audio_storage().delete(old_name))
-    _screen_risk(item)
-    draft_generate(session=item.session)
+
+def _claim(input_id) -> SessionInput | None:
+    """Claim the input for this run (one more attempt): queued or transcribing → transcribing, drafting
+    stays drafting (a dead worker's input resumes where it stopped). Done and failed inputs are returned
+    unchanged for the caller to skip."""
+    moves = {
+        InputStatus.QUEUED: InputStatus.TRANSCRIBING,
+        InputStatus.TRANSCRIBING: InputStatus.TRANSCRIBING,
+        InputStatus.DRAFTING: InputStatus.DRAFTING,
+    }
     with transaction.atomic():
-        _set_status(item, InputStatus.DONE)
+        item, claimed = row_claim(_job_rows(), input_id, moves=moves)
+        if claimed:
+            _notify(item)
     return item
 
 
-def session_input_fail(*, input_id, reason: str) -> None:
-    """The job gave up: the input is marked failed with the reason (never PHI) for the clinician to see."""
+def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
+    """Transcribe, attribute and measure, then store once: the write happens only if this run still
+    holds its claim, so a run that a later one took over (its worker presumed dead) stores nothing."""
+    from ml.transcription import get_transcriber
+
+    attempt = item.attempts
+    with audio_storage().open(item.audio_name) as handle:
+        data = handle.read()
+    transcriber = get_transcriber(transcriber_config())
+    utterances, attribution, patient_speech, dropped, speakers = _transcribe(item, data, transcriber)
+    analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
     with transaction.atomic():
-        item = SessionInput.objects.select_for_update().select_related("session").filter(pk=input_id).first()
-        if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
-            return
-        _set_status(item, InputStatus.FAILED, error=reason[:200])
+        locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.TRANSCRIBING, attempt=attempt)
+        if locked is None:
+            logger.info("session input %s is gone or was claimed again while this run transcribed", item.pk)
+            return None
+        keep = locked.session.patient.practice.keep_journal_audio
+        old_name = locked.audio_name
+        _set_status(
+            locked,
+            InputStatus.DRAFTING,
+            utterances=json.dumps(utterances),
+            dropped=json.dumps(dropped),
+            transcription={
+                "model_id": transcriber.model_id,
+                "model_version": transcriber.model_version,
+                "attribution": attribution,
+                "speakers": speakers,
+            },
+            analytics=analytics,
+            audio_name=old_name if keep else "",
+        )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="session_input",
+            object_id=locked.pk,
+            patient_id=locked.session.patient_id,
+            practice_id=locked.session.patient.practice_id,
+            data_category=CATEGORY,
+            detail={"job": "transcription", "model": transcriber.model_id},
+        )
+        if not keep:
+            transaction.on_commit(lambda: audio_storage().delete(old_name))
+    return locked
+
+
+def _draft_and_finish(item: SessionInput) -> SessionInput | None:
+    """Screen for risk and redraft the note (both safe to repeat), then mark the input done if this
+    run still holds its claim."""
+    attempt = item.attempts
+    if not SessionInput.objects.filter(pk=item.pk, status=InputStatus.DRAFTING, attempts=attempt).exists():
+        return None  # a later run took over: it drafts
+    _screen_risk(item)
+    draft_generate(session=item.session)
+    with transaction.atomic():
+        locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.DRAFTING, attempt=attempt)
+        if locked is None:
+            return None
+        _set_status(locked, InputStatus.DONE)
+    return locked
+
+
+def input_process(*, input_id) -> SessionInput | None:
+    """One run of the job: queued → transcribing → drafting → done (typed inputs start at drafting).
+    Transcribes audio with the journal pipeline's model (loaded once per worker), keeps the practice's
+    audio retention, screens for risk, then redrafts the session's note. Safe to repeat at any point:
+    it resumes where a previous run stopped, and only the run holding the claim stores a result."""
+    item = _claim(input_id)
+    if item is None or item.status in (InputStatus.DONE, InputStatus.FAILED):
+        return item
+    if item.status == InputStatus.TRANSCRIBING:
+        item = _transcribe_and_store(item)
+        if item is None:
+            return None
+    return _draft_and_finish(item)
+
+
+def session_input_fail(*, input_id, reason: str) -> None:
+    """The job gave up: the input is marked failed, with the state it stopped in and the reason (never
+    PHI), for the clinician to see."""
+    with transaction.atomic():
+        item = row_fail(SessionInput.objects.select_related("session"), input_id, reason=reason)
+        if item is not None:
+            _notify(item)
+
+
+def session_inputs_resume_stalled(*, now: dt.datetime | None = None) -> int:
+    """Send again the session-input jobs that lost their worker (``apps.core.lease.rows_resend_stalled``)."""
+    return rows_resend_stalled(
+        SessionInput,
+        claimed=[InputStatus.TRANSCRIBING, InputStatus.DRAFTING],
+        queued=InputStatus.QUEUED,
+        job="notes.process_input",
+        argument="input_id",
+        now=now,
+    )
 
 
 CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
