@@ -60,13 +60,13 @@ def seed(world) -> dict:
 
     from apps.alerts.services import alerts_process_pending
     from apps.checkins.models import MoodCheckin
-    from apps.checkins.services.questionnaires import questionnaire_submit
+    from apps.checkins.services.questionnaires import questionnaire_response_submit
     from apps.checkins.services.schedules import schedules_apply_practice_defaults
-    from apps.journals.services import journal_entry_create_text, journal_process
-    from apps.notes.processing import input_process
-    from apps.notes.services import input_add_typed, session_create
-    from apps.plans.services import coping_log, safety_plan_save
-    from apps.plans.treatment import plan_save, plan_sign
+    from apps.journals.services import journal_entry_create_text, journal_entry_process
+    from apps.notes.processing import session_input_process
+    from apps.notes.services.sessions import clinical_session_create, session_input_add_typed
+    from apps.plans.services import coping_entry_log, safety_plan_save
+    from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
 
     patient, patient_user, clinician = world.patient, world.patient_user, world.clinician
     now = timezone.now()
@@ -95,7 +95,7 @@ def seed(world) -> dict:
             answers = {f"{key}_{i + 1}": (n + i) % 3 for i in range(items)}
             if key == "phq9":
                 answers["phq9_9"] = 1 if n == 0 else 0  # one positive item 9 -> one alert
-            questionnaire_submit(
+            questionnaire_response_submit(
                 actor=patient_user,
                 patient=patient,
                 id=uuid.uuid4(),
@@ -122,9 +122,9 @@ def seed(world) -> dict:
             text=text,
             shared=True,
         )
-        journal_process(entry_id=entry.id)
+        journal_entry_process(entry_id=entry.id)
     for i in range(20):
-        coping_log(
+        coping_entry_log(
             actor=patient_user,
             patient=patient,
             id=uuid.uuid4(),
@@ -144,7 +144,7 @@ def seed(world) -> dict:
         },
     )
     review = (today + dt.timedelta(weeks=8)).isoformat()
-    plan = plan_save(  # the demo's plan: three measured goals
+    plan = treatment_plan_save(  # the demo's plan: three measured goals
         actor=clinician,
         patient=patient,
         content={
@@ -161,18 +161,18 @@ def seed(world) -> dict:
             "review_date": review,
         },
     )
-    plan_sign(actor=clinician, plan=plan)
-    session = session_create(
+    treatment_plan_sign(actor=clinician, plan=plan)
+    session = clinical_session_create(
         actor=clinician, patient=patient, started_at=now - dt.timedelta(days=7), modality="video", template_key="soap"
     )
-    item = input_add_typed(
+    item = session_input_add_typed(
         actor=clinician,
         session=session,
         text="Patient reports work has been overwhelming. Clinician: It sounds like perfectionism is driving this. "
         "We practised cognitive restructuring. For homework, schedule one pleasant activity each day. "
         "Next session on Thursday.",
     )
-    input_process(input_id=item.id)
+    session_input_process(input_id=item.id)
     return {"session_id": session.id}
 
 

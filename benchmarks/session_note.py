@@ -59,8 +59,8 @@ def main() -> None:
     from apps.accounts.services.consent import consent_decide
     from apps.core.audio import transcriber_config
     from apps.notes.models import Note, SessionInput
-    from apps.notes.processing import input_process
-    from apps.notes.services import input_add_audio, session_create
+    from apps.notes.processing import session_input_process
+    from apps.notes.services.sessions import clinical_session_create, session_input_add_audio
     from ml.analysis import get_analyzer
     from ml.transcription import get_transcriber
 
@@ -79,18 +79,18 @@ def main() -> None:
     raw_segments = list(segments)
     raw = time.perf_counter() - started
 
-    session = session_create(
+    session = clinical_session_create(
         actor=world.clinician, patient=world.patient, started_at=timezone.now(), modality="in_person"
     )
     started = time.perf_counter()
     # Tasks run eagerly here: the job starts when the upload commits, in this process (the "worker").
-    item = input_add_audio(
+    item = session_input_add_audio(
         actor=world.clinician,
         session=session,
         kind="recording",
         audio_file=SimpleUploadedFile("session.m4a", data, content_type="audio/mp4"),
     )
-    input_process(input_id=item.pk)  # a no-op when the eager job already finished
+    session_input_process(input_id=item.pk)  # a no-op when the eager job already finished
     full = time.perf_counter() - started
     item = SessionInput.objects.get(pk=item.pk)
     note = Note.objects.filter(session=session).order_by("-version").first()

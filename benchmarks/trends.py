@@ -52,7 +52,7 @@ def main() -> None:
     from django.utils import timezone
 
     from apps.checkins.models import MoodCheckin
-    from apps.checkins.services.questionnaires import questionnaire_submit
+    from apps.checkins.services.questionnaires import questionnaire_response_submit
 
     today = timezone.localdate()
     MoodCheckin.objects.bulk_create(
@@ -77,7 +77,7 @@ def main() -> None:
         when = timezone.now() - dt.timedelta(days=28 * n + 1)
         for key, items in (("phq9", 9), ("gad7", 7)):
             answers = {f"{key}_{i + 1}": (n + i) % 3 for i in range(items)}
-            questionnaire_submit(
+            questionnaire_response_submit(
                 actor=patient_user,
                 patient=patient,
                 id=uuid.uuid4(),

@@ -35,13 +35,14 @@ IMPORT = re.compile(r"""(?:import\s[^"']*?from\s*|import\s*\(\s*)["'](\.{1,2}/[^
 def seed(world) -> dict:
     from django.utils import timezone
 
-    from apps.alerts.services import alert_from_signal, risk_signal_record
+    from apps.alerts.services import alert_create_from_signal, risk_signal_record
     from apps.checkins.models import MoodCheckin
-    from apps.checkins.services.questionnaires import questionnaire_submit
-    from apps.notes import services as notes
-    from apps.notes.processing import input_process
+    from apps.checkins.services.questionnaires import questionnaire_response_submit
+    from apps.notes.processing import session_input_process
+    from apps.notes.services.sessions import clinical_session_create, session_input_add_typed
+    from apps.notes.services.versions import note_amend, note_sign
     from apps.plans.services import safety_plan_save
-    from apps.plans.treatment import plan_save, plan_sign
+    from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
 
     patient, user, clinician = world.patient, world.patient_user, world.clinician
     today = timezone.localdate()
@@ -66,7 +67,7 @@ def seed(world) -> dict:
     for n in range(26):
         when = timezone.now() - dt.timedelta(days=28 * n + 1)
         for key, items in (("phq9", 9), ("gad7", 7)):
-            questionnaire_submit(
+            questionnaire_response_submit(
                 actor=user,
                 patient=patient,
                 id=uuid.uuid4(),
@@ -84,26 +85,26 @@ def seed(world) -> dict:
         evidence={"instrument": "phq9", "items": [{"item": "phq9_9", "answer": 2}]},
         occurred_at=timezone.now(),
     )
-    alert = alert_from_signal(signal=signal)
+    alert = alert_create_from_signal(signal=signal)
     safety_plan_save(actor=clinician, patient=patient, content={"warning_signs": ["Not sleeping"]})
-    plan = plan_save(
+    plan = treatment_plan_save(
         actor=clinician,
         patient=patient,
         content={"problems": ["Low mood"], "goals": [{"text": "PHQ-9 below 5"}], "objectives": [{"text": "Walks"}]},
     )
-    plan_sign(actor=clinician, plan=plan)
-    session = notes.session_create(actor=clinician, patient=patient, started_at=timezone.now(), modality="video")
+    treatment_plan_sign(actor=clinician, plan=plan)
+    session = clinical_session_create(actor=clinician, patient=patient, started_at=timezone.now(), modality="video")
     lines = []
     for i in range(40):
         lines.append(f"Clinician: How did the week go with the walks, part {i}?")
         lines.append(f"Patient: I walked most mornings and slept better, though work stress came back on day {i}.")
-    item = notes.input_add_typed(actor=clinician, session=session, text="\n".join(lines))
-    input_process(input_id=item.pk)
+    item = session_input_add_typed(actor=clinician, session=session, text="\n".join(lines))
+    session_input_process(input_id=item.pk)
     note = session.notes.order_by("-version").first()
-    notes.note_sign(actor=clinician, note=note)
-    sections = {s["key"]: " ".join(x["text"] for x in s["sentences"]) for s in json.loads(note.sections)}
+    note_sign(actor=clinician, note=note)
+    sections = {s["key"]: " ".join(x["text"] for x in s["sentences"]) for s in note.sections}
     first = next(iter(sections))
-    notes.note_amend(actor=clinician, note=note, reason="Clarified", sections={**sections, first: "Amended."})
+    note_amend(actor=clinician, note=note, reason="Clarified", sections={**sections, first: "Amended."})
     return {"alert": alert.pk, "session": session.pk}
 
 

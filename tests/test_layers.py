@@ -3,6 +3,8 @@ in the README from the bottom up and nothing surprising happens at import time.
 
 Layers, bottom first: an app may import apps in its own layer or below, never above, and never
 inside a function body (an import hidden there is still an edge, just one that review cannot see).
+Where a lower app needs what a higher one knows, it declares a hook (``apps.core.hooks``) that the
+higher app answers. No module imports itself back through others: the module graph has no cycle.
 """
 
 from __future__ import annotations
@@ -27,14 +29,6 @@ LAYERS: list[tuple[str, ...]] = [
     ("patient_app",),  # the patient PWA's pages, adapters over the services below: nothing imports it
 ]
 LAYER = {app: level for level, apps in enumerate(LAYERS) for app in apps}
-
-# Edges that still run up, each waiting for its inversion. The test fails when one goes away (shrink
-# this list) as well as when a new one appears.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("alerts", "plans"): "support_for() links the patient's own safety plan when there is one",
-    ("insights", "plans"): "pattern mining reads the coping log as daily factors",
-    ("journals", "insights"): "the journal job runs the text analysis; deleting an entry deletes it",
-}
 
 
 def _imports():
@@ -71,18 +65,101 @@ def test_no_import_goes_up_the_layers():
     for source, target, path, line, _ in _imports():
         if LAYER[target] > LAYER[source]:
             upward[(source, target)].append(f"{path}:{line}")
-    unexpected = {edge: sites for edge, sites in upward.items() if edge not in KNOWN_UPWARD}
-    assert unexpected == {}
-    assert set(upward) == set(KNOWN_UPWARD), "an inversion landed: remove it from KNOWN_UPWARD"
+    assert dict(upward) == {}
 
 
 def test_no_cross_app_import_hides_in_a_function_body():
     hidden = [
-        f"{path}:{line} imports apps.{target}"
-        for source, target, path, line, in_function in _imports()
-        if in_function and (source, target) not in KNOWN_UPWARD
+        f"{path}:{line} imports apps.{target}" for source, target, path, line, in_function in _imports() if in_function
     ]
     assert hidden == []
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module → the ``apps`` modules it imports, anywhere in it (a function-body import closes a cycle too)."""
+    modules: dict[str, Path] = {}
+    for path in sorted((ROOT / "apps").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def resolve(name: str) -> str:
+        while name not in modules:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets = [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                if target.startswith("apps.") and resolve(target) not in ("apps", name):
+                    graph[name].add(resolve(target))
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_module_imports_itself_back():
+    assert _cycles(_module_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    graph = {"a.services": {"a.processing"}, "a.processing": {"a.services", "a.models"}, "a.models": set()}
+    assert _cycles(graph) == [["a.processing", "a.services"]]
+
+
+def test_every_hook_has_its_handler():
+    """A lower app's question with nobody to answer it would fail at run time (``apps.core.hooks``)."""
+    from apps.core.hooks import Hook
+
+    assert Hook.declared and [hook.name for hook in Hook.declared if not hook.handlers] == []
 
 
 def test_the_practice_layer_is_imported_by_no_app():

@@ -27,8 +27,8 @@ from apps.checkins.services.schedules import schedule_set
 from apps.insights.models import Finding, PatientTrigger, TextAnalysis
 from apps.notes.models import ClinicalSession, Note
 from apps.plans.models import PlanSuggestion
-from apps.plans.services import coping_log, safety_plan_save
-from apps.plans.treatment import plan_save
+from apps.plans.services import coping_entry_log, safety_plan_save
+from apps.plans.treatment import treatment_plan_save
 from tests.apps.checkins.factories import submit_checkin, submit_phq9
 from tests.apps.journals.factories import make_text_entry
 from tests.conftest import make_patient, make_user
@@ -131,7 +131,7 @@ def _due(p, i):
 
 
 def _coping(p, i):
-    coping_log(
+    coping_entry_log(
         actor=p.patient, patient=p.patient_profile, id=uuid.uuid4(), kind="coping", strategy=f"walk {i}",
         occurred_at=timezone.now(), timezone="UTC",
     )  # fmt: skip
@@ -182,7 +182,7 @@ CASES: dict[str, Case] = {
     "custom-triggers": Case(
         "clinician",
         lambda p: f"{_p(p)}custom-triggers/",
-        lambda p, i: PatientTrigger.objects.create(patient=p.patient_profile, key=f"k{i}", label="L", phrases='["x"]'),
+        lambda p, i: PatientTrigger.objects.create(patient=p.patient_profile, key=f"k{i}", label="L", phrases=["x"]),
     ),  # fmt: skip
     "safety-plan": Case(
         "clinician",
@@ -195,7 +195,7 @@ CASES: dict[str, Case] = {
     "treatment-plan": Case(
         "clinician",
         lambda p: f"{_p(p)}treatment-plan/",
-        lambda p, i: plan_save(actor=p.clinician, patient=p.patient_profile, content={"problems": [str(i)]}),
+        lambda p, i: treatment_plan_save(actor=p.clinician, patient=p.patient_profile, content={"problems": [str(i)]}),
     ),  # fmt: skip
     "suggestions": Case(
         "clinician",

@@ -12,8 +12,7 @@ from apps.accounts.door import PatientScopedViewSet
 from apps.accounts.models import User
 from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, AlertState, DeliveryAttempt, Outcome, Severity
 from apps.alerts.routing import policy_for
-from apps.alerts.services import alert_acknowledge, alert_resolve
-from apps.audit.services import AuditAction, audit_log
+from apps.alerts.services import alert_acknowledge, alert_policy_update, alert_resolve
 from apps.core.permissions import IsCareStaffOrAdmin, IsPracticeAdmin
 
 
@@ -187,16 +186,8 @@ class AlertPolicyView(APIView):
         summary="Change routing, escalation, crisis resources and patient wording",
     )
     def patch(self, request):
-
         policy = policy_for(request.user.practice_id)
         data = PolicySerializer(policy, data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
-        data.save()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.UPDATE,
-            object_type="alert_policy",
-            object_id=policy.pk,
-            detail={"fields": sorted(request.data)},
-        )
+        policy = alert_policy_update(actor=request.user, policy=policy, changes=dict(data.validated_data))
         return Response(PolicySerializer(policy, context={"request": request}).data)

@@ -27,6 +27,7 @@ from apps.alerts.models import (
     SEVERITY_RANK,
     Alert,
     AlertDelivery,
+    AlertPolicy,
     AlertState,
     RiskSignal,
     Severity,
@@ -62,7 +63,7 @@ def risk_signal_record(
     if created:
         try:
             with transaction.atomic():
-                alert_from_signal(signal=signal)
+                alert_create_from_signal(signal=signal)
                 signal.refresh_from_db(fields=["processed_at", "alert"])
         except Exception as exc:  # noqa: BLE001 - the signal is durable; the queue makes the alert later
             logger.warning(
@@ -129,7 +130,7 @@ def _schedule_escalation(alert: Alert, policy, now: datetime) -> None:
     )
 
 
-def alert_from_signal(*, signal: RiskSignal) -> Alert | None:
+def alert_create_from_signal(*, signal: RiskSignal) -> Alert | None:
     """Turn one signal into a new alert, or fold it into the open alert of the same family.
     Idempotent: a signal already processed returns the alert it went into, and changes nothing.
     Signals of one patient are turned into alerts one at a time (the patient row is locked, ``FOR NO KEY
@@ -238,7 +239,7 @@ def alerts_process_pending(*, limit: int = 200) -> int:
             if signal is None:
                 continue
             if signal.processed_at is None:
-                alert_from_signal(signal=signal)
+                alert_create_from_signal(signal=signal)
                 count += 1
     return count
 
@@ -335,3 +336,23 @@ def alert_resolve(*, actor: User, alert: Alert, outcome: str, note: str = "") ->
         note=note,
         **extra,
     )
+
+
+def alert_policy_update(*, actor: User, policy: AlertPolicy, changes: dict[str, Any]) -> AlertPolicy:
+    """Apply validated changes (``on_call`` and ``supervisors`` are lists of users) and audit which
+    fields changed, in one transaction."""
+    people = {name: changes.pop(name) for name in ("on_call", "supervisors") if name in changes}
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(policy, name, value)
+        policy.save()
+        for name, users in people.items():
+            getattr(policy, name).set(users)
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="alert_policy",
+            object_id=policy.pk,
+            detail={"fields": sorted([*changes, *people])},
+        )
+    return policy

@@ -7,6 +7,7 @@ import threading
 
 from apps.accounts.models import PatientProfile
 from apps.alerts.routing import policy_for
+from apps.core.hooks import Hook
 from ml.risk import RiskRules
 
 _rules: RiskRules | None = None
@@ -29,6 +30,11 @@ MESSAGE = (
     "danger, please contact one of these now."
 )
 ALERT_WORDING = "Your care team has been let know, and someone will be in touch."
+# Answered by plans (apps/plans/handlers.py), which sits above alerts.
+own_safety_plan_url = Hook(
+    "alerts.own_safety_plan_url",
+    "handler(patient=PatientProfile) -> str | None: where the patient reads their own safety plan, if they have one",
+)
 
 
 def support_for(patient: PatientProfile) -> dict:
@@ -36,14 +42,12 @@ def support_for(patient: PatientProfile) -> dict:
     resources = policy.crisis_resources.get(patient.crisis_resource_region) or policy.crisis_resources.get(
         "DEFAULT", []
     )
-    from apps.plans.models import SafetyPlan
-
-    own_plan = SafetyPlan.objects.filter(patient=patient).exists()
+    own_plan = next((url for url in own_safety_plan_url(patient=patient) if url), None)
     body = {
         "message": MESSAGE,
         "resources": resources,
         # The patient's own plan (readable offline in the app) comes first; the practice's page otherwise.
-        "safety_plan_url": "/api/v1/me/safety-plan/" if own_plan else (policy.safety_plan_url or None),
+        "safety_plan_url": own_plan or policy.safety_plan_url or None,
     }
     if policy.tell_patient_alert_sent:
         body["care_team_notified"] = ALERT_WORDING

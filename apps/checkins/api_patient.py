@@ -27,7 +27,7 @@ from apps.checkins.serializers import (
     WeeklyPointSerializer,
 )
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
-from apps.checkins.services.questionnaires import instruments_available, questionnaire_submit
+from apps.checkins.services.questionnaires import instruments_available, questionnaire_response_submit
 from apps.core.permissions import BelongsToPractice
 
 
@@ -75,7 +75,7 @@ class MyQuestionnairesViewSet(MyRecordViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         patient = self.get_patient()
-        response, created = questionnaire_submit(
+        response, created = questionnaire_response_submit(
             actor=request.user, patient=patient, instrument_key=fields.pop("instrument"), **fields
         )
         body = QuestionnaireResponseSerializer(response).data

@@ -4,7 +4,6 @@ the US Core screening-assessment pattern."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,7 @@ def _patient_ref(response: QuestionnaireResponse) -> dict[str, str]:
 
 def questionnaire_response_resource(response: QuestionnaireResponse) -> dict[str, Any]:
     definition = response.instrument.definition
-    answers = json.loads(response.answers)
+    answers = response.answers
     items = []
     for item in definition["items"]:
         if item["id"] not in answers:

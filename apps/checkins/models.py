@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.accounts.models import PatientProfile, Practice, User, validate_timezone
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField, EncryptedTextField
 
 DEFAULT_TAGS = [
     ("exercise", "Exercise"),
@@ -85,7 +85,7 @@ class QuestionnaireResponse(models.Model):
     occurred_at = models.DateTimeField()
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     local_date = models.DateField()
-    answers = EncryptedTextField(help_text="JSON object item id -> answer value")
+    answers = EncryptedJSONField(help_text="Item id -> answer value")
     total_score = models.PositiveSmallIntegerField(null=True, blank=True)
     band = models.CharField(max_length=40, blank=True)
     band_label = models.CharField(max_length=80, blank=True)

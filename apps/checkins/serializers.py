@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from rest_framework import serializers
 
 from apps.accounts.serializers import TimezoneField
@@ -91,7 +89,7 @@ class QuestionnaireDetailSerializer(QuestionnaireResponseSerializer):
         fields = [*QuestionnaireResponseSerializer.Meta.fields, "answers"]
 
     def get_answers(self, obj) -> dict[str, int]:
-        return json.loads(obj.answers)
+        return obj.answers
 
 
 class ScheduleSerializer(serializers.ModelSerializer):

@@ -11,6 +11,8 @@ Keys: ``settings.FIELD_ENCRYPTION_KEY`` is a list; the first key encrypts, all k
 
 from __future__ import annotations
 
+import json
+
 import cryptography.fernet
 import encrypted_model_fields.fields as emf
 from django.core.signals import setting_changed
@@ -57,6 +59,36 @@ class EncryptedDateField(_GuardedMixin, emf.EncryptedDateField):
 
 class EncryptedEmailField(_GuardedMixin, emf.EncryptedEmailField):
     pass
+
+
+class EncryptedJSONField(_GuardedMixin, emf.EncryptedTextField):
+    """A list or dict stored as encrypted JSON text: the very bytes ``json.dumps`` into an
+    ``EncryptedTextField`` wrote, so a column switches to this field without a data migration. An
+    empty stored string (a row from before the column held JSON) reads as the field's default.
+
+    A ``str`` is refused on save: it would be stored as a JSON string, which is always a call site
+    still encoding by hand."""
+
+    def from_db_value(self, value, expression, connection):
+        text = _decrypt_from_db(self, value)
+        if text is None:
+            return None
+        return json.loads(text) if text else self.get_default()
+
+    def to_python(self, value):
+        if isinstance(value, str):  # a fixture or a serialized form: JSON text
+            return json.loads(value) if value else self.get_default()
+        return value
+
+    def get_db_prep_save(self, value, connection):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            raise TypeError(f"{self.model._meta.label}.{self.name} holds a list or dict, not JSON text")
+        return emf.encrypt_str(json.dumps(value)).decode("utf-8")
+
+    def value_to_string(self, obj) -> str:
+        return json.dumps(self.value_from_object(obj))
 
 
 ENCRYPTED_FIELD_TYPES = (emf.EncryptedMixin,)

@@ -4,7 +4,6 @@ triggers) and the patient's own themes when the practice enables them."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
@@ -16,12 +15,11 @@ from rest_framework.response import Response
 
 from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
-from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
-from apps.core.errors import Conflict, Forbidden, ServiceError
+from apps.core.errors import Conflict, Forbidden
 from apps.insights.models import Finding, FindingKind, PatientTrigger, PatternSnapshot, SourceType, TextAnalysis
 from apps.insights.selectors import analyses_staff_may_see, findings_staff_may_see
-from apps.insights.services import patterns_refresh
+from apps.insights.services import patient_trigger_create, patient_trigger_delete, patterns_refresh
 from apps.journals.models import JournalEntry
 
 THEME_WORDING = {
@@ -250,7 +248,7 @@ class PatientTriggersViewSet(PatientScopedViewSet):
         return PatientTrigger.objects.order_by("key")
 
     def _out(self, trigger):
-        return {"id": trigger.pk, "key": trigger.key, "label": trigger.label, "phrases": json.loads(trigger.phrases)}
+        return {"id": trigger.pk, "key": trigger.key, "label": trigger.label, "phrases": trigger.phrases}
 
     def list_body(self, items: list) -> list:
         return [self._out(t) for t in items]
@@ -261,44 +259,15 @@ class PatientTriggersViewSet(PatientScopedViewSet):
         summary="Add a patient-specific trigger with a few example phrases",
     )
     def create(self, request, *args, **kwargs):
-        patient = self.get_patient()
-        if not request.user.is_care_staff:
-            raise Forbidden("Only the care team can do this.")
+        patient = self.get_patient()  # out of scope answers 404 before anything else
         data = CustomTriggerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if PatientTrigger.objects.filter(patient=patient, key=data.validated_data["key"]).exists():
-            raise ServiceError("This key is already used.", code="duplicate", field="key")
-        trigger = PatientTrigger.objects.create(
-            patient=patient,
-            key=data.validated_data["key"],
-            label=data.validated_data["label"],
-            phrases=json.dumps(data.validated_data["phrases"]),
-            created_by=request.user,
-        )
-        audit_log(
-            actor=request.user,
-            action=AuditAction.CREATE,
-            object_type="patient_trigger",
-            object_id=trigger.pk,
-            patient_id=patient.pk,
-            data_category="insights",
-        )
+        trigger = patient_trigger_create(actor=request.user, patient=patient, **data.validated_data)
         return Response(self._out(trigger), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None}, summary="Remove a patient-specific trigger")
     def destroy(self, request, *args, **kwargs):
-        trigger = self.get_object()
-        if not request.user.is_care_staff:
-            raise Forbidden("Only the care team can do this.")
-        audit_log(
-            actor=request.user,
-            action=AuditAction.DELETE,
-            object_type="patient_trigger",
-            object_id=trigger.pk,
-            patient_id=trigger.patient_id,
-            data_category="insights",
-        )
-        trigger.delete()
+        patient_trigger_delete(actor=request.user, trigger=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,7 +11,7 @@ import uuid
 from django.db import models
 
 from apps.accounts.models import PatientProfile, User
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class SourceType(models.TextChoices):
@@ -77,7 +77,7 @@ class PatientTrigger(models.Model):
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="custom_triggers")
     key = models.SlugField(max_length=40)
     label = EncryptedTextField()
-    phrases = EncryptedTextField(help_text="JSON list of example phrases")
+    phrases = EncryptedJSONField(help_text="Example phrases")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

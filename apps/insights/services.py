@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import logging
 from collections import defaultdict
 
@@ -14,11 +13,13 @@ from django.db import transaction
 from django.db.models import Avg, Exists, OuterRef
 from django.utils import timezone
 
-from apps.accounts.models import ConsentKind, PatientProfile
+from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.services.consent import consent_is_granted
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
+from apps.core.errors import Forbidden, ServiceError
+from apps.core.hooks import Hook
 from apps.core.jobs import enqueue
 from apps.insights.models import (
     Finding,
@@ -35,6 +36,7 @@ from ml.analysis import get_analyzer
 from ml.triggers import CustomTrigger
 
 logger = logging.getLogger(__name__)
+CATEGORY = "insights"
 # Risk language at or above passive ideation (and self-harm) goes to the alert path.
 SIGNAL_LEVELS = {
     "passive_ideation": "moderate",
@@ -42,11 +44,16 @@ SIGNAL_LEVELS = {
     "plan_or_intent": "high",
     "self_harm": "high",
 }
+# Answered by plans (apps/plans/handlers.py): the coping log sits above the analysis that reads it.
+daily_factors = Hook(
+    "insights.daily_factors",
+    "handler(patient_id, start: date | None) -> [(local_date, factor)]: more of a patient's daily pattern factors",
+)
 
 
 def custom_triggers_for(patient_id) -> list[CustomTrigger]:
     return [
-        CustomTrigger(key=t.key, label=t.label, phrases=tuple(json.loads(t.phrases)))
+        CustomTrigger(key=t.key, label=t.label, phrases=tuple(t.phrases))
         for t in PatientTrigger.objects.filter(patient_id=patient_id)
     ]
 
@@ -213,7 +220,7 @@ def speech_analyse(*, entry, audio_bytes: bytes) -> SpeechFeatures | None:
     if not may_analyse(entry.patient, shared=entry.shared_with_care_team):
         return None
     audio = speech.load_audio(io.BytesIO(audio_bytes))
-    segments = json.loads(entry.segments) if entry.segments else []
+    segments = entry.segments
     features = speech.extract_features(audio, segments)
     history_rows = (
         SpeechFeatures.objects.filter(patient_id=entry.patient_id, version=features.version)
@@ -265,15 +272,9 @@ def daily_series(*, patient_id, start: dt.date | None = None):
         days[row["local_date"]] = {"mood": row["mood"], "sleep": row["sleep"], "factors": set()}
     for local_date, tags in checkins.values_list("local_date", "tags"):
         days[local_date]["factors"].update(tags or [])
-    from apps.plans.models import CopingLog
-
-    coping = CopingLog.objects.filter(patient_id=patient_id)
-    if start:
-        coping = coping.filter(local_date__gte=start)
-    for local_date, kind, strategy in coping.values_list("local_date", "kind", "strategy").distinct():
-        days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(
-            f"{kind}:{strategy}"
-        )
+    for factors in daily_factors(patient_id=patient_id, start=start):
+        for local_date, factor in factors:
+            days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(factor)
     for local_date, category in findings.values_list("local_date", "category").distinct():
         days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(category)
     return [
@@ -320,3 +321,39 @@ def analysis_delete_for(*, source_type: str, source_id) -> None:
     """Everything derived from a source, for when the patient deletes it."""
     TextAnalysis.objects.filter(source_type=source_type, source_id=source_id).delete()
     SpeechFeatures.objects.filter(entry_id=source_id).delete()
+
+
+def patient_trigger_create(*, actor: User, patient: PatientProfile, key: str, label: str, phrases: list[str]):
+    """A trigger of this patient's own, found by its example phrases; the key is unique per patient."""
+    if not actor.is_care_staff:
+        raise Forbidden("Only the care team can do this.")
+    with transaction.atomic():
+        if PatientTrigger.objects.filter(patient=patient, key=key).exists():
+            raise ServiceError("This key is already used.", code="duplicate", field="key")
+        trigger = PatientTrigger.objects.create(
+            patient=patient, key=key, label=label, phrases=phrases, created_by=actor
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="patient_trigger",
+            object_id=trigger.pk,
+            patient_id=patient.pk,
+            data_category=CATEGORY,
+        )
+    return trigger
+
+
+def patient_trigger_delete(*, actor: User, trigger: PatientTrigger) -> None:
+    if not actor.is_care_staff:
+        raise Forbidden("Only the care team can do this.")
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="patient_trigger",
+            object_id=trigger.pk,
+            patient_id=trigger.patient_id,
+            data_category=CATEGORY,
+        )
+        trigger.delete()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from apps.accounts.models import PatientProfile, validate_timezone
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class EntryKind(models.TextChoices):
@@ -24,7 +24,7 @@ class EntryStatus(models.TextChoices):
 
 class JournalEntry(models.Model):
     """``id`` comes from the phone (idempotent retries). ``text`` is the typed text or the transcript;
-    ``segments`` holds the timed transcript segments (JSON), both encrypted."""
+    ``segments`` holds the timed transcript segments, both encrypted."""
 
     id = models.UUIDField(primary_key=True)
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="journal_entries")
@@ -38,7 +38,7 @@ class JournalEntry(models.Model):
     error = models.CharField(max_length=200, blank=True, help_text="Why it failed (never PHI)")
     attempts = models.PositiveSmallIntegerField(default=0)
     text = EncryptedTextField(blank=True, default="")
-    segments = EncryptedTextField(blank=True, default="", help_text="JSON list of {start, end, text}")
+    segments = EncryptedJSONField(blank=True, default=list, help_text="List of {start, end, text}")
     audio_name = models.CharField(max_length=255, blank=True, help_text="Encrypted file in journal audio storage")
     audio_format = models.CharField(max_length=40, blank=True)
     audio_codec = models.CharField(max_length=40, blank=True)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,7 +41,7 @@ class JournalEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SegmentSerializer(many=True))
     def get_segments(self, obj: JournalEntry) -> list[dict]:
-        return json.loads(obj.segments) if obj.segments else []
+        return obj.segments
 
     def get_audio_stored(self, obj: JournalEntry) -> bool:
         return bool(obj.audio_name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import logging
 import uuid
 
@@ -20,6 +19,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage, transcriber_config
 from apps.core.audio import probe as audio
 from apps.core.audio.storage import AudioDecryptionError
+from apps.core.hooks import Hook
 from apps.core.jobs import enqueue_on_commit
 from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
@@ -30,6 +30,17 @@ from ml.transcription import get_transcriber
 logger = logging.getLogger(__name__)
 CATEGORY = "journal"
 SOURCE = "journal_entry"
+
+
+# Answered by insights (apps/insights/handlers.py): the journals app sits below the analysis of it.
+journal_entry_analyse = Hook(
+    "journals.analyse",
+    "handler(entry=JournalEntry, audio=bytes | None): speech and text analysis, risk signals; errors retry the job",
+)
+journal_entry_derived_delete = Hook(
+    "journals.derived_delete",
+    "handler(entry=JournalEntry): delete what was derived from the entry (inside the delete's transaction)",
+)
 
 
 class PermanentJobError(RuntimeError):
@@ -164,11 +175,9 @@ def journal_entry_set_shared(*, actor: User, entry: JournalEntry, shared: bool) 
 def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
     """The entry, its transcript, its audio and everything derived from it go; an audit event stays."""
     name = entry.audio_name
-    from apps.insights.services import analysis_delete_for
-
     with transaction.atomic():
         RiskSignal.objects.filter(source_type=SOURCE, source_id=str(entry.pk)).delete()
-        analysis_delete_for(source_type=SOURCE, source_id=entry.pk)
+        journal_entry_derived_delete(entry=entry)
         audit_log(
             actor=actor,
             action=AuditAction.DELETE,
@@ -229,7 +238,7 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
             logger.info("journal %s is gone or was claimed again while this run transcribed; result dropped", pk)
             return None
         entry.text = transcript.text
-        entry.segments = json.dumps([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments])
+        entry.segments = [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments]
         entry.transcription = {
             "model_id": transcript.model_id,
             "model_version": transcript.model_version,
@@ -259,8 +268,6 @@ def _analyse(entry_id) -> JournalEntry | None:
     """transcribed → analysing: speech features from the audio (while it still exists) and the text
     analysis (triggers, emotions, risk language → risk signals). Errors propagate so the task retries:
     an entry is never marked done with its risk screening silently skipped."""
-    from apps.insights.services import speech_analyse, text_analyse
-
     with transaction.atomic():
         entry = _lock_after_transcription(entry_id)
         if entry is None:
@@ -269,10 +276,11 @@ def _analyse(entry_id) -> JournalEntry | None:
             entry.status = EntryStatus.ANALYSING
             entry.save(update_fields=["status", "updated_at"])
             _notify_after_commit(entry)
+    audio = None
     if entry.kind == EntryKind.AUDIO and entry.audio_name:
         with audio_storage().open(entry.audio_name) as handle:
-            speech_analyse(entry=entry, audio_bytes=handle.read())
-    text_analyse(source_type=SOURCE, source_id=entry.pk)
+            audio = handle.read()
+    journal_entry_analyse(entry=entry, audio=audio)
     return entry
 
 
@@ -314,7 +322,7 @@ def journal_entries_resume_stalled(*, now: dt.datetime | None = None) -> int:
     )
 
 
-def journal_process(*, entry_id) -> JournalEntry | None:
+def journal_entry_process(*, entry_id) -> JournalEntry | None:
     """One run of the job: queued → transcribing → transcribed → analysing → done (typed entries start
     at analysing). Safe to repeat at any point: it resumes where a previous run stopped.
     Raises ``PermanentJobError`` for damaged audio; other exceptions are retried by the task."""

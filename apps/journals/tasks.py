@@ -7,7 +7,7 @@ from apps.journals.services import (
     PermanentJobError,
     journal_entries_resume_stalled,
     journal_entry_fail,
-    journal_process,
+    journal_entry_process,
 )
 
 
@@ -16,7 +16,7 @@ def process_journal(entry_id: str) -> None:
     """Idempotent: re-running on a finished entry does nothing. Damaged audio fails once; anything
     else (storage or worker trouble) retries with exponential backoff, then fails with the reason."""
     with heartbeat(JournalEntry, entry_id, lease_seconds=settings.JOB_LEASE_SECONDS):
-        journal_process(entry_id=entry_id)
+        journal_entry_process(entry_id=entry_id)
 
 
 @job("journals.resume_stalled")

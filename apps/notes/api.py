@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,190 +16,31 @@ from apps.accounts.scoping import Purpose
 from apps.core.errors import Conflict, NotFound, ServiceError
 from apps.core.parsers import JSONParser
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.notes import export, processing, services
-from apps.notes.models import ClinicalSession, InputKind, Modality, Note, NoteStatus, SessionFormat, SessionInput
-
-
-class SessionSerializer(serializers.ModelSerializer):
-    modality = serializers.ChoiceField(choices=Modality.choices)
-    format = serializers.ChoiceField(choices=SessionFormat.choices, required=False)
-    template_key = serializers.SlugField(required=False, help_text="soap, dap, birp, girp or a practice template")
-
-    class Meta:
-        model = ClinicalSession
-        fields = [
-            "id",
-            "clinician",
-            "started_at",
-            "ended_at",
-            "modality",
-            "format",
-            "participants",
-            "template_key",
-            "created_at",
-        ]
-        read_only_fields = ["id", "clinician", "created_at"]
-
-    def validate(self, attrs):
-        if attrs.get("ended_at") and attrs["ended_at"] <= attrs["started_at"]:
-            raise serializers.ValidationError({"ended_at": ["Must be after started_at."]})
-        return attrs
-
-
-class SpeakerAttributionSerializer(serializers.Serializer):
-    method = serializers.CharField(help_text="stereo_channels | voice_clusters | dictation")
-    model = serializers.CharField(help_text="Speaker model (voice encoder or channel energy)")
-    confidence = serializers.FloatField(allow_null=True, help_text="0..1: how sure the speaker labels are")
-    needs_confirmation = serializers.BooleanField(help_text="Ask the clinician which voice is theirs")
-    confirmed = serializers.BooleanField(help_text="The clinician has relabelled or confirmed the speakers")
-
-
-class InputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SessionInput
-        fields = ["id", "kind", "status", "error", "audio_format", "audio_seconds", "created_at"]
-
-
-class InputStatusSerializer(serializers.ModelSerializer):
-    attribution = serializers.SerializerMethodField(
-        help_text="stereo_channels, voice_clusters, dictation or typed_labels"
-    )
-    speakers_confirmed = serializers.SerializerMethodField()
-    dropped_segments = serializers.SerializerMethodField(help_text="How many transcribed segments were set aside")
-    speakers = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SessionInput
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "error",
-            "audio_format",
-            "audio_seconds",
-            "attribution",
-            "speakers_confirmed",
-            "dropped_segments",
-            "speakers",
-            "created_at",
-        ]
-
-    @extend_schema_field(SpeakerAttributionSerializer(allow_null=True))
-    def get_speakers(self, item: SessionInput) -> dict | None:
-        """How sure the speaker labels of a recording are; null until it is transcribed, and for typed
-        or dictated inputs."""
-        speakers = (item.transcription or {}).get("speakers")
-        if item.kind != InputKind.RECORDING or not speakers:
-            return None
-        return {
-            "method": item.transcription.get("attribution", ""),
-            "model": speakers.get("model", ""),
-            "confidence": speakers.get("confidence"),
-            "needs_confirmation": bool(speakers.get("needs_confirmation")),
-            "confirmed": bool(speakers.get("confirmed_by")),
-        }
-
-    def get_attribution(self, obj) -> str:
-        return (obj.transcription or {}).get("attribution", "")
-
-    def get_speakers_confirmed(self, obj) -> bool:
-        return bool((obj.transcription or {}).get("speakers_confirmed"))
-
-    def get_dropped_segments(self, obj) -> int:
-        return len(json.loads(obj.dropped or "[]"))
-
-
-class DroppedSegmentSerializer(serializers.Serializer):
-    start = serializers.FloatField()
-    end = serializers.FloatField()
-    text = serializers.CharField()
-    reason = serializers.ChoiceField(choices=["known_hallucination", "no_speech"])
-    channel = serializers.ChoiceField(choices=["clinician", "patient", "mono"])
-
-
-class DroppedSegmentsSerializer(serializers.Serializer):
-    input_id = serializers.UUIDField()
-    segments = DroppedSegmentSerializer(many=True)
-
-
-class InputCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=InputKind.choices)
-    audio = serializers.FileField(required=False)
-    text = serializers.CharField(required=False, max_length=50000)
-
-    def validate(self, attrs):
-        if attrs["kind"] == InputKind.TYPED and not attrs.get("text"):
-            raise serializers.ValidationError({"text": ["A typed summary needs text."]})
-        if attrs["kind"] != InputKind.TYPED and not attrs.get("audio"):
-            raise serializers.ValidationError({"audio": ["Upload the audio."]})
-        return attrs
-
-
-class RelabelSerializer(serializers.Serializer):
-    labels = serializers.DictField(
-        child=serializers.ChoiceField(choices=["clinician", "patient", "other"]),
-        help_text="utterance index -> speaker; {} confirms the labels as they are",
-        required=False,
-        default=dict,
-    )
-    swap_roles = serializers.BooleanField(
-        default=False, help_text="Exchange clinician and patient everywhere first (the other voice was mine)"
-    )
-
-
-class WordSerializer(serializers.Serializer):
-    word = serializers.CharField()
-    start = serializers.FloatField()
-    end = serializers.FloatField()
-
-
-class UtteranceSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    speaker = serializers.CharField()
-    text = serializers.CharField()
-    start = serializers.FloatField(allow_null=True)
-    end = serializers.FloatField(allow_null=True)
-    words = WordSerializer(
-        many=True, required=False, help_text="Word timings (recordings transcribed since speakers 2.0)"
-    )
-
-
-class NoteSerializer(serializers.ModelSerializer):
-    sections = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Note
-        fields = [
-            "id",
-            "version",
-            "status",
-            "template_key",
-            "template_version",
-            "sections",
-            "provenance",
-            "amendment_reason",
-            "content_hash",
-            "signed_by",
-            "signed_at",
-            "created_at",
-        ]
-
-    def get_sections(self, obj) -> list[dict]:
-        return json.loads(obj.sections)
-
-
-class NoteEditSerializer(serializers.Serializer):
-    sections = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=20000), help_text="section key -> new text"
-    )
-
-
-class DraftRequestSerializer(serializers.Serializer):
-    engine = serializers.ChoiceField(choices=["default", "llm"], default="default")
-
-
-class AmendSerializer(NoteEditSerializer):
-    reason = serializers.CharField(max_length=500)
+from apps.notes import export, processing
+from apps.notes.models import ClinicalSession, InputKind, Note, NoteStatus, SessionInput
+from apps.notes.serializers import (
+    AmendSerializer,
+    DraftRequestSerializer,
+    DroppedSegmentsSerializer,
+    InputCreateSerializer,
+    InputSerializer,
+    InputStatusSerializer,
+    NoteEditSerializer,
+    NoteSerializer,
+    RelabelSerializer,
+    SessionSerializer,
+    UtteranceSerializer,
+)
+from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.sessions import (
+    CATEGORY,
+    clinical_session_create,
+    note_template_publish,
+    note_templates_for,
+    session_input_add_audio,
+    session_input_add_typed,
+)
+from apps.notes.services.versions import note_amend, note_edit, note_sign
 
 
 @extend_schema(tags=["session notes"])
@@ -210,7 +49,7 @@ class SessionViewSet(PatientScopedViewSet):
     nested_patient_kwarg = "patient_pk"
     serializer_class = SessionSerializer
     audit_object_type = "clinical_session"
-    audit_data_category = services.CATEGORY
+    audit_data_category = CATEGORY
     permission_classes = [IsCareStaffOrAdmin]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -230,7 +69,7 @@ class SessionViewSet(PatientScopedViewSet):
     def create(self, request, *args, **kwargs):
         data = SessionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = services.session_create(actor=request.user, patient=self.get_patient(), **data.validated_data)
+        session = clinical_session_create(actor=request.user, patient=self.get_patient(), **data.validated_data)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -243,9 +82,9 @@ class SessionViewSet(PatientScopedViewSet):
         data = InputCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["kind"] == InputKind.TYPED:
-            item = services.input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
+            item = session_input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
         else:
-            item = services.input_add_audio(
+            item = session_input_add_audio(
                 actor=request.user,
                 session=session,
                 kind=data.validated_data["kind"],
@@ -270,13 +109,13 @@ class SessionViewSet(PatientScopedViewSet):
     def dropped(self, request, *args, **kwargs):
         item = self._input()
         self.audit_read([item], object_type="session_input")
-        return Response({"input_id": str(item.pk), "segments": json.loads(item.dropped or "[]")})
+        return Response({"input_id": str(item.pk), "segments": item.dropped})
 
     @extend_schema(responses={200: UtteranceSerializer(many=True)}, summary="An input's transcript, by speaker")
     def transcript(self, request, *args, **kwargs):
         item = self._input()
         self.audit_read([item], object_type="session_input")
-        return Response(json.loads(item.utterances or "[]"))
+        return Response(item.utterances)
 
     @extend_schema(
         request=RelabelSerializer,
@@ -290,10 +129,10 @@ class SessionViewSet(PatientScopedViewSet):
             labels = {int(k): v for k, v in data.validated_data["labels"].items()}
         except ValueError as exc:
             raise ServiceError("Keys are utterance indexes.", code="invalid", field="labels") from exc
-        item = processing.speakers_relabel(
+        item = processing.session_input_speakers_relabel(
             actor=request.user, item=self._input(), labels=labels, swap_roles=data.validated_data["swap_roles"]
         )
-        return Response(json.loads(item.utterances))
+        return Response(item.utterances)
 
     @extend_schema(
         responses={200: serializers.ListSerializer(child=serializers.DictField())},
@@ -329,7 +168,7 @@ class SessionViewSet(PatientScopedViewSet):
         data = DraftRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = self._session()
-        note = services.draft_generate(session=session, engine=data.validated_data["engine"])
+        note = note_draft_generate(session=session, engine=data.validated_data["engine"])
         if note is None:
             raise Conflict("The note is signed; amend it instead.", code="signed")
         return Response(NoteSerializer(note).data)
@@ -338,20 +177,20 @@ class SessionViewSet(PatientScopedViewSet):
     def edit(self, request, *args, **kwargs):
         data = NoteEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = services.note_edit(
+        note = note_edit(
             actor=request.user, note=self._latest(self._session()), sections=data.validated_data["sections"]
         )
         return Response(NoteSerializer(note).data)
 
     @extend_schema(request=None, responses={200: NoteSerializer}, summary="Sign (locks the note)")
     def sign(self, request, *args, **kwargs):
-        return Response(NoteSerializer(services.note_sign(actor=request.user, note=self._latest(self._session()))).data)
+        return Response(NoteSerializer(note_sign(actor=request.user, note=self._latest(self._session()))).data)
 
     @extend_schema(request=AmendSerializer, responses={201: NoteSerializer}, summary="Amend a signed note")
     def amend(self, request, *args, **kwargs):
         data = AmendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = services.note_amend(
+        note = note_amend(
             actor=request.user,
             note=self._latest(self._session()),
             reason=data.validated_data["reason"],
@@ -401,7 +240,7 @@ class PracticeNoteTemplatesView(APIView):
         summary="Note templates: built-in and the practice's own",
     )
     def get(self, request):
-        return Response(list(services.templates_for(request.user.practice_id).values()))
+        return Response(list(note_templates_for(request.user.practice_id).values()))
 
     @extend_schema(
         tags=["practice admin"],
@@ -414,5 +253,5 @@ class PracticeNoteTemplatesView(APIView):
         data.is_valid(raise_exception=True)
         if not isinstance(data.validated_data["definition"], dict):
             raise serializers.ValidationError({"definition": ["An object is required."]})
-        row = services.note_template_publish(actor=request.user, definition=data.validated_data["definition"])
+        row = note_template_publish(actor=request.user, definition=data.validated_data["definition"])
         return Response({**row.definition, "key": row.key, "version": row.version}, status=status.HTTP_201_CREATED)

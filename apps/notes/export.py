@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import textwrap
 
 from django.conf import settings
@@ -20,7 +19,7 @@ def note_text(note: Note) -> str:
         f"Template: {note.template_key.upper()} v{note.template_version}; note version {note.version}",
         "",
     ]
-    for section in json.loads(note.sections):
+    for section in note.sections:
         lines.append(section["title"].upper())
         body = " ".join(s["text"] for s in section["sentences"]) or "Not discussed."
         lines.extend(textwrap.wrap(body, 95) or [""])

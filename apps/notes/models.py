@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 
 from apps.accounts.models import PatientProfile, User
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField
 
 
 class Modality(models.TextChoices):
@@ -64,11 +64,11 @@ class SessionInput(models.Model):
     audio_name = models.CharField(max_length=255, blank=True)
     audio_format = models.CharField(max_length=16, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
-    utterances = EncryptedTextField(blank=True, default="", help_text="JSON list of {index, speaker, text, start, end}")
-    dropped = EncryptedTextField(
+    utterances = EncryptedJSONField(blank=True, default=list, help_text="List of {index, speaker, text, start, end}")
+    dropped = EncryptedJSONField(
         blank=True,
-        default="",
-        help_text="JSON list of {start, end, text, reason, channel}: text the filter set aside, kept visible",
+        default=list,
+        help_text="List of {start, end, text, reason, channel}: text the filter set aside, kept visible",
     )
     transcription = models.JSONField(default=dict, blank=True)
     analytics = models.JSONField(
@@ -94,7 +94,7 @@ class Note(models.Model):
     status = models.CharField(max_length=8, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
     template_key = models.SlugField(max_length=40)
     template_version = models.PositiveIntegerField()
-    sections = EncryptedTextField(help_text="JSON: [{key, title, sentences: [{text, source, evidence}]}]")
+    sections = EncryptedJSONField(help_text="[{key, title, sentences: [{text, source, evidence}]}]")
     provenance = models.JSONField(help_text="Engine, model ids and versions, template version, time")
     amendment_reason = models.CharField(max_length=500, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)

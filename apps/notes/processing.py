@@ -1,11 +1,10 @@
 """Processing a session input in the background: transcription, speaker attribution, analytics,
-risk screening, then a fresh draft (``services.draft_generate``)."""
+risk screening, then a fresh draft (``services.note_draft_generate``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import logging
 
 from django.db import transaction
@@ -20,7 +19,9 @@ from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.insights.models import SpeechFeatures as JournalSpeech
 from apps.insights.services import SIGNAL_LEVELS, may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
-from apps.notes.services import CATEGORY, _require_clinician, draft_generate
+from apps.notes.selectors import speakers_confirmed
+from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.sessions import CATEGORY, _require_clinician
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _transcribe(item: SessionInput, data: bytes, transcriber):
     """Dictation is the clinician's summary, transcribed whole (at most JOURNAL_MAX_AUDIO_MINUTES).
     Recordings go through ``recording.transcribe_recording``: ten minutes at a time, attributed by channel
     (stereo) or by voice (mono), with a progress event after each chunk. Either way the clinician can
-    relabel speakers (``speakers_relabel``)."""
+    relabel speakers (``session_input_speakers_relabel``)."""
     from apps.notes.recording import transcribe_recording
 
     if item.kind == InputKind.DICTATION:
@@ -114,7 +115,7 @@ def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list)
     return result
 
 
-def speakers_relabel(
+def session_input_speakers_relabel(
     *, actor: User, item: SessionInput, labels: dict[int, str], swap_roles: bool = False
 ) -> SessionInput:
     """The clinician says who spoke each utterance (``swap_roles`` first exchanges clinician and patient
@@ -122,7 +123,7 @@ def speakers_relabel(
     draft is rebuilt (an edited draft is kept). Either way the attribution counts as confirmed, so the
     app stops asking."""
     _require_clinician(actor)
-    utterances = json.loads(item.utterances or "[]")
+    utterances = item.utterances
     known = {u["index"] for u in utterances}
     if set(labels) - known:
         raise ServiceError("Unknown utterance index.", code="invalid", field="labels")
@@ -130,7 +131,7 @@ def speakers_relabel(
     with transaction.atomic():
         for u in utterances:
             u["speaker"] = labels.get(u["index"], swap.get(u["speaker"], u["speaker"]))
-        item.utterances = json.dumps(utterances)
+        item.utterances = utterances
         speakers = dict((item.transcription or {}).get("speakers") or {})
         speakers.update(needs_confirmation=False, confirmed_by=str(actor.pk))
         item.transcription = {**(item.transcription or {}), "speakers_confirmed": True, "speakers": speakers}
@@ -147,7 +148,7 @@ def speakers_relabel(
     # Who said it decides what is the patient's risk: new labels, new screen (outside the write
     # transaction: loading the detector must not hold the database).
     _screen_risk(item)
-    draft_generate(session=item.session)
+    note_draft_generate(session=item.session)
     return item
 
 
@@ -192,8 +193,8 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
         _set_status(
             locked,
             InputStatus.DRAFTING,
-            utterances=json.dumps(utterances),
-            dropped=json.dumps(dropped),
+            utterances=utterances,
+            dropped=dropped,
             transcription={
                 "model_id": transcriber.model_id,
                 "model_version": transcriber.model_version,
@@ -225,7 +226,7 @@ def _draft_and_finish(item: SessionInput) -> SessionInput | None:
     if not SessionInput.objects.filter(pk=item.pk, status=InputStatus.DRAFTING, attempts=attempt).exists():
         return None  # a later run took over: it drafts
     _screen_risk(item)
-    draft_generate(session=item.session)
+    note_draft_generate(session=item.session)
     with transaction.atomic():
         locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.DRAFTING, attempt=attempt)
         if locked is None:
@@ -234,7 +235,7 @@ def _draft_and_finish(item: SessionInput) -> SessionInput | None:
     return locked
 
 
-def input_process(*, input_id) -> SessionInput | None:
+def session_input_process(*, input_id) -> SessionInput | None:
     """One run of the job: queued → transcribing → drafting → done (typed inputs start at drafting).
     Transcribes audio with the journal pipeline's model (loaded once per worker), keeps the practice's
     audio retention, screens for risk, then redrafts the session's note. Safe to repeat at any point:
@@ -270,16 +271,6 @@ def session_inputs_resume_stalled(*, now: dt.datetime | None = None) -> int:
     )
 
 
-CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
-
-
-def speakers_confirmed(item: SessionInput) -> bool:
-    """Speaker labels a person or a microphone decided (stereo channels, a typed transcript, a clinician's
-    relabelling), as opposed to a voice-clustering guess."""
-    transcription = item.transcription or {}
-    return transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
-
-
 def _screen_risk(item: SessionInput) -> None:
     """Every input kind goes to the alert path: recordings, dictation and typed text alike, read turn by
     turn with the speaker and the writer's voice understood (``ml.session_risk``). The clinician was in
@@ -291,9 +282,7 @@ def _screen_risk(item: SessionInput) -> None:
     if not may_analyse(item.session.patient):
         return
     analyzer = get_analyzer()
-    screen = screen_session(
-        json.loads(item.utterances or "[]"), analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item)
-    )
+    screen = screen_session(item.utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item))
     for level, found in screen.by_level().items():
         if level not in SIGNAL_LEVELS:
             continue

@@ -4,7 +4,6 @@ note's versions with what changed between them."""
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass, field
 
 from apps.notes.models import ClinicalSession, InputStatus, Note, SessionInput
@@ -23,7 +22,7 @@ class InputTranscript:
 def session_transcripts(*, session: ClinicalSession) -> list[InputTranscript]:
     out, ref = [], 0
     for item in session.inputs.order_by("created_at"):
-        utterances = json.loads(item.utterances or "[]")
+        utterances = item.utterances
         entry = InputTranscript(input=item)
         for u in utterances:
             if item.status in _DRAFTED:
@@ -45,7 +44,7 @@ def sign_check(*, note: Note) -> SignCheck:
     """What the sign dialog lists: the clinician signs knowing which sentences came from the engine
     unchanged and which cite no evidence."""
     unedited, bare = [], []
-    for section in json.loads(note.sections):
+    for section in note.sections:
         for s in section["sentences"]:
             if s["source"] != "clinician":
                 unedited.append(s["text"])
@@ -57,7 +56,7 @@ def sign_check(*, note: Note) -> SignCheck:
 def note_text(note: Note) -> list[str]:
     return [
         f"{section['title']}: " + (" ".join(s["text"] for s in section["sentences"]) or "Not discussed.")
-        for section in json.loads(note.sections)
+        for section in note.sections
     ]
 
 
@@ -68,3 +67,13 @@ def versions_diff(*, older: Note, newer: Note) -> list[str]:
             note_text(older), note_text(newer), f"version {older.version}", f"version {newer.version}", lineterm=""
         )
     )
+
+
+CONFIRMED_ATTRIBUTION = frozenset({"stereo_channels", "typed_labels"})
+
+
+def speakers_confirmed(item: SessionInput) -> bool:
+    """Speaker labels a person or a microphone decided (stereo channels, a typed transcript, a clinician's
+    relabelling), as opposed to a voice-clustering guess."""
+    transcription = item.transcription or {}
+    return transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))

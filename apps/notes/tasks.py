@@ -3,14 +3,14 @@ from django.conf import settings
 from apps.core.jobs import job
 from apps.core.lease import heartbeat
 from apps.notes.models import SessionInput
-from apps.notes.processing import input_process, session_input_fail, session_inputs_resume_stalled
+from apps.notes.processing import session_input_fail, session_input_process, session_inputs_resume_stalled
 
 
 @job("notes.process_input", max_retries=5, fail=session_input_fail)
 def process_input(input_id: str) -> None:
     """Idempotent and resumable like the journal job: retries with backoff, then fails with the reason."""
     with heartbeat(SessionInput, input_id, lease_seconds=settings.JOB_LEASE_SECONDS):
-        input_process(input_id=input_id)
+        session_input_process(input_id=input_id)
 
 
 @job("notes.resume_stalled")

@@ -2,7 +2,7 @@
 
 Invariants: the session cookie is HttpOnly and the only credential the app holds (no token in a URL,
 localStorage or IndexedDB). Every session the app starts is recorded in ``DeviceSession`` so that
-``sign_out_everywhere`` can delete each of them from the session store; it also blacklists the user's
+``device_sessions_end_all`` can delete each of them from the session store; it also blacklists the user's
 outstanding API refresh tokens, so a native client signed in with JWT is signed out too.
 """
 
@@ -55,7 +55,7 @@ def device_session_refresh(*, request) -> None:
     )
 
 
-def sign_out_everywhere(*, user: User) -> int:
+def device_sessions_end_all(*, user: User) -> int:
     """End every app session and API refresh token of ``user``; returns the number of sessions ended."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     with transaction.atomic():

@@ -23,7 +23,7 @@ from apps.insights.models import FindingKind, PatternSnapshot, SourceType
 from apps.insights.selectors import findings_staff_may_see
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus
-from apps.plans.treatment import goal_progress, plan_latest
+from apps.plans.treatment import goal_progress, treatment_plan_latest
 
 BASELINE_DAYS = 90
 DEFAULT_WINDOW_DAYS = 30
@@ -189,16 +189,13 @@ def _last_plan(last: ClinicalSession | None) -> dict | None:
     if note is None:
         return None
     sentences = [
-        s
-        for section in json.loads(note.sections)
-        for s in section["sentences"]
-        if s["source"] in ("homework", "next_steps")
+        s for section in note.sections for s in section["sentences"] if s["source"] in ("homework", "next_steps")
     ]
     return {"items": [s["text"] for s in sentences], "ref": f"note:{note.pk}", "signed_at": note.signed_at}
 
 
 def _treatment_goals(patient_id) -> dict | None:
-    plan = plan_latest(patient_id=patient_id, signed_only=True)
+    plan = treatment_plan_latest(patient_id=patient_id, signed_only=True)
     if plan is None:
         return None
     return {

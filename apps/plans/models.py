@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 
 from apps.accounts.models import PatientProfile, User, validate_timezone
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField, EncryptedTextField
 
 SAFETY_PLAN_SECTIONS = (
     "warning_signs",
@@ -26,7 +26,7 @@ class SafetyPlan(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="safety_plans")
     version = models.PositiveIntegerField()
-    content = EncryptedTextField(help_text="JSON: section -> list of items")
+    content = EncryptedJSONField(help_text="Section -> list of items")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -72,7 +72,7 @@ class TreatmentPlan(models.Model):
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="treatment_plans")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
-    content = EncryptedTextField()
+    content = EncryptedJSONField(help_text="Sections of the plan: goals, interventions…")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     signed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

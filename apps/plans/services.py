@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 
 from django.db import transaction
@@ -27,26 +26,24 @@ def safety_plan_save(*, actor: User, patient: PatientProfile, content: dict[str,
     if not (actor.is_patient or actor.is_care_staff):
         raise Forbidden("Only the patient and their care team edit the safety plan.")
     clean = {key: [item for item in content.get(key, []) if item] for key in SAFETY_PLAN_SECTIONS}
-    return version_save(
+    return plan_version_save(
         SafetyPlan, actor=actor, patient=patient, content=clean, object_type="safety_plan", category=CATEGORY
     )
 
 
 def safety_plan_acknowledge(*, actor: User, plan: SafetyPlan) -> SafetyPlan:
-    return version_acknowledge(actor=actor, plan=plan, object_type="safety_plan", category=CATEGORY)
+    return plan_version_acknowledge(actor=actor, plan=plan, object_type="safety_plan", category=CATEGORY)
 
 
 # --- shared by the safety plan and the treatment plan ------------------------------------------------
-def version_save(model, *, actor: User, patient: PatientProfile, content: dict, object_type: str, category: str):
+def plan_version_save(model, *, actor: User, patient: PatientProfile, content: dict, object_type: str, category: str):
     """The next version of a versioned plan (an earlier version is never edited in place), audited."""
     with transaction.atomic():
         # Serialise saves per patient on the patient row: FOR UPDATE on the plan rows would not hold
         # (Django drops it from an aggregate, and before the first version there is no row to lock).
         PatientProfile.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).first()
         latest = model.objects.filter(patient=patient).aggregate(v=Max("version"))["v"]
-        plan = model.objects.create(
-            patient=patient, version=(latest or 0) + 1, content=json.dumps(content), created_by=actor
-        )
+        plan = model.objects.create(patient=patient, version=(latest or 0) + 1, content=content, created_by=actor)
         audit_log(
             actor=actor,
             action=AuditAction.CREATE if plan.version == 1 else AuditAction.UPDATE,
@@ -59,7 +56,7 @@ def version_save(model, *, actor: User, patient: PatientProfile, content: dict, 
     return plan
 
 
-def version_acknowledge(*, actor: User, plan, object_type: str, category: str):
+def plan_version_acknowledge(*, actor: User, plan, object_type: str, category: str):
     """The patient has read this version."""
     from django.utils import timezone
 
@@ -78,7 +75,7 @@ def version_acknowledge(*, actor: User, plan, object_type: str, category: str):
     return plan
 
 
-def coping_log(
+def coping_entry_log(
     *,
     actor: User,
     patient: PatientProfile,

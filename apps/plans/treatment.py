@@ -18,30 +18,30 @@ from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireR
 from apps.core.errors import Conflict, Forbidden
 from apps.insights.models import PatternSnapshot
 from apps.plans.models import CopingKind, CopingLog, PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
-from apps.plans.services import version_acknowledge, version_save
+from apps.plans.services import plan_version_acknowledge, plan_version_save
 
 CATEGORY = "treatment_plan"
 LIBRARY = json.loads((Path(__file__).resolve().parent / "data" / "strategies.json").read_text())
 SECTIONS = ("problems", "goals", "objectives", "interventions", "coping_strategies")
 
 
-def plan_latest(*, patient_id, signed_only: bool = False) -> TreatmentPlan | None:
+def treatment_plan_latest(*, patient_id, signed_only: bool = False) -> TreatmentPlan | None:
     qs = TreatmentPlan.objects.filter(patient_id=patient_id)
     if signed_only:
         qs = qs.filter(status=PlanStatus.SIGNED)
     return qs.order_by("-version").first()
 
 
-def plan_save(*, actor: User, patient: PatientProfile, content: dict[str, Any]) -> TreatmentPlan:
+def treatment_plan_save(*, actor: User, patient: PatientProfile, content: dict[str, Any]) -> TreatmentPlan:
     """A new draft version (a signed version is never edited in place)."""
     if not actor.is_care_staff:
         raise Forbidden("Only the care team writes the treatment plan.")
-    return version_save(
+    return plan_version_save(
         TreatmentPlan, actor=actor, patient=patient, content=content, object_type="treatment_plan", category=CATEGORY
     )
 
 
-def plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
+def treatment_plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     if not actor.is_care_staff:
         raise Forbidden("Only the care team signs the treatment plan.")
     if plan.status == PlanStatus.SIGNED:
@@ -61,8 +61,8 @@ def plan_sign(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     return plan
 
 
-def plan_acknowledge(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
-    return version_acknowledge(actor=actor, plan=plan, object_type="treatment_plan", category=CATEGORY)
+def treatment_plan_acknowledge(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
+    return plan_version_acknowledge(actor=actor, plan=plan, object_type="treatment_plan", category=CATEGORY)
 
 
 # --- goal progress ------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def _current_value(patient_id, measure: dict) -> tuple[float | None, str]:
 
 def goal_progress(*, patient_id, plan: TreatmentPlan) -> list[dict]:
     out = []
-    for goal in json.loads(plan.content).get("goals", []):
+    for goal in plan.content.get("goals", []):
         measure = goal.get("measure") if isinstance(goal, dict) else None
         if not measure:
             out.append({"goal": goal if isinstance(goal, str) else goal.get("text"), "measured": False})
@@ -164,7 +164,7 @@ def _fingerprint(evidence: dict) -> str:
     return f"q:{evidence['instrument']}:{evidence['total'] // 5}"
 
 
-def suggestions_refresh(*, patient: PatientProfile) -> list[PlanSuggestion]:
+def plan_suggestions_refresh(*, patient: PatientProfile) -> list[PlanSuggestion]:
     """Propose library strategies the data supports. Nothing is proposed without enough evidence (patterns
     already passed minimum sample sizes and FDR); decided suggestions return only on new evidence."""
     snapshot = PatternSnapshot.objects.filter(patient=patient).order_by("-created_at").first()
@@ -203,7 +203,7 @@ def suggestions_refresh(*, patient: PatientProfile) -> list[PlanSuggestion]:
     return created
 
 
-def suggestion_decide(*, actor: User, suggestion: PlanSuggestion, decision: str, text: str = "") -> PlanSuggestion:
+def plan_suggestion_decide(*, actor: User, suggestion: PlanSuggestion, decision: str, text: str = "") -> PlanSuggestion:
     """Accepting (or editing) adds the objective to a new draft version of the plan."""
     if not actor.is_care_staff:
         raise Forbidden("Only the care team decides on suggestions.")
@@ -218,12 +218,12 @@ def suggestion_decide(*, actor: User, suggestion: PlanSuggestion, decision: str,
         suggestion.decided_by, suggestion.decided_at = actor, timezone.now()
         suggestion.save()
         if decision in ("accept", "edit"):
-            latest = plan_latest(patient_id=suggestion.patient_id)
-            content = json.loads(latest.content) if latest else {key: [] for key in SECTIONS}
+            latest = treatment_plan_latest(patient_id=suggestion.patient_id)
+            content = dict(latest.content) if latest else {key: [] for key in SECTIONS}
             content.setdefault("objectives", []).append(
                 {"text": text or suggestion.text, "from_suggestion": str(suggestion.pk)}
             )
-            plan_save(actor=actor, patient=suggestion.patient, content=content)
+            treatment_plan_save(actor=actor, patient=suggestion.patient, content=content)
         audit_log(
             actor=actor,
             action=AuditAction.UPDATE,

@@ -38,7 +38,8 @@ from apps.core.errors import Conflict, Gone, NotFound
 from apps.core.jobs import enqueue_on_commit
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import JournalEntrySerializer
-from apps.plans.api import CopingSerializer, SafetyPlanSerializer, TreatmentPlanSerializer
+from apps.plans.api_safety import CopingSerializer, SafetyPlanSerializer
+from apps.plans.api_treatment import TreatmentPlanSerializer
 from apps.plans.models import CopingLog, PlanStatus, SafetyPlan, TreatmentPlan
 
 EXPORT_PREFIX = "exports"

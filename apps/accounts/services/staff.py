@@ -101,7 +101,7 @@ def practice_update(*, actor: User, practice: Practice, data: dict) -> Practice:
     return practice
 
 
-def bootstrap_admin(*, practice: Practice, username: str, password: str, display_name: str) -> User:
+def practice_admin_bootstrap(*, practice: Practice, username: str, password: str, display_name: str) -> User:
     """First admin of a new practice (from the ``create_practice`` command, not the API)."""
     user = User(username=username.strip().lower(), practice=practice, display_name=display_name)
     validate_password(password, user=user)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import CheckinTag, MoodCheckin
-from apps.checkins.services.schedules import due_items_complete
+from apps.checkins.services.schedules import schedule_due_items_complete
 from apps.core.errors import Invalid
 from apps.core.jobs import enqueue_on_commit
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
@@ -74,7 +74,7 @@ def mood_checkin_submit(
                 data_category=CATEGORY,
                 detail={"has_note": bool(note)},
             )
-            due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
+            schedule_due_items_complete(patient_id=patient.pk, kind="mood", occurred_at=occurred_at)
             if note.strip():
                 enqueue_on_commit("insights.analyse_text", source_type="mood_checkin", source_id=str(checkin.pk))
     except IntegrityError:

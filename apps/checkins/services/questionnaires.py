@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -15,7 +14,7 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins import scoring
 from apps.checkins.models import Instrument, QuestionnaireResponse
-from apps.checkins.services.schedules import due_items_complete
+from apps.checkins.services.schedules import schedule_due_items_complete
 from apps.core.errors import Invalid
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 
@@ -101,7 +100,7 @@ def _record_signals(response: QuestionnaireResponse) -> None:
         )
 
 
-def questionnaire_submit(
+def questionnaire_response_submit(
     *,
     actor: User,
     patient: PatientProfile,
@@ -138,7 +137,7 @@ def questionnaire_submit(
             occurred_at=occurred_at,
             timezone=timezone,
             local_date=local_date_of(occurred_at, timezone),
-            answers=json.dumps(clean),
+            answers=clean,
             total_score=result.total,
             band=result.band_key,
             band_label=result.band_label,
@@ -161,5 +160,5 @@ def questionnaire_submit(
             data_category=CATEGORY,
             detail={"instrument": instrument.key, "version": instrument.version},
         )
-        due_items_complete(patient_id=patient.pk, kind=instrument.key, occurred_at=occurred_at)
+        schedule_due_items_complete(patient_id=patient.pk, kind=instrument.key, occurred_at=occurred_at)
     return response, True

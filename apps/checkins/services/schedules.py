@@ -133,7 +133,7 @@ def _submitted_within(patient_id, kind: str, start: dt.datetime, end: dt.datetim
     return hit.occurred_at if hit else None
 
 
-def due_items_complete(*, patient_id, kind: str, occurred_at: dt.datetime) -> int:
+def schedule_due_items_complete(*, patient_id, kind: str, occurred_at: dt.datetime) -> int:
     """Mark the pending occurrence(s) this submission answers as completed."""
     return DueItem.objects.filter(
         patient_id=patient_id,

@@ -79,7 +79,7 @@ def signout(request):
 @require_POST
 @app_view()
 def signout_everywhere(request):
-    services.sign_out_everywhere(user=request.user)
+    services.device_sessions_end_all(user=request.user)
     logout(request)
     return clear_site_data(redirect("patient_app:signin"))
 

@@ -3,8 +3,6 @@ API. Every page that shows patient data records its read."""
 
 from __future__ import annotations
 
-import json
-
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -66,7 +64,7 @@ def checkin(request):
 
 
 def _plan_sections(plan) -> list[dict]:
-    content = json.loads(plan.content) if plan else {}
+    content = plan.content if plan else {}
     return [
         {"key": key, "label": SECTION_LABELS.get(key, key), "items": content.get(key, [])}
         for key in SAFETY_PLAN_SECTIONS
@@ -92,7 +90,7 @@ def safety_plan(request):
 def safety_plan_edit(request):
     patient = own_patient(request.user)
     plan = plan_services.safety_plan_current(patient_id=patient.pk)
-    form = SafetyPlanForm(request.POST or None, initial_content=json.loads(plan.content) if plan else {})
+    form = SafetyPlanForm(request.POST or None, initial_content=plan.content if plan else {})
     if request.method == "POST" and form.is_valid():
         plan_services.safety_plan_save(actor=request.user, patient=patient, content=form.content())
         return redirect("patient_app:safety_plan")
@@ -106,11 +104,11 @@ def safety_plan_edit(request):
 @app_view()
 def my_plan(request):
     patient = own_patient(request.user)
-    plan = treatment.plan_latest(patient_id=patient.pk, signed_only=True)
+    plan = treatment.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
     content, progress = {}, []
     if plan is not None:
         audited_read(request.user, [plan], object_type="treatment_plan", data_category="plan", patient=patient)
-        content = json.loads(plan.content)
+        content = plan.content
         progress = treatment.goal_progress(patient_id=patient.pk, plan=plan)
     strategies = [s if isinstance(s, str) else s.get("text", "") for s in content.get("coping_strategies", [])]
     return render(
@@ -130,10 +128,10 @@ def my_plan(request):
 @app_view()
 def my_plan_acknowledge(request):
     patient = own_patient(request.user)
-    plan = treatment.plan_latest(patient_id=patient.pk, signed_only=True)
+    plan = treatment.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
     if plan is None:
         raise Http404("No signed plan.")
-    treatment.plan_acknowledge(actor=request.user, plan=plan)
+    treatment.treatment_plan_acknowledge(actor=request.user, plan=plan)
     return redirect("patient_app:plan")
 
 

@@ -18,17 +18,17 @@ from apps.accounts.services.staff import practice_update, staff_create, staff_up
 from apps.alerts.api import PolicySerializer
 from apps.alerts.models import Severity
 from apps.alerts.routing import policy_for
+from apps.alerts.services import alert_policy_update
 from apps.audit.models import AuditAction
 from apps.audit.selectors import audit_chain_verify, audit_events_for_practice
 from apps.audit.serializers import AuditFilterSerializer
-from apps.audit.services import audit_log
 from apps.checkins.models import CheckinTag
 from apps.checkins.serializers import CheckinTagSerializer
 from apps.checkins.services.checkins import checkin_tag_set
 from apps.checkins.services.questionnaires import instrument_publish, instruments_available
 from apps.core.errors import Invalid, ServiceError
 from apps.core.http_errors import status_for
-from apps.notes.services import templates_for
+from apps.notes.services.sessions import note_templates_for
 from apps.web.access import StaffPageMixin
 from apps.web.views.sessions import _errors
 
@@ -240,14 +240,7 @@ class AlertPolicyView(AdminPageMixin, View):
         data = PolicySerializer(policy, data=payload, partial=True, context={"request": _Request})
         if not data.is_valid():
             return self.get(request, errors=_errors(data), status=400)
-        data.save()
-        audit_log(
-            actor=request.user,
-            action=AuditAction.UPDATE,
-            object_type="alert_policy",
-            object_id=policy.pk,
-            detail={"fields": sorted(payload)},
-        )
+        alert_policy_update(actor=request.user, policy=policy, changes=dict(data.validated_data))
         return self.done(request, "web:practice-alert-policy", "saved")
 
 
@@ -255,7 +248,9 @@ class NoteTemplatesView(AdminPageMixin, View):
     section = "templates"
 
     def get(self, request):
-        return self.page(request, "web/admin/templates.html", {"templates": templates_for(request.user.practice_id)})
+        return self.page(
+            request, "web/admin/templates.html", {"templates": note_templates_for(request.user.practice_id)}
+        )
 
 
 class AuditTrailView(AdminPageMixin, View):

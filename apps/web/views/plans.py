@@ -4,8 +4,6 @@ save, sign and decide (and audit), so the web app and the API follow the same ru
 
 from __future__ import annotations
 
-import json
-
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -15,7 +13,8 @@ from apps.checkins.services.questionnaires import instruments_available
 from apps.core.errors import ServiceError
 from apps.core.http_errors import status_for
 from apps.plans import treatment
-from apps.plans.api import DecisionSerializer, SafetyPlanContentSerializer, TreatmentPlanContentSerializer
+from apps.plans.api_safety import SafetyPlanContentSerializer
+from apps.plans.api_treatment import DecisionSerializer, TreatmentPlanContentSerializer
 from apps.plans.models import (
     SAFETY_PLAN_SECTIONS,
     PlanStatus,
@@ -47,7 +46,7 @@ class SafetyPlanView(PatientPageMixin, View):
             audited_read(
                 request.user, versions, object_type="safety_plan", data_category=SAFETY_PLAN_CATEGORY, patient=patient
             )
-        content = json.loads(plan.content) if plan else {}
+        content = plan.content if plan else {}
         posted = request.POST if errors else {}
         sections = [
             (key, content.get(key, []), posted.get(key, "\n".join(content.get(key, []))))
@@ -100,7 +99,7 @@ class TreatmentPlanView(PatientPageMixin, View):
     tab = "treatment_plan"
 
     def render_plan(self, request, patient, *, errors=None, message="", status=200):
-        treatment.suggestions_refresh(patient=patient)  # as the API's suggestion list does
+        treatment.plan_suggestions_refresh(patient=patient)  # as the API's suggestion list does
         versions = list(TreatmentPlan.objects.filter(patient=patient).order_by("-version")[:20])
         suggestions = list(PlanSuggestion.objects.filter(patient=patient, status=SuggestionStatus.PENDING))
         audited_read(
@@ -111,7 +110,7 @@ class TreatmentPlanView(PatientPageMixin, View):
         )
         latest = versions[0] if versions else None
         signed = next((v for v in versions if v.status == PlanStatus.SIGNED), None)
-        content = json.loads(latest.content) if latest else {}
+        content = latest.content if latest else {}
         posted = request.POST if errors else {}
         fields = {key: posted.get(key, "\n".join(content.get(key, []))) for key in LIST_SECTIONS} | {
             "goals": posted.get("goals", "\n".join(g["text"] for g in content.get("goals", []))),
@@ -143,8 +142,8 @@ class TreatmentPlanView(PatientPageMixin, View):
         """Save a new draft. Goals and objectives whose wording is unchanged keep their measure and the
         suggestion they came from."""
         patient = self.get_patient(request, patient_pk)
-        latest = treatment.plan_latest(patient_id=patient.pk)
-        old = json.loads(latest.content) if latest else {}
+        latest = treatment.treatment_plan_latest(patient_id=patient.pk)
+        old = latest.content if latest else {}
         goals = {g["text"]: g for g in old.get("goals", [])}
         objectives = {o["text"]: o for o in old.get("objectives", [])}
         payload = {key: _lines(request.POST.get(key, "")) for key in LIST_SECTIONS}
@@ -156,7 +155,7 @@ class TreatmentPlanView(PatientPageMixin, View):
         if not data.is_valid():
             return self.render_plan(request, patient, errors=_errors(data), status=400)
         try:
-            treatment.plan_save(actor=request.user, patient=patient, content=data.validated_data)
+            treatment.treatment_plan_save(actor=request.user, patient=patient, content=data.validated_data)
         except ServiceError as exc:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
@@ -188,18 +187,18 @@ def _flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
 class GoalMeasuresView(TreatmentPlanView):
     """Set, change or remove each goal's measure (questionnaire total, check-in mean, adherence or
     homework, with its target, direction, window and date) — the API's goal ``measure``, validated by
-    its serializer and saved as a new draft by ``plan_save``; everything else of the plan is kept."""
+    its serializer and saved as a new draft by ``treatment_plan_save``; everything else of the plan is kept."""
 
     http_method_names = ["post"]
 
     def post(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        latest = treatment.plan_latest(patient_id=patient.pk)
+        latest = treatment.treatment_plan_latest(patient_id=patient.pk)
         if latest is None:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404
             )
-        content = json.loads(latest.content)
+        content = latest.content
         goals = []
         for index, goal in enumerate(content.get("goals", [])):
             posted = {f: request.POST.get(f"goal-{index}-{f}", "").strip() for f in MEASURE_FIELDS}
@@ -211,7 +210,7 @@ class GoalMeasuresView(TreatmentPlanView):
         validated = dict(data.validated_data)
         validated["goals"] = [{k: v for k, v in g.items() if v is not None} for g in validated.get("goals", [])]
         try:
-            treatment.plan_save(actor=request.user, patient=patient, content=validated)
+            treatment.treatment_plan_save(actor=request.user, patient=patient, content=validated)
         except ServiceError as exc:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
@@ -225,13 +224,13 @@ class TreatmentPlanSignView(TreatmentPlanView):
 
     def post(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        plan = treatment.plan_latest(patient_id=patient.pk)
+        plan = treatment.treatment_plan_latest(patient_id=patient.pk)
         if plan is None:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404
             )
         try:
-            treatment.plan_sign(actor=request.user, plan=plan)
+            treatment.treatment_plan_sign(actor=request.user, plan=plan)
         except ServiceError as exc:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)
@@ -254,7 +253,7 @@ class SuggestionDecideView(TreatmentPlanView):
             errors = {f"suggestion-{pk}.{k}": v for k, v in _errors(data).items()}
             return self.render_plan(request, patient, errors=errors, status=400)
         try:
-            treatment.suggestion_decide(actor=request.user, suggestion=suggestion, **data.validated_data)
+            treatment.plan_suggestion_decide(actor=request.user, suggestion=suggestion, **data.validated_data)
         except ServiceError as exc:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": [exc.message]}, status=status_for(exc)

@@ -1,13 +1,11 @@
 """Sessions and notes: create, add inputs (typed summary, dictation, recording upload or the browser
 recorder), transcript with speaker relabelling, the note editor with evidence, sign, amend, versions.
 
-Thin adapters over apps.notes.services / processing / selectors and the API's serializers for
+Thin adapters over apps.notes.services.* / processing / selectors and the API's serializers for
 validation, so errors name the API's field paths. Reads are audited like the API's.
 """
 
 from __future__ import annotations
-
-import json
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,14 +17,21 @@ from apps.accounts.models import ConsentKind
 from apps.accounts.services.consent import consent_is_granted
 from apps.core.errors import Conflict, ServiceError
 from apps.core.http_errors import status_for
-from apps.notes import processing, services
-from apps.notes.api import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
+from apps.notes import processing
 from apps.notes.models import ClinicalSession, Modality, NoteStatus
 from apps.notes.selectors import session_transcripts, sign_check, versions_diff
+from apps.notes.serializers import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
+from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.sessions import (
+    CATEGORY,
+    clinical_session_create,
+    note_templates_for,
+    session_input_add_audio,
+    session_input_add_typed,
+)
+from apps.notes.services.versions import note_amend, note_edit, note_sign
 from apps.web.access import audited_read, scoped
 from apps.web.views.patients import PatientPageMixin
-
-CATEGORY = services.CATEGORY
 
 
 def _errors(serializer) -> dict[str, list[str]]:
@@ -60,7 +65,7 @@ class SessionListView(PatientPageMixin, View):
         context = {
             "sessions": sessions,
             "modalities": Modality.choices,
-            "templates": services.templates_for(request.user.practice_id),
+            "templates": note_templates_for(request.user.practice_id),
             "default_template": ClinicalSession._meta.get_field("template_key").default,
             "errors": errors or {},
             "posted": request.POST if errors else {},
@@ -75,7 +80,7 @@ class SessionListView(PatientPageMixin, View):
         if not data.is_valid():
             return self.get(request, patient_pk, errors=_errors(data), status=400)
         try:
-            session = services.session_create(actor=request.user, patient=patient, **data.validated_data)
+            session = clinical_session_create(actor=request.user, patient=patient, **data.validated_data)
         except ServiceError as exc:
             field = exc.field or "non_field_errors"
             return self.get(request, patient_pk, errors={field: [exc.message]}, status=status_for(exc))
@@ -105,7 +110,7 @@ class SessionMixin(PatientPageMixin):
         )
         utterances = {u["ref"]: u for t in transcripts for u in t.utterances if u["ref"] is not None}
         sections = []
-        for section in json.loads(note.sections) if note else []:
+        for section in note.sections if note else []:
             sentences = [
                 {**s, "cited": [utterances.get(e["ref"]) for e in s.get("evidence", []) if e["kind"] == "utterance"]}
                 for s in section["sentences"]
@@ -168,9 +173,9 @@ class SessionInputView(SessionMixin, View):
             return self.render_session(request, session, errors=_errors(data), status=400)
         try:
             if data.validated_data["kind"] == "typed":
-                services.input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
+                session_input_add_typed(actor=request.user, session=session, text=data.validated_data["text"])
             else:
-                services.input_add_audio(
+                session_input_add_audio(
                     actor=request.user,
                     session=session,
                     kind=data.validated_data["kind"],
@@ -196,7 +201,7 @@ class RelabelView(SessionMixin, View):
                 except ValueError:
                     continue
         try:
-            processing.speakers_relabel(actor=request.user, item=item, labels=labels)
+            processing.session_input_speakers_relabel(actor=request.user, item=item, labels=labels)
         except ServiceError as exc:
             return self.refused(request, session, exc)
         return self.done(request, session, "relabelled")
@@ -218,12 +223,10 @@ class NoteEditView(SessionMixin, View):
             return self.render_session(request, session, errors=_errors(data), status=400)
         try:
             if note.status == NoteStatus.SIGNED:
-                services.note_amend(
-                    actor=request.user, note=note, reason=data.validated_data["reason"], sections=sections
-                )
+                note_amend(actor=request.user, note=note, reason=data.validated_data["reason"], sections=sections)
                 message = "amended"
             else:
-                services.note_edit(actor=request.user, note=note, sections=sections)
+                note_edit(actor=request.user, note=note, sections=sections)
                 message = "saved"
         except ServiceError as exc:
             return self.refused(request, session, exc)
@@ -240,7 +243,7 @@ class NoteSignView(SessionMixin, View):
             url = reverse("web:session", kwargs={"patient_pk": session.patient_id, "pk": session.pk})
             return redirect(f"{url}?sign=1#sign-dialog")
         try:
-            services.note_sign(actor=request.user, note=note)
+            note_sign(actor=request.user, note=note)
         except ServiceError as exc:
             return self.refused(request, session, exc)
         return self.done(request, session, "signed")
@@ -249,7 +252,7 @@ class NoteSignView(SessionMixin, View):
 class NoteRedraftView(SessionMixin, View):
     def post(self, request, patient_pk, pk):
         session = self.get_session(request, patient_pk, pk)
-        note = services.draft_generate(session=session)
+        note = note_draft_generate(session=session)
         if note is None:
             return self.refused(request, session, Conflict("The note is signed; amend it instead.", code="signed"))
         return self.done(request, session, "redrafted")

@@ -267,10 +267,10 @@ def test_every_get_in_the_tables_records_a_read_for_the_care_team(personas, as_u
     """The door writes the read event: every patient-data GET the clinician makes leaves one."""
     from apps.audit.models import AuditAction, AuditEvent
     from apps.plans.services import safety_plan_save
-    from apps.plans.treatment import plan_save
+    from apps.plans.treatment import treatment_plan_save
 
     safety_plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"warning_signs": ["x"]})
-    plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"problems": ["x"]})
+    treatment_plan_save(actor=personas.clinician, patient=personas.patient_profile, content={"problems": ["x"]})
     gets = [url for method, url, _ in endpoints(personas) + alert_endpoints(personas) if method == "get"]
     reads = AuditEvent.objects.filter(
         action__in=[AuditAction.READ, AuditAction.EXPORT], patient_id=personas.patient_profile.pk

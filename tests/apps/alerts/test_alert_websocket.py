@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.alerts import delivery
 from apps.alerts.models import AlertDelivery
-from apps.alerts.services import alert_from_signal, risk_signal_record
+from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from tests.apps.core.test_websocket import _use_layer, access_token, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def raise_alert(patient):
         evidence={},
         occurred_at=timezone.now(),
     )
-    alert = alert_from_signal(signal=signal)
+    alert = alert_create_from_signal(signal=signal)
     delivery.deliver([str(d.pk) for d in AlertDelivery.objects.filter(alert=alert)])
     return alert
 

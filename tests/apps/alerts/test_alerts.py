@@ -9,7 +9,12 @@ from apps.accounts.models import CareTeamMember, Device, device_token_digest
 from apps.alerts import delivery as alert_delivery
 from apps.alerts.models import Alert, AlertDelivery, AlertPolicy, DeliveryAttempt, RiskSignal
 from apps.alerts.routing import policy_for
-from apps.alerts.services import alert_from_signal, alerts_escalate_due, alerts_process_pending, risk_signal_record
+from apps.alerts.services import (
+    alert_create_from_signal,
+    alerts_escalate_due,
+    alerts_process_pending,
+    risk_signal_record,
+)
 from apps.audit.models import AuditEvent
 from tests.conftest import make_user
 
@@ -127,20 +132,22 @@ def test_a_risky_check_in_note_shows_support_at_once(personas, as_user):
     ],
 )
 def test_each_source_becomes_an_alert(personas, kind, level, severity, source):
-    alert = alert_from_signal(signal=signal(personas.patient_profile, kind=kind, level=level))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, kind=kind, level=level))
     assert (alert.source, alert.severity) == (source, severity)
 
 
 def test_routine_alerts_go_to_the_primary_clinician_only(personas):
-    alert = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     assert recipients(alert) == {"clin"}
 
 
 def test_repeats_update_the_open_alert_and_a_higher_severity_re_raises(personas, on_call):
-    first = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
-    again = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_suicidal_thoughts", level="low"))
+    first = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    again = alert_create_from_signal(
+        signal=signal(personas.patient_profile, kind="cssrs_suicidal_thoughts", level="low")
+    )
     assert again.pk == first.pk and again.signal_count == 2
-    worse = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_plan", level="high"))
+    worse = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_plan", level="high"))
     assert worse.pk == first.pk and worse.severity == "urgent"
     assert recipients(worse, "severity_raised") == {"clin", "psych", "oncall"}
     assert Alert.objects.count() == 1
@@ -159,15 +166,15 @@ def session_signal(patient, present, kind, level):
 
 
 def test_new_evidence_of_the_same_severity_still_notifies(personas, on_call):
-    first = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_active_ideation"))
+    first = alert_create_from_signal(signal=signal(personas.patient_profile, kind="risk_language_active_ideation"))
     assert recipients(first, "new") == {"clin", "psych", "oncall"}
-    again = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_plan_or_intent"))
+    again = alert_create_from_signal(signal=signal(personas.patient_profile, kind="risk_language_plan_or_intent"))
     assert again.pk == first.pk and again.severity == "urgent"
     assert recipients(again, "evidence_2") == {"clin", "psych", "oncall"}
-    third = alert_from_signal(signal=signal(personas.patient_profile, kind="risk_language_self_harm"))
+    third = alert_create_from_signal(signal=signal(personas.patient_profile, kind="risk_language_self_harm"))
     assert recipients(third, "evidence_3") == {"clin", "psych", "oncall"}
     # Weaker evidence is folded in without paging anyone.
-    weaker = alert_from_signal(
+    weaker = alert_create_from_signal(
         signal=signal(personas.patient_profile, kind="risk_language_passive_ideation", level="moderate")
     )
     assert weaker.pk == first.pk and AlertDelivery.objects.filter(alert=weaker).count() == 9
@@ -175,26 +182,30 @@ def test_new_evidence_of_the_same_severity_still_notifies(personas, on_call):
 
 def test_the_clinician_in_the_room_is_never_paged_when_a_session_raises_or_adds_to_an_alert(personas, on_call):
     patient, clinician = personas.patient_profile, personas.clinician
-    first = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_passive_ideation", "moderate"))
+    first = alert_create_from_signal(
+        signal=session_signal(patient, clinician, "risk_language_passive_ideation", "moderate")
+    )
     assert "clin" not in recipients(first) and recipients(first)
-    raised = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_active_ideation", "high"))
+    raised = alert_create_from_signal(
+        signal=session_signal(patient, clinician, "risk_language_active_ideation", "high")
+    )
     assert raised.severity == "urgent" and recipients(raised, "severity_raised") == {"psych", "oncall"}
-    more = alert_from_signal(signal=session_signal(patient, clinician, "risk_language_self_harm", "high"))
+    more = alert_create_from_signal(signal=session_signal(patient, clinician, "risk_language_self_harm", "high"))
     assert recipients(more, "evidence_3") == {"psych", "oncall"}
     assert not AlertDelivery.objects.filter(alert=first, recipient=clinician).exists()
 
 
 def test_outside_the_window_a_new_alert_is_created(personas, time_machine):
     time_machine.move_to("2026-03-01T10:00Z")
-    first = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    first = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     time_machine.move_to("2026-03-03T10:00Z")
-    second = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    second = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     assert first.pk != second.pk
 
 
 def test_unacknowledged_urgent_alerts_escalate_on_time(personas, on_call, time_machine):
     time_machine.move_to("2026-03-01T10:00Z", tick=False)
-    alert = alert_from_signal(signal=signal(personas.patient_profile, level="high"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, level="high"))
     AlertDelivery.objects.filter(alert=alert).delete()  # only escalations below
     time_machine.move_to("2026-03-01T10:14Z", tick=False)
     assert alerts_escalate_due() == 0
@@ -211,7 +222,7 @@ def test_unacknowledged_urgent_alerts_escalate_on_time(personas, on_call, time_m
 
 def test_acknowledging_stops_escalation(personas, as_user, on_call, time_machine):
     time_machine.move_to("2026-03-01T10:00Z", tick=False)
-    alert = alert_from_signal(signal=signal(personas.patient_profile, level="high"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, level="high"))
     response = as_user(personas.clinician).post(f"/api/v1/alerts/{alert.id}/acknowledge/")
     assert response.status_code == 200 and response.json()["state"] == "acknowledged"
     time_machine.move_to("2026-03-01T11:00Z", tick=False)
@@ -220,7 +231,7 @@ def test_acknowledging_stops_escalation(personas, as_user, on_call, time_machine
 
 
 def test_resolving_needs_an_outcome_and_is_audited(personas, as_user):
-    alert = alert_from_signal(signal=signal(personas.patient_profile, level="moderate"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, level="moderate"))
     client = as_user(personas.care_team)
     bad = client.post(f"/api/v1/alerts/{alert.id}/resolve/", {"outcome": "shrug"}, format="json")
     assert bad.status_code == 400 and "outcome" in bad.json()["error"]["fields"]
@@ -238,7 +249,7 @@ def test_resolving_needs_an_outcome_and_is_audited(personas, as_user):
 
 def test_the_inbox_filters_and_uses_a_fixed_number_of_queries(personas, as_user, django_assert_max_num_queries):
     client = as_user(personas.clinician)
-    alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     client.get("/api/v1/alerts/")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -246,7 +257,7 @@ def test_the_inbox_filters_and_uses_a_fixed_number_of_queries(personas, as_user,
     with CaptureQueriesContext(connection) as small:
         client.get("/api/v1/alerts/")
     for i in range(10):
-        alert_from_signal(signal=signal(personas.patient_profile, kind=f"phq9_item9_{i}", level="high"))
+        alert_create_from_signal(signal=signal(personas.patient_profile, kind=f"phq9_item9_{i}", level="high"))
         Alert.objects.filter(source="phq9").update(state="resolved")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get("/api/v1/alerts/").json()["count"] == 11
@@ -257,7 +268,7 @@ def test_the_inbox_filters_and_uses_a_fixed_number_of_queries(personas, as_user,
 
 @pytest.mark.parametrize("who", ["unassigned_clinician", "outsider", "admin"])
 def test_outsiders_get_nothing(personas, as_user, who):
-    alert = alert_from_signal(signal=signal(personas.patient_profile))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile))
     client = as_user(getattr(personas, who))
     assert client.get("/api/v1/alerts/").json()["results"] == []
     for url in (f"/api/v1/alerts/{alert.id}/", f"/api/v1/alerts/{alert.id}/acknowledge/"):
@@ -274,7 +285,7 @@ def _deliveries_for_clinician(personas, fcm, *, tokens=("tok-1",)):
     for token in tokens:
         Device.objects.create(user=personas.clinician, token=token, platform="ios", last_seen_at=timezone.now())
     CareTeamMember.objects.filter(patient=personas.patient_profile).exclude(user=personas.clinician).delete()
-    alert = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     return alert, AlertDelivery.objects.get(alert=alert)
 
 
@@ -343,7 +354,7 @@ def test_without_fcm_push_is_disabled_but_the_websocket_still_goes(personas, set
     fake.uninstall()
     settings.FCM_CREDENTIALS_FILE = None
     Device.objects.create(user=personas.clinician, token="t", platform="ios", last_seen_at=timezone.now())
-    alert = alert_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
+    alert = alert_create_from_signal(signal=signal(personas.patient_profile, kind="cssrs_wish_dead", level="low"))
     delivery = AlertDelivery.objects.get(alert=alert)
     alert_delivery.deliver_one(delivery.pk)
     delivery.refresh_from_db()

@@ -4,14 +4,14 @@ import uuid
 from django.utils import timezone
 
 from apps.checkins.services.checkins import mood_checkin_submit
-from apps.checkins.services.questionnaires import questionnaire_submit
+from apps.checkins.services.questionnaires import questionnaire_response_submit
 
 
 def submit_phq9(patient, values, *, when=None, item9=None, tz="Europe/London"):
     answers = {f"phq9_{i + 1}": v for i, v in enumerate(values)}
     if item9 is not None:
         answers["phq9_9"] = item9
-    response, _ = questionnaire_submit(
+    response, _ = questionnaire_response_submit(
         actor=patient.user,
         patient=patient,
         id=uuid.uuid4(),

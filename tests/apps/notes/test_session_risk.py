@@ -1,13 +1,11 @@
 """Every session input reaches the risk path, read with its speakers; relabelling re-screens."""
 
-import json
-
 import pytest
 from django.utils import timezone
 
 from apps.alerts.models import Alert, AlertDelivery, RiskSignal
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
-from apps.notes.processing import speakers_relabel
+from apps.notes.processing import session_input_speakers_relabel
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +57,7 @@ def test_a_typed_transcript_keeps_who_said_what(personas, as_user, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         sid = typed(client, personas, "Therapist: How was the week?\nClient: Hard, I barely slept.")
     item = SessionInput.objects.get(session_id=sid)
-    assert [u["speaker"] for u in json.loads(item.utterances)] == ["clinician", "patient"]
+    assert [u["speaker"] for u in item.utterances] == ["clinician", "patient"]
     assert item.transcription["attribution"] == "typed_labels"
 
 
@@ -73,21 +71,19 @@ def test_changing_speaker_labels_re_runs_the_risk_screen(personas, django_captur
         kind=InputKind.RECORDING,
         status=InputStatus.DONE,
         transcription={"attribution": "stereo_channels"},
-        utterances=json.dumps(
-            [
-                {"index": 0, "speaker": "patient", "text": "How has the week been?", "start": 0.0, "end": 2.0},
-                {
-                    "index": 1,
-                    "speaker": "clinician",
-                    "text": "I keep thinking about killing myself.",
-                    "start": 2.5,
-                    "end": 5.0,
-                },
-            ]
-        ),
+        utterances=[
+            {"index": 0, "speaker": "patient", "text": "How has the week been?", "start": 0.0, "end": 2.0},
+            {
+                "index": 1,
+                "speaker": "clinician",
+                "text": "I keep thinking about killing myself.",
+                "start": 2.5,
+                "end": 5.0,
+            },
+        ],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        speakers_relabel(actor=personas.clinician, item=item, labels={0: "clinician", 1: "patient"})
+        session_input_speakers_relabel(actor=personas.clinician, item=item, labels={0: "clinician", 1: "patient"})
     signal = RiskSignal.objects.get()
     assert signal.kind == "risk_language_active_ideation" and signal.evidence["spans"][0]["utterances"] == [1]
     assert Alert.objects.get().state == "acknowledged"

@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 import uuid
 
 import pytest
@@ -7,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.alerts.services import alert_from_signal, risk_signal_record
+from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from apps.checkins.models import MoodCheckin
 from apps.insights.services import text_analyse
 from apps.notes.models import ClinicalSession, Note
@@ -37,15 +36,13 @@ def seed(personas, today):
         template_version=1,
         signed_by=personas.clinician,
         signed_at=timezone.now() - dt.timedelta(days=7),
-        sections=json.dumps(
-            [
-                {
-                    "key": "plan",
-                    "title": "Plan",
-                    "sentences": [{"text": "Homework: keep a sleep diary.", "source": "homework", "evidence": []}],
-                }
-            ]
-        ),
+        sections=[
+            {
+                "key": "plan",
+                "title": "Plan",
+                "sentences": [{"text": "Homework: keep a sleep diary.", "source": "homework", "evidence": []}],
+            }
+        ],
         provenance={},
     )
     MoodCheckin.objects.bulk_create(
@@ -79,7 +76,7 @@ def seed(personas, today):
         evidence={},
         occurred_at=timezone.now(),
     )
-    alert_from_signal(signal=signal)
+    alert_create_from_signal(signal=signal)
 
 
 def test_the_brief_covers_everything_since_the_last_session_with_refs(personas, as_user):

@@ -4,7 +4,6 @@ which the patient is told about before confirming (issue 13)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from pathlib import Path
 
@@ -36,8 +35,8 @@ from apps.insights.models import Finding, PatientTrigger, PatternSnapshot, Speec
 from apps.notes.models import ClinicalSession, Note, SessionInput
 from apps.patient_app.models import DeviceSession
 from apps.plans.models import PlanSuggestion
-from apps.plans.services import coping_log, safety_plan_save
-from apps.plans.treatment import plan_save, plan_sign
+from apps.plans.services import coping_entry_log, safety_plan_save
+from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
 from tests.apps.checkins.factories import submit_checkin, submit_phq9
 from tests.apps.journals.factories import make_text_entry, upload
 from tests.conftest import PASSWORD, bearer_client
@@ -98,8 +97,11 @@ def seed_everything(p, *, signed_note: bool) -> dict:
         window_ends_at=now + dt.timedelta(hours=2),
     )  # fmt: skip
     safety_plan_save(actor=p.clinician, patient=patient, content={"warning_signs": ["Not sleeping"]})
-    plan_sign(actor=p.clinician, plan=plan_save(actor=p.clinician, patient=patient, content={"problems": ["Low mood"]}))
-    coping_log(
+    treatment_plan_sign(
+        actor=p.clinician,
+        plan=treatment_plan_save(actor=p.clinician, patient=patient, content={"problems": ["Low mood"]}),
+    )
+    coping_entry_log(
         actor=p.patient, patient=patient, id=uuid.uuid4(), kind="coping", strategy="allotment walk",
         occurred_at=now, timezone="UTC",
     )  # fmt: skip
@@ -125,7 +127,7 @@ def seed_everything(p, *, signed_note: bool) -> dict:
     )  # fmt: skip
     Note.objects.create(
         session=session, version=1, template_key="soap", template_version=1, provenance={},
-        sections=json.dumps([{"key": "plan", "title": "Plan", "sentences": [_kept_sentence]}]),
+        sections=[{"key": "plan", "title": "Plan", "sentences": [_kept_sentence]}],
         status="signed" if signed_note else "draft", signed_by=p.clinician if signed_note else None,
         signed_at=now if signed_note else None,
     )  # fmt: skip
@@ -135,7 +137,7 @@ def seed_everything(p, *, signed_note: bool) -> dict:
         )
         Note.objects.create(
             session=draft_session, version=1, template_key="soap", template_version=1, provenance={},
-            sections=json.dumps([{"key": "plan", "title": "Plan", "sentences": [_draft_sentence]}]),
+            sections=[{"key": "plan", "title": "Plan", "sentences": [_draft_sentence]}],
         )  # fmt: skip
     seeded = {m: m.objects.filter(patient=patient).count() for m in _patient_models() if _has_patient(m)}
     missing = [m._meta.label for m, n in seeded.items() if n == 0]

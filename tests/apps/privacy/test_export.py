@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from apps.accounts.models import PatientExport
 from apps.audit.models import AuditEvent
-from apps.plans.services import coping_log, safety_plan_save
-from apps.plans.treatment import plan_save, plan_sign
+from apps.plans.services import coping_entry_log, safety_plan_save
+from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
 from apps.privacy.export import patient_exports_expire
 from tests.apps.checkins.factories import submit_checkin, submit_phq9
 from tests.apps.journals.factories import AUDIO, make_text_entry, upload
@@ -43,9 +43,9 @@ def seed(personas, client) -> None:
         format="multipart",
     )
     safety_plan_save(actor=personas.clinician, patient=patient, content={"warning_signs": ["Not sleeping"]})
-    plan = plan_save(actor=personas.clinician, patient=patient, content={"problems": ["Low mood"]})
-    plan_sign(actor=personas.clinician, plan=plan)
-    coping_log(
+    plan = treatment_plan_save(actor=personas.clinician, patient=patient, content={"problems": ["Low mood"]})
+    treatment_plan_sign(actor=personas.clinician, plan=plan)
+    coping_entry_log(
         actor=personas.patient,
         patient=patient,
         id=uuid.uuid4(),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
@@ -15,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def plan_with_goals(personas):
-    return treatment.plan_save(
+    return treatment.treatment_plan_save(
         actor=personas.clinician,
         patient=personas.patient_profile,
         content={
@@ -53,9 +51,9 @@ def test_a_clinician_sets_a_questionnaire_measure_and_keeps_the_rest_of_the_plan
         },
     )
     assert response.status_code == 302
-    latest = treatment.plan_latest(patient_id=personas.patient_profile.pk)
+    latest = treatment.treatment_plan_latest(patient_id=personas.patient_profile.pk)
     assert latest.version == old.version + 1 and latest.status == "draft"
-    content = json.loads(latest.content)
+    content = latest.content
     assert content["goals"] == [
         {
             "text": "PHQ-9 below 10",
@@ -65,7 +63,7 @@ def test_a_clinician_sets_a_questionnaire_measure_and_keeps_the_rest_of_the_plan
     ]
     assert content["problems"] == ["Low mood"] and content["objectives"] == [{"text": "Walk daily"}]
     assert AuditEvent.objects.filter(object_type="treatment_plan", object_id=str(latest.pk), action="update").exists()
-    treatment.plan_sign(actor=personas.clinician, plan=latest)
+    treatment.treatment_plan_sign(actor=personas.clinician, plan=latest)
     progress = treatment.goal_progress(patient_id=personas.patient_profile.pk, plan=latest)
     assert progress[0]["measured"] and not progress[1]["measured"]
     assert "Goal measures saved as a new draft version." in client.get(url).content.decode()

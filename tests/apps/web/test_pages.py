@@ -14,9 +14,9 @@ from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle
 
 from apps.alerts.models import Alert, AlertState
-from apps.alerts.services import alert_from_signal, risk_signal_record
+from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from apps.audit.models import AuditEvent
-from apps.checkins.services.questionnaires import questionnaire_submit
+from apps.checkins.services.questionnaires import questionnaire_response_submit
 from apps.web.middleware import SESSION_KEY
 from tests.conftest import PASSWORD, make_patient
 
@@ -39,7 +39,7 @@ def raise_alert(patient, *, answer: int = 2, level: str = "high") -> Alert:
         evidence={"instrument": "phq9", "items": [{"item": "phq9_9", "answer": answer}]},
         occurred_at=timezone.now(),
     )
-    return alert_from_signal(signal=signal)
+    return alert_create_from_signal(signal=signal)
 
 
 def test_the_root_redirects_to_sign_in_then_to_the_roster(personas):
@@ -144,7 +144,7 @@ def test_the_roster_uses_the_same_number_of_queries_for_one_patient_or_many(pers
             assert browser_for(personas.clinician).get("/patients/").status_code == 200
         return len(ctx.captured_queries)
 
-    questionnaire_submit(
+    questionnaire_response_submit(
         actor=personas.patient,
         patient=personas.patient_profile,
         id=uuid.uuid4(),
@@ -209,7 +209,7 @@ def test_the_alert_page_quotes_only_shared_entries(personas):
             evidence={"detector": "risk-1", "spans": [{"start": 11, "end": 60}], "shared_with_care_team": shared},
             occurred_at=timezone.now(),
         )
-        alert = alert_from_signal(signal=signal)
+        alert = alert_create_from_signal(signal=signal)
     html = browser_for(personas.clinician).get(f"/alerts/{alert.pk}/").content.decode()
     assert html.count("I think everyone would be better off without me") == 1
     assert "From an entry the patient has not shared: the words are not shown." in html

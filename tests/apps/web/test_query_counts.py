@@ -11,13 +11,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.alerts.services import alert_from_signal, risk_signal_record
+from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from apps.checkins.models import MoodCheckin
-from apps.checkins.services.questionnaires import questionnaire_submit
+from apps.checkins.services.questionnaires import questionnaire_response_submit
 from apps.journals.models import JournalEntry
-from apps.notes import services as notes
+from apps.notes.services.sessions import clinical_session_create
 from apps.plans.services import safety_plan_save
-from apps.plans.treatment import plan_save
+from apps.plans.treatment import treatment_plan_save
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def add_history(personas, start_day: int, days: int) -> None:
         ]
     )
     for d in range(start_day, start_day + days, 7):
-        questionnaire_submit(
+        questionnaire_response_submit(
             actor=user,
             patient=patient,
             id=uuid.uuid4(),
@@ -71,10 +71,10 @@ def add_history(personas, start_day: int, days: int) -> None:
             evidence={},
             occurred_at=now,
         )
-        alert_from_signal(signal=signal)
+        alert_create_from_signal(signal=signal)
         safety_plan_save(actor=personas.clinician, patient=patient, content={"warning_signs": [f"sign {d}"]})
-        plan_save(actor=personas.clinician, patient=patient, content={"problems": [f"problem {d}"]})
-        notes.session_create(
+        treatment_plan_save(actor=personas.clinician, patient=patient, content={"problems": [f"problem {d}"]})
+        clinical_session_create(
             actor=personas.clinician, patient=patient, started_at=now - dt.timedelta(days=d), modality="video"
         )
 

@@ -1,4 +1,3 @@
-import json
 import uuid
 
 import pytest
@@ -17,7 +16,7 @@ def note(session, version, sections):
         version=version,
         template_key="soap",
         template_version=1,
-        sections=json.dumps(sections),
+        sections=sections,
         provenance={},
     )
 

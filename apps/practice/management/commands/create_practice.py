@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.models import Practice, User
-from apps.accounts.services.staff import bootstrap_admin
+from apps.accounts.services.staff import practice_admin_bootstrap
 from apps.core import context
 from apps.practice.onboarding import practice_create
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 name=o["name"], slug=o["slug"], timezone=o["timezone"], crisis_region=o["crisis_region"]
             )
             try:
-                bootstrap_admin(
+                practice_admin_bootstrap(
                     practice=practice, username=o["admin_username"], password=password, display_name=o["admin_name"]
                 )
             except ValidationError as exc:

@@ -18,13 +18,13 @@ from apps.accounts.services.consent import consent_decide, consent_is_granted
 from apps.accounts.services.enrolment import invitation_create
 from apps.checkins.models import MoodCheckin
 from apps.checkins.services.checkins import mood_checkin_submit
-from apps.checkins.services.questionnaires import questionnaire_submit
+from apps.checkins.services.questionnaires import questionnaire_response_submit
 from apps.checkins.services.schedules import schedules_apply_practice_defaults
 from apps.core import context
 from apps.journals.services import journal_entry_create_text
 from apps.plans.models import SafetyPlan, TreatmentPlan
 from apps.plans.services import safety_plan_save
-from apps.plans.treatment import plan_save, plan_sign
+from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
 from apps.practice.onboarding import practice_create
 
 # DEMO_PASSWORD (apps/accounts/passwords.py): demo accounts only; the password validators refuse it in production.
@@ -135,7 +135,7 @@ class Command(BaseCommand):
             )
         if not TreatmentPlan.objects.filter(patient=patient).exists():
             review = (timezone.localdate() + dt.timedelta(weeks=8)).isoformat()
-            plan = plan_save(
+            plan = treatment_plan_save(
                 actor=clinician,
                 patient=patient,
                 content={
@@ -157,7 +157,7 @@ class Command(BaseCommand):
                     "review_date": review,
                 },
             )
-            plan_sign(actor=clinician, plan=plan)
+            treatment_plan_sign(actor=clinician, plan=plan)
 
     def _seed_history(self, patient: PatientProfile) -> None:
         """Six weeks of check-ins and three PHQ-9/GAD-7 rounds, so trends have something to show.
@@ -206,7 +206,7 @@ class Command(BaseCommand):
                 answers = {f"{key}_{i + 1}": value for i in range(items)}
                 if key == "phq9":
                     answers["phq9_9"] = 0
-                questionnaire_submit(
+                questionnaire_response_submit(
                     actor=patient.user,
                     patient=patient,
                     id=uuid.uuid5(DEMO_PATIENT_ID, f"{key}-{weeks_ago}"),

@@ -1,0 +1,160 @@
+"""The session's evidence-linked draft: built from its inputs and recent questionnaires, redrafted as
+inputs arrive; a signed note is never touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import AuditAction, audit_log
+from apps.checkins.models import QuestionnaireResponse
+from apps.core.errors import Conflict
+from apps.insights.services import may_analyse
+from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus
+from apps.notes.selectors import speakers_confirmed
+from apps.notes.services.sessions import CATEGORY, note_templates_for
+from ml import notes as drafting
+
+
+def _records(session: ClinicalSession) -> list[drafting.Record]:
+    """Questionnaires since the previous session (or in the 30 days before this one), phrased with change."""
+    previous = (
+        ClinicalSession.objects.filter(patient=session.patient, started_at__lt=session.started_at)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    since = previous or session.started_at - dt.timedelta(days=30)
+    rows = (
+        QuestionnaireResponse.objects.filter(
+            patient=session.patient,
+            occurred_at__gte=since,
+            occurred_at__lte=session.started_at + dt.timedelta(hours=12),
+        )
+        .select_related("instrument")
+        .order_by("occurred_at")
+    )
+    records = []
+    for r in rows:
+        title = (
+            r.instrument.definition["title"].split(" (")[-1].rstrip(")")
+            if "(" in r.instrument.definition["title"]
+            else r.instrument.title
+        )
+        text = f"{title} {r.total_score if r.total_score is not None else r.band_label}"
+        if r.total_score is not None:
+            text += f" ({r.band_label.lower()})"
+        change = r.change or {}
+        if change.get("delta") is not None:
+            direction = "down" if change["delta"] < 0 else "up"
+            text += f", {direction} {abs(change['delta'])} from {change['previous_total']}"
+            if change.get("reliable_change"):
+                text += f" (reliable {change['reliable_change']})"
+        text += f" on {r.local_date:%d %b %Y}"
+        records.append(drafting.Record(ref=f"questionnaire_response:{r.pk}", text=text))
+    return records
+
+
+def _utterances(session: ClinicalSession) -> list[drafting.Utterance]:
+    utterances, index = [], 0
+    for item in session.inputs.filter(status__in=[InputStatus.DRAFTING, InputStatus.DONE]).order_by("created_at"):
+        for u in item.utterances:
+            utterances.append(drafting.Utterance(index, u["speaker"], u["text"], u["start"], u["end"]))
+            index += 1
+    return utterances
+
+
+def _identifiers(session: ClinicalSession) -> dict[str, str]:
+    patient = session.patient
+    pairs = {patient.full_name: "[PATIENT]", session.clinician.display_name: "[CLINICIAN]"}
+    if patient.emergency_contact_name:
+        pairs[patient.emergency_contact_name] = "[CONTACT]"
+    if patient.emergency_contact_phone:
+        pairs[patient.emergency_contact_phone] = "[PHONE]"
+    if patient.date_of_birth:
+        pairs[patient.date_of_birth.isoformat()] = "[DATE]"
+        pairs[f"{patient.date_of_birth:%d %B %Y}"] = "[DATE]"
+    return {k: v for k, v in pairs.items() if k}
+
+
+def note_draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note | None:
+    """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
+    clinician has edited is kept and a new draft version is added beside it."""
+    from ml.analysis import get_analyzer
+
+    analyzer = get_analyzer() if may_analyse(session.patient) else None
+    template = note_templates_for(session.patient.practice_id)[session.template_key]
+    report: dict = {}
+    if engine == "llm":
+        from ml import llm_notes
+        from ml.text import get_encoder
+
+        if not (settings.NOTES_LLM_URL and settings.NOTES_LLM_MODEL):
+            raise Conflict("No LLM endpoint is configured for this practice.", code="llm_not_configured")
+        config = llm_notes.LLMConfig(settings.NOTES_LLM_URL, settings.NOTES_LLM_MODEL, settings.NOTES_LLM_API_KEY)
+        draft, report = llm_notes.draft_with_llm(
+            config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
+        )
+    else:
+        draft = drafting.draft_note(
+            template,
+            _utterances(session),
+            _records(session),
+            analysis=analyzer.analyse if analyzer else None,
+            versions=analyzer.versions if analyzer else {},
+            speakers_confirmed=all(speakers_confirmed(i) for i in session.inputs.all()),
+            risk=analyzer.risk.assess if analyzer else None,
+        )
+    sections = [
+        {
+            "key": s.key,
+            "title": s.title,
+            "sentences": [
+                {"text": x.text, "source": x.source, "evidence": [e.__dict__ for e in x.evidence]} for x in s.sentences
+            ],
+        }
+        for s in draft.sections
+    ]
+    provenance = {
+        "engine": draft.engine,
+        "engine_version": draft.engine_version,
+        "template": draft.template,
+        "template_version": draft.template_version,
+        "versions": draft.versions,
+        "transcription": [i.transcription for i in session.inputs.exclude(transcription={})],
+        "drafted_at": timezone.now().isoformat(),
+        "edited": False,
+        **({"llm": report} if report else {}),
+    }
+    with transaction.atomic():
+        latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()
+        if latest is not None and latest.status == NoteStatus.SIGNED:
+            return None
+        if latest is not None and not latest.provenance.get("edited"):
+            latest.sections, latest.provenance = sections, provenance
+            latest.template_key, latest.template_version = draft.template, draft.template_version
+            latest.save()
+            note = latest
+        else:
+            note = Note.objects.create(
+                session=session,
+                version=(latest.version + 1) if latest else 1,
+                template_key=draft.template,
+                template_version=draft.template_version,
+                sections=sections,
+                provenance=provenance,
+            )
+        audit_log(
+            actor=None,
+            action=AuditAction.AI_PROCESS,
+            object_type="note",
+            object_id=note.pk,
+            patient_id=session.patient_id,
+            practice_id=session.patient.practice_id,
+            data_category=CATEGORY,
+            detail={"job": "note_draft", "engine": draft.engine, "template": draft.template},
+        )
+    return note

@@ -1,0 +1,8 @@
+"""Plans answers the hooks of the apps below it (``apps.core.hooks``); imported by ``PlansConfig.ready``."""
+
+from apps.alerts.support import own_safety_plan_url
+from apps.insights.services import daily_factors
+from apps.plans.selectors import coping_log_daily_factors, safety_plan_own_url
+
+own_safety_plan_url.register(safety_plan_own_url)
+daily_factors.register(coping_log_daily_factors)
