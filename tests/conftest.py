@@ -57,6 +57,28 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def audio_media(settings, tmp_path):
+    """Recordings land in a fresh MEDIA_ROOT (the audio storage is rebuilt around it)."""
+    from django.core.files.storage import storages
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storages._storages.pop("journal_audio", None)
+    yield settings.MEDIA_ROOT
+    storages._storages.pop("journal_audio", None)
+
+
+@pytest.fixture
+def eager_retries():
+    """Let Celery's eager mode run a job's retries in place (propagating would surface the Retry itself)."""
+    from backend.celery import app
+
+    before = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = before
+
+
 @dataclass
 class Personas:
     practice: object

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile, User
@@ -33,6 +32,7 @@ from apps.alerts.models import (
     Severity,
 )
 from apps.alerts.routing import ESCALATION_TIERS, policy_for, recipients
+from apps.alerts.selectors import risk_signals_pending
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict
 from apps.core.jobs import enqueue_on_commit
@@ -71,10 +71,6 @@ def risk_signal_record(
             )
             enqueue_on_commit("alerts.process_signals")
     return signal
-
-
-def risk_signals_pending(*, limit: int = 500) -> QuerySet[RiskSignal]:
-    return RiskSignal.objects.filter(processed_at__isnull=True).order_by("created_at")[:limit]
 
 
 def signal_family(kind: str) -> str:

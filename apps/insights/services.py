@@ -14,7 +14,7 @@ from django.db.models import Avg, Exists, OuterRef
 from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
-from apps.alerts.models import RiskSignal
+from apps.alerts.selectors import risk_signal_exists_for
 from apps.alerts.support import support_for
 from apps.core.audio import audio_storage
 from apps.core.errors import Gone
@@ -61,7 +61,7 @@ class MyJournalViewSet(MyRecordViewSet):
 
     def object_body(self, entry):
         body = JournalEntrySerializer(entry).data
-        if RiskSignal.objects.filter(source_type="journal_entry", source_id=str(entry.pk)).exists():
+        if risk_signal_exists_for(source_type="journal_entry", source_id=entry.pk):
             body["support"] = support_for(entry.patient)  # the entry's words suggested risk
         return body
 

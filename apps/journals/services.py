@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.alerts.models import RiskSignal
 from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage, transcriber_config

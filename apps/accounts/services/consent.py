@@ -1,6 +1,6 @@
 """Consent: per-version decisions, as easy to decline as to accept, honoured by every feature.
 
-Later features ask ``consent_is_granted(patient_id, kind)`` before running; with no decision on
+Later features ask ``apps.accounts.selectors.consent_is_granted(patient_id, kind)`` before running; with no decision on
 record the answer is *no*.
 """
 
@@ -94,8 +94,3 @@ def consent_decide(*, actor: User, patient: PatientProfile, kind: str, version: 
             detail={"kind": kind, "version": version, "decision": decision},
         )
     return record
-
-
-def consent_is_granted(*, patient_id, kind: str) -> bool:
-    latest = ConsentRecord.objects.filter(patient_id=patient_id, kind=kind).order_by("-decided_at").first()
-    return latest is not None and latest.decision == ConsentDecision.ACCEPTED

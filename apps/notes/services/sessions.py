@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage
 from apps.core.audio import probe as audio

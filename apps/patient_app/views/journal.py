@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.door import audited_read, own_patient, scoped
 from apps.accounts.models import ConsentKind
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.journals import services as journal_services
 from apps.journals.models import JournalEntry
 from apps.patient_app.forms import TypedJournalForm

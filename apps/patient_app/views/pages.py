@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.door import audited_patient_read, audited_read, own_patient
 from apps.accounts.models import ConsentKind, PatientExport, User
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.alerts.support import support_for
 from apps.audit.selectors import patient_access_log
 from apps.audit.services import AuditAction

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views import View
 
 from apps.accounts.models import ConsentKind
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from apps.core.errors import Conflict, ServiceError
 from apps.core.http_errors import status_for
 from apps.notes import processing

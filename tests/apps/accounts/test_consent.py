@@ -1,5 +1,5 @@
 from apps.accounts.models import ConsentRecord
-from apps.accounts.services.consent import consent_is_granted
+from apps.accounts.selectors import consent_is_granted
 from tests.conftest import make_patient
 
 

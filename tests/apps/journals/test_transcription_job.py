@@ -13,24 +13,7 @@ from apps.journals.services import journal_entry_create_audio
 from apps.journals.tasks import process_journal
 from tests.apps.journals.factories import upload
 
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    storages._storages.pop("journal_audio", None)
-    yield
-    storages._storages.pop("journal_audio", None)
-
-
-@pytest.fixture
-def eager_retries():
-    """Let Celery's eager mode run retries in place (propagating would surface the Retry itself)."""
-    from backend.celery import app
-
-    before = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = before
+pytestmark = pytest.mark.usefixtures("audio_media")
 
 
 def stored_entry(patient, name="work.wav") -> JournalEntry:

@@ -5,7 +5,6 @@ remembers where it stopped."""
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import storages
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -18,12 +17,7 @@ from tests.apps.journals.factories import upload
 SUMMARY = "Patient reported that work has been overwhelming. For homework, schedule one pleasant activity."
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    storages._storages.pop("journal_audio", None)
-    yield
-    storages._storages.pop("journal_audio", None)
+pytestmark = pytest.mark.usefixtures("audio_media")
 
 
 @pytest.fixture
@@ -31,16 +25,6 @@ def session(personas):
     return ClinicalSession.objects.create(
         patient=personas.patient_profile, clinician=personas.clinician, started_at=timezone.now(), modality="video"
     )
-
-
-@pytest.fixture
-def eager_retries():
-    from backend.celery import app
-
-    before = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = before
 
 
 def typed(personas, session, django_capture_on_commit_callbacks) -> SessionInput:

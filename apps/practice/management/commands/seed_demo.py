@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, ConsentKind, Membership, PatientProfile, Role, User
 from apps.accounts.passwords import DEMO_PASSWORD
-from apps.accounts.services.consent import consent_decide, consent_is_granted
+from apps.accounts.selectors import consent_is_granted
+from apps.accounts.services.consent import consent_decide
 from apps.accounts.services.enrolment import invitation_create
 from apps.checkins.models import MoodCheckin
 from apps.checkins.services.checkins import mood_checkin_submit
