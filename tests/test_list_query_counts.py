@@ -97,7 +97,7 @@ def _note_version(p, i):
         patient=p.patient_profile, clinician=p.clinician, started_at=timezone.now(), modality="video"
     )
     Note.objects.create(
-        session=session, version=i + 1, template_key="soap", template_version="1", sections="[]", provenance={}
+        session=session, version=i + 1, template_key="soap", template_version="1", sections=[], provenance={}
     )
 
 

@@ -28,11 +28,9 @@ def endpoints(p):
     ).id
     from apps.notes.models import SessionInput
 
-    session_input = SessionInput.objects.create(session_id=session, kind="typed", status="done", utterances="[]").id
+    session_input = SessionInput.objects.create(session_id=session, kind="typed", status="done", utterances=[]).id
 
-    custom = PatientTrigger.objects.create(
-        patient=p.patient_profile, key="my_ex", label="My ex", phrases='["my ex"]'
-    ).id
+    custom = PatientTrigger.objects.create(patient=p.patient_profile, key="my_ex", label="My ex", phrases=["my ex"]).id
     from apps.plans.models import PlanSuggestion
 
     suggestion = PlanSuggestion.objects.create(
