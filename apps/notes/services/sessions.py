@@ -77,8 +77,18 @@ def clinical_session_create(*, actor: User, patient: PatientProfile, **fields) -
     return session
 
 
-def _enqueue(input_id) -> None:
-    enqueue_on_commit("notes.process_input", input_id=str(input_id))
+def _input_created(actor: User, item: SessionInput, detail: dict) -> None:
+    """Audit a new input and queue its processing (inside the creating transaction)."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="session_input",
+        object_id=item.pk,
+        patient_id=item.session.patient_id,
+        data_category=CATEGORY,
+        detail=detail,
+    )
+    enqueue_on_commit("notes.process_input", input_id=str(item.pk))
 
 
 def session_input_add_typed(*, actor: User, session: ClinicalSession, text: str) -> SessionInput:
@@ -95,16 +105,7 @@ def session_input_add_typed(*, actor: User, session: ClinicalSession, text: str)
             utterances=utterances,
             transcription={"attribution": "typed_labels"} if labelled else {},
         )
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type="session_input",
-            object_id=item.pk,
-            patient_id=session.patient_id,
-            data_category=CATEGORY,
-            detail={"kind": "typed"},
-        )
-        _enqueue(item.pk)
+        _input_created(actor, item, {"kind": "typed"})
     return item
 
 
@@ -142,14 +143,5 @@ def session_input_add_audio(
             audio_format=info.container,
             audio_seconds=info.seconds,
         )
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type="session_input",
-            object_id=item.pk,
-            patient_id=session.patient_id,
-            data_category=CATEGORY,
-            detail={"kind": kind, "seconds": info.seconds},
-        )
-        _enqueue(item.pk)
+        _input_created(actor, item, {"kind": kind, "seconds": info.seconds})
     return item
