@@ -212,7 +212,7 @@ def test_session_validation(personas, as_user):
         format="json",
     )
     assert bad.status_code == 400 and {"modality", "ended_at"} & set(bad.json()["error"]["fields"])
-    assert as_user(personas.patient).get(base(personas)).status_code == 403
+    assert as_user(personas.patient).get(base(personas)).status_code == 404  # staff routes: a patient gets 404
 
 
 def test_a_stereo_recording_is_attributed_by_channel(personas, as_user, django_capture_on_commit_callbacks):
