@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0002_plansuggestion_treatmentplan'),
+        ('plans', '0003_plansuggestion_text_encrypted'),
     ]
 
     operations = [
