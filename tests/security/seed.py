@@ -40,8 +40,8 @@ def seed_practice_records(p) -> Seeded:
     session = ClinicalSession.objects.create(
         patient=patient, clinician=p.clinician, started_at="2026-01-01T10:00Z", modality="video"
     )
-    session_input = SessionInput.objects.create(session=session, kind="typed", status="done", utterances="[]")
-    trigger = PatientTrigger.objects.create(patient=patient, key="my_ex", label="My ex", phrases='["my ex"]')
+    session_input = SessionInput.objects.create(session=session, kind="typed", status="done", utterances=[])
+    trigger = PatientTrigger.objects.create(patient=patient, key="my_ex", label="My ex", phrases=["my ex"])
     suggestion = PlanSuggestion.objects.create(
         patient=patient, strategy="worry_time", text="x", evidence={}, fingerprint="q:gad7:2"
     )

@@ -81,7 +81,7 @@ def seed_everything(p, *, signed_note: bool) -> dict:
     SpeechFeatures.objects.create(
         entry_id=entry.pk, patient=patient, local_date=timezone.localdate(), features={}, version="1"
     )
-    PatientTrigger.objects.create(patient=patient, key="marmaduke", label="Marmaduke", phrases='["Marmaduke"]')
+    PatientTrigger.objects.create(patient=patient, key="marmaduke", label="Marmaduke", phrases=["Marmaduke"])
     PatternSnapshot.objects.create(patient=patient, version="1", day_count=1, patterns=[])
     risk_signal_record(
         patient_id=patient.pk, source_type="questionnaire_response", source_id=response.pk, kind="phq9_item9",
