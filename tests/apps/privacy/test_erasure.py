@@ -123,7 +123,7 @@ def seed_everything(p, *, signed_note: bool) -> dict:
     )
     SessionInput.objects.create(
         session=session, kind="recording", status="done", audio_name=_store("sessions/rec.wav"),
-        utterances='[{"text": "Marmaduke"}]',
+        utterances=[{"text": "Marmaduke"}],
     )  # fmt: skip
     Note.objects.create(
         session=session, version=1, template_key="soap", template_version=1, provenance={},
