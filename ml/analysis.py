@@ -40,14 +40,16 @@ class TextAnalyzer:
 
     def analyse(self, text: str, custom: Sequence[CustomTrigger] = ()) -> TextAnalysis:
         sentences = split_sentences(text)
-        embeddings = self.encoder.encode([s.text for s in sentences])
+        # one forward pass: sentence embeddings for every detector, token states for the risk
+        # stage's clause windows
+        embeddings, tokens = self.encoder.encode_with_tokens([s.text for s in sentences])
         detector = self.triggers.with_custom(custom)
         triggers, suppressed = detector.detect_sentences(text, sentences, embeddings)
         return TextAnalysis(
             triggers=tuple(triggers),
             suppressed_triggers=tuple(suppressed),
             emotions=self.emotions.profile_sentences(sentences, embeddings),
-            risk=self.risk.assess_sentences(sentences, embeddings),
+            risk=self.risk.assess_sentences(sentences, embeddings, tokens),
             sentence_count=len(sentences),
             versions=self.versions,
         )

@@ -1,14 +1,22 @@
-"""Suicide and self-harm language: rules and a curated lexicon first, semantic similarity second.
+"""Suicide and self-harm language: rules and a curated lexicon first, a learned stage second.
 
 Levels (in increasing order of concern): none, history, passive_ideation, active_ideation,
 plan_or_intent, self_harm. The higher level wins, per sentence and per entry. Recall comes first:
-a missed "my kids would be fine without me" is the worst failure this product can have, so the
-semantic stage exists to catch indirect wording the rules miss, and negative exemplars (idioms,
-hyperbole, other people, denials) keep it from firing on "that exam destroyed me".
+a missed "my kids would be fine without me" is the worst failure this product can have. The rules
+catch explicit statements; the learned stage (ml.risk_learned: calibrated heads over the encoder's
+embeddings of each sentence and its clause windows, trained on ml/eval_data/v2) adds the indirect
+wording, plans without risk words and buried clauses, with thresholds chosen on the development set.
 
-Every finding carries the sentence span and what fired (a rule id, or an exemplar with its
-similarity). Suppressed matches (denied, idiomatic, about someone else) are returned too, so a
-clinician can see what was considered and why it was not raised. Decision support, not diagnosis.
+Negation and time are read as scope (ml.risk_scope), not presence: a negation suppresses a rule
+only when it governs the risk in its own clause and is not the risk itself ("I'd be fine if I just
+didn't wake up"), and not when the writer retracts it ("…, but that wasn't true", or in the next
+sentence); a time marker makes a match history only in its own clause, unless a recurrence marker
+("again", "came back") is there too.
+
+Every finding carries its span and what fired: a rule id, or the learned stage with its calibrated
+score and the nearest training sentences at its level. Suppressed rule matches (denied, idiomatic,
+about someone else) are returned too, so a clinician can see what was considered and why it was not
+raised. Decision support, not diagnosis.
 """
 
 from __future__ import annotations
@@ -21,17 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.text import Encoder, Span, clause_around, get_encoder, split_sentences
+from ml import risk_scope
+from ml.risk_learned import LearnedRiskStage
+from ml.text import Encoder, Span, TokenStates, clause_around, get_encoder, split_sentences
 
 DATA = Path(__file__).resolve().parent / "data"
-DETECTOR_VERSION = "risk-1.2"
+DETECTOR_VERSION = "risk-2.0"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
 RANK = {level: i for i, level in enumerate(LEVELS)}
-# Semantic stage: similarity a sentence needs to the nearest exemplar of a level, and how much
-# closer it must be to that exemplar than to the nearest negative exemplar.
-SEMANTIC_THRESHOLD = 0.58
-NEGATIVE_MARGIN = 0.02
-DENIED_SEMANTIC_THRESHOLD = 0.70  # a sentence with a denial cue needs a much closer match
 DELIBERATE = re.compile(
     r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel))\b", re.I
 )
@@ -54,9 +59,10 @@ class RiskFinding:
     level: str
     start: int  # the sentence span in the analysed text
     end: int
-    method: str  # rule | semantic
-    source: str  # rule id, or "exemplar:<level>:<index>"
-    score: float  # 1.0 for rules, similarity for semantic matches
+    method: str  # rule | learned
+    source: str  # rule id, or "learned:<unit>" (the sentence, or a clause window of it)
+    score: float  # 1.0 for rules, the calibrated probability for the learned stage
+    nearest: tuple[str, ...] = ()  # learned: the nearest training sentences at this level
 
 
 @dataclass(frozen=True)
@@ -97,16 +103,45 @@ class RiskRules:
 
     def screen(self, text: str) -> str:
         """The highest level the rules find in ``text`` ("none" when nothing fires)."""
-        levels = [f.level for s in split_sentences(text) for f in self._rule_findings(s)[0]]
+        sentences = split_sentences(text)
+        levels = [
+            f.level
+            for i, s in enumerate(sentences)
+            for f in self._rule_findings(s, sentences[i + 1].text if i + 1 < len(sentences) else "")[0]
+        ]
         return max_level(levels)
 
     # --- rules -------------------------------------------------------------------------------
-    def _denied(self, sentence: str, start: int) -> bool:
-        """A denial just before the match in its clause ("I'm not suicidal", "never wanted to hurt
-        myself"), or a strong denial anywhere in the sentence ("not once did I", "and honestly I haven't")."""
+    def _denied(self, sentence: str, start: int, end: int, following: str) -> bool:
+        """A denial that governs the match: a negation just before it in its clause ("I'm not
+        suicidal", "never wanted to hurt myself") or a strong denial anywhere in the sentence ("not
+        once did I"), unless the negation is itself the risk ("no one would miss me", "didn't wake
+        up") or the writer takes the denial back later in the sentence or in the next one."""
         clause_start, _ = clause_around(sentence, start)
         before = sentence[clause_start:start]
-        return bool(self.denial.search(" ".join(before.split()[-4:])) or self.strong_denial.search(sentence))
+        near = bool(self.denial.search(" ".join(before.split()[-4:])))
+        if near and risk_scope.NEGATIVE_RISK.search(sentence[clause_start : end + 20]):
+            near = False
+        if not (near or self.strong_denial.search(sentence)):
+            return False
+        return not risk_scope.RETRACTION.search(sentence[end:] + " " + following)
+
+    def _historical(self, sentence: str, start: int) -> bool:
+        """A time marker in the match's own clause (or the clause before it, "years ago, I …") makes
+        it history, unless that clause also says it is back ("again", "this week", "came back")."""
+        parts = risk_scope.clauses(sentence) or [risk_scope.Window(0, len(sentence))]
+        index = next((i for i, c in enumerate(parts) if c.start <= start < c.end), len(parts) - 1)
+        own = parts[index]
+        scope = sentence[parts[max(0, index - 1)].start : own.end]
+        if not (self.past.search(scope) or risk_scope.PAST.search(scope)):
+            return False
+        if risk_scope.RECURRENCE.search(sentence[own.start : own.end]):
+            return False
+        later = [sentence[c.start : c.end] for c in parts[index + 1 :]]
+        return not any(
+            re.search(r"\b(again|still|back)\b", clause, re.I) and not risk_scope.PROGRESS.search(clause)
+            for clause in later
+        )
 
     def _subject_is_other(self, sentence: str, start: int) -> bool:
         """Someone else is the subject just before the match ("she'd been self-harming", "a girl in her
@@ -121,7 +156,7 @@ class RiskRules:
             return True
         return bool(self.third_person.search(sentence)) and not FIRST_PERSON.search(sentence)
 
-    def _rule_findings(self, sentence: Span) -> tuple[list[RiskFinding], list[RiskSuppressed]]:
+    def _rule_findings(self, sentence: Span, following: str = "") -> tuple[list[RiskFinding], list[RiskSuppressed]]:
         text = sentence.text.replace("\u2019", "'")
         findings, suppressed = [], []
         idiom_spans = [m.span() for p in self.idioms for m in p.finditer(text)]
@@ -132,7 +167,7 @@ class RiskRules:
             reason = None
             if any(a < match.end() and match.start() < b for a, b in idiom_spans):
                 reason = "idiom"
-            elif self._denied(text, match.start()):
+            elif self._denied(text, match.start(), match.end(), following):
                 reason = "denied"
             elif self._about_someone_else(text) or (
                 not FIRST_PERSON.search(match.group(0)) and self._subject_is_other(text, match.start())
@@ -154,11 +189,7 @@ class RiskRules:
             if reason is not None:
                 suppressed.append(RiskSuppressed(sentence.start, sentence.end, rule_id, reason))
                 continue
-            if (
-                level != "history"
-                and self.past.search(text)
-                and not re.search(r"\b(again|still|now|today)\b", text, re.I)
-            ):
+            if level != "history" and self._historical(text, match.start()):
                 level = "history"
             if all(f.level != level for f in findings):  # one finding per level per sentence: the first rule
                 findings.append(RiskFinding(level, sentence.start, sentence.end, "rule", rule_id, 1.0))
@@ -166,74 +197,39 @@ class RiskRules:
 
 
 class RiskDetector:
-    def __init__(self, encoder: Encoder | None = None):
+    def __init__(self, encoder: Encoder | None = None, learned: LearnedRiskStage | None = None):
         self.encoder = encoder or get_encoder()
         self.rules_stage = RiskRules()
-        exemplars = json.loads((DATA / "risk_exemplars.json").read_text())
-        self.version = f"{DETECTOR_VERSION}/{self.rules_stage.version}/{exemplars['version']}"
-        self.idioms = self.rules_stage.idioms
-        self.denial = self.rules_stage.denial
-        self.strong_denial = self.rules_stage.strong_denial
-        self.accidental = self.rules_stage.accidental
-        self._about_someone_else = self.rules_stage._about_someone_else
-        self._rule_findings = self.rules_stage._rule_findings
-        self.exemplar_ids: list[str] = []
-        self.exemplar_levels: list[str] = []
-        texts: list[str] = []
-        for level, items in exemplars["positive"].items():
-            for i, text in enumerate(items):
-                self.exemplar_ids.append(f"exemplar:{level}:{i}")
-                self.exemplar_levels.append(level)
-                texts.append(text)
-        self.positive = self.encoder.encode(texts)
-        self.negative = self.encoder.encode(exemplars["negative"])
+        self.learned = learned or LearnedRiskStage()
+        self.version = f"{DETECTOR_VERSION}/{self.rules_stage.version}/{self.learned.version}"
 
-    # --- assessment -----------------------------------------------------------------------------
-    def assess_sentences(self, sentences: Sequence[Span], embeddings: np.ndarray) -> RiskResult:
+    def assess_sentences(
+        self, sentences: Sequence[Span], embeddings: np.ndarray, tokens: Sequence[TokenStates] | None = None
+    ) -> RiskResult:
+        """Rules first; the learned stage adds a finding where it reads a higher level than the
+        rules found in that sentence. ``tokens`` (from ``Encoder.encode_with_tokens``) give the
+        learned stage clause windows; without them it reads whole sentences only."""
         findings: list[RiskFinding] = []
         suppressed: list[RiskSuppressed] = []
-        if sentences:
-            positive = embeddings @ self.positive.T
-            negative = (embeddings @ self.negative.T).max(axis=1)
-        for row, sentence in enumerate(sentences):
-            rule_hits, rule_suppressed = self._rule_findings(sentence)
+        calls = self.learned.read(sentences, embeddings, tokens)
+        for i, sentence in enumerate(sentences):
+            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+            rule_hits, rule_suppressed = self.rules_stage._rule_findings(sentence, following)
             findings.extend(rule_hits)
             suppressed.extend(rule_suppressed)
-            if rule_hits or rule_suppressed:
+            call = calls[i]
+            if RANK[call.level] <= RANK[max_level([f.level for f in rule_hits])]:
                 continue
-            idiom = next((p.pattern for p in self.idioms if p.search(sentence.text)), None)
-            best = int(positive[row].argmax())
-            similarity = float(positive[row, best])
-            if similarity < SEMANTIC_THRESHOLD:
-                continue
-            if idiom is not None:
-                suppressed.append(RiskSuppressed(sentence.start, sentence.end, self.exemplar_ids[best], "idiom"))
-                continue
-            if float(negative[row]) + NEGATIVE_MARGIN >= similarity:
-                continue  # closer to a known non-risk sentence than to any risk exemplar
-            if self.strong_denial.search(sentence.text) or (
-                self.denial.search(sentence.text) and similarity < DENIED_SEMANTIC_THRESHOLD
-            ):
-                suppressed.append(RiskSuppressed(sentence.start, sentence.end, self.exemplar_ids[best], "denied"))
-                continue
-            if self._about_someone_else(sentence.text):
-                suppressed.append(RiskSuppressed(sentence.start, sentence.end, self.exemplar_ids[best], "third_person"))
-                continue
-            if (
-                self.exemplar_levels[best] == "self_harm"
-                and self.accidental.search(sentence.text)
-                and not (DELIBERATE.search(sentence.text))
-            ):
-                suppressed.append(RiskSuppressed(sentence.start, sentence.end, self.exemplar_ids[best], "accidental"))
-                continue
+            score = call.alert if call.level != "history" else call.risk
             findings.append(
                 RiskFinding(
-                    self.exemplar_levels[best],
-                    sentence.start,
-                    sentence.end,
-                    "semantic",
-                    self.exemplar_ids[best],
-                    round(similarity, 3),
+                    call.level,
+                    call.start,
+                    call.end,
+                    "learned",
+                    f"learned:{call.kind}",
+                    round(score, 3),
+                    self.learned.nearest(call.embedding, call.level),
                 )
             )
         return RiskResult(max_level([f.level for f in findings]), tuple(findings), tuple(suppressed), self.version)
@@ -241,13 +237,13 @@ class RiskDetector:
     def assess_many(self, texts: Sequence[str]) -> list[RiskResult]:
         """``assess`` for many texts, with their sentences encoded in shared batches."""
         split = [split_sentences(text) for text in texts]
-        embeddings = self.encoder.encode([s.text for sentences in split for s in sentences])
+        embeddings, tokens = self.encoder.encode_with_tokens([s.text for sentences in split for s in sentences])
         results, offset = [], 0
         for sentences in split:
-            results.append(self.assess_sentences(sentences, embeddings[offset : offset + len(sentences)]))
-            offset += len(sentences)
+            end = offset + len(sentences)
+            results.append(self.assess_sentences(sentences, embeddings[offset:end], tokens[offset:end]))
+            offset = end
         return results
 
     def assess(self, text: str) -> RiskResult:
-        sentences = split_sentences(text)
-        return self.assess_sentences(sentences, self.encoder.encode([s.text for s in sentences]))
+        return self.assess_many([text])[0]

@@ -58,7 +58,8 @@ PAST = re.compile(
     r"\b(?:years ago|months ago|a long time ago|long ago|used to|back then|back in|when i was (?:younger|a "
     r"teenager|a kid|little|at (?:school|uni|college)|\w+)|as a (?:teenager|kid|child)|in (?:19|20)\d\d|"
     r"at (?:fifteen|sixteen|seventeen|eighteen|nineteen|twenty|\d\d)|in my (?:teens|twenties|thirties)|"
-    r"there was a time|history of|past)\b",
+    r"there was a time|history of|past|(?:i'?d|i would|i might) have (?:said|told you|thought|agreed)|"
+    r"before i (?:met|had|got|started|moved|found))\b",
     re.I,
 )
 RECURRENCE = re.compile(
@@ -71,6 +72,11 @@ OTHER_SUBJECT = re.compile(
     r"mom|dad|cousin|aunt|uncle|colleague|character|patient|client|neighbour|son|daughter|boy|girl|man|"
     r"woman|celebrity|guest|someone|grandmother|grandfather)\b",
     re.I,
+)
+# A later clause about getting better does not make an old statement current ("I self-harmed years
+# ago and sometimes I still think about how far I've come").
+PROGRESS = re.compile(
+    r"\b(?:how far|come a long way|proud|better|glad|grateful|recover\w*|clean|free|helped|not there)\b", re.I
 )
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|i'll|me|my|myself|mine)\b", re.I)
 DISCUSSION = re.compile(
@@ -87,10 +93,8 @@ class Window:
     end: int
 
 
-def clause_windows(sentence: str) -> list[Window]:
-    """Clause windows of a sentence with more than one clause (none for a single clause). Clauses
-    shorter than MIN_CLAUSE_WORDS join the next one; a clause longer than MAX_WINDOW_WORDS is cut
-    into overlapping word windows."""
+def clauses(sentence: str) -> list[Window]:
+    """The clauses of a sentence, in order; a clause shorter than MIN_CLAUSE_WORDS joins the next one."""
     bounds, start = [], 0
     for brk in CLAUSE_BREAK.finditer(sentence):
         if brk.start() > start:
@@ -107,8 +111,14 @@ def clause_windows(sentence: str) -> list[Window]:
     if len(merged) > 1 and len(sentence[merged[-1][0] : merged[-1][1]].split()) < MIN_CLAUSE_WORDS:
         last = merged.pop()
         merged[-1] = (merged[-1][0], last[1])
+    return [Window(a, z) for a, z in merged]
+
+
+def clause_windows(sentence: str) -> list[Window]:
+    """Clause windows of a sentence with more than one clause (none for a single clause): its
+    clauses, a clause longer than MAX_WINDOW_WORDS cut into overlapping word windows."""
     windows: list[Window] = []
-    for a, z in merged:
+    for a, z in ((c.start, c.end) for c in clauses(sentence)):
         words = [m.span() for m in WORD.finditer(sentence, a, z)]
         if len(words) <= MAX_WINDOW_WORDS:
             windows.append(Window(a, z))

@@ -52,6 +52,23 @@ def clause_around(sentence: str, position: int) -> tuple[int, int]:
     return start, end
 
 
+@dataclass(frozen=True)
+class TokenStates:
+    """One text's last hidden states (tokens x dimensions) and each token's character offsets (the
+    special tokens have (0, 0))."""
+
+    hidden: np.ndarray
+    offsets: np.ndarray
+
+    def pool(self, start: int, end: int) -> np.ndarray | None:
+        """The L2-normalised mean of the states of the tokens inside [start, end) of the text."""
+        inside = (self.offsets[:, 0] >= start) & (self.offsets[:, 1] <= end) & (self.offsets[:, 1] > self.offsets[:, 0])
+        if not inside.any():
+            return None
+        mean = self.hidden[inside].mean(axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
+
 class Encoder:
     def __init__(self, threads: int = 2):
         import torch
@@ -72,27 +89,50 @@ class Encoder:
 
     def forward(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Mean-pooled, L2-normalised embeddings, shape (len(texts), 384)."""
+        return self._run(texts, batch_size, tokens=False)[0]
+
+    encode = forward
+
+    def encode_with_tokens(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[TokenStates]]:
+        """The same embeddings as ``forward``, from the same single pass, plus each text's token
+        states and character offsets, so a span inside a sentence (a clause) can be pooled without
+        encoding it again."""
+        return self._run(texts, batch_size, tokens=True)
+
+    def _run(self, texts: list[str], batch_size: int, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
+            return np.zeros((0, self.dimensions), dtype=np.float32), []
         # Batches of similar length waste less work on padding; the order is restored at the end.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         ordered = [texts[i] for i in order]
-        out = []
+        out: list[np.ndarray] = []
+        states: list[TokenStates] = []
         with self._lock, self._torch.inference_mode():
             for i in range(0, len(ordered), batch_size):
                 batch = self._tokenizer(
-                    ordered[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt"
+                    ordered[i : i + batch_size],
+                    padding=True,
+                    truncation=True,
+                    max_length=128,
+                    return_tensors="pt",
+                    return_offsets_mapping=tokens,
                 )
+                offsets = batch.pop("offset_mapping", None)
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = self._torch.nn.functional.normalize(pooled, p=2, dim=1)
                 out.append(pooled.numpy().astype(np.float32))
+                if offsets is not None:
+                    lengths = batch["attention_mask"].sum(1).tolist()
+                    hidden_np, offsets_np = hidden.numpy(), offsets.numpy()
+                    states.extend(TokenStates(hidden_np[row, :n], offsets_np[row, :n]) for row, n in enumerate(lengths))
         result = np.empty((len(texts), self.dimensions), dtype=np.float32)
         result[order] = np.concatenate(out)
-        return result
-
-    encode = forward
+        restored: list[TokenStates] = [None] * len(texts)  # type: ignore[list-item]
+        for position, index in enumerate(order[: len(states)]):
+            restored[index] = states[position]
+        return result, restored if tokens else []
 
 
 _encoder: Encoder | None = None

@@ -21,6 +21,11 @@ BLIND = ROOT / "tests" / "fixtures" / "eval_blind"
 pytestmark = pytest.mark.slow
 
 
+def aggregates(result: dict) -> dict:
+    """The figures of a result without its per-item list: all a blind set may show."""
+    return {k: v for k, v in result.items() if k not in ("errors", "confusion")}
+
+
 @pytest.mark.parametrize("folder", [DEV, HOLDOUT], ids=["dev", "holdout"])
 def test_risk_meets_the_targets_on_the_development_sets(folder):
     result = evaluate_risk(_read_jsonl(str(folder / "risk.jsonl")))
@@ -28,14 +33,19 @@ def test_risk_meets_the_targets_on_the_development_sets(folder):
 
 
 def test_risk_on_the_blind_set_does_not_regress():
-    result = evaluate_risk(_read_jsonl(str(BLIND / "risk.jsonl")))
-    assert result["recall"] >= 0.66 and result["precision"] >= 0.80
+    figures = aggregates(evaluate_risk(_read_jsonl(str(BLIND / "risk.jsonl"))))
+    recall, precision = figures["recall"], figures["precision"]
+    assert recall >= 0.66 and precision >= 0.80, figures
 
 
 @pytest.mark.parametrize("folder", [DEV, HOLDOUT, BLIND], ids=["dev", "holdout", "blind"])
 def test_trigger_top1_meets_the_target(folder):
     result = evaluate_triggers(_read_jsonl(str(folder / "triggers.jsonl")))
-    assert result["top1_accuracy"] >= 0.85, result["errors"]
+    # A blind set's failure message carries aggregates only, never its sentences (and the assert
+    # names no object holding them, so pytest's introspection cannot print them either).
+    detail = aggregates(result) if folder == BLIND else result["errors"]
+    top1 = result["top1_accuracy"]
+    assert top1 >= 0.85, detail
 
 
 def test_the_sets_are_big_enough():

@@ -96,3 +96,98 @@ def test_the_evaluation_cli_prints_the_required_json(tmp_path):
         timeout=120,
     ).stdout
     assert json.loads(out)["top1_accuracy"] == 1.0 and "per_category" in json.loads(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # the negation is the risk, not a denial of it
+        ("I'd be fine if I just didn't wake up.", "passive_ideation"),
+        # a denial the writer takes back, in the same sentence and in the next one
+        ("I told the nurse I wasn't suicidal, but that wasn't true.", "active_ideation"),
+        ("I told my GP I wasn't thinking about killing myself. I lied.", "active_ideation"),
+        # "now" in another clause does not make an old statement current
+        ("Years ago I'd have said my kids were better off without me, now I know it isn't true.", "history"),
+        ("I used to cut years ago and last night I did it again.", "self_harm"),
+    ],
+)
+def test_negation_and_time_are_read_as_scope(detector, text, level):
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to end it with him tonight, I've rehearsed what I'll say.",
+        "I'm ending things with my business partner, the lawyers are drawing it up.",
+        "I wrote a goodbye message to the group chat and left it.",
+        "I self-harmed years ago and sometimes I still think about how far I've come.",
+    ],
+)
+def test_endings_and_old_history_do_not_raise_an_alert(detector, text):
+    assert detector.assess(text).level in {"none", "history"}
+
+
+def test_the_learned_stage_explains_its_finding(detector):
+    text = "Work was long. I've given the cat to my sister for good and written to everyone, tonight is the night."
+    result = detector.assess(text)
+    learned = [f for f in result.findings if f.method == "learned"]
+    assert result.level == "plan_or_intent" and learned
+    finding = learned[0]
+    assert finding.source.startswith("learned:") and 0.0 < finding.score <= 1.0
+    assert text.index("I've given") <= finding.start < finding.end <= len(text)
+    assert len(finding.nearest) == 3 and all(isinstance(t, str) and t for t in finding.nearest)
+    assert "risk-learned-" in result.version
+
+
+def test_a_clause_buried_in_a_dictated_run_on_is_found(detector):
+    text = (
+        "so work was mad again and then i picked the kids up and i've got the tablets counted out for tonight "
+        "and then we had pasta and i watched telly"
+    )
+    result = detector.assess(text)
+    assert result.level == "plan_or_intent"
+    [finding] = [f for f in result.findings if f.level == "plan_or_intent"]
+    assert "tablets" in text[finding.start : finding.end]
+
+
+def test_the_committed_weights_match_the_feature_layout():
+    from ml.risk_learned import ALERT_LEVELS, FEATURE_COUNT, LearnedRiskStage
+
+    stage = LearnedRiskStage()
+    assert stage.weights["alert"].shape == (FEATURE_COUNT,) and stage.weights["risk"].shape == (FEATURE_COUNT,)
+    assert stage.weights["level"].shape == (len(ALERT_LEVELS), FEATURE_COUNT)
+    assert 0.0 < stage.alert_threshold < 1.0 and 0.0 < stage.risk_threshold < 1.0
+    assert len(stage.example_texts) == len(stage.example_embeddings) == len(stage.example_levels) > 300
+
+
+def test_token_states_come_from_the_same_pass_as_the_embeddings(detector):
+    encoder = detector.encoder
+    texts = ["I walked the dog.", "I said no, but that wasn't true, I do think about it."]
+    embeddings, tokens = encoder.encode_with_tokens(texts)
+    assert abs(embeddings - encoder.encode(texts)).max() < 1e-5
+    clause = tokens[1].pool(0, len("I said no"))
+    assert clause is not None and abs(float(clause @ clause) - 1.0) < 1e-5
+    assert tokens[1].pool(500, 600) is None
+
+
+def test_the_analyser_encodes_each_entry_once(detector):
+    from ml.analysis import TextAnalyzer
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner, self.calls = inner, 0
+            self.model_id, self.model_version = inner.model_id, inner.model_version
+
+        def encode(self, texts, batch_size=32):
+            return self.inner.encode(texts, batch_size)
+
+        def encode_with_tokens(self, texts, batch_size=32):
+            self.calls += 1
+            return self.inner.encode_with_tokens(texts, batch_size)
+
+    counting = Counting(detector.encoder)
+    analyzer = TextAnalyzer(counting)
+    counting.calls = 0
+    analysis = analyzer.analyse("Work was hard. I've got the tablets counted out for tonight.")
+    assert counting.calls == 1 and analysis.risk.level == "plan_or_intent"

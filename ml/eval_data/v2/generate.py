@@ -23,7 +23,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import seeds_risk  # noqa: E402
+import seeds_risk_extra  # noqa: E402
 import seeds_triggers  # noqa: E402
+
+RISK_SEEDS: dict[str, list[tuple[str, str]]] = {cls: list(seeds) for cls, seeds in seeds_risk.SEEDS.items()}
+for _cls, _seeds in seeds_risk_extra.SEEDS.items():
+    RISK_SEEDS.setdefault(_cls, []).extend(_seeds)
+NEUTRAL_CLAUSES = seeds_risk.NEUTRAL_CLAUSES + seeds_risk_extra.NEUTRAL_CLAUSES
 
 LEGACY = HERE.parent  # ml/eval_data: the first development sets, added to training only
 SPLIT_WORDS = {
@@ -94,7 +100,7 @@ def lower_first(text: str) -> str:
 
 def bury(text: str, rng: random.Random) -> str:
     """The clause in the middle of a run-on written entry."""
-    a, b, c = rng.sample(seeds_risk.NEUTRAL_CLAUSES, 3)
+    a, b, c = rng.sample(NEUTRAL_CLAUSES, 3)
     core = lower_first(text.rstrip(".!?"))
     return f"{a[0].upper() + a[1:]}, {b} and {core}, then {c}."
 
@@ -111,7 +117,7 @@ def risk_rows() -> dict[str, list[dict]]:
         row = {"text": text, "risk": level != "none", "level": level, "style": style, "class": cls}
         sets[split].append({**row, "seed": group_of(seed)})
 
-    for cls, seeds in seeds_risk.SEEDS.items():
+    for cls, seeds in RISK_SEEDS.items():
         for level, template in seeds:
             split = split_of(template)
             for text in fills(template, seeds_risk.SLOTS, rng, 4):
@@ -124,7 +130,7 @@ def risk_rows() -> dict[str, list[dict]]:
                 for text in fills(template, seeds_risk.SLOTS, rng, 2):
                     add(split, bury(text, rng), level, "written", "buried", template)
                     add(split, dictate(bury(text, rng), rng), level, "dictated", "buried", template)
-                    before, after = rng.sample(seeds_risk.NEUTRAL_CLAUSES, 2)
+                    before, after = rng.sample(NEUTRAL_CLAUSES, 2)
                     entry = f"{before[0].upper() + before[1:]}. {text} {after[0].upper() + after[1:]}."
                     add(split, entry, level, "written", "in_entry", template)
     for line in (LEGACY / "risk.jsonl").read_text().splitlines():
@@ -133,7 +139,7 @@ def risk_rows() -> dict[str, list[dict]]:
             add("train", row["text"], row["level"], "written", "legacy", row["text"])
     # Everyday journal sentences (the trigger seeds, same split) and the run-on clauses on their own:
     # most of what a detector reads is ordinary, and it must stay quiet there.
-    for clause in seeds_risk.NEUTRAL_CLAUSES:
+    for clause in NEUTRAL_CLAUSES:
         add("train", clause[0].upper() + clause[1:] + ".", "none", "written", "everyday_journal", clause)
     for split, rows in trigger_rows().items():
         for row in rows:
