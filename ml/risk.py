@@ -218,9 +218,16 @@ class RiskDetector:
             findings.extend(rule_hits)
             suppressed.extend(rule_suppressed)
             call = calls[i]
-            if RANK[call.level] <= RANK[max_level([f.level for f in rule_hits])]:
+            rule_level = max_level([f.level for f in rule_hits])
+            if RANK[call.level] <= RANK[rule_level]:
                 continue
+            if rule_level == "history" and not self._current_somewhere(sentence.text):
+                continue  # the rules scoped this sentence to the past and nothing in it says it is back
             score = call.alert if call.level != "history" else call.risk
+            text = sentence.text
+            if call.level == "self_harm" and self.rules_stage.accidental.search(text) and not DELIBERATE.search(text):
+                suppressed.append(RiskSuppressed(call.start, call.end, f"learned:{call.kind}", "accidental"))
+                continue
             findings.append(
                 RiskFinding(
                     call.level,
@@ -233,6 +240,14 @@ class RiskDetector:
                 )
             )
         return RiskResult(max_level([f.level for f in findings]), tuple(findings), tuple(suppressed), self.version)
+
+    @staticmethod
+    def _current_somewhere(sentence: str) -> bool:
+        """A clause that says it is back or still going ("again", "this week"), and is not about
+        getting better ("I still think about how far I've come")."""
+        clauses = risk_scope.clauses(sentence) or [risk_scope.Window(0, len(sentence))]
+        parts = [sentence[c.start : c.end] for c in clauses]
+        return any(risk_scope.RECURRENCE.search(p) and not risk_scope.PROGRESS.search(p) for p in parts)
 
     def assess_many(self, texts: Sequence[str]) -> list[RiskResult]:
         """``assess`` for many texts, with their sentences encoded in shared batches."""

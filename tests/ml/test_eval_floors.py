@@ -51,3 +51,24 @@ def test_trigger_top1_meets_the_target(folder):
 def test_the_sets_are_big_enough():
     assert len(_read_jsonl(str(DEV / "risk.jsonl"))) >= 200
     assert len(_read_jsonl(str(DEV / "triggers.jsonl"))) >= 200
+
+
+V2 = ROOT / "ml" / "eval_data" / "v2"
+V2_BLIND = ROOT / "tests" / "fixtures" / "eval_v2_blind"
+
+
+def test_risk_v2_development_set_holds_the_chosen_operating_point():
+    """The learned stage's alert threshold was chosen on this set for alert precision >= 0.90."""
+    result = evaluate_risk(_read_jsonl(str(V2 / "risk_dev.jsonl")))
+    assert result["alert_precision"] >= 0.89 and result["alert_recall"] >= 0.82, aggregates(result)
+    assert result["plan_recall"] >= 0.80 and result["level_accuracy"] >= 0.80, aggregates(result)
+
+
+def test_risk_on_the_v2_blind_set_does_not_regress():
+    """Aggregates only: the blind set's sentences are never printed, even on failure."""
+    figures = aggregates(evaluate_risk(_read_jsonl(str(V2_BLIND / "risk.jsonl"))))
+    precision, recall = figures["alert_precision"], figures["alert_recall"]
+    plan, accuracy = figures["plan_recall"], figures["level_accuracy"]
+    # measured at risk-2.0: alert precision 0.874, recall 0.796, plan recall 0.688, level accuracy 0.790
+    assert precision >= 0.85 and recall >= 0.77, figures
+    assert plan >= 0.65 and accuracy >= 0.77, figures

@@ -55,7 +55,7 @@ def test_findings_carry_the_span_and_what_fired(detector):
 
 
 def test_suppressed_matches_are_reported_with_the_reason(detector):
-    result = detector.assess("I'm starving to death. My friend told me she wants to kill herself.")
+    result = detector.assess("I'm starving to death. My friend told me she has been self-harming.")
     assert result.level == "none"
     assert {s.reason for s in result.suppressed} <= {"idiom", "third_person"} and result.suppressed
 
@@ -104,7 +104,7 @@ def test_the_evaluation_cli_prints_the_required_json(tmp_path):
         # the negation is the risk, not a denial of it
         ("I'd be fine if I just didn't wake up.", "passive_ideation"),
         # a denial the writer takes back, in the same sentence and in the next one
-        ("I told the nurse I wasn't suicidal, but that wasn't true.", "active_ideation"),
+        ("I told the nurse I never think about killing myself, but that wasn't true.", "active_ideation"),
         ("I told my GP I wasn't thinking about killing myself. I lied.", "active_ideation"),
         # "now" in another clause does not make an old statement current
         ("Years ago I'd have said my kids were better off without me, now I know it isn't true.", "history"),
