@@ -140,13 +140,22 @@ def test_question_as_statement():
 
 
 def test_a_pet_as_a_reason_for_living_is_not_a_plan(assess):
-    assert assess("I've thought about it, but I couldn't leave my dog.").level == "plan_or_intent"  # the raw score
-    result = screen(
-        assess,
-        said(
-            ("clinician", "What keeps you going?"), ("patient", "I've thought about it, but I couldn't leave my dog.")
-        ),
+    dialogue = said(
+        ("clinician", "What keeps you going?"), ("patient", "I've thought about it, but I couldn't leave my dog.")
     )
+    assert screen(assess, dialogue).level != "plan_or_intent"
+
+    # risk-1.2 read the sentence itself as a plan; the session screen sets the reason-for-living
+    # clause aside and scores the rest (a detector that still reads it as a plan, here a stub)
+    def plan_reader(text):
+        from ml.risk import RiskFinding, RiskResult
+
+        if "dog" not in text:
+            return RiskResult("none", (), (), "stub")
+        finding = RiskFinding("plan_or_intent", 0, len(text), "rule", "stub", 1.0)
+        return RiskResult("plan_or_intent", (finding,), (), "stub")
+
+    result = screen(plan_reader, dialogue)
     assert result.level != "plan_or_intent" and "reason_for_living" in {s.reason for s in result.suppressed}
     with_means = screen(assess, said(("patient", "I've saved up my pills, the only thing stopping me is my dog.")))
     assert with_means.level == "plan_or_intent"
