@@ -42,6 +42,10 @@ CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 
 SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
+# Someone whose experience a clause states: the writer's "I", or the patient in the third person.
+PERSON = re.compile(
+    r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine|patient|client|pt|she|he|they|her|him|them|his|their)\b", re.I
+)
 ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)]*\s*$")
 AFFIRMATIVE = re.compile(
     r"^\W*(yes|yeah|yep|yup|ya|mm+[- ]?hmm+|uh[- ]?huh|i have|i do|i did|i am|i was|i've had|i've thought about it|"
@@ -412,6 +416,12 @@ class SessionRiskScreen:
                     level, source = term, f"clinical_term:{term}"
             for reason in reasons:
                 suppressed.append(SessionSuppressed(turn.indices, reason, source))
+            if level != "none" and term is None and source.startswith("learned") and not PERSON.search(content):
+                # The learned stage reads how people speak of themselves; a formulation that states no
+                # one's experience ("the belief of being useless maintains withdrawal") is the
+                # clinician's reasoning. Set aside with its reason, so the clinician still sees it.
+                suppressed.append(SessionSuppressed(turn.indices, "formulation_without_person", source))
+                continue
             if level != "none":
                 add(level, turn, source, "clinician_report")
 

@@ -183,6 +183,8 @@ def test_when_speakers_are_a_guess_a_first_person_disclosure_labelled_clinician_
         ('She said "I just want to go to sleep and not wake up."', "passive_ideation"),
         ("Client disclosed that she has been cutting her arms.", "self_harm"),
         ("Safety plan reviewed and updated.", "none"),
+        ("Assessment: the belief of being useless maintains withdrawal, which then confirms the belief.", "none"),
+        ("Assessment: she feels her family would be better off without her.", "passive_ideation"),
     ],
 )
 def test_clinician_written_text_is_read_in_the_writers_voice(assess, summary, level):

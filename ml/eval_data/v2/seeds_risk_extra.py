@@ -297,6 +297,28 @@ SEEDS: dict[str, list[tuple[str, str]]] = {
         ("none", "I don't feel like hurting myself, I feel like screaming into a pillow."),
         ("none", "i'm not going to hurt myself i just feel empty"),
     ],
+    # Depressive thoughts about oneself and the future with no wish to die, no burden on others and no
+    # ending: a clinician wants them in the note, not as a risk alert (third round, after the session
+    # notes' development fixtures raised a false alert on one).
+    "hopeless_not_ideation": [
+        ("none", "I feel useless at everything I try."),
+        ("none", "I'm a failure and I'll never sort my life out."),
+        ("none", "Nothing I do ever works out, I'm hopeless."),
+        ("none", "I'll never get back to how I was before all this."),
+        ("none", "I'm worthless at work and my boss knows it."),
+        ("none", "What's the point of trying, I always mess it up."),
+        ("none", "I can't see things getting better any time soon."),
+        ("none", "I'm just not good enough, I never have been."),
+        ("none", "My life is going nowhere and I'm stuck."),
+        ("none", "I hate myself for letting everyone down again."),
+        ("none", "I'll never get my career back on track after this."),
+        ("none", "everything feels pointless at the moment and i'm so tired of it"),
+        ("none", "i'm rubbish at being a mum and i know it"),
+        ("none", "i keep thinking i'm stupid and useless"),
+        ("none", "I've wasted my life on the wrong things."),
+        ("none", "I don't think I'll ever feel normal again."),
+        ("none", "I'm so behind on everything, I'll never catch up."),
+    ],
 }
 
 # More everyday clauses for run-on entries.
