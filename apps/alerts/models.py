@@ -12,7 +12,7 @@ import uuid
 from django.db import models
 
 from apps.accounts.models import PatientProfile
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class RiskLevel(models.TextChoices):
@@ -27,8 +27,11 @@ class RiskSignal(models.Model):
     source_type = models.CharField(max_length=40, help_text="questionnaire_response, mood_checkin, journal_entry…")
     source_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=64, help_text="e.g. phq9_item9, cssrs_plan, reliable_deterioration")
+    # Stays plaintext so it can be queried: a coarse level from a fixed set, never free text.
     level = models.CharField(max_length=16, choices=RiskLevel.choices)
-    evidence = models.JSONField(help_text="Item ids and answers, or text spans with the detector version; no free text")
+    evidence = EncryptedJSONField(
+        default=list, help_text="Item ids and answers, or text spans with the detector version; PHI, so encrypted"
+    )
     occurred_at = models.DateTimeField(help_text="When the patient produced the data")
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -114,7 +117,9 @@ class Alert(models.Model):
     )
     severity = models.CharField(max_length=10, choices=Severity.choices)
     state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.OPEN, db_index=True)
-    evidence = models.JSONField(default=list, help_text="The signals behind it: item and answer, or spans and detector")
+    evidence = EncryptedJSONField(
+        default=list, help_text="The signals behind it: item and answer, or spans and detector; PHI, so encrypted"
+    )
     occurred_at = models.DateTimeField(help_text="When the patient produced the latest evidence")
     signal_count = models.PositiveIntegerField(default=1)
     escalation_level = models.PositiveSmallIntegerField(default=0)

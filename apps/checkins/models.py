@@ -91,7 +91,9 @@ class QuestionnaireResponse(models.Model):
     band_label = models.CharField(max_length=80, blank=True)
     previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     change = models.JSONField(default=dict, blank=True)
-    risk = models.JSONField(default=list, blank=True, help_text="Risk findings (signal, level, item evidence)")
+    risk = EncryptedJSONField(
+        default=list, blank=True, help_text="Risk findings (signal, level, item evidence): the item-9 answer, PHI"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,8 +25,9 @@ class TextAnalysis(models.Model):
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
     source_id = models.UUIDField()
     local_date = models.DateField(help_text="The source's local date, for daily series")
+    # Stays plaintext so it can be queried: a coarse level from a fixed set, never free text.
     risk_level = models.CharField(max_length=20)
-    emotions = models.JSONField(help_text="Scores 0..1 and evidence spans per emotion")
+    emotions = EncryptedJSONField(default=dict, help_text="Scores 0..1 and evidence spans per emotion: PHI")
     versions = models.JSONField(help_text="Encoder, taxonomy, lexicon and detector versions")
     sentence_count = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,6 +49,8 @@ class Finding(models.Model):
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="+")
     local_date = models.DateField()
     kind = models.CharField(max_length=20, choices=FindingKind.choices)
+    # Stays plaintext: filtered and grouped on (trigger trends, risk findings), and a coarse label from a
+    # fixed taxonomy, never free text.
     category = models.CharField(max_length=64, help_text="Trigger category, or the risk level")
     score = models.FloatField()
     start = models.PositiveIntegerField()

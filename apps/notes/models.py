@@ -31,7 +31,9 @@ class ClinicalSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     modality = models.CharField(max_length=16, choices=Modality.choices)
     format = models.CharField(max_length=16, choices=SessionFormat.choices, default=SessionFormat.INDIVIDUAL)
-    participants = models.JSONField(default=list, blank=True, help_text="Roles of others present, no names")
+    participants = EncryptedJSONField(
+        default=list, blank=True, help_text="Roles of others present, no names; PHI, so encrypted"
+    )
     template_key = models.SlugField(max_length=40, default="soap")
     created_at = models.DateTimeField(auto_now_add=True)
 

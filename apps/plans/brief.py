@@ -72,7 +72,8 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
     """The latest response per instrument in the period, and each summed instrument's scores over the
     last six months with its band thresholds (for the chart). One query. Six months can hold a hundred
     responses: JSON comes back as text and only what is shown is decoded (each instrument's bands once,
-    the change flags and risk findings of the summaries), and the encrypted answers are never read."""
+    the change flags of the summaries), and the encrypted answers are never read. The risk findings are
+    encrypted (the item-9 answer), so they are read by the field, decrypted, not cast to text."""
     rows = list(
         QuestionnaireResponse.objects.filter(
             patient_id=patient_id, local_date__gte=start - dt.timedelta(days=SCORE_HISTORY_DAYS)
@@ -84,8 +85,8 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
             "local_date",
             "total_score",
             "band_label",
+            "risk",
             change_json=Cast("change", TextField()),
-            risk_json=Cast("risk", TextField()),
             bands_json=Cast(KeyTransform("bands", "instrument__definition"), TextField()),
         )
     )
@@ -119,7 +120,7 @@ def _questionnaires(patient_id, start: dt.date) -> tuple[list[dict], list[dict]]
             "total": r["total_score"],
             "band": r["band_label"],
             "change": json.loads(r["change_json"]),
-            "risk": [f["signal"] for f in json.loads(r["risk_json"])],
+            "risk": [f["signal"] for f in r["risk"]],
             "ref": f"questionnaire_response:{r['pk']}",
         }
         for r in latest.values()

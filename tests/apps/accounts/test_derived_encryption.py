@@ -3,6 +3,8 @@ encrypt rows written before them."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -10,6 +12,10 @@ from django.utils import timezone
 
 from apps.accounts.models import Device, device_token_digest
 from apps.accounts.services.devices import device_register
+from apps.alerts.models import Alert, RiskSignal
+from apps.checkins.models import QuestionnaireResponse
+from apps.insights.models import TextAnalysis
+from apps.notes.models import ClinicalSession
 from apps.plans.models import PlanSuggestion
 
 
@@ -63,3 +69,88 @@ def test_the_migrations_encrypt_rows_written_before_them(personas):
     assert Device.objects.get(token_digest=device_token_digest("old-plain-token"))
     assert "gad7" not in _raw("plans_plansuggestion", "text")[0]
     assert PlanSuggestion.objects.get().text == "Latest gad7 total 15"
+
+
+PHI_JSON_COLUMNS = [
+    ("checkins_questionnaireresponse", "risk"),
+    ("insights_textanalysis", "emotions"),
+    ("alerts_risksignal", "evidence"),
+    ("alerts_alert", "evidence"),
+    ("notes_clinicalsession", "participants"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_encrypt_risk_emotions_evidence_and_participants_written_before_them(personas):
+    """Rows written in plaintext before the migrations (item-9 answer, emotions, evidence, participants)
+    read back unchanged after them, and no marker is left in the raw columns."""
+    before = [
+        ("checkins", "0003_encrypted_json"),
+        ("insights", "0002_encrypted_json"),
+        ("alerts", "0003_risksignal_alert"),
+        ("notes", "0006_encrypted_json"),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    now = timezone.now()
+    patient_id = personas.patient_profile.pk
+    risk = [{"signal": "phq9_item9", "level": "moderate", "evidence": {"item9": "marker-item9-answer"}}]
+    emotions = {"scores": {"sadness": 0.9}, "evidence": {"sadness": [[0, 5, 0.9]]}, "note": "marker-emotion"}
+    evidence = [{"item": "phq9_9", "answer": "marker-signal-evidence"}]
+    participants = ["marker-partner"]
+    instrument = old.get_model("checkins", "Instrument").objects.create(
+        key="migtest", version=1, title="Migration test", definition={}
+    )
+    old.get_model("checkins", "QuestionnaireResponse").objects.create(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        instrument=instrument,
+        instrument_key="migtest",
+        occurred_at=now,
+        timezone="UTC",
+        local_date=now.date(),
+        answers={},
+        risk=risk,
+    )
+    old.get_model("insights", "TextAnalysis").objects.create(
+        patient_id=patient_id,
+        source_type="journal_entry",
+        source_id=uuid.uuid4(),
+        local_date=now.date(),
+        risk_level="none",
+        emotions=emotions,
+        versions={},
+        sentence_count=1,
+    )
+    alert = old.get_model("alerts", "Alert").objects.create(
+        patient_id=patient_id, source="phq9", severity="high", evidence=evidence, occurred_at=now
+    )
+    old.get_model("alerts", "RiskSignal").objects.create(
+        patient_id=patient_id,
+        source_type="questionnaire_response",
+        source_id="x",
+        kind="phq9_item9",
+        level="moderate",
+        evidence=evidence,
+        occurred_at=now,
+        alert_id=alert.pk,
+    )
+    old.get_model("notes", "ClinicalSession").objects.create(
+        patient_id=patient_id,
+        clinician_id=personas.clinician.pk,
+        started_at=now,
+        modality="in_person",
+        participants=participants,
+    )
+    assert any("marker-item9" in str(v) for v in _raw("checkins_questionnaireresponse", "risk"))  # plaintext before
+
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    for table, column in PHI_JSON_COLUMNS:
+        values = _raw(table, column)
+        assert values and not [v for v in values if "marker" in str(v)], (table, column)
+    assert QuestionnaireResponse.objects.get().risk == risk
+    assert TextAnalysis.objects.get().emotions == emotions
+    assert RiskSignal.objects.get().evidence == evidence and Alert.objects.get().evidence == evidence
+    assert ClinicalSession.objects.get().participants == participants
