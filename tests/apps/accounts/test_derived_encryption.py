@@ -17,6 +17,7 @@ from apps.checkins.models import QuestionnaireResponse
 from apps.insights.models import TextAnalysis
 from apps.notes.models import ClinicalSession
 from apps.plans.models import PlanSuggestion
+from tests.apps.checkins.factories import submit_phq9
 
 
 def _raw(table: str, column: str) -> list[str]:
@@ -39,6 +40,17 @@ def test_push_tokens_and_suggestion_text_are_ciphertext_in_the_database(personas
     assert Device.objects.get(token_digest=device_token_digest("fcm-token-abc123")).token == "fcm-token-abc123"
     again = device_register(user=personas.clinician, token="fcm-token-abc123", platform="ios")  # found by digest
     assert Device.objects.count() == 1 and again.token == "fcm-token-abc123"
+
+
+def test_an_item9_answer_is_ciphertext_in_the_response_signal_and_alert(personas):
+    """Written through the service: the item-9 finding, the signal and the alert evidence name the item
+    only inside ciphertext, and the app reads them back."""
+    response = submit_phq9(personas.patient_profile, [1] * 9, item9=2)
+    for table, column in PHI_JSON_COLUMNS[:1] + PHI_JSON_COLUMNS[2:4]:
+        values = _raw(table, column)
+        assert values and not [v for v in values if "phq9" in str(v)], (table, column)
+    assert QuestionnaireResponse.objects.get(pk=response.pk).risk[0]["signal"] == "phq9_item9"
+    assert "phq9" in str(RiskSignal.objects.get().evidence) and "phq9" in str(Alert.objects.get().evidence)
 
 
 @pytest.mark.django_db(transaction=True)
