@@ -79,5 +79,6 @@ def document_reference(note: Note) -> dict:
 
 
 def pdf(note: Note) -> bytes:
-    """The signed note as a plain text PDF (see ``apps.core.pdf``)."""
-    return build(paginate(note_text(note).split("\n")))
+    """The signed note as a plain text PDF headed with the patient's name (see ``apps.core.pdf``)."""
+    title = f"Session note: {note.session.patient.full_name}"
+    return build(paginate([title, "", *note_text(note).split("\n")]), title=title)

@@ -225,6 +225,7 @@ class PatientBriefViewSet(PatientScopedViewSet):
             "plans/brief.html",
             {
                 "brief": brief,
+                "patient_name": self.get_patient().full_name,
                 "chart": line_chart(brief["series"]),
                 "score_charts": [(h["instrument"], score_chart(h)) for h in brief["score_history"]],
                 "measures": [
@@ -244,7 +245,9 @@ class PatientBriefViewSet(PatientScopedViewSet):
         from apps.plans.brief_pdf import brief_pdf
 
         brief = self._brief(request)
-        response = HttpResponse(brief_pdf(brief), content_type="application/pdf")
+        response = HttpResponse(
+            brief_pdf(brief, patient_name=self.get_patient().full_name), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'inline; filename="brief-{brief["period"]["end"]}.pdf"'
         response["Cache-Control"] = "no-store"
         return response

@@ -1,5 +1,6 @@
-"""The pre-session brief as a printable PDF: the same content as ``brief.html``, with the daily
-check-in chart drawn as vector lines above the text."""
+"""The pre-session brief as a printable PDF: the same content as ``brief.html``, headed with the
+patient's name (any script, see ``apps.core.pdf``), with the daily check-in chart and the
+questionnaire score charts drawn as vector lines above the text."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def _score_charts(history: list[dict]) -> tuple[list[Polyline], list[tuple[float
         x0 = first_x + i * step
         for t in entry["thresholds"]:
             ty = y0 + t["min"] / entry["max"] * height
-            drawings.append(Polyline("#cccccc", [(x0, ty), (x0 + width, ty)]))
+            drawings.append(Polyline("#cccccc", [(x0, ty), (x0 + width, ty)], dash=(3, 2)))
         n = max(1, len(entry["points"]) - 1)
         drawings.append(
             Polyline(
@@ -124,9 +125,10 @@ def _score_charts(history: list[dict]) -> tuple[list[Polyline], list[tuple[float
     return drawings, labels
 
 
-def brief_pdf(brief: dict) -> bytes:
+def brief_pdf(brief: dict, *, patient_name: str) -> bytes:
     legend = "Daily check-ins: mood (blue), anxiety (red), sleep hours (green)"
-    header = ["Pre-session brief", legend if brief["series"] else "Daily check-ins: none in this period"]
+    title = f"Pre-session brief: {patient_name}"
+    header = [title, legend if brief["series"] else "Daily check-ins: none in this period"]
     drawings = _chart(brief["series"]) if brief["series"] else []
     first_top = CHART[1] - 24
     score_drawings, score_labels = _score_charts(brief["score_history"])
@@ -139,4 +141,4 @@ def brief_pdf(brief: dict) -> bytes:
     )
     pages[0].blocks[:0] = [(50, 790, header), *score_labels]
     pages[0].drawings = drawings
-    return build(pages, size=9, leading=LEADING)
+    return build(pages, size=9, leading=LEADING, title=title)

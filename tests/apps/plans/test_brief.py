@@ -1,10 +1,13 @@
 import datetime as dt
+import io
+import re
 import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pypdf import PdfReader
 
 from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from apps.checkins.models import MoodCheckin
@@ -146,28 +149,37 @@ def test_the_printable_page_has_charts(personas, as_user):
     assert 'aria-label="phq9 scores against band thresholds"' in page and page.count("stroke-dasharray") == 4
 
 
-def pdf_objects(data: bytes) -> dict[int, bytes]:
-    """Check the cross-reference table points at every object, and return the objects."""
-    xref_at = int(data.rstrip().split(b"startxref")[1].split()[0])
-    rows = data[xref_at:].split(b"trailer")[0].split(b"\n")[3:]
-    offsets = [int(r.split()[0]) for r in rows if r.strip()]
-    objects = {}
-    for number, offset in enumerate(offsets, start=1):
-        assert data[offset:].startswith(f"{number} 0 obj".encode()), number
-        objects[number] = data[offset : data.index(b"endobj", offset)]
-    return objects
+def pdf_page(data: bytes) -> tuple[int, str, bytes]:
+    """Page count, the first page's text read back, and its decompressed drawing operators."""
+    reader = PdfReader(io.BytesIO(data))
+    page = reader.pages[0]
+    return len(reader.pages), page.extract_text(), page.get_contents().get_data()
 
 
 def test_the_pdf_has_the_chart_and_the_same_content(personas, as_user):
     seed(personas, timezone.localdate())
     response = as_user(personas.clinician).get(url(personas, "brief.pdf"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    objects = pdf_objects(response.content)
-    content = b"".join(objects.values())
-    assert b"(Pre-session brief)" in content and b"keep a sleep diary" in content
-    assert b"/Count 1 >>" in content  # one page
-    assert b"RISK ITEMS: phq9_item9" in content  # the risk item stands out in print too
-    assert b"0.122 0.373 0.749 RG" in content and content.count(b" l") >= 3 * 7  # 8 days: 7 segments per series
-    assert b"0.416 0.239 0.604 RG" in content and b"(phq9: 25 \\(6 months\\))" in content  # the score chart
+    pages, text, ops = pdf_page(response.content)
+    assert pages == 1  # one page
+    assert f"Pre-session brief: {personas.patient_profile.full_name}" in text  # whose brief it is
+    assert "keep a sleep diary" in text
+    assert "RISK ITEMS: phq9_item9" in text  # the risk item stands out in print too
+    assert "phq9: 25 (6 months)" in text  # the score chart's label
+    # vector lines: the mood series in its blue, 8 days = 7 segments per series; the score chart in purple
+    assert b".121569 .372549 .74902 RG" in ops and len(re.findall(rb"[\d.] l\b", ops)) >= 3 * 7
+    assert b".415686 .239216 .603922 RG" in ops and b"[3 2] 0 d" in ops  # dashed band thresholds
     empty = as_user(personas.clinician).get(url(personas, "brief.pdf")).content
-    assert pdf_objects(empty)
+    assert pdf_page(empty)[0] == 1
+
+
+def test_the_pdf_names_the_patient_in_any_script(personas, as_user):
+    personas.patient_profile.full_name = "王小明 (محمد العلي) José Ñúñez"
+    personas.patient_profile.save(update_fields=["full_name"])
+    _, text, _ = pdf_page(as_user(personas.clinician).get(url(personas, "brief.pdf")).content)
+    # the header is the first thing on the page; the reader starts a new line at each change of font
+    header = text.split("Daily check-ins")[0]
+    assert header.startswith("Pre-session brief:")
+    assert "王小明" in header and "محمد العلي"[::-1] in header and "José Ñúñez" in header
+    page = as_user(personas.clinician).get(url(personas, "brief.html")).content.decode()
+    assert "<bdi>王小明 (محمد العلي) José Ñúñez</bdi>" in page
