@@ -7,7 +7,9 @@ engine has turned a signal into (or merged it with) an alert.
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 from django.db import models
 
@@ -77,19 +79,9 @@ def default_routing() -> dict:
 
 
 def default_crisis_resources() -> dict:
-    return {
-        "US": [
-            {"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988", "url": "https://988lifeline.org"}
-        ],
-        "CA": [{"name": "9-8-8 Suicide Crisis Helpline", "contact": "Call or text 988", "url": "https://988.ca"}],
-        "GB": [
-            {"name": "Samaritans", "contact": "Call 116 123 (free, 24/7)", "url": "https://www.samaritans.org"},
-            {"name": "NHS 111", "contact": "Call 111 and choose the mental health option", "url": "https://111.nhs.uk"},
-        ],
-        "IE": [{"name": "Samaritans Ireland", "contact": "Call 116 123", "url": "https://www.samaritans.ie"}],
-        "AU": [{"name": "Lifeline", "contact": "Call 13 11 14", "url": "https://www.lifeline.org.au"}],
-        "DEFAULT": [{"name": "Emergency services", "contact": "Call your local emergency number", "url": ""}],
-    }
+    """Region -> resources, from ``crisis_resources.json`` (each verified entry names its source)."""
+    data = json.loads((Path(__file__).resolve().parent / "crisis_resources.json").read_text())
+    return {region: resources for region, resources in data.items() if not region.startswith("_")}
 
 
 class AlertPolicy(models.Model):

@@ -158,10 +158,15 @@ class CrisisResourceSerializer(serializers.Serializer):
     name = serializers.CharField()
     contact = serializers.CharField()
     url = serializers.CharField(allow_blank=True)
+    tel = serializers.CharField(required=False, help_text="Number to dial (tap to call)")
+    sms = serializers.CharField(required=False, help_text="Number to text")
+    sms_body = serializers.CharField(required=False, help_text="Keyword to text to the number")
+    lang = serializers.CharField(required=False, help_text="Language the line answers in; absent = any")
 
 
 class SupportSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="In the patient's preferred language where Interlude has it")
+    lang = serializers.CharField(help_text="Language of message and care_team_notified")
     resources = CrisisResourceSerializer(many=True)
     safety_plan_url = serializers.CharField(allow_null=True)
     care_team_notified = serializers.CharField(required=False, help_text="Only when the practice enables it")
