@@ -86,6 +86,9 @@ class QuestionnaireResponse(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     local_date = models.DateField()
     answers = EncryptedJSONField(help_text="Item id -> answer value")
+    language = models.CharField(
+        max_length=16, default="en", help_text="Language of the wording the patient answered (the instrument's)"
+    )
     total_score = models.PositiveSmallIntegerField(null=True, blank=True)
     band = models.CharField(max_length=40, blank=True)
     band_label = models.CharField(max_length=80, blank=True)

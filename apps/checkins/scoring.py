@@ -71,6 +71,57 @@ def _options_for(definition: dict[str, Any], item: dict[str, Any]) -> list[dict[
     return item.get("options") or definition["options"]
 
 
+def languages(definition: dict[str, Any]) -> list[str]:
+    """The languages a patient can answer in: English (the definition itself) and each translation."""
+    return ["en", *sorted(definition.get("translations", {}))]
+
+
+def localized(definition: dict[str, Any], language: str) -> dict[str, Any]:
+    """The definition with its patient-facing wording in ``language`` (English when there is no
+    translation for it). Ids, values, scoring and risk rules are untouched: a translated
+    administration scores exactly as the English one."""
+    wording = definition.get("translations", {}).get(language)
+    if wording is None:
+        return definition
+
+    def options(item_id: str | None, opts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        labels = wording.get("item_options", {}).get(item_id) if item_id else wording["options"]
+        return [{**o, "label": labels[str(o["value"])]} for o in opts]
+
+    return {
+        **definition,
+        "title": wording.get("title", definition["title"]),
+        "preamble": wording.get("preamble", definition.get("preamble", "")),
+        "options": options(None, definition["options"]),
+        "items": [
+            {
+                **item,
+                "text": wording["items"][item["id"]],
+                **({"options": options(item["id"], item["options"])} if item.get("options") else {}),
+            }
+            for item in definition["items"]
+        ],
+    }
+
+
+def _translation_problems(definition: dict[str, Any]) -> list[str]:
+    """A translation covers every item and every answer label, so a patient never sees a mix of
+    languages, and names where its wording comes from."""
+    problems = []
+    for language, wording in definition.get("translations", {}).items():
+        if not wording.get("sources"):
+            problems.append(f"translation '{language}' needs its sources")
+        if set(wording.get("items", {})) != {i["id"] for i in definition["items"]}:
+            problems.append(f"translation '{language}' must word every item, and only those")
+        if {str(o["value"]) for o in definition["options"]} - set(wording.get("options", {})):
+            problems.append(f"translation '{language}' misses answer labels")
+        for item in definition["items"]:
+            labels = wording.get("item_options", {}).get(item["id"], {})
+            if item.get("options") and {str(o["value"]) for o in item["options"]} - set(labels):
+                problems.append(f"translation '{language}' misses answer labels of {item['id']}")
+    return problems
+
+
 def validate_definition(definition: dict[str, Any]) -> list[str]:
     """Problems with a definition, as messages (empty when it is usable)."""
     problems: list[str] = []
@@ -104,6 +155,7 @@ def validate_definition(definition: dict[str, Any]) -> list[str]:
             or any(a["max"] + 1 != b["min"] for a, b in zip(bands, bands[1:], strict=False))
         ):
             problems.append(f"bands must cover 0..{maximum} without gaps or overlaps")
+    problems += _translation_problems(definition)
     for rule in definition.get("risk_rules", []):
         if rule.get("level") not in RISK_LEVELS:
             problems.append(f"risk rule {rule.get('signal')} has an unknown level")

@@ -58,6 +58,9 @@ class QuestionnaireSubmitSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.JSONField(), help_text="item id -> answer value; no totals")
     occurred_at = serializers.DateTimeField()
     timezone = TimezoneField()
+    language = serializers.CharField(
+        max_length=16, default="en", help_text="Language of the wording shown (see the instrument's languages)"
+    )
 
 
 class QuestionnaireResponseSerializer(serializers.ModelSerializer):
@@ -73,6 +76,7 @@ class QuestionnaireResponseSerializer(serializers.ModelSerializer):
             "occurred_at",
             "timezone",
             "local_date",
+            "language",
             "total_score",
             "band",
             "band_label",

@@ -109,7 +109,10 @@ def questionnaire_response_submit(
     answers: dict[str, Any],
     occurred_at: dt.datetime,
     timezone: str,
+    language: str = "en",
 ) -> tuple[QuestionnaireResponse, bool]:
+    """Score and store one administration. ``language`` is the wording the patient was shown; it
+    must be one the instrument has (scoring never depends on it)."""
     existing = already_submitted(QuestionnaireResponse, id, patient)
     if existing is not None:
         return existing, False
@@ -118,6 +121,8 @@ def questionnaire_response_submit(
     if instrument is None:
         raise Invalid({"instrument": ["Unknown questionnaire."]})
     definition = instrument.definition
+    if language not in scoring.languages(definition):
+        raise Invalid({"language": [f"This questionnaire is available in {', '.join(scoring.languages(definition))}."]})
     try:
         clean, result = scoring.score(definition, answers)
     except scoring.AnswerError as exc:
@@ -138,6 +143,7 @@ def questionnaire_response_submit(
             timezone=timezone,
             local_date=local_date_of(occurred_at, timezone),
             answers=clean,
+            language=language,
             total_score=result.total,
             band=result.band_key,
             band_label=result.band_label,
@@ -158,7 +164,7 @@ def questionnaire_response_submit(
             object_id=response.pk,
             patient_id=patient.pk,
             data_category=CATEGORY,
-            detail={"instrument": instrument.key, "version": instrument.version},
+            detail={"instrument": instrument.key, "version": instrument.version, "language": language},
         )
         schedule_due_items_complete(patient_id=patient.pk, kind=instrument.key, occurred_at=occurred_at)
     return response, True

@@ -119,7 +119,7 @@ form.addEventListener("submit", async (event) => {
     kind: "questionnaire",
     url: "/api/v1/me/questionnaires/",
     label: document.querySelector("h1").textContent,
-    json: { id, instrument: logic.key, answers, ...outbox.stamp() },
+    json: { id, instrument: logic.key, language: logic.language, answers, ...outbox.stamp() },
   });
   await outbox.drafts.delete(draftKey);
   form.hidden = true;
