@@ -44,13 +44,25 @@ def secure_headers(response):
     return response
 
 
+def app_language(request) -> str:
+    """A signed-in patient's preferred language (when the app has it); before sign-in, the browser's
+    (Accept-Language, or the language cookie)."""
+    profile = getattr(request.user, "patient_profile", None) if request.user.is_authenticated else None
+    if profile is not None and profile.preferred_language:
+        try:
+            return translation.get_supported_language_variant(profile.preferred_language)
+        except LookupError:
+            pass
+    return translation.get_language_from_request(request)
+
+
 def app_view(*, signed_in: bool = True) -> Callable:
     """Wrap a patient-app view: language, headers, and (``signed_in``) a redirect to sign-in."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            language = translation.get_language_from_request(request)
+            language = app_language(request)
             with translation.override(language):
                 request.LANGUAGE_CODE = language
                 if signed_in and not request.user.is_authenticated:

@@ -195,7 +195,40 @@ def test_the_javascript_catalog_carries_the_outbox_states_in_spanish(personas):
     assert "waiting for connection" in js and "esperando conexi" in js
 
 
-def test_questionnaires_in_spanish_say_the_validated_wording_is_not_available(personas):
-    html = signed_in(personas.patient).get("/app/questionnaires/phq9/", headers={"accept-language": "es"})
-    text = html.content.decode()
-    assert "no tiene una traducción validada" in text and 'lang="en"' in text
+def speaks_spanish(personas):
+    personas.patient_profile.preferred_language = "es"
+    personas.patient_profile.save(update_fields=["preferred_language"])
+
+
+def test_a_signed_in_patient_gets_their_preferred_language_whatever_the_browser_says(personas):
+    speaks_spanish(personas)
+    page = signed_in(personas.patient).get("/app/checkin/", headers={"accept-language": "en"})
+    assert page["Content-Language"] == "es" and '<html lang="es">' in page.content.decode()
+
+
+def test_join_checkin_questionnaires_and_safety_plan_render_in_spanish(personas):
+    join = Client(headers={"accept-language": "es"}).get("/app/join/").content.decode()
+    assert "Código de inscripción" in join and "Elija un nombre de usuario" in join
+    speaks_spanish(personas)
+    client = signed_in(personas.patient)
+    checkin = client.get("/app/checkin/").content.decode()
+    listing = client.get("/app/questionnaires/").content.decode()
+    phq9 = client.get("/app/questionnaires/phq9/").content.decode()
+    plan = client.get("/app/safety-plan/").content.decode()
+    for html in (checkin, listing, phq9, plan):
+        assert '<html lang="es">' in html
+    assert 'lang="es">Cuestionario sobre la salud del paciente-9 (PHQ-9)</a>' in listing
+    # the validated Spanish (USA) wording, with the same item ids and values as the English form
+    assert "Poco interés o placer en hacer cosas" in phq9 and "Más de la mitad de los días" in phq9
+    assert 'data-item="phq9_9"' in phq9 and "de lastimarse de alguna manera" in phq9
+    assert "no tiene una traducción validada" not in phq9
+    assert '"language": "es"' in phq9  # the answers are sent with the wording's language
+    assert "Si necesita ayuda ahora" in plan and "Gracias por contarnos" in plan  # the crisis card, in Spanish
+    assert 'href="tel:988"' in plan and "oprima 2" in plan  # the 988 Lifeline's Spanish option
+    assert 'href="sms:741741?&amp;body=AYUDA"' in plan  # Crisis Text Line in Spanish opens a text
+
+
+def test_a_questionnaire_without_a_validated_spanish_wording_says_so_and_stays_english(personas):
+    speaks_spanish(personas)
+    text = signed_in(personas.patient).get("/app/questionnaires/cssrs_screener/").content.decode()
+    assert "no tiene una traducción validada" in text and '<h1 lang="en">' in text
