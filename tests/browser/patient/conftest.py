@@ -60,9 +60,11 @@ class Newcomer:
     patient_id: str
 
 
-def new_patient_code(live_stack, name: str) -> tuple[str, str]:
+def new_patient_code(live_stack, name: str, language: str = "en") -> tuple[str, str]:
     """A clinician adds a patient and issues an enrolment code (through the API, as the clinician app does)."""
-    status, patient = live_stack.api("POST", "/api/v1/patients/", {"full_name": name}, as_user="clinician@demo")
+    status, patient = live_stack.api(
+        "POST", "/api/v1/patients/", {"full_name": name, "preferred_language": language}, as_user="clinician@demo"
+    )
     assert status == 201, patient
     status, invitation = live_stack.api(
         "POST", f"/api/v1/patients/{patient['id']}/invitations/", {}, as_user="clinician@demo"
@@ -74,19 +76,36 @@ def new_patient_code(live_stack, name: str) -> tuple[str, str]:
 _joined = iter(range(1, 10_000))
 
 
-def join(page, live_stack, *, decline: tuple[str, ...] = ()) -> Newcomer:
-    """Join with a fresh code in the browser and make every consent choice (accept unless declined)."""
-    patient_id, code = new_patient_code(live_stack, "Browser Patient")
+# The join screen's labels per language (the browser context's locale picks the language before sign-in).
+JOIN_LABELS = {
+    "en": ("Enrolment code", "Choose a username", "Choose a password", "Type the password again", "Join"),
+    "es": (
+        "Código de inscripción",
+        "Elija un nombre de usuario",
+        "Elija una contraseña",
+        "Escriba la contraseña otra vez",
+        "Unirme",
+    ),
+}
+CONSENT_CHOICES = {"en": ("Accept", "Decline"), "es": ("Aceptar", "Rechazar")}
+
+
+def join(page, live_stack, *, decline: tuple[str, ...] = (), language: str = "en") -> Newcomer:
+    """Join with a fresh code in the browser and make every consent choice (accept unless declined).
+    ``language`` is the new patient's preferred language and the language of the labels used."""
+    patient_id, code = new_patient_code(live_stack, "Browser Patient", language)
     username = f"phone{next(_joined)}-{patient_id[:6]}"
+    code_label, username_label, password_label, again_label, join_button = JOIN_LABELS[language]
     page.goto("/app/join/")
-    page.get_by_label("Enrolment code").fill(code)
-    page.get_by_label("Choose a username").fill(username)
-    page.get_by_label("Choose a password").fill(DEMO_PASSWORD)
-    page.get_by_label("Type the password again").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Join").click()
+    page.get_by_label(code_label).fill(code)
+    page.get_by_label(username_label).fill(username)
+    page.get_by_label(password_label).fill(DEMO_PASSWORD)
+    page.get_by_label(again_label).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=join_button).click()
     page.wait_for_url("**/app/consent/**")
+    accept, reject = CONSENT_CHOICES[language]
     for kind in ("ai_processing", "journal_sharing", "session_recording"):
-        choice = "Decline" if kind in decline else "Accept"
+        choice = reject if kind in decline else accept
         page.locator(f"#consent-{kind}").get_by_role("button", name=choice).click()
         page.wait_for_load_state("domcontentloaded")
     return Newcomer(username, patient_id)
