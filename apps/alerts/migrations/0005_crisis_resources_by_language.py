@@ -16,26 +16,24 @@ PREVIOUS_DEFAULT = {
 }
 
 
+def _replace(apps, old: dict, new: dict) -> None:
+    AlertPolicy = apps.get_model("alerts", "AlertPolicy")
+    for policy in AlertPolicy.objects.all():
+        if policy.crisis_resources == old:
+            policy.crisis_resources = new
+            policy.save(update_fields=["crisis_resources"])
+
+
 def forward(apps, schema_editor):
     from apps.alerts.models import default_crisis_resources
 
-    AlertPolicy = apps.get_model("alerts", "AlertPolicy")
-    current = default_crisis_resources()
-    for policy in AlertPolicy.objects.all():
-        if policy.crisis_resources == PREVIOUS_DEFAULT:
-            policy.crisis_resources = current
-            policy.save(update_fields=["crisis_resources"])
+    _replace(apps, PREVIOUS_DEFAULT, default_crisis_resources())
 
 
 def backward(apps, schema_editor):
     from apps.alerts.models import default_crisis_resources
 
-    AlertPolicy = apps.get_model("alerts", "AlertPolicy")
-    current = default_crisis_resources()
-    for policy in AlertPolicy.objects.all():
-        if policy.crisis_resources == current:
-            policy.crisis_resources = PREVIOUS_DEFAULT
-            policy.save(update_fields=["crisis_resources"])
+    _replace(apps, default_crisis_resources(), PREVIOUS_DEFAULT)
 
 
 class Migration(migrations.Migration):

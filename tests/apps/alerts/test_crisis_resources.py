@@ -47,3 +47,29 @@ def test_the_patient_reads_the_support_message_in_their_language(personas):
     personas.patient_profile.preferred_language = "fr"  # no catalog: English, and it says so
     support = support_for(personas.patient_profile)
     assert support["lang"] == "en" and support["message"].startswith("Thank you for telling us")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_updates_practices_on_the_shipped_list_and_keeps_edited_ones(personas):
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    previous = import_module("apps.alerts.migrations.0005_crisis_resources_by_language").PREVIOUS_DEFAULT
+    before = [("alerts", "0004_evidence_encrypted")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    AlertPolicy = executor.loader.project_state(before).apps.get_model("alerts", "AlertPolicy")
+    edited = {"US": [{"name": "Our own line", "contact": "Call 555 0100", "url": ""}]}
+    AlertPolicy.objects.update_or_create(practice_id=personas.practice.pk, defaults={"crisis_resources": previous})
+    AlertPolicy.objects.update_or_create(practice_id=personas.other_practice.pk, defaults={"crisis_resources": edited})
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("alerts", "0005_crisis_resources_by_language")])
+    policies = {p.practice_id: p.crisis_resources for p in AlertPolicy.objects.all()}
+    assert policies[personas.practice.pk] == RESOURCES and policies[personas.other_practice.pk] == edited
+
+    MigrationExecutor(connection).migrate(before)  # and back
+    assert AlertPolicy.objects.get(practice_id=personas.practice.pk).crisis_resources == previous
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -72,3 +72,22 @@ def test_the_clinician_sees_which_language_the_patient_answered_in(personas, as_
     page = client.get(f"/patients/{personas.patient_profile.pk}/questionnaires/")
     assert page.status_code == 200, page.status_code
     assert "answered in Spanish" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_adds_the_translations_to_the_stored_version():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("checkins", "0005_questionnaire_language")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    Stored = executor.loader.project_state(before).apps.get_model("checkins", "Instrument")
+    untranslated = {k: v for k, v in BUILTIN["gad7"].items() if k != "translations"}  # as stored before
+    Stored.objects.update_or_create(
+        practice=None, key="gad7", version=1, defaults={"title": untranslated["title"], "definition": untranslated}
+    )
+
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    stored = Instrument.objects.get(practice=None, key="gad7")
+    assert stored.version == 1 and stored.definition["translations"] == BUILTIN["gad7"]["translations"]
