@@ -1,6 +1,6 @@
 """The pre-session brief as a printable PDF: the same content as ``brief.html``, headed with the
-patient's name (any script, see ``apps.core.pdf``), with the daily check-in chart and the
-questionnaire score charts drawn as vector lines above the text."""
+patient's name (Latin, Greek, Cyrillic, Arabic or CJK, see ``apps.core.pdf``), with the daily
+check-in chart and the questionnaire score charts drawn as vector lines above the text."""
 
 from __future__ import annotations
 
