@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="the aggregate figures as one JSON object")
     parser.add_argument("--errors", action="store_true", help="list the misclassified lines (never for a blind set)")
     parser.add_argument("--aggregate-only", action="store_true", help="never print an item (implied for blind sets)")
+    parser.add_argument("--language", default="en", help="the set's language (risk: en, es)")
     args = parser.parse_args(argv)
     if args.task == "notes":
         from ml.evaluate_notes import evaluate_text_paths, print_report
@@ -144,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors and blind:
         parser.error("a blind set is reported in aggregate only: --errors is refused")
     rows = _read_jsonl(args.file)
-    result = evaluate_risk(rows) if args.task == "risk" else evaluate_triggers(rows)
+    if args.task == "risk":
+        result = evaluate_risk(rows, language=args.language)
+    else:
+        result = evaluate_triggers(rows, language=args.language)
     errors = result.pop("errors")
     if args.json:
         result.pop("confusion", None)

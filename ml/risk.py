@@ -17,6 +17,12 @@ Every finding carries its span and what fired: a rule id, or the learned stage w
 score and the nearest training sentences at its level. Suppressed rule matches (denied, idiomatic,
 about someone else) are returned too, so a clinician can see what was considered and why it was not
 raised. Decision support, not diagnosis.
+
+Languages (issue 19): each language has its own lexicon file and scope patterns. English runs the
+rules and the learned stage; Spanish (``risk_lexicon_es.json``) runs its rules only, on lower-cased,
+accent-folded text, because the sentence encoder and the learned stage's training set are English.
+A text in a language without a lexicon is never run through another language's rules: callers
+record it as not screened (``NOT_SCREENED``).
 """
 
 from __future__ import annotations
@@ -31,11 +37,16 @@ import numpy as np
 
 from ml import risk_scope
 from ml.risk_learned import LearnedRiskStage
-from ml.text import Encoder, Span, TokenStates, clause_around, get_encoder, split_sentences
+from ml.risk_scope import Scope
+from ml.text import Encoder, Span, TokenStates, clause_around, fold_accents, get_encoder, split_sentences
 
 DATA = Path(__file__).resolve().parent / "data"
 DETECTOR_VERSION = "risk-2.0"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
+# The level of a text that was not screened (its language has no lexicon): never "none", so a reader
+# cannot take it for a screened entry without risk language.
+NOT_SCREENED = "not_screened"
+LEXICONS = {"en": "risk_lexicon.json", "es": "risk_lexicon_es.json"}
 RANK = {level: i for i, level in enumerate(LEVELS)}
 DELIBERATE = re.compile(
     r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel))\b", re.I
@@ -47,11 +58,63 @@ OTHER_SUBJECTS = frozenset(
 )
 # Rules that match topic words ("suicide", "self-harm"), which also turn up in forms, lectures and
 # articles; the other rules need first-person wording and are never treated as discussion.
-DISCUSSABLE_RULES = frozenset({"self_harm.term", "active.suicidal", "active.considered", "active.want_to_die"})
+DISCUSSABLE_RULES = frozenset(
+    {
+        "self_harm.term",
+        "active.suicidal",
+        "active.considered",
+        "active.want_to_die",
+        "active.suicide_term",
+        "passive.want_to_die",
+    }
+)
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
 OTHER_REFLEXIVE = re.compile(
     r"\b(himself|herself|themselves|themself|his (own )?life|her (own )?life|their (own )?lives?)\b", re.I
 )
+ENGLISH_SCOPE = Scope(
+    clause_break=risk_scope.CLAUSE_BREAK,
+    denial_clause_break=re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I),
+    negative_risk=risk_scope.NEGATIVE_RISK,
+    retraction=risk_scope.RETRACTION,
+    past=risk_scope.PAST,
+    recurrence=risk_scope.RECURRENCE,
+    later_recurrence=re.compile(r"\b(again|still|back)\b", re.I),
+    progress=risk_scope.PROGRESS,
+    first_person=FIRST_PERSON,
+    first_person_reflexive=re.compile(r"\bmyself|\bmy (own )?life\b", re.I),
+    other_reflexive=OTHER_REFLEXIVE,
+    discussion_first_person=re.compile(r"\b(i|i'm|i've|my)\b.{0,20}\b(feel|felt|want|keep|been|thought)", re.I),
+    deliberate=DELIBERATE,
+    other_subjects=OTHER_SUBJECTS,
+    self_words=frozenset({"i", "i'm", "i've", "i'd"}),
+)
+
+
+def _lexicon_scope(lexicon: dict) -> Scope:
+    """Another language's scope patterns, from its lexicon file."""
+
+    def rx(key: str) -> re.Pattern:
+        return re.compile(lexicon[key], re.I)
+
+    return Scope(
+        clause_break=rx("clause_break"),
+        denial_clause_break=rx("denial_clause_break"),
+        negative_risk=rx("negative_risk"),
+        retraction=rx("retraction"),
+        past=rx("past_scope"),
+        recurrence=rx("recurrence"),
+        later_recurrence=rx("later_recurrence"),
+        progress=rx("progress"),
+        first_person=rx("first_person"),
+        first_person_reflexive=rx("first_person_reflexive"),
+        other_reflexive=rx("other_reflexive"),
+        discussion_first_person=rx("discussion_first_person"),
+        deliberate=rx("deliberate"),
+        other_subjects=frozenset(lexicon["other_subjects"].split()),
+        self_words=frozenset(lexicon["self_words"].split()),
+    )
+
 
 
 @dataclass(frozen=True)
@@ -79,6 +142,7 @@ class RiskResult:
     findings: tuple[RiskFinding, ...]
     suppressed: tuple[RiskSuppressed, ...]
     version: str
+    language: str = "en"
 
 
 def max_level(levels: Sequence[str]) -> str:
@@ -89,9 +153,12 @@ class RiskRules:
     """The lexicon stage alone (no model): cheap enough to run inside a web request, e.g. to show a
     patient crisis resources the moment they submit a note."""
 
-    def __init__(self):
-        lexicon = json.loads((DATA / "risk_lexicon.json").read_text())
+    def __init__(self, language: str = "en"):
+        lexicon = json.loads((DATA / LEXICONS[language]).read_text(encoding="utf-8"))
+        self.language = language
         self.version = lexicon["version"]
+        self.fold = bool(lexicon.get("fold_accents"))
+        self.scope = ENGLISH_SCOPE if language == "en" else _lexicon_scope(lexicon)
         self.rules = [(r["id"], r["level"], re.compile(r["pattern"], re.I)) for r in lexicon["rules"]]
         self.past = re.compile(lexicon["past_context"], re.I)
         self.denial = re.compile(lexicon["denial"], re.I)
@@ -117,47 +184,52 @@ class RiskRules:
         suicidal", "never wanted to hurt myself") or a strong denial anywhere in the sentence ("not
         once did I"), unless the negation is itself the risk ("no one would miss me", "didn't wake
         up") or the writer takes the denial back later in the sentence or in the next one."""
-        clause_start, _ = clause_around(sentence, start)
+        scope = self.scope
+        clause_start, _ = clause_around(sentence, start, scope.denial_clause_break)
         before = sentence[clause_start:start]
         near = bool(self.denial.search(" ".join(before.split()[-4:])))
-        if near and risk_scope.NEGATIVE_RISK.search(sentence[clause_start : end + 20]):
+        if near and scope.negative_risk.search(sentence[clause_start : end + 20]):
             near = False
         if not (near or self.strong_denial.search(sentence)):
             return False
-        return not risk_scope.RETRACTION.search(sentence[end:] + " " + following)
+        return not scope.retraction.search(sentence[end:] + " " + following)
 
     def _historical(self, sentence: str, start: int) -> bool:
         """A time marker in the match's own clause (or the clause before it, "years ago, I …") makes
         it history, unless that clause also says it is back ("again", "this week", "came back")."""
-        parts = risk_scope.clauses(sentence) or [risk_scope.Window(0, len(sentence))]
+        patterns = self.scope
+        parts = risk_scope.clauses(sentence, patterns.clause_break) or [risk_scope.Window(0, len(sentence))]
         index = next((i for i, c in enumerate(parts) if c.start <= start < c.end), len(parts) - 1)
         own = parts[index]
         scope = sentence[parts[max(0, index - 1)].start : own.end]
-        if not (self.past.search(scope) or risk_scope.PAST.search(scope)):
+        if not (self.past.search(scope) or patterns.past.search(scope)):
             return False
-        if risk_scope.RECURRENCE.search(sentence[own.start : own.end]):
+        if patterns.recurrence.search(sentence[own.start : own.end]):
             return False
         later = [sentence[c.start : c.end] for c in parts[index + 1 :]]
         return not any(
-            re.search(r"\b(again|still|back)\b", clause, re.I) and not risk_scope.PROGRESS.search(clause)
-            for clause in later
+            patterns.later_recurrence.search(clause) and not patterns.progress.search(clause) for clause in later
         )
 
     def _subject_is_other(self, sentence: str, start: int) -> bool:
         """Someone else is the subject just before the match ("she'd been self-harming", "a girl in her
         class keeps talking about wanting to die"). Possessives ("their dad's") do not count."""
-        clause_start, _ = clause_around(sentence, start)
+        clause_start, _ = clause_around(sentence, start, self.scope.denial_clause_break)
         words = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()[-7:]]
-        return bool(OTHER_SUBJECTS.intersection(words)) and not {"i", "i'm", "i've", "i'd"}.intersection(words)
+        return bool(self.scope.other_subjects.intersection(words)) and not self.scope.self_words.intersection(words)
 
     def _about_someone_else(self, sentence: str) -> bool:
         """Risk language about another person ("my friend wants to kill himself") is not the writer's."""
-        if OTHER_REFLEXIVE.search(sentence) and not re.search(r"\bmyself|\bmy (own )?life\b", sentence, re.I):
+        scope = self.scope
+        if scope.other_reflexive.search(sentence) and not scope.first_person_reflexive.search(sentence):
             return True
-        return bool(self.third_person.search(sentence)) and not FIRST_PERSON.search(sentence)
+        return bool(self.third_person.search(sentence)) and not scope.first_person.search(sentence)
 
     def _rule_findings(self, sentence: Span, following: str = "") -> tuple[list[RiskFinding], list[RiskSuppressed]]:
         text = sentence.text.replace("\u2019", "'")
+        if self.fold:
+            text, following = fold_accents(text), fold_accents(following)
+        scope = self.scope
         findings, suppressed = [], []
         idiom_spans = [m.span() for p in self.idioms for m in p.finditer(text)]
         for rule_id, level, pattern in self.rules:
@@ -170,21 +242,16 @@ class RiskRules:
             elif self._denied(text, match.start(), match.end(), following):
                 reason = "denied"
             elif self._about_someone_else(text) or (
-                not FIRST_PERSON.search(match.group(0)) and self._subject_is_other(text, match.start())
+                not scope.first_person.search(match.group(0)) and self._subject_is_other(text, match.start())
             ):
                 reason = "third_person"
             elif (
                 rule_id in DISCUSSABLE_RULES
                 and self.discussion.search(text)
-                and not re.search(
-                    r"\b(i|i'm|i've|my)\b.{0,20}\b(feel|felt|want|"
-                    r"keep|been|thought)",
-                    text,
-                    re.I,
-                )
+                and not scope.discussion_first_person.search(text)
             ):
                 reason = "discussion"
-            elif level == "self_harm" and self.accidental.search(text) and not DELIBERATE.search(text):
+            elif level == "self_harm" and self.accidental.search(text) and not scope.deliberate.search(text):
                 reason = "accidental"
             if reason is not None:
                 suppressed.append(RiskSuppressed(sentence.start, sentence.end, rule_id, reason))
@@ -202,6 +269,26 @@ class RiskDetector:
         self.rules_stage = RiskRules()
         self.learned = learned or LearnedRiskStage()
         self.version = f"{DETECTOR_VERSION}/{self.rules_stage.version}/{self.learned.version}"
+        self.other_languages = {code: RiskRules(code) for code in LEXICONS if code != "en"}
+
+    def version_for(self, language: str) -> str:
+        if language == "en":
+            return self.version
+        return f"{DETECTOR_VERSION}/{self.other_languages[language].version}/rules-only"
+
+    def assess_rules_only(self, sentences: Sequence[Span], language: str) -> RiskResult:
+        """A language whose learned stage does not exist (the encoder and its training set are
+        English): its own rules, with the same scope handling, and nothing else."""
+        rules = self.other_languages[language]
+        findings: list[RiskFinding] = []
+        suppressed: list[RiskSuppressed] = []
+        for i, sentence in enumerate(sentences):
+            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+            hits, held = rules._rule_findings(sentence, following)
+            findings.extend(hits)
+            suppressed.extend(held)
+        level = max_level([f.level for f in findings])
+        return RiskResult(level, tuple(findings), tuple(suppressed), self.version_for(language), language)
 
     def assess_sentences(
         self, sentences: Sequence[Span], embeddings: np.ndarray, tokens: Sequence[TokenStates] | None = None
@@ -249,9 +336,12 @@ class RiskDetector:
         parts = [sentence[c.start : c.end] for c in clauses]
         return any(risk_scope.RECURRENCE.search(p) and not risk_scope.PROGRESS.search(p) for p in parts)
 
-    def assess_many(self, texts: Sequence[str]) -> list[RiskResult]:
-        """``assess`` for many texts, with their sentences encoded in shared batches."""
+    def assess_many(self, texts: Sequence[str], language: str = "en") -> list[RiskResult]:
+        """``assess`` for many texts, with their sentences encoded in shared batches. ``language``
+        must have a lexicon (``LEXICONS``); callers check that first."""
         split = [split_sentences(text) for text in texts]
+        if language != "en":
+            return [self.assess_rules_only(sentences, language) for sentences in split]
         embeddings, tokens = self.encoder.encode_with_tokens([s.text for sentences in split for s in sentences])
         results, offset = [], 0
         for sentences in split:
@@ -260,5 +350,5 @@ class RiskDetector:
             offset = end
         return results
 
-    def assess(self, text: str) -> RiskResult:
-        return self.assess_many([text])[0]
+    def assess(self, text: str, language: str = "en") -> RiskResult:
+        return self.assess_many([text], language)[0]

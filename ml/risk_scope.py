@@ -88,15 +88,39 @@ FEATURES = ("denied", "negative_risk", "retracted", "past", "recurrence", "other
 
 
 @dataclass(frozen=True)
+class Scope:
+    """One language's scope patterns: what the rules stage reads around a match. English is built
+    from this module's patterns (``ml.risk.ENGLISH_SCOPE``); another language's come from its
+    lexicon file."""
+
+    clause_break: re.Pattern  # clauses for time scope (conjunctions too)
+    denial_clause_break: re.Pattern  # how far a negation reaches (commas and "but" stop it)
+    negative_risk: re.Pattern
+    retraction: re.Pattern
+    past: re.Pattern
+    recurrence: re.Pattern
+    later_recurrence: re.Pattern  # in a later clause: the past is back ("again", "still")
+    progress: re.Pattern
+    first_person: re.Pattern
+    first_person_reflexive: re.Pattern  # the risk is the writer's own ("myself", "my life")
+    other_reflexive: re.Pattern  # the risk is someone else's ("himself", "their life")
+    discussion_first_person: re.Pattern  # the writer's own feelings inside a discussion
+    deliberate: re.Pattern
+    other_subjects: frozenset[str]
+    self_words: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Window:
     start: int  # offsets within the sentence
     end: int
 
 
-def clauses(sentence: str) -> list[Window]:
-    """The clauses of a sentence, in order; a clause shorter than MIN_CLAUSE_WORDS joins the next one."""
+def clauses(sentence: str, breaks: re.Pattern = CLAUSE_BREAK) -> list[Window]:
+    """The clauses of a sentence, in order; a clause shorter than MIN_CLAUSE_WORDS joins the next one.
+    ``breaks``: another language's clause breaks."""
     bounds, start = [], 0
-    for brk in CLAUSE_BREAK.finditer(sentence):
+    for brk in breaks.finditer(sentence):
         if brk.start() > start:
             bounds.append((start, brk.start()))
         start = brk.end()

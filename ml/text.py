@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,11 +40,18 @@ def split_sentences(text: str) -> list[Span]:
     return spans
 
 
-def clause_around(sentence: str, position: int) -> tuple[int, int]:
+def fold_accents(text: str) -> str:
+    """Lower case without accents ("está" → "esta", "año" → "ano"), one character for one, so a
+    match's offsets are the original text's. Dictated and typed Spanish often drop accents."""
+    return "".join(unicodedata.normalize("NFD", c.lower())[0] for c in text)
+
+
+def clause_around(sentence: str, position: int, breaks: re.Pattern = _CLAUSE_BREAK) -> tuple[int, int]:
     """Bounds (within ``sentence``) of the clause containing ``position``: negation does not cross
-    "but", commas or semicolons ("I didn't drink, but work was hard")."""
+    "but", commas or semicolons ("I didn't drink, but work was hard"). ``breaks``: another
+    language's clause breaks ("pero", "aunque")."""
     start, end = 0, len(sentence)
-    for brk in _CLAUSE_BREAK.finditer(sentence):
+    for brk in breaks.finditer(sentence):
         if brk.end() <= position:
             start = brk.end()
         elif brk.start() >= position:

@@ -165,23 +165,27 @@ def trigger_metrics(rows: Sequence[dict], recorded: Sequence[str | None], forced
     }
 
 
-def evaluate_risk(rows: Sequence[dict], detector=None, predict: Callable[[str], str] | None = None) -> dict:
+def evaluate_risk(
+    rows: Sequence[dict], detector=None, predict: Callable[[str], str] | None = None, language: str = "en"
+) -> dict:
     if predict is None:
         from ml.risk import RiskDetector
 
         detector = detector or RiskDetector()
-        predicted = [r.level for r in detector.assess_many([row["text"] for row in rows])]
+        predicted = [r.level for r in detector.assess_many([row["text"] for row in rows], language)]
+        version = detector.version_for(language)
     else:
         predicted = [predict(row["text"]) for row in rows]
+        version = getattr(detector, "version", "external")
     result = risk_metrics(rows, predicted)
-    result["version"] = getattr(detector, "version", "external")
+    result["version"] = version
     return result
 
 
-def evaluate_triggers(rows: Sequence[dict], detector=None) -> dict:
-    from ml.triggers import TriggerDetector
+def evaluate_triggers(rows: Sequence[dict], detector=None, language: str = "en") -> dict:
+    from ml.triggers import KeywordTriggerDetector, TriggerDetector
 
-    detector = detector or TriggerDetector()
+    detector = detector or (TriggerDetector() if language == "en" else KeywordTriggerDetector(language))
     pairs = detector.top1_many([row["text"] for row in rows])
     result = trigger_metrics(rows, [p[0] for p in pairs], [p[1] for p in pairs])
     result["version"] = detector.version

@@ -20,9 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from ml.lexical import negated_before, resolved_in_clause
-from ml.text import Encoder, Span, get_encoder, split_sentences
+from ml.text import Encoder, Span, fold_accents, get_encoder, split_sentences
 
 TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+# Other languages' keywords for the same categories (issue 19). The encoder is English, so these
+# detectors are keyword-only: a counted keyword is a finding with KEYWORD_ONLY_SCORE.
+KEYWORD_TAXONOMIES = {"es": Path(__file__).resolve().parent / "data" / "taxonomy_es.json"}
+KEYWORD_ONLY_SCORE = 0.6
 DETECTOR_VERSION = "triggers-1.0"
 KEYWORD_BOOST = 0.22
 PRESENT_THRESHOLD = 0.50  # combined score for a finding
@@ -246,4 +250,70 @@ class TriggerDetector:
             recorded = max(findings, key=lambda f: f.score).category if findings else None
             forced = recorded or self.categories[int(self.scores(vectors).max(axis=0).argmax())].key
             out.append((recorded, forced))
+        return out
+
+
+class KeywordTriggerDetector:
+    """Triggers for a language the encoder does not read: the category's keywords in that language
+    (``ml/data/taxonomy_<language>.json``), with the same negation and "resolved" handling as the
+    English keyword stage. The categories' kinds and negation behaviour come from the English
+    taxonomy, so both languages record the same categories. Text and keywords are lower-cased and
+    accent-folded (one character for one, so spans are the original text's)."""
+
+    def __init__(self, language: str = "es"):
+        self.language = language
+        spec = json.loads(KEYWORD_TAXONOMIES[language].read_text(encoding="utf-8"))
+        base = load_taxonomy()["categories"]
+        self.version = f"{DETECTOR_VERSION}/{spec['version']}/keywords-only"
+        self.categories = [
+            _Category(
+                key=key,
+                kind=base[key]["kind"],
+                negation_means_absent=base[key].get("negation_means_absent", True),
+                pattern=_keyword_pattern([fold_accents(w) for w in entry["keywords"]]),
+            )
+            for key, entry in spec["categories"].items()
+        ]
+
+    def detect_sentences(self, text: str, sentences: Sequence[Span]) -> tuple[list[TriggerFinding], list[Suppressed]]:
+        findings: list[TriggerFinding] = []
+        suppressed: list[Suppressed] = []
+        for sentence in sentences:
+            folded = Span(sentence.start, sentence.end, fold_accents(sentence.text))
+            for category in self.categories:
+                for match in category.pattern.finditer(folded.text):
+                    reason = None
+                    if category.negation_means_absent and negated_before(folded.text, match.start(), self.language):
+                        reason = "negated"
+                    elif category.negation_means_absent and resolved_in_clause(
+                        folded.text, match.start(), self.language
+                    ):
+                        reason = "resolved"
+                    start, end = sentence.start + match.start(), sentence.start + match.end()
+                    if reason is not None:
+                        suppressed.append(Suppressed(category.key, start, end, reason))
+                        continue
+                    findings.append(
+                        TriggerFinding(
+                            category.key,
+                            category.kind,
+                            KEYWORD_ONLY_SCORE,
+                            start,
+                            end,
+                            "keyword",
+                            sentence.start,
+                            sentence.end,
+                        )
+                    )
+                    break
+        return findings, suppressed
+
+    def top1_many(self, texts: Sequence[str]) -> list[tuple[str | None, str]]:
+        """Per text: (the first recorded category or None, the same or "none"): with no semantic
+        stage there is nothing below the threshold to force."""
+        out = []
+        for text in texts:
+            findings, _ = self.detect_sentences(text, split_sentences(text) or [Span(0, len(text), text)])
+            recorded = min(findings, key=lambda f: f.start).category if findings else None
+            out.append((recorded, recorded or "none"))
         return out
