@@ -1,5 +1,10 @@
 """One pass over an entry's text: sentences are split and encoded once, then triggers, emotions and
-risk all read the same embeddings. The result carries every component's version."""
+risk all read the same embeddings. The result carries every component's version.
+
+The text's language routes it (issue 19): English runs everything; Spanish runs its own risk lexicon
+and trigger keywords (the encoder, emotions and the learned risk stage are English, so they do not
+run); any other language is not analysed at all, and the result says so (``not_analysed =
+"language"``, risk level ``not_screened``) rather than running English rules on it."""
 
 from __future__ import annotations
 
@@ -8,9 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ml.emotions import EmotionDetector, EmotionProfile
-from ml.risk import RiskDetector, RiskResult
+from ml.language import ANALYSIS_LANGUAGES, normalise
+from ml.risk import NOT_SCREENED, RiskDetector, RiskResult
 from ml.text import Encoder, get_encoder, split_sentences
-from ml.triggers import CustomTrigger, Suppressed, TriggerDetector, TriggerFinding, load_taxonomy
+from ml.triggers import (
+    CustomTrigger,
+    KeywordTriggerDetector,
+    Suppressed,
+    TriggerDetector,
+    TriggerFinding,
+    load_taxonomy,
+)
+
+NOT_ANALYSED_LANGUAGE = "language"
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,8 @@ class TextAnalysis:
     risk: RiskResult
     sentence_count: int
     versions: dict[str, str]
+    language: str = "en"
+    not_analysed: str = ""  # why nothing ran: "language" (no rules for the text's language)
 
 
 class TextAnalyzer:
@@ -37,8 +54,15 @@ class TextAnalyzer:
             "emotions": self.emotions.version,
             "risk": self.risk.version,
         }
+        self.keyword_triggers = {code: KeywordTriggerDetector(code) for code in ANALYSIS_LANGUAGES if code != "en"}
 
-    def analyse(self, text: str, custom: Sequence[CustomTrigger] = ()) -> TextAnalysis:
+    def analyse(self, text: str, custom: Sequence[CustomTrigger] = (), language: str = "en") -> TextAnalysis:
+        """``language``: the text's language (ml.language.analysis_language decides it)."""
+        code = normalise(language) or "en"
+        if code not in ANALYSIS_LANGUAGES:
+            return self._not_analysed(text, code)
+        if code != "en":
+            return self._rules_only(text, code)
         sentences = split_sentences(text)
         # one forward pass: sentence embeddings for every detector, token states for the risk
         # stage's clause windows
@@ -52,6 +76,42 @@ class TextAnalyzer:
             risk=self.risk.assess_sentences(sentences, embeddings, tokens),
             sentence_count=len(sentences),
             versions=self.versions,
+        )
+
+    def _rules_only(self, text: str, language: str) -> TextAnalysis:
+        """A language with a risk lexicon and trigger keywords but no encoder: those two, nothing else
+        (the patient's own trigger phrases are English-encoded exemplars, so they do not run either)."""
+        sentences = split_sentences(text)
+        triggers = self.keyword_triggers[language]
+        found, suppressed = triggers.detect_sentences(text, sentences)
+        return TextAnalysis(
+            triggers=tuple(found),
+            suppressed_triggers=tuple(suppressed),
+            emotions=EmotionProfile({}, {}, f"not analysed: {NOT_ANALYSED_LANGUAGE}"),
+            risk=self.risk.assess_rules_only(sentences, language),
+            sentence_count=len(sentences),
+            versions={
+                "language": language,
+                "triggers": triggers.version,
+                "emotions": f"not analysed: {NOT_ANALYSED_LANGUAGE}",
+                "risk": self.risk.version_for(language),
+            },
+            language=language,
+        )
+
+    @staticmethod
+    def _not_analysed(text: str, language: str) -> TextAnalysis:
+        """No rules for this language: nothing runs, and the result is marked, never "none"."""
+        reason = f"not analysed: {NOT_ANALYSED_LANGUAGE}"
+        return TextAnalysis(
+            triggers=(),
+            suppressed_triggers=(),
+            emotions=EmotionProfile({}, {}, reason),
+            risk=RiskResult(NOT_SCREENED, (), (), reason, language),
+            sentence_count=len(split_sentences(text)),
+            versions={"language": language, "triggers": reason, "emotions": reason, "risk": reason},
+            language=language,
+            not_analysed=NOT_ANALYSED_LANGUAGE,
         )
 
 

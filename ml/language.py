@@ -50,7 +50,7 @@ class LanguageGuess:
 
 
 def normalise(code: str | None) -> str | None:
-    """"es-MX" → "es"; blank → None."""
+    """ "es-MX" → "es"; blank → None."""
     if not code:
         return None
     return code.strip().lower().replace("_", "-").split("-")[0] or None

@@ -116,7 +116,6 @@ def _lexicon_scope(lexicon: dict) -> Scope:
     )
 
 
-
 @dataclass(frozen=True)
 class RiskFinding:
     level: str

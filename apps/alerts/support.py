@@ -11,20 +11,26 @@ from django.utils.translation import gettext, gettext_noop
 from apps.accounts.models import PatientProfile
 from apps.alerts.routing import policy_for
 from apps.core.hooks import Hook
-from ml.risk import RiskRules
+from ml.language import analysis_language
+from ml.risk import LEXICONS, NOT_SCREENED, RiskRules
 
-_rules: RiskRules | None = None
+_rules: dict[str, RiskRules] = {}
 _lock = threading.Lock()
 
 
-def note_screen(text: str) -> str:
-    """The lexicon stage of the risk detector (no model load in the web process). The full analysis,
-    with the semantic stage, still runs in the background job and raises the alert."""
-    global _rules
+def note_screen(text: str, *, preferred_language: str | None = None) -> str:
+    """The lexicon stage of the risk detector (no model load in the web process), in the note's
+    language (its own profile, else the patient's preferred language). The full analysis, with the
+    semantic stage, still runs in the background job and raises the alert. A language without a
+    lexicon gives ``NOT_SCREENED``: the background job records the note as not analysed."""
+    language = analysis_language(text, preferred=preferred_language).language
+    if language not in LEXICONS:
+        return NOT_SCREENED
     with _lock:
-        if _rules is None:
-            _rules = RiskRules()
-    return _rules.screen(text)
+        if language not in _rules:
+            _rules[language] = RiskRules(language)
+        rules = _rules[language]
+    return rules.screen(text)
 
 
 MESSAGE = gettext_noop(

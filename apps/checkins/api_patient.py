@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.door import MyRecordViewSet
 from apps.alerts.support import note_screen, support_for
+from ml.risk import NOT_SCREENED
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors import trends
 from apps.checkins.selectors.trends import todo_for
@@ -51,7 +52,10 @@ class MyCheckinsViewSet(MyRecordViewSet):
         checkin, created = mood_checkin_submit(actor=request.user, patient=patient, **data.validated_data)
         data.instance = checkin  # answer with the stored row, through the fields already built (as save() does)
         body = data.data
-        if checkin.note and note_screen(checkin.note) != "none":
+        if checkin.note and note_screen(checkin.note, preferred_language=patient.preferred_language) not in (
+            "none",
+            NOT_SCREENED,
+        ):
             body["support"] = support_for(patient)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

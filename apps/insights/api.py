@@ -60,6 +60,8 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "source_id",
             "local_date",
             "risk_level",
+            "language",
+            "not_analysed",
             "emotions",
             "versions",
             "sentence_count",

@@ -26,7 +26,13 @@ class TextAnalysis(models.Model):
     source_id = models.UUIDField()
     local_date = models.DateField(help_text="The source's local date, for daily series")
     # Stays plaintext so it can be queried: a coarse level from a fixed set, never free text.
-    risk_level = models.CharField(max_length=20)
+    risk_level = models.CharField(max_length=20, help_text="A risk level, or not_screened (see not_analysed)")
+    language = models.CharField(max_length=16, default="en", help_text="The language the text was analysed as")
+    not_analysed = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text='Why the detectors did not run: "language" (no rules for it; the text was not risk-screened)',
+    )
     emotions = EncryptedJSONField(default=dict, help_text="Scores 0..1 and evidence spans per emotion: PHI")
     versions = models.JSONField(help_text="Encoder, taxonomy, lexicon and detector versions")
     sentence_count = models.PositiveIntegerField()

@@ -38,6 +38,28 @@ def findings_staff_may_see(*, patient_id) -> QuerySet[Finding]:
     )
 
 
+def analyses_not_screened(*, patient_id, start) -> list[dict]:
+    """Entries and notes the staff may see whose language the detectors have no rules for: nothing
+    screened them for risk, so the brief lists them for the clinician to read (issue 19)."""
+    rows = (
+        analyses_staff_may_see(patient_id=patient_id)
+        .filter(local_date__gte=start)
+        .exclude(not_analysed="")
+        .order_by("-local_date")
+        .values("source_type", "source_id", "local_date", "language", "not_analysed")
+    )
+    return [
+        {
+            "source_type": r["source_type"],
+            "date": r["local_date"].isoformat(),
+            "language": r["language"],
+            "reason": r["not_analysed"],
+            "ref": f"{r['source_type']}:{r['source_id']}",
+        }
+        for r in rows
+    ]
+
+
 @dataclass
 class EntryWithFindings:
     entry: JournalEntry

@@ -33,6 +33,7 @@ from apps.insights.models import (
 from apps.insights.selectors import findings_staff_may_see
 from apps.journals.models import JournalEntry
 from ml.analysis import get_analyzer
+from ml.language import LanguageDecision, analysis_language
 from ml.triggers import CustomTrigger
 
 logger = logging.getLogger(__name__)
@@ -106,9 +107,21 @@ def text_analyses_resume_missing(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
+def source_language(source, text: str) -> LanguageDecision:
+    """The language to analyse a source in: the transcript's detected language (a spoken journal
+    entry), else the text's own profile when clear, else the patient's preferred language."""
+    transcription = getattr(source, "transcription", None) or {}
+    return analysis_language(
+        text, transcript=transcription.get("language"), preferred=source.patient.preferred_language
+    )
+
+
 def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
     """Analyse one journal entry or check-in note. Re-running replaces the previous analysis (so a new
-    detector version re-analyses cleanly); risk signals are idempotent per source and level."""
+    detector version re-analyses cleanly); risk signals are idempotent per source and level.
+
+    A text in a language the detectors have no rules for is stored as not analysed ("language",
+    risk level ``not_screened``) with no findings, so the clinician sees it was not risk-screened."""
     source, text = _source(source_type, source_id)
     if source is None or not text.strip():
         return None
@@ -116,7 +129,9 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
     shared = getattr(source, "shared_with_care_team", True)
     if not may_analyse(patient, shared=shared):
         return None
-    result = get_analyzer().analyse(text, custom_triggers_for(patient.pk))
+    language = source_language(source, text)
+    result = get_analyzer().analyse(text, custom_triggers_for(patient.pk), language=language.language)
+    versions = {**result.versions, "language": f"{language.language} ({language.source})"}
     with transaction.atomic():
         TextAnalysis.objects.filter(source_type=source_type, source_id=source.pk).delete()
         analysis = TextAnalysis.objects.create(
@@ -125,8 +140,10 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
             source_id=source.pk,
             local_date=source.local_date,
             risk_level=result.risk.level,
+            language=result.language,
+            not_analysed=result.not_analysed,
             sentence_count=result.sentence_count,
-            versions=result.versions,
+            versions=versions,
             emotions={
                 "scores": result.emotions.scores,
                 "evidence": {k: [[e.start, e.end, e.score] for e in v] for k, v in result.emotions.evidence.items()},
@@ -208,7 +225,7 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
             patient_id=patient.pk,
             practice_id=patient.practice_id,
             data_category="insights",
-            detail={"job": "text_analysis", "versions": result.versions},
+            detail={"job": "text_analysis", "versions": versions, "not_analysed": result.not_analysed},
         )
     return analysis
 

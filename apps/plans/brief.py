@@ -20,7 +20,7 @@ from apps.alerts.models import Alert
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors.trends import adherence, daily_series, start_of_day
 from apps.insights.models import FindingKind, PatternSnapshot, SourceType
-from apps.insights.selectors import findings_staff_may_see
+from apps.insights.selectors import analyses_not_screened, findings_staff_may_see
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus
 from apps.plans.treatment import goal_progress, treatment_plan_latest
@@ -225,6 +225,7 @@ def brief_build(*, patient: PatientProfile, now: dt.datetime | None = None) -> d
         "questionnaires": questionnaires,
         "score_history": score_history,
         "alerts": _alerts(patient.pk, start),
+        "not_risk_screened": analyses_not_screened(patient_id=patient.pk, start=start),
         "themes": _themes(patient.pk, start),
         "patterns": [
             {"summary": p["summary"], "q_value": p["q_value"], "ref": f"pattern_snapshot:{snapshot.pk}"}

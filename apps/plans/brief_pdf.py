@@ -30,6 +30,15 @@ def _fmt(value) -> str:
 def brief_lines(brief: dict) -> list[str]:
     period = brief["period"]
     lines = [f"Since {period['since']} ({period['start']} to {period['end']}). Generated {brief['generated_at'][:16]}."]
+    if brief.get("not_risk_screened"):
+        lines += _section(
+            "Not risk-screened",
+            [
+                f"{n['source_type'].replace('_', ' ')} of {n['date']}: not analysed: language ({n['language']})"
+                for n in brief["not_risk_screened"]
+            ],
+            "",
+        )
     lines += _section(
         "Alerts",
         [

@@ -34,7 +34,11 @@ DEV = [
     (P, "indirect", "Para qué seguir viviendo si nada cambia."),
     (P, "indirect", "Pienso mucho en la muerte últimamente."),
     (P, "negation_scope", "No veo ningún futuro para mí."),
-    (P, "buried_in_long_entry", "Fui a la farmacia, recogí la receta, pensé que me daría igual no despertar mañana y después volví a casa."),
+    (
+        P,
+        "buried_in_long_entry",
+        "Fui a la farmacia, recogí la receta, pensé que me daría igual no despertar mañana y después volví a casa.",
+    ),
     (A, "direct", "Pienso en suicidarme casi todos los días."),
     (A, "direct", "He tenido pensamientos suicidas esta semana."),
     (A, "direct", "Me quiero matar."),
@@ -50,7 +54,11 @@ DEV = [
     (A, "direct", "pienso en ahorcarme cuando me quedo solo"),
     (A, "negation_scope", "No sé cuánto tiempo más voy a aguantar sin matarme."),
     (A, "direct", "He pensado en el suicidio como salida."),
-    (A, "buried_in_long_entry", "Hoy limpié la casa, llamé a mi madre, pensé en suicidarme otra vez y luego me puse una serie."),
+    (
+        A,
+        "buried_in_long_entry",
+        "Hoy limpié la casa, llamé a mi madre, pensé en suicidarme otra vez y luego me puse una serie.",
+    ),
     (A, "direct", "todos los días pienso en matarme"),
     (A, "direct", "Quiero terminar con mi vida."),
     (PL, "direct", "Voy a suicidarme esta noche."),
@@ -88,7 +96,11 @@ DEV = [
     (SH, "indirect", "Me pellizco muy fuerte para castigarme."),
     (SH, "negation_scope", "No consigo dejar de cortarme."),
     (SH, "direct", "Me hice quemaduras en el brazo con un cigarro."),
-    (SH, "buried_in_long_entry", "Salí del trabajo, compré la cena, al llegar a casa me corté en el baño y luego cené."),
+    (
+        SH,
+        "buried_in_long_entry",
+        "Salí del trabajo, compré la cena, al llegar a casa me corté en el baño y luego cené.",
+    ),
     (H, "history_vs_now", "Cuando era adolescente intenté quitarme la vida, ahora estoy mucho mejor."),
     (H, "history_vs_now", "Hace años me cortaba, ya no lo hago."),
     (H, "direct", "En 2010 tuve un intento de suicidio."),
@@ -211,7 +223,13 @@ TRAIN = [
 def _rows(items):
     for level, cls, text in items:
         dictated = text == text.lower() and not re.search(r"[.,;:!?¿¡]", text)
-        yield {"text": text, "level": level, "risk": level != "none", "style": "dictated" if dictated else "written", "class": cls}
+        yield {
+            "text": text,
+            "level": level,
+            "risk": level != "none",
+            "style": "dictated" if dictated else "written",
+            "class": cls,
+        }
 
 
 def main() -> None:
@@ -220,7 +238,8 @@ def main() -> None:
         texts = [t for _, _, t in items]
         assert len(set(texts)) == len(texts), f"{name}: duplicate sentence"
         # checked by comparison only: the blind sentences are never printed or read by a person
-        overlap = len(set(texts) & {json.loads(line)["text"] for line in blind.read_text(encoding="utf-8").splitlines() if line})
+        lines = blind.read_text(encoding="utf-8").splitlines()
+        overlap = len(set(texts) & {json.loads(line)["text"] for line in lines if line})
         assert not overlap, f"{name}: {overlap} sentence(s) also in the blind set"
         with (HERE / name).open("w", encoding="utf-8") as out:
             for row in _rows(items):
