@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 
 from apps.accounts.door import MyRecordViewSet
 from apps.alerts.support import note_screen, support_for
-from ml.risk import NOT_SCREENED
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors import trends
 from apps.checkins.selectors.trends import todo_for
@@ -30,6 +29,7 @@ from apps.checkins.serializers import (
 from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
 from apps.checkins.services.questionnaires import instruments_available, questionnaire_response_submit
 from apps.core.permissions import BelongsToPractice
+from ml.risk import NOT_SCREENED
 
 
 @extend_schema(tags=["check-ins"])

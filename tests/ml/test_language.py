@@ -39,3 +39,26 @@ def test_the_transcript_language_wins_then_the_text_then_the_preferred_language(
 
 def test_language_codes_are_normalised():
     assert normalise("es-MX") == "es" and normalise("ES_es") == "es" and normalise("") is None
+
+
+@pytest.mark.slow
+def test_the_analyzer_routes_by_language():
+    from ml.analysis import get_analyzer
+
+    analyzer = get_analyzer()
+    french = analyzer.analyse("Je veux mourir, je n'en peux plus.", language="fr")
+    assert (french.not_analysed, french.risk.level, french.triggers, french.risk.findings) == (
+        "language",
+        "not_screened",
+        (),
+        (),
+    )
+    spanish = analyzer.analyse(
+        "Discutí con mi madre. Me quiero morir de la vergüenza. Quiero matarme.", language="es-MX"
+    )
+    assert (spanish.language, spanish.not_analysed, spanish.risk.level) == ("es", "", "active_ideation")
+    assert [s.reason for s in spanish.risk.suppressed] == ["idiom"]
+    assert {f.category for f in spanish.triggers} == {"family"}
+    english = analyzer.analyse("Honestly my kids would be fine without me.")
+    assert (english.language, english.risk.level) == ("en", "passive_ideation")
+    assert english.versions["risk"] == analyzer.risk.version
