@@ -7,6 +7,7 @@ from django.test import Client
 
 from apps.alerts.models import RiskSignal
 from apps.insights.models import Finding, TextAnalysis
+from tests.apps.checkins.test_checkins_api import URL, body
 from tests.apps.insights.test_insights import entry_via_api
 
 pytestmark = pytest.mark.slow
@@ -72,22 +73,9 @@ def test_an_english_entry_is_analysed_as_before(personas, as_user, django_captur
 
 
 def test_the_patient_sees_support_for_a_spanish_note_in_a_check_in(personas, as_user):
-    import uuid
-
-    from django.utils import timezone
-
     personas.patient_profile.preferred_language = "es"
     personas.patient_profile.save()
-    body = {
-        "id": str(uuid.uuid4()),
-        "occurred_at": timezone.now().isoformat(),
-        "timezone": "UTC",
-        "mood": 2,
-        "anxiety": 8,
-        "energy": 2,
-        "note": "Quiero morirme.",
-    }
-    response = as_user(personas.patient).post("/api/v1/me/checkins/", body, format="json")
-    assert response.status_code == 201 and "support" in response.json()
-    body = {**body, "id": str(uuid.uuid4()), "note": "Me muero de risa con mi hermano."}
-    assert "support" not in as_user(personas.patient).post("/api/v1/me/checkins/", body, format="json").json()
+    client = as_user(personas.patient)
+    risky = client.post(URL, body(note="Quiero morirme."), format="json")
+    assert risky.status_code == 201 and "support" in risky.json()
+    assert "support" not in client.post(URL, body(note="Me muero de risa con mi hermano."), format="json").json()
