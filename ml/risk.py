@@ -38,7 +38,16 @@ import numpy as np
 from ml import risk_scope
 from ml.risk_learned import LearnedRiskStage
 from ml.risk_scope import Scope
-from ml.text import Encoder, Span, TokenStates, clause_around, fold_accents, get_encoder, split_sentences
+from ml.text import (
+    NEGATION_CLAUSE_BREAK,
+    Encoder,
+    Span,
+    TokenStates,
+    clause_around,
+    fold_accents,
+    get_encoder,
+    split_sentences,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 DETECTOR_VERSION = "risk-2.0"
@@ -74,7 +83,7 @@ OTHER_REFLEXIVE = re.compile(
 )
 ENGLISH_SCOPE = Scope(
     clause_break=risk_scope.CLAUSE_BREAK,
-    denial_clause_break=re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I),
+    denial_clause_break=NEGATION_CLAUSE_BREAK,
     negative_risk=risk_scope.NEGATIVE_RISK,
     retraction=risk_scope.RETRACTION,
     past=risk_scope.PAST,

@@ -17,7 +17,7 @@ import numpy as np
 from ml.packaged import default_text_encoder
 
 _SENTENCE_END = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
-_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I)
+NEGATION_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def fold_accents(text: str) -> str:
     return "".join(unicodedata.normalize("NFD", c.lower())[0] for c in text)
 
 
-def clause_around(sentence: str, position: int, breaks: re.Pattern = _CLAUSE_BREAK) -> tuple[int, int]:
+def clause_around(sentence: str, position: int, breaks: re.Pattern = NEGATION_CLAUSE_BREAK) -> tuple[int, int]:
     """Bounds (within ``sentence``) of the clause containing ``position``: negation does not cross
     "but", commas or semicolons ("I didn't drink, but work was hard"). ``breaks``: another
     language's clause breaks ("pero", "aunque")."""
