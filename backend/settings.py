@@ -296,6 +296,10 @@ NOTES_LLM_API_KEY = env_str("NOTES_LLM_API_KEY", "")
 # --- Push (Firebase Cloud Messaging) --------------------------------------------------------
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
 FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
+# The patient app's web push (the Firebase console's web app config; all public values, served to browsers).
+FCM_WEB_API_KEY = env_str("FCM_WEB_API_KEY")
+FCM_WEB_APP_ID = env_str("FCM_WEB_APP_ID")
+FCM_WEB_VAPID_KEY = env_str("FCM_WEB_VAPID_KEY")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

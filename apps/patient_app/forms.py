@@ -109,3 +109,39 @@ class SafetyPlanForm(forms.Form):
             ]
             for section in SAFETY_PLAN_SECTIONS
         }
+
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ReminderSettingsForm(forms.Form):
+    """The time of each of the patient's reminders (their local time) and optional quiet hours."""
+
+    quiet_start = forms.TimeField(label=_("Quiet from"), required=False, widget=TIME_INPUT)
+    quiet_end = forms.TimeField(label=_("Quiet until"), required=False, widget=TIME_INPUT)
+
+    def __init__(self, *args, schedules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedules = list(schedules)
+        for schedule in self.schedules:
+            self.fields[f"time_{schedule.kind}"] = forms.TimeField(
+                label=SCHEDULE_LABELS.get(schedule.kind, schedule.kind),
+                initial=schedule.time_of_day,
+                widget=TIME_INPUT,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+            self.add_error("quiet_end", _("Give both a start and an end, or leave both empty."))
+        elif data.get("quiet_start") and data["quiet_start"] == data.get("quiet_end"):
+            self.add_error("quiet_end", _("Quiet hours must start and end at different times."))
+        return data
+
+
+SCHEDULE_LABELS = {
+    "mood": _("Daily check-in reminder"),
+    "phq9": _("Mood questionnaire (PHQ-9) reminder"),
+    "gad7": _("Anxiety questionnaire (GAD-7) reminder"),
+    "cssrs_screener": _("Safety questions reminder"),
+}

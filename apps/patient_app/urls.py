@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from apps.patient_app.views import account, journal, pages, privacy, pwa, questionnaires
+from apps.patient_app.views import account, journal, pages, privacy, pwa, questionnaires, settings
 from apps.patient_app.web import app_view
 
 app_name = "patient_app"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("plan/", pages.my_plan, name="plan"),
     path("plan/acknowledge/", pages.my_plan_acknowledge, name="plan_acknowledge"),
     path("me/", pages.me, name="me"),
+    path("me/notifications/", settings.notifications, name="notifications"),
     path("me/export/", privacy.export_start, name="export_start"),
     path("me/export/<uuid:pk>/download/", privacy.export_download, name="export_download"),
     path("me/erase/", privacy.erase, name="erase"),

@@ -11,33 +11,42 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
 from apps.patient_app.services import device_session_refresh
 
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# Only with web push configured: the two Firebase endpoints a browser calls to turn its push
+# subscription into an FCM token (static/patient_app/js/push.js).
+FCM_WEB_HOSTS = "https://firebaseinstallations.googleapis.com https://fcmregistrations.googleapis.com"
+
+
+def policy(*, web_push: bool) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob:",
+            f"connect-src 'self' {FCM_WEB_HOSTS}" if web_push else "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 PERMISSIONS = "camera=(self), microphone=(self), geolocation=()"
 
 
 def secure_headers(response):
-    response["Content-Security-Policy"] = POLICY
+    response["Content-Security-Policy"] = policy(web_push=bool(settings.FCM_WEB_API_KEY))
     response["Permissions-Policy"] = PERMISSIONS
     response["Referrer-Policy"] = "same-origin"
     response["X-Content-Type-Options"] = "nosniff"

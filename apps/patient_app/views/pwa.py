@@ -30,6 +30,7 @@ SHELL_FILES = [
     "patient_app/js/join.js",
     "patient_app/js/live.js",
     "patient_app/js/plan.js",
+    "patient_app/js/push.js",
     "patient_app/icons/icon-192.png",
     "patient_app/icons/icon-512.png",
     "patient_app/icons/icon-maskable-512.png",
