@@ -78,6 +78,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 8 * 3600, minimum=300)
 # The patient app keeps a phone signed in this long after its last use (sliding; "sign out everywhere" ends it).
 PATIENT_SESSION_DAYS = env_int("PATIENT_SESSION_DAYS", 30, minimum=1)
+# The optional app lock (a PIN): the idle time a patient gets unless they choose another, and the wrong
+# PINs in a row after which the phone is signed out (full sign-in with the password).
+PATIENT_LOCK_IDLE_MINUTES = env_int("PATIENT_LOCK_IDLE_MINUTES", 5, minimum=1)
+PATIENT_LOCK_MAX_FAILURES = env_int("PATIENT_LOCK_MAX_FAILURES", 5, minimum=1)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
@@ -130,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.web.middleware.IdleTimeoutMiddleware",
+    "apps.patient_app.lock.AppLockMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",

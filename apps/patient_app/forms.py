@@ -145,3 +145,38 @@ SCHEDULE_LABELS = {
     "gad7": _("Anxiety questionnaire (GAD-7) reminder"),
     "cssrs_screener": _("Safety questions reminder"),
 }
+
+
+PIN_INPUT = forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"})
+
+
+class UnlockForm(forms.Form):
+    pin = forms.CharField(label=_("Your PIN"), max_length=8, widget=PIN_INPUT)
+
+
+class AppLockForm(forms.Form):
+    """Turn the lock on or change it; the account password confirms it is the patient."""
+
+    pin = forms.CharField(label=_("Choose a PIN"), help_text=_("4 to 8 digits."), max_length=8, widget=PIN_INPUT)
+    pin_again = forms.CharField(label=_("Type the PIN again"), max_length=8, widget=PIN_INPUT)
+    idle_minutes = forms.TypedChoiceField(
+        label=_("Lock after the app is unused for"),
+        coerce=int,
+        choices=[(1, _("1 minute")), (5, _("5 minutes")), (15, _("15 minutes")), (60, _("1 hour"))],
+        initial=5,
+    )
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pin") and data.get("pin") != data.get("pin_again"):
+            self.add_error("pin_again", _("The two PINs are different."))
+        return data
+
+
+class AppLockRemoveForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

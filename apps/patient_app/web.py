@@ -12,7 +12,8 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 
@@ -65,6 +66,12 @@ def app_language(request) -> str:
     return translation.get_language_from_request(request)
 
 
+def not_found_page(request):
+    """The patient app's own 404 (the crisis link in its usual place, a way home), never the
+    clinician app's: also for things outside the patient's scope, which answer 404 like missing ones."""
+    return render(request, "patient_app/404.html", status=404)
+
+
 def app_view(*, signed_in: bool = True) -> Callable:
     """Wrap a patient-app view: language, headers, and (``signed_in``) a redirect to sign-in."""
 
@@ -79,7 +86,10 @@ def app_view(*, signed_in: bool = True) -> Callable:
                 else:
                     if request.user.is_authenticated:
                         device_session_refresh(request=request)
-                    response = view(request, *args, **kwargs)
+                    try:
+                        response = view(request, *args, **kwargs)
+                    except Http404:
+                        response = not_found_page(request)
                     if hasattr(response, "render") and not response.is_rendered:
                         response.render()
             response.setdefault("Content-Language", language)
