@@ -10,7 +10,7 @@ Invariants (security-relevant; tests in tests/apps/patient_app/test_lock.py):
   reset them) sign this phone out: the next way in is the full sign-in with the password, which has
   its own lockout.
 - Only the patient's own navigation counts as activity: the service worker's background fetches
-  (``X-Interlude-Prefetch``) and API calls do not keep the app unlocked.
+  (``apps.core.context.PREFETCH_HEADER``) and API calls do not keep the app unlocked.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from django.utils.http import urlencode
 
 from apps.accounts.models import User
 from apps.audit.services import AuditAction, audit_log
+from apps.core import context
 from apps.core.errors import Invalid
 from apps.patient_app.models import AppLock, DeviceSession
 
 ACTIVE_KEY = "patient_app_active_at"
 LOCKED_KEY = "patient_app_locked"
-PREFETCH_HEADER = "X-Interlude-Prefetch"
 IDLE_CHOICES = (1, 5, 15, 60)
 # Write the activity time at most this often (one session save a minute, not one per request).
 TOUCH_EVERY_S = 30
@@ -139,7 +139,7 @@ def session_unlocked_now(request) -> None:
 def _is_activity(request) -> bool:
     return (
         request.path.startswith("/app/")
-        and not request.headers.get(PREFETCH_HEADER)
+        and not context.is_prefetch(request.headers)
         and request.path not in ("/app/sw.js", "/app/manifest.webmanifest", "/app/jsi18n/")
     )
 
