@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-
 # A fetch nobody asked to see yet: the patient app's service worker filling its offline copies
 # (it sends this header), or a browser's own prefetch (``Sec-Purpose: prefetch``). Reads it makes are
 # still audited as reads, marked ``prefetch`` so the trail does not say a person looked.
