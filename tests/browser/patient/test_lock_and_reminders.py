@@ -1,0 +1,101 @@
+"""Me → app lock and notifications, in the phone browser: the PIN lock comes up by itself after the
+idle time, keeps the safety plan and crisis lines open, refuses a wrong PIN and opens with the right
+one; the notifications screen is honest when Firebase is not set up; the service worker shows a pushed
+reminder delivered through Chromium's DevTools push."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from tests.browser.patient.conftest import DEMO_PASSWORD, axe_violations, join, shot
+
+PIN = "2580"
+
+
+def test_the_pin_lock_comes_up_after_the_idle_time_and_keeps_the_safety_plan_open(phone, live_stack):
+    join(phone, live_stack)
+    phone.goto("/app/me/")
+    phone.get_by_role("link", name="App lock settings").tap()
+    phone.get_by_label("Choose a PIN").fill(PIN)
+    phone.get_by_label("Type the PIN again").fill(PIN)
+    phone.get_by_label("Lock after the app is unused for").select_option("1")
+    phone.get_by_label("Your password").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Turn on the lock").tap()
+    expect(phone.get_by_role("status")).to_contain_text("The app lock is on.")
+    assert axe_violations(phone, "patient-me-lock") == []
+    phone.goto("/app/journal/")
+    # Nobody touches the phone for over a minute: the page goes to the lock screen on its own.
+    phone.wait_for_url("**/app/lock/**", timeout=120_000)
+    expect(phone.get_by_role("heading", name="Interlude is locked")).to_be_visible()
+    expect(phone.locator("header.top .crisis")).to_be_visible()
+    expect(phone.locator("#crisis")).to_be_visible()
+    expect(phone.get_by_role("navigation", name="Main")).to_have_count(0)
+    shot(phone, "patient-lock")
+    assert axe_violations(phone, "patient-lock") == []
+    # While locked, other pages answer the lock screen and the API refuses reads; the safety plan opens.
+    status = phone.evaluate("() => fetch('/api/v1/me/checkins/').then(r => r.status)")
+    assert status == 423
+    phone.get_by_role("link", name="Open my safety plan").tap()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("safety plan")
+    phone.goto("/app/journal/")
+    phone.wait_for_url("**/app/lock/**")
+    phone.get_by_label("Your PIN", exact=True).fill("0000")
+    phone.get_by_role("button", name="Unlock").tap()
+    expect(phone.locator("#id_pin-error")).to_contain_text("That PIN is not right")
+    phone.get_by_label("Your PIN", exact=True).fill(PIN)
+    phone.get_by_role("button", name="Unlock").tap()
+    phone.wait_for_url("**/app/journal/")
+    assert phone.evaluate("() => fetch('/api/v1/me/checkins/').then(r => r.status)") == 200
+    assert phone.script_errors == []
+
+
+def test_without_firebase_the_notifications_screen_says_reminders_stay_on_today(phone, live_stack):
+    join(phone, live_stack)
+    phone.goto("/app/me/")
+    phone.get_by_role("link", name="Reminder times, quiet hours and notifications").tap()
+    expect(phone.get_by_role("heading", name="Notifications", exact=True)).to_be_visible()
+    expect(phone.locator("[data-push-unavailable]")).to_contain_text("to-do list on Today only")
+    phone.get_by_label("Quiet from").fill("22:00")
+    phone.get_by_label("Quiet until").fill("07:00")
+    phone.get_by_role("button", name="Save reminder settings").tap()
+    expect(phone.get_by_role("status")).to_contain_text("Saved.")
+    expect(phone.get_by_label("Quiet from")).to_have_value("22:00")
+    assert axe_violations(phone, "patient-me-notifications") == []
+    assert phone.script_errors == []
+
+
+def test_the_service_worker_shows_a_pushed_reminder_with_its_generic_text(phone, live_stack):
+    join(phone, live_stack)
+    phone.context.grant_permissions(["notifications"])
+    phone.goto("/app/")
+    registration = phone.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    assert registration
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("ServiceWorker.enable")
+    versions: list[dict] = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
+    for _ in range(40):
+        if any(v.get("runningStatus") == "running" for v in versions):
+            break
+        phone.wait_for_timeout(250)
+    registration_id = next(v["registrationId"] for v in versions if v.get("runningStatus") == "running")
+    # The shape FCM delivers to a web push subscription: a generic notification and ids only.
+    payload = json.dumps(
+        {"notification": {"title": "Interlude", "body": "You have a check-in waiting."}, "data": {"type": "todo"}}
+    )
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_stack.base_url, "registrationId": registration_id, "data": payload},
+    )
+    shown: list[dict] = []
+    for _ in range(40):
+        shown = phone.evaluate(
+            "() => navigator.serviceWorker.ready.then(r => r.getNotifications())"
+            ".then(ns => ns.map(n => ({title: n.title, body: n.body})))"
+        )
+        if shown:
+            break
+        phone.wait_for_timeout(250)
+    assert shown == [{"title": "Interlude", "body": "You have a check-in waiting."}]
