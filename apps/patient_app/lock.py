@@ -32,7 +32,7 @@ from apps.accounts.models import User
 from apps.audit.services import AuditAction, audit_log
 from apps.core import context
 from apps.core.errors import Invalid
-from apps.patient_app.models import AppLock, DeviceSession
+from apps.patient_app.models import AppLock, DeviceSession, LockPasskey
 
 ACTIVE_KEY = "patient_app_active_at"
 LOCKED_KEY = "patient_app_locked"
@@ -83,6 +83,7 @@ def app_lock_set(*, user: User, pin: str, idle_minutes: int) -> AppLock:
 
 def app_lock_remove(*, user: User) -> None:
     with transaction.atomic():
+        LockPasskey.objects.filter(user=user).delete()  # they open the lock; no lock, nothing to open
         deleted, _ = AppLock.objects.filter(user=user).delete()
         if deleted:
             audit_log(actor=user, action=AuditAction.DELETE, object_type="app_lock", object_id=user.pk)
@@ -128,6 +129,14 @@ def app_lock_unlock(*, request, pin: str) -> UnlockResult:
         logout(request)
         return UnlockResult(unlocked=False, signed_out=True)
     return UnlockResult(unlocked=False, attempts_left=limit - lock.failures)
+
+
+def app_lock_now(*, request) -> bool:
+    """Lock at once (the patient hands the phone over); False when no lock is set."""
+    if not AppLock.objects.filter(user=request.user).exists():
+        return False
+    request.session[LOCKED_KEY] = True
+    return True
 
 
 def session_unlocked_now(request) -> None:

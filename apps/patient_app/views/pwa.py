@@ -32,6 +32,7 @@ SHELL_FILES = [
     "patient_app/js/plan.js",
     "patient_app/js/push.js",
     "patient_app/js/lock.js",
+    "patient_app/js/passkey.js",
     "patient_app/icons/icon-192.png",
     "patient_app/icons/icon-512.png",
     "patient_app/icons/icon-maskable-512.png",
