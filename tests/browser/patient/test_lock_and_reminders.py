@@ -9,7 +9,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.patient.conftest import DEMO_PASSWORD, axe_violations, join, shot
+from tests.browser.patient.conftest import DEMO_PASSWORD, PHONE, axe_violations, join, shot
 
 PIN = "2580"
 
@@ -99,3 +99,49 @@ def test_the_service_worker_shows_a_pushed_reminder_with_its_generic_text(phone,
             break
         phone.wait_for_timeout(250)
     assert shown == [{"title": "Interlude", "body": "You have a check-in waiting."}]
+
+
+def test_fingerprint_or_face_opens_the_lock_with_chromiums_virtual_authenticator(browser, live_stack):
+    # WebAuthn wants a domain as its RP id (not an IP address): the same stack, addressed as localhost.
+    context = browser.new_context(
+        base_url=live_stack.base_url.replace("127.0.0.1", "localhost"), service_workers="allow", **PHONE
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        cdp = context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
+        join(page, live_stack)
+        page.goto("/app/me/lock/")
+        page.get_by_label("Choose a PIN").fill(PIN)
+        page.get_by_label("Type the PIN again").fill(PIN)
+        page.get_by_label("Your password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Turn on the lock").tap()
+        page.get_by_role("button", name="Use fingerprint or face on this phone").tap()
+        expect(page.locator("[data-passkey-status]")).to_contain_text("Done")
+        assert axe_violations(page, "patient-me-lock-on") == []
+        page.get_by_role("button", name="Lock the app now").tap()
+        page.wait_for_url("**/app/lock/**")
+        assert page.evaluate("() => fetch('/api/v1/me/checkins/').then(r => r.status)") == 423
+        page.get_by_role("button", name="Unlock with fingerprint or face").tap()
+        page.wait_for_url("**/app/")
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+        assert page.evaluate("() => fetch('/api/v1/me/checkins/').then(r => r.status)") == 200
+        assert errors == []
+    finally:
+        context.close()
