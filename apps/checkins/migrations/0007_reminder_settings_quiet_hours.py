@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_device_token_encrypted'),
-        ('checkins', '0004_risk_encrypted'),
+        ('checkins', '0006_builtin_instrument_translations'),
     ]
 
     operations = [
