@@ -78,6 +78,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 8 * 3600, minimum=300)
 # The patient app keeps a phone signed in this long after its last use (sliding; "sign out everywhere" ends it).
 PATIENT_SESSION_DAYS = env_int("PATIENT_SESSION_DAYS", 30, minimum=1)
+# The optional app lock (a PIN): the idle time a patient gets unless they choose another, and the wrong
+# PINs in a row after which the phone is signed out (full sign-in with the password).
+PATIENT_LOCK_IDLE_MINUTES = env_int("PATIENT_LOCK_IDLE_MINUTES", 5, minimum=1)
+PATIENT_LOCK_MAX_FAILURES = env_int("PATIENT_LOCK_MAX_FAILURES", 5, minimum=1)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
@@ -130,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.web.middleware.IdleTimeoutMiddleware",
+    "apps.patient_app.lock.AppLockMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",
@@ -296,6 +301,10 @@ NOTES_LLM_API_KEY = env_str("NOTES_LLM_API_KEY", "")
 # --- Push (Firebase Cloud Messaging) --------------------------------------------------------
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
 FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
+# The patient app's web push (the Firebase console's web app config; all public values, served to browsers).
+FCM_WEB_API_KEY = env_str("FCM_WEB_API_KEY")
+FCM_WEB_APP_ID = env_str("FCM_WEB_APP_ID")
+FCM_WEB_VAPID_KEY = env_str("FCM_WEB_VAPID_KEY")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -83,6 +83,20 @@ def firebase_app() -> firebase_admin.App | None:
         return firebase_admin.initialize_app(credentials.Certificate(path), options, name=APP_NAME)
 
 
+def web_push_config() -> dict[str, str] | None:
+    """What a browser needs to get an FCM token (public values), or None when the practice has not
+    configured Firebase for the web: then reminders appear only on the in-app to-do list."""
+    values = {
+        "projectId": settings.FCM_PROJECT_ID,
+        "apiKey": settings.FCM_WEB_API_KEY,
+        "appId": settings.FCM_WEB_APP_ID,
+        "vapidKey": settings.FCM_WEB_VAPID_KEY,
+    }
+    if not all(values.values()) or firebase_app() is None:
+        return None
+    return values
+
+
 def push_to_user(*, user_id, message: PushMessage, data: dict[str, str]) -> PushResult:
     targets = list(
         Device.objects.filter(user_id=user_id, unregistered_at__isnull=True).values_list("token", "token_type")

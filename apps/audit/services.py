@@ -44,6 +44,11 @@ def _check_detail(detail: dict[str, Any]) -> None:
         raise ValueError(f"audit detail must not carry PHI values (keys: {sorted(bad)})")
 
 
+def prefetched(ctx: context.RequestContext, spec: AuditSpec) -> bool:
+    """A read made by a prefetch (the app's offline copies): recorded like any read, and marked."""
+    return ctx.prefetch and str(spec.action) == AuditAction.READ
+
+
 def audit_log_many(*, actor, specs: Iterable[AuditSpec]) -> list[AuditEvent]:
     specs = list(specs)
     if not specs:
@@ -76,7 +81,7 @@ def audit_log_many(*, actor, specs: Iterable[AuditSpec]) -> list[AuditEvent]:
                 "request_id": ctx.request_id,
                 "ip": str(ipaddress.ip_address(ctx.ip)) if ctx.ip else None,
                 "via": ctx.via,
-                "detail": spec.detail,
+                "detail": {**spec.detail, "prefetch": True} if prefetched(ctx, spec) else spec.detail,
             }
             values = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in values.items()}
             digest = event_hash(prev, values, key=key)

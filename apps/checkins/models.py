@@ -150,10 +150,33 @@ class DueItem(models.Model):
     status = models.CharField(max_length=16, choices=DueStatus.choices, default=DueStatus.PENDING)
     completed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    remind_not_before = models.DateTimeField(
+        null=True, blank=True, help_text="When the reminder may go out (after quiet hours); null = no reminder"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["schedule", "due_at"], name="one_due_item_per_occurrence")]
         indexes = [
             models.Index(fields=["patient", "status", "due_at"]),
             models.Index(fields=["status", "window_ends_at"]),
+            models.Index(fields=["status", "reminded_at", "remind_not_before"]),
+        ]
+
+
+class ReminderSettings(models.Model):
+    """The patient's own notification choices. Quiet hours are wall-clock times in the patient's time
+    zone; ``quiet_start`` after ``quiet_end`` spans midnight (22:00-07:00). Both null = no quiet hours."""
+
+    patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, related_name="reminder_settings")
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(quiet_start__isnull=True) & Q(quiet_end__isnull=True))
+                | (Q(quiet_start__isnull=False) & Q(quiet_end__isnull=False) & ~Q(quiet_start=models.F("quiet_end"))),
+                name="quiet_hours_both_or_neither",
+            )
         ]

@@ -12,12 +12,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+# A fetch nobody asked to see yet: the patient app's service worker filling its offline copies
+# (it sends this header), or a browser's own prefetch (``Sec-Purpose: prefetch``). Reads it makes are
+# still audited as reads, marked ``prefetch`` so the trail does not say a person looked.
+PREFETCH_HEADER = "X-Interlude-Prefetch"
+
+
+def is_prefetch(headers) -> bool:
+    return bool(headers.get(PREFETCH_HEADER)) or "prefetch" in headers.get("Sec-Purpose", "")
+
 
 @dataclass(frozen=True)
 class RequestContext:
     request_id: str
     ip: str | None = None
     via: str = "api"  # api | websocket | task | command
+    prefetch: bool = False
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("interlude_ctx", default=None)

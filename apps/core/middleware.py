@@ -19,7 +19,12 @@ class RequestContextMiddleware:
         inbound = request.headers.get("X-Request-ID", "")
         request_id = inbound if _VALID_REQUEST_ID.match(inbound) else context.new_request_id()
         via = "api" if request.path.startswith("/api/") else "web"  # the clinician web app's pages
-        ctx = context.RequestContext(request_id=request_id, ip=client_ip(request.META), via=via)
+        ctx = context.RequestContext(
+            request_id=request_id,
+            ip=client_ip(request.META),
+            via=via,
+            prefetch=context.is_prefetch(request.headers),
+        )
         request.request_id = request_id
         with context.bind(ctx):
             response = self.get_response(request)

@@ -109,3 +109,74 @@ class SafetyPlanForm(forms.Form):
             ]
             for section in SAFETY_PLAN_SECTIONS
         }
+
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ReminderSettingsForm(forms.Form):
+    """The time of each of the patient's reminders (their local time) and optional quiet hours."""
+
+    quiet_start = forms.TimeField(label=_("Quiet from"), required=False, widget=TIME_INPUT)
+    quiet_end = forms.TimeField(label=_("Quiet until"), required=False, widget=TIME_INPUT)
+
+    def __init__(self, *args, schedules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedules = list(schedules)
+        for schedule in self.schedules:
+            self.fields[f"time_{schedule.kind}"] = forms.TimeField(
+                label=SCHEDULE_LABELS.get(schedule.kind, schedule.kind),
+                initial=schedule.time_of_day,
+                widget=TIME_INPUT,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+            self.add_error("quiet_end", _("Give both a start and an end, or leave both empty."))
+        elif data.get("quiet_start") and data["quiet_start"] == data.get("quiet_end"):
+            self.add_error("quiet_end", _("Quiet hours must start and end at different times."))
+        return data
+
+
+SCHEDULE_LABELS = {
+    "mood": _("Daily check-in reminder"),
+    "phq9": _("Mood questionnaire (PHQ-9) reminder"),
+    "gad7": _("Anxiety questionnaire (GAD-7) reminder"),
+    "cssrs_screener": _("Safety questions reminder"),
+}
+
+
+PIN_INPUT = forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"})
+
+
+class UnlockForm(forms.Form):
+    pin = forms.CharField(label=_("Your PIN"), max_length=8, widget=PIN_INPUT)
+
+
+class AppLockForm(forms.Form):
+    """Turn the lock on or change it; the account password confirms it is the patient."""
+
+    pin = forms.CharField(label=_("Choose a PIN"), help_text=_("4 to 8 digits."), max_length=8, widget=PIN_INPUT)
+    pin_again = forms.CharField(label=_("Type the PIN again"), max_length=8, widget=PIN_INPUT)
+    idle_minutes = forms.TypedChoiceField(
+        label=_("Lock after the app is unused for"),
+        coerce=int,
+        choices=[(1, _("1 minute")), (5, _("5 minutes")), (15, _("15 minutes")), (60, _("1 hour"))],
+        initial=5,
+    )
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pin") and data.get("pin") != data.get("pin_again"):
+            self.add_error("pin_again", _("The two PINs are different."))
+        return data
+
+
+class AppLockRemoveForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

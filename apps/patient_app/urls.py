@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from django.views.i18n import JavaScriptCatalog
 
-from apps.patient_app.views import account, journal, pages, privacy, pwa, questionnaires
+from apps.patient_app.views import account, journal, lock, pages, privacy, pwa, questionnaires, settings
 from apps.patient_app.web import app_view
 
 app_name = "patient_app"
@@ -19,6 +19,13 @@ urlpatterns = [
     path("plan/", pages.my_plan, name="plan"),
     path("plan/acknowledge/", pages.my_plan_acknowledge, name="plan_acknowledge"),
     path("me/", pages.me, name="me"),
+    path("me/notifications/", settings.notifications, name="notifications"),
+    path("me/lock/", lock.lock_settings, name="lock_settings"),
+    path("lock/", lock.lock_screen, name="lock"),
+    path("lock/keepalive/", lock.keepalive, name="lock_keepalive"),
+    path("lock/now/", lock.lock_now, name="lock_now"),
+    re_path(r"^lock/passkey/(?P<purpose>register|unlock)/options/$", lock.passkey_options, name="passkey_options"),
+    re_path(r"^lock/passkey/(?P<purpose>register|unlock)/$", lock.passkey_verify, name="passkey_verify"),
     path("me/export/", privacy.export_start, name="export_start"),
     path("me/export/<uuid:pk>/download/", privacy.export_download, name="export_download"),
     path("me/erase/", privacy.erase, name="erase"),
@@ -36,4 +43,5 @@ urlpatterns = [
         app_view(signed_in=False)(JavaScriptCatalog.as_view(domain="djangojs", packages=["apps.patient_app"])),
         name="jsi18n",
     ),
+    re_path(r"^(?P<rest>.+)$", pwa.not_found, name="not_found"),  # last: every other /app/ address
 ]

@@ -11,33 +11,43 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.shortcuts import redirect
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 
 from apps.patient_app.services import device_session_refresh
 
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# Only with web push configured: the two Firebase endpoints a browser calls to turn its push
+# subscription into an FCM token (static/patient_app/js/push.js).
+FCM_WEB_HOSTS = "https://firebaseinstallations.googleapis.com https://fcmregistrations.googleapis.com"
+
+
+def policy(*, web_push: bool) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob:",
+            f"connect-src 'self' {FCM_WEB_HOSTS}" if web_push else "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 PERMISSIONS = "camera=(self), microphone=(self), geolocation=()"
 
 
 def secure_headers(response):
-    response["Content-Security-Policy"] = POLICY
+    response["Content-Security-Policy"] = policy(web_push=bool(settings.FCM_WEB_API_KEY))
     response["Permissions-Policy"] = PERMISSIONS
     response["Referrer-Policy"] = "same-origin"
     response["X-Content-Type-Options"] = "nosniff"
@@ -56,6 +66,12 @@ def app_language(request) -> str:
     return translation.get_language_from_request(request)
 
 
+def not_found_page(request):
+    """The patient app's own 404 (the crisis link in its usual place, a way home), never the
+    clinician app's: also for things outside the patient's scope, which answer 404 like missing ones."""
+    return render(request, "patient_app/404.html", status=404)
+
+
 def app_view(*, signed_in: bool = True) -> Callable:
     """Wrap a patient-app view: language, headers, and (``signed_in``) a redirect to sign-in."""
 
@@ -70,7 +86,10 @@ def app_view(*, signed_in: bool = True) -> Callable:
                 else:
                     if request.user.is_authenticated:
                         device_session_refresh(request=request)
-                    response = view(request, *args, **kwargs)
+                    try:
+                        response = view(request, *args, **kwargs)
+                    except Http404:
+                        response = not_found_page(request)
                     if hasattr(response, "render") and not response.is_rendered:
                         response.render()
             response.setdefault("Content-Language", language)

@@ -15,6 +15,7 @@ from apps.alerts.routing import policy_for
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse, Schedule, ScheduleDefault
+from apps.checkins.services.quiet_hours import quiet_hours_of, quiet_hours_release
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,9 @@ def _signal_missed_run(patient_id, now: dt.datetime) -> None:
 def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> dict[str, int]:
     """The scheduler's job (every minute): open due items, send reminders, record missed ones.
 
+    A reminder goes out once per due item, at ``remind_not_before`` (its due time, or the end of
+    the patient's quiet hours if it fell inside them), while the item is still pending.
+
     Safe to run concurrently and repeatedly: schedules are locked (skip-locked) and each
     occurrence is unique per schedule and due time."""
     now = now or timezone.now()
@@ -207,9 +211,11 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
             schedule.next_due_at = due_at
             schedule.save(update_fields=["next_due_at", "updated_at"])
             if latest is not None and latest.status == DueStatus.PENDING and latest.window_ends_at > now:
-                latest.reminded_at = now
-                latest.save(update_fields=["reminded_at"])
-                to_remind.append((latest, schedule.patient.user_id))
+                # Only the newest occurrence is reminded, and not inside the patient's quiet hours.
+                latest.remind_not_before = quiet_hours_release(
+                    at=latest.due_at, tz_name=tz_name, quiet=quiet_hours_of(schedule.patient_id)
+                )
+                latest.save(update_fields=["remind_not_before"])
         newly_missed = list(
             DueItem.objects.filter(status=DueStatus.PENDING, window_ends_at__lte=now).values_list(
                 "patient_id", flat=True
@@ -220,6 +226,22 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
         )
         for patient_id in set(newly_missed):
             _signal_missed_run(patient_id, now)
+        held = (
+            DueItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient")
+            .filter(
+                status=DueStatus.PENDING,
+                reminded_at__isnull=True,
+                remind_not_before__lte=now,
+                window_ends_at__gt=now,
+                patient__user__isnull=False,
+            )
+            .order_by("remind_not_before")[:batch]
+        )
+        for item in held:
+            item.reminded_at = now
+            item.save(update_fields=["reminded_at"])
+            to_remind.append((item, item.patient.user_id))
     for item, user_id in to_remind:
         result = push.push_to_user(
             user_id=user_id, message=REMINDER, data={"type": "todo", "due_item_id": str(item.pk)}

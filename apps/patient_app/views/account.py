@@ -18,6 +18,7 @@ from apps.accounts.services.enrolment import invitation_redeem
 from apps.core.errors import ServiceError
 from apps.patient_app import services
 from apps.patient_app.forms import JoinForm, SignInForm
+from apps.patient_app.lock import session_unlocked_now
 from apps.patient_app.web import app_view
 
 
@@ -57,6 +58,7 @@ def signin(request):
                 form.add_error(None, _("This app is for patients. Staff sign in to the clinician app."))
                 return render(request, "patient_app/signin.html", {"form": form}, status=400)
             services.device_session_start(request=request, user=user)
+            session_unlocked_now(request)
             return redirect("patient_app:today")
     return render(request, "patient_app/signin.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
-from apps.patient_app.web import app_view, secure_headers
+from apps.patient_app.web import app_view, not_found_page, secure_headers
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static" / "patient_app"
 # The shell: every file a screen needs, cached when the service worker installs.
@@ -30,6 +30,9 @@ SHELL_FILES = [
     "patient_app/js/join.js",
     "patient_app/js/live.js",
     "patient_app/js/plan.js",
+    "patient_app/js/push.js",
+    "patient_app/js/lock.js",
+    "patient_app/js/passkey.js",
     "patient_app/icons/icon-192.png",
     "patient_app/icons/icon-512.png",
     "patient_app/icons/icon-maskable-512.png",
@@ -113,3 +116,22 @@ def service_worker(request):
 @app_view(signed_in=False)
 def offline(request):
     return render(request, "patient_app/offline.html")
+
+
+@app_view(signed_in=False)
+def not_found(request, rest: str = ""):
+    """Any other address under /app/. A known page typed without its final slash still gets the
+    redirect APPEND_SLASH would give (this catch-all resolves first, so CommonMiddleware cannot)."""
+    if not request.path.endswith("/"):
+        match = resolve_or_none(request.path + "/")
+        if match is not None and match.url_name != "not_found":
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(request.path + "/" + (f"?{query}" if query else ""))
+    return not_found_page(request)
+
+
+def resolve_or_none(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -29,6 +29,7 @@ from apps.alerts.models import Alert, AlertDelivery
 from apps.alerts.services import alerts_process_pending, risk_signal_record
 from apps.audit.models import AuditEvent
 from apps.checkins.models import DueItem, Schedule
+from apps.checkins.services.quiet_hours import reminder_settings_set
 from apps.checkins.services.schedules import schedule_set
 from apps.core.audio import audio_storage
 from apps.insights.models import Finding, PatientTrigger, PatternSnapshot, SpeechFeatures, TextAnalysis
@@ -91,6 +92,7 @@ def seed_everything(p, *, signed_note: bool) -> dict:
     schedule_set(
         actor=p.clinician, patient=patient, kind="mood", interval_days=1, time_of_day=dt.time(9), window_hours=24
     )
+    reminder_settings_set(actor=p.patient, patient=patient, quiet_start=dt.time(22), quiet_end=dt.time(7))
     now = timezone.now()
     DueItem.objects.create(
         patient=patient, schedule=Schedule.objects.get(patient=patient), kind="mood", due_at=now,

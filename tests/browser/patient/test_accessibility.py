@@ -31,6 +31,9 @@ SIGNED_IN = [
     "/app/safety-plan/edit/",
     "/app/plan/",
     "/app/me/",
+    "/app/me/notifications/",
+    "/app/me/lock/",
+    "/app/no-such-page/",  # the patient app's own 404
 ]
 
 

@@ -2,6 +2,7 @@
 // what is still on this phone, and the connection banner.
 import * as outbox from "./outbox.js";
 import { watchJournal } from "./live.js";
+import { watchLock } from "./lock.js";
 
 const _ = (s) => (window.gettext ? window.gettext(s) : s);
 const interpolate = (fmt, obj) => (window.interpolate ? window.interpolate(fmt, obj, true) : fmt);
@@ -127,6 +128,7 @@ function confirmForms() {
 }
 
 function start() {
+  watchLock();
   showNetwork();
   confirmForms();
   registerWorker();

@@ -96,7 +96,7 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-async function ensureCsrf() {
+export async function ensureCsrf() {
   if (!csrfToken()) await fetch("/api/v1/auth/csrf/", { credentials: "same-origin" });
   return csrfToken();
 }
