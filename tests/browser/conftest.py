@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,6 +214,40 @@ def browser(live_stack) -> Iterator[object]:
             chromium.close()
 
 
+def watch_script_errors(page, *, console: bool = False):
+    """Collect the page's uncaught script errors (and console errors) in ``page.script_errors``."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if console:
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.script_errors = errors
+    return page
+
+
+@contextmanager
+def fake_microphone_page(browser, live_stack: LiveStack, wav: Path, new_context=None) -> Iterator[object]:
+    """A page in its own Chromium whose microphone plays ``wav`` (Chromium loops it). ``new_context``
+    (the launched browser → a context allowed the microphone) sizes it; by default a tablet."""
+    mic_browser = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=[*FAKE_MEDIA_ARGS, f"--use-file-for-fake-audio-capture={wav}", "--no-sandbox", "--disable-dev-shm-usage"],
+    )
+    if new_context is None:
+        context = mic_browser.new_context(
+            base_url=live_stack.base_url, viewport={"width": 1024, "height": 768}, permissions=["microphone"]
+        )
+        context.set_default_timeout(15_000)
+    else:
+        context = new_context(mic_browser)
+    page = watch_script_errors(context.new_page())
+    try:
+        yield page
+    finally:
+        context.close()
+        mic_browser.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -225,11 +260,7 @@ def page(browser, live_stack, request) -> Iterator[object]:
     """A fresh browser context (no cookies) at tablet size; a screenshot is saved if the test fails."""
     context = browser.new_context(base_url=live_stack.base_url, viewport={"width": 1024, "height": 768})
     context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.script_errors = errors
+    pg = watch_script_errors(context.new_page(), console=True)
     try:
         yield pg
     finally:

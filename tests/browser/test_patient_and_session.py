@@ -139,7 +139,7 @@ def test_a_session_recording_is_refused_without_consent_and_dictation_is_offered
         page.get_by_role("button", name="Create session").click()
         page.get_by_text("Upload a recording or dictation").click()
         expect(page.get_by_label("The session recording")).to_be_disabled()
-        expect(page.get_by_text("The patient has not consented to session recording")).to_be_visible()
+        expect(page.get_by_text("The patient has not consented to session recording: add a dictation")).to_be_visible()
         expect(page.get_by_label("My dictated summary").first).to_be_enabled()
     finally:
         live_stack.api(

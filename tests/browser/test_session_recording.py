@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PATIENT_ID, FAKE_MEDIA_ARGS, ROOT, axe_violations, chromium_path, shot, sign_in
+from tests.browser.conftest import DEMO_PATIENT_ID, ROOT, axe_violations, fake_microphone_page, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PATIENT = f"/patients/{DEMO_PATIENT_ID}"
@@ -26,24 +26,8 @@ CONTENT_WORDS = ("hard", "work", "sleep", "night", "anxious", "morning")
 @pytest.fixture
 def mic_page(browser, live_stack) -> Iterator[object]:
     """A tablet-sized page whose microphone plays the WAV (Chromium loops it)."""
-    mic_browser = browser.browser_type.launch(
-        executable_path=chromium_path(),
-        headless=True,
-        args=[*FAKE_MEDIA_ARGS, f"--use-file-for-fake-audio-capture={WAV}", "--no-sandbox", "--disable-dev-shm-usage"],
-    )
-    context = mic_browser.new_context(
-        base_url=live_stack.base_url, viewport={"width": 1024, "height": 768}, permissions=["microphone"]
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.script_errors = errors
-    try:
+    with fake_microphone_page(browser, live_stack, WAV) as page:
         yield page
-    finally:
-        context.close()
-        mic_browser.close()
 
 
 def wav_seconds() -> int:

@@ -50,6 +50,19 @@ def _json_refusal(exc: ServiceError) -> JsonResponse:
     return JsonResponse(body, status=status_for(exc))
 
 
+def _live_mode(user, session: ClinicalSession, note) -> dict | None:
+    """Live mode is offered to the care staff who can open the session (the page's scope is the socket's)
+    until its note is signed; the cue panel only to those who opted in to cues."""
+    if not user.is_care_staff or (note is not None and note.status == NoteStatus.SIGNED):
+        return None
+    return {
+        "socket_path": f"/ws/sessions/{session.pk}/live/",
+        # The opt-in the live socket reads at start (the clinician's LiveCuePreference, set on their
+        # settings page): cues go only to a clinician who turned them on. Absent means off.
+        "cues_enabled": bool(getattr(getattr(user, "live_cues", None), "cues_enabled", False)),
+    }
+
+
 class SessionListView(PatientPageMixin, View):
     tab = "sessions"
 
@@ -136,6 +149,7 @@ class SessionMixin(PatientPageMixin):
             "posted": request.POST if errors else {},
             "message": message,
             "is_session_clinician": request.user.pk == session.clinician_id,
+            "live_mode": _live_mode(request.user, session, note),
         }
         return self.page(request, session.patient, "web/sessions/detail.html", context, status=status)
 
@@ -152,6 +166,8 @@ class SessionView(SessionMixin, View):
     def get(self, request, patient_pk, pk):
         session = self.get_session(request, patient_pk, pk)
         message = request.session.pop("web_session_message", "")
+        if request.GET.get("live") == "done":  # live_session.js opens the page so when the live draft is written
+            message = message or "live_done"
         return self.render_session(request, session, message=message, show_sign=request.GET.get("sign") == "1")
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import wave
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from playwright.sync_api import expect
 
 from ml.evaluate import word_error_rate
-from tests.browser.patient.conftest import FAKE_MEDIA_ARGS, ROOT, WAV, chromium_path, join, new_phone, shot
+from tests.browser.conftest import fake_microphone_page
+from tests.browser.patient.conftest import ROOT, WAV, join, new_phone, shot
 
 WER_BOUND = 0.15  # tests/ml/test_transcription.py
 SCRIPT = json.loads((ROOT / "tests" / "fixtures" / "audio" / "scripts.json").read_text())["work"]
@@ -21,21 +23,9 @@ SCRIPT = json.loads((ROOT / "tests" / "fixtures" / "audio" / "scripts.json").rea
 @pytest.fixture
 def mic_phone(browser, live_stack) -> Iterator[object]:
     """A phone whose microphone plays the WAV (Chromium loops the file; we stop after one pass)."""
-    mic_browser = browser.browser_type.launch(
-        executable_path=chromium_path(),
-        headless=True,
-        args=[*FAKE_MEDIA_ARGS, f"--use-file-for-fake-audio-capture={WAV}", "--no-sandbox", "--disable-dev-shm-usage"],
-    )
-    context = new_phone(mic_browser, live_stack, permissions=["microphone"])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.script_errors = errors
-    try:
+    phone = partial(new_phone, live_stack=live_stack, permissions=["microphone"])
+    with fake_microphone_page(browser, live_stack, WAV, phone) as page:
         yield page
-    finally:
-        context.close()
-        mic_browser.close()
 
 
 def wav_seconds() -> float:

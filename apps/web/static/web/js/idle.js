@@ -1,5 +1,5 @@
 // Idle timeout: warn two minutes before the server-side limit, sign out when it runs out.
-// Activity (keys, pointer, scroll) is reported to the server at most once a minute.
+// Activity (keys, pointer, scroll, a live session running) is reported to the server at most once a minute.
 const WARN_SECONDS = 120;
 const PING_EVERY_MS = 60_000;
 
@@ -30,7 +30,8 @@ export function startIdleTimer(body) {
     lastActivity = Date.now();
     if (Date.now() - lastPing > PING_EVERY_MS) ping();
   };
-  for (const type of ["keydown", "pointerdown", "wheel", "touchstart"]) {
+  // interlude:activity: a live session in progress (live_session.js) counts as the clinician being there.
+  for (const type of ["keydown", "pointerdown", "wheel", "touchstart", "interlude:activity"]) {
     document.addEventListener(type, onActivity, { passive: true });
   }
   document.getElementById("idle-stay").addEventListener("click", () => {

@@ -14,6 +14,9 @@ wireDialogs(document);
 if (document.querySelector("[data-recorder]")) {
   import("./recorder.js").then((m) => m.startRecorders(document));
 }
+if (document.querySelector("[data-live-session]")) {
+  import("./live_session.js").then((m) => m.startLiveSessions(document));
+}
 document.body.addEventListener("htmx:afterSettle", (event) => {
   startCountdowns(event.target);
   wireDialogs(event.target);
