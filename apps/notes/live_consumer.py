@@ -1,0 +1,244 @@
+"""``/ws/sessions/<session_id>/live/``: a live session over one websocket (protocol in the README).
+
+Security invariants: the caller is authenticated like ``/ws/events/`` (cookie or bearer subprotocol,
+never a token in the URL) and must be care staff who may write to the session's patient through the
+door's scope (``apps.accounts.door.scoped``); anyone else is closed at the handshake with nothing sent.
+A patient without session-recording consent gets one ``consent_required`` error, then close 4403.
+Cues go only to a clinician who opted in (``LiveCuePreference``) and each is audited.
+
+Decoding and the text detectors run in a small thread pool (CTranslate2 releases the GIL), never on
+the event loop; each connection processes its audio in order through one worker task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from apps.accounts.door import Purpose, scoped
+from apps.accounts.models import ConsentKind
+from apps.accounts.selectors import consent_is_granted
+from apps.core.audio import transcriber_config
+from apps.core.errors import ServiceError
+from apps.core.ws_auth import PROTOCOL
+from apps.notes import live_signals
+from apps.notes.live_audio import PART_SECONDS, RATE
+from apps.notes.models import ClinicalSession, LiveCuePreference
+from apps.notes.services import live
+from apps.notes.services.live import CONSENT_MESSAGE
+
+UNAUTHORISED, NOT_FOUND, CONSENT_REQUIRED = 4401, 4404, 4403
+PROGRESS_EVERY_S = 1.0
+_pool: ThreadPoolExecutor | None = None
+
+
+def decode_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=settings.LIVE_DECODE_THREADS, thread_name_prefix="live-decode")
+    return _pool
+
+
+async def _in_pool(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(decode_pool(), fn, *args)
+
+
+@database_sync_to_async
+def _session_for(user, session_id):
+    if user is None or not user.is_authenticated or not user.is_care_staff:
+        return None
+    rows = scoped(ClinicalSession.objects.select_related("patient"), user, Purpose.CLINICAL, method="POST")
+    try:
+        return rows.filter(pk=session_id).first()
+    except (ValueError, TypeError):
+        return None
+
+
+@database_sync_to_async
+def _consented(session) -> bool:
+    return consent_is_granted(patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING)
+
+
+@database_sync_to_async
+def _open(user, session, channels, input_id):
+    item = live.live_input_open(actor=user, session=session, channels=channels, input_id=input_id)
+    enabled = LiveCuePreference.objects.filter(user=user, cues_enabled=True).exists()
+    goals = live.plan_goals(patient_id=session.patient_id)[0] if enabled else []
+    return item, enabled, goals
+
+
+def _stream(offset: float, channels: int):
+    from ml.live_stream import LiveStream
+    from ml.transcription import get_transcriber
+
+    return LiveStream(get_transcriber(transcriber_config()), channels=channels, policy=settings.LIVE_POLICY, offset=offset)
+
+
+class LiveSessionConsumer(AsyncWebsocketConsumer):
+    item = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.session = await _session_for(user, self.scope["url_route"]["kwargs"]["session_id"])
+        if self.session is None:
+            await self.close(code=UNAUTHORISED if not getattr(user, "is_authenticated", False) else NOT_FOUND)
+            return
+        self.user = user
+        offered = self.scope.get("subprotocols", [])
+        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        if not await _consented(self.session):
+            await self.send_json({"type": "error", "code": "consent_required", "message": CONSENT_MESSAGE})
+            await self.close(code=CONSENT_REQUIRED)
+            return
+        self.jobs: asyncio.Queue = asyncio.Queue()
+        self.worker = None
+        self.open = True
+        self.audio = bytearray()
+        self.paused = False
+
+    async def send_json(self, content):
+        import json
+
+        await self.send(text_data=json.dumps(content))
+
+    async def error(self, code: str, message: str):
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None:
+            if self.item is None or self.paused:
+                await self.error("not_streaming", "Send start (or resume) before audio.")
+                return
+            self.audio += bytes_data
+            if len(self.audio) >= PART_SECONDS * RATE * 2 * self.channels:
+                await self._save_audio()
+            await self.jobs.put(("audio", bytes(bytes_data)))
+            return
+        import json
+
+        try:
+            message = json.loads(text_data or "")
+            kind = message.get("type")
+        except (ValueError, AttributeError):
+            await self.error("invalid", "Control messages are JSON objects with a type.")
+            return
+        if kind == "start":
+            await self._start(message)
+        elif kind in ("pause", "resume", "stop") and self.item is None:
+            await self.error("not_started", "Send start first.")
+        elif kind == "pause":
+            self.paused = True
+            await self._save_audio()
+            await self.jobs.put(("finish", None))
+        elif kind == "resume":
+            self.paused = False
+        elif kind == "stop":
+            await self._save_audio()
+            await self.jobs.put(("finish", None))
+            await self.jobs.put(("stop", None))
+        else:
+            await self.error("invalid", f"Unknown message type {kind!r}.")
+
+    async def _start(self, message):
+        if self.item is not None:
+            await self.error("already_started", "This connection is already streaming.")
+            return
+        channels = message.get("channels", 1)
+        if channels not in (1, 2):
+            await self.error("invalid", "channels must be 1 or 2.")
+            return
+        try:
+            item, self.cues_enabled, goals = await _open(self.user, self.session, channels, message.get("input_id"))
+        except ServiceError as exc:
+            await self.error(exc.code, str(exc))
+            return
+        self.item, self.channels = item, channels
+        self.cue_state = live_signals.CueState(goals=goals)
+        self.stream = await _in_pool(_stream, item.audio_seconds or 0.0, channels)
+        self.last_progress, self.committed = 0.0, item.audio_seconds or 0.0
+        self.worker = asyncio.ensure_future(self._work())
+        await self.send_json({"type": "ready", "input_id": str(item.pk), "resumed_at": item.audio_seconds or 0.0})
+
+    async def _save_audio(self):
+        if self.item is not None and self.audio:
+            pcm, self.audio = bytes(self.audio), bytearray()
+            await database_sync_to_async(live.live_audio_append)(item=self.item, pcm=pcm)
+
+    async def _work(self):
+        """One connection's audio, in order: policy → decode → persist → events and cues. After a
+        drop (``self.open`` false) it carries on storing, without sending, until ``end``."""
+        while True:
+            kind, data = await self.jobs.get()
+            if kind == "audio":
+                pending = await _in_pool(self.stream.feed, data)
+            elif kind == "finish":
+                pending = await _in_pool(self.stream.finish)
+            elif kind == "stop":
+                await self._stop()
+                return
+            else:
+                return
+            for piece in pending:
+                segments = await _in_pool(self.stream.decode, piece)
+                if segments:
+                    await self._commit(segments, self.open)
+            if self.open and self.stream.received_until - self.last_progress >= PROGRESS_EVERY_S:
+                self.last_progress = self.stream.received_until
+                await self.send_json(
+                    {"type": "progress", "received_s": round(self.last_progress, 2), "committed_s": round(self.committed, 2)}
+                )
+
+    async def _commit(self, segments, send: bool):
+        rows = [
+            {
+                "speaker": s.speaker(self.channels),
+                "text": s.text,
+                "start": s.start,
+                "end": s.end,
+                "words": [{"word": w.word, "start": w.start, "end": w.end} for w in s.words],
+            }
+            for s in segments
+        ]
+        added = await database_sync_to_async(live.live_segments_add)(item=self.item, segments=rows)
+        self.committed = max(self.committed, max(s.audio_end for s in segments))
+        if send:
+            for row in added:
+                await self.send_json(
+                    {"type": "segment", "id": row["index"], "start": row["start"], "end": row["end"], "speaker": row["speaker"], "text": row["text"]}
+                )
+        screen, detector = await _in_pool(live_signals.risk_screen, self.item.utterances, self.channels == 2)
+        cues = await database_sync_to_async(live_signals.risk_record)(
+            self.item, screen, detector, self.user.pk, self.cue_state
+        )
+        if self.cues_enabled:
+            cues += await _in_pool(
+                live_signals.clinician_cues, added, self.item.utterances, self.committed, self.cue_state
+            )
+        if not (send and self.cues_enabled):
+            return
+        for cue in cues:
+            await database_sync_to_async(live.live_cue_record)(actor=self.user, item=self.item, kind=cue["kind"], at=cue["at"])
+            await self.send_json({"type": "cue", **cue})
+
+    async def _stop(self):
+        model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
+        item, note = await database_sync_to_async(live.live_input_finish)(actor=self.user, item=self.item, model=model)
+        await self.send_json({"type": "done", "input_id": str(item.pk), "draft_id": str(note.pk) if note else None})
+        self.item = None
+        await self.close()
+
+    async def disconnect(self, code):
+        """A dropped connection keeps everything: the unsaved audio is sealed and the open utterance
+        is transcribed and stored; ``start`` with the input id resumes the same input."""
+        if self.item is None or getattr(self, "worker", None) is None:
+            return
+        self.open = False
+        await self._save_audio()
+        if not self.worker.done():
+            await self.jobs.put(("finish", None))
+            await self.jobs.put(("end", None))
+            await asyncio.gather(self.worker, return_exceptions=True)
