@@ -34,6 +34,7 @@ from apps.notes.services.live import CONSENT_MESSAGE
 UNAUTHORISED, NOT_FOUND, CONSENT_REQUIRED = 4401, 4404, 4403
 PROGRESS_EVERY_S = 1.0
 _pool: ThreadPoolExecutor | None = None
+DRAINING: set[asyncio.Future] = set()  # workers finishing a dropped connection's audio
 
 
 def decode_pool() -> ThreadPoolExecutor:
@@ -241,4 +242,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         if not self.worker.done():
             await self.jobs.put(("finish", None))
             await self.jobs.put(("end", None))
-            await asyncio.gather(self.worker, return_exceptions=True)
+            # The server may cancel this handler (Daphne after 10 s); the worker drains on regardless.
+            DRAINING.add(self.worker)
+            self.worker.add_done_callback(DRAINING.discard)
+            await asyncio.shield(self.worker)
