@@ -85,7 +85,9 @@ class UtteranceCutter:
                 cuts += self._close(self._silence_from, "silence")
                 self._start = None
             elif t - self._start >= c.max_utterance_s:
-                at, reason = (self._pause, "pause") if self._pause and self._pause > self._start + 1 else (t, "max_length")
+                at, reason = (
+                    (self._pause, "pause") if self._pause and self._pause > self._start + 1 else (t, "max_length")
+                )
                 cuts += self._close(at, reason)
                 self._start, self._pause = at, None
         return cuts

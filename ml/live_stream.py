@@ -92,7 +92,9 @@ class LiveStream:
     def finish(self) -> list[Pending]:
         """Pause or stop: whatever is open is committed now."""
         if self.policy == "local_agreement":
-            return [Pending(words=tuple(w), channel=c) for c, la in enumerate(self._agreements) for w in [la.finish()] if w]
+            return [
+                Pending(words=tuple(w), channel=c) for c, la in enumerate(self._agreements) for w in [la.finish()] if w
+            ]
         return [Pending(utterance=u) for s in self._segmenters for u in s.finish()]
 
     def decode(self, pending: Pending) -> list[LiveSegment]:
@@ -108,7 +110,9 @@ class LiveStream:
         transcript = self.transcriber.transcribe(u.audio, word_timestamps=True)
         out = []
         for s in transcript.segments:
-            shifted = tuple(replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words)
+            shifted = tuple(
+                replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words
+            )
             out.append(
                 LiveSegment(u.channel, round(s.start + u.start, 2), round(s.end + u.start, 2), s.text, shifted, u.end)
             )

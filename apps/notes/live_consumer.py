@@ -13,6 +13,7 @@ the event loop; each connection processes its audio in order through one worker 
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
@@ -76,7 +77,9 @@ def _stream(offset: float, channels: int):
     from ml.live_stream import LiveStream
     from ml.transcription import get_transcriber
 
-    return LiveStream(get_transcriber(transcriber_config()), channels=channels, policy=settings.LIVE_POLICY, offset=offset)
+    return LiveStream(
+        get_transcriber(transcriber_config()), channels=channels, policy=settings.LIVE_POLICY, offset=offset
+    )
 
 
 class LiveSessionConsumer(AsyncWebsocketConsumer):
@@ -102,8 +105,6 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.paused = False
 
     async def send_json(self, content):
-        import json
-
         await self.send(text_data=json.dumps(content))
 
     async def error(self, code: str, message: str):
@@ -119,8 +120,6 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                 await self._save_audio()
             await self.jobs.put(("audio", bytes(bytes_data)))
             return
-        import json
-
         try:
             message = json.loads(text_data or "")
             kind = message.get("type")
@@ -190,7 +189,11 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             if self.open and self.stream.received_until - self.last_progress >= PROGRESS_EVERY_S:
                 self.last_progress = self.stream.received_until
                 await self.send_json(
-                    {"type": "progress", "received_s": round(self.last_progress, 2), "committed_s": round(self.committed, 2)}
+                    {
+                        "type": "progress",
+                        "received_s": round(self.last_progress, 2),
+                        "committed_s": round(self.committed, 2),
+                    }
                 )
 
     async def _commit(self, segments, send: bool):
@@ -209,7 +212,14 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         if send:
             for row in added:
                 await self.send_json(
-                    {"type": "segment", "id": row["index"], "start": row["start"], "end": row["end"], "speaker": row["speaker"], "text": row["text"]}
+                    {
+                        "type": "segment",
+                        "id": row["index"],
+                        "start": row["start"],
+                        "end": row["end"],
+                        "speaker": row["speaker"],
+                        "text": row["text"],
+                    }
                 )
         screen, detector = await _in_pool(live_signals.risk_screen, self.item.utterances, self.channels == 2)
         cues = await database_sync_to_async(live_signals.risk_record)(
@@ -222,7 +232,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         if not (send and self.cues_enabled):
             return
         for cue in cues:
-            await database_sync_to_async(live.live_cue_record)(actor=self.user, item=self.item, kind=cue["kind"], at=cue["at"])
+            await database_sync_to_async(live.live_cue_record)(
+                actor=self.user, item=self.item, kind=cue["kind"], at=cue["at"]
+            )
             await self.send_json({"type": "cue", **cue})
 
     async def _stop(self):

@@ -94,7 +94,9 @@ def clinician_cues(segments: list[dict], utterances: list[dict], now: float, sta
         if found:
             state.affect_kind = found["emotion"]
             cues.append({"kind": "affect", "at": now, "evidence": found})
-    turns = [sa.Turn(u["speaker"], u["start"], u["end"], u["text"]) for u in sorted(utterances, key=lambda u: u["start"])]
+    turns = [
+        sa.Turn(u["speaker"], u["start"], u["end"], u["text"]) for u in sorted(utterances, key=lambda u: u["start"])
+    ]
     found = live_cues.talk_time(turns, now, state.talk_at)
     if found:
         state.talk_at = now
@@ -102,5 +104,7 @@ def clinician_cues(segments: list[dict], utterances: list[dict], now: float, sta
     for s in segments:
         for goal in live_cues.goals_touched(s["text"], state.goals, state.goals_done):
             state.goals_done.add(goal["goal_key"])
-            cues.append({"kind": "goal", "at": s["start"], "evidence": {**goal, "speaker": s["speaker"], "quote": s["text"]}})
+            cues.append(
+                {"kind": "goal", "at": s["start"], "evidence": {**goal, "speaker": s["speaker"], "quote": s["text"]}}
+            )
     return cues

@@ -148,10 +148,21 @@ def _attribute_mono(utterances: list[dict], pcm: bytes) -> tuple[list[dict], dic
         for who, s in attribution.pieces:
             words = [{"word": w.word, "start": round(w.start + t0, 2), "end": round(w.end + t0, 2)} for w in s.words]
             pieces.append(
-                {"speaker": who, "text": s.text, "start": round(s.start + t0, 2), "end": round(s.end + t0, 2), "words": words}
+                {
+                    "speaker": who,
+                    "text": s.text,
+                    "start": round(s.start + t0, 2),
+                    "end": round(s.end + t0, 2),
+                    "words": words,
+                }
             )
     confidence = min((c["confidence"] for c in checks), default=0.0)
-    speakers = {"model": model, "confidence": confidence, "needs_confirmation": confidence < CONFIRM_BELOW, "chunks": checks}
+    speakers = {
+        "model": model,
+        "confidence": confidence,
+        "needs_confirmation": confidence < CONFIRM_BELOW,
+        "chunks": checks,
+    }
     return [{"index": i, **p} for i, p in enumerate(pieces)], speakers
 
 

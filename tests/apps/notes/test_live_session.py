@@ -160,7 +160,11 @@ async def test_a_dropped_connection_loses_nothing_and_resumes_the_same_input(per
 
 async def test_without_recording_consent_live_mode_is_refused_with_a_reason(personas):
     await sync_to_async(consent_decide)(
-        actor=personas.patient, patient=personas.patient_profile, kind="session_recording", version=1, decision="declined"
+        actor=personas.patient,
+        patient=personas.patient_profile,
+        kind="session_recording",
+        version=1,
+        decision="declined",
     )
     session = await new_session(personas)
     ws, connected, _ = await connect(personas.clinician, session.pk)
