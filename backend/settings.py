@@ -281,6 +281,7 @@ WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (m
 # Live sessions (ml/live.py): "utterance" decodes each VAD utterance once (CPU); "local_agreement"
 # re-decodes a growing buffer (LocalAgreement-2), for GPU hosts only.
 LIVE_POLICY = env_choice("LIVE_POLICY", ("utterance", "local_agreement"), "utterance")
+LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 1, minimum=1)  # greedy: each utterance is decoded while the session goes on
 LIVE_DECODE_THREADS = env_int("LIVE_DECODE_THREADS", 2, minimum=1)  # the live decode pool, per ASGI process
 # Every request body is capped at this before authentication (recording uploads: JOURNAL_MAX_UPLOAD_MB).
 REQUEST_MAX_BODY_KB = env_int("REQUEST_MAX_BODY_KB", 1024, minimum=16)

@@ -8,7 +8,8 @@ like the browser tests); with ``--url`` it uses that stack's demo accounts (``cl
 patient if needed), streams FILE (mono, or stereo with the clinician left; any rate, resampled to
 16 kHz) in 100 ms frames at real-time pace, and prints:
 
-- commit latency: stream time a ``segment`` event arrived minus the segment's end (p50, p95);
+- commit latency: stream time an utterance's ``segment`` events arrived minus the end of its audio
+  (segments arriving together are one utterance) (p50, p95);
 - WER of the live transcript against ``--reference`` (``ml.evaluate.word_error_rate``);
 - ``/health/live`` p95 while streaming against idle (polled every 200 ms by this process);
 - stop → ``done`` (the live draft ready).
@@ -65,6 +66,18 @@ async def poll_health(base: str, stop: asyncio.Event, out: list[float]) -> None:
         await asyncio.sleep(0.2)
 
 
+def utterance_latencies(arrivals: list[tuple[float, float]], burst_s: float = 0.05) -> list[float]:
+    """One utterance's segments arrive together (one decode): its latency is from the end of its audio
+    (the last segment's end) to its arrival."""
+    groups: list[list[tuple[float, float]]] = []
+    for arrival in arrivals:
+        if groups and arrival[0] - groups[-1][-1][0] <= burst_s:
+            groups[-1].append(arrival)
+        else:
+            groups.append([arrival])
+    return [g[-1][0] - max(end for _, end in g) for g in groups]
+
+
 def open_session(stack) -> str:
     from tests.browser.conftest import DEMO_PATIENT_ID
 
@@ -96,7 +109,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
         idle.append(health_ms(stack.base_url))
         await asyncio.sleep(0.2)
     during: list[float] = []
-    latencies: list[float] = []
+    arrivals: list[tuple[float, float]] = []  # (stream time it arrived, its end in the audio)
     segments: list[dict] = []
     stop_polling = asyncio.Event()
     async with websockets.connect(ws_url, subprotocols=["interlude.v1", f"bearer.{token}"], max_size=None) as ws:
@@ -114,7 +127,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
                 message = json.loads(raw)
                 if message["type"] == "segment":
                     segments.append(message)
-                    latencies.append(time.perf_counter() - t0 - message["end"])
+                    arrivals.append((time.perf_counter() - t0, message["end"]))
                 elif message["type"] == "done":
                     done_event.update(message, stop_to_done_s=round(time.perf_counter() - stop_sent, 2))
                     return
@@ -131,6 +144,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
         stop_sent = time.perf_counter()
         await ws.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(receiver, timeout=600)
+    latencies = utterance_latencies(arrivals)
     return {"segments": segments, "latencies": latencies, "idle": idle, "during": during, "done": done_event}
 
 

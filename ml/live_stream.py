@@ -59,11 +59,20 @@ def own_voice_only(stereo: np.ndarray, block: int = BLOCK) -> np.ndarray:
 
 class LiveStream:
     def __init__(
-        self, transcriber: Transcriber, *, channels: int, policy: str = "utterance", offset: float = 0.0
+        self,
+        transcriber: Transcriber,
+        *,
+        channels: int,
+        policy: str = "utterance",
+        offset: float = 0.0,
+        beam_size: int | None = None,
     ) -> None:
         if channels not in (1, 2):
             raise ValueError("channels must be 1 or 2")
         self.transcriber, self.channels, self.policy, self.offset = transcriber, channels, policy, offset
+        self.beam_size = beam_size
+        # Word times are what mono speaker attribution at stop cuts turns with; stereo has its channels.
+        self.word_timestamps = channels == 1 or policy == "local_agreement"
         self.received = 0.0  # seconds of audio fed, since ``offset``
         config = LiveConfig()
         if policy == "local_agreement":
@@ -107,7 +116,9 @@ class LiveStream:
             end = round(words[-1].end, 2)
             return [LiveSegment(pending.channel, round(words[0].start, 2), end, text, timed, end)]
         u = pending.utterance
-        transcript = self.transcriber.transcribe(u.audio, word_timestamps=True)
+        transcript = self.transcriber.transcribe(
+            u.audio, word_timestamps=self.word_timestamps, beam_size=self.beam_size
+        )
         out = []
         for s in transcript.segments:
             shifted = tuple(
@@ -119,5 +130,5 @@ class LiveStream:
         return out
 
     def _decode_words(self, audio: np.ndarray, prompt: str) -> list[TimedWord]:
-        transcript = self.transcriber.transcribe(audio, word_timestamps=True)
+        transcript = self.transcriber.transcribe(audio, word_timestamps=True, beam_size=self.beam_size)
         return [TimedWord(w.start, w.end, w.word) for s in transcript.segments for w in s.words]

@@ -74,11 +74,22 @@ def _open(user, session, channels, input_id):
 
 
 def _stream(offset: float, channels: int):
+    """The stream, with every model it will need loaded now (before ``ready``), not at its first commit
+    or at stop: the transcriber, the text detectors (risk, emotions) and, for mono, the voice encoder."""
+    from ml.analysis import get_analyzer
     from ml.live_stream import LiveStream
     from ml.transcription import get_transcriber
+    from ml.voice_encoder import get_voice_encoder
 
+    get_analyzer()
+    if channels == 1:
+        get_voice_encoder()
     return LiveStream(
-        get_transcriber(transcriber_config()), channels=channels, policy=settings.LIVE_POLICY, offset=offset
+        get_transcriber(transcriber_config()),
+        channels=channels,
+        policy=settings.LIVE_POLICY,
+        offset=offset,
+        beam_size=settings.LIVE_BEAM_SIZE,
     )
 
 
@@ -160,6 +171,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.cue_state = live_signals.CueState(goals=goals)
         self.stream = await _in_pool(_stream, item.audio_seconds or 0.0, channels)
         self.last_progress, self.committed = 0.0, item.audio_seconds or 0.0
+        self.signal_jobs: asyncio.Queue = asyncio.Queue()
+        self.signals = asyncio.ensure_future(self._signals())
         self.worker = asyncio.ensure_future(self._work())
         await self.send_json({"type": "ready", "input_id": str(item.pk), "resumed_at": item.audio_seconds or 0.0})
 
@@ -178,9 +191,11 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             elif kind == "finish":
                 pending = await _in_pool(self.stream.finish)
             elif kind == "stop":
+                await self._finish_signals()
                 await self._stop()
                 return
             else:
+                await self._finish_signals()
                 return
             for piece in pending:
                 segments = await _in_pool(self.stream.decode, piece)
@@ -195,6 +210,10 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                         "committed_s": round(self.committed, 2),
                     }
                 )
+
+    async def _finish_signals(self):
+        await self.signal_jobs.put(None)
+        await self.signals
 
     async def _commit(self, segments, send: bool):
         rows = [
@@ -221,16 +240,23 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                         "text": row["text"],
                     }
                 )
-        screen, detector = await _in_pool(live_signals.risk_screen, self.item.utterances, self.channels == 2)
-        cues = await database_sync_to_async(live_signals.risk_record)(
-            self.item, screen, detector, self.user.pk, self.cue_state
-        )
-        if self.cues_enabled:
-            cues += await _in_pool(
-                live_signals.clinician_cues, added, self.item.utterances, self.committed, self.cue_state
+        await self.signal_jobs.put((added, list(self.item.utterances), self.committed))
+
+    async def _signals(self):
+        """The detectors, behind the transcript (their own worker, in commit order): a slow screen
+        never delays the next segment."""
+        while (job := await self.signal_jobs.get()) is not None:
+            added, utterances, now = job
+            screen, detector = await _in_pool(live_signals.risk_screen, utterances, self.channels == 2)
+            cues = await database_sync_to_async(live_signals.risk_record)(
+                self.item, screen, detector, self.user.pk, self.cue_state
             )
-        if not (send and self.cues_enabled):
-            return
+            if self.cues_enabled:
+                cues += await _in_pool(live_signals.clinician_cues, added, utterances, now, self.cue_state)
+            if self.open and self.cues_enabled:
+                await self._send_cues(cues)
+
+    async def _send_cues(self, cues):
         for cue in cues:
             await database_sync_to_async(live.live_cue_record)(
                 actor=self.user, item=self.item, kind=cue["kind"], at=cue["at"]
