@@ -12,7 +12,8 @@ patient if needed), streams FILE (mono, or stereo with the clinician left; any r
   (segments arriving together are one utterance) (p50, p95);
 - WER of the live transcript against ``--reference`` (``ml.evaluate.word_error_rate``);
 - ``/health/live`` p95 while streaming against idle (polled every 200 ms by this process);
-- stop → ``done`` (the live draft ready).
+- stop → ``done`` (the live draft ready), and stop → the offline pass done (the refined draft), with
+  that pass's WER beside the live one.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
                     arrivals.append((time.perf_counter() - t0, message["end"]))
                 elif message["type"] == "done":
                     done_event.update(message, stop_to_done_s=round(time.perf_counter() - stop_sent, 2))
+                    done_event["stopped_at"] = stop_sent
                     return
                 elif message["type"] == "error":
                     raise RuntimeError(message)
@@ -146,6 +148,23 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
         await asyncio.wait_for(receiver, timeout=600)
     latencies = utterance_latencies(arrivals)
     return {"segments": segments, "latencies": latencies, "idle": idle, "during": during, "done": done_event}
+
+
+def offline_pass(stack, session_id: str, input_id: str, stopped_at: float) -> tuple[str | None, float | None]:
+    """Wait for the offline pass (the stack's worker) and return its transcript and stop → refined draft."""
+    from tests.browser.conftest import DEMO_PATIENT_ID
+
+    base = f"/api/v1/patients/{DEMO_PATIENT_ID}/sessions/{session_id}/inputs/{input_id}/"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        _, body = stack.api("GET", base, as_user="clinician@demo")
+        if body.get("status") in ("done", "failed"):
+            elapsed = round(time.perf_counter() - stopped_at, 1)
+            _, utterances = stack.api("GET", base + "transcript/", as_user="clinician@demo")
+            rows = utterances if isinstance(utterances, list) else utterances.get("results", [])
+            return " ".join(u["text"] for u in rows), elapsed
+        time.sleep(1)
+    return None, None
 
 
 def start_own_stack():
@@ -172,28 +191,33 @@ def main() -> None:
     try:
         session_id = open_session(stack)
         run = asyncio.run(stream(stack, session_id, pcm, channels))
+        offline_text, offline_s = offline_pass(stack, session_id, run["done"]["input_id"], run["done"]["stopped_at"])
     finally:
         if not args.url:
             os.killpg(stack.process.pid, signal.SIGTERM)
             stack.process.wait(timeout=30)
     hypothesis = " ".join(s["text"] for s in sorted(run["segments"], key=lambda s: s["start"]))
-    wer = None
+    wer = offline_wer = None
     if args.reference:
         from ml.evaluate import word_error_rate
 
         wer = round(word_error_rate(args.reference.read_text(), hypothesis), 4)
+        if offline_text is not None:
+            offline_wer = round(word_error_rate(args.reference.read_text(), offline_text), 4)
     result = {
         "audio_seconds": round(len(pcm) / (2 * channels * RATE), 1),
         "channels": channels,
         "segments": len(run["segments"]),
         "commit_latency_s": {"p50": pct(run["latencies"], 0.5), "p95": pct(run["latencies"], 0.95)},
         "wer": wer,
+        "offline_wer": offline_wer,
         "health_live_ms": {
             "idle_p95": pct(run["idle"], 0.95),
             "during_p95": pct(run["during"], 0.95),
             "idle_median": round(statistics.median(run["idle"]), 1),
         },
         "stop_to_draft_s": run["done"].get("stop_to_done_s"),
+        "stop_to_refined_draft_s": offline_s,
         "draft_id": run["done"].get("draft_id"),
     }
     if args.json:
