@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import connections
 
 from apps.accounts.door import Purpose, scoped
 from apps.accounts.models import ConsentKind
@@ -47,6 +48,19 @@ def decode_pool() -> ThreadPoolExecutor:
 
 async def _in_pool(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(decode_pool(), fn, *args)
+
+
+def _closing(fn, kwargs):
+    try:
+        return fn(**kwargs)
+    finally:
+        connections.close_all()  # this pool thread's own connections
+
+
+async def _heavy_db(fn, **kwargs):
+    """Database work with heavy compute in it (stop: the WAV, speakers, the draft) runs in the pool, not
+    on the one thread that serves every sync view of this process (``/health/live`` included)."""
+    return await _in_pool(_closing, fn, kwargs)
 
 
 @database_sync_to_async
@@ -265,7 +279,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
 
     async def _stop(self):
         model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
-        item, note = await database_sync_to_async(live.live_input_finish)(actor=self.user, item=self.item, model=model)
+        item, note = await _heavy_db(live.live_input_finish, actor=self.user, item=self.item, model=model)
         await self.send_json({"type": "done", "input_id": str(item.pk), "draft_id": str(note.pk) if note else None})
         self.item = None
         await self.close()
