@@ -35,7 +35,10 @@ class LiveConfig:
     min_silence_s: float = 0.5  # silence that ends an utterance
     max_utterance_s: float = 15.0  # longer speech is cut at its last pause (or hard)
     cut_pause_s: float = 0.1  # a pause this long inside speech may serve as a cut point
-    pad_s: float = 0.15  # audio kept either side of the detected speech
+    # Audio kept either side of the detected speech. Whisper misreads first words with no lead-in: on the
+    # stereo fixture dialogue, live WER was 15 % with 0.15 s, 9 % with 0.3 s, 7 % with 0.5 s (greedy).
+    # Not more than min_silence_s, so it adds no commit latency.
+    pad_s: float = 0.5
     min_speech_s: float = 0.25  # shorter bursts are clicks, not utterances
 
 
@@ -103,10 +106,10 @@ class UtteranceCutter:
 
     def _close(self, end: float, reason: str) -> list[Cut]:
         c = self.config
+        if end - self._start < c.min_speech_s:
+            return []
         start = max(self._last_end, self._start - c.pad_s)
         end = min(self.now, end + c.pad_s) if reason in ("silence", "final") else end
-        if end - start < c.min_speech_s + c.pad_s:
-            return []
         self._last_end = end
         return [Cut(round(start, 3), round(end, 3), reason, round(self.now, 3))]
 
@@ -158,9 +161,11 @@ class ChannelSegmenter:
         self._audio = np.zeros(0, dtype=np.float32)
         self._audio_start = 0.0  # seconds since the segmenter started
 
-    def feed(self, samples: np.ndarray) -> list[Utterance]:
+    def feed(self, samples: np.ndarray, vad_input: np.ndarray | None = None) -> list[Utterance]:
+        """``vad_input`` (same length) is what the VAD hears when it differs from the audio kept for
+        decoding (stereo: the channel with the other person's crosstalk silenced)."""
         self._audio = np.concatenate([self._audio, samples])
-        return self._emit(self.cutter.push(self.vad.feed(samples)))
+        return self._emit(self.cutter.push(self.vad.feed(samples if vad_input is None else vad_input)))
 
     def finish(self) -> list[Utterance]:
         return self._emit(self.cutter.finish())

@@ -47,8 +47,9 @@ class Pending:
 
 def own_voice_only(stereo: np.ndarray, block: int = BLOCK) -> np.ndarray:
     """Silence each channel wherever the other channel is much louder: that is the other person heard
-    through the wrong microphone (crosstalk). Each channel's VAD then cuts at turn changes, and
-    crosstalk is never decoded."""
+    through the wrong microphone (crosstalk). Each channel's VAD hears this, so it cuts at turn changes
+    and never starts an utterance on crosstalk; the decoder gets the channel as recorded (silencing
+    10 ms blocks mid-word costs more words than the crosstalk at an utterance's edge)."""
     n = stereo.shape[1]
     edges = np.arange(0, n, block)
     energy = np.add.reduceat(stereo.astype(np.float64) ** 2, edges, axis=1) / np.diff(np.append(edges, n))
@@ -87,8 +88,7 @@ class LiveStream:
     def feed(self, pcm: bytes) -> list[Pending]:
         samples = pcm_to_float(pcm, self.channels).reshape(self.channels, -1)
         self.received += samples.shape[1] / RATE
-        if self.channels == 2:
-            samples = own_voice_only(samples)
+        heard = own_voice_only(samples) if self.channels == 2 else samples
         if self.policy == "local_agreement":
             return [
                 Pending(words=tuple(words), channel=c)
@@ -96,7 +96,7 @@ class LiveStream:
                 for words in [la.feed(samples[c])]
                 if words
             ]
-        return [Pending(utterance=u) for c, s in enumerate(self._segmenters) for u in s.feed(samples[c])]
+        return [Pending(utterance=u) for c, s in enumerate(self._segmenters) for u in s.feed(samples[c], heard[c])]
 
     def finish(self) -> list[Pending]:
         """Pause or stop: whatever is open is committed now."""
@@ -121,11 +121,9 @@ class LiveStream:
         )
         out = []
         for s in transcript.segments:
-            shifted = tuple(
-                replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words
-            )
+            words = tuple(replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words)
             out.append(
-                LiveSegment(u.channel, round(s.start + u.start, 2), round(s.end + u.start, 2), s.text, shifted, u.end)
+                LiveSegment(u.channel, round(s.start + u.start, 2), round(s.end + u.start, 2), s.text, words, u.end)
             )
         return out
 
