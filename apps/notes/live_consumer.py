@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
@@ -33,6 +34,7 @@ from apps.notes.models import ClinicalSession, LiveCuePreference
 from apps.notes.services import live
 from apps.notes.services.live import CONSENT_MESSAGE
 
+logger = logging.getLogger(__name__)
 UNAUTHORISED, NOT_FOUND, CONSENT_REQUIRED = 4401, 4404, 4403
 PROGRESS_EVERY_S = 1.0
 _pool: ThreadPoolExecutor | None = None
@@ -196,6 +198,15 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(live.live_audio_append)(item=self.item, pcm=pcm)
 
     async def _work(self):
+        try:
+            await self._work_loop()
+        except Exception as exc:  # noqa: BLE001 - the audio is stored; tell the client instead of hanging
+            logger.error("live transcription failed for input %s (%s)", self.item.pk, type(exc).__name__)
+            if self.open:
+                await self.error("internal", "Live transcription failed. The audio is stored; reconnect to resume.")
+                await self.close()
+
+    async def _work_loop(self):
         """One connection's audio, in order: policy → decode → persist → events and cues. After a
         drop (``self.open`` false) it carries on storing, without sending, until ``end``."""
         while True:
@@ -260,15 +271,20 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         """The detectors, behind the transcript (their own worker, in commit order): a slow screen
         never delays the next segment."""
         while (job := await self.signal_jobs.get()) is not None:
-            added, utterances, now = job
-            screen, detector = await _in_pool(live_signals.risk_screen, utterances, self.channels == 2)
-            cues = await database_sync_to_async(live_signals.risk_record)(
-                self.item, screen, detector, self.user.pk, self.cue_state
-            )
-            if self.cues_enabled:
-                cues += await _in_pool(live_signals.clinician_cues, added, utterances, now, self.cue_state)
-            if self.open and self.cues_enabled:
-                await self._send_cues(cues)
+            try:
+                await self._signal(*job)
+            except Exception as exc:  # noqa: BLE001 - one failed screen must not end the session; the offline pass screens again
+                logger.error("live signals failed for input %s (%s)", self.item.pk, type(exc).__name__)
+
+    async def _signal(self, added, utterances, now):
+        screen, detector = await _in_pool(live_signals.risk_screen, utterances, self.channels == 2)
+        cues = await database_sync_to_async(live_signals.risk_record)(
+            self.item, screen, detector, self.user.pk, self.cue_state
+        )
+        if self.cues_enabled:
+            cues += await _in_pool(live_signals.clinician_cues, added, utterances, now, self.cue_state)
+        if self.open and self.cues_enabled:
+            await self._send_cues(cues)
 
     async def _send_cues(self, cues):
         for cue in cues:
