@@ -283,6 +283,11 @@ WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE", "int8")
 WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 2, minimum=1)
 WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
 WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (multilingual models)
+# Live sessions (ml/live.py): "utterance" decodes each VAD utterance once (CPU); "local_agreement"
+# re-decodes a growing buffer (LocalAgreement-2), for GPU hosts only.
+LIVE_POLICY = env_choice("LIVE_POLICY", ("utterance", "local_agreement"), "utterance")
+LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 1, minimum=1)  # greedy: each utterance is decoded while the session goes on
+LIVE_DECODE_THREADS = env_int("LIVE_DECODE_THREADS", 2, minimum=1)  # the live decode pool, per ASGI process
 # Every request body is capped at this before authentication (recording uploads: JOURNAL_MAX_UPLOAD_MB).
 REQUEST_MAX_BODY_KB = env_int("REQUEST_MAX_BODY_KB", 1024, minimum=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies; audio goes to a temp file

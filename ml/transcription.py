@@ -157,16 +157,20 @@ class Transcriber:
         )
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: str | BinaryIO, *, word_timestamps: bool = False) -> Transcript:
+    def transcribe(
+        self, audio: str | BinaryIO, *, word_timestamps: bool = False, beam_size: int | None = None
+    ) -> Transcript:
         """``word_timestamps`` adds each word's timing (cross-attention alignment), which speaker
-        attribution uses to split segments at turn changes and to weigh channels word by word."""
+        attribution uses to split segments at turn changes and to weigh channels word by word.
+        ``beam_size`` overrides the configured one for this call (live sessions decode greedily)."""
+        beam_size = beam_size or self.config.beam_size
         language = self.config.language
         if language is None and not self._model.model.is_multilingual:
             language = "en"
         with self._lock:
             raw_segments, info = self._model.transcribe(
                 audio,
-                beam_size=self.config.beam_size,
+                beam_size=beam_size,
                 language=language,
                 vad_filter=True,
                 condition_on_previous_text=False,
@@ -199,7 +203,7 @@ class Transcriber:
             settings={
                 "device": self.config.device,
                 "compute_type": self.config.compute_type,
-                "beam_size": self.config.beam_size,
+                "beam_size": beam_size,
                 "vad_filter": True,
                 "condition_on_previous_text": False,
             },

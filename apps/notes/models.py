@@ -45,6 +45,7 @@ class InputKind(models.TextChoices):
 
 
 class InputStatus(models.TextChoices):
+    LIVE = "live"  # streaming (or paused, or its connection dropped): ``apps.notes.services.live``
     QUEUED = "queued"
     TRANSCRIBING = "transcribing"
     DRAFTING = "drafting"
@@ -120,3 +121,11 @@ class NoteTemplate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["practice", "key", "version"], name="one_note_template_version")]
+
+
+class LiveCuePreference(models.Model):
+    """A clinician's opt-in to real-time cues in live sessions (off unless they turn it on)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="live_cues")
+    cues_enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)

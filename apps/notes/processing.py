@@ -200,6 +200,7 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
                 "model_version": transcriber.model_version,
                 "attribution": attribution,
                 "speakers": speakers,
+                **({"live": locked.transcription["live"]} if "live" in (locked.transcription or {}) else {}),
             },
             analytics=analytics,
             audio_name=old_name if keep else "",
@@ -226,7 +227,8 @@ def _draft_and_finish(item: SessionInput) -> SessionInput | None:
     if not SessionInput.objects.filter(pk=item.pk, status=InputStatus.DRAFTING, attempts=attempt).exists():
         return None  # a later run took over: it drafts
     _screen_risk(item)
-    note_draft_generate(session=item.session)
+    # The offline pass after a live session adds its draft beside the live one (``made_by``).
+    note_draft_generate(session=item.session, made_by="offline" if "live" in (item.transcription or {}) else "")
     with transaction.atomic():
         locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.DRAFTING, attempt=attempt)
         if locked is None:
@@ -283,6 +285,12 @@ def _screen_risk(item: SessionInput) -> None:
         return
     analyzer = get_analyzer()
     screen = screen_session(item.utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item))
+    session_risk_record(item, screen, detector=analyzer.risk.version, clinician_present=item.session.clinician_id)
+
+
+def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_present) -> None:
+    """One risk signal per level the screen found (idempotent per input and level), naming the
+    clinician present so they are not paged while the care team is alerted per policy."""
     for level, found in screen.by_level().items():
         if level not in SIGNAL_LEVELS:
             continue
@@ -294,7 +302,7 @@ def _screen_risk(item: SessionInput) -> None:
             level=SIGNAL_LEVELS[level],
             occurred_at=item.session.started_at,
             evidence={
-                "detector": analyzer.risk.version,
+                "detector": detector,
                 "screen": screen.version,
                 "input_kind": item.kind,
                 "spans": [
@@ -308,6 +316,6 @@ def _screen_risk(item: SessionInput) -> None:
                     for f in found
                 ],
                 "session_id": str(item.session_id),
-                "clinician_present": str(item.session.clinician_id),
+                "clinician_present": str(clinician_present),
             },
         )

@@ -32,6 +32,18 @@ def treatment_plan_latest(*, patient_id, signed_only: bool = False) -> Treatment
     return qs.order_by("-version").first()
 
 
+def treatment_plan_goal_texts(*, patient_id) -> list[tuple[str, str]]:
+    """(key, text) of each goal, objective and coping strategy (homework) of the latest signed plan."""
+    plan = treatment_plan_latest(patient_id=patient_id, signed_only=True)
+    out = []
+    for section in ("goals", "objectives", "coping_strategies"):
+        for i, entry in enumerate((plan.content if plan else {}).get(section, [])):
+            text = entry if isinstance(entry, str) else (entry or {}).get("text", "")
+            if text:
+                out.append((f"{section}:{i}", text))
+    return out
+
+
 def treatment_plan_save(*, actor: User, patient: PatientProfile, content: dict[str, Any]) -> TreatmentPlan:
     """A new draft version (a signed version is never edited in place)."""
     if not actor.is_care_staff:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.web.views import admin, alerts, auth, break_glass, mfa, patients, plans, roster, sessions
+from apps.web.views import account, admin, alerts, auth, break_glass, mfa, patients, plans, roster, sessions
 
 app_name = "web"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", roster.HomeView.as_view(), name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("login/code/", mfa.MfaVerifyView.as_view(), name="mfa-verify"),
+    path("account/", account.AccountView.as_view(), name="account"),
     path("account/authenticator/", mfa.MfaEnrolView.as_view(), name="mfa-enrol"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("session/keepalive/", auth.KeepaliveView.as_view(), name="keepalive"),

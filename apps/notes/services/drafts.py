@@ -80,9 +80,12 @@ def _identifiers(session: ClinicalSession) -> dict[str, str]:
     return {k: v for k, v in pairs.items() if k}
 
 
-def note_draft_generate(*, session: ClinicalSession, engine: str = "default") -> Note | None:
+def note_draft_generate(*, session: ClinicalSession, engine: str = "default", made_by: str = "") -> Note | None:
     """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
-    clinician has edited is kept and a new draft version is added beside it."""
+    clinician has edited is kept and a new draft version is added beside it. ``made_by`` names the pass
+    that made it (``live``: from a live session's transcript at stop; ``offline``: the full pass over
+    its stored audio afterwards): a live draft is kept beside the offline one so the clinician can
+    compare and choose."""
     from ml.analysis import get_analyzer
 
     analyzer = get_analyzer() if may_analyse(session.patient) else None
@@ -127,13 +130,15 @@ def note_draft_generate(*, session: ClinicalSession, engine: str = "default") ->
         "transcription": [i.transcription for i in session.inputs.exclude(transcription={})],
         "drafted_at": timezone.now().isoformat(),
         "edited": False,
+        **({"pass": made_by} if made_by else {}),
         **({"llm": report} if report else {}),
     }
     with transaction.atomic():
         latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()
         if latest is not None and latest.status == NoteStatus.SIGNED:
             return None
-        if latest is not None and not latest.provenance.get("edited"):
+        keep_live = latest is not None and latest.provenance.get("pass") == "live" and made_by != "live"
+        if latest is not None and not latest.provenance.get("edited") and not keep_live:
             latest.sections, latest.provenance = sections, provenance
             latest.template_key, latest.template_version = draft.template, draft.template_version
             latest.save()

@@ -1,0 +1,212 @@
+"""Live sessions: the recording input that grows while the session happens (``apps.notes.live_consumer``).
+
+The input is an ordinary session recording (``InputKind.RECORDING``) in the ``live`` state: it needs
+the patient's session-recording consent like an upload, its audio is sealed as it arrives
+(``apps.notes.live_audio``), every committed segment is written to its utterances, and on stop it
+becomes done with a draft made from the live transcript. The offline pass (``notes.process_input``)
+then re-transcribes the stored audio, applies the practice's audio retention, and adds a refined
+draft beside the live one (``Note.provenance["pass"]``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import transaction
+
+from apps.accounts.models import ConsentKind, User
+from apps.accounts.selectors import consent_is_granted
+from apps.audit.services import AuditAction, audit_log
+from apps.core.errors import Conflict, NotFound
+from apps.core.hooks import Hook
+from apps.core.jobs import enqueue_on_commit
+from apps.notes import live_audio
+from apps.notes.models import ClinicalSession, InputKind, InputStatus, LiveCuePreference, Note, SessionInput
+from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.sessions import CATEGORY, _require_clinician
+
+CONSENT_MESSAGE = "The patient has not consented to session recording. Dictate or type a summary instead."
+ATTRIBUTION_CHUNK_S = 600  # mono speakers are clustered ten minutes at a time, like uploads
+
+
+def live_cues_set(*, actor: User, enabled: bool) -> LiveCuePreference:
+    """The clinician's own opt-in to live cues (default off)."""
+    _require_clinician(actor)
+    with transaction.atomic():
+        pref, _ = LiveCuePreference.objects.update_or_create(user=actor, defaults={"cues_enabled": enabled})
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="live_cue_preference",
+            object_id=actor.pk,
+            detail={"cues_enabled": enabled},
+        )
+    return pref
+
+
+def live_input_open(*, actor: User, session: ClinicalSession, channels: int, input_id=None) -> SessionInput:
+    """A new live input, or (``input_id``) the same one again after a pause or a dropped connection."""
+    _require_clinician(actor)
+    if not consent_is_granted(patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING):
+        raise Conflict(CONSENT_MESSAGE, code="consent_required")
+    if input_id:
+        item = SessionInput.objects.filter(pk=input_id, session=session, status=InputStatus.LIVE).first()
+        if item is None:
+            raise NotFound("No live input to resume.", code="not_found")
+        if item.transcription["live"]["channels"] != channels:
+            raise Conflict("Resume with the channel count the input started with.", code="channels_changed")
+        return item
+    with transaction.atomic():
+        item = SessionInput.objects.create(
+            session=session,
+            kind=InputKind.RECORDING,
+            status=InputStatus.LIVE,
+            audio_format="pcm",
+            audio_seconds=0.0,
+            transcription={"live": {"channels": channels, "parts": []}},
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="session_input",
+            object_id=item.pk,
+            patient_id=session.patient_id,
+            data_category=CATEGORY,
+            detail={"kind": "recording", "live": True, "channels": channels},
+        )
+    return item
+
+
+def _locked(item: SessionInput) -> SessionInput:
+    return SessionInput.objects.select_for_update().select_related("session__patient").get(pk=item.pk)
+
+
+def live_audio_append(*, item: SessionInput, pcm: bytes) -> float:
+    """Seal ``pcm`` as the input's next part; returns the seconds of audio stored in all."""
+    with transaction.atomic():
+        row = _locked(item)
+        live = row.transcription["live"]
+        name = live_audio.part_save(row, len(live["parts"]), pcm)
+        live["parts"].append(name)
+        row.audio_seconds = round((row.audio_seconds or 0.0) + len(pcm) / (2 * live["channels"] * live_audio.RATE), 3)
+        row.save(update_fields=["transcription", "audio_seconds", "updated_at"])
+    return row.audio_seconds
+
+
+def live_segments_add(*, item: SessionInput, segments: list[dict]) -> list[dict]:
+    """Append committed segments ({speaker, text, start, end, words}) to the input; returns them with
+    their index (the ``segment`` event's id)."""
+    with transaction.atomic():
+        row = _locked(item)
+        utterances = list(row.utterances)
+        added = [{"index": len(utterances) + i, **s} for i, s in enumerate(segments)]
+        row.utterances = utterances + added
+        row.save(update_fields=["utterances", "updated_at"])
+    item.utterances = row.utterances
+    return added
+
+
+def live_cue_record(*, actor: User, item: SessionInput, kind: str, at: float) -> None:
+    """Every cue shown is on the audit trail (kind and time, never its words)."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.AI_PROCESS,
+        object_type="session_input",
+        object_id=item.pk,
+        patient_id=item.session.patient_id,
+        data_category=CATEGORY,
+        detail={"job": "live_cue", "kind": kind, "at": round(at, 1)},
+    )
+
+
+def _attribute_mono(utterances: list[dict], pcm: bytes) -> tuple[list[dict], dict]:
+    from ml.speakers import CONFIRM_BELOW, attribute_mono
+    from ml.transcription import Segment, Word
+
+    samples = np.frombuffer(pcm, dtype="<i2")
+    pieces, checks = [], []
+    model = ""
+    for offset in range(0, max(1, len(samples)), ATTRIBUTION_CHUNK_S * live_audio.RATE):
+        t0 = offset / live_audio.RATE
+        audio = samples[offset : offset + ATTRIBUTION_CHUNK_S * live_audio.RATE].astype(np.float32) / 32768.0
+        inside = [u for u in utterances if t0 <= u["start"] < t0 + ATTRIBUTION_CHUNK_S]
+        if not inside:
+            continue
+        segments = [
+            Segment(
+                u["start"] - t0,
+                u["end"] - t0,
+                u["text"],
+                0.0,
+                0.0,
+                tuple(Word(w["start"] - t0, w["end"] - t0, w["word"], 1.0) for w in u.get("words", [])),
+            )
+            for u in inside
+        ]
+        attribution = attribute_mono(audio, segments, n_speakers=2)
+        model = attribution.model_id
+        checks.append({"offset": t0, "confidence": attribution.confidence, **attribution.checks})
+        for who, s in attribution.pieces:
+            words = [{"word": w.word, "start": round(w.start + t0, 2), "end": round(w.end + t0, 2)} for w in s.words]
+            pieces.append(
+                {
+                    "speaker": who,
+                    "text": s.text,
+                    "start": round(s.start + t0, 2),
+                    "end": round(s.end + t0, 2),
+                    "words": words,
+                }
+            )
+    confidence = min((c["confidence"] for c in checks), default=0.0)
+    speakers = {
+        "model": model,
+        "confidence": confidence,
+        "needs_confirmation": confidence < CONFIRM_BELOW,
+        "chunks": checks,
+    }
+    return [{"index": i, **p} for i, p in enumerate(pieces)], speakers
+
+
+def live_input_finish(*, actor: User, item: SessionInput, model: dict) -> tuple[SessionInput, Note | None]:
+    """Stop: the parts become one encrypted WAV, the committed transcript becomes the input's
+    transcript with speakers (channels for stereo, voices for mono), the draft is made from it now,
+    and the offline pass over the stored audio is queued."""
+    item.refresh_from_db()
+    live = item.transcription["live"]
+    name, pcm = live_audio.parts_to_wav(item, live["parts"], live["channels"])
+    utterances = sorted(item.utterances, key=lambda u: (u["start"], u["end"]))
+    if live["channels"] == 2:
+        method = "stereo_channels"
+        utterances = [{**u, "index": i} for i, u in enumerate(utterances)]
+        speakers = {"model": "channel", "confidence": 1.0, "needs_confirmation": False}
+    else:
+        method = "voice_clusters"
+        utterances, speakers = _attribute_mono(utterances, pcm)
+    with transaction.atomic():
+        row = _locked(item)
+        row.audio_name, row.audio_format, row.status = name, "wav", InputStatus.DONE
+        row.utterances = utterances
+        row.transcription = {**model, "attribution": method, "speakers": speakers, "live": {**live, "parts": []}}
+        row.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="session_input",
+            object_id=row.pk,
+            patient_id=row.session.patient_id,
+            data_category=CATEGORY,
+            detail={"live": "stopped", "seconds": row.audio_seconds, "segments": len(utterances)},
+        )
+        transaction.on_commit(lambda: live_audio.parts_delete(live["parts"]))
+    note = note_draft_generate(session=row.session, made_by="live")
+    with transaction.atomic():
+        SessionInput.objects.filter(pk=row.pk).update(status=InputStatus.QUEUED)
+        enqueue_on_commit("notes.process_input", input_id=str(row.pk))
+    row.status = InputStatus.QUEUED
+    return row, note
+
+
+plan_goals = Hook(
+    "notes.plan_goals",
+    "(key, text) of the goals, objectives and homework/coping strategies in the patient's latest signed "
+    "treatment plan, for live goal cues. Called with ``patient_id``; answered by plans.",
+)

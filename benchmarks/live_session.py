@@ -1,0 +1,231 @@
+"""A live session over a real websocket, at real-time pace, against a running stack.
+
+    .venv/bin/python -m benchmarks.live_session FILE.wav [--reference FILE.txt] [--json] [--url URL]
+
+Without ``--url`` it starts the stack itself (``manage.py runstack`` on a free port with the demo data,
+like the browser tests); with ``--url`` it uses that stack's demo accounts (``clinician@demo``,
+``patient@demo``). It opens a session for the demo patient (granting session-recording consent as the
+patient if needed), streams FILE (mono, or stereo with the clinician left; any rate, resampled to
+16 kHz) in 100 ms frames at real-time pace, and prints:
+
+- commit latency: stream time an utterance's ``segment`` events arrived minus the end of its audio
+  (segments arriving together are one utterance) (p50, p95);
+- WER of the live transcript against ``--reference`` (``ml.evaluate.word_error_rate``);
+- ``/health/live`` p95 while streaming against idle (polled every 200 ms by this process);
+- stop → ``done`` (the live draft ready), and stop → the offline pass done (the refined draft), with
+  that pass's WER beside the live one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+import av
+import numpy as np
+
+FRAME_S = 0.1
+RATE = 16000
+
+
+def read_audio(path: Path) -> tuple[bytes, int]:
+    """16-bit little-endian PCM at 16 kHz (interleaved if stereo) and the channel count."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        channels = 2 if stream.channels >= 2 else 1
+        resampler = av.AudioResampler(format="s16", layout="stereo" if channels == 2 else "mono", rate=RATE)
+        parts = [r.to_ndarray().reshape(-1) for f in container.decode(stream) for r in resampler.resample(f)]
+        parts += [r.to_ndarray().reshape(-1) for r in resampler.resample(None)]
+    return np.concatenate(parts).astype("<i2").tobytes(), channels
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 3)
+
+
+def health_ms(base: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(base + "/health/live", timeout=10) as response:  # noqa: S310 - our own stack
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+async def poll_health(base: str, stop: asyncio.Event, out: list[float]) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        out.append(await loop.run_in_executor(None, health_ms, base))
+        await asyncio.sleep(0.2)
+
+
+def utterance_latencies(arrivals: list[tuple[float, float]], burst_s: float = 0.05) -> list[float]:
+    """One utterance's segments arrive together (one decode): its latency is from the end of its audio
+    (the last segment's end) to its arrival."""
+    groups: list[list[tuple[float, float]]] = []
+    for arrival in arrivals:
+        if groups and arrival[0] - groups[-1][-1][0] <= burst_s:
+            groups[-1].append(arrival)
+        else:
+            groups.append([arrival])
+    return [g[-1][0] - max(end for _, end in g) for g in groups]
+
+
+def open_session(stack) -> str:
+    from tests.browser.conftest import DEMO_PATIENT_ID
+
+    _, states = stack.api("GET", "/api/v1/me/consents/", as_user="patient@demo")
+    recording = next((s for s in states if s["kind"] == "session_recording"), None)
+    if not (recording and recording["granted"]):
+        version = (recording or {}).get("latest_version") or 1
+        body = {"kind": "session_recording", "version": version, "decision": "accepted"}
+        status, answer = stack.api("POST", "/api/v1/me/consents/", body, as_user="patient@demo")
+        assert status == 201, answer
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    status, body = stack.api(
+        "POST",
+        f"/api/v1/patients/{DEMO_PATIENT_ID}/sessions/",
+        {"started_at": started, "modality": "in_person"},
+        as_user="clinician@demo",
+    )
+    assert status == 201, body
+    return body["id"]
+
+
+async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
+    import websockets
+
+    ws_url = stack.base_url.replace("http", "ws", 1) + f"/ws/sessions/{session_id}/live/"
+    token = stack.token("clinician@demo")
+    idle: list[float] = []
+    for _ in range(30):
+        idle.append(health_ms(stack.base_url))
+        await asyncio.sleep(0.2)
+    during: list[float] = []
+    arrivals: list[tuple[float, float]] = []  # (stream time it arrived, its end in the audio)
+    segments: list[dict] = []
+    stop_polling = asyncio.Event()
+    async with websockets.connect(ws_url, subprotocols=["interlude.v1", f"bearer.{token}"], max_size=None) as ws:
+        await ws.send(json.dumps({"type": "start", "channels": channels}))
+        ready = json.loads(await ws.recv())
+        assert ready["type"] == "ready", ready
+        poller = asyncio.ensure_future(poll_health(stack.base_url, stop_polling, during))
+        step = int(FRAME_S * RATE) * 2 * channels
+        t0 = time.perf_counter()
+        done_event: dict = {}
+        stop_sent = 0.0
+
+        async def receive() -> None:
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "segment":
+                    segments.append(message)
+                    arrivals.append((time.perf_counter() - t0, message["end"]))
+                elif message["type"] == "done":
+                    done_event.update(message, stop_to_done_s=round(time.perf_counter() - stop_sent, 2))
+                    done_event["stopped_at"] = stop_sent
+                    return
+                elif message["type"] == "error":
+                    raise RuntimeError(message)
+
+        receiver = asyncio.ensure_future(receive())
+        for i, offset in enumerate(range(0, len(pcm), step)):
+            await asyncio.sleep(max(0.0, t0 + i * FRAME_S - time.perf_counter()))
+            await ws.send(pcm[offset : offset + step])
+        await asyncio.sleep(max(0.0, t0 + len(pcm) / (2 * channels * RATE) - time.perf_counter()))
+        stop_polling.set()
+        await poller
+        stop_sent = time.perf_counter()
+        await ws.send(json.dumps({"type": "stop"}))
+        await asyncio.wait_for(receiver, timeout=600)
+    latencies = utterance_latencies(arrivals)
+    return {"segments": segments, "latencies": latencies, "idle": idle, "during": during, "done": done_event}
+
+
+def offline_pass(stack, session_id: str, input_id: str, stopped_at: float) -> tuple[str | None, float | None]:
+    """Wait for the offline pass (the stack's worker) and return its transcript and stop → refined draft."""
+    from tests.browser.conftest import DEMO_PATIENT_ID
+
+    base = f"/api/v1/patients/{DEMO_PATIENT_ID}/sessions/{session_id}/inputs/{input_id}/"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        _, body = stack.api("GET", base, as_user="clinician@demo")
+        if body.get("status") in ("done", "failed"):
+            elapsed = round(time.perf_counter() - stopped_at, 1)
+            _, utterances = stack.api("GET", base + "transcript/", as_user="clinician@demo")
+            rows = utterances if isinstance(utterances, list) else utterances.get("results", [])
+            return " ".join(u["text"] for u in rows), elapsed
+        time.sleep(1)
+    return None, None
+
+
+def start_own_stack():
+    from benchmarks.web_alerts import start_stack
+
+    return start_stack(None)
+
+
+def attach(url: str):
+    from tests.browser.conftest import LiveStack
+
+    return LiveStack(url.rstrip("/"), Path("."), dict(os.environ), None, Path("/dev/null"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("wav", type=Path)
+    parser.add_argument("--reference", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--url", default=None, help="a running stack with the demo data (else one is started)")
+    args = parser.parse_args()
+    pcm, channels = read_audio(args.wav)
+    stack = attach(args.url) if args.url else start_own_stack()
+    try:
+        session_id = open_session(stack)
+        run = asyncio.run(stream(stack, session_id, pcm, channels))
+        offline_text, offline_s = offline_pass(stack, session_id, run["done"]["input_id"], run["done"]["stopped_at"])
+    finally:
+        if not args.url:
+            os.killpg(stack.process.pid, signal.SIGTERM)
+            stack.process.wait(timeout=30)
+    hypothesis = " ".join(s["text"] for s in sorted(run["segments"], key=lambda s: s["start"]))
+    wer = offline_wer = None
+    if args.reference:
+        from ml.evaluate import word_error_rate
+
+        wer = round(word_error_rate(args.reference.read_text(), hypothesis), 4)
+        if offline_text is not None:
+            offline_wer = round(word_error_rate(args.reference.read_text(), offline_text), 4)
+    result = {
+        "audio_seconds": round(len(pcm) / (2 * channels * RATE), 1),
+        "channels": channels,
+        "segments": len(run["segments"]),
+        "commit_latency_s": {"p50": pct(run["latencies"], 0.5), "p95": pct(run["latencies"], 0.95)},
+        "wer": wer,
+        "offline_wer": offline_wer,
+        "health_live_ms": {
+            "idle_p95": pct(run["idle"], 0.95),
+            "during_p95": pct(run["during"], 0.95),
+            "idle_median": round(statistics.median(run["idle"]), 1),
+        },
+        "stop_to_draft_s": run["done"].get("stop_to_done_s"),
+        "stop_to_refined_draft_s": offline_s,
+        "draft_id": run["done"].get("draft_id"),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""One live stream's transcription: PCM in, committed segments out (no Django, no event loop).
+
+``LiveStream.feed`` runs the chosen commit policy (``ml.live``) over each channel and returns the
+pieces of audio ready to decode; ``LiveStream.decode`` transcribes one of them with the process's
+transcriber (``ml.transcription``, loaded once, one decode at a time per model). The caller runs both
+off its event loop (a thread pool: CTranslate2 releases the GIL) and keeps their order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ml.live import RATE, ChannelSegmenter, LiveConfig, LocalAgreementPolicy, TimedWord, Utterance, pcm_to_float
+from ml.transcription import Segment, Transcriber, Word
+
+CROSSTALK_MARGIN_DB = 6.0  # a channel this much quieter than the other is hearing crosstalk
+BLOCK = 160  # 10 ms: every allowed chunk (20 ms to 1 s) is whole blocks
+ROLES = {2: ("clinician", "patient")}
+
+
+@dataclass(frozen=True)
+class LiveSegment:
+    channel: int
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    audio_end: float  # stream time the utterance's audio ended (commit latency starts here)
+
+    def speaker(self, channels: int) -> str:
+        return ROLES[2][self.channel] if channels == 2 else "speaker_1"
+
+    def as_segment(self) -> Segment:
+        return Segment(self.start, self.end, self.text, 0.0, 0.0, self.words)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Audio whose words are ready to decode (utterance policy) or already decoded (LocalAgreement)."""
+
+    utterance: Utterance | None = None
+    words: tuple[TimedWord, ...] = ()
+    channel: int = 0
+
+
+def own_voice_only(stereo: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Silence each channel wherever the other channel is much louder: that is the other person heard
+    through the wrong microphone (crosstalk). Each channel's VAD hears this, so it cuts at turn changes
+    and never starts an utterance on crosstalk; the decoder gets the channel as recorded (silencing
+    10 ms blocks mid-word costs more words than the crosstalk at an utterance's edge)."""
+    n = stereo.shape[1]
+    edges = np.arange(0, n, block)
+    energy = np.add.reduceat(stereo.astype(np.float64) ** 2, edges, axis=1) / np.diff(np.append(edges, n))
+    level = 10 * np.log10(energy + 1e-12)
+    keep = np.stack([level[0] >= level[1] - CROSSTALK_MARGIN_DB, level[1] >= level[0] - CROSSTALK_MARGIN_DB])
+    return stereo * np.repeat(keep, np.diff(np.append(edges, n)), axis=1)
+
+
+class LiveStream:
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        *,
+        channels: int,
+        policy: str = "utterance",
+        offset: float = 0.0,
+        beam_size: int | None = None,
+    ) -> None:
+        if channels not in (1, 2):
+            raise ValueError("channels must be 1 or 2")
+        self.transcriber, self.channels, self.policy, self.offset = transcriber, channels, policy, offset
+        self.beam_size = beam_size
+        # Word times are what mono speaker attribution at stop cuts turns with; stereo has its channels.
+        self.word_timestamps = channels == 1 or policy == "local_agreement"
+        self.received = 0.0  # seconds of audio fed, since ``offset``
+        config = LiveConfig()
+        if policy == "local_agreement":
+            self._agreements = [LocalAgreementPolicy(self._decode_words) for _ in range(channels)]
+        else:
+            self._segmenters = [ChannelSegmenter(c, config, offset) for c in range(channels)]
+
+    @property
+    def received_until(self) -> float:
+        return self.offset + self.received
+
+    def feed(self, pcm: bytes) -> list[Pending]:
+        samples = pcm_to_float(pcm, self.channels).reshape(self.channels, -1)
+        self.received += samples.shape[1] / RATE
+        heard = own_voice_only(samples) if self.channels == 2 else samples
+        if self.policy == "local_agreement":
+            return [
+                Pending(words=tuple(words), channel=c)
+                for c, la in enumerate(self._agreements)
+                for words in [la.feed(samples[c])]
+                if words
+            ]
+        return [Pending(utterance=u) for c, s in enumerate(self._segmenters) for u in s.feed(samples[c], heard[c])]
+
+    def finish(self) -> list[Pending]:
+        """Pause or stop: whatever is open is committed now."""
+        if self.policy == "local_agreement":
+            return [
+                Pending(words=tuple(w), channel=c) for c, la in enumerate(self._agreements) for w in [la.finish()] if w
+            ]
+        return [Pending(utterance=u) for s in self._segmenters for u in s.finish()]
+
+    def decode(self, pending: Pending) -> list[LiveSegment]:
+        if pending.utterance is None:
+            words = [TimedWord(w.start + self.offset, w.end + self.offset, w.text) for w in pending.words]
+            text = " ".join(w.text for w in words).strip()
+            if not text:
+                return []
+            timed = tuple(Word(round(w.start, 2), round(w.end, 2), w.text, 1.0) for w in words)
+            end = round(words[-1].end, 2)
+            return [LiveSegment(pending.channel, round(words[0].start, 2), end, text, timed, end)]
+        u = pending.utterance
+        transcript = self.transcriber.transcribe(
+            u.audio, word_timestamps=self.word_timestamps, beam_size=self.beam_size
+        )
+        out = []
+        for s in transcript.segments:
+            words = tuple(replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words)
+            out.append(
+                LiveSegment(u.channel, round(s.start + u.start, 2), round(s.end + u.start, 2), s.text, words, u.end)
+            )
+        return out
+
+    def _decode_words(self, audio: np.ndarray, prompt: str) -> list[TimedWord]:
+        transcript = self.transcriber.transcribe(audio, word_timestamps=True, beam_size=self.beam_size)
+        return [TimedWord(w.start, w.end, w.word) for s in transcript.segments for w in s.words]
