@@ -181,7 +181,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         try:
             item, self.cues_enabled, goals = await _open(self.user, self.session, channels, message.get("input_id"))
         except ServiceError as exc:
-            await self.error(exc.code, str(exc))
+            await self.error(exc.error_code, exc.message)
+            if exc.error_code == "consent_required":  # consent withdrawn between connect and start
+                await self.close(code=CONSENT_REQUIRED)
             return
         self.item, self.channels = item, channels
         self.cue_state = live_signals.CueState(goals=goals)

@@ -4,6 +4,7 @@ and the committed two-voice excerpt)."""
 import asyncio
 import io
 import json
+import uuid
 
 import av
 import numpy as np
@@ -172,6 +173,19 @@ async def test_without_recording_consent_live_mode_is_refused_with_a_reason(pers
     error = json.loads(await ws.receive_from(timeout=10))
     assert error["type"] == "error" and error["code"] == "consent_required" and "Dictate" in error["message"]
     assert (await ws.receive_output(timeout=10)) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_resuming_an_input_that_is_not_this_sessions_live_input_is_an_error_not_a_dropped_socket(personas):
+    session = await new_session(personas)
+    ws, connected, _ = await connect(personas.clinician, session.pk)
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "start", "channels": 1, "input_id": str(uuid.uuid4())}))
+    error = json.loads(await ws.receive_from(timeout=30))
+    assert error["type"] == "error" and error["code"] == "not_found"
+    await ws.send_to(text_data=json.dumps({"type": "pause"}))  # the connection is still open and answering
+    answer = json.loads(await ws.receive_from(timeout=30))
+    assert answer["type"] == "error" and answer["code"] == "not_started"
+    await ws.disconnect()
 
 
 @pytest.mark.parametrize("who", ["outsider", "unassigned_clinician", "patient", "admin"])
