@@ -32,6 +32,7 @@ REALTIME, ML = "realtime", "ml"
 TASK_QUEUES: dict[str, str] = {
     "alerts.process_signals": REALTIME,
     "alerts.deliver": REALTIME,
+    "alerts.push": REALTIME,
     "alerts.tick": REALTIME,
     "checkins.dispatch_reminders": REALTIME,
     "accounts.housekeeping": REALTIME,

@@ -310,6 +310,12 @@ FCM_PROJECT_ID = env_str("FCM_PROJECT_ID")
 FCM_WEB_API_KEY = env_str("FCM_WEB_API_KEY")
 FCM_WEB_APP_ID = env_str("FCM_WEB_APP_ID")
 FCM_WEB_VAPID_KEY = env_str("FCM_WEB_VAPID_KEY")
+# The longest one FCM request may take (firebase-admin's default is 120 s): push runs outside any
+# transaction, but each push job still holds one of the realtime worker's push slots while it waits.
+FCM_TIMEOUT_SECONDS = env_int("FCM_TIMEOUT_SECONDS", 10, minimum=1)
+# How many of a realtime worker's threads may wait on FCM at once; the rest stay free for websocket
+# deliveries, escalation and reminders however slow FCM is (runstack gives the worker 4 threads).
+REALTIME_PUSH_SLOTS = env_int("REALTIME_PUSH_SLOTS", 2, minimum=1)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -79,7 +79,9 @@ def firebase_app() -> firebase_admin.App | None:
                 logger.warning("FCM_CREDENTIALS_FILE is not set: push notifications are disabled")
                 _warned = True
             return None
-        options = {"projectId": settings.FCM_PROJECT_ID} if settings.FCM_PROJECT_ID else None
+        options = {"httpTimeout": settings.FCM_TIMEOUT_SECONDS}
+        if settings.FCM_PROJECT_ID:
+            options["projectId"] = settings.FCM_PROJECT_ID
         return firebase_admin.initialize_app(credentials.Certificate(path), options, name=APP_NAME)
 
 

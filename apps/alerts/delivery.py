@@ -1,26 +1,40 @@
 """Getting alerts to people: websocket events and FCM push, with every attempt logged.
 
-Runs after the alert's transaction commits (outbox). Push is retried with backoff on transient FCM
-errors and marked failed after ``MAX_PUSH_ATTEMPTS``; the scheduler re-drives anything still pending
-(e.g. after a worker restart). Payloads carry the alert id and severity only: never PHI.
+Runs after the alert's transaction commits (outbox). Websocket events go first, for every recipient
+at once (``alerts.deliver``); push follows in its own job (``alerts.push``, same ``realtime`` queue),
+and no transaction is open while FCM is called: a delivery is claimed in one short transaction (its
+``next_push_at`` moved a lease ahead, the attempt counted), FCM is called with nothing locked, and the
+outcome is written in a second short transaction. So a slow or failing FCM never holds a database lock
+(on SQLite: the one write lock every submission needs) and never holds up anyone's websocket event.
+Push is retried with backoff on transient FCM errors and marked failed after ``MAX_PUSH_ATTEMPTS``;
+``alerts.tick`` re-drives anything still pending (a worker that died mid-push: after the lease).
+Payloads carry the alert id and severity only: never PHI.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts import push
 from apps.accounts.models import Device
 from apps.alerts.models import Alert, AlertDelivery, DeliveryAttempt
+from apps.core.jobs import enqueue_on_commit
 from apps.core.realtime import notify_user, notify_users
 
 logger = logging.getLogger(__name__)
 MAX_PUSH_ATTEMPTS = 5
 PUSH_BACKOFF_SECONDS = 30
+# A claimed push belongs to its worker for this long: longer than one FCM call may take
+# (``FCM_TIMEOUT_SECONDS`` per batch), so only a worker that died mid-push is taken over.
+PUSH_LEASE_SECONDS = 120
+_push_slots: threading.BoundedSemaphore | None = None
+_push_slots_lock = threading.Lock()
 
 
 def _payload(alert: Alert) -> dict:
@@ -39,10 +53,10 @@ def push_message(alert: Alert) -> push.PushMessage:
 
 
 def deliver(delivery_ids: list[str]) -> None:
-    """Websockets first, for every recipient at once; then push, one recipient at a time (it waits
-    on FCM). A push that fails or waits for its backoff never holds back anyone's websocket event."""
+    """The ``alerts.deliver`` job: websockets for every recipient at once, then push queued as its own
+    job for those with a device. Nothing here waits on FCM."""
     send_websockets(delivery_ids)
-    push_pending(delivery_ids)
+    queue_push(delivery_ids)
 
 
 def deliver_one(delivery_id) -> AlertDelivery | None:
@@ -82,16 +96,16 @@ def send_websockets(delivery_ids) -> int:
     return len(deliveries)
 
 
-def push_pending(delivery_ids) -> None:
-    """Push every listed delivery still pending. Recipients with no registered device (staff who use
-    the web app only) are settled together, in one short transaction; the others are pushed one by one.
-    On SQLite every write transaction holds the database's one write lock, so fifty one-row
-    transactions after each alert held up the next patient's check-in (issue 12)."""
+def _settle_unreachable(delivery_ids) -> list:
+    """Settle every listed pending delivery whose recipient has no registered device (staff who use the
+    web app only) in one short transaction; return the pending ones that do have a device. On SQLite every
+    write transaction holds the database's one write lock, so fifty one-row transactions after each alert
+    held up the next patient's check-in (issue 12)."""
     pending = list(
         AlertDelivery.objects.filter(pk__in=list(delivery_ids), push_status="pending").values_list("pk", "recipient_id")
     )
     if not pending:
-        return
+        return []
     reachable = set(
         Device.objects.filter(user_id__in={r for _, r in pending}, unregistered_at__isnull=True).values_list(
             "user_id", flat=True
@@ -109,54 +123,107 @@ def push_pending(delivery_ids) -> None:
             DeliveryAttempt.objects.bulk_create(
                 [DeliveryAttempt(delivery_id=pk, channel="push", result="no_device") for pk in settled]
             )
-    for pk, recipient in pending:
-        if recipient in reachable:
+    return [pk for pk, recipient in pending if recipient in reachable]
+
+
+def queue_push(delivery_ids) -> None:
+    """Queue ``alerts.push`` for the listed deliveries still waiting for a push (after the current
+    transaction, if any, commits). If the broker is down, ``alerts.tick`` pushes them later."""
+    reachable = _settle_unreachable(delivery_ids)
+    if reachable:
+        enqueue_on_commit("alerts.push", delivery_ids=[str(pk) for pk in reachable])
+
+
+def _slots() -> threading.BoundedSemaphore:
+    global _push_slots
+    with _push_slots_lock:
+        if _push_slots is None:
+            _push_slots = threading.BoundedSemaphore(settings.REALTIME_PUSH_SLOTS)
+        return _push_slots
+
+
+def push_pending(delivery_ids) -> None:
+    """The ``alerts.push`` job: push every listed delivery still pending and due, one recipient at a
+    time. At most ``REALTIME_PUSH_SLOTS`` push jobs of a worker wait on FCM at once, so the realtime
+    worker's other threads stay free for websocket deliveries however slow FCM is; a job that finds no
+    free slot leaves its deliveries pending for ``alerts.tick`` (every 15 s) instead of waiting."""
+    slots = _slots()
+    if not slots.acquire(blocking=False):
+        logger.info("push slots all waiting on FCM; %d deliveries left to alerts.tick", len(delivery_ids))
+        return
+    try:
+        for pk in _settle_unreachable(delivery_ids):
             _push_one(pk)
+    finally:
+        slots.release()
 
 
-def _push_one(delivery_id) -> AlertDelivery | None:
+def _claim_push(delivery_id) -> AlertDelivery | None:
+    """Take one due, pending delivery for this worker: count the attempt and move ``next_push_at`` a
+    lease ahead, in one short transaction. Another job (a duplicate, ``alerts.tick``) finds it not due
+    and skips it, so FCM is asked once per attempt."""
+    now = timezone.now()
     with transaction.atomic():
         delivery = (
             AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("alert")
-            .filter(pk=delivery_id)
+            .filter(pk=delivery_id, push_status="pending", next_push_at__lte=now)
             .first()
         )
         if delivery is None:
             return None
-        if delivery.push_status == "pending":
-            _push(delivery, delivery.alert)
-            delivery.save(update_fields=["push_status", "push_attempts", "next_push_at"])
+        delivery.push_attempts += 1
+        delivery.next_push_at = now + timedelta(seconds=PUSH_LEASE_SECONDS)
+        delivery.save(update_fields=["push_attempts", "next_push_at"])
     return delivery
 
 
-def _push(delivery: AlertDelivery, alert: Alert) -> None:
+def _push_one(delivery_id) -> AlertDelivery | None:
+    delivery = _claim_push(delivery_id)
+    if delivery is None:
+        return AlertDelivery.objects.filter(pk=delivery_id).first()
     targets = list(
         Device.objects.filter(user_id=delivery.recipient_id, unregistered_at__isnull=True).values_list(
             "token", "token_type"
         )
     )
+    attempts: list[DeliveryAttempt] = []
     if not targets:
         delivery.push_status, delivery.next_push_at = "no_device", None
-        DeliveryAttempt.objects.create(delivery=delivery, channel="push", result="no_device")
-        return
-    delivery.push_attempts += 1
-    result = push.push_to_devices(
-        targets=targets, message=push_message(alert), data={"type": "alert", "alert_id": str(alert.pk)}
-    )
+        attempts.append(DeliveryAttempt(delivery=delivery, channel="push", result="no_device"))
+    else:
+        # No transaction is open here: FCM's latency holds no lock.
+        result = push.push_to_devices(
+            targets=targets,
+            message=push_message(delivery.alert),
+            data={"type": "alert", "alert_id": str(delivery.alert_id)},
+        )
+        attempts = _outcome(delivery, result)
+    with transaction.atomic():
+        # Written only if the claim is still ours (a worker stalled past its lease may have been taken over).
+        AlertDelivery.objects.filter(
+            pk=delivery.pk, push_status="pending", push_attempts=delivery.push_attempts
+        ).update(push_status=delivery.push_status, next_push_at=delivery.next_push_at)
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return delivery
+
+
+def _outcome(delivery: AlertDelivery, result: push.PushResult) -> list[DeliveryAttempt]:
+    """Set the delivery's push state from FCM's answer; return the attempts to log."""
     if result.disabled:
         delivery.push_status, delivery.next_push_at = "disabled", None
-        DeliveryAttempt.objects.create(
-            delivery=delivery, channel="push", result="disabled", detail="FCM_CREDENTIALS_FILE not set"
-        )
-        return
-    for outcome in result.outcomes:
-        DeliveryAttempt.objects.create(
+        return [
+            DeliveryAttempt(delivery=delivery, channel="push", result="disabled", detail="FCM_CREDENTIALS_FILE not set")
+        ]
+    attempts = [
+        DeliveryAttempt(
             delivery=delivery,
             channel="push",
             result=outcome.result,
             detail=f"{outcome.detail} token=...{outcome.token[-6:]}"[:200],
         )
+        for outcome in result.outcomes
+    ]
     if result.sent:
         delivery.push_status, delivery.next_push_at = "sent", None
     elif result.transient and delivery.push_attempts < MAX_PUSH_ATTEMPTS:
@@ -166,6 +233,7 @@ def _push(delivery: AlertDelivery, alert: Alert) -> None:
         delivery.push_status, delivery.next_push_at = "no_device", None
     else:
         delivery.push_status, delivery.next_push_at = "failed", None
+    return attempts
 
 
 def redeliver_due(*, now=None) -> int:
@@ -181,7 +249,7 @@ def redeliver_due(*, now=None) -> int:
     )
     due = {*ids, *undelivered}
     send_websockets(due)
-    push_pending(due)
+    queue_push(due)
     return len(due)
 
 

@@ -12,6 +12,12 @@ def deliver(delivery_ids: list[str]) -> None:
     delivery.deliver(delivery_ids)
 
 
+@job("alerts.push", max_retries=10, backoff=2, backoff_max=300)
+def push(delivery_ids: list[str]) -> None:
+    """FCM push for deliveries whose websocket event already went (``alerts.deliver`` queues it)."""
+    delivery.push_pending(delivery_ids)
+
+
 @job("alerts.tick")
 def tick() -> dict:
     """Every 15 s: catch up on signals, escalate overdue urgent alerts, re-drive pending deliveries."""

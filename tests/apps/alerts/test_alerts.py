@@ -315,7 +315,7 @@ def test_an_unregistered_token_is_removed(personas, fcm):
     assert DeliveryAttempt.objects.filter(channel="push", result="unregistered").exists()
 
 
-def test_a_server_error_is_retried_then_succeeds(personas, fcm, time_machine):
+def test_a_server_error_is_retried_then_succeeds(personas, fcm, time_machine, django_capture_on_commit_callbacks):
     from tests.fakes.fcm import SERVER_ERROR
 
     time_machine.move_to("2026-03-01T10:00Z", tick=False)
@@ -326,7 +326,9 @@ def test_a_server_error_is_retried_then_succeeds(personas, fcm, time_machine):
     assert (delivery.push_status, delivery.push_attempts) == ("pending", 1)
     assert alert_delivery.redeliver_due() == 0  # backoff not over yet
     time_machine.move_to("2026-03-01T10:01Z", tick=False)
-    assert alert_delivery.redeliver_due() == 1
+    with django_capture_on_commit_callbacks(execute=True) as queued:  # the tick queues an alerts.push job
+        assert alert_delivery.redeliver_due() == 1
+    assert len(queued) == 1
     delivery.refresh_from_db()
     assert (delivery.push_status, delivery.push_attempts) == ("sent", 2)
     assert [a.result for a in DeliveryAttempt.objects.filter(channel="push").order_by("at", "id")] == [
