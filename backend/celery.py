@@ -121,9 +121,18 @@ app.conf.beat_schedule = {
 
 @signals.worker_init.connect
 def _guard_light_workers(sender=None, **_kwargs) -> None:
-    """A worker that does not consume the ``ml`` queue refuses to import model libraries."""
+    """A worker that does not consume the ``ml`` queue refuses to import model libraries. One that does
+    runs at a lower CPU priority (``ML_WORKER_NICE``, inherited by its pool processes and the decoder's
+    threads): on a host it shares with the web processes and the realtime worker, a transcription then
+    takes the CPU only when the alert path leaves it idle. Measured on 2 shared cores (issue 12), an
+    alert while the ML worker decoded spent most of its extra time waiting for a core."""
     queues = set(sender.app.amqp.queues.consume_from or sender.app.amqp.queues)
-    if ML not in queues:
+    if ML in queues:
+        from django.conf import settings
+
+        if settings.ML_WORKER_NICE:
+            os.nice(settings.ML_WORKER_NICE)
+    else:
         import logging
 
         from backend import model_guard

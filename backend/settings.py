@@ -237,6 +237,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Added to the niceness of a worker that consumes the ``ml`` queue (0 leaves it as started): ML work
+# yields the CPU to web requests and alert delivery on a shared host (backend/celery.py).
+ML_WORKER_NICE = env_int("ML_WORKER_NICE", 10, minimum=0)
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth ----------------------------------------------------------------------------------

@@ -23,12 +23,38 @@ def test_every_registered_task_has_a_queue():
 
 
 def test_alert_work_is_realtime_and_model_work_is_ml():
-    for name in ("alerts.process_signals", "alerts.deliver", "alerts.tick", "checkins.dispatch_reminders"):
+    for name in (
+        "alerts.process_signals",
+        "alerts.deliver",
+        "alerts.push",
+        "alerts.tick",
+        "checkins.dispatch_reminders",
+    ):
         assert route_for(name) == {"queue": REALTIME}
     for name in ("journals.process", "notes.process_input", "insights.analyse_text", "insights.mine_patterns"):
         assert route_for(name) == {"queue": ML}
     queue = app.amqp.router.route({}, "alerts.deliver")["queue"]
     assert (queue.name, queue.exchange.name, queue.routing_key) == (REALTIME, REALTIME, REALTIME)
+
+
+def _worker_for(queues: list[str]):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(app=SimpleNamespace(amqp=SimpleNamespace(queues=SimpleNamespace(consume_from=queues))))
+
+
+def test_an_ml_worker_lowers_its_cpu_priority_and_a_realtime_worker_does_not(monkeypatch, settings):
+    from backend import celery as celery_module
+    from backend import model_guard
+
+    niced, guarded = [], []
+    monkeypatch.setattr(celery_module.os, "nice", niced.append)
+    monkeypatch.setattr(model_guard, "install", lambda reason: guarded.append(reason))
+    settings.ML_WORKER_NICE = 10
+    celery_module._guard_light_workers(_worker_for([ML]))
+    assert (niced, guarded) == ([10], [])
+    celery_module._guard_light_workers(_worker_for([REALTIME]))
+    assert niced == [10] and len(guarded) == 1
 
 
 def test_an_unrouted_task_is_refused_instead_of_landing_on_a_default_queue():
