@@ -64,6 +64,10 @@ def job(
             with context.bind(context.RequestContext(request_id=request.id or context.new_request_id(), via="task")):
                 try:
                     return fn(*args, **kwargs)
+                except RetryLater as exc:  # not a failure: the job is sent again as new, its retries untouched
+                    logger.info("job %s %s: %s", name, request.id, exc)
+                    task.apply_async(args=args, kwargs=kwargs, countdown=exc.countdown)
+                    return None
                 except permanent as exc:
                     logger.warning("job %s %s failed permanently: %s", name, request.id, type(exc).__name__)
                     if fail is None:
@@ -88,6 +92,41 @@ def job(
         return task
 
     return decorate
+
+
+class RetryLater(Exception):  # noqa: N818 - a request, not an error
+    """Raised by a job whose row another live run holds: the job is sent again, as a new message, in
+    ``countdown`` seconds (when that run's lease would have lapsed if it died) instead of being dropped
+    or run twice. A new message, not a Celery retry: a retry means this job's own run failed."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(f"held by another run; again in {countdown:.0f} s")
+        self.countdown = countdown
+
+
+def job_queue(name: str) -> str:
+    """The queue ``name`` is routed to (``backend/celery.py``)."""
+    from backend.celery import TASK_QUEUES
+
+    return TASK_QUEUES[name]
+
+
+def queue_backlog(queue: str) -> int | None:
+    """Messages waiting in ``queue`` on the broker (not those a worker already holds); None if the broker
+    cannot say. Sweepers use it to tell a job still waiting its turn from a job that was lost."""
+    from amqp.exceptions import ChannelError
+
+    from backend.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            try:
+                return conn.default_channel.queue_declare(queue, passive=True).message_count
+            except ChannelError:  # Redis: an empty queue's list does not exist
+                return 0
+    except Exception as exc:  # noqa: BLE001 - unknown: the caller behaves as if nothing were queued
+        logger.info("queue %s backlog unknown (%s)", queue, type(exc).__name__)
+        return None
 
 
 def _task(name: str):

@@ -22,23 +22,33 @@ from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from apps.core.jobs import enqueue_on_commit
+from apps.core.jobs import enqueue_on_commit, job_queue, queue_backlog
 
 logger = logging.getLogger(__name__)
 DONE, FAILED = "done", "failed"
 
 
-def row_claim(rows: QuerySet, pk, *, moves: dict[str, str]) -> tuple[Model | None, bool]:
+def row_claim(
+    rows: QuerySet, pk, *, moves: dict[str, str], lease: dt.timedelta | None = None
+) -> tuple[Model | None, bool]:
     """Lock the row and, if its status is a key of ``moves``, move it to that status as one more
     attempt. Returns the row (unchanged when it was not claimable) and whether this run claimed it.
+    With ``lease``, a status that moves to itself (resuming a run) is claimed only once the row has
+    gone untouched for the lease: a live run touches its row (``heartbeat``), so a duplicate message
+    cannot take a job over from a worker that is still on it and transcribe it a second time (``held``).
     Call inside a transaction."""
     row = rows.select_for_update().filter(pk=pk).first()
-    if row is None or row.status not in moves:
+    if row is None or row.status not in moves or held(row, moves=moves, lease=lease):
         return row, False
     row.status = moves[row.status]
     row.attempts += 1
     row.save(update_fields=["status", "attempts", "updated_at"])
     return row, True
+
+
+def held(row: Model, *, moves: dict[str, str], lease: dt.timedelta | None) -> bool:
+    """Whether a live run holds ``row``: it is in a resumable status and was touched within ``lease``."""
+    return lease is not None and moves.get(row.status) == row.status and row.updated_at > timezone.now() - lease
 
 
 def row_lock_if_claimed(rows: QuerySet, pk, *, status: str, attempt: int) -> Model | None:
@@ -59,21 +69,36 @@ def row_fail(rows: QuerySet, pk, *, reason: str) -> Model | None:
 
 
 def rows_resend_stalled(
-    model: type[Model], *, claimed: list[str], queued: str, job: str, argument: str, now: dt.datetime | None = None
+    model: type[Model],
+    *,
+    claimed: list[str],
+    queued: str,
+    job: str,
+    argument: str,
+    take_over: str | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """Send again the jobs that lost their worker: claimed rows untouched for a lease
     (``JOB_LEASE_SECONDS``; running jobs touch them, ``heartbeat``), and queued rows untouched for
     five leases (a message lost with a killed embedded broker consumer, or never sent while Redis was
     down). Each row is touched as it is sent, so the next sweep waits again; the row claim makes a
-    duplicate message harmless."""
+    duplicate message harmless. Queued rows are left alone while the job's queue has messages waiting:
+    under a backlog a queued row is waiting its turn, not lost, and resending it every five leases only
+    made the backlog longer (issue 12's load run); once the queue drains, a lost one is sent again.
+    A job whose claim honours a lease (``row_claim(lease=…)``) names its ``take_over`` argument: the
+    sweeper's message takes the stalled claim over even though sending it touched the row."""
     now = now or timezone.now()
     lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    stalled = Q(status__in=claimed, updated_at__lt=now - lease) | Q(status=queued, updated_at__lt=now - 5 * lease)
+    stalled = Q(status__in=claimed, updated_at__lt=now - lease)
+    if not queue_backlog(job_queue(job)):
+        stalled |= Q(status=queued, updated_at__lt=now - 5 * lease)
     with transaction.atomic():
-        ids = list(model.objects.filter(stalled).order_by("updated_at").values_list("pk", flat=True)[:200])
+        rows = list(model.objects.filter(stalled).order_by("updated_at").values_list("pk", "status")[:200])
+        ids = [pk for pk, _ in rows]
         model.objects.filter(pk__in=ids).update(updated_at=now)
-        for pk in ids:
-            enqueue_on_commit(job, **{argument: str(pk)})
+        for pk, status in rows:
+            extra = {take_over: True} if take_over and status != queued else {}
+            enqueue_on_commit(job, **{argument: str(pk)}, **extra)
     if ids:
         logger.warning("sent %s stalled %s job(s) again", len(ids), job)
     return len(ids)

@@ -20,7 +20,7 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
 from apps.core.errors import Forbidden, ServiceError
 from apps.core.hooks import Hook
-from apps.core.jobs import enqueue
+from apps.core.jobs import enqueue, job_queue, queue_backlog
 from apps.insights.models import (
     Finding,
     FindingKind,
@@ -84,8 +84,12 @@ def text_analyses_resume_missing(*, now: dt.datetime | None = None) -> int:
     sent (the broker was down at commit; the check-in itself was stored) or was lost with a killed
     embedded broker consumer. Each is sent again once (remembered in the cache for the horizon), so a
     note whose analysis keeps failing is not retried every minute; its task logs the failure. The
-    analysis replaces any earlier one, so a duplicate message is harmless."""
+    analysis replaces any earlier one, so a duplicate message is harmless. Nothing is sent while the ML
+    queue has messages waiting: under a backlog an unanalysed note is waiting its turn, not lost, and
+    resending two hundred a minute only made the backlog longer (issue 12's load run)."""
     now = now or timezone.now()
+    if queue_backlog(job_queue("insights.analyse_text")):
+        return 0
     lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     analysed = TextAnalysis.objects.filter(source_type=SourceType.MOOD_CHECKIN, source_id=OuterRef("pk"))
     owed = (

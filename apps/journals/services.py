@@ -20,8 +20,8 @@ from apps.core.audio import audio_storage, transcriber_config
 from apps.core.audio import probe as audio
 from apps.core.audio.storage import AudioDecryptionError
 from apps.core.hooks import Hook
-from apps.core.jobs import enqueue_on_commit
-from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
+from apps.core.jobs import RetryLater, enqueue_on_commit
+from apps.core.lease import held, row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.journals.models import EntryKind, EntryStatus, JournalEntry
@@ -193,16 +193,24 @@ def journal_entry_delete(*, actor: User, entry: JournalEntry) -> None:
 
 
 # --- the transcription job --------------------------------------------------------------------
-def _claim(entry_id) -> JournalEntry | None:
+def _claim(entry_id, *, take_over: bool = False) -> JournalEntry | None:
     """Move a queued entry to ``transcribing`` (or resume one a dead worker left there). Entries
     already transcribed, done or failed are returned unchanged for the caller to skip or finish."""
     moves = {EntryStatus.QUEUED: EntryStatus.TRANSCRIBING, EntryStatus.TRANSCRIBING: EntryStatus.TRANSCRIBING}
+    lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     with transaction.atomic():
         entry, claimed = row_claim(
-            JournalEntry.objects.select_related("patient", "patient__practice"), entry_id, moves=moves
+            JournalEntry.objects.select_related("patient", "patient__practice"),
+            entry_id,
+            moves=moves,
+            lease=None if take_over else lease,
         )
         if claimed:
             _notify_after_commit(entry)
+        elif entry is not None and held(entry, moves=moves, lease=lease):
+            # Another worker is transcribing it now (a duplicate message: a resend, a redelivery). Come
+            # back when its lease would have lapsed: then it is done, or its worker died and this resumes.
+            raise RetryLater(countdown=settings.JOB_LEASE_SECONDS)
     return entry
 
 
@@ -318,15 +326,18 @@ def journal_entries_resume_stalled(*, now: dt.datetime | None = None) -> int:
         queued=EntryStatus.QUEUED,
         job="journals.process",
         argument="entry_id",
+        take_over="take_over",
         now=now,
     )
 
 
-def journal_entry_process(*, entry_id) -> JournalEntry | None:
+def journal_entry_process(*, entry_id, take_over: bool = False) -> JournalEntry | None:
     """One run of the job: queued → transcribing → transcribed → analysing → done (typed entries start
-    at analysing). Safe to repeat at any point: it resumes where a previous run stopped.
+    at analysing). Safe to repeat at any point: it resumes where a previous run stopped. A fresh claim
+    (touched within the lease) belongs to a live run and is left to it, unless this run follows one known
+    to be dead (``take_over``): its own failed attempt (a retry), or a stalled claim the sweeper found.
     Raises ``PermanentJobError`` for damaged audio; other exceptions are retried by the task."""
-    entry = _claim(entry_id)
+    entry = _claim(entry_id, take_over=take_over)
     if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
         return entry
     if entry.status == EntryStatus.TRANSCRIBING:
