@@ -64,6 +64,16 @@ def deliver_one(delivery_id) -> AlertDelivery | None:
     return _push_one(delivery_id)
 
 
+def send_websockets_now(delivery_ids) -> None:
+    """``send_websockets`` from the process that just committed the alert; a failure (Redis down, the
+    database busy) is logged and left to the ``alerts.deliver`` job queued with it, never raised into
+    the request or job that already committed."""
+    try:
+        send_websockets(delivery_ids)
+    except Exception as exc:  # noqa: BLE001 - the job (then alerts.tick) sends what this did not
+        logger.warning("alert websocket events left to the delivery job (%s)", type(exc).__name__)
+
+
 def send_websockets(delivery_ids) -> int:
     """Send the websocket event of every listed delivery not yet sent, in one transaction: the events go
     out as one batch (``notify_users``) and ``websocket_sent_at`` is set with them, so a crash before

@@ -96,7 +96,13 @@ def _evidence_item(signal: RiskSignal) -> dict[str, Any]:
 
 def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason: str) -> list[AlertDelivery]:
     """One row per recipient not already told for this reason, written in one statement (a care team of
-    fifty is one INSERT, not fifty round trips), and one delivery job for all of them after commit."""
+    fifty is one INSERT, not fifty round trips), and one delivery job for all of them after commit.
+
+    After commit the process that made the alert also sends the websocket events itself (best effort,
+    ``delivery.send_websockets_now``): the alert then reaches screens without waiting for a broker hop
+    and a realtime worker's turn for a core, which was most of its time on a busy host (issue 12). The
+    job still runs: it sends whatever that did not (``websocket_sent_at`` under a row lock: once), then
+    queues the push."""
     now = timezone.now()
     existing = set(AlertDelivery.objects.filter(alert=alert, reason=reason).values_list("recipient_id", "tier"))
     deliveries = AlertDelivery.objects.bulk_create(
@@ -107,7 +113,11 @@ def _create_deliveries(alert: Alert, targets: Iterable[tuple[User, str]], reason
         ]
     )
     if deliveries:
-        enqueue_on_commit("alerts.deliver", delivery_ids=[str(d.pk) for d in deliveries])
+        from apps.alerts.delivery import send_websockets_now
+
+        ids = [str(d.pk) for d in deliveries]
+        transaction.on_commit(lambda: send_websockets_now(ids))
+        enqueue_on_commit("alerts.deliver", delivery_ids=ids)
     return deliveries
 
 

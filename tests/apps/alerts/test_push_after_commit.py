@@ -105,3 +105,40 @@ def test_a_failing_fcm_leaves_the_push_pending_for_a_retry_and_the_websocket_sen
     text = "".join(r["message"]["notification"]["body"] + str(r["message"]["data"]) for r in fcm.requests)
     for phi in ("Robin", "Quill", "phq9", str(personas.patient_profile.pk)):
         assert phi not in text
+
+
+def test_the_committing_process_sends_the_websocket_events_without_waiting_for_the_job(personas, monkeypatch):
+    from apps.alerts import services
+
+    queued = []
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
+    submit(personas.patient_profile.pk, "phq9_item9")
+    deliveries = list(AlertDelivery.objects.all())
+    assert deliveries and all(d.websocket_sent_at for d in deliveries)  # sent before any job ran
+    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
+    assert [name for name, _ in queued] == ["alerts.deliver"]  # still queued: push, and the fallback
+
+    from apps.alerts import delivery
+
+    delivery.deliver(queued[0][1]["delivery_ids"])  # the job sends nothing twice
+    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
+
+
+def test_when_the_committing_process_cannot_send_the_job_does(personas, monkeypatch):
+    from apps.alerts import delivery, services
+
+    queued = []
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
+    real = delivery.notify_users
+
+    def redis_down(events):
+        raise ConnectionError("channel layer unreachable")
+
+    monkeypatch.setattr(delivery, "notify_users", redis_down)
+    submit(personas.patient_profile.pk, "phq9_item9")  # the submission is stored all the same
+    assert not AlertDelivery.objects.filter(websocket_sent_at__isnull=False).exists()
+    monkeypatch.setattr(delivery, "notify_users", real)
+    delivery.deliver(queued[0][1]["delivery_ids"])
+    deliveries = list(AlertDelivery.objects.all())
+    assert deliveries and all(d.websocket_sent_at for d in deliveries)
+    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
