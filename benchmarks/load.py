@@ -12,13 +12,16 @@ worker, beat.
 The mix, for ``--duration`` seconds: every simulated patient posts mood check-ins and GAD-7s at
 random intervals (one check-in in ten is sent twice with the same client id, on purpose); ``--risky``
 of them post one PHQ-9 with item 9 answered; ``--journals`` of them upload a voice journal (fixture
-audio); every staff member holds a websocket; clinicians read briefs and trends. Then it waits for
-the queues to drain and checks:
+audio); every staff member holds a websocket; clinicians read briefs and trends. A POST refused, reset
+or answered 5xx is sent again with the same client id (after ``Retry-After``), as the phone's outbox
+does. Then it waits for the queues to drain, for as long as the work left (ML messages on the broker,
+unfinished journals) keeps shrinking (``--stall`` seconds without a change ends it, ``--drain`` caps
+it), and checks:
 
 - every check-in stored exactly once (resent ids answered 200 and not stored twice);
 - every journal transcribed exactly once (done, one transcription audit event);
 - every risky submission produced exactly one alert, delivered once to every recipient's socket;
-- no 5xx.
+- no 5xx, and no connection refused or reset.
 
 ``--fault`` injects one failure 30% into the run: ``redis`` stops the Redis server for 30 s and
 starts it again; ``postgres`` restarts the PostgreSQL cluster; ``ml-kill`` SIGKILLs one ML worker
@@ -135,12 +138,11 @@ class Stack:
         self.ports = [free_port() for _ in range(2 if shape == "production" else 1)]
 
     def start(self) -> None:
-        from apps.core.management.commands.runstack import beat_argv, worker_argv
+        from apps.core.management.commands.runstack import beat_argv, web_argv, worker_argv
 
         log = (self.var / "stack.log").open("ab")
         for i, port in enumerate(self.ports):
-            argv = [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--port", str(port)]
-            self._spawn(f"web{i + 1}", [*argv, "--log-level", "warning", "--no-access-log"], log)
+            self._spawn(f"web{i + 1}", web_argv(port=port, loglevel="warning"), log)
         self._spawn("realtime", worker_argv("realtime", concurrency=4, loglevel="WARNING"), log)
         for i in range(2 if self.shape == "production" else 1):
             self._spawn(f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel="WARNING"), log)
@@ -222,6 +224,7 @@ class Record:
     events: dict = field(default_factory=lambda: collections.defaultdict(list))  # user id -> [(t, event)]
     readiness: list = field(default_factory=list)
     server_errors_at: list = field(default_factory=list)
+    resends_after_error: int = 0
 
     def add(self, name: str, started: float, status: int) -> None:
         self.latencies[name].append(time.perf_counter() - started)
@@ -240,6 +243,29 @@ async def request(client, record: Record, name: str, method: str, url: str, **kw
         return 599
     record.add(name, started, response.status_code)
     return response.status_code
+
+
+async def post_until_answered(client, record: Record, name: str, url: str, *, tries: int = 20, **kwargs) -> int:
+    """POST like the phone's outbox: on a refused or reset connection or a 5xx, send the same body (the
+    same client id) again, after the server's ``Retry-After`` when it gave one. Returns the last status."""
+    for attempt in range(tries):
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a refused or reset connection: counted, then resent
+            record.add(name, started, 599)
+            record.failures.append((name, type(exc).__name__))
+            status, wait = 599, 1.0
+        else:
+            status = response.status_code
+            record.add(name, started, status)
+            if status < 500:
+                return status
+            wait = float(response.headers.get("Retry-After") or 1)
+        if attempt:
+            record.resends_after_error += 1
+        await asyncio.sleep(min(wait * (attempt + 1), 5))
+    return status
 
 
 def now_iso() -> str:
@@ -263,8 +289,8 @@ async def patient_loop(client, base: str, patient: dict, record: Record, until: 
                 "energy": rng.randint(2, 8),
                 "note": rng.choice(NOTES),
             }
-            status = await request(
-                client, record, "POST me/checkins", "POST", f"{base}/api/v1/me/checkins/", json=body, headers=headers
+            status = await post_until_answered(
+                client, record, "POST me/checkins", f"{base}/api/v1/me/checkins/", json=body, headers=headers
             )
             record.checkin_ids[body["id"]].append(status)
             if rng.random() < 0.1:  # the phone retries: the same client id again
@@ -282,11 +308,10 @@ async def patient_loop(client, base: str, patient: dict, record: Record, until: 
         else:
             body = {"id": str(uuid.uuid4()), "instrument": "gad7", "timezone": "UTC", "occurred_at": now_iso()}
             body["answers"] = gad7
-            await request(
+            await post_until_answered(
                 client,
                 record,
                 "POST me/questionnaires",
-                "POST",
                 f"{base}/api/v1/me/questionnaires/",
                 json=body,
                 headers=headers,
@@ -299,19 +324,8 @@ async def risky_once(client, base: str, patient: dict, record: Record, at: float
     body["answers"] = {**{f"phq9_{i}": 1 for i in range(1, 9)}, "phq9_9": 2}
     record.risky_posted[patient["id"]] = time.perf_counter()
     headers = {"Authorization": f"Bearer {patient['token']}"}
-    for _ in range(20):  # an outage answers 5xx/refuses: the phone retries with the same id
-        status = await request(
-            client,
-            record,
-            "POST me/questionnaires (risky)",
-            "POST",
-            f"{base}/api/v1/me/questionnaires/",
-            json=body,
-            headers=headers,
-        )
-        if status < 500:
-            return
-        await asyncio.sleep(3)
+    url = f"{base}/api/v1/me/questionnaires/"
+    await post_until_answered(client, record, "POST me/questionnaires (risky)", url, json=body, headers=headers)
 
 
 async def journal_once(client, base: str, patient: dict, record: Record, at: float, name: str) -> None:
@@ -319,22 +333,11 @@ async def journal_once(client, base: str, patient: dict, record: Record, at: flo
     entry_id = str(uuid.uuid4())
     data = {"id": entry_id, "occurred_at": now_iso(), "timezone": "UTC"}
     headers = {"Authorization": f"Bearer {patient['token']}"}
-    for _ in range(20):
-        files = {"audio": (name, (AUDIO / name).read_bytes())}
-        status = await request(
-            client,
-            record,
-            "POST me/journals",
-            "POST",
-            f"{base}/api/v1/me/journals/",
-            data=data,
-            files=files,
-            headers=headers,
-        )
-        if status < 500:
-            record.journal_ids.append(entry_id)
-            return
-        await asyncio.sleep(3)
+    files = {"audio": (name, (AUDIO / name).read_bytes())}
+    url = f"{base}/api/v1/me/journals/"
+    status = await post_until_answered(client, record, "POST me/journals", url, data=data, files=files, headers=headers)
+    if status < 500:
+        record.journal_ids.append(entry_id)
 
 
 async def clinician_loop(
@@ -429,6 +432,21 @@ def drained(record: Record, risky_ids: list[str]) -> bool:
     return True
 
 
+def work_left(record: Record) -> dict[str, int | None]:
+    """What the queues still owe: ML messages waiting on the broker, journals not finished."""
+    from django.db import connections
+
+    from apps.core.jobs import queue_backlog
+    from apps.journals.models import JournalEntry
+
+    connections.close_all()
+    try:
+        journals = JournalEntry.objects.filter(pk__in=record.journal_ids).exclude(status__in=["done", "failed"]).count()
+    except Exception:  # noqa: BLE001 - the database is restarting (fault mode)
+        journals = None
+    return {"ml_messages": queue_backlog("ml"), "journals_unfinished": journals}
+
+
 def describe(odd: dict[str, int]) -> str:
     """For a patient with other than one alert: the signals and alerts behind it (ids and kinds only)."""
     from apps.alerts.models import Alert, RiskSignal
@@ -459,7 +477,10 @@ def invariants(record: Record, risky_ids: list[str]) -> tuple[dict, list[float]]
     accepted = [i for i, statuses in record.checkin_ids.items() if any(200 <= s < 300 for s in statuses)]
     failed_only = [i for i in record.checkin_ids if i not in set(accepted)]
     checks["check-ins stored exactly once"] = (
-        all(stored[i] == 1 for i in accepted) and all(n == 1 for n in stored.values()) and all(resent_ok),
+        all(stored[i] == 1 for i in accepted)
+        and all(n == 1 for n in stored.values())
+        and all(resent_ok)
+        and not failed_only,
         f"{len(accepted)} accepted, {sum(stored[i] for i in accepted)} of them stored (none twice), "
         f"{len(record.resent)} resent on purpose ({sum(resent_ok)} answered as expected); "
         f"{len(failed_only)} never accepted ({sum(stored[i] for i in failed_only)} of those stored anyway)",
@@ -499,8 +520,13 @@ def invariants(record: Record, risky_ids: list[str]) -> tuple[dict, list[float]]
         f"{missing} missing, {doubled} more than once; {Alert.objects.count()} alerts in the run in all"
         + (f"; other alert counts: {describe(odd)}" if odd else ""),
     )
-    five = sum(n for (name, status), n in record.statuses.items() if status >= 500)
-    checks["no 5xx"] = (five == 0, f"{five} responses >= 500 (599 = connection refused)")
+    five = sum(n for (name, status), n in record.statuses.items() if 500 <= status < 599)
+    checks["no 5xx"] = (five == 0, f"{five} responses >= 500")
+    dropped = sum(n for (name, status), n in record.statuses.items() if status == 599)
+    checks["no dropped connections"] = (
+        dropped == 0,
+        f"{dropped} requests refused or reset ({collections.Counter(e for _, e in record.failures).most_common(3)})",
+    )
     return checks, latencies
 
 
@@ -550,9 +576,18 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
         fault = results[-1] or {}
         load_seconds = time.perf_counter() - started
         risky_ids = [p["id"] for p in risky]
-        deadline = time.perf_counter() + args.drain
-        while time.perf_counter() < deadline and not await asyncio.to_thread(drained, record, risky_ids):
+        queued_at_end = await asyncio.to_thread(work_left, record)
+        # The drain is sized from the work left, not a constant: it goes on while that work shrinks and
+        # stops when nothing has moved for --stall seconds (a stuck job), or at --drain at the most.
+        deadline, last, moved = time.perf_counter() + args.drain, queued_at_end, time.perf_counter()
+        while not await asyncio.to_thread(drained, record, risky_ids):
+            now = time.perf_counter()
+            if now > deadline or now - moved > args.stall:
+                break
             await asyncio.sleep(2)
+            left = await asyncio.to_thread(work_left, record)
+            if left != last:
+                last, moved = left, time.perf_counter()
         drain_seconds = time.perf_counter() - started - load_seconds
         stop.set()
         await asyncio.gather(*sockets, watcher, return_exceptions=True)
@@ -562,6 +597,8 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
         "drain_seconds": drain_seconds,
         "fault": fault,
         "risky_ids": risky_ids,
+        "queued_at_end": queued_at_end,
+        "left_after_drain": await asyncio.to_thread(work_left, record),
     }
 
 
@@ -600,7 +637,10 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shape", choices=("production", "embedded"), default="production")
     parser.add_argument("--duration", type=float, default=90.0, help="seconds of load (then the queues drain)")
-    parser.add_argument("--drain", type=float, default=300.0, help="most seconds to wait for the queues to drain")
+    parser.add_argument("--drain", type=float, default=3600.0, help="most seconds to wait for the queues to drain")
+    parser.add_argument(
+        "--stall", type=float, default=180.0, help="stop draining when the work left has not moved for this long"
+    )
     parser.add_argument("--patients", type=int)
     parser.add_argument("--journals", type=int)
     parser.add_argument("--staff", type=int)
@@ -692,6 +732,9 @@ def report(args, record: Record, outcome: dict, checks: dict, latencies: list[fl
         ),
         "failures": collections.Counter(f"{n}: {e}" for n, e in record.failures).most_common(5),
         "load_average": os.getloadavg(),
+        "queued_at_end_of_load": outcome["queued_at_end"],
+        "left_after_drain": outcome["left_after_drain"],
+        "resends_after_error": record.resends_after_error,
         "server_errors_by_second": dict(
             sorted(collections.Counter(round(t - outcome["started"]) for t in record.server_errors_at).items())
         ),
@@ -707,6 +750,11 @@ def report(args, record: Record, outcome: dict, checks: dict, latencies: list[fl
     for name, n, p50, p95, fives in rows:
         print(f"{name:<32} {n:>6} {p50:>8.1f} {p95:>8.1f} {fives:>5}")
     print(f"requests/s: {summary['requests_per_s']}")
+    print(
+        f"work queued when the load stopped: {summary['queued_at_end_of_load']}; "
+        f"left after the drain: {summary['left_after_drain']}; "
+        f"requests the client sent again after an error: {record.resends_after_error}"
+    )
     p50, p95 = summary["alert_latency_p50_s"], summary["alert_latency_p95_s"]
     print(f"alert latency (POST -> last recipient socket): p50 {p50} s, p95 {p95} s")
     for name, (ok, detail) in checks.items():

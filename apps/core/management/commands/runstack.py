@@ -33,6 +33,31 @@ def worker_argv(queue: str, *, concurrency: int, hostname: str | None = None, lo
     return [*argv, f"--hostname={hostname or queue}@%h"]
 
 
+# Idle keep-alive connections stay open this long (uvicorn's default is 5 s). Clients close idle
+# connections themselves after a few seconds (httpx 5 s, OkHttp and URLSession longer); if the server
+# closes first, a request sent on the closing connection is reset before it is read, and the phone sees
+# an error for a request the server never got (issue 12's load run: 3 check-ins). Longer than the
+# clients', the close is always the client's own.
+KEEP_ALIVE_SECONDS = 75
+
+
+def web_argv(*, host: str = "127.0.0.1", port: int, access_log: bool = False, loglevel: str = "info") -> list[str]:
+    """The ASGI server, as ``runstack`` starts it (benchmarks start the same)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "backend.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}",
+        f"--log-level={loglevel}",
+        "--access-log" if access_log else "--no-access-log",
+    ]
+
+
 def beat_argv(*, loglevel: str = "INFO") -> list[str]:
     return [
         sys.executable,
@@ -59,17 +84,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, worker_concurrency: int, realtime_concurrency: int, **options):
         commands = {
-            "web": [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.asgi:application",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log" if settings.PRODUCTION else "--access-log",
-            ],
+            "web": web_argv(host=host, port=port, access_log=not settings.PRODUCTION),
             "realtime-worker": worker_argv("realtime", concurrency=realtime_concurrency),
             "ml-worker": worker_argv("ml", concurrency=worker_concurrency),
             "beat": beat_argv(),
