@@ -81,7 +81,7 @@ import json
 from apps.alerts.models import Alert, RiskSignal
 from apps.checkins.models import QuestionnaireResponse
 out = []
-for alert in list(Alert.objects.order_by("-created_at")[:ROUNDS])[::-1]:
+for alert in list(Alert.objects.filter(source="phq9").order_by("-created_at")[:ROUNDS])[::-1]:  # not the recording's own
     signal = RiskSignal.objects.get(alert=alert)
     response = QuestionnaireResponse.objects.get(pk=signal.source_id)
     sent = sorted(d.websocket_sent_at.timestamp() for d in alert.deliveries.all() if d.websocket_sent_at)

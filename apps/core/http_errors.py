@@ -7,9 +7,11 @@ maps a service's typed refusal (``apps.core.errors``) to its HTTP status.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -76,7 +78,21 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+logger = logging.getLogger(__name__)
+# How long a client is asked to wait before sending the same request again when the database is
+# unavailable or every pooled connection is busy.
+RETRY_AFTER_SECONDS = 2
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is restarting, or every pooled connection stayed busy past the pool's timeout
+        # (overload): answer 503 with Retry-After, which a client may resend with the same id (writes are
+        # idempotent), instead of a 500 that says the request itself was wrong. The class only is logged.
+        set_rollback()
+        logger.warning("database unavailable, answered 503: %s", type(exc.__cause__ or exc).__name__)
+        body = error_body("unavailable", "The service is busy. Send the same request again shortly.")
+        return Response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, ServiceError):
         set_rollback()  # as DRF does for its own exceptions: a refused request changes nothing
         fields = _flatten(exc.fields) if isinstance(exc, Invalid) else {exc.field: [exc.message]} if exc.field else {}

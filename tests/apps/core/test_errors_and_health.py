@@ -101,3 +101,41 @@ def test_the_channel_layer_check_passes_while_the_server_loop_is_receiving(setti
         stop.set()
         thread.join(30)
         channel_layers.backends.clear()
+
+
+def test_a_database_that_is_unavailable_answers_503_with_retry_after_and_a_resend_is_stored_once(
+    personas, as_user, monkeypatch
+):
+    """PostgreSQL restarting, or every pooled connection busy past the pool's timeout: the client is told
+    to send the same request again (503, Retry-After), not that its request was wrong (500)."""
+    import uuid
+
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    from apps.checkins import api_patient as checkin_views
+    from apps.checkins.models import MoodCheckin
+
+    client = as_user(personas.patient)
+    body = {
+        "id": str(uuid.uuid4()),
+        "occurred_at": timezone.now().isoformat(),
+        "timezone": "UTC",
+        "mood": 5,
+        "anxiety": 2,
+        "energy": 5,
+        "note": "",
+    }
+    real = checkin_views.mood_checkin_submit
+
+    def unavailable(**kwargs):
+        raise OperationalError("couldn't get a connection after 10.00 sec")
+
+    monkeypatch.setattr(checkin_views, "mood_checkin_submit", unavailable)
+    response = client.post("/api/v1/me/checkins/", body, format="json")
+    assert response.status_code == 503 and response["Retry-After"] == "2"
+    assert response.json()["error"]["code"] == "unavailable"
+    monkeypatch.setattr(checkin_views, "mood_checkin_submit", real)
+    assert client.post("/api/v1/me/checkins/", body, format="json").status_code == 201
+    assert client.post("/api/v1/me/checkins/", body, format="json").status_code == 200
+    assert MoodCheckin.objects.filter(pk=body["id"]).count() == 1
