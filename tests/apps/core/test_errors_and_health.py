@@ -108,24 +108,14 @@ def test_a_database_that_is_unavailable_answers_503_with_retry_after_and_a_resen
 ):
     """PostgreSQL restarting, or every pooled connection busy past the pool's timeout: the client is told
     to send the same request again (503, Retry-After), not that its request was wrong (500)."""
-    import uuid
-
     from django.db import OperationalError
-    from django.utils import timezone
 
     from apps.checkins import api_patient as checkin_views
     from apps.checkins.models import MoodCheckin
+    from tests.apps.checkins.test_checkins_api import body as checkin_body
 
     client = as_user(personas.patient)
-    body = {
-        "id": str(uuid.uuid4()),
-        "occurred_at": timezone.now().isoformat(),
-        "timezone": "UTC",
-        "mood": 5,
-        "anxiety": 2,
-        "energy": 5,
-        "note": "",
-    }
+    body = checkin_body()
     real = checkin_views.mood_checkin_submit
 
     def unavailable(**kwargs):
