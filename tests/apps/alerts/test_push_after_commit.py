@@ -15,7 +15,6 @@ from django.utils import timezone
 from apps.accounts.models import CareTeamMember, Device
 from apps.alerts.models import AlertDelivery, DeliveryAttempt
 from apps.alerts.services import risk_signal_record
-from apps.core.models import RealtimeEvent
 from tests.fakes.fcm import SERVER_ERROR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +32,11 @@ def submit(patient_id, kind: str) -> None:
             evidence={"items": [{"item": "phq9_9", "answer": 2}]},
             occurred_at=timezone.now(),
         )
+
+
+def websocket_events_sent() -> int:
+    """Logged in the transaction that sends the events (relay table or Redis alike)."""
+    return DeliveryAttempt.objects.filter(channel="websocket", result="sent").count()
 
 
 @pytest.fixture
@@ -84,7 +88,7 @@ def test_a_push_stuck_in_fcm_holds_no_submission_and_no_websocket(personas, slow
     assert not errors
     assert still_held  # the second submission committed and was delivered while the first push waited
     assert second.websocket_sent_at is not None
-    assert RealtimeEvent.objects.filter(user_id=personas.clinician.pk, event="alert.new").count() == 2
+    assert websocket_events_sent() == 2
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.push_status, first.push_attempts) == ("sent", 1)  # once, when FCM answered
@@ -115,13 +119,13 @@ def test_the_committing_process_sends_the_websocket_events_without_waiting_for_t
     submit(personas.patient_profile.pk, "phq9_item9")
     deliveries = list(AlertDelivery.objects.all())
     assert deliveries and all(d.websocket_sent_at for d in deliveries)  # sent before any job ran
-    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
+    assert websocket_events_sent() == len(deliveries)
     assert [name for name, _ in queued] == ["alerts.deliver"]  # still queued: push, and the fallback
 
     from apps.alerts import delivery
 
     delivery.deliver(queued[0][1]["delivery_ids"])  # the job sends nothing twice
-    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
+    assert websocket_events_sent() == len(deliveries)
 
 
 def test_when_the_committing_process_cannot_send_the_job_does(personas, monkeypatch):
@@ -141,4 +145,4 @@ def test_when_the_committing_process_cannot_send_the_job_does(personas, monkeypa
     delivery.deliver(queued[0][1]["delivery_ids"])
     deliveries = list(AlertDelivery.objects.all())
     assert deliveries and all(d.websocket_sent_at for d in deliveries)
-    assert RealtimeEvent.objects.filter(event="alert.new").count() == len(deliveries)
+    assert websocket_events_sent() == len(deliveries)
