@@ -79,9 +79,9 @@ async def _wait_for_alert(conn, started: float) -> float:
 TRACE = """
 import json
 from apps.alerts.models import Alert, RiskSignal
-from apps.checkins.models import QuestionnaireResponse
+from apps.checkins.models import QuestionnaireResponse  # PHQ-9 alerts only: a busy recording may raise its own
 out = []
-for alert in list(Alert.objects.filter(source="phq9").order_by("-created_at")[:ROUNDS])[::-1]:  # not the recording's own
+for alert in list(Alert.objects.filter(source="phq9").order_by("-created_at")[:ROUNDS])[::-1]:
     signal = RiskSignal.objects.get(alert=alert)
     response = QuestionnaireResponse.objects.get(pk=signal.source_id)
     sent = sorted(d.websocket_sent_at.timestamp() for d in alert.deliveries.all() if d.websocket_sent_at)

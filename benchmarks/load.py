@@ -24,9 +24,9 @@ it), and checks:
 - no 5xx, and no connection refused or reset.
 
 ``--fault`` injects one failure 30% into the run: ``redis`` stops the Redis server for 30 s and
-starts it again; ``postgres`` restarts the PostgreSQL cluster; ``ml-kill`` SIGKILLs one ML worker
-(and its pool) while journals are being transcribed. The report then also says what readiness
-answered during the fault and how many requests failed.
+starts it again; ``postgres`` restarts the PostgreSQL cluster; ``ml-kill`` SIGKILLs the ML worker
+(and its pool) that is transcribing a journal at that moment, and does not restart it. The report
+then also says what readiness answered during the fault and how many requests failed.
 """
 
 # ruff: noqa: S603, S607 - fixed argv of this interpreter, redis-server and PostgreSQL's tools
@@ -602,6 +602,17 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
     }
 
 
+def transcribing_worker() -> str | None:
+    """The name (``ml1``/``ml2``) of an ML worker running ``journals.process`` now, if any."""
+    from backend.celery import app
+
+    active = app.control.inspect(timeout=3).active() or {}
+    for hostname, tasks in active.items():
+        if any(task["name"] == "journals.process" for task in tasks):
+            return hostname.split("@")[0]
+    return None
+
+
 async def inject_fault(args, stack: Stack, services: dict, started: float) -> dict | None:
     if args.fault == "none":
         return None
@@ -624,9 +635,18 @@ async def inject_fault(args, stack: Stack, services: dict, started: float) -> di
             "until": time.perf_counter() - started,
         }
     if args.fault == "ml-kill":
-        await asyncio.to_thread(stack.kill, "ml1")
+        # Kill the worker that is transcribing a journal right now (asked through Celery's remote control),
+        # so the fault lands mid-transcription rather than on a short text analysis.
+        deadline, victim = time.perf_counter() + args.duration, None
+        while victim is None and time.perf_counter() < deadline:
+            victim = await asyncio.to_thread(transcribing_worker)
+            if victim is None:
+                await asyncio.sleep(1)
+        victim = victim or "ml1"
+        at = time.perf_counter()
+        await asyncio.to_thread(stack.kill, victim)
         return {
-            "what": "ML worker ml1 and its pool SIGKILLed (not restarted)",
+            "what": f"ML worker {victim} and its pool SIGKILLed mid-transcription (not restarted)",
             "at": at - started,
             "until": at - started,
         }
