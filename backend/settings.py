@@ -169,7 +169,10 @@ if DATABASE_URL:
     # per thread: with CONN_MAX_AGE > 0 every request left a connection open for the whole max age, and
     # 16 clients exhausted PostgreSQL's max_connections within seconds ("too many clients", found by
     # benchmarks/request_cost.py, issue 20). PostgreSQL gets a per-process pool instead, opened once.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # With the pool, CONN_HEALTH_CHECKS makes it check each connection (one round trip) as it hands it
+    # out: after PostgreSQL restarts, a pooled connection the server closed is replaced there instead of
+    # failing the request or job that got it (issue 12's PostgreSQL fault; it was off).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
