@@ -140,7 +140,7 @@ def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float
     return word_attribution_accuracy(utterance_words(utterances), reference)
 
 
-def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict]:
+def run(directory: Path, paths: list[str], only: str | None, dump: Path | None = None) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
     from ml.analysis import get_analyzer
     from ml.transcription import get_transcriber
@@ -159,6 +159,11 @@ def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict
             timing["processing_seconds"] += time.perf_counter() - began
             timing["audio_seconds"] += result.seconds
             confirmed = result.method == "stereo_channels"
+            if dump is not None:
+                dump.mkdir(parents=True, exist_ok=True)
+                (dump / f"{name}.{path}.json").write_text(
+                    json.dumps({"utterances": result.utterances, "dropped": result.dropped, "reference": reference})
+                )
             score = score_note(name, path, session, result.utterances, analyzer, speakers_confirmed=confirmed)
             heard, total = patient_turns_heard(reference, result.utterances)
             score.extra = {
@@ -187,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one session (file stem)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
+    parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
     args = parser.parse_args(argv)
-    result, timing = run(Path(args.directory), args.paths.split(","), args.only)
+    result, timing = run(Path(args.directory), args.paths.split(","), args.only, Path(args.dump) if args.dump else None)
     if args.json:
         print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))
         return 0
