@@ -120,23 +120,10 @@ def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[
 
 
 def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float:
-    """Share of transcribed words given to the speaker talking at the word's time (``ml.speakers``'
-    scorer when present; otherwise the same rule here, words spread evenly over their utterance)."""
-    try:
-        from ml.speakers import utterance_words, word_attribution_accuracy
-    except ImportError:
-        right = total = 0
-        for u in utterances:
-            tokens = u["text"].split()
-            step = (u["end"] - u["start"]) / max(1, len(tokens))
-            for i in range(len(tokens)):
-                t = u["start"] + (i + 0.5) * step
-                inside = {r["speaker"] for r in reference if r["start"] <= t <= r["end"]} or {
-                    min(reference, key=lambda r: min(abs(t - r["start"]), abs(t - r["end"])))["speaker"]
-                }
-                right += u["speaker"] in inside
-                total += 1
-        return right / total if total else 0.0
+    """Share of transcribed words given to the speaker talking at the word's time, each word at its own
+    timing from the transcriber (``ml.speakers.utterance_words``)."""
+    from ml.speakers import utterance_words, word_attribution_accuracy
+
     return word_attribution_accuracy(utterance_words(utterances), reference)
 
 
@@ -168,7 +155,9 @@ def run(directory: Path, paths: list[str], only: str | None, dump: Path | None =
             heard, total = patient_turns_heard(reference, result.utterances)
             score.extra = {
                 "patient_turns_heard": f"{heard}/{total}",
-                "dropped_by_filter": len(result.dropped),
+                "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in result.dropped),
+                "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in result.dropped),
+                "ambiguous_utterances": sum("crosstalk" in u for u in result.utterances),
                 "attribution_per_word": round(attribution_per_word(result.utterances, reference), 3),
             }
             scores[path].append(score)
@@ -178,7 +167,8 @@ def run(directory: Path, paths: list[str], only: str | None, dump: Path | None =
             continue
         heard = [tuple(map(int, s.extra["patient_turns_heard"].split("/"))) for s in items]
         result["paths"][path]["patient_turns_heard"] = f"{sum(h for h, _ in heard)}/{sum(t for _, t in heard)}"
-        result["paths"][path]["dropped_by_filter"] = sum(s.extra["dropped_by_filter"] for s in items)
+        for key in ("dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances"):
+            result["paths"][path][key] = sum(s.extra[key] for s in items)
         result["paths"][path]["attribution_per_word"] = round(
             float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
         )
