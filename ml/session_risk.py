@@ -159,6 +159,16 @@ FRAGMENT = re.compile(
 )
 
 
+FRAGMENT_END = re.compile(
+    r"(?:^|[.!?]\s)(?:\S+\s+){0,5}?(?:thought|considered|wanted|tried|meant|planned|imagined)\.\s*$", re.I
+)
+
+
+def ends_in_fragment(text: str) -> bool:
+    """Whether ``text`` ends with such a fragment (the next segment of the same speaker continues it)."""
+    return FRAGMENT_END.search(text) is not None
+
+
 def mend_fragments(text: str) -> str:
     """ "I never thought. I'm out killing myself." -> "I never thought i'm out killing myself." """
     return FRAGMENT.sub(lambda m: m["frag"] + " " if len(m["frag"].split()) <= 6 else m[0], text)

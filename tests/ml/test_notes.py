@@ -205,3 +205,19 @@ def test_a_theme_needs_the_patient_as_its_subject(sentence, keyword, about_patie
     from ml.note_statements import theme_is_about_the_patient
 
     assert theme_is_about_the_patient(sentence, "substance_use", sentence.index(keyword)) is about_patient
+
+
+def test_a_denial_the_transcriber_ended_mid_clause_is_quoted_whole():
+    from ml.note_statements import sentence_units
+
+    units = sentence_units(
+        [
+            {"index": 0, "speaker": "patient", "text": "I never thought.", "start": 39.6, "end": 40.5},
+            {"index": 1, "speaker": "patient", "text": "I'm out killing myself.", "start": 41.3, "end": 42.6},
+            {"index": 2, "speaker": "patient", "text": "I just feel flat.", "start": 43.1, "end": 44.3},
+        ]
+    )
+    assert [(u.text, u.indices) for u in units] == [
+        ("I never thought I'm out killing myself.", (0, 1)),
+        ("I just feel flat.", (2,)),
+    ]
