@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_evidence_encrypted'),
+        ('alerts', '0005_crisis_resources_by_language'),
     ]
 
     operations = [
