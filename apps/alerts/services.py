@@ -139,6 +139,15 @@ def _alert_review(alert_id, reason: str) -> None:
         else:
             alert.needs_review, alert.review_reason = False, ""
     alert.save(update_fields=["evidence", "needs_review", "review_reason", "updated_at"])
+    _audit_system_update(
+        alert, {"superseded_signals": len(superseded), "needs_review": alert.needs_review, "reason": reason}
+    )
+    if (alert.needs_review, alert.review_reason) != was or superseded:
+        on_commit_best_effort(broadcast_state, alert.pk, "alert.updated")
+
+
+def _audit_system_update(alert: Alert, detail: dict[str, Any]) -> None:
+    """An alert changed by the system (no actor): escalation, signals superseded."""
     audit_log(
         actor=None,
         action=AuditAction.UPDATE,
@@ -147,10 +156,8 @@ def _alert_review(alert_id, reason: str) -> None:
         patient_id=alert.patient_id,
         practice_id=alert.patient.practice_id,
         data_category="alert",
-        detail={"superseded_signals": len(superseded), "needs_review": alert.needs_review, "reason": reason},
+        detail=detail,
     )
-    if (alert.needs_review, alert.review_reason) != was or superseded:
-        on_commit_best_effort(broadcast_state, alert.pk, "alert.updated")
 
 
 def signal_family(kind: str) -> str:
@@ -351,16 +358,7 @@ def alerts_escalate_due(*, now: datetime | None = None) -> int:
             alert.save(update_fields=["escalation_level", "next_escalation_at", "updated_at"])
             targets = recipients(tiers, alert.patient, policy)
             _create_deliveries(alert, targets, f"escalation_{level}")
-            audit_log(
-                actor=None,
-                action=AuditAction.UPDATE,
-                object_type="alert",
-                object_id=alert.pk,
-                patient_id=alert.patient_id,
-                practice_id=alert.patient.practice_id,
-                data_category="alert",
-                detail={"escalation_level": level, "tiers": tiers, "recipients": len(targets)},
-            )
+            _audit_system_update(alert, {"escalation_level": level, "tiers": tiers, "recipients": len(targets)})
             count += 1
     return count
 

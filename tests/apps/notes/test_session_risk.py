@@ -89,6 +89,13 @@ def test_changing_speaker_labels_re_runs_the_risk_screen(personas, django_captur
     assert Alert.objects.get().state == "acknowledged"
 
 
+def disclosure_after_a_question():
+    return [
+        {"index": 0, "speaker": "clinician", "text": "How has the week been?", "start": 0.0, "end": 2.0},
+        {"index": 1, "speaker": "patient", "text": "I keep thinking about killing myself.", "start": 2.5, "end": 5.0},
+    ]
+
+
 def _recording(personas, utterances, attribution="voice_clusters"):
     session = ClinicalSession.objects.create(
         patient=personas.patient_profile, clinician=personas.clinician, started_at=timezone.now(), modality="video"
@@ -107,19 +114,7 @@ def test_a_relabel_that_removes_a_signal_supersedes_it_and_flags_its_alert_for_r
 ):
     # Voice clustering gave the clinician's screening question to the patient; the screen (speakers
     # unconfirmed) read the patient-side first-person line as a disclosure.
-    item = _recording(
-        personas,
-        [
-            {"index": 0, "speaker": "clinician", "text": "How has the week been?", "start": 0.0, "end": 2.0},
-            {
-                "index": 1,
-                "speaker": "patient",
-                "text": "I keep thinking about killing myself.",
-                "start": 2.5,
-                "end": 5.0,
-            },
-        ],
-    )
+    item = _recording(personas, disclosure_after_a_question())
     from apps.notes.processing import _screen_risk
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -149,19 +144,7 @@ def test_a_relabel_that_removes_a_signal_supersedes_it_and_flags_its_alert_for_r
 def test_a_signal_found_again_is_reinstated_and_a_resolved_alert_does_not_swallow_it(
     personas, django_capture_on_commit_callbacks
 ):
-    item = _recording(
-        personas,
-        [
-            {"index": 0, "speaker": "clinician", "text": "How has the week been?", "start": 0.0, "end": 2.0},
-            {
-                "index": 1,
-                "speaker": "patient",
-                "text": "I keep thinking about killing myself.",
-                "start": 2.5,
-                "end": 5.0,
-            },
-        ],
-    )
+    item = _recording(personas, disclosure_after_a_question())
     from apps.notes.processing import _screen_risk
 
     with django_capture_on_commit_callbacks(execute=True):
