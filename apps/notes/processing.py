@@ -288,6 +288,14 @@ def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
     analyzer = get_analyzer()
     screen = screen_session(item.utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item))
     session_risk_record(item, screen, detector=analyzer.risk.version, clinician_present=item.session.clinician_id)
+    # A whole pass over the input (not a live partial screen): what it no longer finds is superseded.
+    risk_signals_supersede(
+        source_type="session_input",
+        source_id=item.pk,
+        kind_prefix="risk_language_",
+        holding={f"risk_language_{level}" for level in screen.by_level() if level in SIGNAL_LEVELS},
+        reason=reason,
+    )
 
 
 def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_present) -> None:
@@ -321,10 +329,3 @@ def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_
                 "clinician_present": str(clinician_present),
             },
         )
-    risk_signals_supersede(
-        source_type="session_input",
-        source_id=item.pk,
-        kind_prefix="risk_language_",
-        holding={f"risk_language_{level}" for level in screen.by_level() if level in SIGNAL_LEVELS},
-        reason=reason,
-    )
