@@ -120,27 +120,14 @@ def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[
 
 
 def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float:
-    """Share of transcribed words given to the speaker talking at the word's time (``ml.speakers``'
-    scorer when present; otherwise the same rule here, words spread evenly over their utterance)."""
-    try:
-        from ml.speakers import utterance_words, word_attribution_accuracy
-    except ImportError:
-        right = total = 0
-        for u in utterances:
-            tokens = u["text"].split()
-            step = (u["end"] - u["start"]) / max(1, len(tokens))
-            for i in range(len(tokens)):
-                t = u["start"] + (i + 0.5) * step
-                inside = {r["speaker"] for r in reference if r["start"] <= t <= r["end"]} or {
-                    min(reference, key=lambda r: min(abs(t - r["start"]), abs(t - r["end"])))["speaker"]
-                }
-                right += u["speaker"] in inside
-                total += 1
-        return right / total if total else 0.0
+    """Share of transcribed words given to the speaker talking at the word's time, each word at its own
+    timing from the transcriber (``ml.speakers.utterance_words``)."""
+    from ml.speakers import utterance_words, word_attribution_accuracy
+
     return word_attribution_accuracy(utterance_words(utterances), reference)
 
 
-def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict]:
+def run(directory: Path, paths: list[str], only: str | None, dump: Path | None = None) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
     from ml.analysis import get_analyzer
     from ml.transcription import get_transcriber
@@ -159,11 +146,18 @@ def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict
             timing["processing_seconds"] += time.perf_counter() - began
             timing["audio_seconds"] += result.seconds
             confirmed = result.method == "stereo_channels"
+            if dump is not None:
+                dump.mkdir(parents=True, exist_ok=True)
+                (dump / f"{name}.{path}.json").write_text(
+                    json.dumps({"utterances": result.utterances, "dropped": result.dropped, "reference": reference})
+                )
             score = score_note(name, path, session, result.utterances, analyzer, speakers_confirmed=confirmed)
             heard, total = patient_turns_heard(reference, result.utterances)
             score.extra = {
                 "patient_turns_heard": f"{heard}/{total}",
-                "dropped_by_filter": len(result.dropped),
+                "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in result.dropped),
+                "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in result.dropped),
+                "ambiguous_utterances": sum("crosstalk" in u for u in result.utterances),
                 "attribution_per_word": round(attribution_per_word(result.utterances, reference), 3),
             }
             scores[path].append(score)
@@ -173,7 +167,8 @@ def run(directory: Path, paths: list[str], only: str | None) -> tuple[dict, dict
             continue
         heard = [tuple(map(int, s.extra["patient_turns_heard"].split("/"))) for s in items]
         result["paths"][path]["patient_turns_heard"] = f"{sum(h for h, _ in heard)}/{sum(t for _, t in heard)}"
-        result["paths"][path]["dropped_by_filter"] = sum(s.extra["dropped_by_filter"] for s in items)
+        for key in ("dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances"):
+            result["paths"][path][key] = sum(s.extra[key] for s in items)
         result["paths"][path]["attribution_per_word"] = round(
             float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
         )
@@ -187,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one session (file stem)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
+    parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
     args = parser.parse_args(argv)
-    result, timing = run(Path(args.directory), args.paths.split(","), args.only)
+    result, timing = run(Path(args.directory), args.paths.split(","), args.only, Path(args.dump) if args.dump else None)
     if args.json:
         print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))
         return 0

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ml.session_risk import ENDS_SENTENCE
+from ml.session_risk import ENDS_SENTENCE, ends_in_fragment
 from ml.text import split_sentences
 
 # Statement kinds.
@@ -121,7 +121,8 @@ def _get(u, name, default=None):
 
 def sentence_units(utterances: Sequence) -> list[Unit]:
     """Whole sentences of whole turns: one speaker's consecutive segments are joined where a segment
-    does not end a sentence, then split into sentences; each keeps the utterances it spans."""
+    does not end a sentence (or ends in a clause whose verb still wants its object: "I never
+    thought."), then split into sentences; each keeps the utterances it spans."""
     units: list[Unit] = []
     run: list = []
 
@@ -134,7 +135,7 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
             piece = str(_get(u, "text", "")).strip()
             if not piece:
                 continue
-            if text and (not ENDS_SENTENCE.search(text) or piece[:1].islower()):
+            if text and (not ENDS_SENTENCE.search(text) or piece[:1].islower() or ends_in_fragment(text)):
                 text = text.rstrip().rstrip(".,") + " "
             elif text:
                 text += " "

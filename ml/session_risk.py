@@ -149,6 +149,31 @@ _THIRD_TO_FIRST = [
     (re.compile(r"\b(?:she|he) (?=\w)", re.I), "I "),
 ]
 
+# A sentence the transcriber ended where the speaker only paused: a short clause whose verb still wants
+# its object ("I've never thought." | "about killing myself"). Read with what follows, so a denial split
+# this way stays a denial; a clause with its object is left alone.
+FRAGMENT = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s))(?P<frag>(?:\S+\s+){0,4}?(?:thought|considered|wanted|tried|meant|planned|imagined))"
+    r"\.\s+(?=\S)",
+    re.I,
+)
+
+
+FRAGMENT_END = re.compile(
+    r"(?:^|[.!?]\s)(?:\S+\s+){0,5}?(?:thought|considered|wanted|tried|meant|planned|imagined)\.\s*$", re.I
+)
+
+
+def ends_in_fragment(text: str) -> bool:
+    """Whether ``text`` ends with such a fragment (the next segment of the same speaker continues it)."""
+    return FRAGMENT_END.search(text) is not None
+
+
+def mend_fragments(text: str) -> str:
+    """ "I never thought. I'm out killing myself." -> "I never thought i'm out killing myself." """
+    return FRAGMENT.sub(lambda m: m["frag"] + " " if len(m["frag"].split()) <= 6 else m[0], text)
+
+
 Assess = Callable[[str], Any]  # text -> ml.risk.RiskResult (level, findings, suppressed)
 
 
@@ -333,6 +358,14 @@ class SessionRiskScreen:
             reasons.append("reason_for_living")
         return level, source, reasons
 
+    def _rules_only(self, text: str) -> tuple[str, str]:
+        """The highest level a non-learned finding gives ``text`` (the detector's rules)."""
+        rules = [f for f in self.assess(text).findings if not f.source.startswith("learned")]
+        if not rules:
+            return "none", ""
+        level = max_level([f.level for f in rules])
+        return level, next(f.source for f in rules if f.level == level)
+
     # --- the session --------------------------------------------------------------------------
     def screen(self, utterances: Sequence[Any], *, speakers_confirmed: bool) -> SessionScreen:
         turns = assemble_turns(utterances)
@@ -351,7 +384,7 @@ class SessionRiskScreen:
                 previous = None
                 continue
             crosstalk = turn.speaker != CLINICIAN and _crosstalk(turn, clinician_turns)
-            for span in split_sentences(turn.text) or []:
+            for span in split_sentences(mend_fragments(turn.text)) or []:
                 sentence = span.text
                 answer_to = None
                 if previous is not None and (previous[0] != turn.speaker or not speakers_confirmed):
@@ -379,6 +412,13 @@ class SessionRiskScreen:
                     continue
                 level, source, reasons = self._score(sentence)
                 basis = "patient_speech" if turn.speaker != CLINICIAN else "unconfirmed_speaker"
+                if basis == "unconfirmed_speaker" and source.startswith("learned") and SECOND_PERSON.search(sentence):
+                    # A clinician-labelled sentence that speaks to "you" ("I'd like you to call your
+                    # neighbour") is most likely the clinician's: the learned stage alone does not make it
+                    # the patient's risk. The rules still do (a disclosure in a mislabelled turn says
+                    # what it means), and what is set aside is listed.
+                    suppressed.append(SessionSuppressed(turn.indices, "clinician_address_learned_only", source))
+                    level, source = self._rules_only(sentence)
                 if answer_to is not None:
                     asked, asked_source, _ = self._score(question_as_statement(answer_to))
                     if RANK[asked] > RANK[level]:

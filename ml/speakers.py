@@ -39,6 +39,8 @@ FEATURE_WEIGHTS = np.array([2.0, 0.5, 1.0, 1.0])
 TURN_PAUSE_S = 0.3  # a gap between words at least this long may be a change of speaker
 COMMA_SIDE_S = 1.0  # a comma splits a segment when at least this much speech lies on each side
 CROSSTALK_DB = 6.0  # a word is dropped from a channel that is this much quieter than the other over it
+AMBIGUOUS_DB = 2.0  # a word heard on both channels within this margin is kept on both, marked
+SPEECH_RANGE_DB = 40.0  # frames within this of the recording's loud frames count as someone speaking
 CONFIRM_BELOW = 0.75
 
 
@@ -120,6 +122,11 @@ class Attribution:
     model_id: str
     confidence: float  # 0..1: how sure the roles are
     checks: dict  # what the confidence is made of
+    # Stereo only. Words taken out as crosstalk, for audit ({channel, start, end, text, margin_db}, one
+    # run of a segment's words each), and the indices of ``pieces`` kept on both channels because
+    # neither was clearly louder (marked, never dropped: it may be the patient's speech).
+    removed: tuple[dict, ...] = ()
+    ambiguous: frozenset[int] = frozenset()
 
     @property
     def needs_confirmation(self) -> bool:
@@ -364,33 +371,39 @@ def _merge(pieces: list[tuple[str, int, Segment]]) -> list[tuple[str, Segment]]:
 def attribute_stereo(
     left: np.ndarray, right: np.ndarray, left_segments: Sequence[Segment], right_segments: Sequence[Segment]
 ) -> Attribution:
-    """Clinician on the left channel, patient on the right; crosstalk removed word by word."""
+    """Clinician on the left channel, patient on the right; crosstalk removed word by word. A word is
+    removed from a channel that is clearly quieter over it (the other person heard faintly), and of the
+    same word transcribed on both channels at once the copy on the quieter one goes; where neither is
+    clearly louder both copies stay, marked. What is removed is returned for audit."""
     level = {"clinician": _frame_db(left), "patient": _frame_db(right)}
+    # Frames where someone is speaking: a word's timing often reaches into the silence around it, where
+    # both channels are equally quiet and say nothing about who spoke.
+    loudest = np.maximum(level["clinician"], level["patient"])
+    speaking = loudest >= (np.percentile(loudest, 95) - SPEECH_RANGE_DB if len(loudest) else 0.0)
     kept: list[tuple[str, tuple[int, int], Segment, Word, float]] = []  # role, (segment, word), ...
-    dropped = 0
+    removed: list[tuple[str, tuple[int, int], Segment, Word, float]] = []
     for role, other, segments in (("clinician", "patient", left_segments), ("patient", "clinician", right_segments)):
         for index, seg in enumerate(segments):
             for position, word in enumerate(seg.words or _pseudo_words(seg)):
-                margin = _margin(level[role], level[other], word)
-                if margin < -CROSSTALK_DB:
-                    dropped += 1
-                    continue
-                kept.append((role, (index, position), seg, word, margin))
-    kept = _dedupe(kept)
+                item = (role, (index, position), seg, word, _margin(level[role], level[other], word, speaking))
+                (removed if item[4] < -CROSSTALK_DB else kept).append(item)
+    dropped = len(removed)
+    kept, duplicates, unsure = _dedupe(kept)
+    removed += duplicates
     # A piece is a run of one segment's words with nothing dropped in between: where crosstalk was cut
     # out of a segment, the other person's words come in between. Pieces may overlap in time (both
     # people talking at once).
-    runs: list[tuple[str, tuple[int, int], Segment]] = []
-    for role, (index, position), seg, word, _ in kept:
-        if runs and runs[-1][0] == role and runs[-1][1] == (index, position - 1):
-            runs[-1] = (role, (index, position), _piece(runs[-1][2], [*runs[-1][2].words, word]))
-        else:
-            runs.append((role, (index, position), _piece(seg, [word])))
-    pieces = sorted(((role, piece) for role, _, piece in runs), key=lambda rp: (rp[1].start, rp[1].end))
+    runs = _runs(kept)
+    order = sorted(range(len(runs)), key=lambda n: (runs[n][2].start, runs[n][2].end))
+    pieces = [(runs[n][0], runs[n][2]) for n in order]
+    # A piece is marked when most of its words were heard alike on both channels.
+    ambiguous = frozenset(i for i, n in enumerate(order) if 2 * sum(w in unsure for w in runs[n][3]) >= len(runs[n][3]))
     clear = sum(abs(item[4]) >= CROSSTALK_DB for item in kept)
     checks = {
         "words": len(kept),
         "crosstalk_words_dropped": dropped,
+        "duplicate_words_dropped": len(duplicates),
+        "ambiguous_words_kept": len(unsure),
         "clear_channel": round(clear / max(1, len(kept)), 3),
     }
     questions = {r: sum(p.text.count("?") for role, p in pieces if role == r) for r in ("clinician", "patient")}
@@ -399,7 +412,34 @@ def attribute_stereo(
     swapped = questions["patient"] >= 2 and questions["patient"] > 2 * questions["clinician"]
     checks["questions"] = [questions["clinician"], questions["patient"]]
     confidence = round(checks["clear_channel"] * (0.5 if swapped else 1.0), 3)
-    return Attribution(tuple(pieces), "stereo_channels", "channel-energy", confidence, checks)
+    audit = tuple(
+        {
+            "channel": role,
+            "start": piece.start,
+            "end": piece.end,
+            "text": piece.text,
+            "margin_db": round(min(m for m in margins), 1),
+        }
+        for role, _, piece, _, margins in _runs(sorted(removed, key=lambda item: (item[0], item[1])), margins=True)
+    )
+    return Attribution(
+        tuple(pieces), "stereo_channels", "channel-energy", confidence, checks, removed=audit, ambiguous=ambiguous
+    )
+
+
+def _runs(items: list, *, margins: bool = False) -> list[tuple]:
+    """Consecutive words of one segment and role as one piece: (role, (segment, last word), piece,
+    word keys, and the words' margins when asked)."""
+    runs: list[tuple] = []
+    for role, (index, position), seg, word, margin in items:
+        key = (role, index, position)
+        if runs and runs[-1][0] == role and runs[-1][1] == (index, position - 1):
+            last = runs[-1]
+            runs[-1] = (role, (index, position), _piece(last[2], [*last[2].words, word]), [*last[3], key])
+            runs[-1] += ([*last[4], margin],) if margins else ()
+        else:
+            runs.append((role, (index, position), _piece(seg, [word]), [key], *([[margin]] if margins else [])))
+    return runs
 
 
 def _pseudo_words(seg: Segment) -> tuple[Word, ...]:
@@ -418,25 +458,30 @@ def _frame_db(signal: np.ndarray) -> np.ndarray:
     return 10 * np.log10((frames**2).mean(axis=1) + 1e-10)
 
 
-def _margin(own: np.ndarray, other: np.ndarray, word: Word) -> float:
-    """Median over the word's frames of own-channel level minus other-channel level (dB). The median
-    keeps a word's timing error (a frame or two of the neighbouring turn) from deciding."""
+def _margin(own: np.ndarray, other: np.ndarray, word: Word, speaking: np.ndarray | None = None) -> float:
+    """Median over the word's frames of own-channel level minus other-channel level (dB), over the
+    frames where someone is speaking when there are any. The median keeps a word's timing error (a
+    frame or two of the neighbouring turn) from deciding."""
     a = int(word.start * SAMPLE_RATE / FRAME)
     b = max(a + 1, int(np.ceil(word.end * SAMPLE_RATE / FRAME)))
     a, b = min(a, len(own) - 1), min(b, len(own))
     if a >= b:
         return 0.0
-    return float(np.median(own[a:b] - other[a:b]))
+    difference = own[a:b] - other[a:b]
+    if speaking is not None and speaking[a:b].any():
+        difference = difference[speaking[a:b]]
+    return float(np.median(difference))
 
 
-def _dedupe(kept: list) -> list:
-    """The same word at the same time on both channels (close margins) is kept once, where louder."""
-    out = []
+def _dedupe(kept: list) -> tuple[list, list, set]:
+    """The same word at the same time on both channels is kept once, where louder: (kept, removed
+    copies, keys of words kept on both channels because their levels are within ``AMBIGUOUS_DB``)."""
+    out, removed, unsure = [], [], set()
     by_role: dict[str, list] = {}
     for item in kept:
         by_role.setdefault(item[0], []).append(item)
     for item in kept:
-        role, _, _, word, margin = item
+        role, (index, position), _, word, margin = item
         twins = [
             o
             for r, items in by_role.items()
@@ -444,10 +489,13 @@ def _dedupe(kept: list) -> list:
             for o in items
             if _norm(o[3].word) == _norm(word.word) and min(o[3].end, word.end) > max(o[3].start, word.start)
         ]
-        if any(o[4] > margin for o in twins):
+        if twins and all(abs(o[4]) < AMBIGUOUS_DB for o in twins) and abs(margin) < AMBIGUOUS_DB:
+            unsure.add((role, index, position))
+        elif any(o[4] > margin for o in twins):
+            removed.append(item)
             continue
         out.append(item)
-    return out
+    return out, removed, unsure
 
 
 def _norm(word: str) -> str:

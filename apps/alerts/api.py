@@ -57,6 +57,8 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
             "outcome",
+            "needs_review",
+            "review_reason",
             "created_at",
             "updated_at",
         ]

@@ -45,6 +45,7 @@ def _payload(alert: Alert) -> dict:
         "source": alert.source,
         "patient_id": str(alert.patient_id),
         "escalation_level": alert.escalation_level,
+        "needs_review": alert.needs_review,
     }
 
 

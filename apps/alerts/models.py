@@ -38,6 +38,10 @@ class RiskSignal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     alert = models.ForeignKey("Alert", on_delete=models.SET_NULL, null=True, blank=True, related_name="signals")
+    # A later pass over the same source (speakers relabelled, the input processed again) no longer finds
+    # this: the signal is kept, marked, and shown; never deleted.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_reason = models.CharField(max_length=40, blank=True, help_text="rescreened, speakers_relabelled")
 
     class Meta:
         constraints = [
@@ -122,6 +126,12 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     note = EncryptedTextField(blank=True, default="")
+    # Set when the signals it was built on were superseded by a later screen: a clinician looks at it
+    # again. The alert is never closed for that reason alone.
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.CharField(
+        max_length=40, blank=True, help_text="all_signals_superseded, severity_rests_on_superseded"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -73,6 +73,93 @@ def risk_signal_record(
     return signal
 
 
+def risk_signals_supersede(
+    *, source_type: str, source_id, kind_prefix: str, holding: Iterable[str], reason: str
+) -> list[RiskSignal]:
+    """A later pass over one source (its speakers relabelled, the input processed again) found the
+    ``holding`` kinds and not the others. Signals of ``kind_prefix`` it no longer finds are marked
+    superseded (kept, shown, never deleted); a superseded signal found again is reinstated, and if its
+    alert was resolved meanwhile it raises a new one. An open alert whose severity rested on superseded
+    signals is flagged ``needs_review`` for a clinician, with its reason: never closed automatically.
+    Returns the signals whose status changed."""
+    holding = set(holding)
+    now = timezone.now()
+    changed: list[RiskSignal] = []
+    alerts: set = set()
+    with transaction.atomic():
+        signals = RiskSignal.objects.select_for_update().filter(
+            source_type=source_type, source_id=str(source_id), kind__startswith=kind_prefix
+        )
+        for signal in signals:
+            if signal.kind in holding and signal.superseded_at is not None:
+                signal.superseded_at, signal.superseded_reason = None, ""
+                reopen = signal.alert_id is None or signal.alert.state == AlertState.RESOLVED
+                if reopen:
+                    signal.processed_at, signal.alert = None, None
+                signal.save(update_fields=["superseded_at", "superseded_reason", "processed_at", "alert"])
+                if reopen:
+                    alert_create_from_signal(signal=signal)
+                    signal.refresh_from_db(fields=["alert"])
+            elif signal.kind not in holding and signal.superseded_at is None:
+                signal.superseded_at, signal.superseded_reason = now, reason
+                signal.save(update_fields=["superseded_at", "superseded_reason"])
+            else:
+                continue
+            changed.append(signal)
+            if signal.alert_id is not None:
+                alerts.add(signal.alert_id)
+        for alert_id in alerts:
+            _alert_review(alert_id, reason)
+    return changed
+
+
+def _alert_review(alert_id, reason: str) -> None:
+    """Mark each evidence item of the alert with its signal's current status, and flag the alert for
+    review when no live signal supports it (or none supports its severity)."""
+    from apps.alerts.delivery import broadcast_state
+
+    alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert_id)
+    signals = list(alert.signals.all())
+    superseded = {str(s.pk): s.superseded_reason for s in signals if s.superseded_at is not None}
+    alert.evidence = [
+        {
+            **{k: v for k, v in item.items() if k != "superseded"},
+            **({"superseded": superseded[item["signal_id"]]} if item.get("signal_id") in superseded else {}),
+        }
+        for item in alert.evidence
+    ]
+    live = [s for s in signals if s.superseded_at is None]
+    strongest = max((SEVERITY_RANK[LEVEL_TO_SEVERITY.get(s.level, Severity.HIGH)] for s in live), default=None)
+    was = (alert.needs_review, alert.review_reason)
+    if alert.state != AlertState.RESOLVED:
+        if strongest is None:
+            alert.needs_review, alert.review_reason = True, "all_signals_superseded"
+        elif strongest < SEVERITY_RANK[alert.severity]:
+            alert.needs_review, alert.review_reason = True, "severity_rests_on_superseded"
+        else:
+            alert.needs_review, alert.review_reason = False, ""
+    alert.save(update_fields=["evidence", "needs_review", "review_reason", "updated_at"])
+    _audit_system_update(
+        alert, {"superseded_signals": len(superseded), "needs_review": alert.needs_review, "reason": reason}
+    )
+    if (alert.needs_review, alert.review_reason) != was or superseded:
+        on_commit_best_effort(broadcast_state, alert.pk, "alert.updated")
+
+
+def _audit_system_update(alert: Alert, detail: dict[str, Any]) -> None:
+    """An alert changed by the system (no actor): escalation, signals superseded."""
+    audit_log(
+        actor=None,
+        action=AuditAction.UPDATE,
+        object_type="alert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+        practice_id=alert.patient.practice_id,
+        data_category="alert",
+        detail=detail,
+    )
+
+
 def signal_family(kind: str) -> str:
     """Signals of one family deduplicate into one alert (all C-SSRS items, all risk-language levels)."""
     for family in ("phq9", "cssrs", "risk_language", "reliable_deterioration", "missed_checkins"):
@@ -281,16 +368,7 @@ def alerts_escalate_due(*, now: datetime | None = None) -> int:
             alert.save(update_fields=["escalation_level", "next_escalation_at", "updated_at"])
             targets = recipients(tiers, alert.patient, policy)
             _create_deliveries(alert, targets, f"escalation_{level}")
-            audit_log(
-                actor=None,
-                action=AuditAction.UPDATE,
-                object_type="alert",
-                object_id=alert.pk,
-                patient_id=alert.patient_id,
-                practice_id=alert.patient.practice_id,
-                data_category="alert",
-                detail={"escalation_level": level, "tiers": tiers, "recipients": len(targets)},
-            )
+            _audit_system_update(alert, {"escalation_level": level, "tiers": tiers, "recipients": len(targets)})
             count += 1
     return count
 

@@ -47,6 +47,8 @@ class RiskSignalSerializer(serializers.ModelSerializer):
             "occurred_at",
             "created_at",
             "processed_at",
+            "superseded_at",
+            "superseded_reason",
         ]
 
 

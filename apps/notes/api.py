@@ -104,7 +104,7 @@ class SessionViewSet(PatientScopedViewSet):
 
     @extend_schema(
         responses={200: DroppedSegmentsSerializer},
-        summary="What the transcription filter set aside (silence phrases, no speech), for the clinician to check",
+        summary="What transcription set aside (silence phrases, no speech, crosstalk), for the clinician",
     )
     def dropped(self, request, *args, **kwargs):
         item = self._input()

@@ -10,7 +10,7 @@ import logging
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.alerts.services import risk_signal_record
+from apps.alerts.services import risk_signal_record, risk_signals_supersede
 from apps.audit.services import AuditAction, audit_log
 from apps.core.audio import audio_storage, transcriber_config
 from apps.core.errors import ServiceError
@@ -147,7 +147,7 @@ def session_input_speakers_relabel(
         )
     # Who said it decides what is the patient's risk: new labels, new screen (outside the write
     # transaction: loading the detector must not hold the database).
-    _screen_risk(item)
+    _screen_risk(item, reason="speakers_relabelled")
     note_draft_generate(session=item.session)
     return item
 
@@ -273,11 +273,13 @@ def session_inputs_resume_stalled(*, now: dt.datetime | None = None) -> int:
     )
 
 
-def _screen_risk(item: SessionInput) -> None:
+def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
     """Every input kind goes to the alert path: recordings, dictation and typed text alike, read turn by
     turn with the speaker and the writer's voice understood (``ml.session_risk``). The clinician was in
     the room, so the signal names them as present: they are not paged, the rest of the care team is (see
-    alerts). Re-run whenever the speaker labels change; signals are idempotent per input and level."""
+    alerts). Re-run whenever the speaker labels change; signals are idempotent per input and level. A
+    level an earlier pass found and this one does not is superseded (kept and shown, its alert flagged
+    for review, never closed), and one found again is reinstated (``risk_signals_supersede``)."""
     from ml.analysis import get_analyzer
     from ml.session_risk import screen_session
 
@@ -286,6 +288,14 @@ def _screen_risk(item: SessionInput) -> None:
     analyzer = get_analyzer()
     screen = screen_session(item.utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item))
     session_risk_record(item, screen, detector=analyzer.risk.version, clinician_present=item.session.clinician_id)
+    # A whole pass over the input (not a live partial screen): what it no longer finds is superseded.
+    risk_signals_supersede(
+        source_type="session_input",
+        source_id=item.pk,
+        kind_prefix="risk_language_",
+        holding={f"risk_language_{level}" for level in screen.by_level() if level in SIGNAL_LEVELS},
+        reason=reason,
+    )
 
 
 def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_present) -> None:

@@ -55,7 +55,8 @@ class RecordingResult:
     method: str
     seconds: float
     patient_speech: list[tuple[speech.SpeechFeatures, float]] = field(default_factory=list)
-    # What the hallucination filter set aside ({start, end, text, reason, channel}): kept for the clinician.
+    # What the hallucination filter set aside, and crosstalk taken out of a stereo channel (reason
+    # "crosstalk"), as {start, end, text, reason, channel}: kept for the clinician.
     dropped: list[dict] = field(default_factory=list)
     speakers: dict = field(default_factory=dict)  # model, confidence, needs_confirmation, per-chunk checks
 
@@ -78,7 +79,7 @@ def transcribe_recording(
 ) -> RecordingResult:
     with av.open(io.BytesIO(data)) as container:
         stereo = container.streams.audio[0].channels == 2
-    spoken: list[tuple[str, Segment]] = []
+    spoken: list[tuple[str, Segment, bool]] = []  # (role, piece, heard on both channels alike)
     patient_speech: list[tuple[speech.SpeechFeatures, float]] = []
     seconds = 0.0
     dropped: list[dict] = []
@@ -103,6 +104,17 @@ def transcribe_recording(
             keep_dropped(left, "clinician", offset)
             keep_dropped(right, "patient", offset)
             attribution = attribute_stereo(chunk[0], chunk[1], left.segments, right.segments)
+            # Crosstalk taken out of a channel stays visible to the clinician, like the filter's drops.
+            dropped.extend(
+                {
+                    "start": round(r["start"] + offset, 2),
+                    "end": round(r["end"] + offset, 2),
+                    "text": r["text"],
+                    "reason": "crosstalk",
+                    "channel": r["channel"],
+                }
+                for r in attribution.removed
+            )
             patient_audio = chunk[1]
         else:
             transcript = transcriber.transcribe(chunk, word_timestamps=True)
@@ -121,12 +133,20 @@ def transcribe_recording(
         if pieces:
             features = speech.extract_features(np.concatenate(pieces), retimed)
             patient_speech.append((features, features.voiced_seconds or 0.0))
-        spoken += [(who, _shift(s, offset)) for who, s in pairs]
+        spoken += [(who, _shift(s, offset), n in attribution.ambiguous) for n, (who, s) in enumerate(pairs)]
         seconds = offset + chunk.shape[-1] / RATE
         progress(seconds)
     utterances = [
-        {"index": i, "speaker": who, "text": s.text, "start": s.start, "end": s.end, "words": _words(s)}
-        for i, (who, s) in enumerate(spoken)
+        {
+            "index": i,
+            "speaker": who,
+            "text": s.text,
+            "start": s.start,
+            "end": s.end,
+            "words": _words(s),
+            **({"crosstalk": "ambiguous"} if unsure else {}),
+        }
+        for i, (who, s, unsure) in enumerate(spoken)
     ]
     # Each chunk is clustered on its own, so the recording is only as sure as its least sure chunk.
     confidence = min((c["confidence"] for c in checks), default=0.0)

@@ -101,7 +101,7 @@ class DroppedSegmentSerializer(serializers.Serializer):
     start = serializers.FloatField()
     end = serializers.FloatField()
     text = serializers.CharField()
-    reason = serializers.ChoiceField(choices=["known_hallucination", "no_speech"])
+    reason = serializers.ChoiceField(choices=["known_hallucination", "no_speech", "crosstalk"])
     channel = serializers.ChoiceField(choices=["clinician", "patient", "mono"])
 
 

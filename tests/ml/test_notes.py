@@ -90,6 +90,20 @@ def test_sections_follow_who_said_it_and_what_kind_of_statement_it_is():
     ]
 
 
+def test_an_instruction_with_a_frequency_is_homework_even_when_its_cue_was_misheard():
+    # tiny.en heard "Between now and next session, stay in..." as "But we now, and next session, stay in...":
+    # the instruction itself (a clause-initial verb with "every day") still makes it homework.
+    session = [
+        Utterance(
+            0, "clinician", "But we now, and next session, stay in the corner shop for 10 minutes every day.", 0, 6
+        ),
+        Utterance(1, "clinician", "You said you stay in bed every day.", 6, 9),
+    ]
+    by_key = _sections(draft_note(load_template("soap"), session, []))
+    assert any(t.startswith("Homework:") and "corner shop" in t for t in by_key["plan"])
+    assert not any("stay in bed" in t for t in by_key["plan"])
+
+
 def test_quotes_are_whole_sentences_of_whole_turns():
     long = (
         "I keep going over the meeting in my head, what I said and what they must have thought, and by the "
@@ -191,3 +205,19 @@ def test_a_theme_needs_the_patient_as_its_subject(sentence, keyword, about_patie
     from ml.note_statements import theme_is_about_the_patient
 
     assert theme_is_about_the_patient(sentence, "substance_use", sentence.index(keyword)) is about_patient
+
+
+def test_a_denial_the_transcriber_ended_mid_clause_is_quoted_whole():
+    from ml.note_statements import sentence_units
+
+    units = sentence_units(
+        [
+            {"index": 0, "speaker": "patient", "text": "I never thought.", "start": 39.6, "end": 40.5},
+            {"index": 1, "speaker": "patient", "text": "I'm out killing myself.", "start": 41.3, "end": 42.6},
+            {"index": 2, "speaker": "patient", "text": "I just feel flat.", "start": 43.1, "end": 44.3},
+        ]
+    )
+    assert [(u.text, u.indices) for u in units] == [
+        ("I never thought I'm out killing myself.", (0, 1)),
+        ("I just feel flat.", (2,)),
+    ]

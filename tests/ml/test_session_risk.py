@@ -200,3 +200,58 @@ def test_a_typed_transcript_keeps_its_speakers(assess):
     assert screen(assess, utterances).level == "active_ideation"
     denial = typed_utterances("T: Have you thought about killing yourself?\nC: No, never.")
     assert screen(assess, denial).level == "none"
+
+
+def test_a_denial_the_transcriber_ended_mid_clause_and_misheard_stays_a_denial(assess):
+    # Mono audio, tiny.en: "I've never thought | about killing myself." came back as two sentences, the
+    # second misheard ("I'm out killing myself"). The fragment's verb still wants its object, so the two
+    # are read together.
+    result = screen(
+        assess,
+        said(
+            ("clinician", "Have you had any thoughts on killing yourself?"),
+            ("patient", "I never thought."),
+            ("patient", "I'm out killing myself."),
+            ("patient", "I just feel flat."),
+        ),
+        confirmed=False,
+    )
+    assert result.level == "none"
+    assert "denied" in {s.reason for s in result.suppressed}
+
+
+def test_a_clause_with_its_object_is_not_joined_to_a_disclosure(assess):
+    result = screen(assess, said(("patient", "I thought about it. I want to kill myself.")))
+    assert result.level == "active_ideation"
+
+
+def test_a_clinician_labelled_sentence_to_you_needs_more_than_the_learned_stage(assess):
+    # Voice clusters (unconfirmed): the clinician's homework and formulation read by the learned stage
+    # alone as plan or ideation were false alerts; they are set aside with their reason.
+    result = screen(
+        assess,
+        said(
+            ("clinician", "Before our next session, I'd like you to call your neighbor once just to say hello."),
+            (
+                "clinician",
+                "I think leaving the sharp tops you from learning that the feeling passes on its own, so the fear "
+                "stays.",
+            ),
+        ),
+        confirmed=False,
+    )
+    assert result.level == "none"
+    assert "clinician_address_learned_only" in {s.reason for s in result.suppressed}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly you'd all be better off without me.",
+        "I'm telling you, I've been thinking about ending it.",
+        "You won't believe it but I bought pills to end my life.",
+    ],
+)
+def test_a_disclosure_mislabelled_as_the_clinician_still_alerts_when_it_speaks_to_you(assess, text):
+    result = screen(assess, said(("patient", "How are you?"), ("clinician", text)), confirmed=False)
+    assert result.level in {"passive_ideation", "active_ideation", "plan_or_intent"}

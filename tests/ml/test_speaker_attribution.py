@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def recordings():
-    """(dialogue name, kind) -> (utterances, speaker summary, reference turns), transcribed once."""
+    """(dialogue name, kind) -> (utterances, speaker summary, reference turns, what was set aside),
+    transcribed once."""
     cache: dict = {}
 
     def get(name: str, kind: str):
@@ -32,7 +33,7 @@ def recordings():
             samples = dialogue.stereo() if kind == "stereo" else dialogue.mono
             data = dialogues.encode(samples, "ogg" if kind == "opus" else "wav")
             result = transcribe_recording(data, get_transcriber(), n_speakers=2)
-            cache[(name, kind)] = (result.utterances, result.speakers, dialogue.turns)
+            cache[(name, kind)] = (result.utterances, result.speakers, dialogue.turns, result.dropped)
         return cache[(name, kind)]
 
     return get
@@ -42,7 +43,7 @@ def recordings():
 def test_mono_attribution_by_voice_holds_on_wav_and_opus_alike(recordings, name):
     scores = {}
     for kind in ("wav", "opus"):
-        utterances, speakers, turns = recordings(name, kind)
+        utterances, speakers, turns, _ = recordings(name, kind)
         scores[kind] = word_attribution_accuracy(utterance_words(utterances), turns)
         assert speakers["model"].startswith("resemblyzer/"), "the pretrained voice encoder was not used"
     assert min(scores.values()) >= 0.9, scores
@@ -50,13 +51,18 @@ def test_mono_attribution_by_voice_holds_on_wav_and_opus_alike(recordings, name)
 
 
 def test_crosstalk_stereo_is_attributed_word_by_word_without_doubling(recordings):
-    utterances, speakers, turns = recordings("cbt", "stereo")
+    utterances, speakers, turns, dropped = recordings("cbt", "stereo")
     words = utterance_words(utterances)
     assert word_attribution_accuracy(words, turns) >= 0.95
     # Each scripted word once, not once per microphone.
     scripted = sum(len(t.split()) for t in dialogues.render("cbt").texts)
     assert len(words) <= 1.1 * scripted, (len(words), scripted)
     assert speakers["chunks"][0]["crosstalk_words_dropped"] >= 0.8 * scripted
+    # What was taken out stays visible for audit, on the channel it was heard on.
+    removed = [d for d in dropped if d["reason"] == "crosstalk"]
+    removed_words = sum(len(d["text"].split()) for d in removed)
+    assert removed_words >= speakers["chunks"][0]["crosstalk_words_dropped"]
+    assert {d["channel"] for d in removed} == {"clinician", "patient"}
     assert not speakers["needs_confirmation"]
 
 

@@ -109,6 +109,37 @@ def test_stereo_crosstalk_is_dropped_from_the_quieter_channel_word_by_word():
     assert word_attribution_accuracy(words, [("clinician", 0.0, 1.9), ("patient", 2.0, 3.9)]) == 1.0
 
 
+def test_crosstalk_taken_out_of_a_channel_is_kept_for_audit():
+    gain = 10 ** (-18 / 20)
+    clinician, patient = _burst(4, 0.0, 1.9), _burst(4, 2.0, 3.9)
+    left, right = clinician + gain * patient, patient + gain * clinician
+    left_segments = [_segment(("How", 0.1, 0.5), ("are", 0.6, 1.0), ("you?", 1.1, 1.8), ("Fine", 2.1, 2.9))]
+    right_segments = [
+        _segment(("are", 0.6, 1.0), ("you?", 1.1, 1.8)),
+        _segment(("Fine", 2.1, 2.9), ("thanks.", 3.0, 3.8)),
+    ]
+    result = attribute_stereo(left, right, left_segments, right_segments)
+    # One run per segment and channel, with the level it lost by: nothing leaves without a trace.
+    assert [(r["channel"], r["text"]) for r in result.removed] == [("clinician", "Fine"), ("patient", "are you?")]
+    assert all(r["margin_db"] < -6 for r in result.removed)
+    assert result.ambiguous == frozenset()
+
+
+def test_a_word_on_both_channels_at_the_same_level_is_kept_on_both_and_marked():
+    # Both people close to both microphones: neither channel is clearly louder, so neither copy may go
+    # (it may be the patient's own words); both stay, marked for the clinician.
+    both = _burst(3, 0.5, 2.0)
+    left_segments = [_segment(("I", 0.6, 0.8), ("can't", 0.8, 1.2), ("go", 1.2, 1.5), ("on.", 1.5, 1.9))]
+    right_segments = [_segment(("I", 0.6, 0.8), ("can't", 0.8, 1.2), ("go", 1.2, 1.5), ("on.", 1.5, 1.9))]
+    result = attribute_stereo(both, both.copy(), left_segments, right_segments)
+    assert sorted((role, p.text) for role, p in result.pieces) == [
+        ("clinician", "I can't go on."),
+        ("patient", "I can't go on."),
+    ]
+    assert result.ambiguous == frozenset({0, 1}) and result.removed == ()
+    assert result.checks["ambiguous_words_kept"] == 8
+
+
 def test_stereo_keeps_both_people_when_they_talk_at_once():
     clinician, patient = _burst(3, 0.0, 2.0), _burst(3, 1.0, 3.0)
     left_segments = [_segment(("Mm", 1.2, 1.6))]

@@ -66,3 +66,11 @@ def test_an_input_of_another_session_is_404(personas, as_user, item):
         f"/api/v1/patients/{personas.patient_profile.id}/sessions/{other.pk}/inputs/{item.pk}/"
     )
     assert response.status_code == 404
+
+
+def test_crosstalk_taken_out_of_a_stereo_channel_is_listed_with_what_was_set_aside(personas, as_user, item):
+    crosstalk = {"start": 3.1, "end": 4.0, "text": "are you?", "reason": "crosstalk", "channel": "patient"}
+    item.dropped = [*item.dropped, crosstalk]
+    item.save(update_fields=["dropped"])
+    body = as_user(personas.clinician).get(url(personas, item, "dropped/")).json()
+    assert body["segments"][-1] == crosstalk

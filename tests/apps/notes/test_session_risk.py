@@ -87,3 +87,92 @@ def test_changing_speaker_labels_re_runs_the_risk_screen(personas, django_captur
     signal = RiskSignal.objects.get()
     assert signal.kind == "risk_language_active_ideation" and signal.evidence["spans"][0]["utterances"] == [1]
     assert Alert.objects.get().state == "acknowledged"
+
+
+def disclosure_after_a_question():
+    return [
+        {"index": 0, "speaker": "clinician", "text": "How has the week been?", "start": 0.0, "end": 2.0},
+        {"index": 1, "speaker": "patient", "text": "I keep thinking about killing myself.", "start": 2.5, "end": 5.0},
+    ]
+
+
+def _recording(personas, utterances, attribution="voice_clusters"):
+    session = ClinicalSession.objects.create(
+        patient=personas.patient_profile, clinician=personas.clinician, started_at=timezone.now(), modality="video"
+    )
+    return SessionInput.objects.create(
+        session=session,
+        kind=InputKind.RECORDING,
+        status=InputStatus.DONE,
+        transcription={"attribution": attribution},
+        utterances=utterances,
+    )
+
+
+def test_a_relabel_that_removes_a_signal_supersedes_it_and_flags_its_alert_for_review(
+    personas, as_user, django_capture_on_commit_callbacks
+):
+    # Voice clustering gave the clinician's screening question to the patient; the screen (speakers
+    # unconfirmed) read the patient-side first-person line as a disclosure.
+    item = _recording(personas, disclosure_after_a_question())
+    from apps.notes.processing import _screen_risk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _screen_risk(item)
+    signal = RiskSignal.objects.get()
+    assert signal.superseded_at is None
+    # The clinician says both lines were theirs (reading a questionnaire item aloud, say).
+    with django_capture_on_commit_callbacks(execute=True):
+        session_input_speakers_relabel(actor=personas.clinician, item=item, labels={0: "clinician", 1: "clinician"})
+    signal.refresh_from_db()
+    assert signal.superseded_at is not None and signal.superseded_reason == "speakers_relabelled"
+    assert RiskSignal.objects.count() == 1  # kept, not deleted
+    alert = Alert.objects.get()
+    assert alert.state == "acknowledged"  # never closed automatically
+    assert alert.needs_review and alert.review_reason == "all_signals_superseded"
+    assert alert.evidence[0]["superseded"] == "speakers_relabelled"
+    # Visible to the clinician: the API and the alert page say so.
+    client = as_user(personas.clinician)
+    body = client.get(f"/api/v1/alerts/{alert.pk}/").json()
+    assert body["needs_review"] is True and body["review_reason"] == "all_signals_superseded"
+    assert body["evidence"][0]["superseded"] == "speakers_relabelled"
+    rows = client.get(f"/api/v1/patients/{personas.patient_profile.id}/risk-signals/").json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    assert rows[0]["superseded_reason"] == "speakers_relabelled"
+
+
+def test_a_signal_found_again_is_reinstated_and_a_resolved_alert_does_not_swallow_it(
+    personas, django_capture_on_commit_callbacks
+):
+    item = _recording(personas, disclosure_after_a_question())
+    from apps.notes.processing import _screen_risk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _screen_risk(item)
+        session_input_speakers_relabel(actor=personas.clinician, item=item, labels={1: "clinician"})
+    first = Alert.objects.get()
+    assert RiskSignal.objects.get().superseded_at is not None and first.needs_review
+    first.state = "resolved"
+    first.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        session_input_speakers_relabel(actor=personas.clinician, item=item, labels={1: "patient"})
+    signal = RiskSignal.objects.get()
+    assert signal.superseded_at is None and signal.superseded_reason == ""
+    # The disclosure holds again and its earlier alert was resolved meanwhile: a new alert, not silence.
+    assert Alert.objects.exclude(pk=first.pk).filter(signals=signal).exists()
+
+
+def test_a_rescreen_that_still_finds_the_signal_changes_nothing(personas, django_capture_on_commit_callbacks):
+    item = _recording(
+        personas,
+        [{"index": 0, "speaker": "patient", "text": "I keep thinking about killing myself.", "start": 0.0, "end": 3.0}],
+        attribution="stereo_channels",
+    )
+    from apps.notes.processing import _screen_risk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _screen_risk(item)
+        _screen_risk(item)
+    signal = RiskSignal.objects.get()
+    assert signal.superseded_at is None
+    assert not Alert.objects.get().needs_review
