@@ -4,8 +4,8 @@ tests/fixtures/eval_es_blind_b/ was written by an independent writer who never s
 lexicon, rules, development set or first blind set, committed before the detector was run on it, and
 measured once at risk-lexicon-es-1.0 and once at 1.1 (tuned on the separate development set B,
 ml/eval_data/es/risk_dev_b.jsonl, written from blind B's aggregate weak classes only). Its figures are
-still far below the first blind set's and below the targets: these floors only stop them getting worse. No assertion names an object holding the sentences, so a failure prints
-aggregate figures only.
+still far below the first blind set's and below the targets: these floors only stop them getting
+worse. No assertion names an object holding the sentences, so a failure prints aggregate figures only.
 """
 
 from pathlib import Path
