@@ -175,6 +175,15 @@ class RiskRules:
         self.accidental = re.compile(lexicon["accidental"], re.I)
         self.third_person = re.compile(lexicon["third_person"], re.I)
         self.idioms = [re.compile(p, re.I) for p in lexicon["idioms"]]
+        # Optional per-language readings (Spanish): every match of a rule is tried, not only the first
+        # ("ya no me corto …, ahora me quemo"); rules marked ``guarded`` are not raised where the
+        # sentence ends something other than a life (a job, a relationship); someone reported as the
+        # speaker ("mi papá dice que …") owns the risk unless the writer speaks between.
+        self.all_matches = bool(lexicon.get("all_matches"))
+        self.guarded = frozenset(r["id"] for r in lexicon["rules"] if r.get("guarded"))
+        self.ending_other = re.compile(lexicon["ending_other"], re.I) if "ending_other" in lexicon else None
+        self.reported_other = re.compile(lexicon["reported_other"], re.I) if "reported_other" in lexicon else None
+        self.writer_speaks = re.compile(lexicon["writer_speaks"], re.I) if "writer_speaks" in lexicon else None
 
     def screen(self, text: str) -> str:
         """The highest level the rules find in ``text`` ("none" when nothing fires)."""
@@ -226,6 +235,14 @@ class RiskRules:
         words = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()[-7:]]
         return bool(self.scope.other_subjects.intersection(words)) and not self.scope.self_words.intersection(words)
 
+    def _reported_other(self, sentence: str, start: int) -> bool:
+        """Someone else is reported as the speaker or subject before the match ("mi papá dice que …",
+        "mi novia tiene …") and the writer does not speak between that and the match."""
+        if self.reported_other is None or self.writer_speaks is None:
+            return False
+        ends = [m.end() for m in self.reported_other.finditer(sentence, 0, start)]
+        return bool(ends) and not self.writer_speaks.search(sentence[ends[-1] : start])
+
     def _about_someone_else(self, sentence: str) -> bool:
         """Risk language about another person ("my friend wants to kill himself") is not the writer's."""
         scope = self.scope
@@ -237,38 +254,52 @@ class RiskRules:
         text = sentence.text.replace("\u2019", "'")
         if self.fold:
             text, following = fold_accents(text), fold_accents(following)
-        scope = self.scope
         findings, suppressed = [], []
         idiom_spans = [m.span() for p in self.idioms for m in p.finditer(text)]
         for rule_id, level, pattern in self.rules:
-            match = pattern.search(text)
-            if not match:
-                continue
-            reason = None
-            if any(a < match.end() and match.start() < b for a, b in idiom_spans):
-                reason = "idiom"
-            elif self._denied(text, match.start(), match.end(), following):
-                reason = "denied"
-            elif self._about_someone_else(text) or (
-                not scope.first_person.search(match.group(0)) and self._subject_is_other(text, match.start())
-            ):
-                reason = "third_person"
-            elif (
-                rule_id in DISCUSSABLE_RULES
-                and self.discussion.search(text)
-                and not scope.discussion_first_person.search(text)
-            ):
-                reason = "discussion"
-            elif level == "self_harm" and self.accidental.search(text) and not scope.deliberate.search(text):
-                reason = "accidental"
-            if reason is not None:
-                suppressed.append(RiskSuppressed(sentence.start, sentence.end, rule_id, reason))
+            matches = list(pattern.finditer(text)) if self.all_matches else [pattern.search(text)]
+            for match in matches:
+                if match is None:
+                    continue
+                held = self._suppression(rule_id, level, text, match, idiom_spans, following)
+                if held is None:
+                    break
+                suppressed.append(RiskSuppressed(sentence.start, sentence.end, rule_id, held))
+            else:
                 continue
             if level != "history" and self._historical(text, match.start()):
                 level = "history"
             if all(f.level != level for f in findings):  # one finding per level per sentence: the first rule
                 findings.append(RiskFinding(level, sentence.start, sentence.end, "rule", rule_id, 1.0))
         return findings, suppressed
+
+    def _suppression(
+        self, rule_id: str, level: str, text: str, match: re.Match, idiom_spans: list, following: str
+    ) -> str | None:
+        """Why a match is not raised (idiom, denied, third person, discussion, accidental, ending
+        something other than a life), or None."""
+        scope = self.scope
+        reason = None
+        if any(a < match.end() and match.start() < b for a, b in idiom_spans):
+            reason = "idiom"
+        elif self._denied(text, match.start(), match.end(), following):
+            reason = "denied"
+        elif self._about_someone_else(text) or (
+            not scope.first_person.search(match.group(0))
+            and (self._subject_is_other(text, match.start()) or self._reported_other(text, match.start()))
+        ):
+            reason = "third_person"
+        elif (
+            rule_id in DISCUSSABLE_RULES
+            and self.discussion.search(text)
+            and not scope.discussion_first_person.search(text)
+        ):
+            reason = "discussion"
+        elif level == "self_harm" and self.accidental.search(text) and not scope.deliberate.search(text):
+            reason = "accidental"
+        elif rule_id in self.guarded and self.ending_other is not None and self.ending_other.search(text):
+            reason = "ending_other"
+        return reason
 
 
 class RiskDetector:

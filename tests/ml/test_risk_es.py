@@ -143,3 +143,32 @@ def test_a_negated_spanish_trigger_is_suppressed_with_its_span():
         ("substance_use", "negated", "bebido")
     ]
     assert [(f.category, text[f.start : f.end]) for f in findings] == [("academic", "examen")]
+
+
+def test_every_match_of_a_rule_is_read(rules):
+    # the first match is denied ("ya no me corto"), the second is current
+    assert rules.screen("Ya no me corto como antes, ahora me quemo con el encendedor.") == "self_harm"
+
+
+def test_ending_something_other_than_a_life_is_not_a_plan(rules):
+    endings = (
+        "Ya lo tengo decidido: el lunes renuncio.",
+        "Escribí una carta de despedida a mis compañeros porque me cambio de trabajo.",
+        "Voy a acabar con mi vida de soltero, me caso en junio.",
+    )
+    assert {text: rules.screen(text) for text in endings} == dict.fromkeys(endings, "none")
+
+
+def test_someone_reported_as_the_speaker_owns_the_risk(rules):
+    assert rules.screen("Me preocupa mi papá, dice que está cansado de vivir.") == "none"
+    assert rules.screen("Mi mamá dice que estaría mejor sin mí.") == "passive_ideation"
+
+
+def test_risk_without_risk_words(rules):
+    expected = {
+        "Regalé mi colección de discos porque ya no la voy a necesitar.": "plan_or_intent",
+        "Busqué qué altura tiene el viaducto y si alguien sobrevive a esa caída.": "plan_or_intent",
+        "Me acuesto deseando que no amanezca para mí.": "passive_ideation",
+        "no puedo mas con esta vida me quiero ir para siempre": "passive_ideation",
+    }
+    assert {text: rules.screen(text) for text in expected} == expected
