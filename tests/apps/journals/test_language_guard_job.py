@@ -94,7 +94,7 @@ def test_spanish_speech_with_the_multilingual_model_is_transcribed_in_spanish_an
     entry = _spanish_entry(personas.patient_profile)  # the patient's preferred language is English
 
     assert entry.status == "done", entry.error
-    assert "extension" in entry.text.lower() and "tecla" in entry.text.lower()
+    assert "extensi" in entry.text.lower() and "tecla" in entry.text.lower()
     assert entry.transcription["language"] == "es" and entry.transcription["language_probability"] > 0
     assert entry.transcription["language_differs_from_preferred"] is True
     assert entry.transcription["model_id"] == "faster-whisper/base"
