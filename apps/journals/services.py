@@ -263,20 +263,29 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
             "duration": transcript.duration,
             "dropped_segments": [{"start": d.start, "end": d.end, "reason": d.reason} for d in transcript.dropped],
         }
-        entry.status = EntryStatus.TRANSCRIBED
-        entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
-        audit_log(
-            actor=None,
-            action=AuditAction.AI_PROCESS,
-            object_type="journal_entry",
-            object_id=entry.pk,
-            patient_id=entry.patient_id,
-            practice_id=entry.patient.practice_id,
-            data_category=CATEGORY,
-            detail={"job": "transcription", "model": transcript.model_id, "version": transcript.model_version},
+        _store_transcription(
+            entry,
+            EntryStatus.TRANSCRIBED,
+            {"job": "transcription", "model": transcript.model_id, "version": transcript.model_version},
         )
-        _notify_after_commit(entry)
     return entry
+
+
+def _store_transcription(entry: JournalEntry, status: str, detail: dict) -> None:
+    """Save the transcription step's result with its audit event (inside the caller's transaction)."""
+    entry.status = status
+    entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
+    audit_log(
+        actor=None,
+        action=AuditAction.AI_PROCESS,
+        object_type="journal_entry",
+        object_id=entry.pk,
+        patient_id=entry.patient_id,
+        practice_id=entry.patient.practice_id,
+        data_category=CATEGORY,
+        detail=detail,
+    )
+    _notify_after_commit(entry)
 
 
 def _base_language(code: str) -> str:
@@ -289,19 +298,11 @@ def _not_transcribed(entry: JournalEntry, refusal: LanguageRefusal) -> JournalEn
     team can listen to what no model screened."""
     entry.text, entry.segments = "", []
     entry.transcription = refusal_record(refusal)
-    entry.status = EntryStatus.LANGUAGE_UNSUPPORTED
-    entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
-    audit_log(
-        actor=None,
-        action=AuditAction.AI_PROCESS,
-        object_type="journal_entry",
-        object_id=entry.pk,
-        patient_id=entry.patient_id,
-        practice_id=entry.patient.practice_id,
-        data_category=CATEGORY,
-        detail={"job": "transcription", "outcome": refusal.reason, "model": refusal.model_id, "risk_screened": False},
+    _store_transcription(
+        entry,
+        EntryStatus.LANGUAGE_UNSUPPORTED,
+        {"job": "transcription", "outcome": refusal.reason, "model": refusal.model_id, "risk_screened": False},
     )
-    _notify_after_commit(entry)
     return entry
 
 

@@ -207,16 +207,7 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
             analytics=analytics,
             audio_name=old_name if keep else "",
         )
-        audit_log(
-            actor=None,
-            action=AuditAction.AI_PROCESS,
-            object_type="session_input",
-            object_id=locked.pk,
-            patient_id=locked.session.patient_id,
-            practice_id=locked.session.patient.practice_id,
-            data_category=CATEGORY,
-            detail={"job": "transcription", "model": transcriber.model_id},
-        )
+        _audit_transcription(locked, {"job": "transcription", "model": transcriber.model_id})
         if not keep:
             transaction.on_commit(lambda: audio_storage().delete(old_name))
     return locked
@@ -237,22 +228,24 @@ def _not_transcribed(item: SessionInput, refusal) -> None:
             error=refusal.message,
             transcription=refusal_record(refusal),
         )
-        audit_log(
-            actor=None,
-            action=AuditAction.AI_PROCESS,
-            object_type="session_input",
-            object_id=locked.pk,
-            patient_id=locked.session.patient_id,
-            practice_id=locked.session.patient.practice_id,
-            data_category=CATEGORY,
-            detail={
-                "job": "transcription",
-                "outcome": refusal.reason,
-                "model": refusal.model_id,
-                "risk_screened": False,
-            },
+        _audit_transcription(
+            locked,
+            {"job": "transcription", "outcome": refusal.reason, "model": refusal.model_id, "risk_screened": False},
         )
     return None
+
+
+def _audit_transcription(item: SessionInput, detail: dict) -> None:
+    audit_log(
+        actor=None,
+        action=AuditAction.AI_PROCESS,
+        object_type="session_input",
+        object_id=item.pk,
+        patient_id=item.session.patient_id,
+        practice_id=item.session.patient.practice_id,
+        data_category=CATEGORY,
+        detail=detail,
+    )
 
 
 def _draft_and_finish(item: SessionInput) -> SessionInput | None:
