@@ -1,7 +1,10 @@
 """The language guard on real human speech: Asterisk's English, Spanish and French prompts (Debian).
 
-Bounds measured with ``python -m benchmarks.real_voices --languages`` (20 prompts per language; README
-"Language support"); the tests use the first 8 prompts of each language.
+Measured with ``python -m benchmarks.real_voices --languages`` on 20 prompts per language (README
+"Language support"): multilingual base WER 0.9% English, 9.4% Spanish, 9.2% French, every segment in the
+right language; ``tiny.en`` alone 69.5% on Spanish and 111.9% on French (invented English), which its
+guard refused 20/20 times in both, while keeping 20/20 English prompts. The tests use the first 8 prompts
+of each language, whose French ones are the hardest (spoken numbers, "dièse"), hence the wider bound.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from tests.fixtures.real_voices import LIBRIVOX_MISSING, librivox_clips
 
 pytestmark = pytest.mark.slow
 COUNT = 8
-MAX_WER = {"en": 0.15, "es": 0.30, "fr": 0.40}  # base multilingual, guarded; see the module docstring
+MAX_WER = {"en": 0.10, "es": 0.20, "fr": 0.35}  # guarded (English: tiny.en); see the module docstring
 
 
 def _prompts(lang: str):
