@@ -294,6 +294,13 @@ WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (m
 LIVE_POLICY = env_choice("LIVE_POLICY", ("utterance", "local_agreement"), "utterance")
 LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 1, minimum=1)  # greedy: each utterance is decoded while the session goes on
 LIVE_DECODE_THREADS = env_int("LIVE_DECODE_THREADS", 2, minimum=1)  # the live decode pool, per ASGI process
+# The multilingual base model (the `multilingual` extra): "auto" uses it where a practice allows it when its
+# packages are installed, "off" never loads it. It is reassembled and verified into WHISPER_MODEL_CACHE_DIR.
+WHISPER_MULTILINGUAL = env_choice("WHISPER_MULTILINGUAL", ("auto", "off"), "auto")
+WHISPER_MODEL_CACHE_DIR = Path(env_str("WHISPER_MODEL_CACHE_DIR", str(VAR_DIR / "models")))
+# Languages the patients of this deployment are likely to speak besides their stated one: the language
+# detector weighs them up on short, unclear speech (ml.language_guard).
+WHISPER_LIKELY_LANGUAGES = env_list("WHISPER_LIKELY_LANGUAGES", ["es"])
 # Every request body is capped at this before authentication (recording uploads: JOURNAL_MAX_UPLOAD_MB).
 REQUEST_MAX_BODY_KB = env_int("REQUEST_MAX_BODY_KB", 1024, minimum=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies; audio goes to a temp file

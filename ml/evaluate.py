@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CONTRACTIONS = {
     "i'm": "i am",
@@ -26,8 +27,10 @@ CONTRACTIONS = {
 
 
 def words(text: str) -> list[str]:
-    """Lower case, no punctuation, common contractions expanded (so "I'm" matches "I am")."""
-    tokens = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("’", "'").replace("-", " ")).split()
+    """Lower case, no punctuation, accents folded (so "número" matches the reference's "numero"), common
+    English contractions expanded (so "I'm" matches "I am")."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    tokens = re.sub(r"[^a-z0-9' ]+", " ", folded.replace("’", "'").replace("-", " ")).split()
     return " ".join(CONTRACTIONS.get(t, t) for t in tokens).replace("'", "").split()
 
 

@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 from ml.packaged import default_whisper_model
 
+MULTILINGUAL_MODEL = "packaged:whisper-base"  # the multilingual base model from the multilingual extra
+
 # Phrases Whisper is known to produce from silence or noise (normalised: lower case, no punctuation).
 KNOWN_HALLUCINATIONS = frozenset(
     {
@@ -53,6 +55,7 @@ class TranscriberConfig:
     cpu_threads: int = 2
     beam_size: int = 5
     language: str | None = None  # None = the model's language (English-only models) or auto-detect
+    cache_dir: str = ""  # where a model assembled from packages is kept (MULTILINGUAL_MODEL)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     words: tuple[Word, ...] = ()  # only when transcribed with word_timestamps (session recordings)
+    language: str = ""  # the language this segment was transcribed in ("" = the transcript's)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,13 @@ def _model_identity(config: TranscriberConfig) -> tuple[str, str, str]:
     if not config.model:
         packaged = default_whisper_model()
         return str(packaged.path), packaged.model_id, packaged.version
+    if config.model == MULTILINGUAL_MODEL:
+        from ml.multilingual_model import multilingual_whisper_model
+
+        if not config.cache_dir:
+            raise ValueError("the multilingual model needs a cache_dir to be assembled into")
+        packaged = multilingual_whisper_model(config.cache_dir)
+        return str(packaged.path), packaged.model_id, packaged.version
     path = Path(config.model)
     if path.is_dir():
         weights = path / "model.bin"
@@ -157,14 +168,34 @@ class Transcriber:
         )
         self._lock = threading.Lock()
 
+    @property
+    def is_multilingual(self) -> bool:
+        return bool(self._model.model.is_multilingual)
+
+    def detect_language(self, audio) -> list[tuple[str, float]]:
+        """Every language the model knows with its probability for ``audio`` (16 kHz mono, first 30 s),
+        most likely first. An English-only model knows one language and says so with certainty, which is
+        why ``ml.language_guard`` never asks it."""
+        if not self.is_multilingual:
+            return [("en", 1.0)]
+        with self._lock:
+            _, _, probabilities = self._model.detect_language(audio=audio)
+        return [(code, float(p)) for code, p in probabilities]
+
     def transcribe(
-        self, audio: str | BinaryIO, *, word_timestamps: bool = False, beam_size: int | None = None
+        self,
+        audio: str | BinaryIO,
+        *,
+        word_timestamps: bool = False,
+        beam_size: int | None = None,
+        language: str | None = None,
     ) -> Transcript:
         """``word_timestamps`` adds each word's timing (cross-attention alignment), which speaker
         attribution uses to split segments at turn changes and to weigh channels word by word.
-        ``beam_size`` overrides the configured one for this call (live sessions decode greedily)."""
+        ``beam_size`` overrides the configured one for this call (live sessions decode greedily).
+        ``language`` forces the decoding language (``ml.language_guard`` passes the detected one)."""
         beam_size = beam_size or self.config.beam_size
-        language = self.config.language
+        language = language or self.config.language
         if language is None and not self._model.model.is_multilingual:
             language = "en"
         with self._lock:

@@ -2,10 +2,12 @@
 """Interlude's two commands, needing only Python 3.11 and pip:
 
     python3.11 scripts/dev.py up     # set up, migrate, load demo data, run the whole system
+    python3.11 scripts/dev.py up --multilingual   # the same, with the multilingual speech model
     python3.11 scripts/dev.py test   # set up, run the whole test suite (extra args go to pytest)
 
-Set-up creates ``.venv`` and installs the project with its dev extras; it re-installs only when
-pyproject.toml changes. Standard library only: this runs before any dependency exists.
+Set-up creates ``.venv`` and installs the project with its dev extras (plus the ``multilingual`` extra
+with ``--multilingual``; the dev extra includes it, so the tests always have it); it re-installs only
+when pyproject.toml or the extras change. Standard library only: this runs before any dependency exists.
 """
 
 from __future__ import annotations
@@ -27,15 +29,15 @@ def run(*argv: str, **kwargs) -> None:
     subprocess.run(argv, cwd=ROOT, check=True, **kwargs)  # noqa: S603 - fixed argv
 
 
-def ensure_environment() -> None:
+def ensure_environment(extras: tuple[str, ...] = ("dev",)) -> None:
     if sys.version_info[:2] != (3, 11):
         sys.exit(f"Interlude needs Python 3.11 (found {sys.version.split()[0]}); run it with python3.11")
     if not PY.exists():
         run(sys.executable, "-m", "venv", str(VENV))
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + ",".join(extras).encode()).hexdigest()
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         run(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools", "wheel")
-        run(str(PY), "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        run(str(PY), "-m", "pip", "install", "--quiet", "-e", f".[{','.join(extras)}]")
         no_deps = no_deps_packages()
         if no_deps:
             run(str(PY), "-m", "pip", "install", "--quiet", "--no-deps", *no_deps)
@@ -64,12 +66,15 @@ def no_deps_packages() -> list[str]:
 
 
 def up() -> None:
-    print(f"Interlude web app: {_web_address(sys.argv[2:])}  (ready once the stack below has started)", flush=True)
-    ensure_environment()
+    args = sys.argv[2:]
+    extras = ("dev", "multilingual") if "--multilingual" in args else ("dev",)
+    args = [a for a in args if a != "--multilingual"]
+    print(f"Interlude web app: {_web_address(args)}  (ready once the stack below has started)", flush=True)
+    ensure_environment(extras)
     run(str(PY), "manage.py", "migrate", "--no-input")
     if os.environ.get("INTERLUDE_ENV", "development") != "production":
         run(str(PY), "manage.py", "seed_demo")
-    os.execv(str(PY), [str(PY), "manage.py", "runstack", *sys.argv[2:]])  # noqa: S606
+    os.execv(str(PY), [str(PY), "manage.py", "runstack", *args])  # noqa: S606
 
 
 def test() -> None:

@@ -50,6 +50,11 @@ class Practice(models.Model):
         help_text="Analyse journal entries the patient did not share for risk language (with AI consent). "
         "Staff never read the entry; a risk signal names the level and the detector only.",
     )
+    multilingual_speech = models.BooleanField(
+        default=True,
+        help_text="Transcribe speech that is not English with the multilingual model (when installed). Off: only "
+        "the English model runs and other languages are not transcribed (the recording waits for a person).",
+    )
     show_patient_themes = models.BooleanField(
         default=False, help_text="Let patients see their own recurring themes, in supportive wording"
     )

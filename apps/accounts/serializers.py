@@ -271,6 +271,7 @@ class PracticeSerializer(serializers.ModelSerializer):
             "default_crisis_region",
             "keep_journal_audio",
             "risk_screen_unshared_journals",
+            "multilingual_speech",
             "show_patient_themes",
             "require_staff_mfa",
             "created_at",

@@ -26,6 +26,8 @@ from apps.core.jobs import enqueue_on_commit, job_queue, queue_backlog
 
 logger = logging.getLogger(__name__)
 DONE, FAILED = "done", "failed"
+# Rows that ended without a result a retry could change (journals: speech in an unsupported language).
+FINISHED = (DONE, FAILED, "language_unsupported")
 
 
 def row_claim(
@@ -61,7 +63,7 @@ def row_fail(rows: QuerySet, pk, *, reason: str) -> Model | None:
     """Mark a job row failed, remembering the state it failed in. Returns the row, or None when it is
     gone or already finished. Call inside a transaction."""
     row = rows.select_for_update().filter(pk=pk).first()
-    if row is None or row.status in (DONE, FAILED):
+    if row is None or row.status in FINISHED:
         return None
     row.failed_at_state, row.status, row.error = row.status, FAILED, reason[:200]
     row.save(update_fields=["failed_at_state", "status", "error", "updated_at"])

@@ -20,6 +20,12 @@ class EntryStatus(models.TextChoices):
     ANALYSING = "analysing"
     DONE = "done"
     FAILED = "failed"
+    # Terminal: the speech is in a language the installed models cannot transcribe. No transcript, no risk
+    # screening (``transcription["risk_screened"]`` is False); the recording is kept for a person to hear.
+    LANGUAGE_UNSUPPORTED = "language_unsupported"
+
+
+TERMINAL_STATUSES = (EntryStatus.DONE, EntryStatus.FAILED, EntryStatus.LANGUAGE_UNSUPPORTED)
 
 
 class JournalEntry(models.Model):
@@ -33,7 +39,7 @@ class JournalEntry(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     local_date = models.DateField()
     shared_with_care_team = models.BooleanField()
-    status = models.CharField(max_length=16, choices=EntryStatus.choices, db_index=True)
+    status = models.CharField(max_length=24, choices=EntryStatus.choices, db_index=True)
     failed_at_state = models.CharField(max_length=16, blank=True)
     error = models.CharField(max_length=200, blank=True, help_text="Why it failed (never PHI)")
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -48,7 +54,8 @@ class JournalEntry(models.Model):
     transcription = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Model id/version, settings, language, dropped segments (reason and times, no text)",
+        help_text="Model id/version, settings, language (detected, probability, per-language seconds), dropped "
+        "segments (reason and times, no text); or why it was not transcribed",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,6 +11,10 @@ class SegmentSerializer(serializers.Serializer):
     start = serializers.FloatField(help_text="seconds from the start of the recording")
     end = serializers.FloatField()
     text = serializers.CharField()
+    language = serializers.CharField(
+        required=False,
+        help_text="The language this segment was transcribed in (absent on older entries)",
+    )
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from apps.accounts.models import ConsentKind, PatientProfile, User
 from apps.accounts.selectors import consent_is_granted
 from apps.alerts.models import RiskSignal
 from apps.audit.services import AuditAction, audit_log
-from apps.core.audio import audio_storage, transcriber_config
+from apps.core.audio import audio_storage, refusal_record, speech_transcribe
 from apps.core.audio import probe as audio
 from apps.core.audio.storage import AudioDecryptionError
 from apps.core.hooks import Hook
@@ -24,8 +24,8 @@ from apps.core.jobs import RetryLater, enqueue_on_commit
 from apps.core.lease import held, row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 from apps.core.realtime import notify_user, on_commit_best_effort
-from apps.journals.models import EntryKind, EntryStatus, JournalEntry
-from ml.transcription import get_transcriber
+from apps.journals.models import TERMINAL_STATUSES, EntryKind, EntryStatus, JournalEntry
+from ml.language_guard import LanguageRefusal
 
 logger = logging.getLogger(__name__)
 CATEGORY = "journal"
@@ -232,7 +232,7 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
     except AudioDecryptionError as exc:
         raise PermanentJobError("the stored recording could not be decrypted") from exc
     try:
-        transcript = get_transcriber(transcriber_config()).transcribe(data)
+        transcript = speech_transcribe(data, patient=entry.patient)
     except Exception as exc:
         if type(exc).__module__.startswith("av"):  # PyAV decode errors: the recording itself is damaged
             raise PermanentJobError("the recording could not be decoded") from exc
@@ -245,30 +245,64 @@ def _transcribe(entry: JournalEntry) -> JournalEntry | None:
         if entry is None:  # deleted by the patient while we worked, or claimed again by a later run
             logger.info("journal %s is gone or was claimed again while this run transcribed; result dropped", pk)
             return None
+        if isinstance(transcript, LanguageRefusal):
+            return _not_transcribed(entry, transcript)
         entry.text = transcript.text
-        entry.segments = [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments]
+        entry.segments = [
+            {"start": s.start, "end": s.end, "text": s.text, "language": s.language or transcript.language}
+            for s in transcript.segments
+        ]
         entry.transcription = {
             "model_id": transcript.model_id,
             "model_version": transcript.model_version,
             "settings": transcript.settings,
             "language": transcript.language,
             "language_probability": transcript.language_probability,
+            "preferred_language": entry.patient.preferred_language,
+            "language_differs_from_preferred": transcript.language != _base_language(entry.patient.preferred_language),
             "duration": transcript.duration,
             "dropped_segments": [{"start": d.start, "end": d.end, "reason": d.reason} for d in transcript.dropped],
         }
-        entry.status = EntryStatus.TRANSCRIBED
-        entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
-        audit_log(
-            actor=None,
-            action=AuditAction.AI_PROCESS,
-            object_type="journal_entry",
-            object_id=entry.pk,
-            patient_id=entry.patient_id,
-            practice_id=entry.patient.practice_id,
-            data_category=CATEGORY,
-            detail={"job": "transcription", "model": transcript.model_id, "version": transcript.model_version},
+        _store_transcription(
+            entry,
+            EntryStatus.TRANSCRIBED,
+            {"job": "transcription", "model": transcript.model_id, "version": transcript.model_version},
         )
-        _notify_after_commit(entry)
+    return entry
+
+
+def _store_transcription(entry: JournalEntry, status: str, detail: dict) -> None:
+    """Save the transcription step's result with its audit event (inside the caller's transaction)."""
+    entry.status = status
+    entry.save(update_fields=["text", "segments", "transcription", "status", "updated_at"])
+    audit_log(
+        actor=None,
+        action=AuditAction.AI_PROCESS,
+        object_type="journal_entry",
+        object_id=entry.pk,
+        patient_id=entry.patient_id,
+        practice_id=entry.patient.practice_id,
+        data_category=CATEGORY,
+        detail=detail,
+    )
+    _notify_after_commit(entry)
+
+
+def _base_language(code: str) -> str:
+    return (code or "en").split("-")[0].lower()
+
+
+def _not_transcribed(entry: JournalEntry, refusal: LanguageRefusal) -> JournalEntry:
+    """The terminal ``language_unsupported`` state (inside the caller's transaction): no transcript and no
+    risk screening, recorded as such, and the recording kept whatever the retention setting, so the care
+    team can listen to what no model screened."""
+    entry.text, entry.segments = "", []
+    entry.transcription = refusal_record(refusal)
+    _store_transcription(
+        entry,
+        EntryStatus.LANGUAGE_UNSUPPORTED,
+        {"job": "transcription", "outcome": refusal.reason, "model": refusal.model_id, "risk_screened": False},
+    )
     return entry
 
 
@@ -333,12 +367,13 @@ def journal_entries_resume_stalled(*, now: dt.datetime | None = None) -> int:
 
 def journal_entry_process(*, entry_id, take_over: bool = False) -> JournalEntry | None:
     """One run of the job: queued → transcribing → transcribed → analysing → done (typed entries start
-    at analysing). Safe to repeat at any point: it resumes where a previous run stopped. A fresh claim
+    at analysing), or transcribing → language_unsupported (terminal) when the language guard refuses.
+    Safe to repeat at any point: it resumes where a previous run stopped. A fresh claim
     (touched within the lease) belongs to a live run and is left to it, unless this run follows one known
     to be dead (``take_over``): its own failed attempt (a retry), or a stalled claim the sweeper found.
     Raises ``PermanentJobError`` for damaged audio; other exceptions are retried by the task."""
     entry = _claim(entry_id, take_over=take_over)
-    if entry is None or entry.status in (EntryStatus.DONE, EntryStatus.FAILED):
+    if entry is None or entry.status in TERMINAL_STATUSES:
         return entry
     if entry.status == EntryStatus.TRANSCRIBING:
         if not consent_is_granted(patient_id=entry.patient_id, kind=ConsentKind.AI_PROCESSING):
@@ -349,8 +384,9 @@ def journal_entry_process(*, entry_id, take_over: bool = False) -> JournalEntry 
                 entry.save(update_fields=["status", "transcription", "updated_at"])
                 _notify_after_commit(entry)
             return entry
-        if _transcribe(entry) is None:
-            return None
+        entry = _transcribe(entry)
+        if entry is None or entry.status == EntryStatus.LANGUAGE_UNSUPPORTED:
+            return entry
     if _analyse(entry_id) is None:
         return None
     return _finish(entry_id)

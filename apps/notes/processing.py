@@ -12,7 +12,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.alerts.services import risk_signal_record, risk_signals_supersede
 from apps.audit.services import AuditAction, audit_log
-from apps.core.audio import audio_storage, transcriber_config
+from apps.core.audio import audio_storage, refusal_record, speech_route
 from apps.core.errors import ServiceError
 from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.realtime import notify_user, on_commit_best_effort
@@ -175,12 +175,14 @@ def _claim(input_id) -> SessionInput | None:
 def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
     """Transcribe, attribute and measure, then store once: the write happens only if this run still
     holds its claim, so a run that a later one took over (its worker presumed dead) stores nothing."""
-    from ml.transcription import get_transcriber
+    from ml.language_guard import LanguageRefusal
 
     attempt = item.attempts
     with audio_storage().open(item.audio_name) as handle:
         data = handle.read()
-    transcriber = get_transcriber(transcriber_config())
+    transcriber = speech_route(io.BytesIO(data), patient=item.session.patient)
+    if isinstance(transcriber, LanguageRefusal):
+        return _not_transcribed(item, transcriber)
     utterances, attribution, patient_speech, dropped, speakers = _transcribe(item, data, transcriber)
     analytics = _analytics(item, utterances, patient_speech) if item.kind == InputKind.RECORDING else {}
     with transaction.atomic():
@@ -205,19 +207,45 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
             analytics=analytics,
             audio_name=old_name if keep else "",
         )
-        audit_log(
-            actor=None,
-            action=AuditAction.AI_PROCESS,
-            object_type="session_input",
-            object_id=locked.pk,
-            patient_id=locked.session.patient_id,
-            practice_id=locked.session.patient.practice_id,
-            data_category=CATEGORY,
-            detail={"job": "transcription", "model": transcriber.model_id},
-        )
+        _audit_transcription(locked, {"job": "transcription", "model": transcriber.model_id})
         if not keep:
             transaction.on_commit(lambda: audio_storage().delete(old_name))
     return locked
+
+
+def _not_transcribed(item: SessionInput, refusal) -> None:
+    """The language guard refused: the input fails with that reason (no retry can change it) and the
+    recording is kept whatever the retention setting, since nothing screened it; the clinician sees
+    "language not supported by the installed model" where the input's status shows."""
+    with transaction.atomic():
+        locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.TRANSCRIBING, attempt=item.attempts)
+        if locked is None:
+            return None
+        _set_status(
+            locked,
+            InputStatus.FAILED,
+            failed_at_state=InputStatus.TRANSCRIBING,
+            error=refusal.message,
+            transcription=refusal_record(refusal),
+        )
+        _audit_transcription(
+            locked,
+            {"job": "transcription", "outcome": refusal.reason, "model": refusal.model_id, "risk_screened": False},
+        )
+    return None
+
+
+def _audit_transcription(item: SessionInput, detail: dict) -> None:
+    audit_log(
+        actor=None,
+        action=AuditAction.AI_PROCESS,
+        object_type="session_input",
+        object_id=item.pk,
+        patient_id=item.session.patient_id,
+        practice_id=item.session.patient.practice_id,
+        data_category=CATEGORY,
+        detail=detail,
+    )
 
 
 def _draft_and_finish(item: SessionInput) -> SessionInput | None:

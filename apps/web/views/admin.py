@@ -34,7 +34,13 @@ from apps.web.views.sessions import _errors
 
 TIERS = ["primary_clinician", "care_team", "on_call", "supervisor"]
 AUDIT_PAGE = 100
-PRACTICE_FLAGS = ("keep_journal_audio", "risk_screen_unshared_journals", "show_patient_themes", "require_staff_mfa")
+PRACTICE_FLAGS = (
+    "keep_journal_audio",
+    "risk_screen_unshared_journals",
+    "multilingual_speech",
+    "show_patient_themes",
+    "require_staff_mfa",
+)
 
 
 def practice_staff(admin: User):

@@ -43,16 +43,16 @@ def test_no_ai_processing_without_consent(personas):
 @pytest.mark.slow
 def test_a_transient_error_is_retried_then_succeeds(personas, monkeypatch, eager_retries):
     entry = stored_entry(personas.patient_profile)
-    real = services.get_transcriber
+    real = services.speech_transcribe
     calls = {"n": 0}
 
-    def flaky(config):
+    def flaky(audio, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("model storage briefly unavailable")
-        return real(config)
+        return real(audio, **kwargs)
 
-    monkeypatch.setattr(services, "get_transcriber", flaky)
+    monkeypatch.setattr(services, "speech_transcribe", flaky)
     process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert entry.status == "done" and entry.attempts == 2 and "anxious" in entry.text
@@ -61,10 +61,10 @@ def test_a_transient_error_is_retried_then_succeeds(personas, monkeypatch, eager
 def test_persistent_errors_give_up_with_a_reason(personas, monkeypatch, eager_retries):
     entry = stored_entry(personas.patient_profile)
 
-    def broken(config):
+    def broken(audio, **kwargs):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(services, "get_transcriber", broken)
+    monkeypatch.setattr(services, "speech_transcribe", broken)
     process_journal.delay(str(entry.id))
     entry.refresh_from_db()
     assert entry.status == "failed" and entry.failed_at_state == "transcribing"

@@ -103,7 +103,7 @@ async function render() {
     if (empty) empty.hidden = items.length > 0;
   }
   for (const item of items) {
-    if (item.state === "sent" && item.kind.startsWith("journal") && !["done", "failed"].includes(item.server?.status)) {
+    if (item.state === "sent" && item.kind.startsWith("journal") && !["done", "failed", "language_unsupported"].includes(item.server?.status)) {
       watchJournal(item.id, async (status, entry) => {
         await outbox.update(item.id, { server: { ...(item.server || {}), status }, transcript: entry ? entry.text : "" });
       });

@@ -146,8 +146,12 @@ function setupTyped(form) {
 }
 
 function setupEntryPage(el) {
-  if (["done", "failed"].includes(el.dataset.entryLive)) return;
-  const labels = { done: _("done"), failed: _("could not be processed") };
+  if (["done", "failed", "language_unsupported"].includes(el.dataset.entryLive)) return;
+  const labels = {
+    done: _("done"),
+    failed: _("could not be processed"),
+    language_unsupported: _("not transcribed: language not supported by the installed model"),
+  };
   watchJournal(el.dataset.entry, (status, entry) => {
     el.querySelector("[data-entry-status]").textContent = labels[status] || _("transcribing");
     if (entry) {

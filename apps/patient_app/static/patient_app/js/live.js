@@ -14,7 +14,7 @@ async function fetchEntry(id) {
 async function deliver(id, status) {
   const fn = watchers.get(id);
   if (!fn) return;
-  if (status === "done" || status === "failed") {
+  if (status === "done" || status === "failed" || status === "language_unsupported") {
     watchers.delete(id);
     fn(status, status === "done" ? await fetchEntry(id) : null);
   } else {
