@@ -25,6 +25,11 @@ from apps.notes.services.drafts import note_draft_generate
 from apps.notes.services.sessions import CATEGORY, _require_clinician
 
 CONSENT_MESSAGE = "The patient has not consented to session recording. Dictate or type a summary instead."
+LANGUAGE_MESSAGE = (
+    "Live mode transcribes English only. This patient's preferred language is not English: record the "
+    "session and upload it (it is transcribed in the language spoken when the multilingual model is "
+    "installed), or dictate or type a summary."
+)
 ATTRIBUTION_CHUNK_S = 600  # mono speakers are clustered ten minutes at a time, like uploads
 
 
@@ -48,6 +53,12 @@ def live_input_open(*, actor: User, session: ClinicalSession, channels: int, inp
     _require_clinician(actor)
     if not consent_is_granted(patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING):
         raise Conflict(CONSENT_MESSAGE, code="consent_required")
+    language = (session.patient.preferred_language or "en").lower()
+    if not language.startswith("en"):
+        # The live transcriber is the English-only default: it would turn other speech into invented
+        # English (issue 19's guard). Recorded uploads go through the language guard and the
+        # multilingual model instead.
+        raise Conflict(LANGUAGE_MESSAGE, code="language_not_supported", field="language")
     if input_id:
         item = SessionInput.objects.filter(pk=input_id, session=session, status=InputStatus.LIVE).first()
         if item is None:

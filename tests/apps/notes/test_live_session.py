@@ -188,6 +188,21 @@ async def test_resuming_an_input_that_is_not_this_sessions_live_input_is_an_erro
     await ws.disconnect()
 
 
+async def test_live_mode_is_refused_for_a_patient_whose_language_the_live_model_cannot_transcribe(personas):
+    profile = personas.patient_profile
+    profile.preferred_language = "es"
+    await sync_to_async(profile.save)(update_fields=["preferred_language"])
+    session = await new_session(personas)
+    ws, connected, _ = await connect(personas.clinician, session.pk)
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "start", "channels": 1}))
+    error = json.loads(await ws.receive_from(timeout=30))
+    assert error["type"] == "error" and error["code"] == "language_not_supported"
+    assert "upload" in error["message"]
+    assert not await sync_to_async(SessionInput.objects.filter(session=session).exists)()
+    await ws.disconnect()
+
+
 @pytest.mark.parametrize("who", ["outsider", "unassigned_clinician", "patient", "admin"])
 async def test_anyone_outside_the_care_team_is_refused_at_the_handshake(personas, who):
     session = await new_session(personas)
