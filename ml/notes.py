@@ -361,3 +361,51 @@ def draft_note(
     return Draft(
         template["key"], template["version"], tuple(sections), versions={"cues": cues.version, **(versions or {})}
     )
+
+
+NOT_ANALYSED_LANGUAGE = "language"
+
+
+def _cite(u: Utterance) -> Evidence:
+    return Evidence("utterance", str(u.index), u.start, u.end)
+
+
+def not_drafted_sentences(language: str, utterances: Sequence[Utterance]) -> list[DraftSentence]:
+    """What a draft says for inputs in a language the drafter has no rules for (it reads English): that
+    the sections were not drafted automatically, then the transcript quoted verbatim, each line citing
+    its utterance. No fact is extracted from it."""
+    every = tuple(_cite(u) for u in utterances)
+    out = [
+        DraftSentence(
+            f"Not drafted automatically: language ({language}). The drafter reads English only; the sections "
+            "below could not be drafted from this input. Its transcript is quoted here: read or listen yourself.",
+            "not_analysed_language",
+            every,
+        )
+    ]
+    for u in utterances:
+        text = u.text.strip()
+        if text:
+            out.append(DraftSentence(f"Transcript ({language}): \u201c{text}\u201d", "transcript", (_cite(u),)))
+    return out
+
+
+def with_languages_not_drafted(draft: Draft, others: dict[str, Sequence[Utterance]]) -> Draft:
+    """``draft`` (from the English inputs, possibly none) with the inputs in other languages added as
+    ``not_drafted_sentences`` at the top of the first section; every section left empty says it was not
+    drafted for that language rather than "Not discussed"."""
+    if not others:
+        return draft
+    codes = sorted(others)
+    first, *rest = draft.sections
+    notices = [s for code in codes for s in not_drafted_sentences(code, others[code])]
+    every = tuple(_cite(u) for code in codes for u in others[code])
+    empty = DraftSentence(
+        f"Not drafted automatically: language ({', '.join(codes)}). See the transcript quoted in {first.title}.",
+        "not_analysed_language",
+        every,
+    )
+    sections = [DraftSection(first.key, first.title, (*notices, *first.sentences))]
+    sections += [s if s.sentences else DraftSection(s.key, s.title, (empty,)) for s in rest]
+    versions = {**draft.versions, "not_analysed": NOT_ANALYSED_LANGUAGE, "languages_not_drafted": codes}
+    return Draft(draft.template, draft.template_version, tuple(sections), draft.engine, draft.engine_version, versions)

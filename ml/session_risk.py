@@ -25,6 +25,12 @@ into what the detector should read, and nothing else:
 
 Every finding names the utterances it rests on (indices and times), never their text; everything set
 aside is returned with its reason so a clinician can see what was considered.
+
+Languages (issue 19): the screen reads the input's language. English as above; Spanish with its own
+risk rules (the ``assess`` given is the Spanish one) and Spanish speaker cues (questions to "tú/usted",
+first person, "niega…" denials, "refiere que…" reports). An answer to a Spanish question is scored on
+its own words only: the question is not rephrased as a statement. Other languages are not screened
+here: the caller records "not analysed: language" (``LANGUAGES`` lists what is).
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from typing import Any
 from ml.risk import RANK, max_level
 from ml.text import split_sentences
 
-VERSION = "session-risk-1.0"
+VERSION = "session-risk-1.1"
+LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 
 SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
@@ -148,6 +155,81 @@ _THIRD_TO_FIRST = [
     (re.compile(r"\b(?:her|his|their) (?=\w)", re.I), "my "),
     (re.compile(r"\b(?:she|he) (?=\w)", re.I), "I "),
 ]
+
+# Spanish speaker cues (the same roles as the English ones above).
+SECOND_PERSON_ES = re.compile(
+    r"\b(tú|tu|tus|te|ti|contigo|usted|ustedes|has|estás|eres|tienes|piensas|sientes|quieres|"
+    r"\w+(?:arte|erte|irte))\b",
+    re.I,
+)
+FIRST_PERSON_ES = re.compile(
+    r"\b(yo|me|mi|mis|mí|conmigo|he|estoy|soy|tengo|quiero|siento|pienso|\w+(?:arme|erme|irme))\b", re.I
+)
+PERSON_ES = re.compile(r"\b(yo|me|mi|mis|paciente|cliente|ella|él|ellos|su|sus|se)\b", re.I)
+AFFIRMATIVE_ES = re.compile(
+    r"^\W*(sí|si|claro|a veces|de vez en cuando|todos los días|casi todos los días|algunas noches|un poco|"
+    r"muchas veces|lo he pensado|he pensado)\b",
+    re.I,
+)
+NEGATIVE_START_ES = re.compile(r"^\W*(no|nunca|jamás|para nada)\b", re.I)
+DENIAL_ES = re.compile(
+    r"\b(niega|negó|niegan|sin (ideación|ideas|pensamientos|plan|intención|autolesiones)|"
+    r"no (refiere|reporta|presenta|manifiesta|expresa) (ideación|ideas|pensamientos|plan|intención|autolesiones))",
+    re.I,
+)
+REPORT_ES = re.compile(
+    r"^\s*(?:(?:el|la) (?:paciente|cliente)\s+|(?:ella|él)\s+)?(?:también\s+)?"
+    r"(?:refiere|refirió|relata|relató|reporta|reportó|dice|dijo|expresa|expresó|comenta|comentó|menciona|mencionó|"
+    r"admite|admitió|describe|describió|manifiesta|manifestó|cuenta|contó)\b(?:\s+que)?\s*(?P<content>.+)$",
+    re.I,
+)
+CLAUSE_BREAK_ES = re.compile(r";|\s+pero\s+|,?\s+sin embargo,?\s+|,?\s+aunque\s+|,?\s+mientras que\s+", re.I)
+_THIRD_TO_FIRST_ES = [
+    (re.compile(r"\b(\w+[aeií]r)se\b", re.I), r"\1me"),
+    (re.compile(r"\bse\b", re.I), "me"),
+    (re.compile(r"\bsus\b", re.I), "mis"),
+    (re.compile(r"\bsu\b", re.I), "mi"),
+]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One language's speaker cues."""
+
+    second_person: re.Pattern
+    first_person: re.Pattern
+    person: re.Pattern
+    affirmative: re.Pattern
+    negative_start: re.Pattern
+    denial: re.Pattern
+    report: re.Pattern
+    clause_break: re.Pattern
+    english: bool
+
+
+VOICES = {
+    "en": Voice(SECOND_PERSON, FIRST_PERSON, PERSON, AFFIRMATIVE, NEGATIVE_START, DENIAL, REPORT, CLAUSE_BREAK, True),
+    "es": Voice(
+        SECOND_PERSON_ES,
+        FIRST_PERSON_ES,
+        PERSON_ES,
+        AFFIRMATIVE_ES,
+        NEGATIVE_START_ES,
+        DENIAL_ES,
+        REPORT_ES,
+        CLAUSE_BREAK_ES,
+        False,
+    ),
+}
+
+
+def spanish_third_to_first(clause: str) -> str:
+    """ "quiere quitarse la vida" -> "quiere quitarme la vida" (the Spanish rules read the first person)."""
+    text = clause.strip()
+    for pattern, replacement in _THIRD_TO_FIRST_ES:
+        text = pattern.sub(replacement, text)
+    return text
+
 
 # A sentence the transcriber ended where the speaker only paused: a short clause whose verb still wants
 # its object ("I've never thought." | "about killing myself"). Read with what follows, so a denial split
@@ -291,10 +373,11 @@ def question_as_statement(question: str) -> str:
     return text + "."
 
 
-def is_question_to_other(sentence: str) -> bool:
+def is_question_to_other(sentence: str, voice: Voice | None = None) -> bool:
     """A question about "you" with nothing in the first person: the speaker is asking, not telling."""
+    voice = voice or VOICES["en"]
     s = sentence.strip()
-    return s.endswith("?") and bool(SECOND_PERSON.search(s)) and not FIRST_PERSON.search(s)
+    return s.endswith("?") and bool(voice.second_person.search(s)) and not voice.first_person.search(s)
 
 
 def third_to_first(clause: str) -> str:
@@ -333,8 +416,12 @@ def _crosstalk(turn: Turn, clinician_turns: Sequence[Turn]) -> bool:
 
 
 class SessionRiskScreen:
-    def __init__(self, assess: Assess):
+    def __init__(self, assess: Assess, language: str = "en"):
+        """``assess`` scores text in ``language`` (one of ``LANGUAGES``)."""
+        if language not in VOICES:
+            raise ValueError(f"no session screen for language {language!r}: record it as not analysed")
         self.assess = assess
+        self.voice = VOICES[language]
 
     # --- one sentence -------------------------------------------------------------------------
     def _score(self, text: str) -> tuple[str, str, list[str]]:
@@ -347,7 +434,8 @@ class SessionRiskScreen:
                 source = f.source
                 break
         reasons = [s.reason for s in result.suppressed]
-        if level == "plan_or_intent" and REASON_FOR_LIVING.search(text) and not PLAN_DETAIL.search(text):
+        english = self.voice.english
+        if level == "plan_or_intent" and english and REASON_FOR_LIVING.search(text) and not PLAN_DETAIL.search(text):
             kept = [
                 p for p in re.split(r",|;|\s+but\s+|\s+because\s+|\s+so\s+", text) if not REASON_FOR_LIVING.search(p)
             ]
@@ -368,6 +456,7 @@ class SessionRiskScreen:
 
     # --- the session --------------------------------------------------------------------------
     def screen(self, utterances: Sequence[Any], *, speakers_confirmed: bool) -> SessionScreen:
+        voice = self.voice
         turns = assemble_turns(utterances)
         clinician_turns = [t for t in turns if t.speaker == CLINICIAN]
         findings: list[SessionFinding] = []
@@ -389,37 +478,38 @@ class SessionRiskScreen:
                 answer_to = None
                 if previous is not None and (previous[0] != turn.speaker or not speakers_confirmed):
                     if (
-                        is_question_to_other(previous[1])
-                        and AFFIRMATIVE.search(sentence)
-                        and not NEGATIVE_START.search(sentence)
+                        is_question_to_other(previous[1], voice)
+                        and voice.affirmative.search(sentence)
+                        and not voice.negative_start.search(sentence)
                     ):
                         answer_to = previous[1]
                 previous = (turn.speaker, sentence, turn)
                 if turn.speaker == CLINICIAN and speakers_confirmed:
                     suppressed.append(SessionSuppressed(turn.indices, "clinician_speech"))
                     continue
-                if is_question_to_other(sentence):
+                if is_question_to_other(sentence, voice):
                     suppressed.append(SessionSuppressed(turn.indices, "question_to_other"))
                     continue
-                if crosstalk and not FIRST_PERSON.search(sentence):
+                if crosstalk and not voice.first_person.search(sentence):
                     # The same words on both channels: which microphone heard the original cannot be
                     # told from text, so only what cannot be a self-disclosure is set aside. A
                     # patient's own words leaking onto the clinician's channel must not erase them.
                     suppressed.append(SessionSuppressed(turn.indices, "crosstalk"))
                     continue
-                if turn.speaker == CLINICIAN and not FIRST_PERSON.search(sentence):
+                if turn.speaker == CLINICIAN and not voice.first_person.search(sentence):
                     suppressed.append(SessionSuppressed(turn.indices, "clinician_speech"))
                     continue
                 level, source, reasons = self._score(sentence)
                 basis = "patient_speech" if turn.speaker != CLINICIAN else "unconfirmed_speaker"
-                if basis == "unconfirmed_speaker" and source.startswith("learned") and SECOND_PERSON.search(sentence):
+                learned = source.startswith("learned")
+                if basis == "unconfirmed_speaker" and learned and voice.second_person.search(sentence):
                     # A clinician-labelled sentence that speaks to "you" ("I'd like you to call your
                     # neighbour") is most likely the clinician's: the learned stage alone does not make it
                     # the patient's risk. The rules still do (a disclosure in a mislabelled turn says
                     # what it means), and what is set aside is listed.
                     suppressed.append(SessionSuppressed(turn.indices, "clinician_address_learned_only", source))
                     level, source = self._rules_only(sentence)
-                if answer_to is not None:
+                if answer_to is not None and voice.english:
                     asked, asked_source, _ = self._score(question_as_statement(answer_to))
                     if RANK[asked] > RANK[level]:
                         level, source, basis = asked, asked_source, "answer_to_question"
@@ -431,24 +521,27 @@ class SessionRiskScreen:
 
     def _screen_summary(self, turn: Turn, add, suppressed: list[SessionSuppressed]) -> None:
         """The clinician's own writing (typed or dictated), read in the writer's voice."""
-        text = _expand(turn.text)
+        voice = self.voice
+        text = _expand(turn.text) if voice.english else turn.text
         for quote in QUOTED.findall(text):
             level, source, _ = self._score(quote)
             if level != "none":
                 add(level, turn, source, "quoted_in_summary")
         text = QUOTED.sub("", text)
-        for clause in CLAUSE_BREAK.split(text):
+        for clause in voice.clause_break.split(text):
             clause = clause.strip(" ,.")
             if not clause:
                 continue
-            qualified = NO_PLAN_QUALIFIER.sub("", clause).strip(" ,.")
-            if not qualified or DENIAL.search(qualified):
+            qualified = NO_PLAN_QUALIFIER.sub("", clause).strip(" ,.") if voice.english else clause
+            if not qualified or voice.denial.search(qualified):
                 suppressed.append(SessionSuppressed(turn.indices, "reported_denial"))
                 continue
-            report = REPORT.match(qualified)
+            report = voice.report.match(qualified)
             content = report["content"] if report else qualified
-            level, source, reasons = self._score(third_to_first(content))
-            term = next((lvl for lvl, pattern in CLINICAL_TERMS if pattern.search(qualified)), None)
+            first = third_to_first(content) if voice.english else spanish_third_to_first(content)
+            level, source, reasons = self._score(first)
+            terms = CLINICAL_TERMS if voice.english else ()
+            term = next((lvl for lvl, pattern in terms if pattern.search(qualified)), None)
             if term is not None:
                 term = "history" if PAST.search(qualified) else term
                 if RANK[term] > RANK[level] or (level == "active_ideation" and term == "passive_ideation"):
@@ -456,7 +549,7 @@ class SessionRiskScreen:
                     level, source = term, f"clinical_term:{term}"
             for reason in reasons:
                 suppressed.append(SessionSuppressed(turn.indices, reason, source))
-            if level != "none" and term is None and source.startswith("learned") and not PERSON.search(content):
+            if level != "none" and term is None and source.startswith("learned") and not voice.person.search(content):
                 # The learned stage reads how people speak of themselves; a formulation that states no
                 # one's experience ("the belief of being useless maintains withdrawal") is the
                 # clinician's reasoning. Set aside with its reason, so the clinician still sees it.
@@ -466,5 +559,8 @@ class SessionRiskScreen:
                 add(level, turn, source, "clinician_report")
 
 
-def screen_session(utterances: Sequence[Any], assess: Assess, *, speakers_confirmed: bool) -> SessionScreen:
-    return SessionRiskScreen(assess).screen(utterances, speakers_confirmed=speakers_confirmed)
+def screen_session(
+    utterances: Sequence[Any], assess: Assess, *, speakers_confirmed: bool, language: str = "en"
+) -> SessionScreen:
+    """``language``: the input's language (``LANGUAGES``); ``assess`` must score text in it."""
+    return SessionRiskScreen(assess, language).screen(utterances, speakers_confirmed=speakers_confirmed)

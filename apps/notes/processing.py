@@ -19,7 +19,7 @@ from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.insights.models import SpeechFeatures as JournalSpeech
 from apps.insights.services import SIGNAL_LEVELS, may_analyse
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
-from apps.notes.selectors import speakers_confirmed
+from apps.notes.selectors import input_language, speakers_confirmed
 from apps.notes.services.drafts import note_draft_generate
 from apps.notes.services.sessions import CATEGORY, _require_clinician
 
@@ -308,14 +308,32 @@ def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
     alerts). Re-run whenever the speaker labels change; signals are idempotent per input and level. A
     level an earlier pass found and this one does not is superseded (kept and shown, its alert flagged
     for review, never closed), and one found again is reinstated (``risk_signals_supersede``)."""
-    from ml.analysis import get_analyzer
-    from ml.session_risk import screen_session
+    from ml.analysis import NOT_ANALYSED_LANGUAGE, get_analyzer
+    from ml.session_risk import LANGUAGES, screen_session
 
     if not may_analyse(item.session.patient):
         return
+    # The input's language decides the rules (issue 19): English and Spanish have their own; any other
+    # language is not screened, and the input says so rather than running English rules on it.
+    decision = input_language(item)
+    code = decision.language
+    record = {"language": code, "language_source": decision.source}
+    if code not in LANGUAGES:
+        _screen_record(item, {**record, "screened": False, "not_analysed": NOT_ANALYSED_LANGUAGE})
+        _audit_transcription(
+            item, {"job": "risk_screen", "risk_screened": False, "not_analysed": NOT_ANALYSED_LANGUAGE}
+        )
+        return
     analyzer = get_analyzer()
-    screen = screen_session(item.utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed(item))
-    session_risk_record(item, screen, detector=analyzer.risk.version, clinician_present=item.session.clinician_id)
+    detector = analyzer.risk.version_for(code)
+    screen = screen_session(
+        item.utterances,
+        lambda text: analyzer.risk.assess(text, language=code),
+        speakers_confirmed=speakers_confirmed(item),
+        language=code,
+    )
+    _screen_record(item, {**record, "screened": True, "detector": detector, "screen": screen.version})
+    session_risk_record(item, screen, detector=detector, clinician_present=item.session.clinician_id, language=code)
     # A whole pass over the input (not a live partial screen): what it no longer finds is superseded.
     risk_signals_supersede(
         source_type="session_input",
@@ -326,7 +344,13 @@ def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
     )
 
 
-def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_present) -> None:
+def _screen_record(item: SessionInput, record: dict) -> None:
+    """What the last screen of the input read (language, detector) or why it read nothing."""
+    item.transcription = {**(item.transcription or {}), "risk_screen": record}
+    SessionInput.objects.filter(pk=item.pk).update(transcription=item.transcription)
+
+
+def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_present, language: str = "en") -> None:
     """One risk signal per level the screen found (idempotent per input and level), naming the
     clinician present so they are not paged while the care team is alerted per policy."""
     for level, found in screen.by_level().items():
@@ -342,6 +366,7 @@ def session_risk_record(item: SessionInput, screen, *, detector: str, clinician_
             evidence={
                 "detector": detector,
                 "screen": screen.version,
+                "language": language,
                 "input_kind": item.kind,
                 "spans": [
                     {

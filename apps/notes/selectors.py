@@ -77,3 +77,28 @@ def speakers_confirmed(item: SessionInput) -> bool:
     relabelling), as opposed to a voice-clustering guess."""
     transcription = item.transcription or {}
     return transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
+
+
+def input_language(item: SessionInput):
+    """The language an input's text is in (``ml.language.analysis_language``): the speech model's detected
+    language for audio, else the text's own profile when it is clear, else the patient's preferred
+    language. The session risk screen and the drafter read it; neither runs English rules on other text."""
+    from ml.language import analysis_language
+
+    text = " ".join(str(u.get("text", "")) for u in item.utterances or [])
+    return analysis_language(
+        text,
+        transcript=(item.transcription or {}).get("language"),
+        preferred=item.session.patient.preferred_language,
+    )
+
+
+def not_screened_inputs(*, session: ClinicalSession) -> list[dict]:
+    """The session's inputs the risk screen did not read, with the language that stopped it (the banner
+    "Not risk-screened: language (<code>)" on the session page and the draft)."""
+    out = []
+    for item in session.inputs.order_by("created_at"):
+        screen = (item.transcription or {}).get("risk_screen") or {}
+        if screen.get("not_analysed"):
+            out.append({"input": item, "language": screen.get("language", ""), "reason": screen["not_analysed"]})
+    return out

@@ -13,8 +13,8 @@ from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Conflict
 from apps.insights.services import may_analyse
-from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus
-from apps.notes.selectors import speakers_confirmed
+from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus, SessionInput
+from apps.notes.selectors import input_language, speakers_confirmed
 from apps.notes.services.sessions import CATEGORY, note_templates_for
 from ml import notes as drafting
 
@@ -59,12 +59,33 @@ def _records(session: ClinicalSession) -> list[drafting.Record]:
 
 
 def _utterances(session: ClinicalSession) -> list[drafting.Utterance]:
-    utterances, index = [], 0
+    return [u for _, utterances in _utterances_by_input(session) for u in utterances]
+
+
+def _utterances_by_input(session: ClinicalSession) -> list[tuple[SessionInput, list[drafting.Utterance]]]:
+    """Each drafted input with its utterances, numbered session-wide (the refs the draft cites)."""
+    out, index = [], 0
     for item in session.inputs.filter(status__in=[InputStatus.DRAFTING, InputStatus.DONE]).order_by("created_at"):
+        utterances = []
         for u in item.utterances:
             utterances.append(drafting.Utterance(index, u["speaker"], u["text"], u["start"], u["end"]))
             index += 1
-    return utterances
+        out.append((item, utterances))
+    return out
+
+
+def _by_language(session: ClinicalSession) -> tuple[list[drafting.Utterance], dict[str, list[drafting.Utterance]]]:
+    """The English inputs' utterances (what the rule-based drafter reads) and the others' by language
+    (quoted, never drafted: issue 19)."""
+    english: list[drafting.Utterance] = []
+    others: dict[str, list[drafting.Utterance]] = {}
+    for item, utterances in _utterances_by_input(session):
+        code = input_language(item).language
+        if code == "en":
+            english.extend(utterances)
+        else:
+            others.setdefault(code, []).extend(utterances)
+    return english, others
 
 
 def _identifiers(session: ClinicalSession) -> dict[str, str]:
@@ -102,15 +123,17 @@ def note_draft_generate(*, session: ClinicalSession, engine: str = "default", ma
             config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
         )
     else:
+        english, others = _by_language(session)
         draft = drafting.draft_note(
             template,
-            _utterances(session),
+            english,
             _records(session),
             analysis=analyzer.analyse if analyzer else None,
             versions=analyzer.versions if analyzer else {},
             speakers_confirmed=all(speakers_confirmed(i) for i in session.inputs.all()),
             risk=analyzer.risk.assess if analyzer else None,
         )
+        draft = drafting.with_languages_not_drafted(draft, others)
     sections = [
         {
             "key": s.key,
@@ -131,6 +154,14 @@ def note_draft_generate(*, session: ClinicalSession, engine: str = "default", ma
         "drafted_at": timezone.now().isoformat(),
         "edited": False,
         **({"pass": made_by} if made_by else {}),
+        **(
+            {
+                "not_analysed": draft.versions["not_analysed"],
+                "languages_not_drafted": draft.versions["languages_not_drafted"],
+            }
+            if "not_analysed" in draft.versions
+            else {}
+        ),
         **({"llm": report} if report else {}),
     }
     with transaction.atomic():

@@ -19,7 +19,7 @@ from apps.core.errors import Conflict, ServiceError
 from apps.core.http_errors import status_for
 from apps.notes import processing
 from apps.notes.models import ClinicalSession, Modality, NoteStatus
-from apps.notes.selectors import session_transcripts, sign_check, versions_diff
+from apps.notes.selectors import not_screened_inputs, session_transcripts, sign_check, versions_diff
 from apps.notes.serializers import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
 from apps.notes.services.drafts import note_draft_generate
 from apps.notes.services.sessions import (
@@ -150,6 +150,7 @@ class SessionMixin(PatientPageMixin):
             "message": message,
             "is_session_clinician": request.user.pk == session.clinician_id,
             "live_mode": _live_mode(request.user, session, note),
+            "not_screened": sorted({n["language"] for n in not_screened_inputs(session=session)}),
         }
         return self.page(request, session.patient, "web/sessions/detail.html", context, status=status)
 
