@@ -49,7 +49,16 @@ async def test_an_alert_reaches_the_clinicians_websocket(personas, settings, mod
     alert = await sync_to_async(raise_alert)(personas.patient_profile)
     event = await ws.receive_json_from(timeout=30)  # a bound on waiting, not a speed assertion
     assert event["event"] == "alert.new" and event["data"]["alert_id"] == str(alert.pk)
-    assert set(event["data"]) == {"alert_id", "severity", "state", "source", "patient_id", "escalation_level", "reason"}
+    assert set(event["data"]) == {
+        "alert_id",
+        "severity",
+        "state",
+        "source",
+        "patient_id",
+        "escalation_level",
+        "reason",
+        "needs_review",
+    }
     await ws.disconnect()
 
 

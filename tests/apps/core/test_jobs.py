@@ -75,4 +75,4 @@ def test_a_job_checks_its_arguments_against_the_functions_own(db):
     from apps.journals.tasks import process_journal
 
     with pytest.raises(TypeError):
-        process_journal.delay("an-id", "an-extra-argument")
+        process_journal.delay("an-id", False, "an-extra-argument")

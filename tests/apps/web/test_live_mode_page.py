@@ -1,4 +1,4 @@
-"""The session screen's live mode (live_session.js drives it in tests/browser/test_live_session.py):
+"""The session screen's live mode (live_session.js drives it in tests/browser/test_session_live.py):
 who is offered it, the consent refusal with its dictation/typed-summary alternatives, the cue panel
 only for a clinician who opted in, and the page opened when the live draft is written."""
 
