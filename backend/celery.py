@@ -45,6 +45,7 @@ TASK_QUEUES: dict[str, str] = {
     "audit.checkpoint": REALTIME,
     "journals.process": ML,
     "notes.process_input": ML,
+    "notes.finish_abandoned_live": ML,
     "insights.analyse_text": ML,
     "insights.mine_patterns": ML,
     "insights.mine_patterns_nightly": ML,
@@ -103,6 +104,10 @@ app.conf.beat_schedule = {
     "notes-resume-stalled-every-minute": {
         "task": "notes.resume_stalled",
         "schedule": 60.0,
+    },
+    "notes-finish-abandoned-live-every-five-minutes": {
+        "task": "notes.finish_abandoned_live",
+        "schedule": 300.0,
     },
     "pattern-mining-nightly": {
         "task": "insights.mine_patterns_nightly",

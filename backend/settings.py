@@ -294,6 +294,8 @@ WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (m
 LIVE_POLICY = env_choice("LIVE_POLICY", ("utterance", "local_agreement"), "utterance")
 LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 1, minimum=1)  # greedy: each utterance is decoded while the session goes on
 LIVE_DECODE_THREADS = env_int("LIVE_DECODE_THREADS", 2, minimum=1)  # the live decode pool, per ASGI process
+# A live input with no audio for this long (the connection never came back) is finished as if stopped.
+LIVE_ABANDONED_MINUTES = env_int("LIVE_ABANDONED_MINUTES", 120, minimum=5)
 # The multilingual base model (the `multilingual` extra): "auto" uses it where a practice allows it when its
 # packages are installed, "off" never loads it. It is reassembled and verified into WHISPER_MODEL_CACHE_DIR.
 WHISPER_MULTILINGUAL = env_choice("WHISPER_MULTILINGUAL", ("auto", "off"), "auto")

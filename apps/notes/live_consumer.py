@@ -253,7 +253,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             }
             for s in segments
         ]
-        added = await database_sync_to_async(live.live_segments_add)(item=self.item, segments=rows)
+        model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
+        added = await database_sync_to_async(live.live_segments_add)(item=self.item, segments=rows, model=model)
         self.committed = max(self.committed, max(s.audio_end for s in segments))
         if send:
             for row in added:

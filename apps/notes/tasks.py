@@ -4,6 +4,7 @@ from apps.core.jobs import job
 from apps.core.lease import heartbeat
 from apps.notes.models import SessionInput
 from apps.notes.processing import session_input_fail, session_input_process, session_inputs_resume_stalled
+from apps.notes.services.live import live_inputs_finish_abandoned
 
 
 @job("notes.process_input", max_retries=5, fail=session_input_fail)
@@ -17,3 +18,10 @@ def process_input(input_id: str) -> None:
 def resume_stalled() -> int:
     """Every minute (beat): send again the session-input jobs whose worker died (see the service)."""
     return session_inputs_resume_stalled()
+
+
+@job("notes.finish_abandoned_live")
+def finish_abandoned_live() -> int:
+    """Every five minutes (beat, ml queue: mono attribution loads the voice encoder): finish the live
+    inputs whose connection never came back (see the service)."""
+    return live_inputs_finish_abandoned()

@@ -10,8 +10,12 @@ draft beside the live one (``Note.provenance["pass"]``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, User
 from apps.accounts.selectors import consent_is_granted
@@ -103,15 +107,20 @@ def live_audio_append(*, item: SessionInput, pcm: bytes) -> float:
     return row.audio_seconds
 
 
-def live_segments_add(*, item: SessionInput, segments: list[dict]) -> list[dict]:
+def live_segments_add(*, item: SessionInput, segments: list[dict], model: dict | None = None) -> list[dict]:
     """Append committed segments ({speaker, text, start, end, words}) to the input; returns them with
-    their index (the ``segment`` event's id)."""
+    their index (the ``segment`` event's id). ``model`` (id and version of the transcriber that made
+    them) is kept with the live state, so an input finished without its connection still names it."""
     with transaction.atomic():
         row = _locked(item)
         utterances = list(row.utterances)
         added = [{"index": len(utterances) + i, **s} for i, s in enumerate(segments)]
         row.utterances = utterances + added
-        row.save(update_fields=["utterances", "updated_at"])
+        fields = ["utterances", "updated_at"]
+        if model and row.transcription["live"].get("model") != model:
+            row.transcription["live"]["model"] = model
+            fields.append("transcription")
+        row.save(update_fields=fields)
     item.utterances = row.utterances
     return added
 
@@ -214,6 +223,20 @@ def live_input_finish(*, actor: User, item: SessionInput, model: dict) -> tuple[
         enqueue_on_commit("notes.process_input", input_id=str(row.pk))
     row.status = InputStatus.QUEUED
     return row, note
+
+
+def live_inputs_finish_abandoned(*, now: dt.datetime | None = None) -> int:
+    """A live input nobody stopped (the browser closed for good, the laptop died) is finished as if
+    stopped once ``LIVE_ABANDONED_MINUTES`` pass without audio: its stored audio and committed segments
+    become the transcript, the draft is made and the offline pass queued, so nothing stays ``live`` (and
+    unprocessed) for ever. A pause longer than that ends the input; the clinician starts a new one."""
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=settings.LIVE_ABANDONED_MINUTES)
+    finished = 0
+    for item in SessionInput.objects.filter(status=InputStatus.LIVE, updated_at__lt=cutoff).select_related("session"):
+        model = item.transcription["live"].get("model") or {"model_id": "", "model_version": ""}
+        live_input_finish(actor=item.session.clinician, item=item, model=model)
+        finished += 1
+    return finished
 
 
 plan_goals = Hook(
