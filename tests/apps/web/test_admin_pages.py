@@ -11,7 +11,7 @@ from django.test import Client
 from apps.accounts.models import Role
 from apps.audit.models import AuditEvent
 from apps.checkins.models import CheckinTag, Instrument
-from apps.checkins.services.questionnaires import instruments_available
+from apps.checkins.selectors.catalogue import instruments_available
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
