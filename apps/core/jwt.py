@@ -17,7 +17,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 PARENT_CLAIM = "rjti"
@@ -31,6 +31,12 @@ class IssuedRefreshToken(RefreshToken):
         access = super().access_token
         access[PARENT_CLAIM] = self[api_settings.JTI_CLAIM]
         return access
+
+
+def refresh_tokens_revoke_all(*, user_id) -> None:
+    """Blacklist every refresh token of the user not yet blacklisted (their access tokens die with them)."""
+    outstanding = OutstandingToken.objects.filter(user_id=user_id).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
 
 
 def access_revoked(token) -> bool:

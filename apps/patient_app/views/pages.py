@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.door import audited_patient_read, audited_read, own_patient
-from apps.accounts.models import ConsentKind, PatientExport, User
+from apps.accounts.models import ConsentKind, User
 from apps.accounts.selectors import consent_is_granted
 from apps.alerts.support import support_for
 from apps.audit.selectors import patient_access_log
@@ -26,6 +26,7 @@ from apps.plans import selectors as plan_selectors
 from apps.plans import services as plan_services
 from apps.plans import treatment
 from apps.plans.models import SAFETY_PLAN_SECTIONS
+from apps.privacy.selectors import patient_export_latest
 
 
 @app_view()
@@ -160,7 +161,7 @@ def me(request):
     ]
     audited_patient_read(request.user, patient, object_type="access_log", data_category="audit")
     schedules = list(Schedule.objects.filter(patient=patient).order_by("kind"))
-    export = PatientExport.objects.filter(patient=patient).order_by("-created_at").first()
+    export = patient_export_latest(patient=patient)
     context = {
         "rows": rows,
         "schedules": schedules,
