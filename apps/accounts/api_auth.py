@@ -28,8 +28,8 @@ from apps.core.errors import Forbidden, ServiceError
 from apps.core.jwt import IssuedRefreshToken
 
 
-class MfaEnrolmentRequired(Forbidden):
-    default_code = "mfa_enrolment_required"
+class MfaEnrolmentRequired(Forbidden, code="mfa_enrolment_required"):
+    pass
 
 
 def password_step(request) -> tuple[object, Response | None]:
@@ -62,10 +62,16 @@ def tokens_for(user) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-class TokenObtainView(APIView):
+class AnonymousThrottledView(APIView):
+    """An endpoint for a caller without credentials yet (sign-in, enrolment): it reads no credentials,
+    lets anyone in, and limits the rate per ``throttle_scope`` (set by each subclass)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
+
+
+class TokenObtainView(AnonymousThrottledView):
     throttle_scope = "login"
 
     @extend_schema(
@@ -80,10 +86,7 @@ class TokenObtainView(APIView):
         return challenge or Response(tokens_for(user))
 
 
-class TokenMfaView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+class TokenMfaView(AnonymousThrottledView):
     throttle_scope = "login"
 
     @extend_schema(

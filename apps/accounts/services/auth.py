@@ -17,12 +17,12 @@ from apps.core import context
 from apps.core.errors import Locked, Unauthenticated
 
 
-class LoginFailed(Unauthenticated):
-    default_code = "invalid_credentials"
+class LoginFailed(Unauthenticated, code="invalid_credentials"):
+    pass
 
 
-class AccountLocked(Locked):
-    default_code = "account_locked"
+class AccountLocked(Locked, code="account_locked"):
+    pass
 
 
 def _locked_message(until) -> str:

@@ -37,12 +37,12 @@ RECOVERY_CODES = 10
 _CHALLENGE_SALT = "interlude.accounts.mfa-challenge"
 
 
-class MfaFailed(Unauthenticated):
-    default_code = "mfa_invalid"
+class MfaFailed(Unauthenticated, code="mfa_invalid"):
+    pass
 
 
-class ChallengeInvalid(Unauthenticated):
-    default_code = "mfa_challenge_invalid"
+class ChallengeInvalid(Unauthenticated, code="mfa_challenge_invalid"):
+    pass
 
 
 @dataclass(frozen=True)
