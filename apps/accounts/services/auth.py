@@ -15,6 +15,7 @@ from apps.accounts.selectors import login_locked_until
 from apps.audit.services import AuditAction, audit_log
 from apps.core import context
 from apps.core.errors import Locked, Unauthenticated
+from apps.core.jwt import refresh_token_blacklist
 
 
 class LoginFailed(Unauthenticated, code="invalid_credentials"):
@@ -147,3 +148,11 @@ def token_revoked_audit(*, user_id, jti: str, reason: str) -> None:
         object_id=jti,
         detail={"reason": reason},
     )
+
+
+def auth_token_logout(*, user: User, refresh: str) -> None:
+    """Sign out a mobile client: its refresh token (and the access tokens minted from it) is revoked."""
+    with transaction.atomic():
+        jti = refresh_token_blacklist(raw=refresh, user_id=user.pk)
+        auth_logout_audit(user=user, method="jwt")
+        token_revoked_audit(user_id=user.pk, jti=jti, reason="logout")
