@@ -168,3 +168,46 @@ def test_the_practice_layer_is_imported_by_no_app():
 
 def test_the_web_app_is_imported_by_no_app():
     assert [f"{path}:{line}" for _, target, path, line, _ in _imports() if target == "web"] == []
+
+
+# Apps that own no patient data of their own: the shared infrastructure, the onboarding/demo layer
+# (its writes live in ``apps/practice/onboarding.py``) and the clinician web app's pages (adapters).
+NO_DOMAIN = {"core", "practice", "web"}
+
+
+def _has_module(app: str, name: str) -> bool:
+    return (ROOT / "apps" / app / f"{name}.py").exists() or (ROOT / "apps" / app / name / "__init__.py").exists()
+
+
+def test_every_domain_app_writes_in_services_and_reads_in_selectors():
+    missing = [
+        f"apps/{app}/{name}"
+        for app in sorted(set(LAYER) - NO_DOMAIN)
+        for name in ("services", "selectors")
+        if not _has_module(app, name)
+    ]
+    assert missing == []
+
+
+def test_no_service_or_selector_imports_the_http_layer():
+    """Services raise ``apps.core.errors`` and ``apps.core.http_errors`` maps them to HTTP, so nothing
+    below the views imports DRF (or simplejwt) or picks a status code."""
+    offenders = []
+    for app in sorted(LAYER):
+        for name in ("services", "selectors"):
+            base = ROOT / "apps" / app
+            paths = [base / f"{name}.py"] + sorted((base / name).rglob("*.py"))
+            for path in paths:
+                if not path.exists():
+                    continue
+                for node in ast.walk(ast.parse(path.read_text())):
+                    if isinstance(node, ast.Import):
+                        names = [alias.name for alias in node.names]
+                    elif isinstance(node, ast.ImportFrom) and node.module:
+                        names = [node.module]
+                    else:
+                        continue
+                    offenders += [
+                        f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.startswith("rest_framework")
+                    ]
+    assert offenders == []

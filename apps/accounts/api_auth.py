@@ -22,14 +22,20 @@ from apps.accounts.serializers import (
     RefreshInputSerializer,
     TokenPairSerializer,
 )
-from apps.accounts.services.auth import auth_login, auth_logout_audit, mfa_step_after_password, token_revoked_audit
+from apps.accounts.services.auth import (
+    auth_login,
+    auth_logout_audit,
+    auth_token_logout,
+    mfa_step_after_password,
+    token_revoked_audit,
+)
 from apps.accounts.services.mfa import mfa_challenge_issue, mfa_challenge_user, mfa_verify
-from apps.core.errors import Forbidden, ServiceError
+from apps.core.errors import Forbidden
 from apps.core.jwt import IssuedRefreshToken
 
 
-class MfaEnrolmentRequired(Forbidden):
-    default_code = "mfa_enrolment_required"
+class MfaEnrolmentRequired(Forbidden, code="mfa_enrolment_required"):
+    pass
 
 
 def password_step(request) -> tuple[object, Response | None]:
@@ -62,10 +68,16 @@ def tokens_for(user) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-class TokenObtainView(APIView):
+class AnonymousThrottledView(APIView):
+    """An endpoint for a caller without credentials yet (sign-in, enrolment): it reads no credentials,
+    lets anyone in, and limits the rate per ``throttle_scope`` (set by each subclass)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
+
+
+class TokenObtainView(AnonymousThrottledView):
     throttle_scope = "login"
 
     @extend_schema(
@@ -80,10 +92,7 @@ class TokenObtainView(APIView):
         return challenge or Response(tokens_for(user))
 
 
-class TokenMfaView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+class TokenMfaView(AnonymousThrottledView):
     throttle_scope = "login"
 
     @extend_schema(
@@ -121,17 +130,7 @@ class LogoutView(APIView):
     def post(self, request):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            token = IssuedRefreshToken(data.validated_data["refresh"])
-            if str(token.get("user_id")) != str(request.user.pk):
-                raise TokenError("token belongs to another user")
-            token.blacklist()
-        except TokenError as exc:
-            raise ServiceError(
-                "This refresh token is invalid or already revoked.", code="token_invalid", field="refresh"
-            ) from exc
-        auth_logout_audit(user=request.user, method="jwt")
-        token_revoked_audit(user_id=request.user.pk, jti=token["jti"], reason="logout")
+        auth_token_logout(user=request.user, refresh=data.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

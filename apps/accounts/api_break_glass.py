@@ -12,12 +12,11 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from apps.accounts.models import BreakGlassGrant
+from apps.accounts.selectors import break_glass_grants_list, break_glass_reads_list
 from apps.accounts.services.break_glass import (
     REVIEW_OUTCOMES,
     break_glass_end,
-    break_glass_grants_for,
     break_glass_open,
-    break_glass_reads,
     break_glass_review,
 )
 from apps.core.permissions import IsCareStaffOrAdmin
@@ -83,7 +82,7 @@ class BreakGlassGrantDetailSerializer(BreakGlassGrantSerializer):
 
     @extend_schema_field(BreakGlassReadSerializer(many=True))
     def get_reads(self, grant) -> list:
-        return BreakGlassReadSerializer(break_glass_reads(grant), many=True).data
+        return BreakGlassReadSerializer(break_glass_reads_list(grant), many=True).data
 
 
 @extend_schema(tags=["break-glass"])
@@ -96,7 +95,7 @@ class BreakGlassGrantViewSet(GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BreakGlassGrant.objects.none()
-        qs = break_glass_grants_for(self.request.user)
+        qs = break_glass_grants_list(self.request.user)
         if self.request.query_params.get("pending") in ("1", "true"):
             qs = qs.filter(reviewed_at__isnull=True)
         return qs

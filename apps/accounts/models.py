@@ -357,7 +357,7 @@ class BreakGlassGrant(models.Model):
 
 class ErasureRequest(models.Model):
     """A request to erase a patient's record: made by the patient (``/me/erasure/``) or a practice
-    admin, carried out at once by ``apps.privacy.erasure``. The row keeps no PHI: who asked, when,
+    admin, carried out at once by ``apps.privacy.services.erasure``. The row keeps no PHI: who asked, when,
     what was removed (counts by kind), and what was kept by law (signed notes, the audit trail)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

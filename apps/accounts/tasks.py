@@ -2,7 +2,7 @@ from django.core.management import call_command
 
 from apps.accounts import push
 from apps.accounts.models import BreakGlassGrant
-from apps.accounts.services.break_glass import break_glass_recipients
+from apps.accounts.selectors import break_glass_recipients_list
 from apps.core.jobs import job
 from apps.core.realtime import notify_user
 
@@ -21,7 +21,7 @@ def break_glass_alert(grant_id: str) -> int:
     grant = BreakGlassGrant.objects.filter(pk=grant_id).first()
     if grant is None:
         return 0
-    recipients = break_glass_recipients(grant)
+    recipients = break_glass_recipients_list(grant)
     data = {
         "grant_id": str(grant.pk),
         "patient_id": str(grant.patient_id),

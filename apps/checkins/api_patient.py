@@ -12,6 +12,7 @@ from apps.accounts.door import MyRecordViewSet
 from apps.alerts.support import note_screen, support_for
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.selectors import trends
+from apps.checkins.selectors.catalogue import checkin_tags_list, instruments_available
 from apps.checkins.selectors.trends import todo_for
 from apps.checkins.serializers import (
     CheckinTagSerializer,
@@ -26,8 +27,8 @@ from apps.checkins.serializers import (
     RangeSerializer,
     WeeklyPointSerializer,
 )
-from apps.checkins.services.checkins import checkin_tags_for, mood_checkin_submit
-from apps.checkins.services.questionnaires import instruments_available, questionnaire_response_submit
+from apps.checkins.services.checkins import mood_checkin_submit
+from apps.checkins.services.questionnaires import questionnaire_response_submit
 from apps.core.permissions import BelongsToPractice
 from ml.risk import NOT_SCREENED
 
@@ -134,7 +135,7 @@ class CheckinTagsView(APIView):
         responses={200: CheckinTagSerializer(many=True)}, tags=["check-ins"], summary="The practice's check-in tags"
     )
     def get(self, request):
-        return Response(CheckinTagSerializer(checkin_tags_for(practice_id=request.user.practice_id), many=True).data)
+        return Response(CheckinTagSerializer(checkin_tags_list(practice_id=request.user.practice_id), many=True).data)
 
 
 class InstrumentsView(APIView):

@@ -15,6 +15,7 @@ from apps.alerts.models import RiskSignal
 from apps.checkins import fhir
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse, Schedule
 from apps.checkins.selectors import trends
+from apps.checkins.selectors.catalogue import instrument_get
 from apps.checkins.serializers import (
     AdherenceSerializer,
     CheckinTagSerializer,
@@ -28,7 +29,7 @@ from apps.checkins.serializers import (
     WeeklyPointSerializer,
 )
 from apps.checkins.services.checkins import checkin_tag_set
-from apps.checkins.services.questionnaires import instrument_get, instrument_publish
+from apps.checkins.services.questionnaires import instrument_publish
 from apps.checkins.services.schedules import schedule_set
 from apps.core.errors import Forbidden
 from apps.core.permissions import IsPracticeAdmin

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """The request is invalid for a business reason (HTTP 400)."""
+    """The request is invalid for a business reason (HTTP 400).
+
+    A kind of refusal names its stable code in its class line: ``class Gone(ServiceError, code="gone")``.
+    """
 
     default_code = "invalid"
+
+    def __init_subclass__(cls, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.default_code = code
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
@@ -20,63 +28,45 @@ class ServiceError(Exception):
         self.field = field
 
 
-class Invalid(ServiceError):
+class Invalid(ServiceError, code="validation_error"):
     """Input that passed the serializer but breaks a rule only the service knows (400), with the
     messages per field path, e.g. ``Invalid({"answers": {"phq9_3": ["Choose 0-3."]}})``."""
-
-    default_code = "validation_error"
 
     def __init__(self, fields: dict, message: str = "Some fields are invalid."):
         super().__init__(message)
         self.fields = fields
 
 
-class Unauthenticated(ServiceError):
+class Unauthenticated(ServiceError, code="not_authenticated"):
     """Credentials are missing or wrong (401)."""
 
-    default_code = "not_authenticated"
 
-
-class Forbidden(ServiceError):
+class Forbidden(ServiceError, code="permission_denied"):
     """The caller is in scope but their role may not do this (403; outside scope is a 404 instead)."""
 
-    default_code = "permission_denied"
 
-
-class NotFound(ServiceError):
+class NotFound(ServiceError, code="not_found"):
     """Nothing to act on (404), e.g. no signed plan yet."""
 
-    default_code = "not_found"
 
-
-class Conflict(ServiceError):
+class Conflict(ServiceError, code="conflict"):
     """The target's state forbids it (409): already signed, already decided, id already used."""
 
-    default_code = "conflict"
 
-
-class Gone(ServiceError):
+class Gone(ServiceError, code="gone"):
     """It existed and no longer does (410): an expired code, a deleted recording."""
 
-    default_code = "gone"
 
-
-class TooLarge(ServiceError):
+class TooLarge(ServiceError, code="too_large"):
     """The upload is over the size limit (413)."""
 
-    default_code = "too_large"
 
-
-class UnsupportedMedia(ServiceError):
+class UnsupportedMedia(ServiceError, code="unsupported_media_type"):
     """The upload is not a kind we accept (415)."""
 
-    default_code = "unsupported_media_type"
 
-
-class Locked(ServiceError):
+class Locked(ServiceError, code="locked"):
     """The account is locked for a while (423)."""
-
-    default_code = "locked"
 
 
 __all__ = [

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from apps.core.errors import ServiceError
 
 PARENT_CLAIM = "rjti"
 
@@ -31,6 +33,26 @@ class IssuedRefreshToken(RefreshToken):
         access = super().access_token
         access[PARENT_CLAIM] = self[api_settings.JTI_CLAIM]
         return access
+
+
+def refresh_token_blacklist(*, raw: str, user_id) -> str:
+    """Blacklist the refresh token ``raw``, which must be ``user_id``'s; returns its id (``jti``)."""
+    try:
+        token = IssuedRefreshToken(raw)
+        if str(token.get("user_id")) != str(user_id):
+            raise TokenError("token belongs to another user")
+        token.blacklist()
+    except TokenError as exc:
+        raise ServiceError(
+            "This refresh token is invalid or already revoked.", code="token_invalid", field="refresh"
+        ) from exc
+    return token["jti"]
+
+
+def refresh_tokens_revoke_all(*, user_id) -> None:
+    """Blacklist every refresh token of the user not yet blacklisted (their access tokens die with them)."""
+    outstanding = OutstandingToken.objects.filter(user_id=user_id).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
 
 
 def access_revoked(token) -> bool:

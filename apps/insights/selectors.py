@@ -13,13 +13,19 @@ which leave out everything derived from an entry the patient did not share (issu
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Avg, QuerySet
 
+from apps.accounts.models import ConsentKind, PatientProfile
+from apps.accounts.selectors import consent_is_granted
 from apps.alerts.models import Alert
-from apps.insights.models import Finding, SourceType, TextAnalysis
+from apps.checkins.models import MoodCheckin
+from apps.core.hooks import Hook
+from apps.insights.models import Finding, FindingKind, PatientTrigger, SourceType, TextAnalysis
 from apps.journals.models import JournalEntry
+from ml.triggers import CustomTrigger
 
 
 def _unshared_entry_ids(patient_id) -> QuerySet:
@@ -138,3 +144,58 @@ def alert_evidence(*, alert: Alert) -> list[EvidenceItem]:
             )
         )
     return out
+
+
+# Answered by plans (apps/plans/handlers.py): the coping log sits above the analysis that reads it.
+daily_factors = Hook(
+    "insights.daily_factors",
+    "handler(patient_id, start: date | None) -> [(local_date, factor)]: more of a patient's daily pattern factors",
+)
+
+
+def patient_triggers_list(patient_id) -> list[CustomTrigger]:
+    return [
+        CustomTrigger(key=t.key, label=t.label, phrases=tuple(t.phrases))
+        for t in PatientTrigger.objects.filter(patient_id=patient_id)
+    ]
+
+
+def patient_analysis_allowed(patient: PatientProfile, *, shared: bool = True) -> bool:
+    """Consent first; for unshared journal entries, the practice's risk-screening setting too."""
+    if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
+        return False
+    return shared or patient.practice.risk_screen_unshared_journals
+
+
+def pattern_days_list(*, patient_id, start: dt.date | None = None):
+    """The patient's days for pattern mining: mean mood and sleep from check-ins, and as factors the
+    check-in tags plus triggers and protective factors found in that day's journals and notes."""
+    from ml.patterns import Day
+
+    checkins = MoodCheckin.objects.filter(patient_id=patient_id)
+    # Patterns and the plan suggestions built on them are shown to staff: unshared entries stay out.
+    findings = findings_staff_may_see(patient_id=patient_id).filter(
+        suppressed="",
+        kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
+    )
+    if start:
+        checkins, findings = checkins.filter(local_date__gte=start), findings.filter(local_date__gte=start)
+    days: dict[dt.date, dict] = {}
+    for row in checkins.values("local_date").annotate(mood=Avg("mood"), sleep=Avg("sleep_hours")):
+        days[row["local_date"]] = {"mood": row["mood"], "sleep": row["sleep"], "factors": set()}
+    for local_date, tags in checkins.values_list("local_date", "tags"):
+        days[local_date]["factors"].update(tags or [])
+    for factors in daily_factors(patient_id=patient_id, start=start):
+        for local_date, factor in factors:
+            days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(factor)
+    for local_date, category in findings.values_list("local_date", "category").distinct():
+        days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(category)
+    return [
+        Day(
+            date=d,
+            mood=float(v["mood"]) if v["mood"] is not None else None,
+            sleep_hours=float(v["sleep"]) if v["sleep"] is not None else None,
+            factors=frozenset(v["factors"]),
+        )
+        for d, v in sorted(days.items())
+    ]

@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.accounts.models import ConsentKind, PatientProfile, User
@@ -19,7 +19,6 @@ from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import MoodCheckin
 from apps.core.errors import Forbidden, ServiceError
-from apps.core.hooks import Hook
 from apps.core.jobs import enqueue, job_queue, queue_backlog
 from apps.insights.models import (
     Finding,
@@ -30,11 +29,10 @@ from apps.insights.models import (
     SpeechFeatures,
     TextAnalysis,
 )
-from apps.insights.selectors import findings_staff_may_see
+from apps.insights.selectors import patient_analysis_allowed, patient_triggers_list, pattern_days_list
 from apps.journals.models import JournalEntry
 from ml.analysis import get_analyzer
 from ml.language import LanguageDecision, analysis_language
-from ml.triggers import CustomTrigger
 
 logger = logging.getLogger(__name__)
 CATEGORY = "insights"
@@ -45,18 +43,6 @@ SIGNAL_LEVELS = {
     "plan_or_intent": "high",
     "self_harm": "high",
 }
-# Answered by plans (apps/plans/handlers.py): the coping log sits above the analysis that reads it.
-daily_factors = Hook(
-    "insights.daily_factors",
-    "handler(patient_id, start: date | None) -> [(local_date, factor)]: more of a patient's daily pattern factors",
-)
-
-
-def custom_triggers_for(patient_id) -> list[CustomTrigger]:
-    return [
-        CustomTrigger(key=t.key, label=t.label, phrases=tuple(t.phrases))
-        for t in PatientTrigger.objects.filter(patient_id=patient_id)
-    ]
 
 
 def _source(source_type: str, source_id):
@@ -66,13 +52,6 @@ def _source(source_type: str, source_id):
         return entry, (entry.text if entry else "")
     checkin = MoodCheckin.objects.select_related("patient__practice").filter(pk=source_id).first()
     return checkin, (checkin.note if checkin else "")
-
-
-def may_analyse(patient: PatientProfile, *, shared: bool = True) -> bool:
-    """Consent first; for unshared journal entries, the practice's risk-screening setting too."""
-    if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
-        return False
-    return shared or patient.practice.risk_screen_unshared_journals
 
 
 RESUME_HORIZON = dt.timedelta(days=1)
@@ -101,7 +80,7 @@ def text_analyses_resume_missing(*, now: dt.datetime | None = None) -> int:
     sent = 0
     for checkin in owed:
         key = f"insights.resumed:{checkin.pk}"
-        if not checkin.note.strip() or cache.get(key) or not may_analyse(checkin.patient):
+        if not checkin.note.strip() or cache.get(key) or not patient_analysis_allowed(checkin.patient):
             continue
         enqueue("insights.analyse_text", source_type=SourceType.MOOD_CHECKIN, source_id=str(checkin.pk))
         cache.set(key, 1, timeout=int(RESUME_HORIZON.total_seconds()))
@@ -131,10 +110,10 @@ def text_analyse(*, source_type: str, source_id) -> TextAnalysis | None:
         return None
     patient = source.patient
     shared = getattr(source, "shared_with_care_team", True)
-    if not may_analyse(patient, shared=shared):
+    if not patient_analysis_allowed(patient, shared=shared):
         return None
     language = source_language(source, text)
-    result = get_analyzer().analyse(text, custom_triggers_for(patient.pk), language=language.language)
+    result = get_analyzer().analyse(text, patient_triggers_list(patient.pk), language=language.language)
     versions = {**result.versions, "language": f"{language.language} ({language.source})"}
     with transaction.atomic():
         TextAnalysis.objects.filter(source_type=source_type, source_id=source.pk).delete()
@@ -238,7 +217,7 @@ def speech_analyse(*, entry, audio_bytes: bytes) -> SpeechFeatures | None:
     """Prosody of a journal recording, compared with the patient's own earlier recordings."""
     from ml import speech
 
-    if not may_analyse(entry.patient, shared=entry.shared_with_care_team):
+    if not patient_analysis_allowed(entry.patient, shared=entry.shared_with_care_team):
         return None
     audio = speech.load_audio(io.BytesIO(audio_bytes))
     segments = entry.segments
@@ -275,46 +254,12 @@ def speech_analyse(*, entry, audio_bytes: bytes) -> SpeechFeatures | None:
     return row
 
 
-def daily_series(*, patient_id, start: dt.date | None = None):
-    """The patient's days for pattern mining: mean mood and sleep from check-ins, and as factors the
-    check-in tags plus triggers and protective factors found in that day's journals and notes."""
-    from ml.patterns import Day
-
-    checkins = MoodCheckin.objects.filter(patient_id=patient_id)
-    # Patterns and the plan suggestions built on them are shown to staff: unshared entries stay out.
-    findings = findings_staff_may_see(patient_id=patient_id).filter(
-        suppressed="",
-        kind__in=[FindingKind.TRIGGER, FindingKind.PROTECTIVE, FindingKind.PATIENT_TRIGGER],
-    )
-    if start:
-        checkins, findings = checkins.filter(local_date__gte=start), findings.filter(local_date__gte=start)
-    days: dict[dt.date, dict] = {}
-    for row in checkins.values("local_date").annotate(mood=Avg("mood"), sleep=Avg("sleep_hours")):
-        days[row["local_date"]] = {"mood": row["mood"], "sleep": row["sleep"], "factors": set()}
-    for local_date, tags in checkins.values_list("local_date", "tags"):
-        days[local_date]["factors"].update(tags or [])
-    for factors in daily_factors(patient_id=patient_id, start=start):
-        for local_date, factor in factors:
-            days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(factor)
-    for local_date, category in findings.values_list("local_date", "category").distinct():
-        days.setdefault(local_date, {"mood": None, "sleep": None, "factors": set()})["factors"].add(category)
-    return [
-        Day(
-            date=d,
-            mood=float(v["mood"]) if v["mood"] is not None else None,
-            sleep_hours=float(v["sleep"]) if v["sleep"] is not None else None,
-            factors=frozenset(v["factors"]),
-        )
-        for d, v in sorted(days.items())
-    ]
-
-
 def patterns_refresh(*, patient: PatientProfile) -> PatternSnapshot | None:
     from ml.patterns import PATTERNS_VERSION, mine_patterns
 
     if not consent_is_granted(patient_id=patient.pk, kind=ConsentKind.AI_PROCESSING):
         return None
-    days = daily_series(patient_id=patient.pk)
+    days = pattern_days_list(patient_id=patient.pk)
     patterns = mine_patterns(days, patient=str(patient.pk))
     with transaction.atomic():
         snapshot = PatternSnapshot.objects.create(

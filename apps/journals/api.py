@@ -18,6 +18,7 @@ from apps.core.errors import Gone
 from apps.core.parsers import JSONParser
 from apps.journals import services
 from apps.journals.models import JournalEntry
+from apps.journals.selectors import journal_entries_newest_first
 from apps.journals.serializers import (
     JournalCreateSerializer,
     JournalEntrySerializer,
@@ -57,7 +58,7 @@ class MyJournalViewSet(MyRecordViewSet):
     dangerously_unaudited = {"status": "the processing state only (no PHI); the app polls it while a job runs"}
 
     def get_base_queryset(self):
-        return JournalEntry.objects.order_by("-occurred_at")
+        return journal_entries_newest_first()
 
     def object_body(self, entry):
         body = JournalEntrySerializer(entry).data
@@ -132,7 +133,7 @@ class PatientJournalsViewSet(PatientScopedViewSet):
     audit_data_category = "journal"
 
     def get_base_queryset(self):
-        return JournalEntry.objects.order_by("-occurred_at")
+        return journal_entries_newest_first()
 
     def narrow_queryset(self, queryset):
         return queryset if self.request.user.is_patient else queryset.filter(shared_with_care_team=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from apps.insights.services import may_analyse
+from apps.insights.selectors import patient_analysis_allowed
 from apps.notes.models import SessionInput
 from apps.notes.processing import session_risk_record
 from ml import live_cues
@@ -53,7 +53,7 @@ def risk_screen(utterances: list[dict], confirmed: bool):
 def risk_record(item: SessionInput, screen, detector: str, clinician_id, state: CueState) -> list[dict]:
     """DB part: the care-team signal (idempotent per input and level; the clinician present is named
     so they are not paged), and the risk cues for findings not shown before."""
-    if not may_analyse(item.session.patient):
+    if not patient_analysis_allowed(item.session.patient):
         return []
     session_risk_record(item, screen, detector=detector, clinician_present=clinician_id)
     by_index = {u["index"]: u for u in item.utterances}

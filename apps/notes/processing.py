@@ -17,7 +17,8 @@ from apps.core.errors import ServiceError
 from apps.core.lease import row_claim, row_fail, row_lock_if_claimed, rows_resend_stalled
 from apps.core.realtime import notify_user, on_commit_best_effort
 from apps.insights.models import SpeechFeatures as JournalSpeech
-from apps.insights.services import SIGNAL_LEVELS, may_analyse
+from apps.insights.selectors import patient_analysis_allowed
+from apps.insights.services import SIGNAL_LEVELS
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
 from apps.notes.selectors import input_language, speakers_confirmed
 from apps.notes.services.drafts import note_draft_generate
@@ -97,7 +98,7 @@ def _analytics(item: SessionInput, utterances: list[dict], patient_speech: list)
         }
     )
     result = {"version": sa.VERSION, **sa.timing(turns), "interventions": interventions}
-    if not may_analyse(item.session.patient):
+    if not patient_analysis_allowed(item.session.patient):
         return result
     result["tone"] = sa.tone(turns, get_analyzer().emotions.profile)
     features = combine_speech(patient_speech)
@@ -311,7 +312,7 @@ def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
     from ml.analysis import NOT_ANALYSED_LANGUAGE, get_analyzer
     from ml.session_risk import LANGUAGES, screen_session
 
-    if not may_analyse(item.session.patient):
+    if not patient_analysis_allowed(item.session.patient):
         return
     # The input's language decides the rules (issue 19): English and Spanish have their own; any other
     # language is not screened, and the input says so rather than running English rules on it.

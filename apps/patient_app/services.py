@@ -15,10 +15,10 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.accounts.models import User
 from apps.audit.services import AuditAction, audit_log
+from apps.core.jwt import refresh_tokens_revoke_all
 from apps.patient_app.models import DeviceSession
 
 REFRESHED_KEY = "patient_app_refreshed"
@@ -63,8 +63,7 @@ def device_sessions_end_all(*, user: User) -> int:
         for key in keys:
             store(session_key=key).delete()
         DeviceSession.objects.filter(user=user).delete()
-        outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
+        refresh_tokens_revoke_all(user_id=user.pk)
         audit_log(
             actor=user,
             action=AuditAction.LOGOUT,

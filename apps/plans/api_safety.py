@@ -15,7 +15,7 @@ from apps.alerts.support import support_for
 from apps.checkins.serializers import SupportSerializer
 from apps.core.errors import NotFound
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.plans import services
+from apps.plans import selectors, services
 from apps.plans.models import (
     SAFETY_PLAN_SECTIONS,
     CopingKind,
@@ -64,7 +64,7 @@ class CopingSerializer(serializers.ModelSerializer):
 
 
 def _plan_or_404(patient_id) -> SafetyPlan:
-    plan = services.safety_plan_current(patient_id=patient_id)
+    plan = selectors.safety_plan_current(patient_id=patient_id)
     if plan is None:
         raise NotFound("No safety plan yet.", code="not_found")
     return plan

@@ -10,7 +10,7 @@ from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.scoping import Purpose
 from apps.core.errors import NotFound
 from apps.core.permissions import IsCareStaffOrAdmin
-from apps.plans import treatment
+from apps.plans import selectors, treatment
 from apps.plans.api_safety import Items
 from apps.plans.models import (
     SUGGESTION_DECISIONS,
@@ -133,7 +133,7 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
 
     def list_body(self, plans: list) -> dict:
         signed = next((p for p in plans if p.status == PlanStatus.SIGNED), None)
-        progress = treatment.goal_progress(patient_id=signed.patient_id, plan=signed) if signed else []
+        progress = selectors.treatment_plan_goal_progress(patient_id=signed.patient_id, plan=signed) if signed else []
         return {"versions": TreatmentPlanSerializer(plans, many=True).data, "progress": progress}
 
     @extend_schema(
@@ -151,7 +151,7 @@ class PatientTreatmentPlanViewSet(PatientScopedViewSet):
 
     @extend_schema(request=None, responses={200: TreatmentPlanSerializer}, summary="Sign the latest draft")
     def sign(self, request, *args, **kwargs):
-        plan = treatment.treatment_plan_latest(patient_id=self.get_patient().pk)
+        plan = selectors.treatment_plan_latest(patient_id=self.get_patient().pk)
         if plan is None:
             raise NotFound("No treatment plan yet.", code="not_found")
         return Response(TreatmentPlanSerializer(treatment.treatment_plan_sign(actor=request.user, plan=plan)).data)
@@ -163,7 +163,7 @@ class MyTreatmentPlanSerializer(serializers.Serializer):
 
 
 def _signed_plan(patient_id) -> TreatmentPlan:
-    plan = treatment.treatment_plan_latest(patient_id=patient_id, signed_only=True)
+    plan = selectors.treatment_plan_latest(patient_id=patient_id, signed_only=True)
     if plan is None:
         raise NotFound("No signed treatment plan yet.", code="not_found")
     return plan
@@ -181,7 +181,7 @@ class MyTreatmentPlanViewSet(MyRecordViewSet):
     def current(self, request):
         plan = _signed_plan(self.get_patient().pk)
         self.audit_read([plan])
-        progress = treatment.goal_progress(patient_id=plan.patient_id, plan=plan)
+        progress = selectors.treatment_plan_goal_progress(patient_id=plan.patient_id, plan=plan)
         return Response({"plan": TreatmentPlanSerializer(plan).data, "progress": progress})
 
     @extend_schema(

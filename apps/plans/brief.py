@@ -23,7 +23,7 @@ from apps.insights.models import FindingKind, PatternSnapshot, SourceType
 from apps.insights.selectors import analyses_not_screened, findings_staff_may_see
 from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus
-from apps.plans.treatment import goal_progress, treatment_plan_latest
+from apps.plans.selectors import treatment_plan_goal_progress, treatment_plan_latest
 
 BASELINE_DAYS = 90
 DEFAULT_WINDOW_DAYS = 30
@@ -202,7 +202,7 @@ def _treatment_goals(patient_id) -> dict | None:
     return {
         "version": plan.version,
         "signed_at": plan.signed_at,
-        "goals": goal_progress(patient_id=patient_id, plan=plan),
+        "goals": treatment_plan_goal_progress(patient_id=patient_id, plan=plan),
         "ref": f"treatment_plan:{plan.pk}",
     }
 

@@ -17,10 +17,6 @@ from apps.plans.models import SAFETY_PLAN_SECTIONS, CopingLog, SafetyPlan
 CATEGORY = "safety_plan"
 
 
-def safety_plan_current(*, patient_id) -> SafetyPlan | None:
-    return SafetyPlan.objects.filter(patient_id=patient_id).order_by("-version").first()
-
-
 def safety_plan_save(*, actor: User, patient: PatientProfile, content: dict[str, list]) -> SafetyPlan:
     """A new version. The patient and their care team may both write it (built together, owned by the patient)."""
     if not (actor.is_patient or actor.is_care_staff):

@@ -3,45 +3,25 @@ computed from the data, and evidence-based suggestions the clinician accepts, ed
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
-from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse
+from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Conflict, Forbidden
 from apps.insights.models import PatternSnapshot
-from apps.plans.models import CopingKind, CopingLog, PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
+from apps.plans.models import PlanStatus, PlanSuggestion, SuggestionStatus, TreatmentPlan
+from apps.plans.selectors import treatment_plan_latest
 from apps.plans.services import plan_version_acknowledge, plan_version_save
 
 CATEGORY = "treatment_plan"
 LIBRARY = json.loads((Path(__file__).resolve().parent / "data" / "strategies.json").read_text())
 SECTIONS = ("problems", "goals", "objectives", "interventions", "coping_strategies")
-
-
-def treatment_plan_latest(*, patient_id, signed_only: bool = False) -> TreatmentPlan | None:
-    qs = TreatmentPlan.objects.filter(patient_id=patient_id)
-    if signed_only:
-        qs = qs.filter(status=PlanStatus.SIGNED)
-    return qs.order_by("-version").first()
-
-
-def treatment_plan_goal_texts(*, patient_id) -> list[tuple[str, str]]:
-    """(key, text) of each goal, objective and coping strategy (homework) of the latest signed plan."""
-    plan = treatment_plan_latest(patient_id=patient_id, signed_only=True)
-    out = []
-    for section in ("goals", "objectives", "coping_strategies"):
-        for i, entry in enumerate((plan.content if plan else {}).get(section, [])):
-            text = entry if isinstance(entry, str) else (entry or {}).get("text", "")
-            if text:
-                out.append((f"{section}:{i}", text))
-    return out
 
 
 def treatment_plan_save(*, actor: User, patient: PatientProfile, content: dict[str, Any]) -> TreatmentPlan:
@@ -78,69 +58,6 @@ def treatment_plan_acknowledge(*, actor: User, plan: TreatmentPlan) -> Treatment
 
 
 # --- goal progress ------------------------------------------------------------------------------
-def _current_value(patient_id, measure: dict) -> tuple[float | None, str]:
-    kind = measure.get("type")
-    if kind == "questionnaire":
-        row = (
-            QuestionnaireResponse.objects.filter(patient_id=patient_id, instrument_key=measure["instrument"])
-            .order_by("-occurred_at")
-            .values("total_score", "pk")
-            .first()
-        )
-        return (row["total_score"], f"questionnaire_response:{row['pk']}") if row else (None, "")
-    if kind == "checkin_mean":
-        since = timezone.localdate() - dt.timedelta(days=int(measure.get("days", 14)))
-        value = MoodCheckin.objects.filter(patient_id=patient_id, local_date__gte=since).aggregate(
-            v=Avg(measure["metric"])
-        )["v"]
-        return (
-            round(float(value), 2) if value is not None else None,
-            f"/api/v1/patients/{patient_id}/trends/daily/?start={since}",
-        )
-    if kind == "adherence":
-        since = timezone.now() - dt.timedelta(days=int(measure.get("days", 28)))
-        counts = (
-            DueItem.objects.filter(patient_id=patient_id, due_at__gte=since)
-            .exclude(status=DueStatus.PENDING)
-            .aggregate(total=Count("id"), done=Count("id", filter=Q(status=DueStatus.COMPLETED)))
-        )
-        total, done = counts["total"], counts["done"]
-        return (round(done / total, 2) if total else None, f"/api/v1/patients/{patient_id}/adherence/")
-    if kind == "homework":  # homework logged (coping log) per week, over N days
-        days = int(measure.get("days", 28))
-        since = timezone.localdate() - dt.timedelta(days=days)
-        done = CopingLog.objects.filter(patient_id=patient_id, kind=CopingKind.HOMEWORK, local_date__gt=since).count()
-        return round(done / (days / 7), 2), f"/api/v1/patients/{patient_id}/coping/"
-    return None, ""
-
-
-def goal_progress(*, patient_id, plan: TreatmentPlan) -> list[dict]:
-    out = []
-    for goal in plan.content.get("goals", []):
-        measure = goal.get("measure") if isinstance(goal, dict) else None
-        if not measure:
-            out.append({"goal": goal if isinstance(goal, str) else goal.get("text"), "measured": False})
-            continue
-        value, ref = _current_value(patient_id, measure)
-        target, op = measure.get("target"), measure.get("op", "<")
-        met = None if value is None or target is None else (value < target if op == "<" else value > target)
-        due = measure.get("by")
-        out.append(
-            {
-                "goal": goal.get("text"),
-                "measured": True,
-                "current": value,
-                "target": target,
-                "op": op,
-                "by": due,
-                "met": met,
-                "overdue": bool(due and not met and dt.date.fromisoformat(due) < timezone.localdate()),
-                "ref": ref,
-            }
-        )
-    return out
-
-
 # --- suggestions ------------------------------------------------------------------------------------
 def _matches(strategy: dict, patterns: list[dict], latest_scores: dict[str, int]) -> dict | None:
     when = strategy["when"]

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
-from apps.accounts.api_auth import tokens_for
+from apps.accounts.api_auth import AnonymousThrottledView, tokens_for
 from apps.accounts.serializers import EnrolmentResultSerializer, RedeemSerializer
 from apps.practice.onboarding import patient_enrol
 
 
-class RedeemView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+class RedeemView(AnonymousThrottledView):
     throttle_scope = "enrolment"
 
     @extend_schema(

@@ -13,8 +13,9 @@ from apps.accounts.door import MyRecordViewSet, PatientScopedViewSet
 from apps.accounts.models import PatientExport
 from apps.accounts.scoping import Purpose
 from apps.core.permissions import BelongsToPractice
-from apps.privacy.erasure import erasure_statement, patient_erase
-from apps.privacy.export import patient_export_open, patient_export_request
+from apps.privacy.selectors import erasure_statement, patient_export_open
+from apps.privacy.services.erasure import patient_erase
+from apps.privacy.services.export import patient_export_request
 
 
 class PatientExportSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 """Jobs for the patient's own data: building an export (``ml`` queue) and expiring old ones."""
 
 from apps.core.jobs import job
-from apps.privacy.export import patient_export_build, patient_exports_expire
+from apps.privacy.services.export import patient_export_build, patient_exports_expire
 
 
 @job("privacy.build_export")

@@ -38,17 +38,6 @@ from apps.audit.services import AuditAction, audit_log, audit_reads
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-__all__ = [
-    "Purpose",
-    "audited_export",
-    "audited_patient_read",
-    "audited_read",
-    "own_patient",
-    "patient_for",
-    "patient_id_of",
-    "scoped",
-]
-
 
 def patient_for(
     user: User | None, pk: Any, purpose: Purpose = Purpose.CLINICAL, *, method: str = "GET"

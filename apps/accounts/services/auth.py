@@ -11,17 +11,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import LoginAddressLock, StaffMfa, User
+from apps.accounts.selectors import login_locked_until
 from apps.audit.services import AuditAction, audit_log
 from apps.core import context
 from apps.core.errors import Locked, Unauthenticated
+from apps.core.jwt import refresh_token_blacklist
 
 
-class LoginFailed(Unauthenticated):
-    default_code = "invalid_credentials"
+class LoginFailed(Unauthenticated, code="invalid_credentials"):
+    pass
 
 
-class AccountLocked(Locked):
-    default_code = "account_locked"
+class AccountLocked(Locked, code="account_locked"):
+    pass
 
 
 def _locked_message(until) -> str:
@@ -33,16 +35,6 @@ def _address() -> str:
     return context.current().ip or ""
 
 
-def locked_until(user: User) -> datetime | None:
-    """When the caller may try ``user`` again: the account's lock, or this address's lock on it."""
-    now = timezone.now()
-    locks = [user.locked_until] if user.is_locked(now) else []
-    here = LoginAddressLock.objects.filter(user=user, ip=_address(), locked_until__gt=now).first()
-    if here is not None:
-        locks.append(here.locked_until)
-    return max(locks) if locks else None
-
-
 def auth_login(*, request, username: str, password: str) -> User:
     """Return the user for valid credentials, or raise. Failures from one address lock that address
     out of the account (``LOGIN_MAX_FAILURES`` in a row); failures from everywhere lock the account
@@ -50,7 +42,7 @@ def auth_login(*, request, username: str, password: str) -> User:
     Unknown usernames are audited without the username (it may be a mistyped password)."""
     username = username.strip().lower()
     known = User.objects.filter(username=username).first()
-    until = locked_until(known) if known is not None else None
+    until = login_locked_until(known) if known is not None else None
     if until is not None:
         audit_log(
             actor=known,
@@ -130,7 +122,7 @@ def count_failure(user: User, *, reason: str) -> datetime | None:
                 object_id=user.pk,
                 detail={"minutes": minutes, "scope": "account"},
             )
-    return locked_until(user)
+    return login_locked_until(user)
 
 
 def mfa_step_after_password(user: User) -> str:
@@ -156,3 +148,11 @@ def token_revoked_audit(*, user_id, jti: str, reason: str) -> None:
         object_id=jti,
         detail={"reason": reason},
     )
+
+
+def auth_token_logout(*, user: User, refresh: str) -> None:
+    """Sign out a mobile client: its refresh token (and the access tokens minted from it) is revoked."""
+    with transaction.atomic():
+        jti = refresh_token_blacklist(raw=refresh, user_id=user.pk)
+        auth_logout_audit(user=user, method="jwt")
+        token_revoked_audit(user_id=user.pk, jti=jti, reason="logout")

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import BreakGlassGrant, CareTeamMember, PatientProfile, User
-from apps.audit.models import AuditEvent
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict, Forbidden, Invalid, NotFound
 from apps.core.jobs import enqueue_on_commit
@@ -99,32 +98,3 @@ def break_glass_review(*, actor: User, grant: BreakGlassGrant, outcome: str, not
         grant.save(update_fields=["reviewed_by", "reviewed_at", "review_outcome", "review_note"])
         _audit(actor, grant, AuditAction.UPDATE, review_outcome=outcome)
     return grant
-
-
-def break_glass_recipients(grant: BreakGlassGrant) -> list:
-    """Who is told a grant was opened: the practice admins and the patient's primary clinician."""
-    admins = User.objects.filter(practice_id=grant.practice_id, is_active=True, memberships__role="practice_admin")
-    primary = CareTeamMember.objects.filter(patient_id=grant.patient_id, role="primary_clinician").values_list(
-        "user_id", flat=True
-    )
-    ids = {*admins.values_list("id", flat=True), *primary}
-    ids.discard(grant.user_id)
-    return sorted(ids, key=str)
-
-
-def break_glass_grants_for(actor: User):
-    """The grants ``actor`` may list: a practice admin sees the practice's (the review queue), a
-    clinician their own. Newest first, unreviewed before reviewed."""
-    qs = BreakGlassGrant.objects.select_related("user", "reviewed_by").order_by("reviewed_at", "-created_at")
-    if actor.is_practice_admin:
-        return qs.filter(practice_id=actor.practice_id)
-    return qs.filter(user_id=actor.pk)
-
-
-def break_glass_reads(grant: BreakGlassGrant) -> list:
-    """What was opened under ``grant``: its read and export events, oldest first."""
-    return list(
-        AuditEvent.objects.filter(detail__break_glass_grant=str(grant.pk))
-        .order_by("seq")
-        .values("occurred_at", "action", "object_type", "data_category", "via")
-    )

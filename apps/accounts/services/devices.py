@@ -17,8 +17,8 @@ from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict
 
 
-class TokenHeldElsewhere(Conflict):
-    default_code = "device_token_in_use"
+class TokenHeldElsewhere(Conflict, code="device_token_in_use"):
+    pass
 
 
 def _claim(device: Device, user: User) -> None:

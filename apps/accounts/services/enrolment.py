@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Invitation, Membership, PatientProfile, Role, User
-from apps.accounts.services.patients import PROFILE_CATEGORY, can_manage_care_team
+from apps.accounts.selectors import care_team_can_manage
+from apps.accounts.services.patients import PROFILE_CATEGORY
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict, Forbidden, Gone, ServiceError
 
@@ -54,7 +55,7 @@ def _new_code() -> str:
 
 def invitation_create(*, actor: User, patient: PatientProfile) -> IssuedInvitation:
     """Issue a code; any earlier pending code for the patient is revoked (one live code at a time)."""
-    if not (can_manage_care_team(actor, patient) or actor.care_assignments.filter(patient=patient).exists()):
+    if not (care_team_can_manage(actor, patient) or actor.care_assignments.filter(patient=patient).exists()):
         raise Forbidden("Only the patient's care team or a practice admin can invite them.")
     if patient.user_id is not None:
         raise Conflict("This patient has already enrolled.", code="already_enrolled")

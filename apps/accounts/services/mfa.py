@@ -27,7 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import RecoveryCode, StaffMfa, User
-from apps.accounts.services.auth import AccountLocked, count_failure, locked_until, login_failures_clear
+from apps.accounts.selectors import login_locked_until
+from apps.accounts.services.auth import AccountLocked, count_failure, login_failures_clear
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Forbidden, ServiceError, Unauthenticated
 
@@ -36,12 +37,12 @@ RECOVERY_CODES = 10
 _CHALLENGE_SALT = "interlude.accounts.mfa-challenge"
 
 
-class MfaFailed(Unauthenticated):
-    default_code = "mfa_invalid"
+class MfaFailed(Unauthenticated, code="mfa_invalid"):
+    pass
 
 
-class ChallengeInvalid(Unauthenticated):
-    default_code = "mfa_challenge_invalid"
+class ChallengeInvalid(Unauthenticated, code="mfa_challenge_invalid"):
+    pass
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,6 @@ class Enrolment:
 
 def mfa_applies(user: User) -> bool:
     return bool(user.is_care_staff or user.is_practice_admin)
-
-
-def mfa_enrolled(user: User) -> bool:
-    return StaffMfa.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
 # --- the challenge between password and code -------------------------------------------------------
@@ -167,7 +164,7 @@ def _totp_step(mfa: StaffMfa, code: str) -> int | None:
 def mfa_verify(*, user: User, code: str) -> str:
     """Check a TOTP or recovery code for a signed-in-by-password ``user``; returns the method used.
     Wrong codes count towards the lockout like wrong passwords."""
-    if locked_until(user) is not None:
+    if login_locked_until(user) is not None:
         raise AccountLocked("Too many failed sign-in attempts. Try again later, or ask your practice admin.")
     with transaction.atomic():
         mfa = StaffMfa.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
@@ -199,10 +196,6 @@ def mfa_verify(*, user: User, code: str) -> str:
     if count_failure(user, reason="bad_mfa_code") is not None:
         raise AccountLocked("Too many failed sign-in attempts. Try again later, or ask your practice admin.")
     raise MfaFailed("That code is not right.")
-
-
-def mfa_recovery_codes_left(user: User) -> int:
-    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
 def mfa_reset(*, actor: User, user: User) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts.models import CareTeamMember, CareTeamRole, PatientProfile, Role, User
+from apps.accounts.selectors import care_team_can_manage
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict, Forbidden, ServiceError
 
@@ -32,14 +33,6 @@ def _audit_member(actor: User, member: CareTeamMember, action: str, **detail: An
         data_category=CARE_TEAM_CATEGORY,
         detail={"staff_id": str(member.user_id), "role": member.role, **detail},
     )
-
-
-def can_manage_care_team(actor: User, patient: PatientProfile) -> bool:
-    if actor.practice_id != patient.practice_id:
-        return False
-    if actor.is_practice_admin:
-        return True
-    return CareTeamMember.objects.filter(patient=patient, user=actor, role=CareTeamRole.PRIMARY_CLINICIAN).exists()
 
 
 def patient_create(*, actor: User, data: dict[str, Any], primary_clinician: User | None = None) -> PatientProfile:
@@ -98,7 +91,7 @@ def patient_update(*, actor: User, patient: PatientProfile, data: dict[str, Any]
 def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role: str) -> CareTeamMember:
     """Add ``staff`` to the care team, or change their role. Making someone primary moves the
     previous primary clinician to the plain ``clinician`` role (there is always exactly one)."""
-    if not can_manage_care_team(actor, patient):
+    if not care_team_can_manage(actor, patient):
         raise Forbidden("Only the primary clinician or a practice admin can change the care team.")
     _require_staff_of_practice(staff, patient.practice_id, field="user")
     if not staff.is_care_staff:
@@ -134,7 +127,7 @@ def care_team_assign(*, actor: User, patient: PatientProfile, staff: User, role:
 
 def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
     patient = member.patient
-    if not can_manage_care_team(actor, patient):
+    if not care_team_can_manage(actor, patient):
         raise Forbidden("Only the primary clinician or a practice admin can change the care team.")
     if member.role == CareTeamRole.PRIMARY_CLINICIAN:
         raise Conflict(

@@ -85,10 +85,6 @@ def mood_checkin_submit(
     return checkin, True
 
 
-def checkin_tags_for(*, practice_id) -> list[CheckinTag]:
-    return list(CheckinTag.objects.filter(practice_id=practice_id, active=True).order_by("label"))
-
-
 def checkin_tag_set(*, actor: User, key: str, label: str, active: bool = True) -> CheckinTag:
     with transaction.atomic():
         tag, _ = CheckinTag.objects.update_or_create(

@@ -7,40 +7,19 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from apps.accounts.models import PatientProfile, User
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins import scoring
 from apps.checkins.models import Instrument, QuestionnaireResponse
+from apps.checkins.selectors.catalogue import instrument_get
 from apps.checkins.services.schedules import schedule_due_items_complete
 from apps.core.errors import Invalid
 from apps.core.offline import already_submitted, check_occurred_at, local_date_of
 
 CATEGORY = "questionnaire"
 SOURCE = "questionnaire_response"
-
-
-def instruments_available(*, practice_id) -> list[Instrument]:
-    """The newest active version of each instrument the practice can use (built-in or its own)."""
-    rows = Instrument.objects.filter(Q(practice__isnull=True) | Q(practice_id=practice_id), active=True).order_by(
-        "key", "-version"
-    )
-    latest: dict[str, Instrument] = {}
-    for row in rows:
-        latest.setdefault(row.key, row)
-    return list(latest.values())
-
-
-def instrument_get(*, practice_id, key: str) -> Instrument | None:
-    """The newest active version of one instrument (what ``instruments_available`` lists for ``key``),
-    loading only that one definition rather than every instrument's."""
-    return (
-        Instrument.objects.filter(Q(practice__isnull=True) | Q(practice_id=practice_id), active=True, key=key)
-        .order_by("-version")
-        .first()
-    )
 
 
 def instrument_publish(*, actor: User, definition: dict[str, Any]) -> Instrument:

@@ -9,25 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
 
 from django.db import transaction
 
 from apps.accounts.models import PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import ReminderSettings
+from apps.checkins.selectors.reminders import QuietHours
 from apps.core.errors import Invalid
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    start: dt.time
-    end: dt.time
-
-    def contains(self, local: dt.time) -> bool:
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end  # across midnight
 
 
 def _local_instant(day: dt.date, at: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -48,13 +37,6 @@ def quiet_hours_release(*, at: dt.datetime, tz_name: str, quiet: QuietHours | No
     if quiet.start > quiet.end and wall >= quiet.start:
         day += dt.timedelta(days=1)  # started this evening, ends tomorrow morning
     return max(at, _local_instant(day, quiet.end, tz))
-
-
-def quiet_hours_of(patient_id) -> QuietHours | None:
-    row = ReminderSettings.objects.filter(patient_id=patient_id).first()
-    if row is None or row.quiet_start is None or row.quiet_end is None:
-        return None
-    return QuietHours(row.quiet_start, row.quiet_end)
 
 
 def reminder_settings_set(

@@ -15,7 +15,8 @@ from apps.alerts.routing import policy_for
 from apps.alerts.services import risk_signal_record
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import DueItem, DueStatus, MoodCheckin, QuestionnaireResponse, Schedule, ScheduleDefault
-from apps.checkins.services.quiet_hours import quiet_hours_of, quiet_hours_release
+from apps.checkins.selectors.reminders import quiet_hours_get
+from apps.checkins.services.quiet_hours import quiet_hours_release
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ def reminders_dispatch(*, now: dt.datetime | None = None, batch: int = 200) -> d
             if latest is not None and latest.status == DueStatus.PENDING and latest.window_ends_at > now:
                 # Only the newest occurrence is reminded, and not inside the patient's quiet hours.
                 latest.remind_not_before = quiet_hours_release(
-                    at=latest.due_at, tz_name=tz_name, quiet=quiet_hours_of(schedule.patient_id)
+                    at=latest.due_at, tz_name=tz_name, quiet=quiet_hours_get(schedule.patient_id)
                 )
                 latest.save(update_fields=["remind_not_before"])
         newly_missed = list(

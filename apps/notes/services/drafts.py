@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.audit.services import AuditAction, audit_log
 from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Conflict
-from apps.insights.services import may_analyse
+from apps.insights.selectors import patient_analysis_allowed
 from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus, SessionInput
 from apps.notes.selectors import input_language, speakers_confirmed
 from apps.notes.services.sessions import CATEGORY, note_templates_for
@@ -109,7 +109,7 @@ def note_draft_generate(*, session: ClinicalSession, engine: str = "default", ma
     compare and choose."""
     from ml.analysis import get_analyzer
 
-    analyzer = get_analyzer() if may_analyse(session.patient) else None
+    analyzer = get_analyzer() if patient_analysis_allowed(session.patient) else None
     template = note_templates_for(session.patient.practice_id)[session.template_key]
     report: dict = {}
     if engine == "llm":

@@ -11,7 +11,7 @@ from apps.accounts.door import audited_read, own_patient, scoped
 from apps.accounts.models import ConsentKind
 from apps.accounts.selectors import consent_is_granted
 from apps.journals import services as journal_services
-from apps.journals.models import JournalEntry
+from apps.journals.selectors import journal_entries_of
 from apps.patient_app.forms import TypedJournalForm
 from apps.patient_app.web import app_view
 
@@ -43,7 +43,7 @@ def journal(request):
         return redirect("patient_app:journal")
     entries = audited_read(
         request.user,
-        JournalEntry.objects.filter(patient=patient).order_by("-occurred_at")[:RECENT],
+        journal_entries_of(patient=patient)[:RECENT],
         object_type="journal_entry",
         data_category="journal",
         patient=patient,
@@ -58,7 +58,7 @@ def journal(request):
 
 def _own_entry(request, pk) -> tuple:
     patient = own_patient(request.user)
-    return patient, get_object_or_404(scoped(JournalEntry.objects.filter(patient=patient), request.user), pk=pk)
+    return patient, get_object_or_404(scoped(journal_entries_of(patient=patient), request.user), pk=pk)
 
 
 @app_view()

@@ -18,7 +18,7 @@ from apps.core.errors import Forbidden, ServiceError
 from apps.patient_app import lock
 from apps.patient_app import lock_passkeys as passkeys
 from apps.patient_app.forms import AppLockForm, AppLockRemoveForm, UnlockForm
-from apps.patient_app.models import AppLock, LockPasskey
+from apps.patient_app.selectors import app_lock_get, lock_passkey_exists, lock_passkeys_count
 from apps.patient_app.views.account import add_service_error, clear_site_data
 from apps.patient_app.web import app_view
 
@@ -50,7 +50,7 @@ def lock_screen(request):
         "form": form,
         "next": _next(request),
         "support": support_for(own_patient(request.user)),
-        "has_passkey": LockPasskey.objects.filter(user=request.user).exists(),
+        "has_passkey": lock_passkey_exists(user=request.user),
     }
     return render(request, "patient_app/lock.html", context, status=400 if form.errors else 200)
 
@@ -117,7 +117,7 @@ def keepalive(request):
 
 @app_view()
 def lock_settings(request):
-    current = AppLock.objects.filter(user=request.user).first()
+    current = app_lock_get(user=request.user)
     removing = request.method == "POST" and request.POST.get("action") == "remove"
     form = AppLockForm(None if removing else request.POST or None, initial={"idle_minutes": 5})
     remove_form = AppLockRemoveForm(request.POST if removing else None)
@@ -147,6 +147,6 @@ def lock_settings(request):
         "remove_form": remove_form,
         "current": current,
         "saved": request.GET.get("saved"),
-        "passkeys": LockPasskey.objects.filter(user=request.user).count(),
+        "passkeys": lock_passkeys_count(user=request.user),
     }
     return render(request, "patient_app/lock_settings.html", context, status=400 if failed else 200)

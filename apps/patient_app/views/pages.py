@@ -9,22 +9,24 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.door import audited_patient_read, audited_read, own_patient
-from apps.accounts.models import ConsentKind, PatientExport, User
+from apps.accounts.models import ConsentKind, User
 from apps.accounts.selectors import consent_is_granted
 from apps.alerts.support import support_for
 from apps.audit.selectors import patient_access_log
 from apps.audit.services import AuditAction
 from apps.checkins.models import Schedule
+from apps.checkins.selectors.catalogue import instruments_available
 from apps.checkins.selectors.trends import todo_for
 from apps.checkins.services.checkins import mood_checkin_submit
-from apps.checkins.services.questionnaires import instruments_available
 from apps.core.errors import ServiceError
 from apps.patient_app.forms import SECTION_LABELS, CheckinForm, SafetyPlanForm
 from apps.patient_app.views.account import add_service_error
 from apps.patient_app.web import app_view
+from apps.plans import selectors as plan_selectors
 from apps.plans import services as plan_services
 from apps.plans import treatment
 from apps.plans.models import SAFETY_PLAN_SECTIONS
+from apps.privacy.selectors import patient_export_latest
 
 
 @app_view()
@@ -74,7 +76,7 @@ def _plan_sections(plan) -> list[dict]:
 @app_view()
 def safety_plan(request):
     patient = own_patient(request.user)
-    plan = plan_services.safety_plan_current(patient_id=patient.pk)
+    plan = plan_selectors.safety_plan_current(patient_id=patient.pk)
     if plan is not None:
         audited_read(
             request.user, [plan], object_type="safety_plan", data_category=plan_services.CATEGORY, patient=patient
@@ -89,7 +91,7 @@ def safety_plan(request):
 @app_view()
 def safety_plan_edit(request):
     patient = own_patient(request.user)
-    plan = plan_services.safety_plan_current(patient_id=patient.pk)
+    plan = plan_selectors.safety_plan_current(patient_id=patient.pk)
     form = SafetyPlanForm(request.POST or None, initial_content=plan.content if plan else {})
     if request.method == "POST" and form.is_valid():
         plan_services.safety_plan_save(actor=request.user, patient=patient, content=form.content())
@@ -104,12 +106,12 @@ def safety_plan_edit(request):
 @app_view()
 def my_plan(request):
     patient = own_patient(request.user)
-    plan = treatment.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
+    plan = plan_selectors.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
     content, progress = {}, []
     if plan is not None:
         audited_read(request.user, [plan], object_type="treatment_plan", data_category="plan", patient=patient)
         content = plan.content
-        progress = treatment.goal_progress(patient_id=patient.pk, plan=plan)
+        progress = plan_selectors.treatment_plan_goal_progress(patient_id=patient.pk, plan=plan)
     strategies = [s if isinstance(s, str) else s.get("text", "") for s in content.get("coping_strategies", [])]
     return render(
         request,
@@ -128,7 +130,7 @@ def my_plan(request):
 @app_view()
 def my_plan_acknowledge(request):
     patient = own_patient(request.user)
-    plan = treatment.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
+    plan = plan_selectors.treatment_plan_latest(patient_id=patient.pk, signed_only=True)
     if plan is None:
         raise Http404("No signed plan.")
     treatment.treatment_plan_acknowledge(actor=request.user, plan=plan)
@@ -159,7 +161,7 @@ def me(request):
     ]
     audited_patient_read(request.user, patient, object_type="access_log", data_category="audit")
     schedules = list(Schedule.objects.filter(patient=patient).order_by("kind"))
-    export = PatientExport.objects.filter(patient=patient).order_by("-created_at").first()
+    export = patient_export_latest(patient=patient)
     context = {
         "rows": rows,
         "schedules": schedules,

@@ -1,5 +1,5 @@
 """Me → your data: download everything (the export job) and erase the record. Thin adapters over
-``apps.privacy.export`` and ``apps.privacy.erasure``, through the door like every page."""
+``apps.privacy.services`` and ``apps.privacy.selectors``, through the door like every page."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from apps.accounts.models import PatientExport
 from apps.core.errors import ServiceError
 from apps.patient_app.views.account import clear_site_data
 from apps.patient_app.web import app_view
-from apps.privacy.erasure import erasure_statement, patient_erase
-from apps.privacy.export import patient_export_open, patient_export_request
+from apps.privacy.selectors import erasure_statement, patient_export_open
+from apps.privacy.services.erasure import patient_erase
+from apps.privacy.services.export import patient_export_request
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from apps.accounts.door import own_patient
 from apps.alerts.support import support_for
 from apps.checkins.scoring import languages, localized
-from apps.checkins.services.questionnaires import instrument_get, instruments_available
+from apps.checkins.selectors.catalogue import instrument_get, instruments_available
 from apps.patient_app.web import app_view
 
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 from apps.accounts import push
 from apps.accounts.door import audited_patient_read, own_patient
 from apps.checkins.models import Schedule
-from apps.checkins.services.quiet_hours import quiet_hours_of, reminder_settings_set
+from apps.checkins.selectors.reminders import quiet_hours_get
+from apps.checkins.services.quiet_hours import reminder_settings_set
 from apps.checkins.services.schedules import schedule_set
 from apps.core.errors import ServiceError
 from apps.patient_app.forms import ReminderSettingsForm
@@ -21,7 +22,7 @@ from apps.patient_app.web import app_view
 def notifications(request):
     patient = own_patient(request.user)
     schedules = list(Schedule.objects.filter(patient=patient, active=True).order_by("kind"))
-    quiet = quiet_hours_of(patient.pk)
+    quiet = quiet_hours_get(patient.pk)
     initial = {"quiet_start": quiet.start, "quiet_end": quiet.end} if quiet else {}
     form = ReminderSettingsForm(request.POST or None, schedules=schedules, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -23,9 +23,10 @@ from apps.audit.models import AuditAction
 from apps.audit.selectors import audit_chain_verify, audit_events_for_practice
 from apps.audit.serializers import AuditFilterSerializer
 from apps.checkins.models import CheckinTag
+from apps.checkins.selectors.catalogue import instruments_available
 from apps.checkins.serializers import CheckinTagSerializer
 from apps.checkins.services.checkins import checkin_tag_set
-from apps.checkins.services.questionnaires import instrument_publish, instruments_available
+from apps.checkins.services.questionnaires import instrument_publish
 from apps.core.errors import Invalid, ServiceError
 from apps.core.http_errors import status_for
 from apps.notes.services.sessions import note_templates_for

@@ -6,10 +6,9 @@ from __future__ import annotations
 from django.http import Http404
 from django.views import View
 
+from apps.accounts.selectors import break_glass_grants_list, break_glass_reads_list
 from apps.accounts.services.break_glass import (
     REVIEW_OUTCOMES,
-    break_glass_grants_for,
-    break_glass_reads,
     break_glass_review,
 )
 from apps.core.errors import Invalid, ServiceError
@@ -20,9 +19,9 @@ class BreakGlassQueueView(AdminPageMixin, View):
     section = "break_glass"
 
     def get(self, request, errors=None, status=200):
-        grants = list(break_glass_grants_for(request.user)[:200])
+        grants = list(break_glass_grants_list(request.user)[:200])
         context = {
-            "grants": [(grant, break_glass_reads(grant)) for grant in grants],
+            "grants": [(grant, break_glass_reads_list(grant)) for grant in grants],
             "outcomes": [value for value, _ in REVIEW_OUTCOMES],
             "errors": errors or {},
             "message": request.session.pop("web_admin_message", ""),
@@ -32,7 +31,7 @@ class BreakGlassQueueView(AdminPageMixin, View):
 
 class BreakGlassReviewView(AdminPageMixin, View):
     def post(self, request, pk):
-        grant = break_glass_grants_for(request.user).filter(pk=pk).first()
+        grant = break_glass_grants_list(request.user).filter(pk=pk).first()
         if grant is None:
             raise Http404
         try:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from apps.accounts.models import User
+from apps.accounts.selectors import mfa_recovery_codes_left
 from apps.accounts.services.auth import AccountLocked
 from apps.accounts.services.mfa import (
     ChallengeInvalid,
@@ -27,7 +28,6 @@ from apps.accounts.services.mfa import (
     mfa_challenge_user,
     mfa_enrol_confirm,
     mfa_enrol_start,
-    mfa_recovery_codes_left,
     mfa_verify,
 )
 from apps.core.errors import ServiceError

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from apps.accounts.models import PatientProfile
-from apps.checkins.services.questionnaires import instruments_available
+from apps.checkins.selectors.catalogue import instruments_available
 from apps.core.errors import ServiceError
 from apps.core.http_errors import status_for
+from apps.plans import selectors as plan_selectors
 from apps.plans import treatment
 from apps.plans.api_safety import SafetyPlanContentSerializer
 from apps.plans.api_treatment import DecisionSerializer, TreatmentPlanContentSerializer
@@ -121,7 +122,9 @@ class TreatmentPlanView(PatientPageMixin, View):
             "latest": latest,
             "content": content,
             "signed": signed,
-            "progress": treatment.goal_progress(patient_id=patient.pk, plan=signed) if signed else [],
+            "progress": plan_selectors.treatment_plan_goal_progress(patient_id=patient.pk, plan=signed)
+            if signed
+            else [],
             "versions": versions,
             "suggestions": suggestions,
             "fields": fields,
@@ -142,7 +145,7 @@ class TreatmentPlanView(PatientPageMixin, View):
         """Save a new draft. Goals and objectives whose wording is unchanged keep their measure and the
         suggestion they came from."""
         patient = self.get_patient(request, patient_pk)
-        latest = treatment.treatment_plan_latest(patient_id=patient.pk)
+        latest = plan_selectors.treatment_plan_latest(patient_id=patient.pk)
         old = latest.content if latest else {}
         goals = {g["text"]: g for g in old.get("goals", [])}
         objectives = {o["text"]: o for o in old.get("objectives", [])}
@@ -193,7 +196,7 @@ class GoalMeasuresView(TreatmentPlanView):
 
     def post(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        latest = treatment.treatment_plan_latest(patient_id=patient.pk)
+        latest = plan_selectors.treatment_plan_latest(patient_id=patient.pk)
         if latest is None:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404
@@ -224,7 +227,7 @@ class TreatmentPlanSignView(TreatmentPlanView):
 
     def post(self, request, patient_pk):
         patient = self.get_patient(request, patient_pk)
-        plan = treatment.treatment_plan_latest(patient_id=patient.pk)
+        plan = plan_selectors.treatment_plan_latest(patient_id=patient.pk)
         if plan is None:
             return self.render_plan(
                 request, patient, errors={"non_field_errors": ["No treatment plan yet."]}, status=404

@@ -30,11 +30,11 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert "interlude-demo" in text and "Enrolment code" in text
     assert audit_chain_verify().ok
     from apps.plans.models import SafetyPlan, TreatmentPlan
-    from apps.plans.treatment import goal_progress
+    from apps.plans.selectors import treatment_plan_goal_progress
 
     (plan,) = TreatmentPlan.objects.all()  # one signed plan, not one per run
     assert plan.status == "signed" and SafetyPlan.objects.count() == 1
-    progress = goal_progress(patient_id=plan.patient_id, plan=plan)
+    progress = treatment_plan_goal_progress(patient_id=plan.patient_id, plan=plan)
     phq, mood, adherence = progress
     assert phq["current"] == 8 and mood["current"] is not None  # the seeded history feeds the goals
     assert adherence["current"] is None  # nothing due yet: the scheduler creates due items once running

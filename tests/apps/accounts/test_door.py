@@ -95,7 +95,8 @@ def _views(patterns, prefix=""):
         if isinstance(p, URLResolver):
             yield from _views(p.url_patterns, prefix + str(p.pattern))
         elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), getattr(p.callback, "cls", None) or getattr(p.callback, "view_class", None)
+            route = prefix + str(p.pattern).removeprefix("^").removesuffix("$")  # a router's routes are regexes
+            yield route, getattr(p.callback, "cls", None) or getattr(p.callback, "view_class", None)
 
 
 NOT_PATIENT_DATA = {

@@ -40,3 +40,15 @@ def submit_checkin(patient, *, when=None, mood=5, anxiety=5, energy=5, tz="Europ
 
 def days_ago(n: int, hour: int = 12) -> dt.datetime:
     return (timezone.now() - dt.timedelta(days=n)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+# A practice's own instrument, as an admin publishes it (API and web app).
+WHO5 = {
+    "key": "who5",
+    "version": 1,
+    "title": "WHO-5",
+    "options": [{"value": v, "label": str(v)} for v in range(6)],
+    "items": [{"id": f"who5_{i}", "text": f"Item {i}"} for i in range(1, 6)],
+    "scoring": {"method": "sum"},
+    "bands": [{"min": 0, "max": 12, "key": "low", "label": "Low"}, {"min": 13, "max": 25, "key": "ok", "label": "OK"}],
+}

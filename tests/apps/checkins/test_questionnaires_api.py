@@ -7,7 +7,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as Fh
 
 from apps.alerts.models import RiskSignal
 from apps.checkins.models import QuestionnaireResponse
-from tests.apps.checkins.factories import days_ago, submit_phq9
+from tests.apps.checkins.factories import WHO5, days_ago, submit_phq9
 
 URL = "/api/v1/me/questionnaires/"
 
@@ -136,18 +136,7 @@ def test_fhir_export_validates_as_r4_resources(personas, as_user):
 def test_instruments_are_listed_and_admins_can_add_one(personas, as_user):
     keys = {i["key"] for i in as_user(personas.patient).get("/api/v1/instruments/").json()}
     assert keys == {"phq9", "gad7", "cssrs_screener"}
-    definition = {
-        "key": "who5",
-        "version": 1,
-        "title": "WHO-5",
-        "options": [{"value": v, "label": str(v)} for v in range(6)],
-        "items": [{"id": f"who5_{i}", "text": f"Item {i}"} for i in range(1, 6)],
-        "scoring": {"method": "sum"},
-        "bands": [
-            {"min": 0, "max": 12, "key": "low", "label": "Low"},
-            {"min": 13, "max": 25, "key": "ok", "label": "OK"},
-        ],
-    }
+    definition = WHO5
     created = as_user(personas.admin).post("/api/v1/practice/instruments/", {"definition": definition}, format="json")
     assert created.status_code == 201, created.json()
     bad = as_user(personas.admin).post(

@@ -8,7 +8,8 @@ from apps.accounts.services.consent import consent_decide
 from apps.alerts.models import RiskSignal
 from apps.checkins.models import MoodCheckin
 from apps.insights.models import Finding, PatternSnapshot, TextAnalysis
-from apps.insights.services import daily_series, patterns_refresh, text_analyse
+from apps.insights.selectors import pattern_days_list
+from apps.insights.services import patterns_refresh, text_analyse
 from apps.journals.models import JournalEntry
 from tests.apps.journals.factories import make_text_entry
 
@@ -132,7 +133,7 @@ def test_trigger_frequency_and_patterns(personas, as_user):
             )
         )
     MoodCheckin.objects.bulk_create(rows)
-    series = daily_series(patient_id=patient.id)
+    series = pattern_days_list(patient_id=patient.id)
     assert len(series) == 60 and any("conflict" in d.factors for d in series)
     client = as_user(personas.clinician)
     refreshed = client.post(f"/api/v1/patients/{patient.id}/insights/patterns/refresh/")
@@ -201,7 +202,7 @@ def test_unshared_entries_never_reach_staff_as_triggers_themes_or_pattern_factor
         weekly = {r["category"] for r in client.get(base + "insights/triggers/").json()}
         themes = client.get(base + "brief/").json()["themes"]
         themed = {t["category"] for t in themes["triggers"] + themes["protective"]}
-        factors = set().union(*(d.factors for d in daily_series(patient_id=patient.id)))
+        factors = set().union(*(d.factors for d in pattern_days_list(patient_id=patient.id)))
         findings = client.get(base + "insights/findings/").json()["results"]
         listed = {f["category"] for a in findings for f in a["findings"]}
         return weekly | themed | factors | listed

@@ -42,11 +42,8 @@ def stored_files() -> list[Path]:
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    storages._storages.pop("journal_audio", None)  # rebuild with the new MEDIA_ROOT
-    yield
-    storages._storages.pop("journal_audio", None)
+def _media(audio_media):
+    return audio_media
 
 
 @pytest.mark.slow

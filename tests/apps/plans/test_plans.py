@@ -4,7 +4,7 @@ import uuid
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.insights.services import daily_series
+from apps.insights.selectors import pattern_days_list
 from apps.plans.models import CopingLog
 
 PLAN = {
@@ -86,7 +86,7 @@ def test_coping_log_is_idempotent_and_feeds_the_pattern_engine(personas, as_user
         "/api/v1/me/coping/", {**body, "id": str(uuid.uuid4()), "kind": "wishing", "helped": 11}, format="json"
     )
     assert bad.status_code == 400 and {"kind", "helped"} <= set(bad.json()["error"]["fields"])
-    days = daily_series(patient_id=personas.patient_profile.id, start=timezone.localdate() - dt.timedelta(days=1))
+    days = pattern_days_list(patient_id=personas.patient_profile.id, start=timezone.localdate() - dt.timedelta(days=1))
     assert any("coping:box_breathing" in d.factors for d in days)
     listed = as_user(personas.clinician).get(f"/api/v1/patients/{personas.patient_profile.id}/coping/").json()
     assert listed["results"][0]["strategy"] == "box_breathing"

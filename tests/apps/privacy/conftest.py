@@ -1,10 +1,7 @@
 import pytest
-from django.core.files.storage import storages
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    storages._storages.pop("journal_audio", None)  # rebuild with the new MEDIA_ROOT
-    yield
-    storages._storages.pop("journal_audio", None)
+def _media(audio_media):
+    """Every privacy test keeps its files (recordings, export zips) in a MEDIA_ROOT of its own."""
+    return audio_media

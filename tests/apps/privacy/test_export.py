@@ -17,7 +17,7 @@ from apps.accounts.models import PatientExport
 from apps.audit.models import AuditEvent
 from apps.plans.services import coping_entry_log, safety_plan_save
 from apps.plans.treatment import treatment_plan_save, treatment_plan_sign
-from apps.privacy.export import patient_exports_expire
+from apps.privacy.services.export import patient_exports_expire
 from tests.apps.checkins.factories import submit_checkin, submit_phq9
 from tests.apps.journals.factories import AUDIO, make_text_entry, upload
 from tests.conftest import bearer_client

@@ -11,20 +11,11 @@ from django.test import Client
 from apps.accounts.models import Role
 from apps.audit.models import AuditEvent
 from apps.checkins.models import CheckinTag, Instrument
-from apps.checkins.services.questionnaires import instruments_available
+from apps.checkins.selectors.catalogue import instruments_available
+from tests.apps.checkins.factories import WHO5
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-WHO5 = {
-    "key": "who5",
-    "version": 1,
-    "title": "WHO-5",
-    "options": [{"value": v, "label": str(v)} for v in range(6)],
-    "items": [{"id": f"who5_{i}", "text": f"Item {i}"} for i in range(1, 6)],
-    "scoring": {"method": "sum"},
-    "bands": [{"min": 0, "max": 12, "key": "low", "label": "Low"}, {"min": 13, "max": 25, "key": "ok", "label": "OK"}],
-}
 
 
 def browser_for(user, **kwargs) -> Client:

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from apps.audit.models import AuditEvent
+from apps.plans import selectors as plan_selectors
 from apps.plans import treatment
 from apps.plans.models import TreatmentPlan
 
@@ -51,7 +52,7 @@ def test_a_clinician_sets_a_questionnaire_measure_and_keeps_the_rest_of_the_plan
         },
     )
     assert response.status_code == 302
-    latest = treatment.treatment_plan_latest(patient_id=personas.patient_profile.pk)
+    latest = plan_selectors.treatment_plan_latest(patient_id=personas.patient_profile.pk)
     assert latest.version == old.version + 1 and latest.status == "draft"
     content = latest.content
     assert content["goals"] == [
@@ -64,7 +65,7 @@ def test_a_clinician_sets_a_questionnaire_measure_and_keeps_the_rest_of_the_plan
     assert content["problems"] == ["Low mood"] and content["objectives"] == [{"text": "Walk daily"}]
     assert AuditEvent.objects.filter(object_type="treatment_plan", object_id=str(latest.pk), action="update").exists()
     treatment.treatment_plan_sign(actor=personas.clinician, plan=latest)
-    progress = treatment.goal_progress(patient_id=personas.patient_profile.pk, plan=latest)
+    progress = plan_selectors.treatment_plan_goal_progress(patient_id=personas.patient_profile.pk, plan=latest)
     assert progress[0]["measured"] and not progress[1]["measured"]
     assert "Goal measures saved as a new draft version." in client.get(url).content.decode()
 

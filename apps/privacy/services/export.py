@@ -34,7 +34,7 @@ from apps.checkins import fhir
 from apps.checkins.models import MoodCheckin, QuestionnaireResponse
 from apps.checkins.serializers import MoodCheckinSerializer, QuestionnaireDetailSerializer
 from apps.core.audio import audio_storage
-from apps.core.errors import Conflict, Gone, NotFound
+from apps.core.errors import Conflict
 from apps.core.jobs import enqueue_on_commit
 from apps.journals.models import JournalEntry
 from apps.journals.serializers import JournalEntrySerializer
@@ -162,15 +162,6 @@ def patient_export_build(*, export_id) -> PatientExport | None:
             detail={"size_bytes": export.size_bytes},
         )
     return export
-
-
-def patient_export_open(*, export: PatientExport):
-    """The decrypted zip's chunks, for a streaming download (the door records the ``export`` event)."""
-    if export.state == ExportState.EXPIRED or (export.expires_at and export.expires_at <= timezone.now()):
-        raise Gone("This export has expired: ask for a new one.", code="export_expired")
-    if export.state != ExportState.READY:
-        raise NotFound("This export is not ready yet.", code="export_not_ready")
-    return audio_storage().stream(export.storage_key)
 
 
 def patient_exports_expire(*, now=None) -> int:

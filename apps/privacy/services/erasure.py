@@ -19,12 +19,10 @@ Invariants (tests in tests/apps/privacy/test_erasure.py, which seeds every kind 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from django.db import transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import CareTeamMember, ErasureRequest, PatientExport, PatientProfile, User
 from apps.audit.services import AuditAction, audit_log
@@ -35,34 +33,8 @@ from apps.journals.models import JournalEntry
 from apps.notes.models import ClinicalSession, Note, NoteStatus, SessionInput
 
 ERASED_NAME = "(erased)"
-RETAINED = {
-    "signed_notes": _("Signed clinical notes: the practice must keep its clinical record for the period the law sets."),
-    "audit_trail": _("The audit trail of who read or changed your record and when (identifiers only, no content)."),
-}
-REMOVED = [
-    _("your profile and sign-in account"),
-    _("check-ins, questionnaires and coping log"),
-    _("journal entries, their transcripts and recordings"),
-    _("safety plan and treatment plan"),
-    _("consents, reminders and schedules"),
-    _("everything derived from them: themes, findings, risk signals, alerts, suggestions"),
-    _("session recordings, transcripts and unsigned notes"),
-    _("data exports"),
-]
 # Relations to PatientProfile that erasure handles itself rather than by bulk deletion.
 _HANDLED = {CareTeamMember, ClinicalSession}
-
-
-def erasure_statement(patient: PatientProfile) -> dict[str, Any]:
-    """What erasure removes and what it keeps, shown before the patient confirms."""
-    signed = Note.objects.filter(session__patient=patient, status=NoteStatus.SIGNED).count()
-    return {
-        "removed": REMOVED,
-        "retained": [
-            {"kind": kind, "why": why, "count": signed if kind == "signed_notes" else None}
-            for kind, why in RETAINED.items()
-        ],
-    }
 
 
 def _patient_relations() -> list[ForeignObjectRel]:
