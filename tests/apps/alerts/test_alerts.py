@@ -439,7 +439,7 @@ def test_a_risky_journal_entry_offers_support_to_its_author(personas, as_user, d
 
 
 def test_the_alert_is_made_with_the_submission_and_only_delivery_is_queued(personas, as_user, on_call, monkeypatch):
-    from apps.alerts import services
+    from apps.alerts.services import raising as services
 
     queued = []
     monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
@@ -453,7 +453,7 @@ def test_the_alert_is_made_with_the_submission_and_only_delivery_is_queued(perso
 def test_if_making_the_alert_fails_the_submission_is_kept_and_the_realtime_worker_makes_it(
     personas, as_user, monkeypatch
 ):
-    from apps.alerts import services
+    from apps.alerts.services import raising as services
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("routing is broken")

@@ -112,7 +112,7 @@ def test_a_failing_fcm_leaves_the_push_pending_for_a_retry_and_the_websocket_sen
 
 
 def test_the_committing_process_sends_the_websocket_events_without_waiting_for_the_job(personas, monkeypatch):
-    from apps.alerts import services
+    from apps.alerts.services import raising as services
 
     queued = []
     monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
@@ -129,7 +129,8 @@ def test_the_committing_process_sends_the_websocket_events_without_waiting_for_t
 
 
 def test_when_the_committing_process_cannot_send_the_job_does(personas, monkeypatch):
-    from apps.alerts import delivery, services
+    from apps.alerts import delivery
+    from apps.alerts.services import raising as services
 
     queued = []
     monkeypatch.setattr(services, "enqueue_on_commit", lambda name, **kwargs: queued.append((name, kwargs)))
