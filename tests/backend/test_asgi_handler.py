@@ -10,24 +10,10 @@ import threading
 import pytest
 from django.core.signals import request_finished, request_started
 
-from backend.asgi import application
+from tests.asgi import http_scope, serve
 
 
 async def _get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
     done = asyncio.Event()
 
     async def receive():
@@ -36,15 +22,7 @@ async def _get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
             return {"type": "http.request", "body": b"", "more_body": False}
         await asyncio.sleep(3600)  # the client stays connected until the response is sent
 
-    sent = []
-
-    async def send(message):
-        sent.append(message)
-
-    await application(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], {name.lower(): value for name, value in start["headers"]}, body
+    return await serve(http_scope(path), receive)
 
 
 @pytest.fixture
