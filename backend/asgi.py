@@ -14,9 +14,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from backend.asgi_handler import get_asgi_application  # noqa: E402
 
-_django = get_asgi_application()
+_django = get_asgi_application()  # Django's handler, one thread hop per request (issue 20)
 
 from apps.core.body_limit import BodyLimitASGIMiddleware  # noqa: E402
 

@@ -1,8 +1,8 @@
 """Where each request's time goes: the endpoints patients and clinicians call most, against an
 authenticated no-op and /health/live measured in the same run.
 
-    .venv/bin/python -m benchmarks.request_cost [--mode inprocess|http|both] [--requests 100]
-        [--seconds 8] [--clients 4,16] [--database-url postgres://…/scratch --redis-url redis://…/N]
+    .venv/bin/python -m benchmarks.request_cost [--mode inprocess|http|both|profile] [--requests 100]
+        [--seconds 8] [--clients 4,16] [--debug on|off] [--database-url postgres://…/scratch --redis-url redis://…/N]
 
 Seeds a scratch Interlude (a temporary SQLite file, or the scratch PostgreSQL database named by
 --database-url, which it migrates and fills): one patient with 180 days of check-ins, questionnaires,
@@ -15,8 +15,13 @@ of SQL queries, and cProfile's top functions by own time for the three slowest e
 hot spot shows the day it appears. Targets: every write <= 3x the no-op at p50, the brief <= 5x.
 
 Over HTTP (one uvicorn process on loopback, as `dev.py up` runs it, no worker): N concurrent
-keep-alive clients for --seconds per endpoint, requests/s against /health/live in the same run.
+keep-alive clients for --seconds per endpoint, requests/s against /health/live in the same run, and
+the server's CPU time per request (the uvicorn process's user + system time over the run / requests:
+what sizes a server, and less disturbed by other load on the machine than requests/s).
 Targets with 4 clients on the embedded default: check-in POST >= 0.4x /health/live, brief >= 0.3x.
+
+--mode profile: each endpoint against its own uvicorn process under cProfile in every thread
+(``benchmarks/_profiled_server.py``), warm-up left out; prints the top functions by CPU per request.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import io
 import json
 import os
 import pstats
+import signal
 import statistics
 import sys
 import threading
@@ -39,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from benchmarks import _scratch
-from benchmarks.trends import live_server, percentile
+from benchmarks.trends import percentile, uvicorn_process
 
 WRITES = ("check-in POST", "questionnaire POST", "typed journal POST", "coping POST")
 
@@ -329,33 +335,90 @@ def _short(filename: str) -> str:
 
 
 def over_http(world, eps: list[Endpoint], seconds: float, client_counts: list[int], directory: str) -> None:
-    tokens = {
-        "patient": _scratch.bearer(world.patient_user),
-        "clinician": _scratch.bearer(world.clinician),
-        "none": "",
-    }
+    tokens = _tokens(world)
     chosen = [Endpoint("/health/live", "GET", "/health/live", "none"), *(e for e in eps if e.name in _HTTP_SET)]
-    with live_server(directory) as port:
-        for ep in chosen:  # first-use costs (imports, broker tables, connection pools) are not per request
-            _load(port, ep, tokens[ep.who], 2, 0.5)
+    with uvicorn_process(directory) as (port, pid):
+        for ep in chosen:
+            _warm(port, ep, tokens[ep.who])
         for clients in client_counts:
             print(
                 f"\nOver HTTP: one uvicorn process on loopback, {clients} concurrent keep-alive clients, "
-                f"{seconds:g} s each"
+                f"{seconds:g} s each; server CPU = the uvicorn process's CPU time / requests"
             )
-            print(f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'x health':>10}  target")
-            baseline = None
+            print(
+                f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'x health':>10}"
+                f"{'srv cpu ms':>12}{'x health':>10}  target"
+            )
+            baseline = baseline_cpu = None
             for ep in chosen:
-                rate, p50, p95, errors = _load(port, ep, tokens[ep.who], clients, seconds)
-                baseline = baseline or rate
+                cpu_before = _process_cpu(pid)
+                rate, p50, p95, errors, count = _load(port, ep, tokens[ep.who], clients, seconds)
+                cpu = (_process_cpu(pid) - cpu_before) * 1000 / max(count, 1)
+                baseline, baseline_cpu = baseline or rate, baseline_cpu or cpu
                 ratio = rate / baseline
                 target = {"check-in POST": 0.4, "brief": 0.3}.get(ep.name) if clients == 4 else None
                 verdict = f">= {target}x {'PASS' if ratio >= target else 'MISS'}" if target else ""
                 extra = f"  ({errors} errors)" if errors else ""
-                print(f"{ep.name:<22}{rate:>9.1f}{p50:>9.1f}{p95:>9.1f}{ratio:>9.2f}x  {verdict}{extra}")
+                print(
+                    f"{ep.name:<22}{rate:>9.1f}{p50:>9.1f}{p95:>9.1f}{ratio:>9.2f}x"
+                    f"{cpu:>12.2f}{cpu / baseline_cpu:>9.1f}x  {verdict}{extra}"
+                )
+
+
+def profile_server(world, eps: list[Endpoint], seconds: float, clients: int, directory: str, top: int) -> None:
+    """Each endpoint against its own uvicorn process under cProfile (every thread, CPU time): where the
+    server's CPU goes per request over HTTP, event loop and thread hand-offs included. The profiler
+    roughly doubles the cost of each Python call, so compare the rows with each other, not with req/s."""
+    tokens = _tokens(world)
+    chosen = [Endpoint("/health/live", "GET", "/health/live", "none"), *(e for e in eps if e.name in _HTTP_SET)]
+    for ep in chosen:
+        target = os.path.join(directory, f"server-{ep.name.split()[0].strip('/').replace('/', '-')}.pstats")
+        with uvicorn_process(directory, profile_to=target) as (port, pid):
+            _warm(port, ep, tokens[ep.who])
+            os.kill(pid, signal.SIGUSR1)  # the profile starts here
+            time.sleep(0.5)
+            count = _load(port, ep, tokens[ep.who], clients, seconds)[4]
+        stats = pstats.Stats(target)
+        own = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
+        cumulative = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])
+        total = sum(stat[2] for stat in stats.stats.values()) * 1000 / count
+        print(
+            f"\nserver profile: {ep.name}, {count} requests, {clients} clients, {total:.2f} ms CPU per request "
+            f"under the profiler ({target})"
+        )
+        print(f"  top {top} by own time (ms per request):")
+        for (filename, line, func), (_cc, ncalls, tottime, _cum, _callers) in own:
+            where = f"{_short(filename)}:{line} {func}"
+            print(f"  {tottime * 1000 / count:>8.3f}  {ncalls / count:>7.1f} calls/req  {where}")
+        print(f"  top {top} project functions by cumulative time (ms per request):")
+        mine = [kv for kv in cumulative if "/apps/" in kv[0][0] or "/backend/" in kv[0][0]][:top]
+        for (filename, line, func), (_cc, ncalls, _tot, cum, _callers) in mine:
+            print(f"  {cum * 1000 / count:>8.3f}  {ncalls / count:>7.1f} calls/req  {_short(filename)}:{line} {func}")
+
+
+def _tokens(world) -> dict[str, str]:
+    return {
+        "patient": _scratch.bearer(world.patient_user),
+        "clinician": _scratch.bearer(world.clinician),
+        "none": "",
+    }
+
+
+def _process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) the process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _HTTP_SET = ("me (no-op)", "check-in POST", "typed journal POST", "brief", "patient list")
+
+
+def _warm(port: int, ep: Endpoint, token: str) -> None:
+    """First-use costs (imports, broker tables, connection pools, the first thread's caches) are not
+    per request: a fixed number of requests, however slow the machine is, before measuring."""
+    for _ in range(3):
+        _load(port, ep, token, 2, 0.0)
 
 
 def _load(port: int, ep: Endpoint, token: str, clients: int, seconds: float):
@@ -376,7 +439,7 @@ def _load(port: int, ep: Endpoint, token: str, clients: int, seconds: float):
         mine: list[float] = []
         bad = 0
         start_gate.wait()
-        while time.perf_counter() < deadline[0]:
+        while not mine or time.perf_counter() < deadline[0]:  # at least one request each
             body = json.dumps(ep.body()) if ep.body else None
             started = time.perf_counter()
             conn.request(ep.method, path, body=body, headers=headers)
@@ -399,21 +462,30 @@ def _load(port: int, ep: Endpoint, token: str, clients: int, seconds: float):
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
-    return len(latencies) / elapsed, statistics.median(latencies), percentile(latencies, 0.95), errors[0]
+    rate = len(latencies) / elapsed
+    return rate, statistics.median(latencies), percentile(latencies, 0.95), errors[0], len(latencies)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=("inprocess", "http", "both"), default="both")
+    parser.add_argument("--mode", choices=("inprocess", "http", "both", "profile"), default="both")
     parser.add_argument("--requests", type=int, default=100, help="in-process requests per endpoint")
     parser.add_argument("--seconds", type=float, default=8.0, help="HTTP load per endpoint and client count")
     parser.add_argument("--clients", default="4,16", help="comma-separated concurrent HTTP clients")
     parser.add_argument("--top", type=int, default=5, help="functions listed per profiled endpoint")
+    parser.add_argument(
+        "--debug",
+        choices=("on", "off"),
+        default="on",
+        help="DEBUG: on as `dev.py up` runs it (every query is also logged, and on SQLite quoted by a second "
+        "query), off as a production process runs",
+    )
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (it is filled)")
     parser.add_argument("--redis-url", default=None, help="a scratch Redis database (cache, rate limits, broker)")
     args = parser.parse_args()
 
     env = {"REDIS_URL": args.redis_url} if args.redis_url else {}
+    env["DEBUG"] = "true" if args.debug == "on" else "false"
     if not args.redis_url:
         os.environ.pop("REDIS_URL", None)
     world = _scratch.setup(args.database_url, **env)
@@ -424,13 +496,15 @@ def main() -> None:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(
         f"Request cost; database: {engine}; cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
-        f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs"
+        f"DEBUG {settings.DEBUG}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs"
     )
     if args.mode in ("inprocess", "both"):
         in_process(world, eps, args.requests, args.top)
+    counts = [int(c) for c in args.clients.split(",") if c.strip()]
     if args.mode in ("http", "both"):
-        counts = [int(c) for c in args.clients.split(",") if c.strip()]
         over_http(world, eps, args.seconds, counts, world.directory)
+    if args.mode == "profile":  # the uvicorn process under cProfile per endpoint, first --clients count
+        profile_server(world, eps, args.seconds, counts[0], world.directory, args.top)
 
 
 if __name__ == "__main__":

@@ -133,15 +133,26 @@ def main() -> None:
 
 @contextlib.contextmanager
 def live_server(scratch: str):
+    with uvicorn_process(scratch) as (port, _pid):
+        yield port
+
+
+@contextlib.contextmanager
+def uvicorn_process(scratch: str, profile_to: str | None = None):
+    """One uvicorn process serving the scratch Interlude on loopback: yields (port, pid). With
+    ``profile_to`` it runs under ``benchmarks._profiled_server`` (cProfile in every thread)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "INTERLUDE_VAR_DIR": scratch, "LOG_LEVEL": "warning", "ALLOWED_HOSTS": "127.0.0.1"}
+    launcher = ["-m", "uvicorn"]
+    if profile_to:
+        env["BENCH_PROFILE_TO"] = profile_to
+        launcher = ["-m", "benchmarks._profiled_server"]
     server = subprocess.Popen(  # noqa: S603 - fixed argv
         [
             sys.executable,
-            "-m",
-            "uvicorn",
+            *launcher,
             "backend.asgi:application",
             "--port",
             str(port),
@@ -152,16 +163,16 @@ def live_server(scratch: str):
         env=env,
     )
     try:
-        for _ in range(100):
+        for _ in range(600):  # start-up on a loaded machine can take a while
             try:
                 urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)  # noqa: S310 - loopback
                 break
             except OSError:
                 time.sleep(0.1)
-        yield port
+        yield port, server.pid
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 def report(title: str, endpoints: dict, n: int, fetch) -> bool:

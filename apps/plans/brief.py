@@ -31,7 +31,12 @@ METRICS = ("mood", "anxiety", "sleep_hours")
 
 
 def _window(patient: PatientProfile, now: dt.datetime) -> tuple[dt.date, dt.date, ClinicalSession | None]:
-    last = ClinicalSession.objects.filter(patient=patient, started_at__lt=now).order_by("-started_at").first()
+    """From the last session held to now. A session that started today and has not ended is the one
+    being prepared for (creating it is how a clinician gets ready) or under way, not the last one:
+    counting it would start the window today and empty the brief. One that started before today, or
+    that has ended, was held."""
+    held = Q(started_at__lt=start_of_day(timezone.localdate(now))) | Q(ended_at__lte=now)
+    last = ClinicalSession.objects.filter(held, patient=patient, started_at__lt=now).order_by("-started_at").first()
     start = last.started_at.date() if last else (now - dt.timedelta(days=DEFAULT_WINDOW_DAYS)).date()
     return start, now.date(), last
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from apps.core.body_limit import MB, body_limit_for
-from backend.asgi import application
+from tests.asgi import http_scope, serve
 
 TOKEN = "/api/v1/auth/token/"
 JOURNALS = "/api/v1/me/journals/"
@@ -43,20 +43,7 @@ def test_a_recording_upload_over_the_json_cap_reaches_the_view(personas, as_user
 
 async def _call(path: str, headers: list, chunks: list[bytes]) -> tuple[int, dict, int]:
     """Drive the real ASGI application; return (status, JSON body, chunks the app asked for)."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), *headers],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope(path, method="POST", headers=[(b"content-type", b"application/json"), *headers])
     pulled = 0
 
     async def receive():
@@ -66,15 +53,8 @@ async def _call(path: str, headers: list, chunks: list[bytes]) -> tuple[int, dic
             return {"type": "http.request", "body": chunks[pulled - 1], "more_body": pulled < len(chunks)}
         return {"type": "http.disconnect"}
 
-    sent = []
-
-    async def send(message):
-        sent.append(message)
-
-    await application(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], json.loads(body), pulled
+    status, _headers, body = await serve(scope, receive)
+    return status, json.loads(body), pulled
 
 
 @pytest.mark.django_db

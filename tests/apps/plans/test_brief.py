@@ -13,6 +13,7 @@ from apps.alerts.services import alert_create_from_signal, risk_signal_record
 from apps.checkins.models import MoodCheckin
 from apps.insights.services import text_analyse
 from apps.notes.models import ClinicalSession, Note
+from apps.notes.services.sessions import clinical_session_create
 from tests.apps.checkins.factories import submit_phq9
 from tests.apps.journals.factories import make_text_entry
 
@@ -105,6 +106,37 @@ def test_the_brief_covers_everything_since_the_last_session_with_refs(personas, 
     (history,) = brief["score_history"]  # both PHQ-9s (30 days ago and 2 days ago), with band thresholds
     assert [p["total"] for p in history["points"]] == [16, 25] and history["max"] == 27
     assert [t["min"] for t in history["thresholds"]] == [5, 10, 15, 20]
+
+
+def test_a_session_created_for_today_does_not_empty_the_brief(personas, as_user):
+    """Preparing for today's session means creating it first (the web app's "Create session" starts it
+    now): the brief still runs from the last session held, a week ago, not from today's."""
+    today = timezone.localdate()
+    seed(personas, today)
+    clinical_session_create(
+        actor=personas.clinician, patient=personas.patient_profile, started_at=timezone.now(), modality="video"
+    )
+    brief = as_user(personas.clinician).get(url(personas)).json()
+    assert brief["period"]["since"] == "last session"
+    assert brief["period"]["start"] == (timezone.now() - dt.timedelta(days=7)).date().isoformat()
+    assert brief["last_plan"]["items"] == ["Homework: keep a sleep diary."]
+    assert brief["measures"]["mood"]["period_mean"] == 3.0 and len(brief["series"]) == 8
+
+
+def test_a_session_held_earlier_today_starts_the_window(personas, as_user):
+    """A session today that has ended is a session held: the next brief runs from it."""
+    seed(personas, timezone.localdate())
+    now = timezone.now()
+    clinical_session_create(
+        actor=personas.clinician,
+        patient=personas.patient_profile,
+        started_at=now - dt.timedelta(minutes=2),
+        ended_at=now - dt.timedelta(minutes=1),
+        modality="video",
+    )
+    brief = as_user(personas.clinician).get(url(personas)).json()
+    assert brief["period"]["start"] == (now - dt.timedelta(minutes=2)).date().isoformat()
+    assert brief["last_plan"] is None  # that session has no signed note yet
 
 
 def test_an_empty_history_gives_an_empty_but_complete_brief(personas, as_user):
