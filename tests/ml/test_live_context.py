@@ -49,7 +49,7 @@ def test_the_second_utterance_carries_the_first_as_context_but_not_a_distant_one
 
 
 def test_context_keeps_a_short_utterance_right_and_its_words_are_not_repeated():
-    """"He was not an ill-disposed young man" (3.5 s) decoded alone comes out "old-sposed" at any beam;
+    """ "He was not an ill-disposed young man" (3.5 s) decoded alone comes out "old-sposed" at any beam;
     with the sentence before it as context it is right, and that sentence is not committed twice."""
     stream = LiveStream(get_transcriber(), channels=1, beam_size=5)
     pending = utterances_of(clips_pcm([0, 1]), stream)

@@ -155,44 +155,69 @@ def live_cue_record(*, actor: User, item: SessionInput, kind: str, at: float) ->
     )
 
 
-def _attribute_mono(utterances: list[dict], pcm: bytes) -> tuple[list[dict], dict]:
-    from ml.speakers import CONFIRM_BELOW, attribute_mono
+def live_chunk_attribute(*, utterances: list[dict], pcm: bytes, t0: float) -> dict:
+    """Mono speakers of one ten-minute chunk (its audio from ``t0``; the utterances starting in it),
+    as ``_attribute_mono`` does at stop. The live consumer calls it for each chunk as soon as the chunk
+    is over and its utterances committed, so stop only attributes the last chunk."""
+    from ml.speakers import attribute_mono
     from ml.transcription import Segment, Word
 
-    samples = np.frombuffer(pcm, dtype="<i2")
+    inside = [u for u in utterances if t0 <= u["start"] < t0 + ATTRIBUTION_CHUNK_S]
+    result = {"t0": t0, "key": _chunk_key(inside), "pieces": [], "check": None, "model": ""}
+    if not inside:
+        return result
+    audio = np.frombuffer(pcm, dtype="<i2")[: ATTRIBUTION_CHUNK_S * live_audio.RATE].astype(np.float32) / 32768.0
+    segments = [
+        Segment(
+            u["start"] - t0,
+            u["end"] - t0,
+            u["text"],
+            0.0,
+            0.0,
+            tuple(Word(w["start"] - t0, w["end"] - t0, w["word"], 1.0) for w in u.get("words", [])),
+        )
+        for u in inside
+    ]
+    attribution = attribute_mono(audio, segments, n_speakers=2)
+    result["model"] = attribution.model_id
+    result["check"] = {"offset": t0, "confidence": attribution.confidence, **attribution.checks}
+    for who, seg in attribution.pieces:
+        words = [{"word": w.word, "start": round(w.start + t0, 2), "end": round(w.end + t0, 2)} for w in seg.words]
+        result["pieces"].append(
+            {
+                "speaker": who,
+                "text": seg.text,
+                "start": round(seg.start + t0, 2),
+                "end": round(seg.end + t0, 2),
+                "words": words,
+            }
+        )
+    return result
+
+
+def _chunk_key(inside: list[dict]) -> tuple:
+    return tuple((u["start"], u["end"], u["text"]) for u in inside)
+
+
+def _attribute_mono(utterances: list[dict], pcm: bytes, attributed: dict | None = None) -> tuple[list[dict], dict]:
+    """Voices clustered ten minutes at a time; a chunk attributed during the session (``attributed``,
+    by ``t0``) is reused when its utterances are still exactly those it was attributed with."""
+    from ml.speakers import CONFIRM_BELOW
+
+    step = ATTRIBUTION_CHUNK_S * live_audio.RATE * 2
     pieces, checks = [], []
     model = ""
-    for offset in range(0, max(1, len(samples)), ATTRIBUTION_CHUNK_S * live_audio.RATE):
-        t0 = offset / live_audio.RATE
-        audio = samples[offset : offset + ATTRIBUTION_CHUNK_S * live_audio.RATE].astype(np.float32) / 32768.0
+    for offset in range(0, max(1, len(pcm)), step):
+        t0 = offset / (2 * live_audio.RATE)
         inside = [u for u in utterances if t0 <= u["start"] < t0 + ATTRIBUTION_CHUNK_S]
         if not inside:
             continue
-        segments = [
-            Segment(
-                u["start"] - t0,
-                u["end"] - t0,
-                u["text"],
-                0.0,
-                0.0,
-                tuple(Word(w["start"] - t0, w["end"] - t0, w["word"], 1.0) for w in u.get("words", [])),
-            )
-            for u in inside
-        ]
-        attribution = attribute_mono(audio, segments, n_speakers=2)
-        model = attribution.model_id
-        checks.append({"offset": t0, "confidence": attribution.confidence, **attribution.checks})
-        for who, s in attribution.pieces:
-            words = [{"word": w.word, "start": round(w.start + t0, 2), "end": round(w.end + t0, 2)} for w in s.words]
-            pieces.append(
-                {
-                    "speaker": who,
-                    "text": s.text,
-                    "start": round(s.start + t0, 2),
-                    "end": round(s.end + t0, 2),
-                    "words": words,
-                }
-            )
+        done = (attributed or {}).get(t0)
+        if done is None or done["key"] != _chunk_key(inside):
+            done = live_chunk_attribute(utterances=inside, pcm=pcm[offset : offset + step], t0=t0)
+        model = done["model"]
+        checks.append(done["check"])
+        pieces += done["pieces"]
     confidence = min((c["confidence"] for c in checks), default=0.0)
     speakers = {
         "model": model,
@@ -203,10 +228,13 @@ def _attribute_mono(utterances: list[dict], pcm: bytes) -> tuple[list[dict], dic
     return [{"index": i, **p} for i, p in enumerate(pieces)], speakers
 
 
-def live_input_finish(*, actor: User, item: SessionInput, model: dict) -> tuple[SessionInput, Note | None]:
+def live_input_finish(
+    *, actor: User, item: SessionInput, model: dict, attributed: dict | None = None
+) -> tuple[SessionInput, Note | None]:
     """Stop: the parts become one encrypted WAV, the committed transcript becomes the input's
-    transcript with speakers (channels for stereo, voices for mono), the draft is made from it now,
-    and the offline pass over the stored audio is queued."""
+    transcript with speakers (channels for stereo, voices for mono; ``attributed``: the chunks the
+    live consumer already attributed), the draft is made from it now, and the offline pass over the
+    stored audio is queued."""
     item.refresh_from_db()
     live = item.transcription["live"]
     name, pcm = live_audio.parts_to_wav(item, live["parts"], live["channels"])
@@ -217,7 +245,7 @@ def live_input_finish(*, actor: User, item: SessionInput, model: dict) -> tuple[
         speakers = {"model": "channel", "confidence": 1.0, "needs_confirmation": False}
     else:
         method = "voice_clusters"
-        utterances, speakers = _attribute_mono(utterances, pcm)
+        utterances, speakers = _attribute_mono(utterances, pcm, attributed)
     with transaction.atomic():
         row = _locked(item)
         row.audio_name, row.audio_format, row.status = name, "wav", InputStatus.DONE
