@@ -292,7 +292,9 @@ WHISPER_LANGUAGE = env_str("WHISPER_LANGUAGE") or None  # unset = auto-detect (m
 # Live sessions (ml/live.py): "utterance" decodes each VAD utterance once (CPU); "local_agreement"
 # re-decodes a growing buffer (LocalAgreement-2), for GPU hosts only.
 LIVE_POLICY = env_choice("LIVE_POLICY", ("utterance", "local_agreement"), "utterance")
-LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 1, minimum=1)  # greedy: each utterance is decoded while the session goes on
+# Beam 5 with the previous utterance as audio context (ml.live.LiveConfig.context_s): greedy lost words
+# the offline pass kept (README, live sessions) and commit latency stays within its target.
+LIVE_BEAM_SIZE = env_int("LIVE_BEAM_SIZE", 5, minimum=1)
 LIVE_DECODE_THREADS = env_int("LIVE_DECODE_THREADS", 2, minimum=1)  # the live decode pool, per ASGI process
 # A live input with no audio for this long (the connection never came back) is finished as if stopped.
 LIVE_ABANDONED_MINUTES = env_int("LIVE_ABANDONED_MINUTES", 120, minimum=5)

@@ -1,6 +1,7 @@
 """A live session over a real websocket, at real-time pace, against a running stack.
 
     .venv/bin/python -m benchmarks.live_session FILE.wav [--reference FILE.txt] [--json] [--url URL]
+    .venv/bin/python -m benchmarks.live_session --librivox [N] [--pace X] [--no-offline] [--save-input PREFIX]
 
 Without ``--url`` it starts the stack itself (``manage.py runstack`` on a free port with the demo data,
 like the browser tests); with ``--url`` it uses that stack's demo accounts (``clinician@demo``,
@@ -14,6 +15,14 @@ patient if needed), streams FILE (mono, or stereo with the clinician left; any r
 - ``/health/live`` p95 while streaming against idle (polled every 200 ms by this process);
 - stop → ``done`` (the live draft ready), and stop → the offline pass done (the refined draft), with
   that pass's WER beside the live one.
+
+``--librivox N`` streams real speech instead of FILE: the five LibriVox clips of Debian
+``pocketsphinx-testdata`` (one reader), each followed by 0.5 s of silence, N times over, with their
+transcripts as the reference (N = 4: 109 s; N = 110: 50 minutes). ``--save-input PREFIX`` also writes
+it as PREFIX.wav and PREFIX.txt. ``--pace X`` sends X seconds of audio per second (the output says so):
+commit latency means nothing then and is not reported, and ``stop`` is sent only once the server has
+processed all the audio (its ``progress`` events), so stop → draft is what a session streamed in real
+time would see, without streaming 50 minutes. ``--no-offline`` does not wait for the offline pass.
 """
 
 from __future__ import annotations
@@ -44,6 +53,35 @@ def read_audio(path: Path) -> tuple[bytes, int]:
         parts = [r.to_ndarray().reshape(-1) for f in container.decode(stream) for r in resampler.resample(f)]
         parts += [r.to_ndarray().reshape(-1) for r in resampler.resample(None)]
     return np.concatenate(parts).astype("<i2").tobytes(), channels
+
+
+def librivox_recording(repeat: int, gap_s: float = 0.5) -> tuple[bytes, str]:
+    """The LibriVox clips (each then ``gap_s`` of silence) ``repeat`` times, as 16 kHz mono PCM, and the
+    reference transcript."""
+    import wave
+
+    from tests.fixtures.real_voices import LIBRIVOX_MISSING, librivox_clips
+
+    clips = librivox_clips()
+    if clips is None:
+        raise SystemExit(LIBRIVOX_MISSING)
+    gap = bytes(2 * int(gap_s * RATE))
+    pcm, text = [], []
+    for path, reference in clips:
+        with wave.open(str(path)) as clip:
+            assert (clip.getframerate(), clip.getnchannels(), clip.getsampwidth()) == (RATE, 1, 2), path
+            pcm.append(clip.readframes(clip.getnframes()) + gap)
+        text.append(reference)
+    return b"".join(pcm) * repeat, " ".join(text * repeat)
+
+
+def save_input(prefix: Path, pcm: bytes, reference: str) -> None:
+    import wave
+
+    with wave.open(str(prefix.with_suffix(".wav")), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(RATE)
+        out.writeframes(pcm)
+    prefix.with_suffix(".txt").write_text(reference + "\n")
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -100,7 +138,7 @@ def open_session(stack) -> str:
     return body["id"]
 
 
-async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
+async def stream(stack, session_id: str, pcm: bytes, channels: int, pace: float = 1.0) -> dict:
     import websockets
 
     ws_url = stack.base_url.replace("http", "ws", 1) + f"/ws/sessions/{session_id}/live/"
@@ -122,6 +160,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
         t0 = time.perf_counter()
         done_event: dict = {}
         stop_sent = 0.0
+        processed = [0.0]  # the latest progress event's received_s: audio the server has worked through
 
         async def receive() -> None:
             async for raw in ws:
@@ -129,6 +168,8 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
                 if message["type"] == "segment":
                     segments.append(message)
                     arrivals.append((time.perf_counter() - t0, message["end"]))
+                elif message["type"] == "progress":
+                    processed[0] = message["received_s"]
                 elif message["type"] == "done":
                     done_event.update(message, stop_to_done_s=round(time.perf_counter() - stop_sent, 2))
                     done_event["stopped_at"] = stop_sent
@@ -137,17 +178,30 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int) -> dict:
                     raise RuntimeError(message)
 
         receiver = asyncio.ensure_future(receive())
+        seconds = len(pcm) / (2 * channels * RATE)
         for i, offset in enumerate(range(0, len(pcm), step)):
-            await asyncio.sleep(max(0.0, t0 + i * FRAME_S - time.perf_counter()))
+            await asyncio.sleep(max(0.0, t0 + i * FRAME_S / pace - time.perf_counter()))
             await ws.send(pcm[offset : offset + step])
-        await asyncio.sleep(max(0.0, t0 + len(pcm) / (2 * channels * RATE) - time.perf_counter()))
+        await asyncio.sleep(max(0.0, t0 + seconds / pace - time.perf_counter()))
+        sent_all = time.perf_counter()
+        if pace != 1.0:  # faster than real time: let the server work through its backlog before stop
+            while processed[0] < seconds - 1.5 and not receiver.done():
+                await asyncio.sleep(0.2)
+        caught_up_s = round(time.perf_counter() - sent_all, 1)
         stop_polling.set()
         await poller
         stop_sent = time.perf_counter()
         await ws.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(receiver, timeout=600)
     latencies = utterance_latencies(arrivals)
-    return {"segments": segments, "latencies": latencies, "idle": idle, "during": during, "done": done_event}
+    return {
+        "segments": segments,
+        "latencies": latencies,
+        "idle": idle,
+        "during": during,
+        "done": done_event,
+        "caught_up_s": caught_up_s,
+    }
 
 
 def offline_pass(stack, session_id: str, input_id: str, stopped_at: float) -> tuple[str | None, float | None]:
@@ -181,34 +235,70 @@ def attach(url: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("wav", type=Path)
+    parser.add_argument("wav", type=Path, nargs="?")
     parser.add_argument("--reference", type=Path, default=None)
+    parser.add_argument(
+        "--librivox",
+        type=int,
+        nargs="?",
+        const=4,
+        default=0,
+        metavar="N",
+        help="stream the LibriVox clips N times (4: 109 s)",
+    )
+    parser.add_argument(
+        "--save-input", type=Path, default=None, metavar="PREFIX", help="write the --librivox input as PREFIX.wav/.txt"
+    )
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds of audio sent per second (1: real time)")
+    parser.add_argument("--no-offline", action="store_true", help="do not wait for the offline pass")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--url", default=None, help="a running stack with the demo data (else one is started)")
     args = parser.parse_args()
-    pcm, channels = read_audio(args.wav)
+    reference = args.reference.read_text() if args.reference else None
+    if args.librivox:
+        (pcm, reference), channels = librivox_recording(args.librivox), 1
+        if args.save_input:
+            save_input(args.save_input, pcm, reference)
+    elif args.wav:
+        pcm, channels = read_audio(args.wav)
+    else:
+        parser.error("give FILE.wav or --librivox")
     stack = attach(args.url) if args.url else start_own_stack()
     try:
         session_id = open_session(stack)
-        run = asyncio.run(stream(stack, session_id, pcm, channels))
-        offline_text, offline_s = offline_pass(stack, session_id, run["done"]["input_id"], run["done"]["stopped_at"])
+        run = asyncio.run(stream(stack, session_id, pcm, channels, args.pace))
+        offline_text, offline_s = (
+            (None, None)
+            if args.no_offline
+            else offline_pass(stack, session_id, run["done"]["input_id"], run["done"]["stopped_at"])
+        )
     finally:
         if not args.url:
             os.killpg(stack.process.pid, signal.SIGTERM)
             stack.process.wait(timeout=30)
     hypothesis = " ".join(s["text"] for s in sorted(run["segments"], key=lambda s: s["start"]))
     wer = offline_wer = None
-    if args.reference:
+    if reference:
         from ml.evaluate import word_error_rate
 
-        wer = round(word_error_rate(args.reference.read_text(), hypothesis), 4)
+        wer = round(word_error_rate(reference, hypothesis), 4)
         if offline_text is not None:
-            offline_wer = round(word_error_rate(args.reference.read_text(), offline_text), 4)
+            offline_wer = round(word_error_rate(reference, offline_text), 4)
     result = {
         "audio_seconds": round(len(pcm) / (2 * channels * RATE), 1),
         "channels": channels,
         "segments": len(run["segments"]),
-        "commit_latency_s": {"p50": pct(run["latencies"], 0.5), "p95": pct(run["latencies"], 0.95)},
+        "pace": f"{args.pace:g}x real time"
+        + (
+            ""
+            if args.pace == 1
+            else f" (stop sent {run['caught_up_s']} s after the last frame, once the server had caught up)"
+        ),
+        "commit_latency_s": (
+            {"p50": pct(run["latencies"], 0.5), "p95": pct(run["latencies"], 0.95)}
+            if args.pace == 1
+            else "not measured (faster than real time)"
+        ),
         "wer": wer,
         "offline_wer": offline_wer,
         "health_live_ms": {
@@ -219,6 +309,7 @@ def main() -> None:
         "stop_to_draft_s": run["done"].get("stop_to_done_s"),
         "stop_to_refined_draft_s": offline_s,
         "draft_id": run["done"].get("draft_id"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if args.json:
         print(json.dumps(result))

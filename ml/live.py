@@ -40,6 +40,13 @@ class LiveConfig:
     # Not more than min_silence_s, so it adds no commit latency.
     pad_s: float = 0.5
     min_speech_s: float = 0.25  # shorter bursts are clicks, not utterances
+    # The previous utterance's audio (when it started at most this long before) is decoded in front of the
+    # next one and its words dropped: a short utterance decoded alone lacks the context the offline pass
+    # has. On 109 s of LibriVox speech "He was not an ill-disposed young man" (3.5 s) came out "old-sposed"
+    # alone at any beam or padding, and right with the sentence before it and beam 5: live WER 6.0 % → 4.9 %
+    # (offline 2.8 %); with greedy decoding the context made it worse (8.5 %). 12 s + a 15.5 s utterance
+    # still fits Whisper's one 30 s window, so it costs decoder steps, not another encoder pass.
+    context_s: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ class Utterance:
     end: float
     audio: np.ndarray  # float32 at 16 kHz
     reason: str
+    context: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # audio just before it
 
 
 class ChannelSegmenter:
@@ -160,6 +168,7 @@ class ChannelSegmenter:
         self.offset = offset  # stream time of this segmenter's first sample (a resumed input)
         self._audio = np.zeros(0, dtype=np.float32)
         self._audio_start = 0.0  # seconds since the segmenter started
+        self._previous_start: float | None = None  # start of the last utterance emitted (its context)
 
     def feed(self, samples: np.ndarray, vad_input: np.ndarray | None = None) -> list[Utterance]:
         """``vad_input`` (same length) is what the VAD hears when it differs from the audio kept for
@@ -172,18 +181,29 @@ class ChannelSegmenter:
 
     def _emit(self, cuts: Sequence[Cut]) -> list[Utterance]:
         out = []
+        config = self.cutter.config
         for cut in cuts:
             a = max(0, int((cut.start - self._audio_start) * RATE))
             b = max(a, int((cut.end - self._audio_start) * RATE))
+            context = np.zeros(0, dtype=np.float32)
+            previous = self._previous_start
+            if previous is not None and cut.start - previous <= config.context_s:
+                context = self._audio[max(0, int((previous - self._audio_start) * RATE)) : a].copy()
             out.append(
                 Utterance(
-                    self.channel, cut.start + self.offset, cut.end + self.offset, self._audio[a:b].copy(), cut.reason
+                    self.channel,
+                    cut.start + self.offset,
+                    cut.end + self.offset,
+                    self._audio[a:b].copy(),
+                    cut.reason,
+                    context,
                 )
             )
-        # Keep what an open utterance (with its padding) may still need, and a little more.
-        keep_from = self.cutter.now - (self.cutter.config.max_utterance_s + 2)
+            self._previous_start = cut.start
+        # Keep what an open utterance (with its padding and context) may still need, and a little more.
+        keep_from = self.cutter.now - (config.max_utterance_s + 2 + config.context_s)
         if self.cutter._start is not None:
-            keep_from = min(keep_from, self.cutter._start - self.cutter.config.pad_s)
+            keep_from = min(keep_from, self.cutter._start - config.pad_s - config.context_s)
         drop = int(max(0.0, keep_from - self._audio_start) * RATE)
         if drop > 0:
             self._audio, self._audio_start = self._audio[drop:], self._audio_start + drop / RATE

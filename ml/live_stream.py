@@ -116,14 +116,33 @@ class LiveStream:
             end = round(words[-1].end, 2)
             return [LiveSegment(pending.channel, round(words[0].start, 2), end, text, timed, end)]
         u = pending.utterance
+        lead = len(u.context) / RATE  # the previous utterance, decoded again as context: its words are dropped
         transcript = self.transcriber.transcribe(
-            u.audio, word_timestamps=self.word_timestamps, beam_size=self.beam_size
+            np.concatenate([u.context, u.audio]) if lead else u.audio,
+            word_timestamps=self.word_timestamps or bool(lead),
+            beam_size=self.beam_size,
         )
         out = []
+        at = u.start - lead  # stream time of the decoded audio's first sample
         for s in transcript.segments:
-            words = tuple(replace(w, start=round(w.start + u.start, 2), end=round(w.end + u.start, 2)) for w in s.words)
+            kept = [w for w in s.words if (w.start + w.end) / 2 >= lead] if lead else list(s.words)
+            if lead and not kept:
+                continue
+            text, start, end = s.text, s.start, s.end
+            if lead and len(kept) < len(s.words):  # a segment across the boundary keeps its own words only
+                text, start = " ".join(w.word for w in kept), kept[0].start
+            if lead:
+                start = max(start, lead)
+            words = tuple(replace(w, start=round(w.start + at, 2), end=round(w.end + at, 2)) for w in kept)
             out.append(
-                LiveSegment(u.channel, round(s.start + u.start, 2), round(s.end + u.start, 2), s.text, words, u.end)
+                LiveSegment(
+                    u.channel,
+                    round(start + at, 2),
+                    round(end + at, 2),
+                    text,
+                    words if self.word_timestamps else (),
+                    u.end,
+                )
             )
         return out
 

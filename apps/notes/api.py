@@ -40,7 +40,7 @@ from apps.notes.services.sessions import (
     session_input_add_audio,
     session_input_add_typed,
 )
-from apps.notes.services.versions import note_amend, note_edit, note_sign
+from apps.notes.services.versions import note_amend, note_edit, note_sign, note_version_choose
 
 
 @extend_schema(tags=["session notes"])
@@ -158,6 +158,19 @@ class SessionViewSet(PatientScopedViewSet):
     def versions(self, request, *args, **kwargs):
         notes = self.audit_read(self._session().notes.order_by("version"), object_type="note")
         return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: NoteSerializer},
+        summary="Use this version: copy an earlier version (the live or the refined draft) as the current draft",
+    )
+    def choose(self, request, *args, **kwargs):
+        session = self._session()
+        note = session.notes.filter(version=self.kwargs["version"]).first()
+        if note is None:
+            raise NotFound("No such version.", code="not_found")
+        chosen = note_version_choose(actor=request.user, note=note)
+        return Response(NoteSerializer(chosen).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DraftRequestSerializer,

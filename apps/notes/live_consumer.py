@@ -30,6 +30,7 @@ from apps.core.errors import ServiceError
 from apps.core.ws_auth import PROTOCOL
 from apps.notes import live_signals
 from apps.notes.live_audio import PART_SECONDS, RATE
+from apps.notes.live_chunks import ChunkAttributions
 from apps.notes.models import ClinicalSession, LiveCuePreference
 from apps.notes.services import live
 from apps.notes.services.live import CONSENT_MESSAGE
@@ -188,6 +189,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.item, self.channels = item, channels
         self.cue_state = live_signals.CueState(goals=goals)
         self.stream = await _in_pool(_stream, item.audio_seconds or 0.0, channels)
+        self.chunks = ChunkAttributions(item.audio_seconds or 0.0) if channels == 1 else None
+        self.attributing: list[asyncio.Future] = []
         self.last_progress, self.committed = 0.0, item.audio_seconds or 0.0
         self.signal_jobs: asyncio.Queue = asyncio.Queue()
         self.signals = asyncio.ensure_future(self._signals())
@@ -214,6 +217,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         while True:
             kind, data = await self.jobs.get()
             if kind == "audio":
+                if self.chunks is not None:
+                    self.chunks.feed(data)
                 pending = await _in_pool(self.stream.feed, data)
             elif kind == "finish":
                 pending = await _in_pool(self.stream.finish)
@@ -256,6 +261,10 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
         added = await database_sync_to_async(live.live_segments_add)(item=self.item, segments=rows, model=model)
         self.committed = max(self.committed, max(s.audio_end for s in segments))
+        if self.chunks is not None:
+            for t0, pcm in self.chunks.ready(max(s.start for s in segments)):
+                utterances = list(self.item.utterances)
+                self.attributing.append(asyncio.ensure_future(self._attribute(utterances, pcm, t0)))
         if send:
             for row in added:
                 await self.send_json(
@@ -296,9 +305,19 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             )
             await self.send_json({"type": "cue", **cue})
 
+    async def _attribute(self, utterances, pcm, t0):
+        """A finished chunk's speakers, in the pool, behind the transcript (never delaying a commit)."""
+        result = await _in_pool(lambda: live.live_chunk_attribute(utterances=utterances, pcm=pcm, t0=t0))
+        self.chunks.done[t0] = result
+
     async def _stop(self):
         model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
-        item, note = await _heavy_db(live.live_input_finish, actor=self.user, item=self.item, model=model)
+        if self.attributing:  # one still running finishes sooner than it would start again at stop
+            await asyncio.gather(*self.attributing, return_exceptions=True)
+        attributed = self.chunks.done if self.chunks is not None else None
+        item, note = await _heavy_db(
+            live.live_input_finish, actor=self.user, item=self.item, model=model, attributed=attributed
+        )
         await self.send_json({"type": "done", "input_id": str(item.pk), "draft_id": str(note.pk) if note else None})
         self.item = None
         await self.close()

@@ -22,6 +22,7 @@ from apps.insights.services import SIGNAL_LEVELS
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, SessionInput
 from apps.notes.selectors import input_language, speakers_confirmed
 from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.live import live_draft_confirm, live_offline_compare
 from apps.notes.services.sessions import CATEGORY, _require_clinician
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
                 "model_version": transcriber.model_version,
                 "attribution": attribution,
                 "speakers": speakers,
-                **({"live": locked.transcription["live"]} if "live" in (locked.transcription or {}) else {}),
+                **_live_state(locked, utterances),
             },
             analytics=analytics,
             audio_name=old_name if keep else "",
@@ -212,6 +213,17 @@ def _transcribe_and_store(item: SessionInput) -> SessionInput | None:
         if not keep:
             transaction.on_commit(lambda: audio_storage().delete(old_name))
     return locked
+
+
+def _live_state(item: SessionInput, utterances: list[dict]) -> dict:
+    """A live input keeps its live state, with how far the offline transcript moved from the live one
+    (compared before the live utterances are replaced): that decides whether a refined draft is offered."""
+    if "live" not in (item.transcription or {}):
+        return {}
+    live = item.transcription["live"]
+    if "offline_check" not in live:  # a repeated run compares against utterances already replaced
+        live = {**live, "offline_check": live_offline_compare(live=item.utterances, offline=utterances)}
+    return {"live": live}
 
 
 def _not_transcribed(item: SessionInput, refusal) -> None:
@@ -256,8 +268,17 @@ def _draft_and_finish(item: SessionInput) -> SessionInput | None:
     if not SessionInput.objects.filter(pk=item.pk, status=InputStatus.DRAFTING, attempts=attempt).exists():
         return None  # a later run took over: it drafts
     _screen_risk(item)
-    # The offline pass after a live session adds its draft beside the live one (``made_by``).
-    note_draft_generate(session=item.session, made_by="offline" if "live" in (item.transcription or {}) else "")
+    check = (item.transcription or {}).get("live", {}).get("offline_check")
+    if check is not None and not check["refine"]:
+        live_draft_confirm(session=item.session, check=check)
+    else:
+        # The offline pass after a live session adds its draft beside the live one (``made_by``).
+        live = "live" in (item.transcription or {})
+        note_draft_generate(
+            session=item.session,
+            made_by="offline" if live else "",
+            extra_provenance={"offline_check": {**check, "outcome": "refined"}} if check else None,
+        )
     with transaction.atomic():
         locked = row_lock_if_claimed(_job_rows(), item.pk, status=InputStatus.DRAFTING, attempt=attempt)
         if locked is None:

@@ -23,6 +23,11 @@ urlpatterns = [
     path(S + "<uuid:pk>/analytics/", v.as_view({"get": "analytics"}), name="session-analytics"),
     path(S + "<uuid:pk>/note/", v.as_view({"get": "note", "patch": "edit"}), name="session-note"),
     path(S + "<uuid:pk>/note/versions/", v.as_view({"get": "versions"}), name="session-note-versions"),
+    path(
+        S + "<uuid:pk>/note/versions/<int:version>/choose/",
+        v.as_view({"post": "choose"}),
+        name="session-note-version-choose",
+    ),
     path(S + "<uuid:pk>/note/draft/", v.as_view({"post": "redraft"}), name="session-note-draft"),
     path(S + "<uuid:pk>/note/sign/", v.as_view({"post": "sign"}), name="session-note-sign"),
     path(S + "<uuid:pk>/note/amend/", v.as_view({"post": "amend"}), name="session-note-amend"),

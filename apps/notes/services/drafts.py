@@ -101,12 +101,15 @@ def _identifiers(session: ClinicalSession) -> dict[str, str]:
     return {k: v for k, v in pairs.items() if k}
 
 
-def note_draft_generate(*, session: ClinicalSession, engine: str = "default", made_by: str = "") -> Note | None:
+def note_draft_generate(
+    *, session: ClinicalSession, engine: str = "default", made_by: str = "", extra_provenance: dict | None = None
+) -> Note | None:
     """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
     clinician has edited is kept and a new draft version is added beside it. ``made_by`` names the pass
     that made it (``live``: from a live session's transcript at stop; ``offline``: the full pass over
     its stored audio afterwards): a live draft is kept beside the offline one so the clinician can
-    compare and choose."""
+    compare and choose. ``extra_provenance`` is merged into the note's provenance (the offline pass's
+    comparison with the live transcript)."""
     from ml.analysis import get_analyzer
 
     analyzer = get_analyzer() if patient_analysis_allowed(session.patient) else None
@@ -163,6 +166,7 @@ def note_draft_generate(*, session: ClinicalSession, engine: str = "default", ma
             else {}
         ),
         **({"llm": report} if report else {}),
+        **(extra_provenance or {}),
     }
     with transaction.atomic():
         latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()

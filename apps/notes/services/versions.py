@@ -128,3 +128,46 @@ def note_amend(*, actor: User, note: Note, reason: str, sections: dict[str, str]
             detail={"amends_version": note.version, "version": amended.version},
         )
     return amended
+
+
+def note_version_choose(*, actor: User, note: Note) -> Note:
+    """Make an earlier version (the live draft beside the refined one, say) the current draft: it is
+    copied as a new latest version naming the version it came from, so the history stays whole and
+    "the latest version is current" holds everywhere. A signed note is amended instead."""
+    _require_clinician(actor)
+    with transaction.atomic():
+        latest = Note.objects.select_for_update().filter(session=note.session).order_by("-version").first()
+        if latest.status == NoteStatus.SIGNED:
+            raise Conflict("The note is signed; amend it instead.", code="signed")
+        if latest.pk == note.pk:
+            raise Conflict("This version is already the current one.", code="already_current")
+        provenance = {k: v for k, v in note.provenance.items() if k not in ("chosen_from", "chosen_by", "chosen_at")}
+        chosen = Note.objects.create(
+            session=note.session,
+            version=latest.version + 1,
+            template_key=note.template_key,
+            template_version=note.template_version,
+            sections=note.sections,
+            provenance={
+                **provenance,
+                "chosen_from": note.version,
+                "chosen_by": str(actor.pk),
+                "chosen_at": timezone.now().isoformat(),
+            },
+            created_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="note",
+            object_id=chosen.pk,
+            patient_id=note.session.patient_id,
+            data_category=CATEGORY,
+            detail={
+                "chosen_version": note.version,
+                "replaces_version": latest.version,
+                "version": chosen.version,
+                "pass": note.provenance.get("pass", ""),
+            },
+        )
+    return chosen

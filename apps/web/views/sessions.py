@@ -29,7 +29,7 @@ from apps.notes.services.sessions import (
     session_input_add_audio,
     session_input_add_typed,
 )
-from apps.notes.services.versions import note_amend, note_edit, note_sign
+from apps.notes.services.versions import note_amend, note_edit, note_sign, note_version_choose
 from apps.web.access import audited_read, scoped
 from apps.web.views.patients import PatientPageMixin
 
@@ -273,3 +273,16 @@ class NoteRedraftView(SessionMixin, View):
         if note is None:
             return self.refused(request, session, Conflict("The note is signed; amend it instead.", code="signed"))
         return self.done(request, session, "redrafted")
+
+
+class NoteVersionChooseView(SessionMixin, View):
+    """ "Use this version" beside a draft of another pass: it becomes the current draft (audited)."""
+
+    def post(self, request, patient_pk, pk, version):
+        session = self.get_session(request, patient_pk, pk)
+        note = get_object_or_404(session.notes, version=version)
+        try:
+            note_version_choose(actor=request.user, note=note)
+        except ServiceError as exc:
+            return self.refused(request, session, exc)
+        return self.done(request, session, "chosen")

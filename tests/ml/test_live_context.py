@@ -1,0 +1,64 @@
+"""Each utterance is decoded with the previous one in front of it as audio context (ml.live_stream),
+with the real tiny.en model on real speech (the LibriVox clips of Debian pocketsphinx-testdata)."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from ml.live import RATE, ChannelSegmenter, LiveConfig
+from ml.live_stream import LiveStream
+from ml.transcription import get_transcriber
+from tests.conftest import require_service
+from tests.fixtures.real_voices import LIBRIVOX_MISSING, librivox_clips
+
+pytestmark = pytest.mark.slow
+
+
+def clips_pcm(indexes: list[int]) -> bytes:
+    clips = librivox_clips()
+    require_service(clips is not None, LIBRIVOX_MISSING)
+    parts = []
+    for i in indexes:
+        with wave.open(str(clips[i][0])) as handle:
+            parts.append(handle.readframes(handle.getnframes()) + bytes(RATE))  # then 0.5 s of silence
+    return b"".join(parts)
+
+
+def utterances_of(pcm: bytes, stream: LiveStream):
+    pending = []
+    for i in range(0, len(pcm), 3200):
+        pending += stream.feed(pcm[i : i + 3200])
+    return pending + stream.finish()
+
+
+def test_the_second_utterance_carries_the_first_as_context_but_not_a_distant_one():
+    segmenter = ChannelSegmenter(config=LiveConfig(context_s=12.0))
+    samples = np.frombuffer(clips_pcm([0, 1]), dtype="<i2").astype(np.float32) / 32768
+    found = segmenter.feed(samples) + segmenter.finish()
+    assert len(found) == 2
+    first, second = found
+    assert len(first.context) == 0
+    assert len(second.context) == pytest.approx((second.start - first.start) * RATE, abs=2)
+
+    far = ChannelSegmenter(config=LiveConfig(context_s=3.0))  # the first clip is 7 s long: too far back
+    found = far.feed(samples) + far.finish()
+    assert len(found[1].context) == 0
+
+
+def test_context_keeps_a_short_utterance_right_and_its_words_are_not_repeated():
+    """ "He was not an ill-disposed young man" (3.5 s) decoded alone comes out "old-sposed" at any beam;
+    with the sentence before it as context it is right, and that sentence is not committed twice."""
+    stream = LiveStream(get_transcriber(), channels=1, beam_size=5)
+    pending = utterances_of(clips_pcm([0, 1]), stream)
+    assert len(pending) == 2
+    first = " ".join(s.text for s in stream.decode(pending[0])).lower()
+    second = stream.decode(pending[1])
+    text = " ".join(s.text for s in second).lower()
+    assert "dashwood" in first
+    assert "ill" in text and "disposed" in text and "old" not in text
+    assert "dashwood" not in text and "power" not in text
+    assert second[0].start >= pending[1].utterance.start
+    assert all(w.start >= pending[1].utterance.start - 0.05 for s in second for w in s.words)
