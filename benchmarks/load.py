@@ -649,7 +649,8 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
         if not fault_task.done():  # the drain gave up (a stuck job): the fault's search ends with it
             fault_task.cancel()
         fault = (await asyncio.gather(fault_task, return_exceptions=True))[0]
-        fault = fault if isinstance(fault, dict) else {"what": f"{args.fault}: did not finish", "at": 0, "until": 0}
+        if fault is not None and not isinstance(fault, dict):  # cancelled, or it raised
+            fault = {"what": f"{args.fault}: did not finish ({type(fault).__name__})", "at": 0, "until": 0}
         stop.set()
         await asyncio.gather(*sockets, watcher, return_exceptions=True)
     return {
