@@ -136,8 +136,10 @@ class OwnPostgres:
 
 # --- the system under test --------------------------------------------------------------------
 class Stack:
-    def __init__(self, shape: str, env: dict[str, str], var: Path, *, fake_fcm: bool = False):
-        self.shape, self.env, self.var, self.procs = shape, env, var, {}
+    def __init__(
+        self, shape: str, env: dict[str, str], var: Path, *, fake_fcm: bool = False, loglevel: str = "WARNING"
+    ):
+        self.shape, self.env, self.var, self.procs, self.loglevel = shape, env, var, {}, loglevel
         self.fake_fcm = fake_fcm  # the realtime worker pushes to a fake FCM endpoint (benchmarks/fcm_edge.py)
         self.ports = [free_port() for _ in range(2 if shape == "production" else 1)]
 
@@ -147,13 +149,15 @@ class Stack:
         log = (self.var / "stack.log").open("ab")
         for i, port in enumerate(self.ports):
             self._spawn(f"web{i + 1}", web_argv(port=port, loglevel="warning"), log)
-        realtime = worker_argv("realtime", concurrency=4, loglevel="WARNING")
+        realtime = worker_argv("realtime", concurrency=4, loglevel=self.loglevel)
         if self.fake_fcm:
             realtime[1:3] = ["-m", "benchmarks.fcm_edge"]
         self._spawn("realtime", realtime, log)
         for i in range(2 if self.shape == "production" else 1):
-            self._spawn(f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel="WARNING"), log)
-        self._spawn("beat", beat_argv(loglevel="WARNING"), log)
+            self._spawn(
+                f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel=self.loglevel), log
+            )
+        self._spawn("beat", beat_argv(loglevel=self.loglevel), log)
 
     def _spawn(self, name: str, argv: list[str], log) -> None:
         # Own session, so a fault can SIGKILL a worker together with its pool processes.
@@ -783,6 +787,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--staff", type=int)
     parser.add_argument("--risky", type=int)
     parser.add_argument("--fault", choices=("none", "redis", "postgres", "ml-kill", "fcm"), default="none")
+    parser.add_argument(
+        "--worker-log", default="WARNING", help="workers' and beat's log level in <var>/stack.log (INFO: every task)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     small = args.shape == "embedded"
@@ -823,7 +830,7 @@ def main(argv=None) -> dict:
         django.setup()
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         people = make_people(args.patients, args.staff, devices=args.fault == "fcm")
-        stack = Stack(args.shape, env, var, fake_fcm=args.fault == "fcm")
+        stack = Stack(args.shape, env, var, fake_fcm=args.fault == "fcm", loglevel=args.worker_log)
         stack.start()
         bases = [f"http://127.0.0.1:{port}" for port in stack.ports]
         import urllib.request
