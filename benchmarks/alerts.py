@@ -3,6 +3,7 @@ with the ML worker idle and while it is busy transcribing a long recording.
 
     .venv/bin/python -m benchmarks.alerts [--sockets 50] [--rounds 20] [--mode embedded|redis|both]
                                           [--load idle|busy|both] [--busy-minutes 10] [--warmup 1]
+                                          [--redis-url redis://…]
 
 Starts, per mode, a scratch database, the ASGI server (uvicorn) and the two Celery workers exactly as
 ``runstack`` does (a ``realtime`` worker and an ``ml`` worker) as separate processes; connects N staff
@@ -12,7 +13,8 @@ each round posts a PHQ-9 with item 9 answered
 nothing else queued; ``busy`` rounds run after a voice journal of ``--busy-minutes`` minutes was
 uploaded and the ML worker started transcribing it (each round records the journal's state, so the
 report says how many rounds really overlapped the transcription). Embedded: SQLite, the SQLAlchemy
-broker and the database relay (no Redis). Redis: channels-redis and Celery on Redis. Prints p50/p95
+broker and the database relay (no Redis). Redis: channels-redis and Celery on a redis-server the
+run starts on a free port (or ``--redis-url``). Prints p50/p95
 to the first and to the last socket, busy/idle as a ratio, and per row the median time of each stage
 (read from the rows' timestamps: where an alert's seconds go) and the load average.
 """
@@ -130,8 +132,6 @@ def scratch_env(mode: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
     )
-    if mode == "redis":
-        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     return env
 
 
@@ -219,11 +219,30 @@ async def _rounds(conns, port: int, token: str, rounds: int, entry_id: str | Non
 
 
 async def _run_mode(
-    mode: str, sockets: int, rounds: int, loads: list[str], busy_minutes: float, warmup: int = 1
+    mode: str,
+    sockets: int,
+    rounds: int,
+    loads: list[str],
+    busy_minutes: float,
+    warmup: int = 1,
+    redis_url: str | None = None,
 ) -> dict:
     import websockets
 
     env = scratch_env(mode)
+    own_redis = None
+    if mode == "redis":
+        # A Redis server of the run's own on a free port (as benchmarks.load starts one), unless --redis-url
+        # names one: nothing queued or published by anyone else can reach these workers, and no shared
+        # Redis is written to.
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        else:
+            from benchmarks.load import OwnRedis
+
+            own_redis = OwnRedis(Path(env["INTERLUDE_VAR_DIR"]))
+            own_redis.start()
+            env["REDIS_URL"] = own_redis.url
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SETUP.replace("SOCKETS", str(sockets))],
@@ -294,6 +313,8 @@ async def _run_mode(
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if own_redis:
+            own_redis.stop()
         shutil.rmtree(env["INTERLUDE_VAR_DIR"], ignore_errors=True)
 
 
@@ -321,13 +342,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--load", choices=("idle", "busy", "both"), default="both")
     parser.add_argument("--busy-minutes", type=float, default=10.0, help="length of the recording the ML worker is on")
     parser.add_argument("--warmup", type=int, default=1, help="rounds run first and not counted (cold workers)")
+    parser.add_argument(
+        "--redis-url", help="the Redis the redis mode uses (default: a redis-server of its own on a free port)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     modes = ["embedded", "redis"] if args.mode == "both" else [args.mode]
     loads = ["idle", "busy"] if args.load == "both" else [args.load]
-    results = {
-        m: asyncio.run(_run_mode(m, args.sockets, args.rounds, loads, args.busy_minutes, args.warmup)) for m in modes
-    }
+    shape = (args.sockets, args.rounds, loads, args.busy_minutes, args.warmup, args.redis_url)
+    results = {m: asyncio.run(_run_mode(m, *shape)) for m in modes}
     summary = {mode: {load: _stats(r) for load, r in by_load.items()} for mode, by_load in results.items()}
     if args.json:
         print(json.dumps(summary))

@@ -1,7 +1,7 @@
 """The production shape under a bounded, mixed load on loopback, with the invariants checked at the end.
 
     .venv/bin/python -m benchmarks.load [--shape production|embedded] [--duration 90]
-        [--patients 200] [--journals 20] [--staff 50] [--risky 20] [--fault none|redis|postgres|ml-kill]
+        [--patients 200] [--journals 20] [--staff 50] [--risky 20] [--fault none|redis|postgres|ml-kill|fcm]
 
 ``production`` starts its own PostgreSQL cluster and Redis server on free loopback ports (nothing
 shared is touched), then 2 ASGI processes (clients split across the two ports), 1 realtime worker
@@ -23,10 +23,13 @@ it), and checks:
 - every risky submission produced exactly one alert, delivered once to every recipient's socket;
 - no 5xx, and no connection refused or reset.
 
-``--fault`` injects one failure 30% into the run: ``redis`` stops the Redis server for 30 s and
-starts it again; ``postgres`` restarts the PostgreSQL cluster; ``ml-kill`` SIGKILLs the ML worker
-(and its pool) that is transcribing a journal at that moment, and does not restart it. The report
-then also says what readiness answered during the fault and how many requests failed.
+``--fault`` injects one failure 30% into the run: ``redis`` stops the benchmark's own Redis server
+for 30 s and starts it again; ``postgres`` restarts its own PostgreSQL cluster; ``ml-kill`` waits for
+a journal whose claim has committed and SIGKILLs the ML worker (and its pool) transcribing it, and
+does not restart it; ``fcm`` gives every staff member a phone, points the realtime worker's FCM at a
+fake endpoint (``benchmarks/fcm_edge.py``) and makes it answer 500 for 30 s, then checks that every
+alert was pushed once per device. The report then also says what readiness answered during the
+fault and how many requests failed.
 """
 
 # ruff: noqa: S603, S607 - fixed argv of this interpreter, redis-server and PostgreSQL's tools
@@ -133,8 +136,11 @@ class OwnPostgres:
 
 # --- the system under test --------------------------------------------------------------------
 class Stack:
-    def __init__(self, shape: str, env: dict[str, str], var: Path):
-        self.shape, self.env, self.var, self.procs = shape, env, var, {}
+    def __init__(
+        self, shape: str, env: dict[str, str], var: Path, *, fake_fcm: bool = False, loglevel: str = "WARNING"
+    ):
+        self.shape, self.env, self.var, self.procs, self.loglevel = shape, env, var, {}, loglevel
+        self.fake_fcm = fake_fcm  # the realtime worker pushes to a fake FCM endpoint (benchmarks/fcm_edge.py)
         self.ports = [free_port() for _ in range(2 if shape == "production" else 1)]
 
     def start(self) -> None:
@@ -143,10 +149,15 @@ class Stack:
         log = (self.var / "stack.log").open("ab")
         for i, port in enumerate(self.ports):
             self._spawn(f"web{i + 1}", web_argv(port=port, loglevel="warning"), log)
-        self._spawn("realtime", worker_argv("realtime", concurrency=4, loglevel="WARNING"), log)
+        realtime = worker_argv("realtime", concurrency=4, loglevel=self.loglevel)
+        if self.fake_fcm:
+            realtime[1:3] = ["-m", "benchmarks.fcm_edge"]
+        self._spawn("realtime", realtime, log)
         for i in range(2 if self.shape == "production" else 1):
-            self._spawn(f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel="WARNING"), log)
-        self._spawn("beat", beat_argv(loglevel="WARNING"), log)
+            self._spawn(
+                f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel=self.loglevel), log
+            )
+        self._spawn("beat", beat_argv(loglevel=self.loglevel), log)
 
     def _spawn(self, name: str, argv: list[str], log) -> None:
         # Own session, so a fault can SIGKILL a worker together with its pool processes.
@@ -177,8 +188,10 @@ class People:
     clinicians: list[dict]
 
 
-def make_people(n_patients: int, n_staff: int) -> People:
-    from apps.accounts.models import CareTeamMember, Membership, PatientProfile, User
+def make_people(n_patients: int, n_staff: int, *, devices: bool = False) -> People:
+    from django.utils import timezone
+
+    from apps.accounts.models import CareTeamMember, Device, Membership, PatientProfile, User
     from apps.accounts.services.consent import consent_decide
     from apps.alerts.routing import policy_for
     from apps.core.jwt import IssuedRefreshToken
@@ -193,6 +206,8 @@ def make_people(n_patients: int, n_staff: int) -> People:
     for i in range(n_staff):
         user = User.objects.create_user(username=f"staff{i}@load", practice=practice)
         Membership.objects.create(user=user, role="clinician")
+        if devices:  # one phone each, so every alert is also pushed through FCM
+            Device.objects.create(user=user, token=f"load-{user.pk}", platform="android", last_seen_at=timezone.now())
         staff.append({"user": user, "id": str(user.pk), "token": str(IssuedRefreshToken.for_user(user).access_token)})
     clinicians, others = staff[:n_clinicians], staff[n_clinicians:] or staff[:1]
     patients = []
@@ -225,6 +240,8 @@ class Record:
     readiness: list = field(default_factory=list)
     server_errors_at: list = field(default_factory=list)
     resends_after_error: int = 0
+    expect_push: bool = False  # fcm: the drain also waits for every push to be sent
+    killed_claim: dict | None = None  # ml-kill: the journal whose worker was killed while it held the claim
 
     def add(self, name: str, started: float, status: int) -> None:
         self.latencies[name].append(time.perf_counter() - started)
@@ -428,7 +445,32 @@ def drained(record: Record, risky_ids: list[str]) -> bool:
             for user_id, _ in state["deliveries"].get(alert_id, []):
                 if not socket_hits(record, alert_id, user_id):
                     return False
-    return True
+    return not record.expect_push or not pushes_pending(risky_ids)
+
+
+def pushes_pending(patient_ids: list[str]) -> int:
+    from apps.alerts.models import AlertDelivery
+
+    return AlertDelivery.objects.filter(alert__patient_id__in=patient_ids, push_status="pending").count()
+
+
+def push_check(record: Record, risky_ids: list[str], var: Path) -> tuple[bool, str]:
+    """fcm: every delivery pushed, and FCM accepted exactly one push per alert and device."""
+    from apps.alerts.models import AlertDelivery
+
+    rows = list(AlertDelivery.objects.filter(alert__patient_id__in=risky_ids).values_list("alert_id", "push_status"))
+    log = var / "fcm.jsonl"
+    answers = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    accepted = collections.Counter(a["alert_id"] for a in answers if a["status"] == 200)
+    refused = sum(a["status"] != 200 for a in answers)
+    per_alert = collections.Counter(str(alert_id) for alert_id, _ in rows)
+    once = sum(accepted[a] == n for a, n in per_alert.items())
+    statuses = collections.Counter(status for _, status in rows)
+    ok = statuses == collections.Counter({"sent": len(rows)}) and once == len(per_alert)
+    return ok, (
+        f"{statuses.get('sent', 0)}/{len(rows)} deliveries pushed ({dict(statuses)}); {once}/{len(per_alert)} "
+        f"alerts accepted by FCM exactly once per device; {refused} pushes refused during the fault and retried"
+    )
 
 
 def work_left(record: Record) -> dict[str, int | None]:
@@ -456,6 +498,19 @@ def describe(odd: dict[str, int]) -> str:
         alerts = list(Alert.objects.filter(patient_id=patient_id).values_list("source", "severity", "created_at"))
         parts.append(f"{count} alerts, signals {signals}, alerts {[(a, b, c.isoformat()) for a, b, c in alerts]}")
     return "; ".join(parts)
+
+
+def killed_claim_detail(record: Record, entries: dict, audits: collections.Counter) -> str:
+    """ml-kill: how the journal whose worker died holding its claim ended."""
+    if not record.killed_claim:
+        return ""
+    entry_id = record.killed_claim["entry_id"]
+    entry = entries.get(entry_id)
+    return (
+        f"; the journal killed {'after' if record.killed_claim['landed'] else 'around'} its claim "
+        f"(attempt {record.killed_claim['attempts_at_kill']}) ended {entry.status if entry else 'missing'} "
+        f"with {entry.attempts if entry else 0} attempts and {audits[entry_id]} transcription audit event(s)"
+    )
 
 
 def invariants(record: Record, risky_ids: list[str]) -> tuple[dict, list[float]]:
@@ -495,7 +550,8 @@ def invariants(record: Record, risky_ids: list[str]) -> tuple[dict, list[float]]
         len(done) == len(record.journal_ids) and all(audits[i] == 1 for i in record.journal_ids),
         f"{len(done)}/{len(record.journal_ids)} done with text, transcription audit events per entry: "
         f"{sorted(collections.Counter(audits[i] for i in record.journal_ids).items())}, "
-        f"attempts: {sorted(collections.Counter(e.attempts for e in entries.values()).items())}",
+        f"attempts: {sorted(collections.Counter(e.attempts for e in entries.values()).items())}"
+        + killed_claim_detail(record, entries, audits),
     )
     state = alerts_state(risky_ids)
     latencies, one_alert, delivered, missing, doubled = [], 0, 0, 0, 0
@@ -575,9 +631,10 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
             clinician_loop(client, bases[i % len(bases)], c, patient_ids, record, until, random.Random(100 + i))
             for i, c in enumerate(people.clinicians)
         ]
-        tasks.append(inject_fault(args, stack, services, started))
-        results = await asyncio.gather(*tasks)
-        fault = results[-1] or {}
+        # The fault runs beside the load and may outlast it (an ML kill waits for a journal to be claimed,
+        # which under a backlog can be after the load stopped); the drain below waits for its effects.
+        fault_task = asyncio.create_task(inject_fault(args, stack, services, record, started))
+        await asyncio.gather(*tasks)
         load_seconds = time.perf_counter() - started
         risky_ids = [p["id"] for p in risky]
         queued_at_end = await asyncio.to_thread(work_left, record)
@@ -593,6 +650,11 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
             if left != last:
                 last, moved = left, time.perf_counter()
         drain_seconds = time.perf_counter() - started - load_seconds
+        if not fault_task.done():  # the drain gave up (a stuck job): the fault's search ends with it
+            fault_task.cancel()
+        fault = (await asyncio.gather(fault_task, return_exceptions=True))[0]
+        if fault is not None and not isinstance(fault, dict):  # cancelled, or it raised
+            fault = {"what": f"{args.fault}: did not finish ({type(fault).__name__})", "at": 0, "until": 0}
         stop.set()
         await asyncio.gather(*sockets, watcher, return_exceptions=True)
     return {
@@ -606,18 +668,77 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
     }
 
 
-def transcribing_worker() -> str | None:
-    """The name (``ml1``/``ml2``) of an ML worker running ``journals.process`` now, if any."""
+def claimed_journal(record: Record) -> tuple[str, int] | None:
+    """A journal of the run whose claim has committed and which is being transcribed now: (id, attempts)."""
+    from django.db import connections
+
+    from apps.journals.models import JournalEntry
+
+    connections.close_all()
+    row = (
+        JournalEntry.objects.filter(pk__in=record.journal_ids, status="transcribing")
+        .values_list("pk", "attempts")
+        .first()
+    )
+    return (str(row[0]), row[1]) if row else None
+
+
+def journals_unfinished(record: Record) -> int:
+    from django.db import connections
+
+    from apps.journals.models import JournalEntry
+
+    connections.close_all()
+    return JournalEntry.objects.filter(pk__in=record.journal_ids).exclude(status__in=["done", "failed"]).count()
+
+
+def worker_running(entry_id: str) -> str | None:
+    """The name (``ml1``/``ml2``) of the ML worker whose ``journals.process`` is on ``entry_id`` now."""
     from backend.celery import app
 
-    active = app.control.inspect(timeout=3).active() or {}
+    active = app.control.inspect(timeout=3, limit=2).active() or {}
     for hostname, tasks in active.items():
-        if any(task["name"] == "journals.process" for task in tasks):
-            return hostname.split("@")[0]
+        for task in tasks:
+            if task["name"] == "journals.process" and (task.get("kwargs") or {}).get("entry_id") == entry_id:
+                return hostname.split("@")[0]
     return None
 
 
-async def inject_fault(args, stack: Stack, services: dict, started: float) -> dict | None:
+def journal_state(entry_id: str) -> tuple[str, int]:
+    from django.db import connections
+
+    from apps.journals.models import JournalEntry
+
+    connections.close_all()
+    return JournalEntry.objects.values_list("status", "attempts").get(pk=entry_id)
+
+
+async def kill_after_claim(args, stack: Stack, record: Record, started: float) -> dict:
+    """SIGKILL the ML worker (with its pool) that holds a journal's claim, while the journal is still
+    being transcribed. The worker is found by the claimed entry (Celery's remote control names the
+    worker running ``journals.process`` on it); the row is read again right before and after the kill,
+    so the report says whether the kill landed after the claim and before the transcript was stored."""
+    while not record.journal_ids or await asyncio.to_thread(journals_unfinished, record):
+        claimed = await asyncio.to_thread(claimed_journal, record)
+        victim = claimed and await asyncio.to_thread(worker_running, claimed[0])
+        if victim and await asyncio.to_thread(journal_state, claimed[0]) == ("transcribing", claimed[1]):
+            at = time.perf_counter()
+            await asyncio.to_thread(stack.kill, victim)
+            after = await asyncio.to_thread(journal_state, claimed[0])
+            landed = after == ("transcribing", claimed[1])
+            record.killed_claim = {"entry_id": claimed[0], "attempts_at_kill": claimed[1], "landed": landed}
+            return {
+                "what": f"ML worker {victim} and its pool SIGKILLed while it held journal {claimed[0][:8]}'s claim "
+                f"(attempt {claimed[1]}, status {after[0]} after the kill; not restarted)",
+                "at": at - started,
+                "until": at - started,
+                "landed_after_claim": landed,
+            }
+        await asyncio.sleep(0.2)
+    return {"what": "every journal finished before a kill could land: nothing killed", "at": 0, "until": 0}
+
+
+async def inject_fault(args, stack: Stack, services: dict, record: Record, started: float) -> dict | None:
     if args.fault == "none":
         return None
     await asyncio.sleep(0.3 * args.duration)
@@ -639,20 +760,16 @@ async def inject_fault(args, stack: Stack, services: dict, started: float) -> di
             "until": time.perf_counter() - started,
         }
     if args.fault == "ml-kill":
-        # Kill the worker that is transcribing a journal right now (asked through Celery's remote control),
-        # so the fault lands mid-transcription rather than on a short text analysis.
-        deadline, victim = time.perf_counter() + args.duration, None
-        while victim is None and time.perf_counter() < deadline:
-            victim = await asyncio.to_thread(transcribing_worker)
-            if victim is None:
-                await asyncio.sleep(1)
-        victim = victim or "ml1"
-        at = time.perf_counter()
-        await asyncio.to_thread(stack.kill, victim)
+        return await kill_after_claim(args, stack, record, started)
+    if args.fault == "fcm":
+        down = stack.var / "fcm-down"
+        down.touch()
+        await asyncio.sleep(30)
+        down.unlink()
         return {
-            "what": f"ML worker {victim} and its pool SIGKILLed mid-transcription (not restarted)",
+            "what": "FCM answering 500 INTERNAL to every push for 30 s",
             "at": at - started,
-            "until": at - started,
+            "until": time.perf_counter() - started,
         }
     raise ValueError(args.fault)
 
@@ -669,7 +786,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--journals", type=int)
     parser.add_argument("--staff", type=int)
     parser.add_argument("--risky", type=int)
-    parser.add_argument("--fault", choices=("none", "redis", "postgres", "ml-kill"), default="none")
+    parser.add_argument("--fault", choices=("none", "redis", "postgres", "ml-kill", "fcm"), default="none")
+    parser.add_argument(
+        "--worker-log", default="WARNING", help="workers' and beat's log level in <var>/stack.log (INFO: every task)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     small = args.shape == "embedded"
@@ -709,8 +829,8 @@ def main(argv=None) -> dict:
 
         django.setup()
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        people = make_people(args.patients, args.staff)
-        stack = Stack(args.shape, env, var)
+        people = make_people(args.patients, args.staff, devices=args.fault == "fcm")
+        stack = Stack(args.shape, env, var, fake_fcm=args.fault == "fcm", loglevel=args.worker_log)
         stack.start()
         bases = [f"http://127.0.0.1:{port}" for port in stack.ports]
         import urllib.request
@@ -722,9 +842,11 @@ def main(argv=None) -> dict:
                     break
                 time.sleep(0.1)
         time.sleep(5)  # workers connect
-        record = Record()
+        record = Record(expect_push=args.fault == "fcm")
         outcome = asyncio.run(drive(args, people, bases, stack, services, record))
         checks, latencies = invariants(record, outcome["risky_ids"])
+        if args.fault == "fcm":
+            checks["every alert pushed once per device"] = push_check(record, outcome["risky_ids"], var)
     finally:
         if stack:
             stack.stop()

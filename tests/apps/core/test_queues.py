@@ -1,11 +1,14 @@
 """Queues: alerts on a light ``realtime`` worker that never waits behind ML, routing in one place,
 and ML jobs that survive a killed worker exactly once. Real workers, real brokers."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -14,6 +17,30 @@ from tests.conftest import require_service, tcp_reachable
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("REDIS_URL")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# (database, broker): the embedded default, SQLite with Redis, and the production shape.
+SHAPES = [("sqlite", "sqlite"), ("sqlite", "redis"), ("postgres", "redis")]
+
+
+@contextlib.contextmanager
+def scratch_postgres():
+    """A database of its own on the PostgreSQL server ``DATABASE_URL`` names (the workers and the scenario
+    are separate processes, so pytest's transactional test database cannot be shared), dropped after."""
+    import psycopg
+
+    require_service(
+        DATABASE_URL.startswith("postgres") and tcp_reachable(DATABASE_URL, 5432), "DATABASE_URL is not PostgreSQL"
+    )
+    url = urlparse(DATABASE_URL)
+    name = f"{url.path.lstrip('/')}_scenario_{uuid.uuid4().hex[:8]}"
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_every_registered_task_has_a_queue():
@@ -81,8 +108,17 @@ def test_the_model_guard_refuses_model_libraries_in_a_light_process():
     assert json.loads(out.stdout) == {"refused": ["faster_whisper", "torch", "transformers.models"], "loaded": []}
 
 
-def _scenario(tmp_path, mode: str, broker: str) -> dict:
+def _scenario(tmp_path, mode: str, broker: str, database: str = "sqlite") -> dict:
+    if database == "postgres":
+        with scratch_postgres() as url:
+            return _scenario_on(tmp_path, mode, broker, url)
+    return _scenario_on(tmp_path, mode, broker, None)
+
+
+def _scenario_on(tmp_path, mode: str, broker: str, database_url: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(
         {
             "INTERLUDE_VAR_DIR": str(tmp_path),
@@ -128,12 +164,13 @@ def test_the_realtime_worker_refuses_a_model_job_sent_to_it_by_mistake(tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker", ["sqlite", "redis"])
+@pytest.mark.parametrize(("database", "broker"), SHAPES)
 @pytest.mark.parametrize("mode", ["kill-child", "kill-worker"])
-def test_a_transcription_survives_a_killed_ml_worker_exactly_once(tmp_path, broker, mode):
-    """SIGKILL mid-transcription: the pool process (requeued at once: acks late, reject on worker
-    lost) or the whole worker (sent again by journals.resume_stalled once the lease lapses)."""
-    outcome = _scenario(tmp_path, mode, broker)
+def test_a_transcription_survives_a_killed_ml_worker_exactly_once(tmp_path, database, broker, mode):
+    """SIGKILL mid-transcription, after the row claim committed: the pool process (requeued at once:
+    acks late, reject on worker lost) or the whole worker (sent again by journals.resume_stalled once
+    the lease lapses). On SQLite and on PostgreSQL (the claim is a ``select_for_update`` there)."""
+    outcome = _scenario(tmp_path, mode, broker, database)
     assert outcome["status"] == "done" and outcome["transcript_words"] > 5
     assert outcome["attempts"] == 2  # the killed run's claim, then the one that finished
     assert outcome["transcription_audits"] == 1
