@@ -6,11 +6,11 @@ hallucination filter, attribution by channel or voice) and scored like the text 
 filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
 
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
-        [--model auto|tiny|MODEL] [--beam N]
+        [--model tiny|auto|MODEL] [--beam N]
 
 ``--model`` picks the session-note transcriber as the app does (``ml.transcription.session_note_config``,
-the ``NOTES_WHISPER_MODEL`` setting): ``auto`` (the default, as in the app) is the multilingual base decoding
-English when the ``multilingual`` extra is installed, ``tiny`` the packaged tiny.en that journals use.
+the ``NOTES_WHISPER_MODEL`` setting): ``tiny`` (the default, as in the app) is the packaged tiny.en, ``auto``
+the multilingual base decoding English when the ``multilingual`` extra is installed.
 
 Rendered audio is cached in var/notes_eval_audio/ (git-ignored); nothing large is committed.
 Needs espeak-ng (a Debian package), like tests/fixtures/make_audio.py.
@@ -144,7 +144,7 @@ def run(
     paths: list[str],
     only: str | None,
     dump: Path | None = None,
-    model: str = "auto",
+    model: str = "tiny",
     beam_size: int = 5,
 ) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
     parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
-    parser.add_argument("--model", default="auto", help="auto (the app's session-note default), tiny, or a model")
+    parser.add_argument("--model", default="tiny", help="tiny (the default, as in the app), auto, or a model")
     parser.add_argument("--beam", type=int, default=5)
     args = parser.parse_args(argv)
     result, timing = run(

@@ -39,8 +39,9 @@ def transcriber_config() -> TranscriberConfig:
 
 def session_note_transcriber() -> Transcriber:
     """The English model for session recordings and dictation (``NOTES_WHISPER_MODEL``, beam
-    ``NOTES_WHISPER_BEAM_SIZE``): by default the multilingual base decoding English, which a session's
-    offline time budget affords; journals and live mode keep ``WHISPER_MODEL``. Each input stores the
+    ``NOTES_WHISPER_BEAM_SIZE``): ``WHISPER_MODEL`` by default, or a stronger one (``auto``: the
+    multilingual base decoding English) that a session's offline time budget affords; journals and live
+    mode always keep ``WHISPER_MODEL``. Each input stores the
     model id and version that transcribed it."""
     return get_transcriber(
         session_note_config(transcriber_config(), settings.NOTES_WHISPER_MODEL, settings.NOTES_WHISPER_BEAM_SIZE)

@@ -120,9 +120,7 @@ def test_dictation_is_transcribed_and_drafted(personas, as_user, django_capture_
     plan = sections(note)["plan"]["sentences"]
     homework = next(s for s in plan if s["source"] == "homework")
     assert homework["evidence"][0]["start"] is not None  # a time range in the dictation
-    # Session inputs in English use the session-note model (NOTES_WHISPER_MODEL, "auto": the multilingual
-    # base decoding English; the dev extra installs it), journals keep tiny.en.
-    assert note["provenance"]["transcription"][0]["model_id"] == "faster-whisper/base"
+    assert note["provenance"]["transcription"][0]["model_id"] == "faster-whisper/tiny.en"
 
 
 def test_a_recording_needs_session_recording_consent(personas, as_user):
