@@ -305,6 +305,12 @@ WHISPER_MODEL_CACHE_DIR = Path(env_str("WHISPER_MODEL_CACHE_DIR", str(VAR_DIR / 
 # Languages the patients of this deployment are likely to speak besides their stated one: the language
 # detector weighs them up on short, unclear speech (ml.language_guard).
 WHISPER_LIKELY_LANGUAGES = env_list("WHISPER_LIKELY_LANGUAGES", ["es"])
+# Session recordings and dictation in English (offline, budget 0.2 of the audio's length): "" = WHISPER_MODEL;
+# "auto" = the multilingual base decoding English when the multilingual extra is installed, else
+# WHISPER_MODEL; or a model directory / cached size name. Default "": base cleared the facts target on the
+# dev fixtures but did worse than tiny.en on the fresh blind set (README, "Session-note transcriber").
+NOTES_WHISPER_MODEL = env_str("NOTES_WHISPER_MODEL", "")
+NOTES_WHISPER_BEAM_SIZE = env_int("NOTES_WHISPER_BEAM_SIZE", 5, minimum=1)
 # Every request body is capped at this before authentication (recording uploads: JOURNAL_MAX_UPLOAD_MB).
 REQUEST_MAX_BODY_KB = env_int("REQUEST_MAX_BODY_KB", 1024, minimum=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies; audio goes to a temp file

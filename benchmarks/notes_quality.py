@@ -6,6 +6,11 @@ hallucination filter, attribution by channel or voice) and scored like the text 
 filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
 
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
+        [--model tiny|auto|MODEL] [--beam N]
+
+``--model`` picks the session-note transcriber as the app does (``ml.transcription.session_note_config``,
+the ``NOTES_WHISPER_MODEL`` setting): ``tiny`` (the default, as in the app) is the packaged tiny.en, ``auto``
+the multilingual base decoding English when the ``multilingual`` extra is installed.
 
 Rendered audio is cached in var/notes_eval_audio/ (git-ignored); nothing large is committed.
 Needs espeak-ng (a Debian package), like tests/fixtures/make_audio.py.
@@ -127,14 +132,32 @@ def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float
     return word_attribution_accuracy(utterance_words(utterances), reference)
 
 
-def run(directory: Path, paths: list[str], only: str | None, dump: Path | None = None) -> tuple[dict, dict]:
+def transcriber_for(model: str, beam_size: int):
+    from ml.transcription import TranscriberConfig, get_transcriber, session_note_config
+
+    base = TranscriberConfig(cache_dir=str(ROOT / "var" / "models"))
+    return get_transcriber(session_note_config(base, "" if model == "tiny" else model, beam_size))
+
+
+def run(
+    directory: Path,
+    paths: list[str],
+    only: str | None,
+    dump: Path | None = None,
+    model: str = "tiny",
+    beam_size: int = 5,
+) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
     from ml.analysis import get_analyzer
-    from ml.transcription import get_transcriber
 
-    analyzer, transcriber = get_analyzer(), get_transcriber()
+    analyzer, transcriber = get_analyzer(), transcriber_for(model, beam_size)
     scores: dict[str, list[SessionScore]] = {p: [] for p in paths}
-    timing = {"audio_seconds": 0.0, "processing_seconds": 0.0}
+    timing = {
+        "audio_seconds": 0.0,
+        "processing_seconds": 0.0,
+        "model_id": transcriber.model_id,
+        "beam_size": transcriber.config.beam_size,
+    }
     for name, session in load_sessions(directory):
         if only and name != only:
             continue
@@ -183,8 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
     parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
+    parser.add_argument("--model", default="tiny", help="tiny (the default, as in the app), auto, or a model")
+    parser.add_argument("--beam", type=int, default=5)
     args = parser.parse_args(argv)
-    result, timing = run(Path(args.directory), args.paths.split(","), args.only, Path(args.dump) if args.dump else None)
+    result, timing = run(
+        Path(args.directory),
+        args.paths.split(","),
+        args.only,
+        Path(args.dump) if args.dump else None,
+        model=args.model,
+        beam_size=args.beam,
+    )
     if args.json:
         print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))
         return 0
@@ -195,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dropped by filter {s.get('dropped_by_filter')}"
         )
     ratio = timing["processing_seconds"] / max(1e-9, timing["audio_seconds"])
-    print(f"processing / audio length: {ratio:.2f}")
+    print(f"processing / audio length: {ratio:.3f} ({timing['model_id']}, beam {timing['beam_size']})")
     if args.errors:
         print(json.dumps(result["details"], indent=1))
     return 0

@@ -119,6 +119,29 @@ def _get(u, name, default=None):
     return u.get(name, default) if isinstance(u, dict) else getattr(u, name, default)
 
 
+# A sentence that is only a count ("Three.", "3.") means nothing on its own: it answers a question, and
+# the speaker's next sentence says what it counts ("3. All of them in the supermarket."), so the two stay
+# one sentence of evidence. (A bare "No." is left alone: joined, it could read as negating what follows.)
+BARE_COUNT = re.compile(rf"^\W*(?:{NUMBER.pattern})\W*$", re.I)
+
+
+def _joined_bare_counts(spans: list) -> list[tuple[int, int, str]]:
+    """(start, end, text) of ``split_sentences`` spans, each bare count joined with the sentence after it."""
+    out: list[tuple[int, int, str]] = []
+    pending = None
+    for span in spans:
+        if pending is not None:
+            out.append((pending.start, span.end, f"{pending.text} {span.text}"))
+            pending = None
+        elif BARE_COUNT.match(span.text):
+            pending = span
+        else:
+            out.append((span.start, span.end, span.text))
+    if pending is not None:
+        out.append((pending.start, pending.end, pending.text))
+    return out
+
+
 def sentence_units(utterances: Sequence) -> list[Unit]:
     """Whole sentences of whole turns: one speaker's consecutive segments are joined where a segment
     does not end a sentence (or ends in a clause whose verb still wants its object: "I never
@@ -142,20 +165,18 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
             pieces.append((len(text), u))
             text += piece
         heading = None
-        for span in split_sentences(text):
-            covered = [
-                u for offset, u in pieces if offset < span.end and offset + len(str(_get(u, "text"))) > span.start
-            ]
+        for start, end, sentence in _joined_bare_counts(split_sentences(text)):
+            covered = [u for offset, u in pieces if offset < end and offset + len(str(_get(u, "text"))) > start]
             covered = covered or [pieces[-1][1]]
             starts = [_get(u, "start") for u in covered if _get(u, "start") is not None]
             ends = [_get(u, "end") for u in covered if _get(u, "end") is not None]
-            own = heading_kind(span.text)
+            own = heading_kind(sentence)
             if speaker == "summary" and own is not None:
                 heading = own
             units.append(
                 Unit(
                     speaker,
-                    span.text.strip(),
+                    sentence.strip(),
                     tuple(int(_get(u, "index")) for u in covered),
                     min(starts) if starts else None,
                     max(ends) if ends else None,

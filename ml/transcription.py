@@ -17,13 +17,14 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from ml.packaged import default_whisper_model
 
 MULTILINGUAL_MODEL = "packaged:whisper-base"  # the multilingual base model from the multilingual extra
+SESSION_NOTE_AUTO = "auto"  # session recordings: the multilingual base decoding English when installed
 
 # Phrases Whisper is known to produce from silence or noise (normalised: lower case, no punctuation).
 KNOWN_HALLUCINATIONS = frozenset(
@@ -239,6 +240,23 @@ class Transcriber:
                 "condition_on_previous_text": False,
             },
         )
+
+
+def session_note_config(base: TranscriberConfig, model: str, beam_size: int) -> TranscriberConfig:
+    """The English transcriber for session recordings and dictation. They are offline work with a time
+    budget (a draft within 0.2 of the audio's length) that tiny.en used a quarter of while mishearing
+    numbers and names ("eleven" as "lemon", "GAD-7" as "DID 7"), so they may use a stronger model than
+    journals and live mode. ``model``: ``auto`` is the multilingual base (the ``multilingual`` extra)
+    forced to English when its packages are installed, else ``base``'s model; "" is ``base``'s model;
+    anything else is a model as for ``TranscriberConfig.model``. A multilingual model here always
+    decodes English: other languages are routed to the multilingual path before this is used."""
+    if model == SESSION_NOTE_AUTO:
+        from ml.multilingual_model import is_installed
+
+        model = MULTILINGUAL_MODEL if is_installed() else base.model
+    if not model or model == base.model:
+        return replace(base, beam_size=beam_size)
+    return replace(base, model=model, language="en", beam_size=beam_size)
 
 
 _cache: dict[TranscriberConfig, Transcriber] = {}

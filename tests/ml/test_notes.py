@@ -221,3 +221,20 @@ def test_a_denial_the_transcriber_ended_mid_clause_is_quoted_whole():
         ("I never thought I'm out killing myself.", (0, 1)),
         ("I just feel flat.", (2,)),
     ]
+
+
+def test_a_bare_count_stays_with_the_sentence_that_says_what_it_counts():
+    from ml.note_statements import sentence_units
+
+    units = sentence_units(
+        [
+            {"index": 0, "speaker": "clinician", "text": "How many panic attacks this week?", "start": 0, "end": 2},
+            {"index": 1, "speaker": "patient", "text": "3.", "start": 2.5, "end": 3.0},
+            {"index": 2, "speaker": "patient", "text": "All of them in the supermarket. No.", "start": 3.1, "end": 5},
+        ]
+    )
+    assert [(u.text, u.indices) for u in units] == [
+        ("How many panic attacks this week?", (0,)),
+        ("3. All of them in the supermarket.", (1, 2)),
+        ("No.", (2,)),
+    ]

@@ -80,3 +80,19 @@ def test_the_command_line_uses_the_same_code_path():
 def test_a_missing_model_fails_loudly_without_downloading(tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - CTranslate2 raises RuntimeError, faster-whisper others
         get_transcriber(TranscriberConfig(model=str(tmp_path / "no-such-model")))
+
+
+def test_session_notes_use_the_multilingual_base_decoding_english_when_it_is_installed(monkeypatch):
+    import ml.multilingual_model
+    from ml.transcription import MULTILINGUAL_MODEL, session_note_config
+
+    journals = TranscriberConfig(cache_dir="models")  # never written: nothing is loaded
+    monkeypatch.setattr(ml.multilingual_model, "is_installed", lambda: True)
+    chosen = session_note_config(journals, "auto", 3)
+    assert (chosen.model, chosen.language, chosen.beam_size) == (MULTILINGUAL_MODEL, "en", 3)
+    assert chosen.cache_dir == "models" and chosen.cpu_threads == journals.cpu_threads
+    monkeypatch.setattr(ml.multilingual_model, "is_installed", lambda: False)
+    assert session_note_config(journals, "auto", 5) == journals  # without the extra: the journals' model
+    assert session_note_config(journals, "", 2) == TranscriberConfig(cache_dir="models", beam_size=2)
+    explicit = session_note_config(journals, "/models/small.en", 5)
+    assert (explicit.model, explicit.language) == ("/models/small.en", "en")

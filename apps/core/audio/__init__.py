@@ -9,7 +9,14 @@ from django.conf import settings
 from django.core.files.storage import storages
 
 from ml.language_guard import LanguageRefusal, transcribe_guarded
-from ml.transcription import MULTILINGUAL_MODEL, Transcriber, TranscriberConfig, Transcript, get_transcriber
+from ml.transcription import (
+    MULTILINGUAL_MODEL,
+    Transcriber,
+    TranscriberConfig,
+    Transcript,
+    get_transcriber,
+    session_note_config,
+)
 
 
 def audio_storage():
@@ -27,6 +34,17 @@ def transcriber_config() -> TranscriberConfig:
         beam_size=settings.WHISPER_BEAM_SIZE,
         language=settings.WHISPER_LANGUAGE,
         cache_dir=str(settings.WHISPER_MODEL_CACHE_DIR),
+    )
+
+
+def session_note_transcriber() -> Transcriber:
+    """The English model for session recordings and dictation (``NOTES_WHISPER_MODEL``, beam
+    ``NOTES_WHISPER_BEAM_SIZE``): ``WHISPER_MODEL`` by default, or a stronger one (``auto``: the
+    multilingual base decoding English) that a session's offline time budget affords; journals and live
+    mode always keep ``WHISPER_MODEL``. Each input stores the
+    model id and version that transcribed it."""
+    return get_transcriber(
+        session_note_config(transcriber_config(), settings.NOTES_WHISPER_MODEL, settings.NOTES_WHISPER_BEAM_SIZE)
     )
 
 
@@ -76,8 +94,9 @@ ROUTE_CHECK_SECONDS = 120  # how much of a long recording's opening the guard li
 
 def speech_route(audio, *, patient) -> Transcriber | LanguageRefusal:
     """The model for a long recording (session recordings, dictation), chosen from its opening minutes:
-    the English model for English, the multilingual model (which then detects the language of every
-    ten-minute chunk itself) for anything else, or a ``LanguageRefusal`` without one."""
+    the session-note English model (``session_note_transcriber``) for English, the multilingual model
+    (which then detects the language of every ten-minute chunk itself) for anything else, or a
+    ``LanguageRefusal`` without one. The language is checked with ``WHISPER_MODEL`` as before."""
     from ml.language_guard import SAMPLE_RATE, _as_array, english_only_check, languages_spoken
 
     head = _as_array(audio)[: ROUTE_CHECK_SECONDS * SAMPLE_RATE]
@@ -85,7 +104,7 @@ def speech_route(audio, *, patient) -> Transcriber | LanguageRefusal:
     multilingual = multilingual_transcriber(patient.practice)
     if multilingual is None:
         checked = english_only_check(english, head)
-        return checked if isinstance(checked, LanguageRefusal) else english
+        return checked if isinstance(checked, LanguageRefusal) else session_note_transcriber()
     preferred = (patient.preferred_language or "en").split("-")[0].lower()
     spoken = languages_spoken(multilingual, head, likely=[preferred, *settings.WHISPER_LIKELY_LANGUAGES])
-    return english if preferred == "en" and set(spoken) <= {"en"} else multilingual
+    return session_note_transcriber() if preferred == "en" and set(spoken) <= {"en"} else multilingual
