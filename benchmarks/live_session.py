@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import time
 import urllib.request
@@ -274,8 +273,9 @@ def main() -> None:
         )
     finally:
         if not args.url:
-            os.killpg(stack.process.pid, signal.SIGTERM)
-            stack.process.wait(timeout=30)
+            from benchmarks.web_alerts import demo_stack_stop
+
+            demo_stack_stop(stack)
     hypothesis = " ".join(s["text"] for s in sorted(run["segments"], key=lambda s: s["start"]))
     wer = offline_wer = None
     if reference:

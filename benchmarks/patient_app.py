@@ -18,10 +18,7 @@ import contextlib
 import gzip
 import json
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -36,13 +33,10 @@ django.setup()  # the browser-test helpers import the test settings' modules
 from tests.browser.patient.conftest import (  # noqa: E402
     FAKE_MEDIA_ARGS,
     PHONE,
-    ROOT,
     WAV,
-    LiveStack,
-    _stack_env,
-    _wait_ready,
     chromium_path,
-    free_port,
+    demo_stack_start,
+    demo_stack_stop,
     http_json,
     join,
     tap_scale,
@@ -52,34 +46,11 @@ from tests.browser.patient.conftest import (  # noqa: E402
 
 @contextlib.contextmanager
 def stack():
-    var_dir = Path(tempfile.mkdtemp(prefix="bench-patient-app-"))
-    env = _stack_env(var_dir)
-    for args in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
-        subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env={**env, "CELERY_TASK_ALWAYS_EAGER": "true"},
-            check=True,
-            capture_output=True,
-        )
-    port = free_port()
-    log = (var_dir / "runstack.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "runstack", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    live = LiveStack(f"http://127.0.0.1:{port}", var_dir, env, process, var_dir / "runstack.log")
+    live = demo_stack_start(Path(tempfile.mkdtemp(prefix="bench-patient-app-")))
     try:
-        _wait_ready(live)
         yield live
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
+        demo_stack_stop(live)
 
 
 def shell_transfer(browser, live) -> None:

@@ -16,10 +16,7 @@ import datetime as dt
 import json
 import os
 import re
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,10 +31,9 @@ django.setup()
 from tests.browser.conftest import (  # noqa: E402
     DEMO_PASSWORD,
     LiveStack,
-    _stack_env,
-    _wait_ready,
     chromium_path,
-    free_port,
+    demo_stack_start,
+    demo_stack_stop,
     phq9_answers,
 )
 
@@ -50,31 +46,9 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def start_stack(redis_url: str | None) -> LiveStack:
-    var_dir = Path(tempfile.mkdtemp(prefix="interlude-web-bench-"))
     if redis_url:
         os.environ["LIVE_STACK_REDIS_URL"] = redis_url
-    env = _stack_env(var_dir)
-    for args in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
-        subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env={**env, "CELERY_TASK_ALWAYS_EAGER": "true"},
-            check=True,
-            capture_output=True,
-        )
-    port = free_port()
-    log_path = var_dir / "runstack.log"
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "runstack", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    stack = LiveStack(f"http://127.0.0.1:{port}", var_dir, env, process, log_path)
-    _wait_ready(stack)
-    return stack
+    return demo_stack_start(Path(tempfile.mkdtemp(prefix="interlude-web-bench-")))
 
 
 def close_phq9_alerts(stack: LiveStack) -> None:
@@ -128,8 +102,7 @@ def main() -> None:
                 samples.append((time.perf_counter() - started) * 1000)
             browser.close()
     finally:
-        os.killpg(stack.process.pid, signal.SIGTERM)
-        stack.process.wait(timeout=30)
+        demo_stack_stop(stack)
     shape = "redis" if args.redis else "embedded"
     p95 = percentile(samples, 0.95)
     target = 1000 if args.redis else 2000

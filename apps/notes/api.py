@@ -18,6 +18,7 @@ from apps.core.parsers import JSONParser
 from apps.core.permissions import IsCareStaffOrAdmin
 from apps.notes import export, processing
 from apps.notes.models import ClinicalSession, InputKind, Note, NoteStatus, SessionInput
+from apps.notes.selectors import note_templates_list
 from apps.notes.serializers import (
     AmendSerializer,
     DraftRequestSerializer,
@@ -36,7 +37,6 @@ from apps.notes.services.sessions import (
     CATEGORY,
     clinical_session_create,
     note_template_publish,
-    note_templates_for,
     session_input_add_audio,
     session_input_add_typed,
 )
@@ -253,7 +253,7 @@ class PracticeNoteTemplatesView(APIView):
         summary="Note templates: built-in and the practice's own",
     )
     def get(self, request):
-        return Response(list(note_templates_for(request.user.practice_id).values()))
+        return Response(list(note_templates_list(request.user.practice_id).values()))
 
     @extend_schema(
         tags=["practice admin"],

@@ -6,7 +6,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from apps.notes.models import ClinicalSession, InputStatus, Note, SessionInput
+from apps.notes.models import ClinicalSession, InputStatus, Note, NoteTemplate, SessionInput
+from ml import notes as drafting
 
 # The drafting engine numbers utterances across the session's transcribed inputs in creation order
 # (services._utterances); evidence refs are those numbers.
@@ -102,3 +103,11 @@ def not_screened_inputs(*, session: ClinicalSession) -> list[dict]:
         if screen.get("not_analysed"):
             out.append({"input": item, "language": screen.get("language", ""), "reason": screen["not_analysed"]})
     return out
+
+
+def note_templates_list(practice_id) -> dict[str, dict]:
+    """Built-in templates and the practice's own (the newest version of each key wins)."""
+    templates = {t["key"]: t for t in drafting.builtin_templates()}
+    for row in NoteTemplate.objects.filter(practice_id=practice_id).order_by("key", "version"):
+        templates[row.key] = {**row.definition, "key": row.key, "version": row.version}
+    return templates

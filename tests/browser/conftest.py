@@ -157,11 +157,9 @@ def _wait_ready(stack: LiveStack, timeout: float = 120.0) -> None:
     raise RuntimeError(f"the stack was not ready within {timeout:.0f} s:\n{stack.log_tail()}")
 
 
-@pytest.fixture(scope="session")
-def live_stack(tmp_path_factory) -> Iterator[LiveStack]:
-    """The whole system on a free port with seeded demo data; stopped (process group) afterwards."""
-    _require_browser()
-    var_dir = tmp_path_factory.mktemp("live-stack-var")
+def demo_stack_start(var_dir: Path) -> LiveStack:
+    """The whole system (``manage.py runstack``) on a free port with seeded demo data, ready to serve.
+    Shared by the browser tests and the benchmarks that drive a running stack."""
     env = _stack_env(var_dir)
     for args in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
         # Seeding runs its background jobs inline so the demo alert exists before the first page loads.
@@ -174,28 +172,45 @@ def live_stack(tmp_path_factory) -> Iterator[LiveStack]:
         )
     port = free_port()
     log_path = var_dir / "runstack.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "runstack", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "manage.py", "runstack", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     stack = LiveStack(f"http://127.0.0.1:{port}", var_dir, env, process, log_path)
     try:
         _wait_ready(stack)
+    except BaseException:
+        demo_stack_stop(stack)
+        raise
+    return stack
+
+
+def demo_stack_stop(stack: LiveStack) -> None:
+    """Stop the stack's whole process group (server, workers, scheduler)."""
+    process = stack.process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory) -> Iterator[LiveStack]:
+    """The whole system on a free port with seeded demo data; stopped (process group) afterwards."""
+    _require_browser()
+    stack = demo_stack_start(tmp_path_factory.mktemp("live-stack-var"))
+    try:
         yield stack
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
+        demo_stack_stop(stack)
 
 
 @pytest.fixture(scope="session")

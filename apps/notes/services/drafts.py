@@ -14,8 +14,8 @@ from apps.checkins.models import QuestionnaireResponse
 from apps.core.errors import Conflict
 from apps.insights.selectors import patient_analysis_allowed
 from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus, SessionInput
-from apps.notes.selectors import input_language, speakers_confirmed
-from apps.notes.services.sessions import CATEGORY, note_templates_for
+from apps.notes.selectors import input_language, note_templates_list, speakers_confirmed
+from apps.notes.services.sessions import CATEGORY
 from ml import notes as drafting
 
 
@@ -113,7 +113,7 @@ def note_draft_generate(
     from ml.analysis import get_analyzer
 
     analyzer = get_analyzer() if patient_analysis_allowed(session.patient) else None
-    template = note_templates_for(session.patient.practice_id)[session.template_key]
+    template = note_templates_list(session.patient.practice_id)[session.template_key]
     report: dict = {}
     if engine == "llm":
         from ml import llm_notes

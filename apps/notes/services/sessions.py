@@ -15,6 +15,7 @@ from apps.core.audio import probe as audio
 from apps.core.errors import Conflict, Forbidden, Invalid, ServiceError
 from apps.core.jobs import enqueue_on_commit
 from apps.notes.models import ClinicalSession, InputKind, InputStatus, NoteTemplate, SessionInput
+from apps.notes.selectors import note_templates_list
 from ml import notes as drafting
 from ml.session_risk import typed_utterances
 
@@ -25,14 +26,6 @@ MAX_RECORDING_MINUTES = 120
 def _require_clinician(actor: User) -> None:
     if not actor.is_care_staff:
         raise Forbidden("Only the care team can do this.")
-
-
-def note_templates_for(practice_id) -> dict[str, dict]:
-    """Built-in templates and the practice's own (the newest version of each key wins)."""
-    templates = {t["key"]: t for t in drafting.builtin_templates()}
-    for row in NoteTemplate.objects.filter(practice_id=practice_id).order_by("key", "version"):
-        templates[row.key] = {**row.definition, "key": row.key, "version": row.version}
-    return templates
 
 
 def note_template_publish(*, actor: User, definition: dict):
@@ -62,7 +55,7 @@ def note_template_publish(*, actor: User, definition: dict):
 
 def clinical_session_create(*, actor: User, patient: PatientProfile, **fields) -> ClinicalSession:
     _require_clinician(actor)
-    if fields.get("template_key") and fields["template_key"] not in note_templates_for(patient.practice_id):
+    if fields.get("template_key") and fields["template_key"] not in note_templates_list(patient.practice_id):
         raise ServiceError("Unknown note template.", code="invalid", field="template_key")
     with transaction.atomic():
         session = ClinicalSession.objects.create(patient=patient, clinician=actor, **fields)

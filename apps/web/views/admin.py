@@ -29,7 +29,7 @@ from apps.checkins.services.checkins import checkin_tag_set
 from apps.checkins.services.questionnaires import instrument_publish
 from apps.core.errors import Invalid, ServiceError
 from apps.core.http_errors import status_for
-from apps.notes.services.sessions import note_templates_for
+from apps.notes.selectors import note_templates_list
 from apps.web.access import StaffPageMixin
 from apps.web.views.sessions import _errors
 
@@ -256,7 +256,7 @@ class NoteTemplatesView(AdminPageMixin, View):
 
     def get(self, request):
         return self.page(
-            request, "web/admin/templates.html", {"templates": note_templates_for(request.user.practice_id)}
+            request, "web/admin/templates.html", {"templates": note_templates_list(request.user.practice_id)}
         )
 
 

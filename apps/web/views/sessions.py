@@ -19,13 +19,18 @@ from apps.core.errors import Conflict, ServiceError
 from apps.core.http_errors import status_for
 from apps.notes import processing
 from apps.notes.models import ClinicalSession, Modality, NoteStatus
-from apps.notes.selectors import not_screened_inputs, session_transcripts, sign_check, versions_diff
+from apps.notes.selectors import (
+    not_screened_inputs,
+    note_templates_list,
+    session_transcripts,
+    sign_check,
+    versions_diff,
+)
 from apps.notes.serializers import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
 from apps.notes.services.drafts import note_draft_generate
 from apps.notes.services.sessions import (
     CATEGORY,
     clinical_session_create,
-    note_templates_for,
     session_input_add_audio,
     session_input_add_typed,
 )
@@ -78,7 +83,7 @@ class SessionListView(PatientPageMixin, View):
         context = {
             "sessions": sessions,
             "modalities": Modality.choices,
-            "templates": note_templates_for(request.user.practice_id),
+            "templates": note_templates_list(request.user.practice_id),
             "default_template": ClinicalSession._meta.get_field("template_key").default,
             "errors": errors or {},
             "posted": request.POST if errors else {},

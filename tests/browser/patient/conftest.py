@@ -20,6 +20,8 @@ from tests.browser.conftest import (  # noqa: F401 - re-exported for the tests a
     _wait_ready,
     axe_violations,
     chromium_path,
+    demo_stack_start,
+    demo_stack_stop,
     free_port,
     http_json,
     shot,
