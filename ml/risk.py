@@ -50,7 +50,7 @@ from ml.text import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
-DETECTOR_VERSION = "risk-2.0"
+DETECTOR_VERSION = "risk-2.1"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
 # The level of a text that was not screened (its language has no lexicon): never "none", so a reader
 # cannot take it for a screened entry without risk language.
