@@ -88,7 +88,8 @@ ENGLISH_SCOPE = Scope(
     retraction=risk_scope.RETRACTION,
     past=risk_scope.PAST,
     recurrence=risk_scope.RECURRENCE,
-    later_recurrence=re.compile(r"\b(again|still|back)\b", re.I),
+    # "back" as in "it's back", not a movement ("climbed back over", "walked back home")
+    later_recurrence=re.compile(r"\b(again|still|back(?! (over|down|up|home|out|off|onto|into)\b))\b", re.I),
     progress=risk_scope.PROGRESS,
     first_person=FIRST_PERSON,
     first_person_reflexive=re.compile(r"\bmyself|\bmy (own )?life\b", re.I),

@@ -33,6 +33,8 @@ def rules():
         ),
         ("Once the kids are asleep on Saturday I'll go out to the garage, that's when.", "plan.when_alone"),
         ("I won't make it to my next birthday and I'm at peace with that.", "plan.last_occasion"),
+        ("I'd got halfway through the packet when the doorbell went.", "plan.partway_through"),
+        ("I was holding all my tablets in both hands when my son rang.", "plan.means_in_hand"),
         ("I read how long it would take in the cold water and the lake's right there.", "plan.research_with_means"),
     ],
 )
