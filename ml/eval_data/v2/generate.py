@@ -152,8 +152,14 @@ def risk_rows() -> dict[str, list[dict]]:
             add(split, bury(text, rng, clauses), level, "written", "buried", text)
             add(split, dictate(bury(text, rng, clauses), rng), level, "dictated", "buried", text)
             before, after = rng.sample(clauses, 2)
-            add(split, f"{before[0].upper() + before[1:]}. {sentence(text)} {after[0].upper() + after[1:]}.",
-                level, "written", "in_entry", text)
+            add(
+                split,
+                f"{before[0].upper() + before[1:]}. {sentence(text)} {after[0].upper() + after[1:]}.",
+                level,
+                "written",
+                "in_entry",
+                text,
+            )
     for line in (LEGACY / "risk.jsonl").read_text().splitlines():
         if line.strip():
             row = json.loads(line)

@@ -57,8 +57,7 @@ SEEDS: dict[str, list[tuple[str, str]]] = {
         (P, "I left a voicemail for my brother saying I'm sorry and that I love him, it's the last one."),
         (
             P,
-            "i took the cat round to my mums and told her to keep her now and ive written "
-            "the letters theyre in my bag",
+            "i took the cat round to my mums and told her to keep her now and ive written the letters theyre in my bag",
         ),
         (P, "gave all my stuff away this week my games my clothes my speakers theres nothing left to sort"),
         (P, "ive written goodbye to everyone and theyre in an envelope on the kitchen table"),
@@ -113,7 +112,11 @@ SEEDS: dict[str, list[tuple[str, str]]] = {
     "method_research_means": [
         (P, "I've been reading how much insulin it would take, and I've got pens in the fridge."),
         (P, "I looked up the drop from the bridge near my flat and it's high enough."),
-        (P, "Spent last night reading what happens with an overdose of my antidepressants, I've got three months' worth."),
+        (
+            P,
+            "Spent last night reading what happens with an overdose of my antidepressants, "
+            "I've got three months' worth.",
+        ),
         (P, "I checked which of my tablets are dangerous with alcohol and I've got both in the house."),
         (P, "I searched how long it takes if you're in a closed garage with the engine on, and we have a garage."),
         (P, "I looked up how strong a rope has to be, there's one in the shed."),
