@@ -50,7 +50,7 @@ from ml.text import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
-DETECTOR_VERSION = "risk-2.0"
+DETECTOR_VERSION = "risk-2.1"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
 # The level of a text that was not screened (its language has no lexicon): never "none", so a reader
 # cannot take it for a screened entry without risk language.
@@ -88,7 +88,8 @@ ENGLISH_SCOPE = Scope(
     retraction=risk_scope.RETRACTION,
     past=risk_scope.PAST,
     recurrence=risk_scope.RECURRENCE,
-    later_recurrence=re.compile(r"\b(again|still|back)\b", re.I),
+    # "back" as in "it's back", not a movement ("climbed back over", "walked back home")
+    later_recurrence=re.compile(r"\b(again|still|back(?! (over|down|up|home|out|off|onto|into)\b))\b", re.I),
     progress=risk_scope.PROGRESS,
     first_person=FIRST_PERSON,
     first_person_reflexive=re.compile(r"\bmyself|\bmy (own )?life\b", re.I),

@@ -61,7 +61,8 @@ def test_risk_v2_development_set_holds_the_chosen_operating_point():
     """The learned stage's alert threshold was chosen on this set for alert precision >= 0.90."""
     result = evaluate_risk(_read_jsonl(str(V2 / "risk_dev.jsonl")))
     assert result["alert_precision"] >= 0.89 and result["alert_recall"] >= 0.82, aggregates(result)
-    assert result["plan_recall"] >= 0.80 and result["level_accuracy"] >= 0.80, aggregates(result)
+    # 1,240 rows since round 3 of the seeds; measured at risk-2.1: P 0.891, R 0.829, plan 0.819, accuracy 0.815
+    assert result["plan_recall"] >= 0.81 and result["level_accuracy"] >= 0.80, aggregates(result)
 
 
 def test_risk_on_the_v2_blind_set_does_not_regress():
@@ -69,6 +70,7 @@ def test_risk_on_the_v2_blind_set_does_not_regress():
     figures = aggregates(evaluate_risk(_read_jsonl(str(V2_BLIND / "risk.jsonl"))))
     precision, recall = figures["alert_precision"], figures["alert_recall"]
     plan, accuracy = figures["plan_recall"], figures["level_accuracy"]
-    # measured at risk-2.0: alert precision 0.874, recall 0.796, plan recall 0.688, level accuracy 0.790
-    assert precision >= 0.85 and recall >= 0.77, figures
-    assert plan >= 0.65 and accuracy >= 0.77, figures
+    # measured at risk-2.0: alert precision 0.874, recall 0.796, plan recall 0.688, level accuracy 0.790;
+    # at risk-2.1 (lexicon 1.5): 0.882, 0.826, 0.734, 0.812
+    assert precision >= 0.87 and recall >= 0.81, figures
+    assert plan >= 0.72 and accuracy >= 0.80, figures

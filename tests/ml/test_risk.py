@@ -129,13 +129,15 @@ def test_endings_and_old_history_do_not_raise_an_alert(detector, text):
 
 
 def test_the_learned_stage_explains_its_finding(detector):
-    text = "Work was long. I've given the cat to my sister for good and written to everyone, tonight is the night."
+    # (the rules catch "given the cat to my sister for good" since lexicon 1.5, so the learned
+    # stage's example has no rule wording)
+    text = "Work was long. I've said my thank-yous and sorted who gets my records, tonight is the night."
     result = detector.assess(text)
     learned = [f for f in result.findings if f.method == "learned"]
     assert result.level == "plan_or_intent" and learned
     finding = learned[0]
     assert finding.source.startswith("learned:") and 0.0 < finding.score <= 1.0
-    assert text.index("I've given") <= finding.start < finding.end <= len(text)
+    assert text.index("I've said") <= finding.start < finding.end <= len(text)
     assert len(finding.nearest) == 3 and all(isinstance(t, str) and t for t in finding.nearest)
     assert "risk-learned-" in result.version
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 
 import seeds_risk  # noqa: E402
 import seeds_risk_extra  # noqa: E402
+import seeds_risk_v3  # noqa: E402
 import seeds_triggers  # noqa: E402
 
 RISK_SEEDS: dict[str, list[tuple[str, str]]] = {cls: list(seeds) for cls, seeds in seeds_risk.SEEDS.items()}
@@ -98,11 +99,17 @@ def lower_first(text: str) -> str:
     return text if text.startswith("I ") or text.startswith("I'") else text[0].lower() + text[1:]
 
 
-def bury(text: str, rng: random.Random) -> str:
+def bury(text: str, rng: random.Random, clauses: list[str] = NEUTRAL_CLAUSES) -> str:
     """The clause in the middle of a run-on written entry."""
-    a, b, c = rng.sample(NEUTRAL_CLAUSES, 3)
+    a, b, c = rng.sample(clauses, 3)
     core = lower_first(text.rstrip(".!?"))
     return f"{a[0].upper() + a[1:]}, {b} and {core}, then {c}."
+
+
+def sentence(text: str) -> str:
+    """A seed as a written sentence of an entry (dictated-style seeds get a capital and a full stop)."""
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
 
 
 def risk_rows() -> dict[str, list[dict]]:
@@ -133,13 +140,33 @@ def risk_rows() -> dict[str, list[dict]]:
                     before, after = rng.sample(NEUTRAL_CLAUSES, 2)
                     entry = f"{before[0].upper() + before[1:]}. {text} {after[0].upper() + after[1:]}."
                     add(split, entry, level, "written", "in_entry", template)
+    # Third round (seeds_risk_v3): its own random stream, so the rows above stay as they were.
+    rng = random.Random(153)
+    clauses = NEUTRAL_CLAUSES + seeds_risk_v3.NEUTRAL_CLAUSES
+    for cls, seeds in seeds_risk_v3.SEEDS.items():
+        for level, text in seeds:
+            split = split_of(text)
+            written = rng.choice(LEADS) + lower_first(text) if rng.random() < 0.3 else text
+            add(split, written, level, "written", cls, text)
+            add(split, dictate(text, rng), level, "dictated", cls, text)
+            add(split, bury(text, rng, clauses), level, "written", "buried", text)
+            add(split, dictate(bury(text, rng, clauses), rng), level, "dictated", "buried", text)
+            before, after = rng.sample(clauses, 2)
+            add(
+                split,
+                f"{before[0].upper() + before[1:]}. {sentence(text)} {after[0].upper() + after[1:]}.",
+                level,
+                "written",
+                "in_entry",
+                text,
+            )
     for line in (LEGACY / "risk.jsonl").read_text().splitlines():
         if line.strip():
             row = json.loads(line)
             add("train", row["text"], row["level"], "written", "legacy", row["text"])
     # Everyday journal sentences (the trigger seeds, same split) and the run-on clauses on their own:
     # most of what a detector reads is ordinary, and it must stay quiet there.
-    for clause in NEUTRAL_CLAUSES:
+    for clause in NEUTRAL_CLAUSES + seeds_risk_v3.NEUTRAL_CLAUSES:
         add("train", clause[0].upper() + clause[1:] + ".", "none", "written", "everyday_journal", clause)
     for split, rows in trigger_rows().items():
         for row in rows:
