@@ -275,7 +275,11 @@ TWO_THEME: list[tuple[str, str, str]] = [
     ("loneliness", "sleep", "The nights are the worst because there's nobody to talk to when I can't drop off."),
     ("sleep", "loneliness", "I lie awake in the empty flat listening to the neighbours' voices."),
     ("social_support", "sleep", "My friend stayed on the phone with me at 3am until I could settle."),
-    ("coping_skill", "loneliness", "When the empty evening got to me I wrote down what I was feeling instead of stewing."),
+    (
+        "coping_skill",
+        "loneliness",
+        "When the empty evening got to me I wrote down what I was feeling instead of stewing.",
+    ),
     ("social_support", "grief", "My cousin helped me sort out Dad's things and made it bearable."),
     ("coping_skill", "trauma_reminder", "When the alarm went off in the shop I grounded myself by naming colours."),
     ("loneliness", "family", "My family live abroad and I haven't had a proper conversation in weeks."),
