@@ -5,8 +5,13 @@ allow negation handling) and semantic similarity of the sentence to the category
 and description (all-MiniLM-L6-v2). A keyword in a negated or resolved clause ("I didn't drink this
 week", "I used to drink") does not count for categories where negation means absence; for sleep,
 loneliness and trauma reminders a negated verb often states the problem ("I couldn't sleep") and is
-kept. The taxonomy is data (``ml/data/taxonomy.json``); practices add categories, clinicians add
-patient-specific triggers (``CustomTrigger``) with a few phrases.
+kept. A learned stage (``ml.triggers_learned``, issue 15) reads both signals and the sentence's
+embedding, and decides the taxonomy's categories: calibrated one-vs-rest heads with an abstain
+threshold, so indirect wording ("I set the table for one again") is recorded and a sentence can carry
+two themes; every finding names its stage (``method``), score, span and, when learned, the nearest
+training sentences. Categories the stage was not trained on (a practice's own, a patient's phrases)
+keep the keyword and similarity rules. The taxonomy is data (``ml/data/taxonomy.json``); practices
+add categories, clinicians add patient-specific triggers (``CustomTrigger``) with a few phrases.
 """
 
 from __future__ import annotations
@@ -21,13 +26,16 @@ import numpy as np
 
 from ml.lexical import negated_before, resolved_in_clause
 from ml.text import Encoder, Span, fold_accents, get_encoder, split_sentences
+from ml.triggers_learned import LearnedTriggers
+from ml.triggers_learned import features as learned_features
+from ml.triggers_learned import load as load_learned
 
 TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 # Other languages' keywords for the same categories (issue 19). The encoder is English, so these
 # detectors are keyword-only: a counted keyword is a finding with KEYWORD_ONLY_SCORE.
 KEYWORD_TAXONOMIES = {"es": Path(__file__).resolve().parent / "data" / "taxonomy_es.json"}
 KEYWORD_ONLY_SCORE = 0.6
-DETECTOR_VERSION = "triggers-1.0"
+DETECTOR_VERSION = "triggers-2.0"
 KEYWORD_BOOST = 0.22
 PRESENT_THRESHOLD = 0.50  # combined score for a finding
 SEMANTIC_ONLY_THRESHOLD = 0.55
@@ -48,9 +56,11 @@ class TriggerFinding:
     score: float
     start: int  # character offsets in the analysed text
     end: int
-    method: str  # keyword+semantic | semantic | phrase
+    method: str  # keyword+learned | learned | keyword+semantic | semantic | phrase (the stage that recorded it)
     sentence_start: int
     sentence_end: int
+    # learned findings: the nearest training sentences of the category and their similarity
+    nearest: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +102,20 @@ def _keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
 
 class TriggerDetector:
     def __init__(
-        self, encoder: Encoder | None = None, taxonomy: dict | None = None, custom: Sequence[CustomTrigger] = ()
+        self,
+        encoder: Encoder | None = None,
+        taxonomy: dict | None = None,
+        custom: Sequence[CustomTrigger] = (),
+        learned: LearnedTriggers | None | bool = True,
     ):
+        """``learned``: the stored learned stage (True, read once per process), a given one, or
+        False for the keyword and similarity stages alone (what the learned stage is trained on)."""
         self.encoder = encoder or get_encoder()
         self.taxonomy = taxonomy or load_taxonomy()
-        self.version = f"{DETECTOR_VERSION}/{self.taxonomy['version']}"
+        self.learned = load_learned() if learned is True else (learned or None)
+        self.version = f"{DETECTOR_VERSION}/{self.taxonomy['version']}" + (
+            f"/{self.learned.version}" if self.learned else ""
+        )
         self.categories: list[_Category] = []
         for key, spec in self.taxonomy["categories"].items():
             self.categories.append(
@@ -118,6 +137,7 @@ class TriggerDetector:
                     texts=list(trigger.phrases),
                 )
             )
+        self._column = {c.key: i for i, c in enumerate(self.categories)}
         all_texts = [t for c in self.categories for t in c.texts]
         vectors = self.encoder.encode(all_texts)
         offset = 0
@@ -131,6 +151,7 @@ class TriggerDetector:
             return self
         clone = object.__new__(TriggerDetector)
         clone.encoder, clone.taxonomy, clone.version = self.encoder, self.taxonomy, self.version
+        clone.learned, clone._column = self.learned, self._column
         extra = [
             _Category(
                 key=t.key,
@@ -159,6 +180,32 @@ class TriggerDetector:
             columns.append(0.6 * top[:, -1] + 0.4 * top.mean(axis=1))
         return np.stack(columns, axis=1)
 
+    def sentence_evidence(
+        self, sentences: Sequence[Span], embeddings: np.ndarray, suppressed: list[Suppressed] | None = None
+    ) -> tuple[np.ndarray, list[list[re.Match | None]], list[set[str]]]:
+        """Per sentence and category: the similarity score, the first keyword match that counts
+        (None if none), and which categories had only negated or resolved keywords."""
+        semantic = self.scores(embeddings)
+        suppressed = [] if suppressed is None else suppressed
+        hits: list[list[re.Match | None]] = []
+        quiet: list[set[str]] = []
+        for sentence in sentences:
+            here: set[str] = set()
+            hits.append(
+                [
+                    None if c.pattern is None else self._first_counted_match(c, sentence, suppressed, here)
+                    for c in self.categories
+                ]
+            )
+            quiet.append(here)
+        return semantic, hits, quiet
+
+    def learned_features(self, embeddings: np.ndarray, semantic: np.ndarray, hits) -> np.ndarray:
+        """The learned stage's input rows (``ml.triggers_learned.features``), in its categories' order."""
+        columns = [self._column[key] for key in self.learned.categories]
+        keyword = np.array([[row[c] is not None for c in columns] for row in hits], dtype=np.float32)
+        return learned_features(embeddings, semantic[:, columns], keyword.reshape(len(hits), len(columns)))
+
     def detect_sentences(
         self, text: str, sentences: Sequence[Span], embeddings: np.ndarray
     ) -> tuple[list[TriggerFinding], list[Suppressed]]:
@@ -166,15 +213,26 @@ class TriggerDetector:
         suppressed: list[Suppressed] = []
         if not sentences:
             return findings, suppressed
-        semantic = self.scores(embeddings)
+        semantic, hits, quiet = self.sentence_evidence(sentences, embeddings, suppressed)
+        probabilities = None
+        if self.learned is not None:
+            probabilities = self.learned.probabilities(self.learned_features(embeddings, semantic, hits))
         for row, sentence in enumerate(sentences):
-            suppressed_here: set[str] = set()
             for col, category in enumerate(self.categories):
+                hit = hits[row][col]
+                if probabilities is not None and category.key in self.learned.index:
+                    finding = self._learned_finding(
+                        category,
+                        sentence,
+                        hit,
+                        float(probabilities[row, self.learned.index[category.key]]),
+                        embeddings[row],
+                        category.key in quiet[row],
+                    )
+                    if finding is not None:
+                        findings.append(finding)
+                    continue
                 score = float(semantic[row, col])
-                if category.pattern is None:
-                    hit = None
-                else:
-                    hit = self._first_counted_match(category, sentence, suppressed, suppressed_here)
                 if hit is not None:
                     combined = min(1.0, score + KEYWORD_BOOST)
                     if combined >= PRESENT_THRESHOLD or category.kind == "patient_trigger":
@@ -191,7 +249,7 @@ class TriggerDetector:
                                 sentence.end,
                             )
                         )
-                elif score >= SEMANTIC_ONLY_THRESHOLD and category.key not in suppressed_here:
+                elif score >= SEMANTIC_ONLY_THRESHOLD and category.key not in quiet[row]:
                     findings.append(
                         TriggerFinding(
                             category.key,
@@ -205,6 +263,34 @@ class TriggerDetector:
                         )
                     )
         return findings, suppressed
+
+    def _learned_finding(
+        self, category: _Category, sentence: Span, hit, probability: float, embedding: np.ndarray, quiet: bool
+    ) -> TriggerFinding | None:
+        """A taxonomy category the learned stage knows: recorded at its calibrated probability when
+        it passes the stage's threshold (the lower keyword threshold when a keyword counts). A
+        sentence whose only keyword for the category was negated or resolved records nothing for it.
+        The span is the keyword when there is one, else the sentence; the nearest training sentences
+        of the category are the evidence."""
+        learned = self.learned
+        if hit is None and (quiet or probability < learned.threshold):
+            return None
+        if hit is not None and probability < min(learned.threshold, learned.keyword_threshold):
+            return None
+        start, end = (
+            (sentence.start + hit.start(), sentence.start + hit.end()) if hit else (sentence.start, sentence.end)
+        )
+        return TriggerFinding(
+            category.key,
+            category.kind,
+            round(probability, 3),
+            start,
+            end,
+            "keyword+learned" if hit else "learned",
+            sentence.start,
+            sentence.end,
+            nearest=learned.nearest(embedding, category.key),
+        )
 
     @staticmethod
     def _first_counted_match(
@@ -248,9 +334,16 @@ class TriggerDetector:
             offset += len(sentences)
             findings, _ = self.detect_sentences(text, sentences, vectors)
             recorded = max(findings, key=lambda f: f.score).category if findings else None
-            forced = recorded or self.categories[int(self.scores(vectors).max(axis=0).argmax())].key
+            forced = recorded or self._best_below_thresholds(sentences, vectors)
             out.append((recorded, forced))
         return out
+
+    def _best_below_thresholds(self, sentences: Sequence[Span], vectors: np.ndarray) -> str:
+        semantic, hits, _ = self.sentence_evidence(sentences, vectors)
+        if self.learned is None:
+            return self.categories[int(semantic.max(axis=0).argmax())].key
+        probabilities = self.learned.probabilities(self.learned_features(vectors, semantic, hits))
+        return self.learned.categories[int(probabilities.max(axis=0).argmax())]
 
 
 class KeywordTriggerDetector:

@@ -223,11 +223,14 @@ def write(name: str, rows: list[dict]) -> None:
 
 
 def main() -> None:
-    for task, build in (("risk", risk_rows), ("triggers", trigger_rows)):
-        sets = build()
-        for split, rows in sets.items():
-            write(f"{task}_{split}.jsonl", rows)
-            print(f"{task}_{split}.jsonl: {len(rows)} rows")
+    for split, rows in risk_rows().items():
+        write(f"risk_{split}.jsonl", rows)
+        print(f"risk_{split}.jsonl: {len(rows)} rows")
+    # the trigger sets have their own generator (both rounds of seeds); trigger_rows above stays
+    # the first round, which the risk sets use as everyday negatives
+    import generate_triggers
+
+    generate_triggers.main()
 
 
 if __name__ == "__main__":
