@@ -232,6 +232,110 @@ def attach(url: str):
     return LiveStack(url.rstrip("/"), Path("."), dict(os.environ), None, Path("/dev/null"))
 
 
+# A synthetic session for ``--replay-draft``: every line different, so nothing is analysed for free.
+EVENTS = (
+    "work kept me late",
+    "my sister called about the money",
+    "the train was cancelled again",
+    "I argued with my partner",
+    "my manager questioned my report",
+    "I could not get out of bed",
+    "I skipped lunch and dinner",
+    "the neighbours were loud all night",
+)
+WHEN = ("on Monday", "on Tuesday", "on Wednesday", "on Thursday", "on Friday", "at the weekend", "last night")
+FEELINGS = ("anxious", "low", "angry", "hopeless", "exhausted", "ashamed", "tense", "numb")
+AFTER = ("and I hardly slept", "and I cried in the car", "so I stayed home", "and I could not focus")
+ASK = ("What went through your mind when", "How did your body react when", "What did you do after")
+
+
+def synthetic_session(seconds: float) -> list[dict]:
+    """Clinician and patient turns (2.5 words a second, 0.5 s gaps) until ``seconds``; every ninth
+    patient sentence is cut in two by the transcriber, every 25th turn discloses risk."""
+    rows: list[dict] = []
+    t, i = 0.0, 0
+
+    def add(speaker: str, text: str) -> None:
+        nonlocal t
+        end = t + len(text.split()) / 2.5
+        rows.append({"index": len(rows), "speaker": speaker, "text": text, "start": round(t, 2), "end": round(end, 2)})
+        t = end + 0.5
+
+    while t < seconds:
+        event, when = EVENTS[i % 8], WHEN[(i // 8) % 7]
+        feeling, after = FEELINGS[(i // 56) % 8], AFTER[(i // 448) % 4]
+        add("clinician", f"{ASK[i % 3]} {event} {when}?")
+        if i % 25 == 24:
+            add("patient", f"Honestly, {when} I thought everyone would be better off without me.")
+        elif i % 9 == 8:
+            add("patient", f"{event[0].upper()}{event[1:]} {when}")
+            add("patient", f"and I felt {feeling} {after}.")
+        else:
+            add("patient", f"{event[0].upper()}{event[1:]} {when}, and I felt {feeling} {after}.")
+        i += 1
+    return rows
+
+
+def replay_draft(minutes: float, compare: bool) -> dict:
+    """In process, no audio: a mono live session of ``minutes`` replayed through the live consumer's
+    warming (``apps.notes.live_memo``: each commit, each ten-minute chunk once attributed, with the
+    script's speakers standing in for the voice clustering), then the draft at stop
+    (``ml.notes.draft_note`` as ``note_draft_generate`` calls it) timed with the memo and, with
+    ``compare``, without it."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    django.setup()
+    from apps.notes import live_memo
+    from apps.notes.services.live import ATTRIBUTION_CHUNK_S
+    from ml import notes as drafting
+    from ml.analysis import AnalysisMemo, get_analyzer
+
+    load = [round(x, 2) for x in os.getloadavg()]
+    rows = synthetic_session(minutes * 60)
+    analyzer = get_analyzer()
+    memo = AnalysisMemo(analyzer, max_entries=live_memo.MAX_TEXTS)
+    committed = [{**r, "speaker": "speaker_1"} for r in rows]
+    started, chunk_end = time.perf_counter(), ATTRIBUTION_CHUNK_S
+    for n, row in enumerate(rows):
+        while row["start"] >= chunk_end:  # the chunk is attributed once an utterance after it commits
+            live_memo.warm_chunk(memo, [r for r in rows if chunk_end - ATTRIBUTION_CHUNK_S <= r["start"] < chunk_end])
+            chunk_end += ATTRIBUTION_CHUNK_S
+        live_memo.warm_commit(memo, committed[: n + 1])
+    warm_s = time.perf_counter() - started
+    utterances = [drafting.Utterance(r["index"], r["speaker"], r["text"], r["start"], r["end"]) for r in rows]
+
+    def draft(source) -> tuple[drafting.Draft, float]:
+        began = time.perf_counter()
+        out = drafting.draft_note(
+            drafting.load_template("soap"),
+            utterances,
+            analysis=source.analyse,
+            versions=source.versions,
+            speakers_confirmed=False,
+            risk=source.risk.assess,
+        )
+        return out, round(time.perf_counter() - began, 2)
+
+    misses = memo.misses
+    memoised, stop_s = draft(memo)
+    result = {
+        "mode": "in-process replay (no audio, no database): live warming, then the draft at stop",
+        "speech_minutes": round(rows[-1]["end"] / 60, 1),
+        "utterances": len(rows),
+        "warming_during_session_s": round(warm_s, 1),
+        "texts_warmed": len(memo),
+        "draft_at_stop_with_memo_s": stop_s,
+        "texts_analysed_at_stop": memo.misses - misses,
+        "load_average_before": load,
+    }
+    if compare:
+        plain, result["draft_at_stop_without_memo_s"] = draft(analyzer)
+        result["identical"] = plain == memoised
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wav", type=Path, nargs="?")
@@ -252,7 +356,14 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true", help="do not wait for the offline pass")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--url", default=None, help="a running stack with the demo data (else one is started)")
+    parser.add_argument(
+        "--replay-draft", type=float, default=0, metavar="MINUTES", help="in process: warming, then the draft at stop"
+    )
+    parser.add_argument("--compare", action="store_true", help="with --replay-draft: also draft without the memo")
     args = parser.parse_args()
+    if args.replay_draft:
+        print(json.dumps(replay_draft(args.replay_draft, args.compare), indent=None if args.json else 1))
+        return
     reference = args.reference.read_text() if args.reference else None
     if args.librivox:
         (pcm, reference), channels = librivox_recording(args.librivox), 1

@@ -9,8 +9,10 @@ run); any other language is not analysed at all, and the result says so (``not_a
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from ml.emotions import EmotionDetector, EmotionProfile
 from ml.language import ANALYSIS_LANGUAGES, normalise
@@ -126,3 +128,57 @@ def get_analyzer() -> TextAnalyzer:
         if _analyzer is None:
             _analyzer = TextAnalyzer()
         return _analyzer
+
+
+class AnalysisMemo:
+    """``analyse(text)`` and ``risk.assess(text)`` of one analyzer, remembered by exact text, for one
+    live input: the live session warms it as segments commit and chunks are attributed, and the draft
+    at stop reads it, so stop computes only the text it has not seen (issue 18: stop → draft must not
+    grow with the session's length). Only the default call is remembered (English, no patient-specific
+    triggers), which is how the drafter calls it; a hit returns the very result the analyzer returned
+    for that text, so a draft is the same with or without the memo.
+
+    Bounded: at most ``max_entries`` texts per callable, least recently used dropped first. Thread-safe
+    (the live pool warms it while the draft reads it); a text computed twice at once is harmless, the
+    first result kept."""
+
+    def __init__(self, analyzer: TextAnalyzer, max_entries: int = 20000):
+        self.analyzer = analyzer
+        self.versions = analyzer.versions
+        # the analyzer's shape where callers read it (``memo.risk.assess``, ``memo.risk.version``)
+        self.risk = SimpleNamespace(assess=self.assess, version=analyzer.risk.version)
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._analyses: OrderedDict[str, TextAnalysis] = OrderedDict()
+        self._risks: OrderedDict[str, RiskResult] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def analyse(self, text: str) -> TextAnalysis:
+        return self._get(self._analyses, text, self.analyzer.analyse)
+
+    def assess(self, text: str) -> RiskResult:
+        return self._get(self._risks, text, self.analyzer.risk.assess)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._analyses) + len(self._risks)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._analyses.clear()
+            self._risks.clear()
+
+    def _get(self, table: OrderedDict, key: Hashable, compute: Callable):
+        with self._lock:
+            if key in table:
+                table.move_to_end(key)
+                self.hits += 1
+                return table[key]
+            self.misses += 1
+        value = compute(key)  # outside the lock: the encoder has its own, and readers must not wait on it
+        with self._lock:
+            value = table.setdefault(key, value)
+            table.move_to_end(key)
+            while len(table) > self.max_entries:
+                table.popitem(last=False)
+        return value

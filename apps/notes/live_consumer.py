@@ -28,7 +28,7 @@ from apps.accounts.selectors import consent_is_granted
 from apps.core.audio import transcriber_config
 from apps.core.errors import ServiceError
 from apps.core.ws_auth import PROTOCOL
-from apps.notes import live_signals
+from apps.notes import live_memo, live_signals
 from apps.notes.live_audio import PART_SECONDS, RATE
 from apps.notes.live_chunks import ChunkAttributions
 from apps.notes.models import ClinicalSession, LiveCuePreference
@@ -191,6 +191,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.stream = await _in_pool(_stream, item.audio_seconds or 0.0, channels)
         self.chunks = ChunkAttributions(item.audio_seconds or 0.0) if channels == 1 else None
         self.attributing: list[asyncio.Future] = []
+        self.memo = live_memo.memo_for(item.pk)
+        self.warming: list = []  # concurrent futures in live_memo's low-priority thread
         self.last_progress, self.committed = 0.0, item.audio_seconds or 0.0
         self.signal_jobs: asyncio.Queue = asyncio.Queue()
         self.signals = asyncio.ensure_future(self._signals())
@@ -289,7 +291,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                 logger.error("live signals failed for input %s (%s)", self.item.pk, type(exc).__name__)
 
     async def _signal(self, added, utterances, now):
-        screen, detector = await _in_pool(live_signals.risk_screen, utterances, self.channels == 2)
+        screen, detector = await _in_pool(live_signals.risk_screen, utterances, self.channels == 2, self.memo)
+        self._warm(live_memo.warm_commit, utterances)
         cues = await database_sync_to_async(live_signals.risk_record)(
             self.item, screen, detector, self.user.pk, self.cue_state
         )
@@ -309,15 +312,38 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         """A finished chunk's speakers, in the pool, behind the transcript (never delaying a commit)."""
         result = await _in_pool(lambda: live.live_chunk_attribute(utterances=utterances, pcm=pcm, t0=t0))
         self.chunks.done[t0] = result
+        self._warm(live_memo.warm_chunk, result["pieces"])
+
+    def _warm(self, fn, rows):
+        """What the draft at stop will read, computed now in the low-priority thread (``live_memo``)."""
+        self.warming = [f for f in self.warming if not f.done()]
+        self.warming.append(live_memo.warm_pool().submit(fn, self.memo, rows))
+
+    async def _stop_warming(self):
+        """Stop does not wait for a backlog of warming: what has not started is computed by the draft."""
+        for future in self.warming:
+            future.cancel()
+        running = [asyncio.wrap_future(f) for f in self.warming if not f.cancelled()]
+        await asyncio.gather(*running, return_exceptions=True)
+        self.warming = []
 
     async def _stop(self):
         model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
         if self.attributing:  # one still running finishes sooner than it would start again at stop
             await asyncio.gather(*self.attributing, return_exceptions=True)
         attributed = self.chunks.done if self.chunks is not None else None
-        item, note = await _heavy_db(
-            live.live_input_finish, actor=self.user, item=self.item, model=model, attributed=attributed
-        )
+        await self._stop_warming()
+        try:
+            item, note = await _heavy_db(
+                live.live_input_finish,
+                actor=self.user,
+                item=self.item,
+                model=model,
+                attributed=attributed,
+                memo=self.memo,
+            )
+        finally:
+            live_memo.memo_drop(self.item.pk)
         await self.send_json({"type": "done", "input_id": str(item.pk), "draft_id": str(note.pk) if note else None})
         self.item = None
         await self.close()

@@ -40,12 +40,13 @@ def links(session) -> dict[str, str]:
     }
 
 
-def risk_screen(utterances: list[dict], confirmed: bool):
-    """ML part (pool): the session risk screen over the last few utterances in time order."""
+def risk_screen(utterances: list[dict], confirmed: bool, memo=None):
+    """ML part (pool): the session risk screen over the last few utterances in time order. ``memo``:
+    the input's ``AnalysisMemo`` (each sentence is re-read with the next commits: scored once)."""
     from ml.analysis import get_analyzer
     from ml.session_risk import screen_session
 
-    analyzer = get_analyzer()
+    analyzer = memo or get_analyzer()
     tail = sorted(utterances, key=lambda u: (u["start"], u["end"]))[-RISK_TAIL:]
     return screen_session(tail, analyzer.risk.assess, speakers_confirmed=confirmed), analyzer.risk.version
 

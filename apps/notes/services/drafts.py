@@ -102,17 +102,23 @@ def _identifiers(session: ClinicalSession) -> dict[str, str]:
 
 
 def note_draft_generate(
-    *, session: ClinicalSession, engine: str = "default", made_by: str = "", extra_provenance: dict | None = None
+    *,
+    session: ClinicalSession,
+    engine: str = "default",
+    made_by: str = "",
+    extra_provenance: dict | None = None,
+    memo=None,
 ) -> Note | None:
     """(Re)draft the session's note from all its inputs. A signed note is never touched; a draft the
     clinician has edited is kept and a new draft version is added beside it. ``made_by`` names the pass
     that made it (``live``: from a live session's transcript at stop; ``offline``: the full pass over
     its stored audio afterwards): a live draft is kept beside the offline one so the clinician can
     compare and choose. ``extra_provenance`` is merged into the note's provenance (the offline pass's
-    comparison with the live transcript)."""
+    comparison with the live transcript). ``memo``: an ``ml.analysis.AnalysisMemo`` the live session
+    warmed (the same analyzer's results by text), so only text it has not seen is analysed now."""
     from ml.analysis import get_analyzer
 
-    analyzer = get_analyzer() if patient_analysis_allowed(session.patient) else None
+    analyzer = (memo or get_analyzer()) if patient_analysis_allowed(session.patient) else None
     template = note_templates_list(session.patient.practice_id)[session.template_key]
     report: dict = {}
     if engine == "llm":

@@ -229,12 +229,12 @@ def _attribute_mono(utterances: list[dict], pcm: bytes, attributed: dict | None 
 
 
 def live_input_finish(
-    *, actor: User, item: SessionInput, model: dict, attributed: dict | None = None
+    *, actor: User, item: SessionInput, model: dict, attributed: dict | None = None, memo=None
 ) -> tuple[SessionInput, Note | None]:
     """Stop: the parts become one encrypted WAV, the committed transcript becomes the input's
     transcript with speakers (channels for stereo, voices for mono; ``attributed``: the chunks the
-    live consumer already attributed), the draft is made from it now, and the offline pass over the
-    stored audio is queued."""
+    live consumer already attributed), the draft is made from it now (``memo``: the analyses the live
+    consumer warmed, ``apps.notes.live_memo``), and the offline pass over the stored audio is queued."""
     item.refresh_from_db()
     live = item.transcription["live"]
     name, pcm = live_audio.parts_to_wav(item, live["parts"], live["channels"])
@@ -262,7 +262,7 @@ def live_input_finish(
             detail={"live": "stopped", "seconds": row.audio_seconds, "segments": len(utterances)},
         )
         transaction.on_commit(lambda: live_audio.parts_delete(live["parts"]))
-    note = note_draft_generate(session=row.session, made_by="live")
+    note = note_draft_generate(session=row.session, made_by="live", memo=memo)
     with transaction.atomic():
         SessionInput.objects.filter(pk=row.pk).update(status=InputStatus.QUEUED)
         enqueue_on_commit("notes.process_input", input_id=str(row.pk))

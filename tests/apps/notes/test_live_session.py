@@ -18,7 +18,7 @@ from apps.accounts.services.consent import consent_decide
 from apps.alerts.models import Alert, AlertDelivery
 from apps.audit.models import AuditEvent
 from apps.core.jwt import IssuedRefreshToken
-from apps.notes import live_consumer
+from apps.notes import live_consumer, live_memo
 from apps.notes.models import ClinicalSession, Note, SessionInput
 from apps.notes.services.live import live_cues_set
 from backend.asgi import application
@@ -109,6 +109,7 @@ async def test_both_speakers_are_transcribed_live_and_the_draft_is_ready_at_stop
     await ws.disconnect()
     done = messages[-1]
     assert done["type"] == "done" and done["draft_id"]
+    assert not live_memo.memo_held(done["input_id"])  # the analyses warmed for the draft went with the input
     segments = [m for m in messages if m["type"] == "segment"]
     assert "thought record" in text_of(messages) or "record every evening" in text_of(messages)
     assert "lose my job" in text_of(messages)
@@ -150,11 +151,13 @@ async def test_a_dropped_connection_loses_nothing_and_resumes_the_same_input(per
     assert item.status == "live" and item.audio_seconds == pytest.approx(half / 32000, abs=0.01)
     stored_first = len(item.utterances)
     assert stored_first >= 1
+    assert live_memo.memo_held(ready["input_id"])  # what was warmed waits for the resume
 
     ws, _, _ = await connect(personas.clinician, session.pk)
     messages = await live_run(ws, data[half:], 1, input_id=ready["input_id"])
     await ws.disconnect()
     assert messages[0]["input_id"] == ready["input_id"]
+    assert not live_memo.memo_held(ready["input_id"])
     assert messages[0]["resumed_at"] == pytest.approx(half / 32000, abs=0.01)
     assert all(m["start"] >= half / 32000 - 0.5 for m in messages if m["type"] == "segment")
     item = await sync_to_async(SessionInput.objects.get)(pk=ready["input_id"])
