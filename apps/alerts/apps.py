@@ -6,7 +6,4 @@ class AlertsConfig(AppConfig):
     label = "alerts"
 
     def ready(self) -> None:
-        from apps.alerts.selectors import alert_events_missed
-        from apps.core.realtime import missed_events
-
-        missed_events.register(alert_events_missed)
+        from apps.alerts import handlers  # noqa: F401 - registers the hook handlers
