@@ -214,6 +214,9 @@ else:
 # How events from other processes (the Celery worker) reach websockets: straight through Redis, or,
 # in the embedded default, through a table the ASGI process polls (apps/core/relay.py).
 REALTIME_RELAY = "channel_layer" if REDIS_URL else "database"
+# On Redis, how often each websocket consumer joins its group again and sends the alert events it
+# missed (group membership lives in Redis' memory: apps/core/consumers.py).
+REALTIME_REJOIN_SECONDS = env_int("REALTIME_REJOIN_SECONDS", 30, minimum=1)
 REALTIME_POLL_SECONDS = float(env_str("REALTIME_POLL_SECONDS", "0.2"))
 
 # --- Celery --------------------------------------------------------------------------------

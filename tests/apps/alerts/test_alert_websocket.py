@@ -94,6 +94,24 @@ async def test_a_socket_that_reconnects_gets_the_alert_events_it_missed(personas
     await ws.disconnect()
 
 
+async def test_an_open_socket_whose_group_membership_was_lost_still_gets_the_alert(personas, settings):
+    """A Redis restart empties the channel layer's groups; a socket that stayed open (the client
+    library retried through a short restart) rejoins and is sent what it missed, once."""
+    from channels.layers import get_channel_layer
+
+    _use_layer(settings, "memory")
+    settings.REALTIME_RELAY = "channel_layer"
+    settings.REALTIME_REJOIN_SECONDS = 0.5
+    ws, _ = await _connected_at(personas.clinician)
+    get_channel_layer().groups.clear()  # what Redis' restart does to every group
+    alert = await sync_to_async(raise_alert)(personas.patient_profile)
+    event = await ws.receive_json_from(timeout=10)
+    assert event["event"] == "alert.new" and event["data"]["alert_id"] == str(alert.pk)
+    assert event["data"]["replayed"] is True
+    assert await ws.receive_nothing(timeout=1.5)  # later rounds do not send it again
+    await ws.disconnect()
+
+
 async def test_a_resume_replays_only_alerts_still_in_the_users_scope(personas, settings):
     from apps.accounts.models import CareTeamMember
 
