@@ -42,6 +42,9 @@ TASK_QUEUES: dict[str, str] = {
     "insights.resume_missing": REALTIME,
     "notes.resume_stalled": REALTIME,
     "core.ping": REALTIME,
+    # Sent by each worker to its own direct queue (``backend/worker_liveness.py``); this entry only
+    # satisfies the router, the explicit queue wins.
+    "core.heartbeat": REALTIME,
     "audit.checkpoint": REALTIME,
     "journals.process": ML,
     "notes.process_input": ML,
@@ -122,6 +125,18 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
     },
 }
+
+
+@signals.worker_ready.connect
+def _start_heartbeat(sender=None, **_kwargs) -> None:
+    """The liveness heartbeat (``backend/worker_liveness.py``): a worker that stops consuming after a
+    broker reconnect is found by its supervisor and restarted."""
+    from django.conf import settings
+
+    from backend import worker_liveness
+
+    signals.task_received.connect(worker_liveness.note_received, weak=False)
+    worker_liveness.Beater(sender.app, sender.hostname, settings.WORKER_HEARTBEAT_SECONDS).start()
 
 
 @signals.worker_init.connect

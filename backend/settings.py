@@ -214,6 +214,9 @@ else:
 # How events from other processes (the Celery worker) reach websockets: straight through Redis, or,
 # in the embedded default, through a table the ASGI process polls (apps/core/relay.py).
 REALTIME_RELAY = "channel_layer" if REDIS_URL else "database"
+# On Redis, how often each websocket consumer joins its group again and sends the alert events it
+# missed (group membership lives in Redis' memory: apps/core/consumers.py).
+REALTIME_REJOIN_SECONDS = env_int("REALTIME_REJOIN_SECONDS", 30, minimum=1)
 REALTIME_POLL_SECONDS = float(env_str("REALTIME_POLL_SECONDS", "0.2"))
 
 # --- Celery --------------------------------------------------------------------------------
@@ -230,13 +233,34 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 if CELERY_BROKER_URL.startswith("redis"):
     # Unacknowledged (acks_late) tasks are redelivered after this; long ML jobs need more than 1 h.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    # The rest make a dead connection noticed (issue 12: after a Redis restart one worker of three never
+    # logged the lost connection): PING an idle connection every 10 s, TCP keepalive, and socket timeouts
+    # longer than the 1 s BRPOP poll so an unanswered command fails instead of blocking for ever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 4 * 3600,
+        "health_check_interval": 10,
+        "socket_keepalive": True,
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "retry_on_timeout": True,
+    }
 # While Redis is down, publishing a job gives up after a few seconds instead of holding the request:
 # the row is already committed, and the sweepers (alerts.tick, journals/notes.resume_stalled,
 # insights.resume_missing) send it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker keeps reconnecting through an outage of any length
+# A task running when the broker connection drops finishes (its row claim makes it safe; a Redis without
+# persistence has lost its message anyway, and the sweepers re-send what was waiting).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Each worker consumes its own ``<hostname>.dq2`` queue: the liveness heartbeat goes there.
+CELERY_WORKER_DIRECT = True
+# Worker liveness (backend/worker_liveness.py): each worker sends itself a heartbeat this often; a worker
+# that has consumed nothing for this many intervals while the broker answers (and runs no task younger
+# than the hard time limit) is restarted by runstack, the load benchmark or the liveness probe.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_HEARTBEAT_MISSES = env_int("WORKER_HEARTBEAT_MISSES", 6, minimum=2)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

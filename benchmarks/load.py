@@ -50,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -140,11 +141,13 @@ class Stack:
         self, shape: str, env: dict[str, str], var: Path, *, fake_fcm: bool = False, loglevel: str = "WARNING"
     ):
         self.shape, self.env, self.var, self.procs, self.loglevel = shape, env, var, {}, loglevel
+        self.argv: dict[str, list[str]] = {}
         self.fake_fcm = fake_fcm  # the realtime worker pushes to a fake FCM endpoint (benchmarks/fcm_edge.py)
         self.ports = [free_port() for _ in range(2 if shape == "production" else 1)]
 
     def start(self) -> None:
         from apps.core.management.commands.runstack import beat_argv, web_argv, worker_argv
+        from backend.worker_liveness import Watchdog
 
         log = (self.var / "stack.log").open("ab")
         for i, port in enumerate(self.ports):
@@ -158,9 +161,23 @@ class Stack:
                 f"ml{i + 1}", worker_argv("ml", concurrency=1, hostname=f"ml{i + 1}", loglevel=self.loglevel), log
             )
         self._spawn("beat", beat_argv(loglevel=self.loglevel), log)
+        self._log = log
+        # runstack's watchdog: a worker that stops consuming while Redis answers is replaced.
+        self.watchdog = Watchdog(self.procs, self._respawn, [n for n in self.procs if n == "realtime" or n[:2] == "ml"])
+        self._watching = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._watching.wait(1):
+            self.watchdog.poll()
+
+    def _respawn(self, name: str) -> subprocess.Popen:
+        self._spawn(name, self.argv[name], self._log)
+        return self.procs[name]
 
     def _spawn(self, name: str, argv: list[str], log) -> None:
         # Own session, so a fault can SIGKILL a worker together with its pool processes.
+        self.argv[name] = argv
         self.procs[name] = subprocess.Popen(
             argv, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
         )
@@ -170,6 +187,8 @@ class Stack:
         self.procs[name].wait()
 
     def stop(self) -> None:
+        if hasattr(self, "_watching"):
+            self._watching.set()
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
@@ -239,6 +258,8 @@ class Record:
     events: dict = field(default_factory=lambda: collections.defaultdict(list))  # user id -> [(t, event)]
     readiness: list = field(default_factory=list)
     server_errors_at: list = field(default_factory=list)
+    socket_replayed: int = 0  # alert events a socket got from a resume, not live
+    socket_copies_dropped: int = 0  # events a socket already had (a replay overlapping a live event)
     resends_after_error: int = 0
     expect_push: bool = False  # fcm: the drain also waits for every push to be sent
     killed_claim: dict | None = None  # ml-kill: the journal whose worker was killed while it held the claim
@@ -377,19 +398,34 @@ async def clinician_loop(
 
 
 async def staff_socket(ws_base: str, member: dict, record: Record, stop: asyncio.Event) -> None:
+    """One staff member's socket, as the web client holds it: after a reconnect it asks for what it
+    missed (``resume`` from the newest server time seen) and drops copies by delivery id."""
     import websockets
 
+    since, seen = None, set()
     while not stop.is_set():
         try:
             async with websockets.connect(
                 f"{ws_base}/ws/events/", subprotocols=["interlude.v1", f"bearer.{member['token']}"], open_timeout=10
             ) as conn:
+                if since:
+                    await conn.send(json.dumps({"type": "resume", "since": since}))
                 while not stop.is_set():
                     try:
                         raw = await asyncio.wait_for(conn.recv(), timeout=1)
                     except TimeoutError:
                         continue
                     event = json.loads(raw)
+                    data = event.get("data") or {}
+                    if event.get("event") == "connected":
+                        since = since or data.get("at")
+                    if data.get("delivery_id"):
+                        if data["delivery_id"] in seen:
+                            record.socket_copies_dropped += 1
+                            continue
+                        seen.add(data["delivery_id"])
+                        record.socket_replayed += bool(data.get("replayed"))
+                        since = max(since or "", data.get("sent_at") or "")
                     record.events[member["id"]].append((time.perf_counter(), event))
         except Exception:  # noqa: BLE001 - reconnect like the app does (server restart, Redis outage)
             await asyncio.sleep(1)
@@ -659,6 +695,7 @@ async def drive(args, people: People, bases: list[str], stack: Stack, services: 
         await asyncio.gather(*sockets, watcher, return_exceptions=True)
     return {
         "started": started,
+        "wall_started": time.time() - (time.perf_counter() - started),
         "load_seconds": load_seconds,
         "drain_seconds": drain_seconds,
         "fault": fault,
@@ -844,6 +881,9 @@ def main(argv=None) -> dict:
         time.sleep(5)  # workers connect
         record = Record(expect_push=args.fault == "fcm")
         outcome = asyncio.run(drive(args, people, bases, stack, services, record))
+        outcome["worker_restarts"] = [
+            f"{name} at {at - outcome['wall_started']:.0f} s: {reason}" for at, name, reason in stack.watchdog.restarts
+        ]
         checks, latencies = invariants(record, outcome["risky_ids"])
         if args.fault == "fcm":
             checks["every alert pushed once per device"] = push_check(record, outcome["risky_ids"], var)
@@ -881,6 +921,9 @@ def report(args, record: Record, outcome: dict, checks: dict, latencies: list[fl
         "queued_at_end_of_load": outcome["queued_at_end"],
         "left_after_drain": outcome["left_after_drain"],
         "resends_after_error": record.resends_after_error,
+        "worker_restarts": outcome.get("worker_restarts", []),
+        "socket_replayed": record.socket_replayed,
+        "socket_copies_dropped": record.socket_copies_dropped,
         "server_errors_by_second": dict(
             sorted(collections.Counter(round(t - outcome["started"]) for t in record.server_errors_at).items())
         ),
@@ -910,6 +953,10 @@ def report(args, record: Record, outcome: dict, checks: dict, latencies: list[fl
         print(f"fault: {fault['what']} at {fault['at']:.0f} s (over at {fault['until']:.0f} s)")
         print(f"5xx/refused by seconds into the run: {summary['server_errors_by_second']}")
         print(f"readiness answers seen: {summary['readiness_seen']}")
+        print(
+            f"workers restarted by the watchdog: {summary['worker_restarts'] or 'none'}; socket events replayed "
+            f"after a reconnect: {record.socket_replayed} ({record.socket_copies_dropped} copies dropped)"
+        )
     if summary["failures"]:
         print(f"request failures: {summary['failures']}")
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in summary['load_average'])} (2 cores, shared)")

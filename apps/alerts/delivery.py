@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.accounts import push
 from apps.accounts.models import Device
 from apps.alerts.models import Alert, AlertDelivery, DeliveryAttempt
+from apps.core import realtime
 from apps.core.jobs import enqueue_on_commit
 from apps.core.realtime import notify_user, notify_users
 
@@ -46,6 +47,19 @@ def _payload(alert: Alert) -> dict:
         "patient_id": str(alert.patient_id),
         "escalation_level": alert.escalation_level,
         "needs_review": alert.needs_review,
+    }
+
+
+def delivery_event(d: AlertDelivery) -> tuple[str, dict]:
+    """A delivery's websocket event, live or replayed to a socket that missed it
+    (``selectors.alert_events_missed``). ``delivery_id`` lets the client drop a copy it already has;
+    ``sent_at`` is the server time the client asks to resume from."""
+    event = "alert.escalated" if d.reason.startswith("escalation") else "alert.new"
+    return event, {
+        **_payload(d.alert),
+        "reason": d.reason,
+        "delivery_id": str(d.pk),
+        "sent_at": realtime.timestamp(d.websocket_sent_at),
     }
 
 
@@ -89,17 +103,10 @@ def send_websockets(delivery_ids) -> int:
         )
         if not deliveries:
             return 0
-        notify_users(
-            (
-                d.recipient_id,
-                "alert.escalated" if d.reason.startswith("escalation") else "alert.new",
-                {**_payload(d.alert), "reason": d.reason},
-            )
-            for d in deliveries
-        )
         now = timezone.now()
         for d in deliveries:
             d.websocket_sent_at = now
+        notify_users((d.recipient_id, *delivery_event(d)) for d in deliveries)
         AlertDelivery.objects.bulk_update(deliveries, ["websocket_sent_at"])
         DeliveryAttempt.objects.bulk_create(
             [DeliveryAttempt(delivery=d, channel="websocket", result="sent") for d in deliveries]

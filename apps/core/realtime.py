@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from apps.core.hooks import Hook
 from backend import wake
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,19 @@ def wake_relays() -> None:
     """Tell the web processes' relays that events are committed (``backend/wake.py``), so they forward
     them now rather than at their next poll."""
     wake.wake(relay_wake_directory())
+
+
+# Answered by alerts (apps/alerts/apps.py), which sits above core.
+missed_events = Hook(
+    "core.missed_events",
+    "handler(user=User, since=datetime) -> list[(event, data)]: events sent to the user since then that a "
+    "socket reconnecting now may have missed (each with an id the client dedups on)",
+)
+
+
+def timestamp(moment: datetime) -> str:
+    """Server times in events: fixed width, UTC, so clients compare them as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def user_group(user_id) -> str:

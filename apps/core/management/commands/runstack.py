@@ -2,7 +2,9 @@
 Celery beat.
 
 Each runs as its own process, as in production; if one exits, the others are stopped and the
-command exits non-zero so a supervisor (or the person at the terminal) notices. The workers split
+command exits non-zero so a supervisor (or the person at the terminal) notices. A worker that is
+running but has stopped consuming (its liveness heartbeat stale while the broker answers,
+``backend/worker_liveness.py``) is replaced with a fresh one. The workers split
 the queues (``backend/celery.py``): a light ``realtime`` worker for alerts and reminders, which never
 loads a model, and an ``ml`` worker for transcription and analysis, so an alert never waits behind a
 recording.
@@ -18,6 +20,8 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from backend.worker_liveness import Watchdog
 
 
 def worker_argv(queue: str, *, concurrency: int, hostname: str | None = None, loglevel: str = "INFO") -> list[str]:
@@ -89,7 +93,14 @@ class Command(BaseCommand):
             "ml-worker": worker_argv("ml", concurrency=worker_concurrency),
             "beat": beat_argv(),
         }
-        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603 - fixed argv
+        workers = ["realtime-worker", "ml-worker"]
+
+        def spawn(name: str) -> subprocess.Popen:
+            # Workers get their own session, so a stalled one is stopped together with its pool.
+            return subprocess.Popen(commands[name], start_new_session=name in workers)  # noqa: S603 - fixed argv
+
+        procs = {name: spawn(name) for name in commands}
+        watchdog = Watchdog(procs, spawn, workers)
         base = f"http://{host}:{port}"
         shape = "production services" if settings.DATABASE_URL or settings.REDIS_URL else "embedded default"
         self.stdout.write(
@@ -115,6 +126,8 @@ class Command(BaseCommand):
         exited = None
         while not stopping and exited is None:
             time.sleep(0.5)
+            for name, reason in watchdog.poll():
+                self.stderr.write(f"{name} stopped consuming ({reason}); started a new one")
             exited = next((name for name, p in procs.items() if p.poll() is not None), None)
         for proc in procs.values():
             if proc.poll() is None:

@@ -1,6 +1,8 @@
 // One websocket per page (/ws/events/, authenticated by the session cookie). Alert events re-fetch the
 // parts of the page that show alerts (elements with hx-trigger="interlude:alerts from:body"), update
 // the title badge, announce new alerts to screen readers and, if switched on, play a short tone.
+// After a reconnect the page asks for the alert events it missed ("resume" from the newest server
+// time it saw) and drops any it already had, by delivery id.
 const SOUND_KEY = "interlude.alertSound";
 const baseTitle = document.title;
 
@@ -42,6 +44,8 @@ export function startLiveEvents(body) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let delay = 1000;
   let opened = false;
+  let since = null; // server time ("sent_at" of the newest alert event, or of the first "connected")
+  const seen = new Set(); // delivery ids already handled
   updateBadge();
   body.addEventListener("htmx:afterSettle", updateBadge);
 
@@ -52,12 +56,20 @@ export function startLiveEvents(body) {
       body.dataset.live = "connected";
       // Anything missed while disconnected is fetched again.
       if (opened) body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: { reconnect: true } }));
+      if (since) socket.send(JSON.stringify({ type: "resume", since }));
       opened = true;
     });
     socket.addEventListener("message", (message) => {
       let payload;
       try { payload = JSON.parse(message.data); } catch { return; }
       const event = payload.event || "";
+      const data = payload.data || {};
+      if (event === "connected" && !since) since = data.at;
+      if (data.delivery_id) {
+        if (seen.has(data.delivery_id)) return;
+        seen.add(data.delivery_id);
+        if (data.sent_at && (!since || data.sent_at > since)) since = data.sent_at;
+      }
       if (event.startsWith("alert.")) {
         body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: payload }));
         if (event === "alert.new" || event === "alert.escalated") {
