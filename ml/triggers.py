@@ -36,6 +36,8 @@ TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 KEYWORD_TAXONOMIES = {"es": Path(__file__).resolve().parent / "data" / "taxonomy_es.json"}
 KEYWORD_ONLY_SCORE = 0.6
 DETECTOR_VERSION = "triggers-2.0"
+# A counted keyword below the learned stage's keyword threshold is kept from this share of it up.
+SECOND_THEME_SHARE = 0.5
 KEYWORD_BOOST = 0.22
 PRESENT_THRESHOLD = 0.50  # combined score for a finding
 SEMANTIC_ONLY_THRESHOLD = 0.55
@@ -231,17 +233,28 @@ class TriggerDetector:
                     )
                     if finding is not None:
                         findings.append(finding)
-                    continue
+                        continue
+                    probability = float(probabilities[row, self.learned.index[category.key]])
+                    if hit is None or probability < self.learned.keyword_threshold * SECOND_THEME_SHARE:
+                        continue
+                    # A counted keyword the learned stage ranks below its threshold but still gives
+                    # some weight (often a sentence's second theme: "drinking more to get to sleep",
+                    # where the 17-way probabilities are shared) is recorded as the keyword stage
+                    # would, scored at the learned probability so it ranks below the learned
+                    # findings. A keyword the stage gives almost nothing ("the post office") is not.
                 score = float(semantic[row, col])
                 if hit is not None:
                     combined = min(1.0, score + KEYWORD_BOOST)
                     if combined >= PRESENT_THRESHOLD or category.kind == "patient_trigger":
                         method = "phrase" if category.kind == "patient_trigger" else "keyword+semantic"
+                        kept = probabilities is not None and category.key in self.learned.index
                         findings.append(
                             TriggerFinding(
                                 category.key,
                                 category.kind,
-                                round(combined, 3),
+                                round(float(probabilities[row, self.learned.index[category.key]]), 3)
+                                if kept
+                                else round(combined, 3),
                                 sentence.start + hit.start(),
                                 sentence.start + hit.end(),
                                 method,

@@ -75,6 +75,7 @@ def seed_practice_records(p) -> Seeded:
         "alerts": alert.id,
         "devices": device.id,
         "staff": p.clinician.id,
+        "versions": 1,  # a note version is numbered within its session, not a record id of its own
     }
-    records = {str(v) for k, v in ids.items() if k != "staff"} | {str(checkin.id)}
+    records = {str(v) for k, v in ids.items() if k not in ("staff", "versions")} | {str(checkin.id)}
     return Seeded({k: str(v) for k, v in ids.items()}, str(patient.id), records)

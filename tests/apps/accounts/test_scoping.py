@@ -101,6 +101,7 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/", None),
         ("patch", f"/api/v1/patients/{patient}/sessions/{session}/note/", {"sections": {"plan": "x"}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/", None),
+        ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/1/choose/", {}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/sign/", {}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/draft/", {"engine": "default"}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/amend/", {"reason": "x", "sections": {}}),
@@ -290,6 +291,7 @@ def _route(url: str) -> str:
     route = url.split("/api/v1/")[1]
     route = re.sub(r"^patients/[0-9a-f-]{36}/", "patients/<uuid:patient_pk>/", route)
     route = re.sub(r"inputs/[0-9a-f-]{36}/", "inputs/<uuid:input_pk>/", route)
+    route = re.sub(r"versions/\d+/", "versions/<int:version>/", route)
     return re.sub(r"[0-9a-f-]{36}", "<uuid:pk>", route)
 
 
