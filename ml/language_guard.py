@@ -23,6 +23,7 @@ transcript, so an English-only model never returns a transcript for speech it ca
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -34,6 +35,11 @@ SAMPLE_RATE = 16000
 NOT_SUPPORTED = "language_not_supported"
 NOT_SUPPORTED_MESSAGE = "language not supported by the installed model"
 MIN_ENGLISH_WORD_PROBABILITY = 0.75
+# Whisper's own mark of a failed decode (faster-whisper's ``compression_ratio_threshold``): text that
+# compresses this well is a loop ("I hope you enjoyed this video, and I hope you…"), which the
+# English-only model can produce on foreign speech with confident words.
+MAX_COMPRESSION_RATIO = 2.4
+MIN_LOOP_CHARACTERS = 120  # a short phrase said twice is not a loop
 ENGLISH_DETECTED = 0.5
 LIKELY_WEIGHT = 100.0
 MIN_DETECT_SECONDS = 1.0  # shorter chunks take their neighbour's language (too little to decide on)
@@ -76,20 +82,33 @@ def _mean_word_probability(transcript: Transcript) -> float | None:
     return float(np.mean(probabilities)) if probabilities else None
 
 
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
 def english_only_check(transcriber: Transcriber, audio) -> Transcript | LanguageRefusal:
-    """Transcribe with the English-only model and keep the result only if the model believed its own words."""
+    """Transcribe with the English-only model and keep the result only if the model believed its own
+    words and they are not a decoding loop (refused, the recording goes to a human: never invented English)."""
     transcript = transcriber.transcribe(_as_array(audio), word_timestamps=True)
     confidence = _mean_word_probability(transcript)
     if confidence is None:  # nothing was said: an empty transcript is the truth, not a refusal
         return transcript
-    if confidence < MIN_ENGLISH_WORD_PROBABILITY:
+    ratio = _compression_ratio(transcript.text)
+    looped = len(transcript.text) >= MIN_LOOP_CHARACTERS and ratio > MAX_COMPRESSION_RATIO
+    if confidence < MIN_ENGLISH_WORD_PROBABILITY or looped:
         return LanguageRefusal(
             detected_language=None,
             probability=round(confidence, 3),
             method="english-word-confidence",
             model_id=transcriber.model_id,
             model_version=transcriber.model_version,
-            evidence={"mean_word_probability": round(confidence, 3), "threshold": MIN_ENGLISH_WORD_PROBABILITY},
+            evidence={
+                "mean_word_probability": round(confidence, 3),
+                "threshold": MIN_ENGLISH_WORD_PROBABILITY,
+                "compression_ratio": round(ratio, 2),
+                "max_compression_ratio": MAX_COMPRESSION_RATIO,
+            },
         )
     return replace(
         transcript,

@@ -109,3 +109,31 @@ def test_a_same_voice_english_spanish_code_switch_keeps_each_segments_language(e
         found, total = word_errors(reference, text)
         assert found / total <= 0.35, (reference, text)
     assert result.settings["languages_seconds"]["en"] > result.settings["languages_seconds"]["es"] > 0
+
+
+class _Confident:
+    """A transcriber that answers a decoding loop with confident words (what tiny.en sometimes gives
+    on French speech when its fallback samples)."""
+
+    model_id, model_version = "fake", "1"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def transcribe(self, audio, **kwargs):
+        from ml.transcription import Segment, Transcript, Word
+
+        words = tuple(Word(i * 0.3, i * 0.3 + 0.3, w, 0.9) for i, w in enumerate(self.text.split()))
+        segment = Segment(0.0, len(words) * 0.3, self.text, -0.2, 0.01, words)
+        return Transcript(self.text, (segment,), (), "en", 1.0, len(words) * 0.3, "fake", "1")
+
+
+def test_a_confident_decoding_loop_is_refused_not_kept_as_english():
+    from ml.language_guard import LanguageRefusal, english_only_check
+
+    silence = np.zeros(16000, dtype=np.float32)
+    looped = english_only_check(_Confident("I hope you enjoyed this video, and " * 8), silence)
+    assert isinstance(looped, LanguageRefusal) and looped.evidence["compression_ratio"] > 2.4
+    said = "I hope you enjoyed it. I hope you enjoyed it. Anyway the week was long and work was hard."
+    kept = english_only_check(_Confident(said), silence)
+    assert not isinstance(kept, LanguageRefusal) and kept.language == "en"
