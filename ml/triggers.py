@@ -222,19 +222,18 @@ class TriggerDetector:
         for row, sentence in enumerate(sentences):
             for col, category in enumerate(self.categories):
                 hit = hits[row][col]
-                if probabilities is not None and category.key in self.learned.index:
+                probability = (
+                    float(probabilities[row, self.learned.index[category.key]])
+                    if probabilities is not None and category.key in self.learned.index
+                    else None
+                )
+                if probability is not None:
                     finding = self._learned_finding(
-                        category,
-                        sentence,
-                        hit,
-                        float(probabilities[row, self.learned.index[category.key]]),
-                        embeddings[row],
-                        category.key in quiet[row],
+                        category, sentence, hit, probability, embeddings[row], category.key in quiet[row]
                     )
                     if finding is not None:
                         findings.append(finding)
                         continue
-                    probability = float(probabilities[row, self.learned.index[category.key]])
                     if hit is None or probability < self.learned.keyword_threshold * SECOND_THEME_SHARE:
                         continue
                     # A counted keyword the learned stage ranks below its threshold but still gives
@@ -247,14 +246,11 @@ class TriggerDetector:
                     combined = min(1.0, score + KEYWORD_BOOST)
                     if combined >= PRESENT_THRESHOLD or category.kind == "patient_trigger":
                         method = "phrase" if category.kind == "patient_trigger" else "keyword+semantic"
-                        kept = probabilities is not None and category.key in self.learned.index
                         findings.append(
                             TriggerFinding(
                                 category.key,
                                 category.kind,
-                                round(float(probabilities[row, self.learned.index[category.key]]), 3)
-                                if kept
-                                else round(combined, 3),
+                                round(combined if probability is None else probability, 3),
                                 sentence.start + hit.start(),
                                 sentence.start + hit.end(),
                                 method,
