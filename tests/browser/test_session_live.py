@@ -9,8 +9,10 @@ order, channel mix) does not come back as the script's words."""
 from __future__ import annotations
 
 import re
+import wave
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -21,6 +23,8 @@ PATIENT = f"/patients/{DEMO_PATIENT_ID}"
 WAV = ROOT / "tests" / "fixtures" / "audio" / "work.wav"
 # "Today was hard at work. I could not sleep last night and I felt anxious all morning." (scripts.json)
 CONTENT_WORDS = ("hard", "work", "sleep", "night", "anxious", "morning")
+# "I went for a long walk with my sister and felt a little better in the evening." (scripts.json)
+WALK_WORDS = ("walk", "sister", "little", "better", "evening")
 # Transcription runs in the stack on a shared machine: bounded, generous waits (never asserted).
 SEGMENT_TIMEOUT_MS = 120_000
 DRAFT_TIMEOUT_MS = 300_000
@@ -174,3 +178,70 @@ def test_a_dropped_live_connection_resumes_the_same_input_and_loses_nothing(mic_
     # Every recorded sample was stored exactly once: none lost with the dropped socket, none sent twice.
     assert abs(stored - captured) < 0.05, (out, captured)
     assert page.script_errors == []
+
+
+def read_wav(path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as source:  # the fixtures are 16-bit mono
+        return np.frombuffer(source.readframes(source.getnframes()), dtype="<i2"), source.getframerate()
+
+
+def two_microphone_wav(directory) -> object:
+    """A two-microphone interface's recording: the clinician's microphone (left) says the walk sentence,
+    then the patient's (right) the work sentence, each silent while the other speaks; Chromium's fake
+    device delivers the file's two channels apart, as a stereo interface would."""
+    walk, rate = read_wav(ROOT / "tests" / "fixtures" / "audio" / "walk.wav")
+    work, _ = read_wav(WAV)
+    gap = np.zeros(rate // 2, dtype=np.int16)
+    left = np.concatenate([walk, gap, np.zeros_like(work), gap])
+    right = np.concatenate([np.zeros_like(walk), gap, work, gap])
+    path = directory / "two-microphones.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.stack([left, right], axis=1).astype("<i2").tobytes())  # interleaved L, R
+    return path
+
+
+def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_channel(browser, live_stack, tmp_path):
+    with fake_microphone_page(browser, live_stack, two_microphone_wav(tmp_path)) as page:
+        open_new_session(page)
+        live = page.get_by_role("region", name="Live mode")
+        live.get_by_label(re.compile("Two-microphone interface")).check()
+        live.get_by_role("button", name="Start live mode").click()
+        expect(live.get_by_role("status")).to_have_text("Live: transcribing", timeout=SEGMENT_TIMEOUT_MS)
+        # The file loops: wait (bounded) until each side's committed segments hold its sentence's words.
+        page.wait_for_function(
+            """([clinician, patient]) => {
+              const said = { Clinician: "", Patient: "" };
+              for (const item of document.querySelectorAll('[data-live="transcript"] li')) {
+                const who = item.querySelector(".speaker").innerText.trim();
+                if (who in said) said[who] += " " + item.innerText.toLowerCase();
+              }
+              const count = (text, words) => words.filter((w) => text.includes(w)).length;
+              return count(said.Clinician, clinician) >= 3 && count(said.Patient, patient) >= 4;
+            }""",
+            arg=[list(WALK_WORDS), list(CONTENT_WORDS)],
+            timeout=SEGMENT_TIMEOUT_MS,
+        )
+        # Attribution is by channel, word for word: no line mixes the two sentences.
+        for item in live.get_by_role("region", name="Live transcript").get_by_role("listitem").all():
+            who = item.locator(".speaker").inner_text().strip()
+            words = item.inner_text().lower()
+            assert who in ("Clinician", "Patient"), who
+            other = CONTENT_WORDS if who == "Clinician" else WALK_WORDS
+            assert not [w for w in other if re.search(rf"\b{w}\b", words)], (who, words)
+        live.get_by_role("button", name="Stop and write the draft").click()
+        expect(page.get_by_role("heading", name=re.compile(r"Note — version [12] \(draft\)"))).to_be_visible(
+            timeout=DRAFT_TIMEOUT_MS
+        )
+        session_id = re.search(r"/sessions/([0-9a-f-]+)/", page.url).group(1)
+        out = live_stack.manage(
+            "shell",
+            "-c",
+            "from apps.notes.models import SessionInput; "
+            f"inputs = SessionInput.objects.filter(session_id='{session_id}'); "
+            "print(*[i.transcription['live']['channels'] for i in inputs])",
+        )
+        assert out.split()[-1] == "2", out  # the input was streamed and stored as two channels
+        assert page.script_errors == []

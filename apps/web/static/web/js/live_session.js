@@ -1,5 +1,7 @@
-// Live session mode: the microphone streams to /ws/sessions/<id>/live/ as 16 kHz 16-bit mono PCM
-// (pcm_worklet.js resamples it), the committed transcript grows on the page, the clinician-only cues
+// Live session mode: the microphone streams to /ws/sessions/<id>/live/ as 16 kHz 16-bit PCM
+// (pcm_worklet.js resamples it): mono, or, when the clinician says the interface has two microphones
+// (clinician on the left) and the device does give two channels, interleaved stereo, so every word is
+// attributed by its channel as it commits; the committed transcript grows on the page, the clinician-only cues
 // fill a quiet panel, and on stop the page opens the session with its draft.
 //
 // Nothing recorded is lost to a dropped connection: every frame is numbered by its first sample, kept
@@ -9,7 +11,8 @@
 import { fmtClock, renderCue, talkStats } from "./live_cues.js";
 
 const RATE = 16000;
-const BYTES_PER_SECOND = RATE * 2;
+const SAMPLE_BYTES = 2; // 16-bit
+const STEREO_KEY = "interlude.live.stereo"; // this browser's two-microphone choice
 const MAX_BUFFER_SECONDS = 10 * 60; // what a long disconnection may hold before the oldest audio goes
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const NO_RETRY_CODES = new Set([4401, 4403, 4404]);
@@ -31,19 +34,23 @@ function startOne(root) {
     panel: $("panel"), transcript: $("transcript"), partial: $("partial"), scroller: $("scroller"),
     cues: $("cues"), cueEmpty: $("cue-empty"), talk: $("talk"), consent: $("consent"), draft: $("draft"),
     cuePref: $("cue-pref"), // the cue panel exists only for a clinician who opted in
+    stereoPref: $("stereo-pref"), stereo: $("stereo"),
   };
+  const frameBytes = () => SAMPLE_BYTES * state.channels;
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const state = {
     phase: "idle", // idle → live ⇄ paused → stopping → done | refused | failed
     socket: null, ready: false, inputId: null, attempt: 0, retryTimer: null,
-    frames: [], // [{offset (samples), bytes}] not yet acknowledged, oldest first
-    nextOffset: 0, // samples captured so far (paused audio excluded)
-    sentUpTo: 0, // samples handed to the current socket
+    channels: 1, // what the microphone gives and the socket was told at start (1 or 2)
+    frames: [], // [{offset (sample frames), bytes}] not yet acknowledged, oldest first
+    nextOffset: 0, // sample frames captured so far (paused audio excluded); a frame is every channel's sample
+    sentUpTo: 0, // sample frames handed to the current socket
     stream: null, audio: null, worklet: null, activity: null,
     stopSent: false, segments: new Set(), segmentList: [],
   };
 
   const setStatus = (text) => { ui.status.textContent = text; };
+  const liveText = () => (state.monoFallback ? t("live_mono_fallback") : t("live"));
   const show = (phase) => {
     state.phase = phase;
     root.dataset.livePhase = phase;
@@ -52,6 +59,7 @@ function startOne(root) {
     ui.resume.hidden = phase !== "paused";
     ui.stop.hidden = !(phase === "live" || phase === "paused");
     ui.cuePref.hidden = phase !== "idle"; // the socket reads the opt-in at start: change it between sessions
+    if (ui.stereoPref) ui.stereoPref.hidden = phase !== "idle";
   };
 
   // ---- Socket -------------------------------------------------------------------------------------
@@ -63,9 +71,9 @@ function startOne(root) {
     const socket = state.socket;
     if (!state.ready || !socket || socket.readyState !== WebSocket.OPEN) return;
     for (const frame of state.frames) {
-      const end = frame.offset + frame.bytes.byteLength / 2;
+      const end = frame.offset + frame.bytes.byteLength / frameBytes();
       if (end <= state.sentUpTo) continue;
-      const skip = Math.max(0, state.sentUpTo - frame.offset) * 2;
+      const skip = Math.max(0, state.sentUpTo - frame.offset) * frameBytes();
       socket.send(skip ? frame.bytes.slice(skip) : frame.bytes);
       state.sentUpTo = end;
     }
@@ -77,12 +85,12 @@ function startOne(root) {
 
   const acknowledge = (seconds) => {
     const upTo = Math.floor((seconds - 0.01) * RATE); // the server rounds its seconds: keep a margin
-    while (state.frames.length && state.frames[0].offset + state.frames[0].bytes.byteLength / 2 <= upTo) {
+    while (state.frames.length && state.frames[0].offset + state.frames[0].bytes.byteLength / frameBytes() <= upTo) {
       state.frames.shift();
     }
   };
 
-  const buffered = () => state.frames.reduce((n, f) => n + f.bytes.byteLength, 0) / BYTES_PER_SECOND;
+  const buffered = () => state.frames.reduce((n, f) => n + f.bytes.byteLength, 0) / (RATE * frameBytes());
 
   const connect = () => {
     clearTimeout(state.retryTimer);
@@ -92,7 +100,7 @@ function startOne(root) {
     state.socket = socket;
     state.ready = false;
     socket.addEventListener("open", () => {
-      const start = { type: "start", channels: 1 };
+      const start = { type: "start", channels: state.channels };
       if (state.inputId) start.input_id = state.inputId;
       socket.send(JSON.stringify(start));
     });
@@ -133,7 +141,8 @@ function startOne(root) {
         acknowledge(Number(message.resumed_at) || 0);
         state.sentUpTo = Math.max(resumedAt, state.frames.length ? state.frames[0].offset : state.nextOffset);
         state.stopSent = false; // a stop lost with the old connection is sent again
-        setStatus(state.phase === "stopping" ? t("finishing") : state.phase === "paused" ? t("paused") : t("live"));
+        setStatus(state.phase === "stopping" ? t("finishing") : state.phase === "paused" ? t("paused")
+          : liveText());
         flushFrames(); // audio recorded before a pause goes out before the pause does
         if (state.phase === "paused") send({ type: "pause" });
         break;
@@ -243,7 +252,7 @@ function startOne(root) {
     ui.level.value = data.peak;
     if (state.phase !== "live") return; // paused, or stopped: not recorded
     state.frames.push({ offset: state.nextOffset, bytes: data.pcm });
-    state.nextOffset += data.pcm.byteLength / 2;
+    state.nextOffset += data.pcm.byteLength / frameBytes();
     ui.timer.textContent = fmtClock(state.nextOffset / RATE);
     ui.timer.dataset.seconds = (state.nextOffset / RATE).toFixed(3); // exact, for comparing with the stored input
     while (buffered() > MAX_BUFFER_SECONDS) {
@@ -253,14 +262,28 @@ function startOne(root) {
     flushFrames();
   };
 
+  // Two channels only when the clinician asked for them and the device gives them: a one-channel
+  // microphone streams mono (voices told apart at the end), and the page says so.
   const openMicrophone = async () => {
+    const wantStereo = Boolean(ui.stereo?.checked);
     state.stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: true },
+      audio: {
+        channelCount: wantStereo ? { ideal: 2 } : 1,
+        // Chromium's gain control processes one channel and copies it to both: two microphones are
+        // levelled by the interface instead, so each channel stays the speaker's own.
+        echoCancellation: false, noiseSuppression: false, autoGainControl: !wantStereo,
+      },
     });
+    const given = state.stream.getAudioTracks()[0]?.getSettings().channelCount;
+    state.channels = wantStereo && given === 2 ? 2 : 1;
+    state.monoFallback = wantStereo && state.channels === 1;
     state.audio = new AudioContext();
     await state.audio.audioWorklet.addModule(root.dataset.workletUrl);
     state.worklet = new AudioWorkletNode(state.audio, "pcm-downsampler", {
-      numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { frameSeconds: 0.1 },
+      numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+      // Stereo keeps left and right apart ("discrete"); mono lets the worklet mix whatever arrives.
+      ...(state.channels === 2 ? { channelCount: 2, channelCountMode: "explicit", channelInterpretation: "discrete" } : {}),
+      processorOptions: { frameSeconds: 0.1, channels: state.channels },
     });
     state.worklet.port.onmessage = (event) => onFrame(event.data);
     state.audio.createMediaStreamSource(state.stream).connect(state.worklet);
@@ -338,6 +361,13 @@ function startOne(root) {
     if (target instanceof HTMLDetailsElement) target.open = true;
   }));
 
+  if (ui.stereo) {
+    try { ui.stereo.checked = localStorage.getItem(STEREO_KEY) === "1"; } catch { /* storage off: unchecked */ }
+    ui.stereo.addEventListener("change", () => {
+      try { localStorage.setItem(STEREO_KEY, ui.stereo.checked ? "1" : "0"); } catch { /* not remembered */ }
+    });
+  }
+
   ui.start.disabled = false; // rendered disabled: a click before this module listens would do nothing
   ui.start.addEventListener("click", async () => {
     ui.start.disabled = true;
@@ -374,7 +404,7 @@ function startOne(root) {
   ui.resume.addEventListener("click", () => {
     show("live");
     send({ type: "resume" });
-    setStatus(state.ready ? t("live") : t("connecting"));
+    setStatus(state.ready ? liveText() : t("connecting"));
     ui.pause.focus();
   });
 

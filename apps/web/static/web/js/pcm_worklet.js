@@ -1,7 +1,9 @@
-// AudioWorklet for live session mode: mixes the microphone to mono, low-pass filters it and resamples
-// it from the context's rate (44.1/48 kHz usually) to 16 kHz, and posts frames of 16-bit little-endian
-// PCM (the live protocol's format) to the page. Loaded with audioWorklet.addModule (a same-origin file,
-// so the CSP holds).
+// AudioWorklet for live session mode: low-pass filters the microphone and resamples it from the
+// context's rate (44.1/48 kHz usually) to 16 kHz, and posts frames of 16-bit little-endian PCM (the live
+// protocol's format) to the page. Mono (`channels: 1`, the default) mixes every input channel into one;
+// stereo (`channels: 2`, a two-microphone interface with the clinician on the left) keeps the two
+// channels apart, each filtered and resampled on its own, and interleaves them (left, right) as the
+// protocol's 2-channel frames. Loaded with audioWorklet.addModule (a same-origin file, so the CSP holds).
 //
 // Resampling: a windowed-sinc FIR (Blackman) with its cut-off below the new Nyquist frequency keeps
 // 8-24 kHz content from folding back into speech, then each output sample is read off the filtered
@@ -29,42 +31,13 @@ function lowPassTaps(rate) {
   return taps;
 }
 
-class PcmDownsampler extends AudioWorkletProcessor {
-  constructor(options) {
-    super();
-    const frameSeconds = options?.processorOptions?.frameSeconds || 0.1;
-    this.step = sampleRate / TARGET_RATE; // input samples per output sample
-    this.taps = lowPassTaps(sampleRate);
-    this.history = new Float32Array(this.taps.length); // ring of the last inputs
+// One channel's filter state: the last inputs (a ring) and the resampler's position.
+class ChannelFilter {
+  constructor(taps) {
+    this.taps = taps;
+    this.history = new Float32Array(taps.length);
     this.head = 0;
     this.prev = 0; // filtered value at input index i - 1
-    this.pos = 0; // next output position, in input samples, relative to index i - 1
-    this.frame = new Int16Array(Math.round(TARGET_RATE * frameSeconds));
-    this.filled = 0;
-    this.peak = 0;
-    this.port.onmessage = (event) => {
-      if (event.data?.type === "flush") {
-        this.post();
-        this.port.postMessage({ type: "flushed" });
-      }
-    };
-  }
-
-  post() {
-    if (this.filled === 0) return;
-    const bytes = new ArrayBuffer(this.filled * 2);
-    const view = new DataView(bytes);
-    for (let i = 0; i < this.filled; i++) view.setInt16(i * 2, this.frame[i], true);
-    this.port.postMessage({ type: "pcm", pcm: bytes, peak: this.peak }, [bytes]);
-    this.filled = 0;
-    this.peak = 0;
-  }
-
-  push(value) {
-    const s = Math.max(-1, Math.min(1, value));
-    this.peak = Math.max(this.peak, Math.abs(s));
-    this.frame[this.filled++] = s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff);
-    if (this.filled === this.frame.length) this.post();
   }
 
   filter(sample) {
@@ -79,22 +52,74 @@ class PcmDownsampler extends AudioWorkletProcessor {
     this.head = (this.head + 1) % history.length;
     return acc;
   }
+}
+
+class PcmDownsampler extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const frameSeconds = options?.processorOptions?.frameSeconds || 0.1;
+    this.channels = options?.processorOptions?.channels === 2 ? 2 : 1;
+    this.step = sampleRate / TARGET_RATE; // input samples per output sample
+    const taps = lowPassTaps(sampleRate);
+    this.filters = Array.from({ length: this.channels }, () => new ChannelFilter(taps));
+    this.pos = 0; // next output position, in input samples, relative to index i - 1 (all channels alike)
+    this.frame = new Int16Array(Math.round(TARGET_RATE * frameSeconds) * this.channels); // interleaved
+    this.filled = 0;
+    this.peak = 0;
+    this.current = new Float32Array(this.channels);
+    this.port.onmessage = (event) => {
+      if (event.data?.type === "flush") {
+        this.post();
+        this.port.postMessage({ type: "flushed" });
+      }
+    };
+  }
+
+  post() {
+    if (this.filled === 0) return;
+    const bytes = new ArrayBuffer(this.filled * 2);
+    const view = new DataView(bytes);
+    for (let i = 0; i < this.filled; i++) view.setInt16(i * 2, this.frame[i], true);
+    this.port.postMessage({ type: "pcm", pcm: bytes, peak: this.peak, channels: this.channels }, [bytes]);
+    this.filled = 0;
+    this.peak = 0;
+  }
+
+  push(value) {
+    const s = Math.max(-1, Math.min(1, value));
+    this.peak = Math.max(this.peak, Math.abs(s));
+    this.frame[this.filled++] = s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff);
+    // A frame holds whole sample frames (every channel of one instant): posted only at a frame's end.
+    if (this.filled === this.frame.length) this.post();
+  }
+
+  // The input sample of channel c at index i: mono mixes every channel; stereo reads left and right (a
+  // one-channel input gives both channels the same signal rather than silence on the right).
+  sampleAt(inputChannels, c, i) {
+    if (this.channels === 1) {
+      let mixed = 0;
+      for (const channel of inputChannels) mixed += channel[i];
+      return mixed / inputChannels.length;
+    }
+    return inputChannels[Math.min(c, inputChannels.length - 1)][i];
+  }
 
   process(inputs) {
-    const channels = inputs[0];
-    if (!channels || channels.length === 0) return true;
-    const length = channels[0].length;
+    const inputChannels = inputs[0];
+    if (!inputChannels || inputChannels.length === 0) return true;
+    const length = inputChannels[0].length;
+    const { filters, current } = this;
     for (let i = 0; i < length; i++) {
-      let mixed = 0;
-      for (const channel of channels) mixed += channel[i];
-      const current = this.filter(mixed / channels.length);
+      for (let c = 0; c < filters.length; c++) current[c] = filters[c].filter(this.sampleAt(inputChannels, c, i));
       // Output samples whose position lies between the previous and this input sample.
       while (this.pos < 1) {
-        this.push(this.prev + this.pos * (current - this.prev));
+        for (let c = 0; c < filters.length; c++) {
+          this.push(filters[c].prev + this.pos * (current[c] - filters[c].prev));
+        }
         this.pos += this.step;
       }
       this.pos -= 1;
-      this.prev = current;
+      for (let c = 0; c < filters.length; c++) filters[c].prev = current[c];
     }
     return true;
   }
