@@ -6,7 +6,11 @@ hallucination filter, attribution by channel or voice) and scored like the text 
 filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
 
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
-        [--model tiny|auto|MODEL] [--beam N]
+        [--model tiny|auto|MODEL] [--beam N] [--vocabulary session|none|TERMS]
+
+``--vocabulary session`` gives the decoder ``ml.transcription.session_vocabulary`` (clinical terms) as
+hotwords, as a trial: it is not the app's default (measured: it moved tiny.en's errors around rather than
+removing them; README "Session-note transcriber").
 
 ``--model`` picks the session-note transcriber as the app does (``ml.transcription.session_note_config``,
 the ``NOTES_WHISPER_MODEL`` setting): ``tiny`` (the default, as in the app) is the packaged tiny.en, ``auto``
@@ -146,6 +150,7 @@ def run(
     dump: Path | None = None,
     model: str = "tiny",
     beam_size: int = 5,
+    vocabulary: str | None = None,
 ) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
     from ml.analysis import get_analyzer
@@ -157,6 +162,7 @@ def run(
         "processing_seconds": 0.0,
         "model_id": transcriber.model_id,
         "beam_size": transcriber.config.beam_size,
+        "vocabulary": vocabulary or "",
     }
     for name, session in load_sessions(directory):
         if only and name != only:
@@ -165,7 +171,7 @@ def run(
         rendered = mixes(clinician, patient)
         for path in paths:
             began = time.perf_counter()
-            result = transcribe_recording(rendered[path], transcriber, 2)
+            result = transcribe_recording(rendered[path], transcriber, 2, vocabulary=vocabulary)
             timing["processing_seconds"] += time.perf_counter() - began
             timing["audio_seconds"] += result.seconds
             confirmed = result.method == "stereo_channels"
@@ -208,7 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
     parser.add_argument("--model", default="tiny", help="tiny (the default, as in the app), auto, or a model")
     parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument(
+        "--vocabulary",
+        default="none",
+        help="none (the default, as in the app), session (ml.transcription.session_vocabulary as hotwords), "
+        "or the hotwords themselves",
+    )
     args = parser.parse_args(argv)
+    from ml.transcription import session_vocabulary
+
+    vocabulary = {"session": session_vocabulary(), "none": None}.get(args.vocabulary, args.vocabulary)
     result, timing = run(
         Path(args.directory),
         args.paths.split(","),
@@ -216,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.dump) if args.dump else None,
         model=args.model,
         beam_size=args.beam,
+        vocabulary=vocabulary,
     )
     if args.json:
         print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))

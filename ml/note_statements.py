@@ -54,7 +54,9 @@ OBSERVED = re.compile(
     r"\byour (speech|breathing|voice|eye contact|posture|hands) (is|was|are|were|got|seems?|has)\b|"
     r"^\s*(appeared|appears|presented|presents|observed|was observed|looked|seemed)\b|"
     r"^\s*(speech|affect|eye contact|mood appeared|breathing|voice)\b|"
-    r"\b(good|poor|fleeting|reduced) eye contact\b|\btearful\b",
+    r"\b(good|poor|fleeting|reduced) eye contact\b|\btearful\b|"
+    r"\b(holding|rubbing|covering|touching|picking at|wringing|clenching|tapping) your (sleeves?|hands?|arms?|"
+    r"wrists?|face|jaw|fists?|foot|feet|fingers)\b",
     re.I,
 )
 INSTRUMENT = re.compile(
@@ -64,7 +66,7 @@ INSTRUMENT = re.compile(
 )
 NUMBER = re.compile(
     r"\b(\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)\b",
+    r"sixteen|seventeen|eighteen|nineteen|twenty(?:\s?[- ]\s?(?:one|two|three|four|five|six|seven|eight|nine))?)\b",
     re.I,
 )
 WORD_NUMBERS = {
@@ -75,8 +77,27 @@ WORD_NUMBERS = {
     )
 }
 FORMULATED = re.compile(
-    r"\b((it )?sounds like|i think|i wonder if|it seems (like|that|as if)|what i'?m hearing|my (sense|impression) is|"
-    r"(this|that) (keeps|maintains|is keeping)|formulation|the pattern (is|seems))\b",
+    r"\b((it )?sounds like|i think|i wonder (if|whether)|i'?m wondering (if|whether)|it seems (to me|like|that|as if)|"
+    r"what i'?m hearing|my (sense|impression) is|(this|that) (keeps|maintains|is keeping)|formulation|"
+    r"the pattern (is|seems)|(are|is) feeding (each other|into)|vicious (circle|cycle)|"
+    r"keeps? (the|your|it|this|that)( \w+)? going)\b",
+    re.I,
+)
+# A typed summary's observation written without a subject ("Hands shaking, appears very tired.",
+# "Sitting on edge of chair, tapping foot."), or with the client as the one observed.
+SUMMARY_OBSERVED = re.compile(
+    r"^\W*(\w+ )?(shaking|trembling|tapping|fidgeting|sitting|slumped|pacing|yawning|crying|tearful|restless|"
+    r"agitated|dishevelled|unkempt|flat|tense|guarded)\b|"
+    r"^\W*(the )?(client|patient|pt|she|he|they) "
+    r"(appeared|appears|presented|presents|looked|looks|seemed|was observed)\b|"
+    r",\s*(appears|appeared|looks|looked|presents|presented)\b",
+    re.I,
+)
+# A typed summary's report of what the client did or said ("Client completed exposure: …"): a report,
+# even when it names a technique.
+SUMMARY_REPORTED = re.compile(
+    r"^\W*(the )?(client|patient|pt|she|he|they) (also )?(reports?|reported|completed|did|managed|tried|said|says|"
+    r"describes?|described|went|spoke|attended|practi[sc]ed)\b",
     re.I,
 )
 # Actions decided against: the decision, not the action, is the fact.
@@ -216,7 +237,7 @@ def spoken_score(text: str) -> tuple[str, int] | None:
     number = NUMBER.search(text[: instrument.start()] + " " + text[instrument.end() :])
     if number is None:
         return None
-    word = number.group(0).lower().replace("-", " ")
+    word = " ".join(number.group(0).lower().replace("-", " ").split())
     if word.isdigit():
         value = int(word)
     elif word.startswith("twenty "):
@@ -253,8 +274,12 @@ def kind_of(unit: Unit, cues) -> str:
         return SCORE
     if by_clinician and OBSERVED.search(text) and not FORMULATED.search(text):
         return OBSERVATION
+    if unit.speaker == "summary" and SUMMARY_OBSERVED.search(text) and not FORMULATED.search(text):
+        return OBSERVATION
     if by_clinician and (cues.matches("clinician_assessment", text) or FORMULATED.search(text)):
         return FORMULATION
+    if unit.speaker == "summary" and SUMMARY_REPORTED.search(text):
+        return REPORT
     if by_clinician and cues.intervention(text):
         return INTERVENTION
     if by_clinician and AGREED.search(text):

@@ -190,11 +190,14 @@ class Transcriber:
         word_timestamps: bool = False,
         beam_size: int | None = None,
         language: str | None = None,
+        hotwords: str | None = None,
     ) -> Transcript:
         """``word_timestamps`` adds each word's timing (cross-attention alignment), which speaker
         attribution uses to split segments at turn changes and to weigh channels word by word.
         ``beam_size`` overrides the configured one for this call (live sessions decode greedily).
-        ``language`` forces the decoding language (``ml.language_guard`` passes the detected one)."""
+        ``language`` forces the decoding language (``ml.language_guard`` passes the detected one).
+        ``hotwords`` is vocabulary the decoder sees before every 30-second window (session recordings and
+        dictation pass ``session_vocabulary``): it biases spelling, it cannot add speech the audio lacks."""
         beam_size = beam_size or self.config.beam_size
         language = language or self.config.language
         if language is None and not self._model.model.is_multilingual:
@@ -207,6 +210,7 @@ class Transcriber:
                 vad_filter=True,
                 condition_on_previous_text=False,
                 word_timestamps=word_timestamps,
+                hotwords=hotwords or None,
             )
             segments = [
                 Segment(
@@ -238,6 +242,7 @@ class Transcriber:
                 "beam_size": beam_size,
                 "vad_filter": True,
                 "condition_on_previous_text": False,
+                **({"vocabulary_terms": hotwords.count(",") + 1} if hotwords else {}),
             },
         )
 
@@ -257,6 +262,40 @@ def session_note_config(base: TranscriberConfig, model: str, beam_size: int) -> 
     if not model or model == base.model:
         return replace(base, beam_size=beam_size)
     return replace(base, model=model, language="en", beam_size=beam_size)
+
+
+# Clinical vocabulary for session recordings and dictation (``Transcriber.transcribe(hotwords=…)``): the
+# instruments and therapy terms tiny.en otherwise mishears ("GAD-7" as "DID 7", "I statement" as "a
+# statement"). General to the practice, never taken from a fixture. Not used by the app: measured on the
+# note sets, it fixed some of those words and broke others (a denial heard as "I'm out killing myself",
+# new false alerts), so it stays a benchmark option (``benchmarks.notes_quality --vocabulary``).
+SESSION_VOCABULARY = (
+    "PHQ-9",
+    "GAD-7",
+    "C-SSRS",
+    "SUDS",
+    "CBT",
+    "I statement",
+    "thought record",
+    "behavioural activation",
+    "exposure",
+    "safety plan",
+    "homework",
+)
+VOCABULARY_MAX_CHARS = 400  # well inside the decoder's prompt half (223 tokens), leaving room for audio
+
+
+def session_vocabulary(extra: Iterable[str] = ()) -> str:
+    """The hotwords for one session's recordings and dictation: ``SESSION_VOCABULARY`` and then the
+    session's own terms (the patient's medication names, the plan's goals), each once, cut at whole
+    terms to ``VOCABULARY_MAX_CHARS``."""
+    terms, seen = [], set()
+    for term in (*SESSION_VOCABULARY, *extra):
+        term = " ".join(str(term).split()).strip(" ,.;")
+        if term and term.lower() not in seen and len(", ".join([*terms, term])) <= VOCABULARY_MAX_CHARS:
+            seen.add(term.lower())
+            terms.append(term)
+    return ", ".join(terms)
 
 
 _cache: dict[TranscriberConfig, Transcriber] = {}

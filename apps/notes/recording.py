@@ -75,8 +75,14 @@ def _words(segment: Segment) -> list[dict]:
 
 
 def transcribe_recording(
-    data: bytes, transcriber: Transcriber, n_speakers: int, progress: Callable[[float], None] = lambda seconds: None
+    data: bytes,
+    transcriber: Transcriber,
+    n_speakers: int,
+    progress: Callable[[float], None] = lambda seconds: None,
+    vocabulary: str | None = None,
 ) -> RecordingResult:
+    """``vocabulary``: the session-note hotwords (``ml.transcription.session_vocabulary``), given to the
+    decoder for every window of every channel."""
     with av.open(io.BytesIO(data)) as container:
         stereo = container.streams.audio[0].channels == 2
     spoken: list[tuple[str, Segment, bool]] = []  # (role, piece, heard on both channels alike)
@@ -99,8 +105,8 @@ def transcribe_recording(
     checks: list[dict] = []
     for offset, chunk in audio_chunks(data, stereo):
         if stereo:
-            left = transcriber.transcribe(chunk[0], word_timestamps=True)
-            right = transcriber.transcribe(chunk[1], word_timestamps=True)
+            left = transcriber.transcribe(chunk[0], word_timestamps=True, hotwords=vocabulary)
+            right = transcriber.transcribe(chunk[1], word_timestamps=True, hotwords=vocabulary)
             keep_dropped(left, "clinician", offset)
             keep_dropped(right, "patient", offset)
             attribution = attribute_stereo(chunk[0], chunk[1], left.segments, right.segments)
@@ -117,7 +123,7 @@ def transcribe_recording(
             )
             patient_audio = chunk[1]
         else:
-            transcript = transcriber.transcribe(chunk, word_timestamps=True)
+            transcript = transcriber.transcribe(chunk, word_timestamps=True, hotwords=vocabulary)
             keep_dropped(transcript, "mono", offset)
             attribution = attribute_mono(chunk, transcript.segments, n_speakers=n_speakers)
             patient_audio = chunk

@@ -238,3 +238,43 @@ def test_a_bare_count_stays_with_the_sentence_that_says_what_it_counts():
         ("3. All of them in the supermarket.", (1, 2)),
         ("No.", (2,)),
     ]
+
+
+def test_formulations_observations_and_reports_by_kind_of_statement():
+    # General forms, not fixture strings: "it seems to me", "I wonder whether", "…keeps the X going"
+    # are the clinician's formulation; a typed summary's subjectless observation is Objective; the
+    # summary's report of what the client did is Subjective even when it names a technique.
+    session = [
+        Utterance(0, "clinician", "It seems to me that the worry and the poor sleep are feeding each other.", 0, 4),
+        Utterance(1, "clinician", "I wonder whether avoiding the shop keeps the fear going.", 4, 8),
+        Utterance(2, "clinician", "I can tell you're holding your sleeve over your wrist.", 8, 11),
+    ]
+    by_key = _sections(draft_note(load_template("soap"), session, []))
+    assert len(by_key["assessment"]) == 2
+    assert any("sleeve" in t for t in by_key["objective"])
+    summary = [
+        Utterance(0, "summary", "Hands shaking, appears very tired."),
+        Utterance(1, "summary", "Sitting on edge of chair, tapping foot."),
+        Utterance(2, "summary", "Client completed exposure: rode the bus twice; anxiety 70 before, 30 after."),
+    ]
+    by_key = _sections(draft_note(load_template("soap"), summary, []))
+    assert by_key["objective"][:2] == [
+        "Observed: Hands shaking, appears very tired.",
+        "Observed: Sitting on edge of chair, tapping foot.",
+    ]
+    assert any("rode the bus" in t for t in by_key["subjective"])
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("Your GAD-7 today came to twenty -one.", ("GAD-7", 21)),
+        ("You scored eleven out of twenty-seven on the PHQ-9.", ("PHQ-9", 11)),
+        ("That's a six on the PHQ.", ("PHQ-9", 6)),
+        ("PHQ-9 today 19.", ("PHQ-9", 19)),
+    ],
+)
+def test_spoken_scores_are_read_as_numbers(text, score):
+    from ml.note_statements import spoken_score
+
+    assert spoken_score(text) == score

@@ -96,3 +96,21 @@ def test_session_notes_use_the_multilingual_base_decoding_english_when_it_is_ins
     assert session_note_config(journals, "", 2) == TranscriberConfig(cache_dir="models", beam_size=2)
     explicit = session_note_config(journals, "/models/small.en", 5)
     assert (explicit.model, explicit.language) == ("/models/small.en", "en")
+
+
+def test_the_session_vocabulary_lists_clinical_terms_once_within_its_limit():
+    from ml.transcription import SESSION_VOCABULARY, VOCABULARY_MAX_CHARS, session_vocabulary
+
+    vocabulary = session_vocabulary(["sertraline", "  ", "phq-9", "walk  daily"])
+    terms = vocabulary.split(", ")
+    assert terms[: len(SESSION_VOCABULARY)] == list(SESSION_VOCABULARY)
+    assert terms[len(SESSION_VOCABULARY) :] == ["sertraline", "walk daily"]
+    assert len(session_vocabulary([f"goal number {i}" for i in range(200)])) <= VOCABULARY_MAX_CHARS
+
+
+@pytest.mark.slow
+def test_vocabulary_adds_no_words_to_silence():
+    from ml.transcription import session_vocabulary
+
+    transcript = get_transcriber().transcribe(str(AUDIO / "silence.wav"), hotwords=session_vocabulary())
+    assert transcript.text == ""
