@@ -6,7 +6,7 @@ and description (all-MiniLM-L6-v2). A keyword in a negated or resolved clause ("
 week", "I used to drink") does not count for categories where negation means absence; for sleep,
 loneliness and trauma reminders a negated verb often states the problem ("I couldn't sleep") and is
 kept. A learned stage (``ml.triggers_learned``, issue 15) reads both signals and the sentence's
-embedding, and decides the taxonomy's categories: calibrated one-vs-rest heads with an abstain
+embedding, and decides the taxonomy's categories: a calibrated sigmoid per category with an abstain
 threshold, so indirect wording ("I set the table for one again") is recorded and a sentence can carry
 two themes; every finding names its stage (``method``), score, span and, when learned, the nearest
 training sentences. Categories the stage was not trained on (a practice's own, a patient's phrases)
@@ -202,11 +202,13 @@ class TriggerDetector:
             quiet.append(here)
         return semantic, hits, quiet
 
-    def learned_features(self, embeddings: np.ndarray, semantic: np.ndarray, hits) -> np.ndarray:
+    def learned_features(self, embeddings: np.ndarray, semantic: np.ndarray, hits, quiet) -> np.ndarray:
         """The learned stage's input rows (``ml.triggers_learned.features``), in its categories' order."""
         columns = [self._column[key] for key in self.learned.categories]
+        shape = (len(hits), len(columns))
         keyword = np.array([[row[c] is not None for c in columns] for row in hits], dtype=np.float32)
-        return learned_features(embeddings, semantic[:, columns], keyword.reshape(len(hits), len(columns)))
+        negated = np.array([[key in here for key in self.learned.categories] for here in quiet], dtype=np.float32)
+        return learned_features(embeddings, semantic[:, columns], keyword.reshape(shape), negated.reshape(shape))
 
     def detect_sentences(
         self, text: str, sentences: Sequence[Span], embeddings: np.ndarray
@@ -218,7 +220,7 @@ class TriggerDetector:
         semantic, hits, quiet = self.sentence_evidence(sentences, embeddings, suppressed)
         probabilities = None
         if self.learned is not None:
-            probabilities = self.learned.probabilities(self.learned_features(embeddings, semantic, hits))
+            probabilities = self.learned.probabilities(self.learned_features(embeddings, semantic, hits, quiet))
         for row, sentence in enumerate(sentences):
             for col, category in enumerate(self.categories):
                 hit = hits[row][col]
@@ -237,10 +239,10 @@ class TriggerDetector:
                     if hit is None or probability < self.learned.keyword_threshold * SECOND_THEME_SHARE:
                         continue
                     # A counted keyword the learned stage ranks below its threshold but still gives
-                    # some weight (often a sentence's second theme: "drinking more to get to sleep",
-                    # where the 17-way probabilities are shared) is recorded as the keyword stage
-                    # would, scored at the learned probability so it ranks below the learned
-                    # findings. A keyword the stage gives almost nothing ("the post office") is not.
+                    # some weight (often a sentence's second theme: "drinking more to get to sleep")
+                    # is recorded as the keyword stage would, scored at the learned probability so it
+                    # ranks below the learned findings. A keyword the stage gives almost nothing
+                    # ("the post office") is not.
                 score = float(semantic[row, col])
                 if hit is not None:
                     combined = min(1.0, score + KEYWORD_BOOST)
@@ -348,10 +350,10 @@ class TriggerDetector:
         return out
 
     def _best_below_thresholds(self, sentences: Sequence[Span], vectors: np.ndarray) -> str:
-        semantic, hits, _ = self.sentence_evidence(sentences, vectors)
+        semantic, hits, quiet = self.sentence_evidence(sentences, vectors)
         if self.learned is None:
             return self.categories[int(semantic.max(axis=0).argmax())].key
-        probabilities = self.learned.probabilities(self.learned_features(vectors, semantic, hits))
+        probabilities = self.learned.probabilities(self.learned_features(vectors, semantic, hits, quiet))
         return self.learned.categories[int(probabilities.max(axis=0).argmax())]
 
 

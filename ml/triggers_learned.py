@@ -1,17 +1,23 @@
-"""The learned trigger stage: a multinomial logistic model over what the trigger pipeline already
+"""The learned trigger stage: a small multi-label network over what the trigger pipeline already
 computes for each sentence (issue 15).
 
 Features per sentence: the sentence encoder's embedding (the pipeline's single forward pass; nothing
-is encoded again), the similarity stage's score per category and whether a keyword of the category
-counts in the sentence (after negation and "resolved" scope). The classes are the taxonomy's
-categories plus "no theme", so a sentence about nothing in particular takes its probability mass
-away from every category. Every category whose probability reaches ``threshold`` is recorded (two
-themes can both pass), or ``keyword_threshold`` when one of its keywords counts in the sentence;
-below both the stage abstains. One-vs-rest heads (Platt-calibrated) were tried first and ranked the
-categories worse on the development set (recorded top-1 0.68 against about 0.72 at coverage 0.90).
-The thresholds are chosen on the development set by ``python -m ml.train_triggers`` and stored with
-the weights. A learned finding names the nearest training sentences of its category, so a clinician
-can see why it was recorded.
+is encoded again), the similarity stage's score per category, whether a keyword of the category
+counts in the sentence, and whether the category's only keywords were negated or resolved ("I
+didn't drink"), so the keyword is read with its context. One hidden layer (ReLU; an average of a few
+independently trained networks, stored as one wider layer) gives one sigmoid per category: a
+category's probability does not take mass from another's, so a two-theme sentence records both, and
+a sentence about nothing in particular leaves every category low. The probabilities are
+temperature-scaled on the development set. Every category whose probability reaches ``threshold``
+is recorded, or ``keyword_threshold`` when one of its keywords counts in the sentence; below both the
+stage abstains. Inference is two matrix products per batch of sentences (numpy). The thresholds and
+the temperature are chosen by ``python -m ml.train_triggers`` and stored with the weights. A learned
+finding names the nearest training sentences of its category, so a clinician can see why it was
+recorded.
+
+Version 1.0 was a 17-way softmax (the categories and "no theme") over the embedding, similarity and
+counted keywords: a second theme had to share the probability with the first, and a shared word
+("a bottle of water") could not be read in its context.
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ NEAREST = 2  # training sentences named as evidence for a learned finding
 class LearnedTriggers:
     version: str
     categories: tuple[str, ...]
-    weights: np.ndarray  # (categories + 1, features): the last row is "no theme"
-    bias: np.ndarray  # (categories + 1,)
+    mean: np.ndarray  # (features,): inputs are standardised with the training set's mean and scale
+    scale: np.ndarray  # (features,)
+    hidden_weights: np.ndarray  # (features, hidden)
+    hidden_bias: np.ndarray  # (hidden,)
+    weights: np.ndarray  # (hidden, categories)
+    bias: np.ndarray  # (categories,)
+    temperature: float
     threshold: float
     keyword_threshold: float
     bank: np.ndarray  # (examples, dimensions): embeddings of training sentences
@@ -41,12 +52,15 @@ class LearnedTriggers:
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", {key: i for i, key in enumerate(self.categories)})
 
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Per (sentence, category), before the temperature; one pass for the whole batch."""
+        hidden = np.maximum(((features - self.mean) / self.scale) @ self.hidden_weights + self.hidden_bias, 0.0)
+        return hidden @ self.weights + self.bias
+
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Probability per (sentence, category), categories in ``self.categories`` order (the
-        "no theme" class is left out, so a row sums to at most 1)."""
-        decision = features @ self.weights.T + self.bias
-        decision = np.exp(decision - decision.max(axis=1, keepdims=True))
-        return (decision / decision.sum(axis=1, keepdims=True))[:, : len(self.categories)]
+        """Calibrated probability per (sentence, category), categories in ``self.categories`` order;
+        each is independent (a row may have two high, or none)."""
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(features) / self.temperature, -30.0, 30.0)))
 
     def nearest(self, embedding: np.ndarray, category: str, k: int = NEAREST) -> tuple[tuple[str, float], ...]:
         """The training sentences of ``category`` most similar to this sentence, with their similarity."""
@@ -58,9 +72,10 @@ class LearnedTriggers:
         return tuple((self.bank_texts[rows[i]], round(float(similarity[i]), 3)) for i in best)
 
 
-def features(embeddings: np.ndarray, semantic: np.ndarray, keyword: np.ndarray) -> np.ndarray:
-    """One row per sentence: embedding, similarity score per category, counted keyword per category."""
-    return np.hstack([embeddings, semantic, keyword]).astype(np.float32)
+def features(embeddings: np.ndarray, semantic: np.ndarray, keyword: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+    """One row per sentence: embedding, similarity score per category, counted keyword per category,
+    and keyword present but only negated or resolved per category."""
+    return np.hstack([embeddings, semantic, keyword, quiet]).astype(np.float32)
 
 
 def save(path: Path, model: LearnedTriggers) -> None:
@@ -68,9 +83,13 @@ def save(path: Path, model: LearnedTriggers) -> None:
         path,
         version=np.array(model.version),
         categories=np.array(model.categories),
+        mean=model.mean.astype(np.float32),
+        scale=model.scale.astype(np.float32),
+        hidden_weights=model.hidden_weights.astype(np.float32),
+        hidden_bias=model.hidden_bias.astype(np.float32),
         weights=model.weights.astype(np.float32),
         bias=model.bias.astype(np.float32),
-        thresholds=np.array([model.threshold, model.keyword_threshold], dtype=np.float32),
+        thresholds=np.array([model.temperature, model.threshold, model.keyword_threshold], dtype=np.float32),
         bank=model.bank.astype(np.float16),
         bank_labels=model.bank_labels.astype(np.int16),
         bank_texts=np.array(model.bank_texts),
@@ -83,12 +102,17 @@ def load(path: Path = MODEL_FILE) -> LearnedTriggers | None:
     if not path.exists():
         return None
     with np.load(path) as data:
-        threshold, keyword_threshold = (float(v) for v in data["thresholds"])
+        temperature, threshold, keyword_threshold = (float(v) for v in data["thresholds"])
         return LearnedTriggers(
             version=str(data["version"]),
             categories=tuple(str(c) for c in data["categories"]),
+            mean=data["mean"],
+            scale=data["scale"],
+            hidden_weights=data["hidden_weights"],
+            hidden_bias=data["hidden_bias"],
             weights=data["weights"],
             bias=data["bias"],
+            temperature=temperature,
             threshold=threshold,
             keyword_threshold=keyword_threshold,
             bank=data["bank"].astype(np.float32),

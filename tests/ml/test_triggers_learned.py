@@ -100,9 +100,13 @@ def test_it_abstains_on_a_sentence_without_a_theme(detector):
 def test_the_stored_stage_is_read_once_per_process(detector):
     assert load() is load() and TriggerDetector(detector.encoder).learned is detector.learned
     stage = load()
-    # one row per category and one for "no theme"; features: embedding, similarity and keyword per category
-    assert stage.weights.shape == (len(stage.categories) + 1, stage.bank.shape[1] + 2 * len(stage.categories))
+    # features: embedding, and per category similarity, counted keyword and negated-only keyword;
+    # one sigmoid output per category
+    features = stage.bank.shape[1] + 3 * len(stage.categories)
+    assert stage.hidden_weights.shape[0] == features == stage.mean.shape[0]
+    assert stage.weights.shape == (stage.hidden_weights.shape[1], len(stage.categories))
     assert 0.0 < stage.keyword_threshold <= stage.threshold < 1.0 and len(stage.bank_texts) > 500
+    assert stage.version == "triggers-learned-2.0" and stage.temperature > 0
 
 
 def test_categories_outside_the_learned_stage_keep_the_rules(detector):
