@@ -120,7 +120,7 @@ def test_categories_outside_the_learned_stage_keep_the_rules(detector):
 
 def test_the_v2_development_set_holds_the_chosen_operating_point():
     """The thresholds were chosen on this set for coverage >= 0.90 (measured: stage 1.0 top-1 0.706 at
-    coverage 0.914; stage 2.0, trained also on two independent writers' sets, 0.841 at 0.906)."""
+    coverage 0.914; stage 2.0, trained also on two independent writers' sets, 0.836 at 0.913)."""
     result = evaluate_triggers(_read_jsonl(str(V2 / "triggers_dev.jsonl")))
     assert result["top1_accuracy"] >= 0.82 and result["coverage"] >= 0.90, aggregates(result)
 
