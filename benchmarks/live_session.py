@@ -187,6 +187,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int, pace: float 
             while processed[0] < seconds - 1.5 and not receiver.done():
                 await asyncio.sleep(0.2)
         caught_up_s = round(time.perf_counter() - sent_all, 1)
+        backlog_s = round(max(0.0, seconds - processed[0]), 1)  # audio the server had not worked through
         stop_polling.set()
         await poller
         stop_sent = time.perf_counter()
@@ -200,6 +201,7 @@ async def stream(stack, session_id: str, pcm: bytes, channels: int, pace: float 
         "during": during,
         "done": done_event,
         "caught_up_s": caught_up_s,
+        "backlog_s": backlog_s,
     }
 
 
@@ -406,7 +408,11 @@ def main() -> None:
             else f" (stop sent {run['caught_up_s']} s after the last frame, once the server had caught up)"
         ),
         "commit_latency_s": (
-            {"p50": pct(run["latencies"], 0.5), "p95": pct(run["latencies"], 0.95)}
+            {
+                "p50": pct(run["latencies"], 0.5),
+                "p95": pct(run["latencies"], 0.95),
+                "max": round(max(run["latencies"], default=0.0), 2),
+            }
             if args.pace == 1
             else "not measured (faster than real time)"
         ),
@@ -417,6 +423,9 @@ def main() -> None:
             "during_p95": pct(run["during"], 0.95),
             "idle_median": round(statistics.median(run["idle"]), 1),
         },
+        # At stop, audio sent but not yet worked through by the server (it cannot keep up when > ~1 s):
+        # stop → draft then includes decoding it.
+        "backlog_at_stop_s": run["backlog_s"],
         "stop_to_draft_s": run["done"].get("stop_to_done_s"),
         "stop_to_refined_draft_s": offline_s,
         "draft_id": run["done"].get("draft_id"),

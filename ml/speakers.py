@@ -169,10 +169,13 @@ def _piece(seg: Segment, words: list[Word]) -> Segment:
     )
 
 
-def attribute_mono(audio: np.ndarray, segments: Sequence[Segment], n_speakers: int = 2) -> Attribution:
-    """Roles for the pieces of a mono recording's segments, by voice."""
+def attribute_mono(
+    audio: np.ndarray, segments: Sequence[Segment], n_speakers: int = 2, embeddings: Embeddings | None = None
+) -> Attribution:
+    """Roles for the pieces of a mono recording's segments, by voice. ``embeddings``: the voice
+    embeddings of this audio computed before (``Embeddings.prepare``), reused, and any new ones kept."""
     indexed = _split_indexed(segments)
-    voices = _Voices(audio)
+    voices = _Voices(audio, embeddings)
     vectors = voices.vectors([piece for _, piece in indexed])
     known = [i for i, v in enumerate(vectors) if v is not None]
     if len(known) < n_speakers:
@@ -210,6 +213,32 @@ def attribute_mono(audio: np.ndarray, segments: Sequence[Segment], n_speakers: i
     return Attribution(tuple(merged), "voice_clusters", voices.model_id, confidence, checks)
 
 
+class Embeddings:
+    """Encoder embeddings of stretches of one recording, by their samples, computed once: a live
+    session embeds each utterance's pieces as it commits (``prepare``), so attributing its audio later
+    embeds only what came after. ``computed`` counts the stretches embedded (not found here)."""
+
+    def __init__(self):
+        self.vectors: dict[tuple[int, int], np.ndarray] = {}
+        self.computed = 0
+
+    def prepare(self, audio: np.ndarray, segments: Sequence[Segment]) -> int:
+        """Embed what ``attribute_mono`` will ask for these segments of ``audio`` (their pieces and the
+        halves a long piece may be cut into); returns how many stretches were new."""
+        voices = _Voices(audio, self)
+        if voices.encoder is None:
+            return 0
+        pieces = [p for _, p in _split_indexed(segments) if voices.usable(p)]
+        spans = [(p.start, p.end) for p in pieces]
+        for piece in pieces:
+            for k in voices.cuts(piece):
+                spans += [(piece.words[0].start, piece.words[k - 1].end), (piece.words[k].start, piece.words[-1].end)]
+        before = self.computed
+        if spans:
+            voices._embed(spans)
+        return self.computed - before
+
+
 class _Voices:
     """Voice vectors for stretches of one recording: encoder embeddings centred on the recording's mean
     (or, without the encoder, the standardised pitch/spectrum vector)."""
@@ -219,11 +248,30 @@ class _Voices:
     SPLIT_SIDE_SECONDS = 0.7
     SPLIT_MARGIN = 0.1  # cosine: each side must be this much nearer its own voice than the other
 
-    def __init__(self, audio: np.ndarray):
+    def __init__(self, audio: np.ndarray, embeddings: Embeddings | None = None):
         self.audio = audio
         self.encoder = get_voice_encoder()
         self.model_id = self.encoder.model_id if self.encoder else VERSION
         self.mean: np.ndarray | None = None
+        self.embeddings = embeddings if embeddings is not None else Embeddings()
+        self.heard = len(audio) / SAMPLE_RATE  # a chunk's last utterance may run on past its audio
+
+    def usable(self, piece: Segment) -> bool:
+        return min(piece.end, self.heard) - piece.start >= self.MIN_SECONDS
+
+    def cuts(self, piece: Segment) -> list[int]:
+        """Where a long piece (all heard) may be cut in two, before word k: a comma or a short gap, with
+        enough speech on each side."""
+        words = piece.words
+        if piece.end - piece.start < self.SPLIT_MIN_SECONDS or piece.end > self.heard:
+            return []
+        out = []
+        for k in range(1, len(words)):
+            boundary = words[k - 1].word.endswith(",") or words[k].start - words[k - 1].end >= 0.08
+            left, right = words[k - 1].end - words[0].start, words[-1].end - words[k].start
+            if boundary and min(left, right) >= self.SPLIT_SIDE_SECONDS:
+                out.append(k)
+        return out
 
     def vectors(self, pieces: Sequence[Segment]) -> list[np.ndarray | None]:
         if self.encoder is None:
@@ -234,7 +282,7 @@ class _Voices:
             stack = np.array(good)
             mean, sd = stack.mean(axis=0), stack.std(axis=0) + 1e-9
             return [None if v is None else (v - mean) / sd * FEATURE_WEIGHTS for v in raw]
-        usable = [i for i, p in enumerate(pieces) if p.end - p.start >= self.MIN_SECONDS]
+        usable = [i for i, p in enumerate(pieces) if self.usable(p)]
         out: list[np.ndarray | None] = [None] * len(pieces)
         if not usable:
             return out
@@ -246,11 +294,17 @@ class _Voices:
 
     def _embed(self, spans: list[tuple[float, float]]) -> np.ndarray:
         window = PARTIAL_FRAMES * HOP
-        clips = [self.audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in spans]
-        # Tiled, not zero-padded: a padded short clip embeds as "mostly silence" and clusters with the
-        # other short clips whoever said them.
-        tiled = [np.tile(c, int(np.ceil(window / len(c)))) if len(c) < window else c for c in clips]
-        return self.encoder.embed_many(tiled)
+        keys = [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans]
+        known = self.embeddings.vectors
+        new = list(dict.fromkeys(k for k in keys if k not in known))
+        if new:
+            clips = [self.audio[a:b] for a, b in new]
+            # Tiled, not zero-padded: a padded short clip embeds as "mostly silence" and clusters with
+            # the other short clips whoever said them.
+            tiled = [np.tile(c, int(np.ceil(window / len(c)))) if len(c) < window else c for c in clips]
+            known.update(zip(new, self.encoder.embed_many(tiled), strict=True))
+            self.embeddings.computed += len(new)
+        return np.array([known[k] for k in keys]).reshape(len(keys), -1)
 
     def _centre(self, raw: np.ndarray) -> np.ndarray:
         centred = raw - self.mean
@@ -269,16 +323,7 @@ class _Voices:
         groups = np.array(list(labels.values()))
         centres = np.array([points[groups == c].mean(axis=0) for c in sorted(set(groups))])
         centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
-        candidates = []  # (piece index, cut before word k)
-        for i in labels:
-            words = pieces[i].words
-            if pieces[i].end - pieces[i].start < self.SPLIT_MIN_SECONDS:
-                continue
-            for k in range(1, len(words)):
-                boundary = words[k - 1].word.endswith(",") or words[k].start - words[k - 1].end >= 0.08
-                left, right = words[k - 1].end - words[0].start, words[-1].end - words[k].start
-                if boundary and min(left, right) >= self.SPLIT_SIDE_SECONDS:
-                    candidates.append((i, k))
+        candidates = [(i, k) for i in labels for k in self.cuts(pieces[i])]  # (piece index, cut before word k)
         if not candidates:
             return indexed, vectors, labels
         spans = []

@@ -110,6 +110,10 @@ def _stream(offset: float, channels: int):
     )
 
 
+def _in_order(utterances: list[dict]) -> list[dict]:
+    return sorted(utterances, key=lambda u: (u["start"], u["end"]))
+
+
 class LiveSessionConsumer(AsyncWebsocketConsumer):
     item = None
 
@@ -190,7 +194,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.cue_state = live_signals.CueState(goals=goals)
         self.stream = await _in_pool(_stream, item.audio_seconds or 0.0, channels)
         self.chunks = ChunkAttributions(item.audio_seconds or 0.0) if channels == 1 else None
-        self.attributing: list[asyncio.Future] = []
+        self.voice_jobs: asyncio.Queue = asyncio.Queue()
+        self.voices = asyncio.ensure_future(self._voices()) if self.chunks is not None else None
         self.memo = live_memo.memo_for(item.pk)
         self.warming: list = []  # concurrent futures in live_memo's low-priority thread
         self.last_progress, self.committed = 0.0, item.audio_seconds or 0.0
@@ -230,6 +235,10 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                 return
             else:
                 await self._finish_signals()
+                if self.voices is not None:  # dropped: a resumed stop attributes what is not in memory
+                    while not self.voice_jobs.empty():
+                        self.voice_jobs.get_nowait()
+                    await self.voice_jobs.put(None)
                 return
             for piece in pending:
                 segments = await _in_pool(self.stream.decode, piece)
@@ -264,9 +273,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         added = await database_sync_to_async(live.live_segments_add)(item=self.item, segments=rows, model=model)
         self.committed = max(self.committed, max(s.audio_end for s in segments))
         if self.chunks is not None:
-            for t0, pcm in self.chunks.ready(max(s.start for s in segments)):
-                utterances = list(self.item.utterances)
-                self.attributing.append(asyncio.ensure_future(self._attribute(utterances, pcm, t0)))
+            for job in self.chunks.after_commit(_in_order(self.item.utterances), max(s.start for s in segments)):
+                self.voice_jobs.put_nowait(job)
         if send:
             for row in added:
                 await self.send_json(
@@ -308,11 +316,28 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             )
             await self.send_json({"type": "cue", **cue})
 
-    async def _attribute(self, utterances, pcm, t0):
-        """A finished chunk's speakers, in the pool, behind the transcript (never delaying a commit)."""
-        result = await _in_pool(lambda: live.live_chunk_attribute(utterances=utterances, pcm=pcm, t0=t0))
-        self.chunks.done[t0] = result
-        self._warm(live_memo.warm_chunk, result["pieces"])
+    async def _voices(self):
+        """Mono speakers, behind the transcript (``live_chunks``: embed each commit, attribute each
+        finished chunk, regroup the open one now and then), one job at a time, in the pool."""
+        while (job := await self.voice_jobs.get()) is not None:
+            try:
+                result = await _in_pool(self.chunks.run, job)
+            except Exception as exc:  # noqa: BLE001 - stop attributes what is missing
+                logger.error("live speakers failed for input %s (%s)", self.item.pk, type(exc).__name__)
+                continue
+            if result is not None:
+                self._warm(live_memo.warm_chunk, result["pieces"])
+
+    async def _finish_voices(self) -> None:
+        """Stop: the job running finishes; of those waiting, the chunks to attribute are done now with
+        the open one (``ChunkAttributions.stop``), the embeddings and regroups are dropped."""
+        waiting = []
+        while not self.voice_jobs.empty():
+            waiting.append(self.voice_jobs.get_nowait())
+        await self.voice_jobs.put(None)
+        await self.voices
+        done = await _in_pool(self.chunks.stop, _in_order(self.item.utterances), waiting)
+        logger.info("live stop for input %s: %s", self.item.pk, done)
 
     def _warm(self, fn, rows):
         """What the draft at stop will read, computed now in the low-priority thread (``live_memo``)."""
@@ -329,8 +354,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
 
     async def _stop(self):
         model = {"model_id": self.stream.transcriber.model_id, "model_version": self.stream.transcriber.model_version}
-        if self.attributing:  # one still running finishes sooner than it would start again at stop
-            await asyncio.gather(*self.attributing, return_exceptions=True)
+        if self.chunks is not None:
+            await self._finish_voices()
         attributed = self.chunks.done if self.chunks is not None else None
         await self._stop_warming()
         try:

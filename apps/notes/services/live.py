@@ -155,30 +155,19 @@ def live_cue_record(*, actor: User, item: SessionInput, kind: str, at: float) ->
     )
 
 
-def live_chunk_attribute(*, utterances: list[dict], pcm: bytes, t0: float) -> dict:
+def live_chunk_attribute(*, utterances: list[dict], pcm: bytes, t0: float, embeddings=None) -> dict:
     """Mono speakers of one ten-minute chunk (its audio from ``t0``; the utterances starting in it),
     as ``_attribute_mono`` does at stop. The live consumer calls it for each chunk as soon as the chunk
-    is over and its utterances committed, so stop only attributes the last chunk."""
+    is over and its utterances committed, and for the open chunk at stop, with ``embeddings``
+    (``ml.speakers.Embeddings``) it computed as each utterance committed."""
     from ml.speakers import attribute_mono
-    from ml.transcription import Segment, Word
 
     inside = [u for u in utterances if t0 <= u["start"] < t0 + ATTRIBUTION_CHUNK_S]
     result = {"t0": t0, "key": _chunk_key(inside), "pieces": [], "check": None, "model": ""}
     if not inside:
         return result
-    audio = np.frombuffer(pcm, dtype="<i2")[: ATTRIBUTION_CHUNK_S * live_audio.RATE].astype(np.float32) / 32768.0
-    segments = [
-        Segment(
-            u["start"] - t0,
-            u["end"] - t0,
-            u["text"],
-            0.0,
-            0.0,
-            tuple(Word(w["start"] - t0, w["end"] - t0, w["word"], 1.0) for w in u.get("words", [])),
-        )
-        for u in inside
-    ]
-    attribution = attribute_mono(audio, segments, n_speakers=2)
+    audio, segments = chunk_segments(inside, pcm, t0)
+    attribution = attribute_mono(audio, segments, n_speakers=2, embeddings=embeddings)
     result["model"] = attribution.model_id
     result["check"] = {"offset": t0, "confidence": attribution.confidence, **attribution.checks}
     for who, seg in attribution.pieces:
@@ -193,6 +182,25 @@ def live_chunk_attribute(*, utterances: list[dict], pcm: bytes, t0: float) -> di
             }
         )
     return result
+
+
+def chunk_segments(inside: list[dict], pcm: bytes, t0: float) -> tuple[np.ndarray, list]:
+    """A chunk's audio (float, from ``t0``) and its utterances as transcriber segments timed from ``t0``."""
+    from ml.transcription import Segment, Word
+
+    audio = np.frombuffer(pcm, dtype="<i2")[: ATTRIBUTION_CHUNK_S * live_audio.RATE].astype(np.float32) / 32768.0
+    segments = [
+        Segment(
+            u["start"] - t0,
+            u["end"] - t0,
+            u["text"],
+            0.0,
+            0.0,
+            tuple(Word(w["start"] - t0, w["end"] - t0, w["word"], 1.0) for w in u.get("words", [])),
+        )
+        for u in inside
+    ]
+    return audio, segments
 
 
 def _chunk_key(inside: list[dict]) -> tuple:

@@ -20,6 +20,7 @@ from apps.audit.models import AuditEvent
 from apps.core.jwt import IssuedRefreshToken
 from apps.notes import live_consumer, live_memo
 from apps.notes.models import ClinicalSession, Note, SessionInput
+from apps.notes.services import live
 from apps.notes.services.live import live_cues_set
 from backend.asgi import application
 from tests.fixtures.dialogues import espeak_available, render
@@ -99,7 +100,12 @@ def text_of(messages) -> str:
 
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
 @pytest.mark.parametrize("channels", [2, 1])
-async def test_both_speakers_are_transcribed_live_and_the_draft_is_ready_at_stop(personas, channels):
+async def test_both_speakers_are_transcribed_live_and_the_draft_is_ready_at_stop(personas, channels, monkeypatch):
+    attributions = []  # mono: whether each chunk attribution had the voices embedded as utterances committed
+    real = live.live_chunk_attribute
+    monkeypatch.setattr(
+        live, "live_chunk_attribute", lambda **kw: attributions.append(kw.get("embeddings") is not None) or real(**kw)
+    )
     dialogue = render("cbt")
     audio = dialogue.stereo() if channels == 2 else dialogue.mono
     session = await new_session(personas)
@@ -115,8 +121,12 @@ async def test_both_speakers_are_transcribed_live_and_the_draft_is_ready_at_stop
     assert "lose my job" in text_of(messages)
     if channels == 2:
         assert {s["speaker"] for s in segments} == {"clinician", "patient"}
+        assert attributions == []
     else:
         assert {s["speaker"] for s in segments} == {"speaker_1"}
+        # The open chunk was attributed by the consumer at stop, from embeddings made during the
+        # session, and the finish reused it (no attribution from scratch at stop).
+        assert attributions and all(attributions)
     assert any(m["type"] == "progress" for m in messages)
     item = await sync_to_async(SessionInput.objects.get)(pk=done["input_id"])
     assert {u["speaker"] for u in item.utterances} >= {"clinician", "patient"}  # offline pass (eager) or live
