@@ -90,7 +90,13 @@ def neighbour_features(
     for index in range(len(BANK_LEVELS)):
         at_level = similarity[:, bank_levels == index]
         k = min(NEIGHBOURS, at_level.shape[1])
-        columns.append(np.sort(at_level, axis=1)[:, -k:].mean(axis=1) if k else np.zeros(len(embeddings)))
+        if not k:
+            columns.append(np.zeros(len(embeddings)))
+            continue
+        # the k largest, ascending, as a full sort's tail would give them (same values, same order,
+        # so the same mean) without sorting the whole bank per unit
+        top = np.partition(at_level, at_level.shape[1] - k, axis=1)[:, -k:]
+        columns.append(np.sort(top, axis=1).mean(axis=1))
     table = np.stack(columns, axis=1)
     margin = table[:, 2:].max(axis=1, keepdims=True) - table[:, :1]
     return np.hstack([table, margin]).astype(np.float32)
@@ -117,6 +123,12 @@ class LearnedRiskStage:
             self.example_texts = [str(t) for t in data["example_texts"]]
             self.example_levels = [str(t) for t in data["example_levels"]]
         self.bank_levels = np.array([BANK_LEVELS.index(level) for level in self.example_levels])
+        # per level: its training sentences' embeddings and texts, for ``nearest`` (read per finding)
+        self._by_level: dict[str, tuple[np.ndarray, list[str]]] = {}
+        for level in dict.fromkeys(self.example_levels):
+            mask = np.array([lv == level for lv in self.example_levels])
+            texts = [t for t, keep in zip(self.example_texts, mask, strict=True) if keep]
+            self._by_level[level] = (self.example_embeddings[mask], texts)
 
     def features(self, unit_rows: np.ndarray) -> np.ndarray:
         return np.hstack([unit_rows, neighbour_features(unit_rows[:, :384], self.example_embeddings, self.bank_levels)])
@@ -162,9 +174,8 @@ class LearnedRiskStage:
 
     def nearest(self, embedding: np.ndarray, level: str, k: int = 3) -> tuple[str, ...]:
         """The training sentences at ``level`` nearest to ``embedding`` (the finding's explanation)."""
-        mask = np.array([lv == level for lv in self.example_levels])
-        if not mask.any():
+        if level not in self._by_level:
             return ()
-        similarity = self.example_embeddings[mask] @ embedding
-        texts = [t for t, keep in zip(self.example_texts, mask, strict=True) if keep]
+        vectors, texts = self._by_level[level]
+        similarity = vectors @ embedding
         return tuple(texts[i] for i in np.argsort(-similarity)[:k])
