@@ -3,7 +3,9 @@ the bare encoder forward pass on the same sentences and batch sizes, measured in
 
     .venv/bin/python -m benchmarks.text_analysis
 
-Targets: full / bare sentences-per-second ratio >= 0.6; a 300-word journal analysed in < 150 ms warm.
+Targets: full / bare sentences-per-second ratio >= 0.8 at batch 1, 8 and 32; a 300-word journal
+analysed in < 150 ms warm. The ratio is printed twice: from wall time, and from the process's CPU time
+(``cpu ratio``), which a shared machine's load disturbs far less.
 """
 
 from __future__ import annotations
@@ -32,23 +34,26 @@ def main() -> None:
         f"Text analysis benchmark: {len(sentences)} sentences; encoder {encoder.model_id} "
         f"({encoder.model_version}); versions {analyzer.versions['triggers']}, {analyzer.versions['risk']}"
     )
-    print(f"{'batch':>6}{'bare sent/s':>14}{'full sent/s':>14}{'ratio':>8}")
+    print(f"{'batch':>6}{'bare sent/s':>14}{'full sent/s':>14}{'ratio':>8}{'cpu ratio':>11}")
     for batch in (1, 8, 32):
         chunks = ["\n".join(sentences[i : i + batch]) for i in range(0, len(sentences), batch)]
         encoder.encode(sentences[:batch])  # warm
         analyzer.analyse(chunks[0])
-        bare_times, full_times, analysed = [], [], 0
+        bare_times, full_times, bare_cpu, full_cpu, analysed = [], [], [], [], 0
         for _ in range(3):  # interleaved, best of three: two shared cores make single runs noisy
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for i in range(0, len(sentences), batch):
                 encoder.encode(sentences[i : i + batch], batch_size=batch)
             bare_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            bare_cpu.append(time.process_time() - cpu)
+            started, cpu = time.perf_counter(), time.process_time()
             analysed = sum(analyzer.analyse(chunk).sentence_count for chunk in chunks)
             full_times.append(time.perf_counter() - started)
+            full_cpu.append(time.process_time() - cpu)
         bare = len(sentences) / min(bare_times)
         full = analysed / min(full_times)
-        print(f"{batch:>6}{bare:>14.1f}{full:>14.1f}{full / bare:>8.2f}")
+        cpu_ratio = (analysed / min(full_cpu)) / (len(sentences) / min(bare_cpu))
+        print(f"{batch:>6}{bare:>14.1f}{full:>14.1f}{full / bare:>8.2f}{cpu_ratio:>11.2f}")
     journal = " ".join(sentences[:40])
     words = journal.split()[:300]
     text = " ".join(words)
