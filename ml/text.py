@@ -7,12 +7,9 @@ finding point at the exact span of the patient's words it rests on.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,7 +89,6 @@ class Encoder:
         packaged = default_text_encoder()
         self.model_id, self.model_version = packaged.model_id, packaged.version
         torch.set_num_threads(threads)
-        self.threads = threads
         self._torch = torch
         self._tokenizer = AutoTokenizer.from_pretrained(str(packaged.path), local_files_only=True)
         self._model = AutoModel.from_pretrained(str(packaged.path), local_files_only=True).eval()
@@ -111,24 +107,6 @@ class Encoder:
         encoding it again."""
         return self._run(texts, batch_size, tokens=True)
 
-    @contextmanager
-    def _thread_count(self) -> Iterator[None]:
-        """Intra-op threads for one pass: ``threads``, or one while the machine's run queue already
-        fills its cores. A second OpenMP thread that cannot get a core spins and waits at every
-        operator (measured on the shared 2-core machine at load 15: a 300-word journal 2.0 s with
-        two threads, 0.4 s with one); the embeddings are the same either way. The process-wide
-        setting is restored afterwards, so other torch users keep theirs."""
-        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
-        wanted = 1 if busy else self.threads
-        previous = self._torch.get_num_threads()
-        if wanted != previous:
-            self._torch.set_num_threads(wanted)
-        try:
-            yield
-        finally:
-            if wanted != previous:
-                self._torch.set_num_threads(previous)
-
     def _run(self, texts: list[str], batch_size: int, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32), []
@@ -137,7 +115,7 @@ class Encoder:
         ordered = [texts[i] for i in order]
         out: list[np.ndarray] = []
         states: list[TokenStates] = []
-        with self._lock, self._torch.inference_mode(), self._thread_count():
+        with self._lock, self._torch.inference_mode():
             for i in range(0, len(ordered), batch_size):
                 batch = self._tokenizer(
                     ordered[i : i + batch_size],
