@@ -3,3 +3,13 @@
 Each module takes audio/text/arrays and returns frozen dataclasses that carry the model id/version
 and the evidence behind every output. Models load once per process, only from local paths.
 """
+
+import os as _os
+
+# OpenMP threads (torch's intra-op pool) that finish a parallel region spin-wait for the next one by
+# default, holding a core each while Python runs the detectors between torch calls. Measured with
+# `python -m benchmarks.text_analysis` on the 2-core machine at load 5-7: the 300-word journal's
+# median was 621 ms spinning and 154 ms passive; the full/bare CPU ratio at batch 1 went from 0.47
+# to 0.83. Set before torch loads its OpenMP runtime (every torch user imports ``ml`` first); an
+# operator's own OMP_WAIT_POLICY wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
