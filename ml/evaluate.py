@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list the misclassified lines (never for a blind set)")
     parser.add_argument("--aggregate-only", action="store_true", help="never print an item (implied for blind sets)")
     parser.add_argument("--language", default="en", help="the set's language (risk: en, es)")
+    parser.add_argument(
+        "--model", help="risk: another learned stage's weights (e.g. a leave-one-writer-out model from ml.train_risk)"
+    )
     args = parser.parse_args(argv)
     if args.task == "notes":
         from ml.evaluate_notes import evaluate_text_paths, print_report
@@ -149,7 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("a blind set is reported in aggregate only: --errors is refused")
     rows = _read_jsonl(args.file)
     if args.task == "risk":
-        result = evaluate_risk(rows, language=args.language)
+        detector = None
+        if args.model:
+            from pathlib import Path
+
+            from ml.risk import RiskDetector
+            from ml.risk_learned import LearnedRiskStage
+
+            detector = RiskDetector(learned=LearnedRiskStage(Path(args.model)))
+        result = evaluate_risk(rows, detector=detector, language=args.language)
     else:
         result = evaluate_triggers(rows, language=args.language)
     errors = result.pop("errors")

@@ -3,9 +3,11 @@
 Levels (in increasing order of concern): none, history, passive_ideation, active_ideation,
 plan_or_intent, self_harm. The higher level wins, per sentence and per entry. Recall comes first:
 a missed "my kids would be fine without me" is the worst failure this product can have. The rules
-catch explicit statements; the learned stage (ml.risk_learned: calibrated heads over the encoder's
-embeddings of each sentence and its clause windows, trained on ml/eval_data/v2) adds the indirect
-wording, plans without risk words and buried clauses, with thresholds chosen on the development set.
+catch explicit statements; the learned stage (ml.risk_learned: a small calibrated network over the
+encoder's embeddings of each sentence, its clause windows and its neighbouring sentences, with the
+rules' reading as context, trained on ml/eval_data/v2 and two independent writers' v3 sentences)
+adds the indirect wording, plans without risk words and buried clauses, with thresholds chosen on
+held-out sentences from other writers and the development set.
 
 Negation and time are read as scope (ml.risk_scope), not presence: a negation suppresses a rule
 only when it governs the risk in its own clause and is not the risk itself ("I'd be fine if I just
@@ -36,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ml import risk_scope
-from ml.risk_learned import LearnedRiskStage
+from ml.risk_learned import LearnedRiskStage, RuleReading
 from ml.risk_scope import Scope
 from ml.text import (
     NEGATION_CLAUSE_BREAK,
@@ -50,7 +52,7 @@ from ml.text import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
-DETECTOR_VERSION = "risk-2.1"
+DETECTOR_VERSION = "risk-3.0"
 LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
 # The level of a text that was not screened (its language has no lexicon): never "none", so a reader
 # cannot take it for a screened entry without risk language.
@@ -156,6 +158,11 @@ class RiskResult:
 
 def max_level(levels: Sequence[str]) -> str:
     return max(levels, key=RANK.__getitem__, default="none")
+
+
+def rule_reading(hits: Sequence[RiskFinding], held: Sequence[RiskSuppressed]) -> RuleReading:
+    """The rules' reading of a sentence as the learned stage reads it (its level, why matches were held)."""
+    return RuleReading(max_level([f.level for f in hits]), frozenset(s.reason for s in held))
 
 
 class RiskRules:
@@ -338,10 +345,13 @@ class RiskDetector:
         learned stage clause windows; without them it reads whole sentences only."""
         findings: list[RiskFinding] = []
         suppressed: list[RiskSuppressed] = []
-        calls = self.learned.read(sentences, embeddings, tokens)
+        readings = [
+            self.rules_stage._rule_findings(sentence, sentences[i + 1].text if i + 1 < len(sentences) else "")
+            for i, sentence in enumerate(sentences)
+        ]
+        calls = self.learned.read(sentences, embeddings, tokens, [rule_reading(*r) for r in readings])
         for i, sentence in enumerate(sentences):
-            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-            rule_hits, rule_suppressed = self.rules_stage._rule_findings(sentence, following)
+            rule_hits, rule_suppressed = readings[i]
             findings.extend(rule_hits)
             suppressed.extend(rule_suppressed)
             call = calls[i]

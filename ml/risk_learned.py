@@ -1,17 +1,24 @@
-"""The learned risk stage: calibrated logistic heads over the sentence encoder's embeddings of each
-sentence and of its clause windows, plus the scope of negation, time and subject (ml.risk_scope).
+"""The learned risk stage: a small calibrated network over the sentence encoder's embeddings of each
+sentence and its clause windows, with the context around it: the whole sentence, the previous and
+next sentence of the entry, what the rules stage found or suppressed in that sentence, the scope of
+negation, time and subject (ml.risk_scope), and the similarity to the nearest training sentences.
 
 Nothing is encoded twice: a clause window's embedding is the mean of the token states the
-pipeline's single forward pass already produced for its sentence (``Encoder.encode_with_tokens``).
-The heads form a ladder: ``risk`` (any risk, history included) → ``alert`` (passive ideation and
-above) → ``level`` (which alert level). Each binary head is Platt-calibrated on out-of-fold
-training predictions (folds keep a seed's variants together), so its score reads as a probability;
-the thresholds are chosen on the development set (``python -m ml.train_risk``) and stored with the
-weights. A finding names its stage, score, span and the nearest training sentences at its level.
+pipeline's single forward pass already produced for its sentence (``Encoder.encode_with_tokens``),
+and the neighbouring sentences are rows of the same batch. The network (two ReLU layers, plain
+numpy at inference) has three outputs, a ladder: ``risk`` (any risk, history included) → ``alert``
+(passive ideation and above) → ``level`` (which alert level). It was trained (``python -m
+ml.train_risk``) with the row's label on the best unit of the row (multiple-instance learning: a
+harmless entry teaches every unit, a risk entry its most alarming one), on sentences from more than
+one writer; the binary heads are Platt-calibrated on out-of-writer predictions (a writer's
+sentences scored by a model trained without them), and the thresholds are chosen there and on the
+development set, so a score reads as a probability on wording the stage has not seen. A finding
+names its stage, score, span and the nearest training sentences at its level.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +29,35 @@ from ml.risk_scope import FEATURES, clause_windows, scope_features
 from ml.text import Span, TokenStates
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "risk_learned.npz"
-ALERT_LEVELS = ("passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
-BANK_LEVELS = ("none", "history", *ALERT_LEVELS)
+DIM = 384
+LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
+ALERT_LEVELS = LEVELS[2:]
+BANK_LEVELS = LEVELS
+RULE_REASONS = ("denied", "idiom", "third_person", "discussion", "accidental", "ending_other")
 NEIGHBOURS = 3
-# per unit: embedding, scope flags, whether it is a clause window rather than the whole sentence;
+# per unit: embedding, scope flags, whether it is a clause window rather than the whole sentence
+UNIT_FEATURES = DIM + len(FEATURES) + 1
+# the unit's context: its sentence, the previous and next sentence (zeros at the edges, and flags
+# saying whether they exist), the rules' level in the sentence (one-hot) and why rules were held
+CONTEXT_FEATURES = 3 * DIM + 2 + len(LEVELS) + len(RULE_REASONS)
 # then the mean similarity of its NEIGHBOURS nearest training sentences per level, and the margin
-# of the nearest risk level over the nearest harmless ones
-UNIT_FEATURES = 384 + len(FEATURES) + 1
-FEATURE_COUNT = UNIT_FEATURES + len(BANK_LEVELS) + 1
+# of the nearest alert level over the nearest harmless ones
+FEATURE_COUNT = UNIT_FEATURES + CONTEXT_FEATURES + len(BANK_LEVELS) + 1
+LAYERS = ("w1", "b1", "w2", "b2", "w3", "b3")
+
+try:  # installed with scikit-learn; optional
+    from threadpoolctl import ThreadpoolController
+
+    _BLAS = ThreadpoolController()
+except ImportError:  # pragma: no cover
+    _BLAS = None
+
+
+def one_blas_thread():
+    """The stage's matrices are small (a few units by a few hundred): on a busy machine a
+    multi-threaded BLAS spends far longer synchronising its threads than multiplying (measured at
+    load 20 on 2 cores: 100-280 ms per entry against 4 ms on one thread)."""
+    return _BLAS.limit(limits=1, user_api="blas") if _BLAS is not None else contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -38,6 +66,14 @@ class Unit:
     start: int  # offsets in the analysed text
     end: int
     kind: str  # sentence | clause
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """What the rules stage made of one sentence: its level and why matches were held back."""
+
+    level: str = "none"
+    reasons: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -77,6 +113,37 @@ def units(sentences: Sequence[Span], embeddings: np.ndarray, tokens: Sequence[To
     return found, matrix
 
 
+def rule_matrix(rules: Sequence[RuleReading] | None, count: int) -> np.ndarray:
+    """One row per sentence: the rules' level one-hot, then a flag per suppression reason."""
+    out = np.zeros((count, len(LEVELS) + len(RULE_REASONS)), np.float32)
+    out[:, 0] = 1.0
+    for i, reading in enumerate(rules or ()):
+        out[i, 0] = 0.0
+        out[i, LEVELS.index(reading.level)] = 1.0
+        for reason in reading.reasons:
+            if reason in RULE_REASONS:
+                out[i, len(LEVELS) + RULE_REASONS.index(reason)] = 1.0
+    return out
+
+
+def context_features(sentence_of_unit: np.ndarray, embeddings: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """Per unit: its sentence's embedding, the previous and next sentence's (zeros at the edges),
+    whether those exist, and its sentence's rule reading."""
+    count = len(embeddings)
+    padded = np.vstack([np.zeros((1, DIM), np.float32), embeddings, np.zeros((1, DIM), np.float32)])
+    index = sentence_of_unit.astype(int)
+    return np.hstack(
+        [
+            embeddings[index],
+            padded[index],
+            padded[index + 2],
+            (index > 0).astype(np.float32)[:, None],
+            (index < count - 1).astype(np.float32)[:, None],
+            rules[index],
+        ]
+    ).astype(np.float32)
+
+
 def neighbour_features(
     embeddings: np.ndarray, bank: np.ndarray, bank_levels: np.ndarray, excluded: np.ndarray | None = None
 ) -> np.ndarray:
@@ -91,7 +158,7 @@ def neighbour_features(
         at_level = similarity[:, bank_levels == index]
         k = min(NEIGHBOURS, at_level.shape[1])
         if not k:
-            columns.append(np.zeros(len(embeddings)))
+            columns.append(np.zeros(len(embeddings), np.float32))
             continue
         # the k largest, ascending, as a full sort's tail would give them (same values, same order,
         # so the same mean) without sorting the whole bank per unit
@@ -107,21 +174,24 @@ def _row(embedding: np.ndarray, scope: list[float], is_clause: float) -> np.ndar
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
 class LearnedRiskStage:
-    def __init__(self, path: Path = MODEL_FILE):
-        with np.load(path, allow_pickle=False) as data:
-            self.version = str(data["version"])
-            self.weights = {h: data[f"{h}_w"].astype(np.float32) for h in ("risk", "alert", "level")}
-            self.bias = {h: data[f"{h}_b"].astype(np.float32) for h in ("risk", "alert", "level")}
-            self.platt = {h: data[f"{h}_platt"].astype(np.float64) for h in ("risk", "alert")}
-            self.alert_threshold = float(data["alert_threshold"])
-            self.risk_threshold = float(data["risk_threshold"])
-            self.example_embeddings = data["example_embeddings"].astype(np.float32)
-            self.example_texts = [str(t) for t in data["example_texts"]]
-            self.example_levels = [str(t) for t in data["example_levels"]]
+    def __init__(self, path: Path | None = MODEL_FILE, arrays: dict | None = None):
+        if arrays is None:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        self.version = str(arrays["version"])
+        self.layers = [arrays[name].astype(np.float32) for name in LAYERS]
+        self.mean = arrays["x_mean"].astype(np.float32)
+        self.scale = arrays["x_scale"].astype(np.float32)
+        self.platt = {h: arrays[f"{h}_platt"].astype(np.float64) for h in ("risk", "alert")}
+        self.alert_threshold = float(arrays["alert_threshold"])
+        self.risk_threshold = float(arrays["risk_threshold"])
+        self.example_embeddings = arrays["example_embeddings"].astype(np.float32)
+        self.example_texts = [str(t) for t in arrays["example_texts"]]
+        self.example_levels = [str(t) for t in arrays["example_levels"]]
         self.bank_levels = np.array([BANK_LEVELS.index(level) for level in self.example_levels])
         # per level: its training sentences' embeddings and texts, for ``nearest`` (read per finding)
         self._by_level: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -130,37 +200,66 @@ class LearnedRiskStage:
             texts = [t for t, keep in zip(self.example_texts, mask, strict=True) if keep]
             self._by_level[level] = (self.example_embeddings[mask], texts)
 
-    def features(self, unit_rows: np.ndarray) -> np.ndarray:
-        return np.hstack([unit_rows, neighbour_features(unit_rows[:, :384], self.example_embeddings, self.bank_levels)])
+    def features(self, unit_rows: np.ndarray, context: np.ndarray, excluded: np.ndarray | None = None) -> np.ndarray:
+        bank = neighbour_features(unit_rows[:, :DIM], self.example_embeddings, self.bank_levels, excluded)
+        return np.hstack([unit_rows, context, bank])
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The network's raw outputs per unit: any-risk, alert, then the four alert levels."""
+        w1, b1, w2, b2, w3, b3 = self.layers
+        hidden = np.maximum((features - self.mean) / self.scale @ w1 + b1, 0.0)
+        hidden = np.maximum(hidden @ w2 + b2, 0.0)
+        return hidden @ w3 + b3
 
     def scores(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated any-risk and alert probabilities and the alert-level logits, per unit."""
-        out = []
-        for head in ("risk", "alert"):
-            z = features @ self.weights[head] + self.bias[head]
+        out = self.logits(features)
+        calibrated = []
+        for column, head in ((0, "risk"), (1, "alert")):
             a, b = self.platt[head]
-            out.append(_sigmoid(a * z + b))
-        return out[0], out[1], features @ self.weights["level"].T + self.bias["level"]
+            calibrated.append(_sigmoid(a * out[:, column] + b))
+        return calibrated[0], calibrated[1], out[:, 2:]
 
     def read(
-        self, sentences: Sequence[Span], embeddings: np.ndarray, tokens: Sequence[TokenStates] | None
+        self,
+        sentences: Sequence[Span],
+        embeddings: np.ndarray,
+        tokens: Sequence[TokenStates] | None,
+        rules: Sequence[RuleReading] | None = None,
     ) -> list[LearnedCall]:
-        """One call per sentence: its best unit, and the level the thresholds give it."""
+        """One call per sentence: its best unit, and the level the thresholds give it. ``rules``:
+        the rules stage's reading of each sentence (context for the network)."""
         found, unit_rows = units(sentences, embeddings, tokens)
+        with one_blas_thread():
+            return self.read_units(sentences, embeddings, found, unit_rows, rules)
+
+    def read_units(
+        self,
+        sentences: Sequence[Span],
+        embeddings: np.ndarray,
+        found: Sequence[Unit],
+        unit_rows: np.ndarray,
+        rules: Sequence[RuleReading] | None = None,
+    ) -> list[LearnedCall]:
+        """``read`` on units already made (``units``)."""
         if not found:
             return []
-        features = self.features(unit_rows)
+        sentence_of_unit = np.fromiter((u.sentence for u in found), dtype=np.int64, count=len(found))
+        context = context_features(sentence_of_unit, embeddings[: len(sentences)], rule_matrix(rules, len(sentences)))
+        features = self.features(unit_rows, context)
         risk, alert, level_logits = self.scores(features)
-        best: dict[int, int] = {}
-        top_risk: dict[int, float] = {}
-        for u, unit in enumerate(found):
-            current = best.get(unit.sentence)
-            if current is None or (alert[u], risk[u]) > (alert[current], risk[current]):
-                best[unit.sentence] = u
-            top_risk[unit.sentence] = max(top_risk.get(unit.sentence, 0.0), float(risk[u]))
+        count = len(sentences)
+        # best unit per sentence by (alert, risk); the sentence's any-risk score is its units' maximum
+        best = np.full(count, -1)
+        top_risk = np.zeros(count)
+        for u, i in enumerate(sentence_of_unit):
+            if best[i] < 0 or (alert[u], risk[u]) > (alert[best[i]], risk[best[i]]):
+                best[i] = u
+            top_risk[i] = max(top_risk[i], risk[u])
         calls = []
-        for i in range(len(sentences)):
-            u, unit = best[i], found[best[i]]
+        for i in range(count):
+            u = int(best[i])
+            unit = found[u]
             if alert[u] >= self.alert_threshold:
                 level = ALERT_LEVELS[int(level_logits[u].argmax())]
             elif top_risk[i] >= self.risk_threshold:
@@ -168,7 +267,9 @@ class LearnedRiskStage:
             else:
                 level = "none"
             calls.append(
-                LearnedCall(level, float(alert[u]), top_risk[i], unit.start, unit.end, unit.kind, features[u, :384])
+                LearnedCall(
+                    level, float(alert[u]), float(top_risk[i]), unit.start, unit.end, unit.kind, unit_rows[u, :DIM]
+                )
             )
         return calls
 
@@ -177,5 +278,6 @@ class LearnedRiskStage:
         if level not in self._by_level:
             return ()
         vectors, texts = self._by_level[level]
-        similarity = vectors @ embedding
+        with one_blas_thread():
+            similarity = vectors @ embedding
         return tuple(texts[i] for i in np.argsort(-similarity)[:k])

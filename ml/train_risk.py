@@ -1,225 +1,418 @@
-"""Trains the learned risk stage (ml.risk_learned) and chooses its thresholds on the development set.
+"""Trains the learned risk stage (ml.risk_learned), calibrates it on out-of-writer predictions and
+chooses its thresholds.
 
-    python -m ml.train_risk            # writes ml/data/risk_learned.npz, prints the dev figures
+    python -m ml.train_risk --cache /tmp/risk-features       # writes ml/data/risk_learned.npz
+    python -m ml.train_risk --cache /tmp/risk-features --lowo-dir /tmp/risk-lowo
+        # also keeps the leave-one-writer-out models (without_A.npz, without_B.npz) for
+        # python -m ml.evaluate risk ml/eval_data/v3/writerB_risk.jsonl --model /tmp/risk-lowo/without_B.npz
 
-Training rows: ml/eval_data/v2/risk_train.jsonl (regenerate with ml/eval_data/v2/generate.py).
+Training rows: ml/eval_data/v2/risk_train.jsonl (one writer's seeds, made numerous by templates) and
+the independent writers' sentences in ml/eval_data/v3/ (writer*_risk.jsonl). Development rows:
+ml/eval_data/v2/risk_dev.jsonl, never trained on. The blind sets are never read here.
+
 A row's label belongs to the row, not to each of its units (its sentences and clause windows):
-every unit of a harmless row is a negative, while a risk row contributes the unit the first-round
-model scores highest (multiple-instance learning, two rounds), so a run-on entry teaches the clause
-that carries the risk rather than the whole diluted sentence. Folds keep a seed's variants together;
-the Platt calibration is fitted on out-of-fold scores. Thresholds come from the development set only
-(see ``choose_thresholds``). The blind set is never read here.
+the network's score for a row is the maximum over its units (multiple-instance learning), so a
+harmless row teaches every unit and a risk row its most alarming one: a run-on entry teaches the
+clause that carries the risk rather than the whole diluted sentence. The level head learns from the
+unit the alert head picks.
+
+Generalising to other writers is what matters, so the honest development figure is
+leave-one-writer-out: for each independent writer W, a model trained on everything but W scores W's
+sentences. The Platt calibration of the binary heads is fitted on those out-of-writer scores and on
+the development set scored by the final model (all held out); the alert threshold is the lowest
+whose alert precision on that held-out pool reaches TARGET_PRECISION (0.87), and the history threshold the
+one with the best level accuracy there. The final model is trained on all training rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ml.risk_learned import ALERT_LEVELS, BANK_LEVELS, MODEL_FILE, neighbour_features, units
-from ml.text import get_encoder, split_sentences
+from ml.risk_learned import (
+    ALERT_LEVELS,
+    BANK_LEVELS,
+    DIM,
+    MODEL_FILE,
+    LearnedRiskStage,
+    Unit,
+    context_features,
+    neighbour_features,
+    one_blas_thread,
+    rule_matrix,
+    units,
+)
+from ml.text import Span, get_encoder, split_sentences
 
 ROOT = Path(__file__).resolve().parent
 SETS = ROOT / "eval_data" / "v2"
+WRITERS = ROOT / "eval_data" / "v3"
+# hand-written hard negatives for the session notes' two false alerts (always trained on)
+HARD_NEGATIVES = WRITERS / "hard_negatives_risk.jsonl"
 ALERT = frozenset(ALERT_LEVELS)
-TARGET_PRECISION = 0.90  # the issue's alert-level precision target, met on dev
-C = 4.0
-STAGE_VERSION = "risk-learned-1.1"
+# The operating point: the lowest alert threshold whose alert precision on the held-out pool (other
+# writers' sentences and the dev set) reaches this. Detector 2.1 reaches 0.84 at recall 0.79 on that
+# pool; 2.0 of this stage reaches 0.87 at 0.84 here (0.90, the issue's target, at recall 0.81, where
+# plan recall on the development set falls 0.06 below 2.1's; 0.85 at 0.88, where the development
+# precision falls below 2.1's). Recall comes first, without giving up precision on any held-out set.
+TARGET_PRECISION = 0.87
+STAGE_VERSION = "risk-learned-2.0"
+HIDDEN = (128, 64)
+EPOCHS = 12
+WRITER_WEIGHT = 2.0  # an independent writer's sentence counts twice a templated v2 variant
 
 
-def read(name: str) -> list[dict]:
-    return [json.loads(line) for line in (SETS / name).read_text().splitlines() if line.strip()]
+@dataclass
+class Featurised:
+    sentences: list[Span]
+    embeddings: np.ndarray
+    found: list[Unit]
+    unit_rows: np.ndarray
+    rules: list  # RuleReading per sentence
+    rule_levels: list[str]
+    context: np.ndarray = None  # type: ignore[assignment]
 
 
-def featurise(rows: list[dict], encoder):
-    """Per row: the sentences, their embeddings and token states, and the units' feature rows."""
-    split = [split_sentences(row["text"]) for row in rows]
-    flat = [s.text for sentences in split for s in sentences]
-    embeddings, tokens = encoder.encode_with_tokens(flat)
-    out, offset = [], 0
-    for sentences in split:
-        end = offset + len(sentences)
-        _, unit_rows = units(sentences, embeddings[offset:end], tokens[offset:end])
-        out.append((sentences, embeddings[offset:end], tokens[offset:end], unit_rows))
-        offset = end
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def writer_sets() -> dict[str, list[dict]]:
+    """The independent writers' rows, by writer (ml/eval_data/v3/writer<X>_risk.jsonl)."""
+    out = {}
+    for path in sorted(WRITERS.glob("writer*_risk.jsonl")):
+        name = path.stem.removeprefix("writer").removesuffix("_risk")
+        rows = read(path)
+        for row in rows:
+            row.setdefault("seed", "w" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
+            row["writer"] = name
+        out[name] = rows
     return out
 
 
-def with_neighbours(rows: list[dict], feats, bank: dict, own_seed: bool):
-    """Adds the nearest-training-sentence features; a training row never sees its own seed's sentences."""
-    vectors = bank["example_embeddings"].astype(np.float32)
-    levels = np.array([BANK_LEVELS.index(level) for level in bank["example_levels"]])
+def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None) -> list[Featurised]:
+    """Per row: the sentences, their embeddings, the units' feature rows and the rules' reading.
+    With ``cache``, the encoder's part is kept in a file named by the texts' hash."""
+    from ml.risk import rule_reading
+
+    texts = [row["text"] for row in rows]
+    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
+    path = cache / f"risk-{key}.pkl" if cache else None
+    if path is not None and path.exists():
+        encoded = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache, written above)
+    else:
+        split = [split_sentences(text) for text in texts]
+        flat = [s.text for sentences in split for s in sentences]
+        embeddings, tokens = encoder.encode_with_tokens(flat)
+        encoded, offset = [], 0
+        for sentences in split:
+            end = offset + len(sentences)
+            found, unit_rows = units(sentences, embeddings[offset:end], tokens[offset:end])
+            encoded.append((sentences, embeddings[offset:end], found, unit_rows))
+            offset = end
+        if path is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pickle.dumps(encoded))
     out = []
-    for row, (sentences, embeddings, tokens, unit_rows) in zip(rows, feats, strict=True):
-        excluded = None
-        if own_seed:
-            excluded = np.broadcast_to(bank["example_seeds"] == row.get("seed"), (len(unit_rows), len(levels)))
-        extra = neighbour_features(unit_rows[:, :384], vectors, levels, excluded)
-        out.append((sentences, embeddings, tokens, np.hstack([unit_rows, extra])))
+    for sentences, embeddings, found, unit_rows in encoded:
+        readings = [
+            rules_stage._rule_findings(s, sentences[i + 1].text if i + 1 < len(sentences) else "")
+            for i, s in enumerate(sentences)
+        ]
+        rules = [rule_reading(*r) for r in readings]
+        item = Featurised(sentences, embeddings, found, unit_rows, rules, [r.level for r in rules])
+        sentence_of_unit = np.array([u.sentence for u in found], dtype=np.int64)
+        item.context = context_features(sentence_of_unit, embeddings, rule_matrix(rules, len(sentences)))
+        out.append(item)
     return out
 
 
-def _fit(x: np.ndarray, y: np.ndarray, multiclass: bool = False):
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
-    model.fit(x, y)
-    return model
-
-
-def training_units(rows, feats, alert_model=None, risk_model=None):
-    """(features, any-risk label, alert label, level, group) per training unit."""
-    xs, risk_y, alert_y, levels, groups = [], [], [], [], []
-    for row, (_, _, _, features) in zip(rows, feats, strict=True):
-        level = row["level"]
-        if level == "none":
-            chosen = range(len(features))
-        elif len(features) == 1:
-            chosen = [0]
-        elif alert_model is None:
-            continue
-        else:
-            model = alert_model if level in ALERT else risk_model
-            chosen = [int(model.decision_function(features).argmax())]
-            if len(split_sentences(row["text"])) == 1:
-                chosen = sorted({0, *chosen})
-        for u in chosen:
-            xs.append(features[u])
-            risk_y.append(level != "none")
-            alert_y.append(level in ALERT)
-            levels.append(level)
-            groups.append(row.get("seed", row["text"]))
-    return np.vstack(xs), np.array(risk_y), np.array(alert_y), np.array(levels), np.array(groups)
-
-
-def platt(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """(a, b) so that sigmoid(a * z + b) is calibrated, fitted on out-of-fold decision scores."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
-    scores = np.zeros(len(y))
-    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
-        scores[test] = _fit(x[train], y[train]).decision_function(x[test])
-    calibrator = LogisticRegression(C=1e6).fit(scores.reshape(-1, 1), y)
-    return np.array([calibrator.coef_[0, 0], calibrator.intercept_[0]])
-
-
-def train(rows, feats) -> dict:
-    x, risk_y, alert_y, levels, groups = training_units(rows, feats)
-    first_alert, first_risk = _fit(x, alert_y), _fit(x, risk_y)
-    x, risk_y, alert_y, levels, groups = training_units(rows, feats, first_alert, first_risk)
-    print(f"training units: {len(x)} ({int(alert_y.sum())} alert, {int((risk_y & ~alert_y).sum())} history)")
-    risk_model, alert_model = _fit(x, risk_y), _fit(x, alert_y)
-    level_model = _fit(x[alert_y], np.array([ALERT_LEVELS.index(lv) for lv in levels[alert_y]]), multiclass=True)
-    return {
-        "risk_w": risk_model.coef_[0],
-        "risk_b": risk_model.intercept_,
-        "alert_w": alert_model.coef_[0],
-        "alert_b": alert_model.intercept_,
-        "level_w": level_model.coef_,
-        "level_b": level_model.intercept_,
-        "risk_platt": platt(x, risk_y, groups),
-        "alert_platt": platt(x, alert_y, groups),
-    }
-
-
-def examples(rows, feats) -> dict:
+def examples(rows: list[dict], feats: list[Featurised]) -> dict:
     """One written sentence per seed and level (its first variant): the bank of the neighbour
     features and of the nearest-example explanations."""
     seen, texts, levels, vectors, seeds = set(), [], [], [], []
-    for row, (sentences, embeddings, _, _) in zip(rows, feats, strict=True):
+    for row, item in zip(rows, feats, strict=True):
         key = (row.get("seed"), row["level"])
-        if row.get("style") != "written" or len(sentences) != 1 or key in seen or row["class"] == "buried":
+        if row.get("style") != "written" or len(item.sentences) != 1 or key in seen or row.get("class") == "buried":
             continue
         seen.add(key)
         texts.append(row["text"])
         levels.append(row["level"])
-        vectors.append(embeddings[0])
+        vectors.append(item.embeddings[0])
         seeds.append(row.get("seed", row["text"]))
     return {
         "example_texts": np.array(texts),
         "example_levels": np.array(levels),
         "example_embeddings": np.vstack(vectors).astype(np.float16),
-        "example_seeds": np.array(seeds),
+        "example_seeds": np.array([str(seed) for seed in seeds]),
     }
 
 
-def choose_thresholds(detector, rows, feats) -> tuple[float, float, list[tuple]]:
-    """Sweeps the alert threshold on dev: the lowest one whose dev alert precision reaches
+def full_features(rows, feats, bank: dict, own_seed: bool) -> list[np.ndarray]:
+    """Each row's unit features, with the bank similarities; a training row never sees its own seed."""
+    vectors = bank["example_embeddings"].astype(np.float32)
+    levels = np.array([BANK_LEVELS.index(level) for level in bank["example_levels"]])
+    counts = [len(item.unit_rows) for item in feats]
+    unit_rows = np.vstack([item.unit_rows for item in feats])
+    seeds = np.repeat(np.array([str(row.get("seed", row["text"])) for row in rows]), counts)
+    extra = []
+    for c in range(0, len(unit_rows), 4096):
+        excluded = seeds[c : c + 4096, None] == bank["example_seeds"][None, :] if own_seed else None
+        extra.append(neighbour_features(unit_rows[c : c + 4096, :DIM], vectors, levels, excluded))
+    full = np.hstack([unit_rows, np.vstack([item.context for item in feats]), np.vstack(extra)]).astype(np.float32)
+    return np.split(full, np.cumsum(counts)[:-1])
+
+
+def fit(rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int = EPOCHS) -> dict:
+    """The network's weights (numpy), trained with the row label on the row's maximum unit."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)  # small matrices: one thread is faster than two on a shared machine
+    rng = np.random.default_rng(seed)
+    x = np.vstack(matrices)
+    mean = x.mean(axis=0)
+    scale = np.maximum(x.std(axis=0), 0.05)
+    xt = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    starts = np.cumsum([0] + [len(m) for m in matrices])
+    risk_y = torch.tensor([row["level"] != "none" for row in rows], dtype=torch.float32)
+    alert_y = torch.tensor([row["level"] in ALERT for row in rows], dtype=torch.float32)
+    level_y = torch.tensor([ALERT_LEVELS.index(r["level"]) if r["level"] in ALERT else -1 for r in rows])
+    weight = torch.tensor([WRITER_WEIGHT if row.get("writer") else 1.0 for row in rows], dtype=torch.float32)
+    pos_risk = float((1 - risk_y).sum() / risk_y.sum())
+    pos_alert = float((1 - alert_y).sum() / alert_y.sum())
+
+    d = x.shape[1]
+    net = torch.nn.Sequential(
+        torch.nn.Linear(d, HIDDEN[0]),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.3),
+        torch.nn.Linear(HIDDEN[0], HIDDEN[1]),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(HIDDEN[1], 2 + len(ALERT_LEVELS)),
+    )
+    optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    for _ in range(epochs):
+        net.train()
+        for batch in np.array_split(rng.permutation(len(rows)), max(1, len(rows) // 64)):
+            spans = [(starts[r], starts[r + 1]) for r in batch]
+            index = torch.from_numpy(np.concatenate([np.arange(a, z) for a, z in spans]))
+            owner = torch.from_numpy(np.concatenate([np.full(z - a, k) for k, (a, z) in enumerate(spans)]))
+            out = net(xt[index])
+            b = torch.from_numpy(batch)
+            big = torch.full((len(batch), out.shape[1]), -1e4)
+            pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
+            w = weight[b]
+            loss = (bce(pooled[:, 0], risk_y[b], pos_weight=torch.tensor(pos_risk), reduction="none") * w).mean()
+            loss = (
+                loss + (bce(pooled[:, 1], alert_y[b], pos_weight=torch.tensor(pos_alert), reduction="none") * w).mean()
+            )
+            # the level head learns from the unit the alert head picks, in alert rows
+            alert_logit = out[:, 1].detach()
+            best = torch.full((len(batch),), -1e9).scatter_reduce(0, owner, alert_logit, "amax", include_self=True)
+            chosen = (alert_logit == best[owner]) & (level_y[b][owner] >= 0)
+            if chosen.any():
+                ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][owner][chosen], reduction="none")
+                loss = loss + (ce * w[owner][chosen]).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        schedule.step()
+    net.eval()
+    linear = [m for m in net if isinstance(m, torch.nn.Linear)]
+    arrays = {"x_mean": mean.astype(np.float32), "x_scale": scale.astype(np.float32)}
+    for k, layer in enumerate(linear, 1):
+        arrays[f"w{k}"] = layer.weight.detach().numpy().T.copy()
+        arrays[f"b{k}"] = layer.bias.detach().numpy().copy()
+    return arrays
+
+
+def make_stage(weights: dict, bank: dict, platt=None, alert_t: float = 0.5, risk_t: float = 0.5) -> LearnedRiskStage:
+    arrays = {
+        "version": np.array(STAGE_VERSION),
+        **weights,
+        **{k: v for k, v in bank.items() if k != "example_seeds"},
+        "risk_platt": np.array(platt["risk"] if platt else [1.0, 0.0]),
+        "alert_platt": np.array(platt["alert"] if platt else [1.0, 0.0]),
+        "alert_threshold": np.array(alert_t),
+        "risk_threshold": np.array(risk_t),
+    }
+    return LearnedRiskStage(None, arrays)
+
+
+def row_logits(stage: LearnedRiskStage, matrices: list[np.ndarray]) -> np.ndarray:
+    """Per row: the maximum any-risk and alert logits over its units (what the calibration reads)."""
+    return np.array([stage.logits(m)[:, :2].max(axis=0) for m in matrices])
+
+
+def platt(logits: np.ndarray, rows: list[dict]) -> dict:
+    """(a, b) per binary head so that sigmoid(a * z + b) is calibrated on held-out rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = {}
+    for column, head, positive in ((0, "risk", lambda lv: lv != "none"), (1, "alert", lambda lv: lv in ALERT)):
+        y = np.array([positive(row["level"]) for row in rows])
+        model = LogisticRegression(C=1e4).fit(logits[:, column : column + 1], y)
+        out[head] = np.array([model.coef_[0, 0], model.intercept_[0]])
+    return out
+
+
+def readings(stage: LearnedRiskStage, feats: list[Featurised]) -> list[list[tuple]]:
+    """Per row and sentence: (rule level, the learned call with every threshold open, whether the
+    detector may raise this sentence above a rule's history), as ``RiskDetector.assess_sentences``."""
+    from ml.risk import RiskDetector
+
+    saved = stage.alert_threshold, stage.risk_threshold
+    stage.alert_threshold, stage.risk_threshold = -1.0, -1.0
+    out = []
+    for item in feats:
+        with one_blas_thread():
+            calls = stage.read_units(item.sentences, item.embeddings, item.found, item.unit_rows, item.rules)
+        out.append(
+            [
+                (rule, call, rule != "history" or RiskDetector._current_somewhere(s.text))
+                for rule, call, s in zip(item.rule_levels, calls, item.sentences, strict=True)
+            ]
+        )
+    stage.alert_threshold, stage.risk_threshold = saved
+    return out
+
+
+def levels_at(reads: list[list[tuple]], alert_t: float, risk_t: float) -> list[str]:
+    from ml.risk import RANK, max_level
+
+    out = []
+    for reading in reads:
+        levels = []
+        for rule, call, may_raise in reading:
+            learned = call.level if call.alert >= alert_t else "history" if call.risk >= risk_t else "none"
+            levels.append(learned if may_raise and RANK[learned] > RANK[rule] else rule)
+        out.append(max_level(levels))
+    return out
+
+
+def choose_thresholds(rows: list[dict], reads: list[list[tuple]]) -> tuple[float, float, list[tuple]]:
+    """The lowest alert threshold whose alert precision on the held-out pool reaches
     TARGET_PRECISION (so recall is as high as that precision allows); then the history threshold
-    with the best dev level accuracy. (A recall-weighted choice, best F2, gave 0.48: dev precision
-    0.80 and recall 0.94, but precision on the first-generation held-out set fell below its floor.)"""
-    from ml.risk import max_level
+    with the best level accuracy there."""
     from ml.text_evaluation import risk_metrics
 
-    detector.learned.alert_threshold = -1.0  # every call carries its best alert level and scores
-    readings = []
-    for sentences, embeddings, tokens, _ in feats:
-        calls = detector.learned.read(sentences, embeddings, tokens)
-        rule_levels = [
-            max_level(
-                [
-                    f.level
-                    for f in detector.rules_stage._rule_findings(
-                        s, sentences[i + 1].text if i + 1 < len(sentences) else ""
-                    )[0]
-                ]
-            )
-            for i, s in enumerate(sentences)
-        ]
-        readings.append(list(zip(rule_levels, calls, strict=True)))
-
-    def levels_at(alert_t: float, risk_t: float) -> list[str]:
-        out = []
-        for reading in readings:
-            levels = [
-                max_level([rule, call.level if call.alert >= alert_t else "history" if call.risk >= risk_t else "none"])
-                for rule, call in reading
-            ]
-            out.append(max_level(levels))
-        return out
-
     curve = []
-    for alert_t in np.arange(0.30, 0.99, 0.02):
-        m = risk_metrics(rows, levels_at(float(alert_t), 0.8))
-        p, r = m["alert_precision"] or 0.0, m["alert_recall"] or 0.0
-        f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
-        curve.append((round(float(alert_t), 2), p, r, m["level_accuracy"], round(f2, 4)))
+    for alert_t in np.arange(0.20, 0.99, 0.02):
+        m = risk_metrics(rows, levels_at(reads, float(alert_t), 0.6))
+        curve.append(
+            (round(float(alert_t), 2), m["alert_precision"] or 0.0, m["alert_recall"] or 0.0, m["level_accuracy"])
+        )
     passing = [c for c in curve if c[1] >= TARGET_PRECISION]
     alert_t = min(passing)[0] if passing else max(curve, key=lambda c: c[1])[0]
     accuracy = [
-        (risk_metrics(rows, levels_at(alert_t, float(t)))["level_accuracy"], round(float(t), 2))
+        (risk_metrics(rows, levels_at(reads, alert_t, float(t)))["level_accuracy"], round(float(t), 2))
         for t in np.arange(0.30, 0.96, 0.05)
     ]
     return alert_t, max(accuracy)[1], curve
 
 
+def summary(rows: list[dict], levels: list[str]) -> str:
+    from ml.text_evaluation import risk_metrics
+
+    m = risk_metrics(rows, levels)
+    return (
+        f"alert P {m['alert_precision']} R {m['alert_recall']}  plan R {m['plan_recall']}  "
+        f"level acc {m['level_accuracy']}  FA {m['false_alarm_rate']}  (n={m['n']})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.train_risk", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(MODEL_FILE))
+    parser.add_argument("--cache", type=Path, help="a folder that keeps the sets' encoder features between runs")
+    parser.add_argument("--lowo-dir", type=Path, help="also write the leave-one-writer-out models here")
+    parser.add_argument("--no-writers", action="store_true", help="train on v2 only (for comparison)")
     args = parser.parse_args(argv)
+
+    from ml.risk import RiskRules
+
     encoder = get_encoder()
-    train_rows, dev_rows = read("risk_train.jsonl"), read("risk_dev.jsonl")
-    train_feats, dev_feats = featurise(train_rows, encoder), featurise(dev_rows, encoder)
-    bank = examples(train_rows, train_feats)
-    arrays = {**train(train_rows, with_neighbours(train_rows, train_feats, bank, own_seed=True)), **bank}
-    del arrays["example_seeds"]
-    arrays = {k: (v.astype(np.float32) if v.dtype == np.float64 else v) for k, v in arrays.items()}
-    out = Path(args.out)
-    np.savez_compressed(out, version=STAGE_VERSION, alert_threshold=0.5, risk_threshold=0.5, **arrays)
+    detector = RiskRules()
+    writers = {} if args.no_writers else writer_sets()
+    v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
+    v2_feats = featurise(v2_train, encoder, detector, args.cache)
+    dev_feats = featurise(dev_rows, encoder, detector, args.cache)
+    writer_feats = {name: featurise(rows, encoder, detector, args.cache) for name, rows in writers.items()}
+    extra_rows = read(HARD_NEGATIVES)
+    for row in extra_rows:
+        row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
+    extra_feats = featurise(extra_rows, encoder, detector, args.cache)
 
-    from ml.risk import RiskDetector
-    from ml.risk_learned import LearnedRiskStage
+    def train_without(held: str | None):
+        rows, feats = v2_train + extra_rows, v2_feats + extra_feats
+        for name, wrows in writers.items():
+            if name != held:
+                rows += wrows
+                feats += writer_feats[name]
+        bank = examples(rows, feats)
+        weights = fit(rows, full_features(rows, feats, bank, own_seed=True))
+        return weights, bank
 
-    detector = RiskDetector(encoder, learned=LearnedRiskStage(out))
-    alert_t, risk_t, curve = choose_thresholds(detector, dev_rows, dev_feats)
-    for t, p, r, acc, f2 in curve:
-        print(f"  alert threshold {t:.2f}: dev alert precision {p}  recall {r}  level accuracy {acc}  F2 {f2}")
-    print(f"chosen on dev: alert threshold {alert_t}, history threshold {risk_t}")
-    np.savez_compressed(out, version=STAGE_VERSION, alert_threshold=alert_t, risk_threshold=risk_t, **arrays)
+    pool_rows, pool_logits, pool_reads_stages = [], [], []
+    lowo = {}
+    for name in writers:
+        weights, bank = train_without(name)
+        lowo[name] = (weights, bank)
+        stage = make_stage(weights, bank)
+        wrows, wfeats = writers[name], writer_feats[name]
+        pool_rows += wrows
+        pool_logits.append(row_logits(stage, full_features(wrows, wfeats, bank, own_seed=False)))
+        pool_reads_stages.append((wrows, wfeats, weights, bank))
+    weights, bank = train_without(None)
+    stage = make_stage(weights, bank)
+    pool_rows += dev_rows
+    pool_logits.append(row_logits(stage, full_features(dev_rows, dev_feats, bank, own_seed=False)))
+    pool_reads_stages.append((dev_rows, dev_feats, weights, bank))
+    calibration = platt(np.vstack(pool_logits), pool_rows)
+    print("calibration (a, b):", {k: np.round(v, 3).tolist() for k, v in calibration.items()})
+
+    reads, per_set = [], []
+    for rows, feats, w, b in pool_reads_stages:
+        r = readings(make_stage(w, b, calibration), feats)
+        reads += r
+        per_set.append((rows, r))
+    alert_t, risk_t, curve = choose_thresholds(pool_rows, reads)
+    for t, p, r, acc in curve:
+        print(f"  alert threshold {t:.2f}: held-out alert precision {p}  recall {r}  level accuracy {acc}")
+    print(f"chosen on the held-out pool: alert threshold {alert_t}, history threshold {risk_t}")
+    names = [*writers, "dev"]
+    for name, (rows, r) in zip(names, per_set, strict=True):
+        label = f"writer {name}, trained without it" if name != "dev" else "v2 dev"
+        print(f"{label}: {summary(rows, levels_at(r, alert_t, risk_t))}")
+
+    def save(path: Path, w: dict, b: dict) -> None:
+        arrays = {k: v for k, v in b.items() if k != "example_seeds"}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            version=STAGE_VERSION,
+            alert_threshold=alert_t,
+            risk_threshold=risk_t,
+            risk_platt=calibration["risk"].astype(np.float32),
+            alert_platt=calibration["alert"].astype(np.float32),
+            **{k: v.astype(np.float32) for k, v in w.items()},
+            **arrays,
+        )
+
+    save(Path(args.out), weights, bank)
+    if args.lowo_dir:
+        for name, (w, b) in lowo.items():
+            save(args.lowo_dir / f"without_{name}.npz", w, b)
     return 0
 
 

@@ -157,8 +157,9 @@ def test_the_committed_weights_match_the_feature_layout():
     from ml.risk_learned import ALERT_LEVELS, FEATURE_COUNT, LearnedRiskStage
 
     stage = LearnedRiskStage()
-    assert stage.weights["alert"].shape == (FEATURE_COUNT,) and stage.weights["risk"].shape == (FEATURE_COUNT,)
-    assert stage.weights["level"].shape == (len(ALERT_LEVELS), FEATURE_COUNT)
+    w1, _, _, _, w3, b3 = stage.layers
+    assert w1.shape[0] == FEATURE_COUNT == stage.mean.shape[0] == stage.scale.shape[0]
+    assert w3.shape[1] == b3.shape[0] == 2 + len(ALERT_LEVELS)
     assert 0.0 < stage.alert_threshold < 1.0 and 0.0 < stage.risk_threshold < 1.0
     assert len(stage.example_texts) == len(stage.example_embeddings) == len(stage.example_levels) > 300
 
@@ -193,3 +194,28 @@ def test_the_analyser_encodes_each_entry_once(detector):
     counting.calls = 0
     analysis = analyzer.analyse("Work was hard. I've got the tablets counted out for tonight.")
     assert counting.calls == 1 and analysis.risk.level == "plan_or_intent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the session notes' two false alerts (learned stage 1.1): sleeping tablets, and job loss
+        "I don't want to rely on pills.",
+        "I keep thinking I'll be the first one they let go.",
+    ],
+)
+def test_medication_reluctance_and_job_loss_worry_do_not_raise_an_alert(detector, text):
+    assert detector.assess(text).level in {"none", "history"}
+
+
+def test_the_learned_stage_reads_the_neighbouring_sentences(detector):
+    """The same sentence is read with its entry: the context features change its score."""
+    from ml.text import split_sentences
+
+    stage = detector.learned
+    alone = split_sentences("I told the nurse I was fine.")
+    entry = split_sentences("I told the nurse I was fine. That wasn't true, I still think about ending it.")
+    embeddings, tokens = detector.encoder.encode_with_tokens([s.text for s in entry])
+    first_alone = stage.read(alone, embeddings[:1], tokens[:1])[0]
+    first_in_entry = stage.read(entry, embeddings, tokens)[0]
+    assert first_alone.alert != first_in_entry.alert
