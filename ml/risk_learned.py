@@ -144,6 +144,13 @@ def context_features(sentence_of_unit: np.ndarray, embeddings: np.ndarray, rules
     ).astype(np.float32)
 
 
+def alone(context: np.ndarray) -> np.ndarray:
+    """``context_features`` rows as if each sentence were the entry's only one (no neighbours)."""
+    out = context.copy()
+    out[:, DIM : 3 * DIM + 2] = 0.0
+    return out
+
+
 def neighbour_features(
     embeddings: np.ndarray, bank: np.ndarray, bank_levels: np.ndarray, excluded: np.ndarray | None = None
 ) -> np.ndarray:
@@ -248,6 +255,14 @@ class LearnedRiskStage:
         context = context_features(sentence_of_unit, embeddings[: len(sentences)], rule_matrix(rules, len(sentences)))
         features = self.features(unit_rows, context)
         risk, alert, level_logits = self.scores(features)
+        if len(sentences) > 1:
+            # the neighbouring sentences may only raise a unit's scores, never lower them below the
+            # sentence read alone: a benign neighbour must not dilute an explicit plan ("Work was
+            # hard. I've got the tablets counted out for tonight."). Same embeddings, a second pass.
+            features[:, UNIT_FEATURES : UNIT_FEATURES + CONTEXT_FEATURES] = alone(context)
+            risk_alone, alert_alone, logits_alone = self.scores(features)
+            level_logits = np.where((alert_alone > alert)[:, None], logits_alone, level_logits)
+            risk, alert = np.maximum(risk, risk_alone), np.maximum(alert, alert_alone)
         count = len(sentences)
         # best unit per sentence by (alert, risk); the sentence's any-risk score is its units' maximum
         best = np.full(count, -1)

@@ -122,6 +122,9 @@ def test_negation_and_time_are_read_as_scope(detector, text, level):
         "I'm ending things with my business partner, the lawyers are drawing it up.",
         "I wrote a goodbye message to the group chat and left it.",
         "I self-harmed years ago and sometimes I still think about how far I've come.",
+        # the session notes' two false alerts (learned stage 1.1): sleeping tablets, and job loss
+        "I don't want to rely on pills.",
+        "I keep thinking I'll be the first one they let go.",
     ],
 )
 def test_endings_and_old_history_do_not_raise_an_alert(detector, text):
@@ -194,18 +197,6 @@ def test_the_analyser_encodes_each_entry_once(detector):
     counting.calls = 0
     analysis = analyzer.analyse("Work was hard. I've got the tablets counted out for tonight.")
     assert counting.calls == 1 and analysis.risk.level == "plan_or_intent"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # the session notes' two false alerts (learned stage 1.1): sleeping tablets, and job loss
-        "I don't want to rely on pills.",
-        "I keep thinking I'll be the first one they let go.",
-    ],
-)
-def test_medication_reluctance_and_job_loss_worry_do_not_raise_an_alert(detector, text):
-    assert detector.assess(text).level in {"none", "history"}
 
 
 def test_the_learned_stage_reads_the_neighbouring_sentences(detector):
