@@ -8,7 +8,9 @@ encoder (``ml.voice_encoder``; short pieces are tiled to the encoder's 1.6 s win
 embeddings are centred on the recording's mean, which removes what every piece shares (microphone,
 room, codec) and leaves the voices: this is what keeps a WAV and an Opus copy of the same speech
 attributed alike. Without the encoder's weights the dependency-free pitch/spectrum vector is used
-instead. K-means then groups the pieces; the clinician is the group that asks the most questions.
+instead. K-means then groups the pieces of at least ``LONG_PIECE_S`` (a short clip is a poor voice
+sample) and each shorter piece joins the nearer group; the clinician is the group that asks the most
+questions (of two words or more: "Hello?" on a phone says nothing about who leads).
 
 Stereo recordings (one microphone each, clinician on the left) are attributed by channel, word by word:
 a word transcribed on one channel is kept only where that channel is not much quieter than the other
@@ -42,6 +44,7 @@ CROSSTALK_DB = 6.0  # a word is dropped from a channel that is this much quieter
 AMBIGUOUS_DB = 2.0  # a word heard on both channels within this margin is kept on both, marked
 SPEECH_RANGE_DB = 40.0  # frames within this of the recording's loud frames count as someone speaking
 CONFIRM_BELOW = 0.75
+LONG_PIECE_S = 1.0  # pieces at least this long find the voice groups; shorter ones join the nearer
 
 
 def _spectral(signal: np.ndarray) -> tuple[float, float]:
@@ -70,6 +73,24 @@ def voice_vector(audio: np.ndarray, start: float, end: float) -> np.ndarray | No
         return None
     centroid, tilt = _spectral(piece)
     return np.array([np.log(features.pitch_median_hz), features.pitch_sd_semitones or 0.0, centroid, tilt])
+
+
+def _cluster(points: np.ndarray, k: int, seconds: np.ndarray) -> np.ndarray:
+    """Labels for ``points`` (pieces' voice vectors, ``seconds`` long): the groups are found among the
+    pieces long enough to be a reliable voice sample, and each short piece ("Hello?", "Oh, hello.") joins
+    the nearer group. Short clips tiled to the encoder's window sound alike whoever said them, and with
+    a weight each they can pull a whole group towards themselves."""
+    long = seconds >= LONG_PIECE_S
+    if long.sum() < 2 * k:
+        return _kmeans(points, k, weights=seconds)
+    found, weights = _kmeans(points[long], k, weights=seconds[long]), seconds[long]
+    if len(set(found.tolist())) < k:
+        return _kmeans(points, k, weights=seconds)
+    labels = np.zeros(len(points), dtype=int)
+    labels[long] = found
+    centres = np.array([np.average(points[long][found == c], axis=0, weights=weights[found == c]) for c in range(k)])
+    labels[~long] = ((points[~long, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+    return labels
 
 
 def _kmeans(points: np.ndarray, k: int, weights: np.ndarray | None = None, restarts: int = 10) -> np.ndarray:
@@ -139,6 +160,13 @@ def split_at_turns(segments: Sequence[Segment], pause: float = TURN_PAUSE_S) -> 
     return [piece for _, piece in _split_indexed(segments, pause)]
 
 
+def questions_asked(text: str) -> int:
+    """Questions of at least two words in ``text``. A one-word one ("Hello?" answering the phone,
+    "Really?", "Sorry?") is said by either side alike and is no sign of who leads the session; whether
+    the transcriber writes "Hello?" or "Hello." also turns on rounding (CPU, thread count)."""
+    return sum(len(q.split()) >= 2 for q in re.findall(r"[^.?!]*\?", text))
+
+
 def _split_indexed(segments: Sequence[Segment], pause: float = TURN_PAUSE_S) -> list[tuple[int, Segment]]:
     pieces: list[tuple[int, Segment]] = []
     for index, seg in enumerate(segments):
@@ -182,7 +210,7 @@ def attribute_mono(
         pairs = tuple(("unknown", piece) for _, piece in indexed)
         return Attribution(pairs, "voice_clusters", voices.model_id, 0.0, {"pieces": len(known)})
     seconds = np.array([min(3.0, indexed[i][1].end - indexed[i][1].start) for i in known])
-    labels = _kmeans(np.array([vectors[i] for i in known]), n_speakers, weights=seconds)
+    labels = _cluster(np.array([vectors[i] for i in known]), n_speakers, seconds)
     # Turn changes with neither a pause nor a full stop: try cutting long pieces in two.
     labelled = {i: int(lab) for i, lab in zip(known, labels, strict=True)}
     for _ in range(3):
@@ -195,7 +223,7 @@ def attribute_mono(
     labels = np.array([labelled[i] for i in known])
     pieces = [piece for _, piece in indexed]
     questions = [
-        sum(pieces[i].text.count("?") for i, lab in zip(known, labels, strict=True) if lab == c)
+        sum(questions_asked(pieces[i].text) for i, lab in zip(known, labels, strict=True) if lab == c)
         for c in range(n_speakers)
     ]
     # The clinician asks the most questions; on a tie, the one who spoke first (clinicians open sessions).
@@ -451,7 +479,7 @@ def attribute_stereo(
         "ambiguous_words_kept": len(unsure),
         "clear_channel": round(clear / max(1, len(kept)), 3),
     }
-    questions = {r: sum(p.text.count("?") for role, p in pieces if role == r) for r in ("clinician", "patient")}
+    questions = {r: sum(questions_asked(p.text) for role, p in pieces if role == r) for r in ("clinician", "patient")}
     # Left is the clinician by convention; a patient channel asking most of the questions suggests the
     # microphones were swapped, which only the clinician can confirm.
     swapped = questions["patient"] >= 2 and questions["patient"] > 2 * questions["clinician"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.speakers import attribute_stereo, split_at_turns, utterance_words, word_attribution_accuracy
+from ml.speakers import (
+    _cluster,
+    attribute_stereo,
+    questions_asked,
+    split_at_turns,
+    utterance_words,
+    word_attribution_accuracy,
+)
 from ml.transcription import Segment, Word
 
 TURNS = [("clinician", 0.0, 2.0), ("patient", 2.5, 5.0), ("clinician", 5.2, 6.0)]
@@ -146,3 +153,22 @@ def test_stereo_keeps_both_people_when_they_talk_at_once():
     right_segments = [_segment(("I", 1.2, 1.4), ("see", 1.4, 1.8))]
     result = attribute_stereo(clinician, patient, left_segments, right_segments)
     assert sorted(role for role, _ in result.pieces) == ["clinician", "patient"]
+
+
+def test_one_word_questions_are_no_sign_of_who_leads_the_session():
+    # "Hello?" answering a phone is said by either side; whether the transcriber writes "?" or "." there
+    # also turned on the CPU and thread count.
+    assert questions_asked("Hello?") == 0 and questions_asked("Really? Sorry?") == 0
+    assert questions_asked("Oh, hello. How has the week been? Why?") == 1
+    assert questions_asked("So, why? What went through your mind?") == 2
+
+
+def test_groups_are_found_among_long_pieces_and_short_ones_join_the_nearer():
+    # Four long pieces, two voices; two short clips that sound alike (as tiled short clips do), one
+    # nearer each voice. Clustered with the rest, the short pair would pull a group of their own.
+    a, b = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    short = np.array([0.0, 0.0, 1.0])
+    points = np.array([a, a * 0.9, b, b * 0.9, short + 0.3 * a, short + 0.3 * b])
+    seconds = np.array([2.5, 2.0, 2.5, 2.0, 0.5, 0.5])
+    labels = _cluster(points, 2, seconds)
+    assert labels[0] == labels[1] == labels[4] and labels[2] == labels[3] == labels[5] and labels[0] != labels[2]
