@@ -49,6 +49,24 @@ def open_new_session(page, *, cues: bool = False) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
 
 
+def stored_after_the_draft(page, live_stack, values: str) -> str:
+    """Wait (bounded) for the session page with the draft, then read ``values`` (a list expression over
+    ``inputs``, the session's inputs) in the stack's shell; returns the shell's last line (it may print
+    a start-up line first)."""
+    expect(page.get_by_role("heading", name=re.compile(r"Note — version [12] \(draft\)"))).to_be_visible(
+        timeout=DRAFT_TIMEOUT_MS
+    )
+    session_id = re.search(r"/sessions/([0-9a-f-]+)/", page.url).group(1)
+    out = live_stack.manage(
+        "shell",
+        "-c",
+        "from apps.notes.models import SessionInput; "
+        f"inputs = SessionInput.objects.filter(session_id='{session_id}'); "
+        f"print(*{values})",
+    )
+    return out.split()[-1]
+
+
 def heard(text: str) -> set[str]:
     return {word for word in CONTENT_WORDS if word in text.lower()}
 
@@ -164,19 +182,9 @@ def test_a_dropped_live_connection_resumes_the_same_input_and_loses_nothing(mic_
     live.get_by_role("button", name="Stop and write the draft").click()
     expect(status).to_have_text("Stopped. Writing the draft…")  # the last frame is out
     captured = float(live.get_by_role("timer").get_attribute("data-seconds"))
-    expect(page.get_by_role("heading", name=re.compile(r"Note — version [12] \(draft\)"))).to_be_visible(
-        timeout=DRAFT_TIMEOUT_MS
-    )
-    session_id = re.search(r"/sessions/([0-9a-f-]+)/", page.url).group(1)
-    out = live_stack.manage(
-        "shell",
-        "-c",
-        "from apps.notes.models import SessionInput; "
-        f"print(*SessionInput.objects.filter(session_id='{session_id}').values_list('audio_seconds', flat=True))",
-    )
-    stored = float(out.split()[-1])  # the shell's last line (it may print a start-up line first)
+    stored = float(stored_after_the_draft(page, live_stack, "[i.audio_seconds for i in inputs]"))
     # Every recorded sample was stored exactly once: none lost with the dropped socket, none sent twice.
-    assert abs(stored - captured) < 0.05, (out, captured)
+    assert abs(stored - captured) < 0.05, (stored, captured)
     assert page.script_errors == []
 
 
@@ -232,16 +240,6 @@ def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_chann
             other = CONTENT_WORDS if who == "Clinician" else WALK_WORDS
             assert not [w for w in other if re.search(rf"\b{w}\b", words)], (who, words)
         live.get_by_role("button", name="Stop and write the draft").click()
-        expect(page.get_by_role("heading", name=re.compile(r"Note — version [12] \(draft\)"))).to_be_visible(
-            timeout=DRAFT_TIMEOUT_MS
-        )
-        session_id = re.search(r"/sessions/([0-9a-f-]+)/", page.url).group(1)
-        out = live_stack.manage(
-            "shell",
-            "-c",
-            "from apps.notes.models import SessionInput; "
-            f"inputs = SessionInput.objects.filter(session_id='{session_id}'); "
-            "print(*[i.transcription['live']['channels'] for i in inputs])",
-        )
-        assert out.split()[-1] == "2", out  # the input was streamed and stored as two channels
+        channels = stored_after_the_draft(page, live_stack, "[i.transcription['live']['channels'] for i in inputs]")
+        assert channels == "2", channels  # the input was streamed and stored as two channels
         assert page.script_errors == []
