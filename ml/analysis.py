@@ -14,8 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from threadpoolctl import ThreadpoolController
-
+from ml import one_blas_thread
 from ml.emotions import EmotionDetector, EmotionProfile
 from ml.language import ANALYSIS_LANGUAGES, normalise
 from ml.risk import NOT_SCREENED, RiskDetector, RiskResult
@@ -30,11 +29,6 @@ from ml.triggers import (
 )
 
 NOT_ANALYSED_LANGUAGE = "language"
-# numpy's BLAS runs the detectors' small matrix products (a few sentences against a bank of about a
-# thousand): its worker threads cost more than they save there, and spin for a core on a busy
-# machine (measured: the analysis after the encoder 2.7x the encoder's CPU time with them, 0.2x
-# with one thread). Limited only around that part of ``analyse``; the results are the same.
-_BLAS = ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ class TextAnalyzer:
         # stage's clause windows
         embeddings, tokens = self.encoder.encode_with_tokens([s.text for s in sentences])
         detector = self.triggers.with_custom(custom)
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with one_blas_thread():  # the detectors' small products, after the encoder
             triggers, suppressed = detector.detect_sentences(text, sentences, embeddings)
             emotions = self.emotions.profile_sentences(sentences, embeddings)
             risk = self.risk.assess_sentences(sentences, embeddings, tokens)

@@ -18,13 +18,13 @@ names its stage, score, span and the nearest training sentences at its level.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ml import one_blas_thread
 from ml.risk_scope import FEATURES, clause_windows, scope_features
 from ml.text import Span, TokenStates
 
@@ -44,20 +44,6 @@ CONTEXT_FEATURES = 3 * DIM + 2 + len(LEVELS) + len(RULE_REASONS)
 # of the nearest alert level over the nearest harmless ones
 FEATURE_COUNT = UNIT_FEATURES + CONTEXT_FEATURES + len(BANK_LEVELS) + 1
 LAYERS = ("w1", "b1", "w2", "b2", "w3", "b3")
-
-try:  # installed with scikit-learn; optional
-    from threadpoolctl import ThreadpoolController
-
-    _BLAS = ThreadpoolController()
-except ImportError:  # pragma: no cover
-    _BLAS = None
-
-
-def one_blas_thread():
-    """The stage's matrices are small (a few units by a few hundred): on a busy machine a
-    multi-threaded BLAS spends far longer synchronising its threads than multiplying (measured at
-    load 20 on 2 cores: 100-280 ms per entry against 4 ms on one thread)."""
-    return _BLAS.limit(limits=1, user_api="blas") if _BLAS is not None else contextlib.nullcontext()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml import one_blas_thread
 from ml.risk_learned import (
     ALERT_LEVELS,
     BANK_LEVELS,
@@ -47,7 +48,6 @@ from ml.risk_learned import (
     alone,
     context_features,
     neighbour_features,
-    one_blas_thread,
     rule_matrix,
     units,
 )
