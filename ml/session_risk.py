@@ -314,6 +314,14 @@ def _join(previous: str, following: str) -> str:
     return f"{previous.rstrip('.,')} {following}"
 
 
+def channel_labels_confirm(utterances: Sequence[Any]) -> bool:
+    """Channel labels (a two-microphone recording, clinician left) say who spoke only once the patient's
+    channel has heard someone: with a dead second input, or a one-channel device heard on the left only,
+    every word is on the clinician's channel, and screening that as confirmed clinician speech would
+    set a disclosure aside. Until then the labels are read as a guess."""
+    return any(_get(u, "speaker", "") == PATIENT for u in utterances)
+
+
 def assemble_turns(utterances: Sequence[Any]) -> list[Turn]:
     """Consecutive utterances of one speaker, as one turn (its utterance indices and time range)."""
     turns: list[Turn] = []

@@ -406,8 +406,11 @@ def _cluster_checks(
     centres = np.array([points[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
     distances = np.sqrt(((points[:, None, :] - centres[None]) ** 2).sum(axis=2))
     own = distances[np.arange(len(points)), labels]
-    other = np.where(np.eye(len(centres), dtype=bool)[labels], np.inf, distances).min(axis=1)
-    clear = (other - own) / np.maximum(other + own, 1e-9) > 0.1
+    if len(centres) < 2:  # one group: no speech is told apart from another voice
+        clear = np.zeros(len(points), dtype=bool)
+    else:
+        other = np.where(np.eye(len(centres), dtype=bool)[labels], np.inf, distances).min(axis=1)
+        clear = (other - own) / np.maximum(other + own, 1e-9) > 0.1
     seconds = np.array([max(p.end - p.start, 0.05) for p in pieces])
     total_questions = sum(questions)
     return {

@@ -44,9 +44,10 @@ def risk_screen(utterances: list[dict], confirmed: bool, memo=None):
     """ML part (pool): the session risk screen over the last few utterances in time order. ``memo``:
     the input's ``AnalysisMemo`` (each sentence is re-read with the next commits: scored once)."""
     from ml.analysis import get_analyzer
-    from ml.session_risk import screen_session
+    from ml.session_risk import channel_labels_confirm, screen_session
 
     analyzer = memo or get_analyzer()
+    confirmed = confirmed and channel_labels_confirm(utterances)  # over the whole session, not the tail
     tail = sorted(utterances, key=lambda u: (u["start"], u["end"]))[-RISK_TAIL:]
     return screen_session(tail, analyzer.risk.assess, speakers_confirmed=confirmed), analyzer.risk.version
 

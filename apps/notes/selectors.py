@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from apps.notes.models import ClinicalSession, InputStatus, Note, NoteTemplate, SessionInput
 from ml import notes as drafting
+from ml.session_risk import channel_labels_confirm
 
 # The drafting engine numbers utterances across the session's transcribed inputs in creation order
 # (services._utterances); evidence refs are those numbers.
@@ -77,7 +78,11 @@ def speakers_confirmed(item: SessionInput) -> bool:
     """Speaker labels a person or a microphone decided (stereo channels, a typed transcript, a clinician's
     relabelling), as opposed to a voice-clustering guess."""
     transcription = item.transcription or {}
-    return transcription.get("attribution") in CONFIRMED_ATTRIBUTION or bool(transcription.get("speakers_confirmed"))
+    if transcription.get("speakers_confirmed"):  # a person decided
+        return True
+    if transcription.get("attribution") == "stereo_channels":  # a microphone decided, if it heard the patient
+        return channel_labels_confirm(item.utterances or [])
+    return transcription.get("attribution") in CONFIRMED_ATTRIBUTION
 
 
 def input_language(item: SessionInput):

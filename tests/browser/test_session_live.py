@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PATIENT_ID, ROOT, axe_violations, fake_microphone_page, shot, sign_in
@@ -193,15 +194,17 @@ def read_wav(path) -> tuple[np.ndarray, int]:
         return np.frombuffer(source.readframes(source.getnframes()), dtype="<i2"), source.getframerate()
 
 
-def two_microphone_wav(directory) -> object:
+def two_microphone_wav(directory, *, dead_right: bool = False) -> object:
     """A two-microphone interface's recording: the clinician's microphone (left) says the walk sentence,
-    then the patient's (right) the work sentence, each silent while the other speaks; Chromium's fake
-    device delivers the file's two channels apart, as a stereo interface would."""
+    then the patient's (right) the work sentence, each silent while the other speaks. ``dead_right``:
+    the patient's input gives nothing and both sentences are heard on the left (a dead second input, or
+    a one-channel device the browser reports as two). Chromium's fake device delivers the file's two
+    channels apart, as a stereo interface would."""
     walk, rate = read_wav(ROOT / "tests" / "fixtures" / "audio" / "walk.wav")
     work, _ = read_wav(WAV)
     gap = np.zeros(rate // 2, dtype=np.int16)
-    left = np.concatenate([walk, gap, np.zeros_like(work), gap])
-    right = np.concatenate([np.zeros_like(walk), gap, work, gap])
+    left = np.concatenate([walk, gap, np.zeros_like(work) if not dead_right else work, gap])
+    right = np.concatenate([np.zeros_like(walk), gap, work if not dead_right else np.zeros_like(work), gap])
     path = directory / "two-microphones.wav"
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
@@ -211,14 +214,10 @@ def two_microphone_wav(directory) -> object:
     return path
 
 
-def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_channel(browser, live_stack, tmp_path):
-    with fake_microphone_page(browser, live_stack, two_microphone_wav(tmp_path)) as page:
-        open_new_session(page)
-        live = page.get_by_role("region", name="Live mode")
-        live.get_by_label(re.compile("Two-microphone interface")).check()
-        live.get_by_role("button", name="Start live mode").click()
-        expect(live.get_by_role("status")).to_have_text("Live: transcribing", timeout=SEGMENT_TIMEOUT_MS)
-        # The file loops: wait (bounded) until each side's committed segments hold its sentence's words.
+def wait_for_each_side(page, live) -> None:
+    """Wait (bounded) until each side's committed segments hold its sentence's words; on timeout the
+    failure says what the page showed."""
+    try:
         page.wait_for_function(
             """([clinician, patient]) => {
               const said = { Clinician: "", Patient: "" };
@@ -232,6 +231,20 @@ def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_chann
             arg=[list(WALK_WORDS), list(CONTENT_WORDS)],
             timeout=SEGMENT_TIMEOUT_MS,
         )
+    except PlaywrightTimeoutError:
+        lines = live.get_by_role("region", name="Live transcript").get_by_role("listitem").all_inner_texts()
+        raise AssertionError(f"status {live.get_by_role('status').inner_text()!r}, transcript {lines!r}") from None
+
+
+def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_channel(browser, live_stack, tmp_path):
+    with fake_microphone_page(browser, live_stack, two_microphone_wav(tmp_path)) as page:
+        open_new_session(page)
+        live = page.get_by_role("region", name="Live mode")
+        live.get_by_label(re.compile("Two-microphone interface")).check()
+        live.get_by_role("button", name="Start live mode").click()
+        expect(live.get_by_role("status")).to_have_text("Live: transcribing", timeout=SEGMENT_TIMEOUT_MS)
+        # The file loops: wait (bounded) until each side's committed segments hold its sentence's words.
+        wait_for_each_side(page, live)
         # Attribution is by channel, word for word: no line mixes the two sentences.
         for item in live.get_by_role("region", name="Live transcript").get_by_role("listitem").all():
             who = item.locator(".speaker").inner_text().strip()
@@ -242,4 +255,20 @@ def test_a_two_microphone_interface_streams_stereo_and_each_word_keeps_its_chann
         live.get_by_role("button", name="Stop and write the draft").click()
         channels = stored_after_the_draft(page, live_stack, "[i.transcription['live']['channels'] for i in inputs]")
         assert channels == "2", channels  # the input was streamed and stored as two channels
+        assert page.script_errors == []
+
+
+def test_a_silent_second_microphone_is_said_on_the_page_and_nothing_is_lost(browser, live_stack, tmp_path):
+    with fake_microphone_page(browser, live_stack, two_microphone_wav(tmp_path, dead_right=True)) as page:
+        open_new_session(page)
+        live = page.get_by_role("region", name="Live mode")
+        live.get_by_label(re.compile("Two-microphone interface")).check()
+        live.get_by_role("button", name="Start live mode").click()
+        expect(live.get_by_role("status")).to_have_text("Live: transcribing", timeout=SEGMENT_TIMEOUT_MS)
+        warning = live.get_by_role("alert")
+        expect(warning).to_contain_text("the patient's channel has been silent", timeout=SEGMENT_TIMEOUT_MS)
+        # Everything said reached the transcript (on the one channel that hears it).
+        transcript = live.get_by_role("region", name="Live transcript")
+        expect(transcript).to_contain_text(re.compile("anxious", re.IGNORECASE), timeout=SEGMENT_TIMEOUT_MS)
+        live.get_by_role("button", name="Stop and write the draft").click()
         assert page.script_errors == []

@@ -176,3 +176,32 @@ def test_a_rescreen_that_still_finds_the_signal_changes_nothing(personas, django
     signal = RiskSignal.objects.get()
     assert signal.superseded_at is None
     assert not Alert.objects.get().needs_review
+
+
+def test_a_two_channel_recording_whose_patient_channel_heard_nothing_is_screened_as_a_guess(
+    personas, django_capture_on_commit_callbacks
+):
+    # A dead second input (or a one-channel device heard on the left only): every word, the patient's
+    # disclosure too, is on the clinician's channel. The channels prove nothing about who spoke.
+    from apps.notes.processing import _screen_risk
+    from apps.notes.selectors import speakers_confirmed
+
+    all_left = [{**u, "speaker": "clinician"} for u in disclosure_after_a_question()]
+    item = _recording(personas, all_left, attribution="stereo_channels")
+    assert not speakers_confirmed(item)
+    with django_capture_on_commit_callbacks(execute=True):
+        _screen_risk(item)
+    signal = RiskSignal.objects.get()
+    assert signal.kind == "risk_language_active_ideation" and 1 in signal.evidence["spans"][0]["utterances"]
+    # Both channels heard someone: the clinician's channel is the clinician's.
+    assert speakers_confirmed(_recording(personas, disclosure_after_a_question(), attribution="stereo_channels"))
+
+
+def test_the_live_screen_reads_channel_labels_as_a_guess_until_the_patient_channel_hears_someone():
+    from apps.notes.live_signals import risk_screen
+
+    all_left = [{**u, "speaker": "clinician"} for u in disclosure_after_a_question()]
+    screen, _ = risk_screen(all_left, True)
+    assert screen.level == "active_ideation" and screen.findings[0].basis == "unconfirmed_speaker"
+    answered = [*all_left, {"index": 2, "speaker": "patient", "text": "Fine.", "start": 6.0, "end": 7.0}]
+    assert risk_screen(answered, True)[0].level == "none"  # the clinician's own channel, confirmed

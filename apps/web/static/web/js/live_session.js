@@ -18,6 +18,11 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const NO_RETRY_CODES = new Set([4401, 4403, 4404]);
 const ACTIVITY_EVERY_MS = 30_000;
 const SLOW_DRAFT_MS = 60_000; // after this, offer the session page rather than wait for `done`
+// Two channels where one stays silent while the other carries speech: a dead second input, or a
+// one-channel device the browser reports as two. Said on the page (the server reads such labels as a guess).
+const CHANNEL_CHECK_SECONDS = 20;
+const SILENT_PEAK = 0.003; // about -50 dBFS
+const SPEECH_PEAK = 0.03; // about -30 dBFS
 
 function strings(root) {
   const out = {};
@@ -34,7 +39,7 @@ function startOne(root) {
     panel: $("panel"), transcript: $("transcript"), partial: $("partial"), scroller: $("scroller"),
     cues: $("cues"), cueEmpty: $("cue-empty"), talk: $("talk"), consent: $("consent"), draft: $("draft"),
     cuePref: $("cue-pref"), // the cue panel exists only for a clinician who opted in
-    stereoPref: $("stereo-pref"), stereo: $("stereo"),
+    stereoPref: $("stereo-pref"), stereo: $("stereo"), channelWarning: $("channel-warning"),
   };
   const frameBytes = () => SAMPLE_BYTES * state.channels;
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -47,6 +52,7 @@ function startOne(root) {
     sentUpTo: 0, // sample frames handed to the current socket
     stream: null, audio: null, worklet: null, activity: null,
     stopSent: false, segments: new Set(), segmentList: [],
+    heard: [0, 0], // stereo: each channel's loudest peak so far
   };
 
   const setStatus = (text) => { ui.status.textContent = text; };
@@ -247,10 +253,21 @@ function startOne(root) {
   };
 
   // ---- Microphone ---------------------------------------------------------------------------------
+  const checkChannels = (peaks) => {
+    if (state.channels !== 2 || !peaks || !ui.channelWarning) return;
+    peaks.forEach((peak, c) => { state.heard[c] = Math.max(state.heard[c], peak); });
+    if (state.nextOffset / RATE < CHANNEL_CHECK_SECONDS) return;
+    const [left, right] = state.heard;
+    const silent = left < SILENT_PEAK && right >= SPEECH_PEAK ? "left" : right < SILENT_PEAK && left >= SPEECH_PEAK ? "right" : null;
+    ui.channelWarning.hidden = !silent;
+    if (silent) ui.channelWarning.textContent = t(`channel_silent_${silent}`);
+  };
+
   const onFrame = (data) => {
     if (data.type !== "pcm") return;
     ui.level.value = data.peak;
     if (state.phase !== "live") return; // paused, or stopped: not recorded
+    checkChannels(data.peaks);
     state.frames.push({ offset: state.nextOffset, bytes: data.pcm });
     state.nextOffset += data.pcm.byteLength / frameBytes();
     ui.timer.textContent = fmtClock(state.nextOffset / RATE);
@@ -366,6 +383,7 @@ function startOne(root) {
     ui.stereo.addEventListener("change", () => {
       try { localStorage.setItem(STEREO_KEY, ui.stereo.checked ? "1" : "0"); } catch { /* not remembered */ }
     });
+    ui.stereo.disabled = false; // rendered disabled: a tick before this ran would be overwritten by the stored choice
   }
 
   ui.start.disabled = false; // rendered disabled: a click before this module listens would do nothing

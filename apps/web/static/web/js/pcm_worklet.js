@@ -66,6 +66,7 @@ class PcmDownsampler extends AudioWorkletProcessor {
     this.frame = new Int16Array(Math.round(TARGET_RATE * frameSeconds) * this.channels); // interleaved
     this.filled = 0;
     this.peak = 0;
+    this.peaks = new Float32Array(this.channels); // each channel's own peak in the frame
     this.current = new Float32Array(this.channels);
     this.port.onmessage = (event) => {
       if (event.data?.type === "flush") {
@@ -80,14 +81,18 @@ class PcmDownsampler extends AudioWorkletProcessor {
     const bytes = new ArrayBuffer(this.filled * 2);
     const view = new DataView(bytes);
     for (let i = 0; i < this.filled; i++) view.setInt16(i * 2, this.frame[i], true);
-    this.port.postMessage({ type: "pcm", pcm: bytes, peak: this.peak, channels: this.channels }, [bytes]);
+    const peaks = Array.from(this.peaks);
+    this.port.postMessage({ type: "pcm", pcm: bytes, peak: this.peak, peaks, channels: this.channels }, [bytes]);
     this.filled = 0;
     this.peak = 0;
+    this.peaks.fill(0);
   }
 
   push(value) {
     const s = Math.max(-1, Math.min(1, value));
     this.peak = Math.max(this.peak, Math.abs(s));
+    const c = this.filled % this.channels; // interleaved: the sample's channel
+    this.peaks[c] = Math.max(this.peaks[c], Math.abs(s));
     this.frame[this.filled++] = s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff);
     // A frame holds whole sample frames (every channel of one instant): posted only at a frame's end.
     if (this.filled === this.frame.length) this.post();
