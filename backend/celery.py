@@ -6,8 +6,14 @@ Two queues, routed here and nowhere else, by task name:
 - ``realtime``: alert processing and delivery, escalation, reminders, operator pings and short
   housekeeping, signed audit checkpoints. Its workers never load a model (``backend/model_guard.py``
   refuses the import), so a risk alert never waits behind a transcription.
-- ``ml``: transcription, text and speech analysis, session recordings, pattern mining, and the
-  nightly audit-chain verification (long, not urgent).
+- ``ml``: transcription, text and speech analysis, session recordings, dictations, exports: work a
+  person is waiting for.
+- ``ml_background``: work nobody waits for: the full offline pass after a live session (its live draft
+  is already written and screened), the nightly pattern mining and audit-chain verification. The same
+  ML workers consume both queues, ``ml`` first: a worker that finishes a job takes the next ``ml`` job
+  before any background one (``queue_order_strategy`` "priority" on Redis, ``kombu_sqla`` on the
+  embedded broker), so a dictation never waits behind a queue of refinement passes, only behind the one
+  job already running.
 
 A task name missing from ``TASK_QUEUES`` is a start-up error (``route_for``), so a new task cannot
 silently land behind ML work or onto a worker that must stay light.
@@ -28,7 +34,9 @@ TRANSPORT_ALIASES.setdefault("isqla", "backend.kombu_sqla:Transport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-REALTIME, ML = "realtime", "ml"
+REALTIME, ML, ML_BACKGROUND = "realtime", "ml", "ml_background"
+# What an ML worker consumes, in priority order.
+ML_QUEUES = (ML, ML_BACKGROUND)
 TASK_QUEUES: dict[str, str] = {
     "alerts.process_signals": REALTIME,
     "alerts.deliver": REALTIME,
@@ -48,11 +56,12 @@ TASK_QUEUES: dict[str, str] = {
     "audit.checkpoint": REALTIME,
     "journals.process": ML,
     "notes.process_input": ML,
+    "notes.refine_input": ML_BACKGROUND,
     "notes.finish_abandoned_live": ML,
     "insights.analyse_text": ML,
     "insights.mine_patterns": ML,
-    "insights.mine_patterns_nightly": ML,
-    "audit.verify_chain": ML,
+    "insights.mine_patterns_nightly": ML_BACKGROUND,
+    "audit.verify_chain": ML_BACKGROUND,
     "privacy.build_export": ML,
 }
 
@@ -72,7 +81,7 @@ def route_for(name: str, *_args, **_kwargs) -> dict[str, str] | None:
 
 app = Celery("interlude")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = tuple(Queue(name, Exchange(name), routing_key=name) for name in (REALTIME, ML))
+app.conf.task_queues = tuple(Queue(name, Exchange(name), routing_key=name) for name in (REALTIME, *ML_QUEUES))
 app.conf.task_default_queue = ML
 app.conf.task_routes = (route_for,)
 app.autodiscover_tasks()
@@ -141,13 +150,13 @@ def _start_heartbeat(sender=None, **_kwargs) -> None:
 
 @signals.worker_init.connect
 def _guard_light_workers(sender=None, **_kwargs) -> None:
-    """A worker that does not consume the ``ml`` queue refuses to import model libraries. One that does
+    """A worker that consumes neither ML queue refuses to import model libraries. One that does
     runs at a lower CPU priority (``ML_WORKER_NICE``, inherited by its pool processes and the decoder's
     threads): on a host it shares with the web processes and the realtime worker, a transcription then
     takes the CPU only when the alert path leaves it idle. Measured on 2 shared cores (issue 12), an
     alert while the ML worker decoded spent most of its extra time waiting for a core."""
     queues = set(sender.app.amqp.queues.consume_from or sender.app.amqp.queues)
-    if ML in queues:
+    if queues & set(ML_QUEUES):
         from django.conf import settings
 
         if settings.ML_WORKER_NICE:

@@ -15,6 +15,9 @@ Publishing is one Core ``INSERT`` in its own short transaction. The stock ``_put
 row up again and went through an ORM session (add, flush, commit, expire) on every message; queue
 rows are never deleted (kombu only purges messages), so their ids are cached per channel.
 
+A worker consuming several queues takes them in the order it named them (``_InOrder``), as the Redis
+transport does with ``queue_order_strategy`` "priority": the background ML queue waits while ``ml`` has work.
+
 On SQLite a publish also wakes the workers waiting on this broker file (``backend/wake.py``), so a job
 starts as soon as it is committed; the 100 ms poll remains the fallback.
 """
@@ -25,6 +28,7 @@ from time import monotonic, sleep
 from kombu.transport import sqlalchemy
 from kombu.transport.virtual import Empty
 from kombu.utils.json import dumps
+from kombu.utils.scheduling import FairCycle
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -51,8 +55,20 @@ def wake_directory(url: str) -> Path | None:
     return Path(parsed.database).with_suffix(".wake")
 
 
+class _InOrder(FairCycle):
+    """The queues a worker consumes, tried in the order it named them on every fetch (kombu's
+    ``FairCycle`` takes turns): ``--queues=ml,ml_background`` takes an ``ml`` job whenever one waits."""
+
+    def get(self, callback, **kwargs):
+        self.pos = 0
+        return super().get(callback, **kwargs)
+
+
 class Channel(sqlalchemy.Channel):
     polling_interval = POLL_SECONDS
+
+    def _reset_cycle(self):
+        self._cycle = _InOrder(self._get_and_deliver, self._active_queues, Empty)
 
     def _engine_from_config(self):
         engine = super()._engine_from_config()

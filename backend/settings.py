@@ -237,6 +237,8 @@ if CELERY_BROKER_URL.startswith("redis"):
     # logged the lost connection): PING an idle connection every 10 s, TCP keepalive, and socket timeouts
     # longer than the 1 s BRPOP poll so an unanswered command fails instead of blocking for ever.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A worker's queues in the order it names them (``ml`` before ``ml_background``), not in turns.
+        "queue_order_strategy": "priority",
         "visibility_timeout": 4 * 3600,
         "health_check_interval": 10,
         "socket_keepalive": True,

@@ -78,6 +78,7 @@ def rows_resend_stalled(
     job: str,
     argument: str,
     take_over: str | None = None,
+    also_queued_by: tuple[str, ...] = (),
     now: dt.datetime | None = None,
 ) -> int:
     """Send again the jobs that lost their worker: claimed rows untouched for a lease
@@ -88,11 +89,12 @@ def rows_resend_stalled(
     under a backlog a queued row is waiting its turn, not lost, and resending it every five leases only
     made the backlog longer (issue 12's load run); once the queue drains, a lost one is sent again.
     A job whose claim honours a lease (``row_claim(lease=…)``) names its ``take_over`` argument: the
-    sweeper's message takes the stalled claim over even though sending it touched the row."""
+    sweeper's message takes the stalled claim over even though sending it touched the row.
+    ``also_queued_by``: other jobs that queue the same rows (on their own queues), whose backlog counts too."""
     now = now or timezone.now()
     lease = dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     stalled = Q(status__in=claimed, updated_at__lt=now - lease)
-    if not queue_backlog(job_queue(job)):
+    if not any(queue_backlog(queue) for queue in {job_queue(name) for name in (job, *also_queued_by)}):
         stalled |= Q(status=queued, updated_at__lt=now - 5 * lease)
     with transaction.atomic():
         rows = list(model.objects.filter(stalled).order_by("updated_at").values_list("pk", "status")[:200])

@@ -319,6 +319,7 @@ def session_inputs_resume_stalled(*, now: dt.datetime | None = None) -> int:
         queued=InputStatus.QUEUED,
         job="notes.process_input",
         argument="input_id",
+        also_queued_by=("notes.refine_input",),  # the offline pass after a live session, on ml_background
         now=now,
     )
 

@@ -14,6 +14,13 @@ def process_input(input_id: str) -> None:
         session_input_process(input_id=input_id)
 
 
+@job("notes.refine_input", max_retries=5, fail=session_input_fail)
+def refine_input(input_id: str) -> None:
+    """The same job on the ``ml_background`` queue: the full offline pass after a live session, whose live
+    draft is already written and screened. ML workers take every ``ml`` job first (``backend/celery.py``)."""
+    process_input(input_id)
+
+
 @job("notes.resume_stalled")
 def resume_stalled() -> int:
     """Every minute (beat): send again the session-input jobs whose worker died (see the service)."""

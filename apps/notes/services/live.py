@@ -273,7 +273,7 @@ def live_input_finish(
     note = note_draft_generate(session=row.session, made_by="live", memo=memo)
     with transaction.atomic():
         SessionInput.objects.filter(pk=row.pk).update(status=InputStatus.QUEUED)
-        enqueue_on_commit("notes.process_input", input_id=str(row.pk))
+        enqueue_on_commit("notes.refine_input", input_id=str(row.pk))  # behind work a person waits for
     row.status = InputStatus.QUEUED
     return row, note
 

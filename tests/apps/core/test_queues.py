@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from backend.celery import ML, REALTIME, TASK_QUEUES, UnroutedTaskError, app, route_for
+from backend.celery import ML, ML_BACKGROUND, REALTIME, TASK_QUEUES, UnroutedTaskError, app, route_for
 from tests.conftest import require_service, tcp_reachable
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -60,6 +60,9 @@ def test_alert_work_is_realtime_and_model_work_is_ml():
         assert route_for(name) == {"queue": REALTIME}
     for name in ("journals.process", "notes.process_input", "insights.analyse_text", "insights.mine_patterns"):
         assert route_for(name) == {"queue": ML}
+    # Work nobody waits for: behind every ``ml`` job on the same workers.
+    for name in ("notes.refine_input", "insights.mine_patterns_nightly", "audit.verify_chain"):
+        assert route_for(name) == {"queue": ML_BACKGROUND}
     queue = app.amqp.router.route({}, "alerts.deliver")["queue"]
     assert (queue.name, queue.exchange.name, queue.routing_key) == (REALTIME, REALTIME, REALTIME)
 
@@ -82,6 +85,15 @@ def test_an_ml_worker_lowers_its_cpu_priority_and_a_realtime_worker_does_not(mon
     assert (niced, guarded) == ([10], [])
     celery_module._guard_light_workers(_worker_for([REALTIME]))
     assert niced == [10] and len(guarded) == 1
+    celery_module._guard_light_workers(_worker_for([ML_BACKGROUND]))
+    assert (niced, len(guarded)) == ([10, 10], 1)
+
+
+def test_runstack_starts_ml_workers_on_both_ml_queues_in_priority_order():
+    from apps.core.management.commands.runstack import worker_argv
+
+    assert "--queues=ml,ml_background" in worker_argv("ml", concurrency=1)
+    assert "--queues=realtime" in worker_argv("realtime", concurrency=4)
 
 
 def test_an_unrouted_task_is_refused_instead_of_landing_on_a_default_queue():

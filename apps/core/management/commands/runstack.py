@@ -25,8 +25,12 @@ from backend.worker_liveness import Watchdog
 
 
 def worker_argv(queue: str, *, concurrency: int, hostname: str | None = None, loglevel: str = "INFO") -> list[str]:
-    """One Celery worker for one queue, as ``runstack`` starts it (benchmarks start the same)."""
-    argv = [sys.executable, "-m", "celery", "-A", "backend", "worker", f"--loglevel={loglevel}", f"--queues={queue}"]
+    """One Celery worker, as ``runstack`` starts it (benchmarks start the same): ``realtime``, or ``ml``,
+    which consumes both ML queues, the background one only when ``ml`` is empty (``backend/celery.py``)."""
+    from backend.celery import ML, ML_QUEUES
+
+    queues = ",".join(ML_QUEUES) if queue == ML else queue
+    argv = [sys.executable, "-m", "celery", "-A", "backend", "worker", f"--loglevel={loglevel}", f"--queues={queues}"]
     if queue == "realtime":
         # Alerts are short and wait on the database and the network: threads, and never a model
         # (backend/model_guard.py refuses the import in this worker).
