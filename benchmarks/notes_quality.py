@@ -110,10 +110,12 @@ def mixes(clinician: np.ndarray, patient: np.ndarray) -> dict[str, bytes]:
     }
 
 
-def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[int, int]:
+def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[int, int, int]:
     """Scripted patient turns whose words mostly (>= 60%) reach the transcript near their time, whoever
-    the words are attributed to: silence filtering must not remove the patient's speech."""
-    heard = total = 0
+    the words are attributed to: silence filtering must not remove the patient's speech. Also counted:
+    turns with no transcript text near them at all (speech lost before the risk screen, as opposed to
+    speech the transcriber misheard). Returns (heard, silent, total)."""
+    heard = silent = total = 0
     for turn in reference:
         if turn["speaker"] != "patient":
             continue
@@ -125,7 +127,8 @@ def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[
         )
         expected, got = words(turn["text"]), set(words(near))
         heard += sum(w in got for w in expected) >= 0.6 * len(expected)
-    return heard, total
+        silent += not got
+    return heard, silent, total
 
 
 def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float:
@@ -181,9 +184,10 @@ def run(
                     json.dumps({"utterances": result.utterances, "dropped": result.dropped, "reference": reference})
                 )
             score = score_note(name, path, session, result.utterances, analyzer, speakers_confirmed=confirmed)
-            heard, total = patient_turns_heard(reference, result.utterances)
+            heard, silent, total = patient_turns_heard(reference, result.utterances)
             score.extra = {
                 "patient_turns_heard": f"{heard}/{total}",
+                "patient_turns_with_no_text": silent,
                 "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in result.dropped),
                 "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in result.dropped),
                 "ambiguous_utterances": sum("crosstalk" in u for u in result.utterances),
@@ -196,7 +200,7 @@ def run(
             continue
         heard = [tuple(map(int, s.extra["patient_turns_heard"].split("/"))) for s in items]
         result["paths"][path]["patient_turns_heard"] = f"{sum(h for h, _ in heard)}/{sum(t for _, t in heard)}"
-        for key in ("dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances"):
+        for key in ("patient_turns_with_no_text", "dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances"):
             result["paths"][path][key] = sum(s.extra[key] for s in items)
         result["paths"][path]["attribution_per_word"] = round(
             float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
@@ -240,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     for path, s in result["paths"].items():
         print(
             f"{path:<11}patient turns heard {s.get('patient_turns_heard')}  "
+            f"with no text at all {s.get('patient_turns_with_no_text')}  "
             f"dropped by filter {s.get('dropped_by_filter')}"
         )
     ratio = timing["processing_seconds"] / max(1e-9, timing["audio_seconds"])

@@ -37,3 +37,20 @@ def test_the_cli_prints_json(tmp_path):
     ).stdout
     paths = json.loads(out)["paths"]
     assert set(paths) == {"typed", "transcript"} and paths["typed"]["sessions"] == 1
+
+
+def test_the_audio_harness_tells_a_turn_lost_before_screening_from_a_misheard_one():
+    from benchmarks.notes_quality import patient_turns_heard
+
+    reference = [
+        {"speaker": "clinician", "text": "How was the week?", "start": 0.0, "end": 2.0},
+        {"speaker": "patient", "text": "I walked every morning this week", "start": 3.0, "end": 6.0},
+        {"speaker": "patient", "text": "and slept much better", "start": 10.0, "end": 12.0},
+        {"speaker": "patient", "text": "My sister visited on Sunday", "start": 20.0, "end": 22.0},
+    ]
+    utterances = [
+        {"start": 0.1, "end": 1.9, "text": "How was the week?"},
+        {"start": 3.1, "end": 5.8, "text": "I walked every morning this week."},
+        {"start": 10.2, "end": 11.8, "text": "And swept much wetter."},  # misheard, not lost
+    ]
+    assert patient_turns_heard(reference, utterances) == (1, 1, 3)  # heard, with no text at all, total
