@@ -200,7 +200,8 @@ def run(
             continue
         heard = [tuple(map(int, s.extra["patient_turns_heard"].split("/"))) for s in items]
         result["paths"][path]["patient_turns_heard"] = f"{sum(h for h, _ in heard)}/{sum(t for _, t in heard)}"
-        for key in ("patient_turns_with_no_text", "dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances"):
+        counts = ("patient_turns_with_no_text", "dropped_by_filter", "crosstalk_runs_removed", "ambiguous_utterances")
+        for key in counts:
             result["paths"][path][key] = sum(s.extra[key] for s in items)
         result["paths"][path]["attribution_per_word"] = round(
             float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
