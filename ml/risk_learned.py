@@ -182,6 +182,13 @@ class LearnedRiskStage:
         self.platt = {h: arrays[f"{h}_platt"].astype(np.float64) for h in ("risk", "alert")}
         self.alert_threshold = float(arrays["alert_threshold"])
         self.risk_threshold = float(arrays["risk_threshold"])
+        # the alert score a sentence needs to be raised to each alert level (ALERT_LEVELS order; the
+        # level is the level head's pick): chosen per level on held-out sentences where the weights
+        # carry them, else ``alert_threshold`` for every level
+        per_level = arrays.get("level_thresholds")
+        self.level_thresholds = (
+            np.full(len(ALERT_LEVELS), self.alert_threshold) if per_level is None else per_level.astype(np.float64)
+        )
         self.example_embeddings = arrays["example_embeddings"].astype(np.float32)
         self.example_texts = [str(t) for t in arrays["example_texts"]]
         self.example_levels = [str(t) for t in arrays["example_levels"]]
@@ -261,8 +268,9 @@ class LearnedRiskStage:
         for i in range(count):
             u = int(best[i])
             unit = found[u]
-            if alert[u] >= self.alert_threshold:
-                level = ALERT_LEVELS[int(level_logits[u].argmax())]
+            pick = int(level_logits[u].argmax())
+            if alert[u] >= self.level_thresholds[pick]:
+                level = ALERT_LEVELS[pick]
             elif top_risk[i] >= self.risk_threshold:
                 level = "history"
             else:

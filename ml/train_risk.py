@@ -59,6 +59,11 @@ WRITERS = ROOT / "eval_data" / "v3"
 # hand-written hard cases (always trained on): the session notes' two false alerts, reasons for living,
 # answer fragments, and plans in an entry or without risk words
 HARD_NEGATIVES = WRITERS / "hard_negatives_risk.jsonl"
+# hand-written contrast pairs (a harmless sentence and a risk sentence of the same surface form:
+# trauma retellings, avoidance, medication reluctance, job-loss worry, reasons for living with and
+# without implied ideation); the training part is trained on, the development part never is
+CONTRAST_TRAIN = WRITERS / "contrast_pairs_train.jsonl"
+CONTRAST_DEV = WRITERS / "contrast_pairs_dev.jsonl"
 ALERT = frozenset(ALERT_LEVELS)
 # The operating point: the lowest alert threshold whose alert precision on the held-out pool (other
 # writers' sentences and the dev set) reaches this. Detector 2.1 reaches 0.84 at recall 0.79 on that
@@ -172,7 +177,9 @@ def full_features(rows, feats, bank: dict, own_seed: bool) -> list[np.ndarray]:
     return np.split(full, np.cumsum(counts)[:-1])
 
 
-def fit(rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int = EPOCHS) -> dict:
+def fit(
+    rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int = EPOCHS, hidden: tuple = HIDDEN
+) -> dict:
     """The network's weights (numpy), trained with the row label on the row's maximum unit."""
     import torch
 
@@ -187,19 +194,21 @@ def fit(rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int
     risk_y = torch.tensor([row["level"] != "none" for row in rows], dtype=torch.float32)
     alert_y = torch.tensor([row["level"] in ALERT for row in rows], dtype=torch.float32)
     level_y = torch.tensor([ALERT_LEVELS.index(r["level"]) if r["level"] in ALERT else -1 for r in rows])
-    weight = torch.tensor([WRITER_WEIGHT if row.get("writer") else 1.0 for row in rows], dtype=torch.float32)
+    weight = torch.tensor(
+        [row.get("weight", WRITER_WEIGHT if row.get("writer") else 1.0) for row in rows], dtype=torch.float32
+    )
     pos_risk = float((1 - risk_y).sum() / risk_y.sum())
     pos_alert = float((1 - alert_y).sum() / alert_y.sum())
 
     d = x.shape[1]
     net = torch.nn.Sequential(
-        torch.nn.Linear(d, HIDDEN[0]),
+        torch.nn.Linear(d, hidden[0]),
         torch.nn.ReLU(),
         torch.nn.Dropout(0.3),
-        torch.nn.Linear(HIDDEN[0], HIDDEN[1]),
+        torch.nn.Linear(hidden[0], hidden[1]),
         torch.nn.ReLU(),
         torch.nn.Dropout(0.2),
-        torch.nn.Linear(HIDDEN[1], 2 + len(ALERT_LEVELS)),
+        torch.nn.Linear(hidden[1], 2 + len(ALERT_LEVELS)),
     )
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
@@ -237,6 +246,30 @@ def fit(rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int
         arrays[f"w{k}"] = layer.weight.detach().numpy().T.copy()
         arrays[f"b{k}"] = layer.bias.detach().numpy().copy()
     return arrays
+
+
+def merge(nets: list[dict]) -> dict:
+    """Several networks trained on the same rows (different seeds) as one network of the same shape
+    whose outputs are their mean: the hidden layers side by side, the second layer block-diagonal, the
+    output layer averaging. Inference is unchanged (still two ReLU layers, only wider)."""
+    if len(nets) == 1:
+        return nets[0]
+    k = len(nets)
+    w2 = np.zeros((sum(n["w2"].shape[0] for n in nets), sum(n["w2"].shape[1] for n in nets)), np.float32)
+    r = c = 0
+    for n in nets:
+        w2[r : r + n["w2"].shape[0], c : c + n["w2"].shape[1]] = n["w2"]
+        r, c = r + n["w2"].shape[0], c + n["w2"].shape[1]
+    return {
+        "x_mean": nets[0]["x_mean"],  # the same rows give every network the same standardisation
+        "x_scale": nets[0]["x_scale"],
+        "w1": np.hstack([n["w1"] for n in nets]),
+        "b1": np.concatenate([n["b1"] for n in nets]),
+        "w2": w2,
+        "b2": np.concatenate([n["b2"] for n in nets]),
+        "w3": np.vstack([n["w3"] for n in nets]) / k,
+        "b3": np.mean([n["b3"] for n in nets], axis=0),
+    }
 
 
 def make_stage(weights: dict, bank: dict, platt=None, alert_t: float = 0.5, risk_t: float = 0.5) -> LearnedRiskStage:
@@ -283,8 +316,9 @@ def readings(stage: LearnedRiskStage, feats: list[Featurised]) -> list[list[tupl
     detector may raise this sentence above a rule's history), as ``RiskDetector.assess_sentences``."""
     from ml.risk import RiskDetector
 
-    saved = stage.alert_threshold, stage.risk_threshold
+    saved = stage.alert_threshold, stage.risk_threshold, stage.level_thresholds
     stage.alert_threshold, stage.risk_threshold = -1.0, -1.0
+    stage.level_thresholds = np.full(len(ALERT_LEVELS), -1.0)
     out = []
     for item in feats:
         with one_blas_thread():
@@ -295,18 +329,24 @@ def readings(stage: LearnedRiskStage, feats: list[Featurised]) -> list[list[tupl
                 for rule, call, s in zip(item.rule_levels, calls, item.sentences, strict=True)
             ]
         )
-    stage.alert_threshold, stage.risk_threshold = saved
+    stage.alert_threshold, stage.risk_threshold, stage.level_thresholds = saved
     return out
 
 
-def levels_at(reads: list[list[tuple]], alert_t: float, risk_t: float) -> list[str]:
+def levels_at(reads: list[list[tuple]], alert_t, risk_t: float) -> list[str]:
+    """The detector's level per row at these thresholds; ``alert_t`` is one threshold, or one per
+    alert level (ALERT_LEVELS order, for the level the level head picks)."""
     from ml.risk import RANK, max_level
 
+    per_level = dict(
+        zip(ALERT_LEVELS, np.broadcast_to(np.asarray(alert_t, dtype=float), len(ALERT_LEVELS)), strict=True)
+    )
     out = []
     for reading in reads:
         levels = []
         for rule, call, may_raise in reading:
-            learned = call.level if call.alert >= alert_t else "history" if call.risk >= risk_t else "none"
+            needed = per_level.get(call.level, 2.0)
+            learned = call.level if call.alert >= needed else "history" if call.risk >= risk_t else "none"
             levels.append(learned if may_raise and RANK[learned] > RANK[rule] else rule)
         out.append(max_level(levels))
     return out
@@ -333,6 +373,30 @@ def choose_thresholds(rows: list[dict], reads: list[list[tuple]]) -> tuple[float
     return alert_t, max(accuracy)[1], curve
 
 
+def choose_level_thresholds(rows: list[dict], reads: list[list[tuple]], alert_t: float, risk_t: float) -> list[float]:
+    """One alert threshold per level the level head picks, from the single one: each level's in turn
+    (two rounds) moves to where the held-out pool's alert recall is highest with its alert precision
+    still at TARGET_PRECISION or above (ties: the better level accuracy, then the nearer threshold)."""
+    from ml.text_evaluation import risk_metrics
+
+    chosen = [alert_t] * len(ALERT_LEVELS)
+    for _ in range(2):
+        for k in range(len(ALERT_LEVELS)):
+            best = None
+            for t in np.arange(0.20, 0.99, 0.02):
+                trial = [*chosen]
+                trial[k] = round(float(t), 2)
+                m = risk_metrics(rows, levels_at(reads, trial, risk_t))
+                if (m["alert_precision"] or 0.0) < TARGET_PRECISION:
+                    continue
+                key = (m["alert_recall"] or 0.0, m["level_accuracy"], -abs(trial[k] - alert_t))
+                if best is None or key > best[0]:
+                    best = (key, trial[k])
+            if best is not None:
+                chosen[k] = best[1]
+    return chosen
+
+
 def summary(rows: list[dict], levels: list[str]) -> str:
     from ml.text_evaluation import risk_metrics
 
@@ -349,6 +413,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="a folder that keeps the sets' encoder features between runs")
     parser.add_argument("--lowo-dir", type=Path, help="also write the leave-one-writer-out models here")
     parser.add_argument("--no-writers", action="store_true", help="train on v2 only (for comparison)")
+    parser.add_argument(
+        "--no-contrast", action="store_true", help="leave out the contrast pairs' training part (for comparison)"
+    )
+    parser.add_argument("--hidden", default=",".join(map(str, HIDDEN)), help="the two hidden layers' sizes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--contrast-weight", type=float, default=WRITER_WEIGHT, help="a contrast pair's sentence's training weight"
+    )
+    parser.add_argument(
+        "--ensemble", type=int, default=1, help="train this many seeds and keep their mean as one wider network"
+    )
+    parser.add_argument("--per-level", action="store_true", help="choose an alert threshold per alert level")
     args = parser.parse_args(argv)
 
     from ml.risk import RiskRules
@@ -361,9 +437,17 @@ def main(argv: list[str] | None = None) -> int:
     dev_feats = featurise(dev_rows, encoder, detector, args.cache)
     writer_feats = {name: featurise(rows, encoder, detector, args.cache) for name, rows in writers.items()}
     extra_rows = read(HARD_NEGATIVES)
+    if not args.no_contrast:
+        contrast = read(CONTRAST_TRAIN)
+        for row in contrast:
+            row["weight"] = args.contrast_weight
+        extra_rows += contrast
     for row in extra_rows:
         row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
     extra_feats = featurise(extra_rows, encoder, detector, args.cache)
+    contrast_dev = read(CONTRAST_DEV)
+    contrast_dev_feats = featurise(contrast_dev, encoder, detector, args.cache)
+    hidden = tuple(int(size) for size in args.hidden.split(","))
 
     def train_without(held: str | None):
         rows, feats = v2_train + extra_rows, v2_feats + extra_feats
@@ -372,7 +456,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += wrows
                 feats += writer_feats[name]
         bank = examples(rows, feats)
-        weights = fit(rows, full_features(rows, feats, bank, own_seed=True))
+        matrices = full_features(rows, feats, bank, own_seed=True)
+        weights = merge([fit(rows, matrices, seed=args.seed + k, hidden=hidden) for k in range(args.ensemble)])
         return weights, bank
 
     pool_rows, pool_logits, pool_reads_stages = [], [], []
@@ -402,10 +487,25 @@ def main(argv: list[str] | None = None) -> int:
     for t, p, r, acc in curve:
         print(f"  alert threshold {t:.2f}: held-out alert precision {p}  recall {r}  level accuracy {acc}")
     print(f"chosen on the held-out pool: alert threshold {alert_t}, history threshold {risk_t}")
+    level_t = None
+    if args.per_level:
+        level_t = choose_level_thresholds(pool_rows, reads, alert_t, risk_t)
+        print(
+            "per level (" + ", ".join(ALERT_LEVELS) + "):",
+            level_t,
+            summary(pool_rows, levels_at(reads, level_t, risk_t)),
+        )
+        alert_t_used = level_t
+    else:
+        alert_t_used = alert_t
     names = [*writers, "dev"]
     for name, (rows, r) in zip(names, per_set, strict=True):
         label = f"writer {name}, trained without it" if name != "dev" else "v2 dev"
-        print(f"{label}: {summary(rows, levels_at(r, alert_t, risk_t))}")
+        print(f"{label}: {summary(rows, levels_at(r, alert_t_used, risk_t))}")
+    final = make_stage(weights, bank, calibration)
+    own_dev = readings(final, contrast_dev_feats)
+    own_levels = levels_at(own_dev, alert_t_used, risk_t)
+    print(f"contrast pairs, development part (never trained on): {summary(contrast_dev, own_levels)}")
 
     def save(path: Path, w: dict, b: dict) -> None:
         arrays = {k: v for k, v in b.items() if k != "example_seeds"}
@@ -417,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
             risk_threshold=risk_t,
             risk_platt=calibration["risk"].astype(np.float32),
             alert_platt=calibration["alert"].astype(np.float32),
+            **({"level_thresholds": np.array(level_t, dtype=np.float32)} if level_t else {}),
             **{k: v.astype(np.float32) for k, v in w.items()},
             **arrays,
         )

@@ -210,3 +210,25 @@ def test_the_learned_stage_reads_the_neighbouring_sentences(detector):
     first_alone = stage.read(alone, embeddings[:1], tokens[:1])[0]
     first_in_entry = stage.read(entry, embeddings, tokens)[0]
     assert first_alone.alert != first_in_entry.alert
+
+
+def test_an_alert_threshold_per_level_gates_the_level_heads_pick(detector):
+    import numpy as np
+
+    from ml.risk_learned import ALERT_LEVELS, MODEL_FILE, LearnedRiskStage
+    from ml.text import split_sentences
+
+    with np.load(MODEL_FILE, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    sentences = split_sentences("the tablets are lined up on the shelf for when everyone has gone to bed tonight")
+    embeddings, tokens = detector.encoder.encode_with_tokens([s.text for s in sentences])
+    opened = LearnedRiskStage(None, {**arrays, "level_thresholds": np.zeros(len(ALERT_LEVELS))})
+    [call] = opened.read(sentences, embeddings, tokens)
+    assert call.level in ALERT_LEVELS
+    closed = np.zeros(len(ALERT_LEVELS))
+    closed[ALERT_LEVELS.index(call.level)] = 1.01  # above any probability: that level can no longer alert
+    [gated] = LearnedRiskStage(None, {**arrays, "level_thresholds": closed}).read(sentences, embeddings, tokens)
+    assert gated.level in ("none", "history") and gated.alert == call.alert
+    # weights without per-level thresholds use the one alert threshold for every level
+    single = LearnedRiskStage(None, {k: v for k, v in arrays.items() if k != "level_thresholds"})
+    assert (single.level_thresholds == single.alert_threshold).all()
