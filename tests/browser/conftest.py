@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -117,6 +118,14 @@ class LiveStack:
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def log_notable(self, lines: int = 80) -> str:
+        """The stack's warnings, errors, retries and task timings, last ``lines`` of them (what a failed
+        test's report shows: the stack's var dir is gone by the time anyone reads a CI log)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        notable = re.compile(r"WARNING|ERROR|CRITICAL|Traceback|retry|Retry|succeeded in|received$")
+        kept = [line for line in text.splitlines() if notable.search(line) and "core.heartbeat" not in line]
+        return "\n".join(kept[-lines:])
 
 
 def _stack_env(var_dir: Path) -> dict[str, str]:
@@ -268,6 +277,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
+    stack = getattr(item, "funcargs", {}).get("live_stack")
+    if report.failed and report.when == "call" and stack is not None:
+        report.sections.append(("the stack's log (warnings, errors, task timings)", stack.log_notable()))
 
 
 @pytest.fixture
