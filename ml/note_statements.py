@@ -25,6 +25,7 @@ REPORT, OBSERVATION, SCORE, FORMULATION = "report", "observation", "score", "for
 HOMEWORK, NEXT_STEPS, DECIDED_AGAINST, INTERVENTION = "homework", "next_steps", "decided_against", "intervention"
 RESPONSE, GOAL, QUESTION, OTHER = "response", "goal", "question", "other"
 ACTION = "action"  # something agreed in the session: "let's update your safety plan", "we agreed…"
+HYPOTHETICAL = "hypothetical"  # the patient wondering about an option: "if I went back on the tablets…"
 
 HEADINGS = [
     (HOMEWORK, re.compile(r"^\s*(homework|hw|between[- ]session tasks?|tasks?)\s*[:\-–]", re.I)),
@@ -34,6 +35,11 @@ HEADINGS = [
         re.compile(r"^\s*(next (session|appointment|meeting|visit)|see (her|him|them|client) (next|on))\b", re.I),
     ),
     (FORMULATION, re.compile(r"^\s*(assessment|formulation|impression|clinical impression)\s*[:\-–]", re.I)),
+    # SOAP's one-letter headings ("A: PTSD sx improving", "P: call school"): only with a colon.
+    (FORMULATION, re.compile(r"^\s*a\s*:\s", re.I)),
+    (NEXT_STEPS, re.compile(r"^\s*p\s*:\s", re.I)),
+    (OBSERVATION, re.compile(r"^\s*o\s*:\s", re.I)),
+    (REPORT, re.compile(r"^\s*s\s*:\s", re.I)),
     (INTERVENTION, re.compile(r"^\s*(interventions?|techniques?|in session)\s*[:\-–]", re.I)),
     (
         OBSERVATION,
@@ -61,21 +67,58 @@ OBSERVED = re.compile(
 )
 INSTRUMENT = re.compile(
     r"\b((phq|gad|pcl|core)([- ]?(9|nine|7|seven|5|five|10|ten))?|isi|insomnia severity index|ors|srs|audit|epds|"
-    r"wsas|k10)\b",
+    r"wsas|k10|spin|c-?ssrs|pswq|ybocs|y-bocs|bdi|bai|dass)\b",
     re.I,
 )
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 NUMBER = re.compile(
-    r"\b(\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty(?:\s?[- ]\s?(?:one|two|three|four|five|six|seven|eight|nine))?)\b",
+    rf"\b(\d{{1,3}}|(?:a |one )?hundred|(?:{_TENS})(?:\s?[- ]\s?(?:{_UNITS}))?|{_TEENS}|zero|nought|naught|{_UNITS})\b",
     re.I,
 )
 WORD_NUMBERS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
+    **{w: i for i, w in enumerate(f"zero {_UNITS.replace('|', ' ')} {_TEENS.replace('|', ' ')}".split())},
+    **{w: 20 + 10 * i for i, w in enumerate(_TENS.split("|"))},
+    "nought": 0,
+    "naught": 0,
+    "hundred": 100,
 }
+
+
+def number_value(word: str) -> int:
+    """12 from "12" or "twelve", 42 from "forty-two" or "forty - two", 100 from "a hundred"."""
+    word = " ".join(word.lower().replace("-", " ").split())
+    if word.isdigit():
+        return int(word)
+    if word.endswith("hundred"):
+        return 100
+    return sum(WORD_NUMBERS[p] for p in word.split())
+
+
+# Ratings said aloud: SUDS, "six out of ten", "about a 70 out of 100", "distress peaked at eighty".
+SCALE_WORD = re.compile(
+    r"\b(suds|sud|subjective units?|distress|anxiety|anxious|fear|scared|urges?|craving|mood|belief|believe|"
+    r"confidence|pain|panic|sad|low|worry|worried)\b",
+    re.I,
+)
+SCALE_RANGE = re.compile(
+    r"\b(?:out of|on a scale of|over)\s+(?:10|ten|100|a hundred|one hundred)\b|/\s?(?:10|100)\b|\s?%|\bper ?cent\b|"
+    r"\b(?:from|between)\s+(?:nought|naught|zero|0|one|1)\s+(?:to|and)\s+(?:10|ten|100|a hundred|one hundred)\b|"
+    r"\bon a scale\b",
+    re.I,
+)
+RATING_VERB = re.compile(
+    r"\b(peaked|peak|rated?|rating|came down to|dropped to|went (?:up|down) to|rose to|fell to|started at|"
+    r"ended at|was at|is at|settled at)\b",
+    re.I,
+)
+SUDS = re.compile(r"\b(suds|sud|subjective units?)\b", re.I)
+# A question asking for a rating: "What's your SUDS right now?", "How anxious were you, out of ten?"
+RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|\b(rate|rating)\b", re.I)
+# A score stated without its instrument, the instrument named in the sentence before it ("You filled in
+# the PCL-5. You scored forty-two.").
+SCORE_VERB = re.compile(r"\b(scored|score|came (?:out |back )?(?:at|to|as)|total(?:led)?|was|is)\b", re.I)
 FORMULATED = re.compile(
     r"\b((it )?sounds like|i think|i wonder (if|whether)|i'?m wondering (if|whether)|it seems (to me|like|that|as if)|"
     r"what i'?m hearing|my (sense|impression) is|(this|that) (keeps|maintains|is keeping)|formulation|"
@@ -103,22 +146,113 @@ SUMMARY_REPORTED = re.compile(
 # Actions decided against: the decision, not the action, is the fact.
 AGAINST = re.compile(
     r"\b(won't|will not|not going to|decided against|decided not to|agreed not to|agreed we won't|no need to|"
-    r"hold off on|holding off|not (to )?(start|refer|change|increase|tell|inform))\b|\bwill not be\b",
+    r"hold off on|holding off|not (to )?(start|refer|change|increase|tell|inform|involve|contact|call|ask)|"
+    r"not (indicated|needed|required|pursuing|pursued|warranted|appropriate|necessary) )\b|\bwill not be\b|"
+    r"\bnot (indicated|needed|required|pursuing|pursued|warranted|necessary)\W*$",
     re.I,
 )
 ACTION_WORDS = re.compile(
     r"\b(refer\w*|medication|start|session|sessions|tell|inform\w*|change|increase|joint|couples|psychiatr\w*|"
-    r"employer|doctor|gp|prescri\w*|frequency|admission|blockers?)\b",
+    r"employer|doctor|gp|prescri\w*|frequency|admission|blockers?|involve\w*|crisis|team|contact|call|ring|admit\w*|"
+    r"dose|tablets?|therapy|treatment|tuition|ask|referral|indicated|pursu\w*|warranted)\b",
     re.I,
 )
 AGREED = re.compile(
-    r"^\W*(?:(?:so|okay|ok|right|now|and),?\s+)*(let's|let us|we'll|we will|we agreed|we've agreed|i'll|i will|"
-    r"shall we|we're going to|we are going to|agreed)\b",
+    r"^\W*(?:(?:so|okay|ok|right|now|and|then|great|good),?\s+)*(let's|let us|we'll|we will|we agreed|we've agreed|"
+    r"i'll|i will|shall we|we're going to|we are going to|agreed)\b|"
+    # after a leading condition or courtesy: "If that goes well we'll add…", "With your permission, I'll call…"
+    r"^\W*(?:if|with|once|when|after|as soon as)\b[^.?!]{0,60}?(?:,\s*|\s)(we'll|we will|i'll|i will|"
+    r"we're going to|we are going to)\s+(?!be\b|see\b)\w+",
+    re.I,
+)
+# When something between sessions is meant: what turns an instruction or a request into the plan.
+BETWEEN_SESSIONS = re.compile(
+    r"\b(this week|next week|tonight|tomorrow|each day|every day|every (?:morning|evening|night)|daily|"
+    r"(?:once|twice|\w+ times) (?:a|per|this) (?:day|week)|(?:once|twice|\w+ times) this week|at home|"
+    r"between (?:now and|sessions)|before (?:next|our next|we meet|i see you)|"
+    r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|over the weekend|this weekend|"
+    r"after (?:school|work) (?:each|every))\b",
+    re.I,
+)
+# A clinician's instruction: a bare verb opens the clause, after any leading time or place phrase
+# ("And three times this week, sit in…", "On Monday, go in for…", "In the corridor, take your…").
+IMPERATIVE = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)(sit|go|take|put|try|write|listen|keep|practi[sc]e|notice|call|"
+    r"ring|bring|read|record|rate|spend|walk|plan|schedule|drop|get|use|leave|stay|give|ask|tell|text|email|"
+    r"make|do|fill|complete|note|track|log|book|start|stop|set|eat|drink|stand|travel|drive|visit|join|look|"
+    r"remove|throw|lock|hand|add|carry|wear|switch|turn|limit|cut down|reduce)\b(?! (?:me|us)\b)",
+    re.I,
+)
+# A clinician's request for something to be done: "Could you get them out of the flat tonight?"
+REQUEST = re.compile(
+    r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,3}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
+)
+# The patient taking something on: "I can drop them at my sister's tonight", "I'll put it in my phone".
+COMMITMENT = re.compile(
+    r"^\W*(?:(?:okay|ok|yes|yeah|right|fine|sure),?\s+)*"
+    r"i(?:'ll| will| can| could| am going to|'m going to)\s+(?!try\b|be\b|see\b|do that\b)\w+",
+    re.I,
+)
+# The patient wondering about an option, not reporting a fact: "If I went back on the tablets…",
+# "Maybe I should ask about…", "What if I just stopped going?"
+HYPOTHETICAL_CUE = re.compile(
+    r"^\W*(?:(?:and|but|so|i mean|maybe),?\s+)*(if i|what if|maybe i should|i might|i could always|i wonder if i|"
+    r"should i|would it help if)\b",
+    re.I,
+)
+# A typed summary's plan written without a heading: "Blades to be removed tonight.", "Pt to call GP."
+SUMMARY_ACTION = re.compile(
+    r"^\W*(?:[\w'’]+\s+){0,3}to be (\w+ed|\w+en|sent|set|put|kept|made|done|given|taken)\b|"
+    r"^\W*(?:the )?(?:pt|client|patient|she|he|they|we|clinician|therapist|mum|mother|dad|father|parents?|"
+    r"partner|i)\s+(?:to|will)\s+\w+",
+    re.I,
+)
+# A follow-up named with its day: "Phone check-in Fri am.", "Review Tuesday."
+FOLLOW_UP = re.compile(
+    r"\b(check[- ]?in|review|appointment|session|call|phone|ring)\b[^.;]{0,30}\b(mon|tue|tues|wed|thu|thur|thurs|"
+    r"fri|sat|sun)(day)?\b|\b(mon|tue|tues|wed|thu|thurs|fri)(day)?\b[^.;]{0,20}\b(check[- ]?in|review|call)\b",
+    re.I,
+)
+# A clinician's observation of something other than the patient's manner: wounds, marks.
+OBSERVED_OTHER = re.compile(
+    r"\bno (?:sign|signs|evidence) of\b|\b(they|these|those|the (?:cuts?|wounds?|marks?|scars?|burns?|bruis\w+))\s+"
+    r"(?:look|looks|looked|appear|appears|are healing|have healed|seem to be healing)\b|"
+    r"^\W*(?:wounds?|cuts?|marks?|scars?)\b[^.]{0,20}\b(viewed|examined|inspected|seen|checked)\b|"
+    r"\bon examination\b",
+    re.I,
+)
+# A typed summary's observation opening with the part of the person observed ("Eyes down and quiet").
+SUMMARY_BODY = re.compile(
+    r"^\W*(eyes|eye contact|gaze|hands|voice|speech|breathing|posture|face|appearance|affect|presentation|"
+    r"grooming|gripping|clutching|wringing|rocking|avoid(?:ed|ing|ant) eye contact)\b",
+    re.I,
+)
+# The clinician's reading of the problem in wordings beyond "I think": an overall judgement, a risk level,
+# what has become of something, what keeps it going.
+FORMULATED_MORE = re.compile(
+    r"\b(my (assessment|view|understanding|formulation|guess|hunch|worry) is|from what you've (told|said|described)|"
+    r"what i think is (happening|going on)|overall,? (your|the|you)|in my (view|opinion)|"
+    r"(symptoms?|mood|anxiety|depression|ptsd|sleep|panic|worry|low mood|self[- ]harm|drinking|risk)\s+"
+    r"(is|are|has|have|seems?|remains?)\s+(?:been\s+|still\s+|now\s+)?(improv\w*|getting (better|worse)|worse\w*|"
+    r"reduc\w*|lift\w*|stable|high|low|moderate|elevated|persist\w*)|"
+    r"has become (your|a|the|their|her|his)|is keeping (you|her|him|them)|are keeping (you|her|him|them)|"
+    r"(stops?|prevents?|stopping|preventing) (you|her|him|them|pt|client)? ?(from )?(finding out|learning|"
+    r"discovering|disconfirm\w*)|disconfirmation|maintain\w*|reinforc\w*|in the long (run|term)|"
+    r"^\W*risk (of|to|level|is|assessed|remains)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(
     r"\b(he|she|they|his|her|their|my (partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|mother|dad|"
-    r"father|friend|flatmate|roommate|boss|manager|son|daughter|colleague|neighbour)|partner|flatmate|husband|wife)\b",
+    r"father|friend|flatmate|roommate|boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|aunt|uncle|nan|"
+    r"gran|grandma|grandmother|grandad|grandfather|grandpa|stepmum|stepdad|ex|teacher)|partner|flatmate|husband|"
+    r"wife|cousin|aunt|uncle)\b",
+    re.I,
+)
+# What makes substance use a theme: a substance or its use named, not a party or a pub alone.
+SUBSTANCE = re.compile(
+    r"\b(drink\w*|drank|drunk|alcohol\w*|booze|beers?|wine|vodka|gin|spirits|pints?|cider|whisky|hungover|hangover|"
+    r"weed|cannabis|skunk|cocaine|coke|ketamine|mdma|pills?|drugs?|smok\w*|vap\w*|high|stoned|using|used|dealer|"
+    r"units|sober|relapse\w*|wasted|pissed)\b",
     re.I,
 )
 NON_ALCOHOLIC = re.compile(r"\b(water|tea|coffee|juice|squash|something to drink|drink something|soft drink)\b", re.I)
@@ -144,18 +278,54 @@ def _get(u, name, default=None):
 # the speaker's next sentence says what it counts ("3. All of them in the supermarket."), so the two stay
 # one sentence of evidence. (A bare "No." is left alone: joined, it could read as negating what follows.)
 BARE_COUNT = re.compile(rf"^\W*(?:{NUMBER.pattern})\W*$", re.I)
+# A lead-in that says nothing until the sentence after it: "Here's what I think is happening.",
+# "So here's the plan for this week.", "First, the blades.", "One more thing:".
+LEAD_IN = re.compile(
+    r"^\W*(?:(?:so|okay|ok|right|and|now),?\s+)*(?:"
+    r"(?:here's|here is|this is) (?:what (?:i think|i'm thinking|seems|i'd like|we'll|we will)\b.*|the plan\b.*|"
+    r"my (?:thinking|sense|plan|suggestion)\b.*)|"
+    r"(?:first|firstly|second|secondly|third|thirdly|next|finally|lastly)\b,?(?:\s+\S+){0,3}|"
+    r"one (?:more|last) thing\b.*"
+    r")[.:]\s*$",
+    re.I,
+)
+# A sentence whose subject is someone else, named only by a pronoun ("He was in the army…"): read with
+# the sentence before it that names them ("My brother keeps telling me…"), so the quote says who.
+PRONOUN_SUBJECT = re.compile(r"^\W*(he|she|they)(?:'s|'ve|'d|'ll| \w+)", re.I)
+NAMES_SOMEONE = re.compile(
+    r"\b(my|our|his|her|their)\s+(?:\w+\s+)?(partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|"
+    r"mother|dad|father|friend|flatmate|roommate|boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|"
+    r"aunt|uncle|nan|gran|grandma|grandmother|grandad|grandfather|grandpa|stepmum|stepdad|ex|teacher|doctor|gp)s?\b",
+    re.I,
+)
 
 
-def _joined_bare_counts(spans: list) -> list[tuple[int, int, str]]:
-    """(start, end, text) of ``split_sentences`` spans, each bare count joined with the sentence after it."""
+def _names_instrument_only(text: str) -> bool:
+    return INSTRUMENT.search(text) is not None and spoken_score(text) is None
+
+
+def _states_bare_score(text: str) -> bool:
+    return INSTRUMENT.search(text) is None and SCORE_VERB.search(text) is not None and NUMBER.search(text) is not None
+
+
+def _joined_spans(spans: list) -> list[tuple[int, int, str]]:
+    """(start, end, text) of ``split_sentences`` spans, with the sentences that mean nothing alone joined
+    to the one that completes them: a bare count or a lead-in to the sentence after it, a score to the
+    sentence naming its instrument, a pronoun subject to the sentence naming the person."""
     out: list[tuple[int, int, str]] = []
     pending = None
     for span in spans:
         if pending is not None:
             out.append((pending.start, span.end, f"{pending.text} {span.text}"))
             pending = None
-        elif BARE_COUNT.match(span.text):
+        elif BARE_COUNT.match(span.text) or LEAD_IN.match(span.text):
             pending = span
+        elif out and (
+            (_names_instrument_only(out[-1][2]) and _states_bare_score(span.text))
+            or (PRONOUN_SUBJECT.match(span.text) and NAMES_SOMEONE.search(out[-1][2]))
+        ):
+            start, _, text = out.pop()
+            out.append((start, span.end, f"{text} {span.text}"))
         else:
             out.append((span.start, span.end, span.text))
     if pending is not None:
@@ -186,7 +356,7 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
             pieces.append((len(text), u))
             text += piece
         heading = None
-        for start, end, sentence in _joined_bare_counts(split_sentences(text)):
+        for start, end, sentence in _joined_spans(split_sentences(text)):
             covered = [u for offset, u in pieces if offset < end and offset + len(str(_get(u, "text"))) > start]
             covered = covered or [pieces[-1][1]]
             starts = [_get(u, "start") for u in covered if _get(u, "start") is not None]
@@ -234,22 +404,47 @@ def spoken_score(text: str) -> tuple[str, int] | None:
     instrument = INSTRUMENT.search(text)
     if instrument is None:
         return None
-    number = NUMBER.search(text[: instrument.start()] + " " + text[instrument.end() :])
+    rest = text[: instrument.start()] + " " + text[instrument.end() :]
+    number = NUMBER.search(SCALE_RANGE.sub(" ", rest))
     if number is None:
         return None
-    word = " ".join(number.group(0).lower().replace("-", " ").split())
-    if word.isdigit():
-        value = int(word)
-    elif word.startswith("twenty "):
-        value = 20 + WORD_NUMBERS[word.split()[1]]
+    return canonical_instrument(instrument.group(0)), number_value(number.group(0))
+
+
+def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
+    """("SUDS", 80) from "SUDS peak 80" or from "About eighty." asked "What's your SUDS, from nought to a
+    hundred?"; ("anxiety rating", 6) from "About six out of ten." asked "How anxious were you?"; None
+    without a scale (a number alone is a count, not a rating)."""
+    context = f"{asked} {text}"
+    scale = SCALE_RANGE.search(context)
+    if not (SUDS.search(context) or scale or (SCALE_WORD.search(text) and RATING_VERB.search(text))):
+        return None
+    number = NUMBER.search(SCALE_RANGE.sub(" ", text))
+    if number is None:
+        return None
+    if SUDS.search(context):
+        name = "SUDS"
     else:
-        value = WORD_NUMBERS[word]
-    return canonical_instrument(instrument.group(0)), value
+        word = SCALE_WORD.search(context)
+        stem = word.group(0).lower() if word else ""
+        stem = {"anxious": "anxiety", "scared": "fear", "worried": "worry", "believe": "belief"}.get(stem, stem)
+        name = f"{stem} rating".strip() if stem else "rating"
+    return name, number_value(number.group(0))
 
 
 def canonical_instrument(name: str) -> str:
-    key = re.sub(r"[^a-z0-9]", "", name.lower()).replace("nine", "9").replace("seven", "7")
-    names = {"phq9": "PHQ-9", "phq": "PHQ-9", "gad7": "GAD-7", "gad": "GAD-7", "insomniaseverityindex": "ISI"}
+    key = re.sub(r"[^a-z0-9]", "", name.lower()).replace("nine", "9").replace("seven", "7").replace("five", "5")
+    names = {
+        "phq9": "PHQ-9",
+        "phq": "PHQ-9",
+        "gad7": "GAD-7",
+        "gad": "GAD-7",
+        "pcl5": "PCL-5",
+        "pcl": "PCL-5",
+        "insomniaseverityindex": "ISI",
+        "cssrs": "C-SSRS",
+        "ybocs": "Y-BOCS",
+    }
     return names.get(key, name.upper())
 
 
@@ -258,7 +453,9 @@ def kind_of(unit: Unit, cues) -> str:
     interventions, assessment, goals and response phrases)."""
     text = unit.text
     by_clinician = unit.speaker in ("clinician", "summary")
-    if unit.speaker == "summary":
+    summary = unit.speaker == "summary"
+    formulated = FORMULATED.search(text) or FORMULATED_MORE.search(text)
+    if summary:
         heading = heading_kind(text)
         if heading is not None and heading != NEXT_STEPS:
             return heading
@@ -268,33 +465,90 @@ def kind_of(unit: Unit, cues) -> str:
         return DECIDED_AGAINST
     if by_clinician and cues.matches("homework", text):
         return HOMEWORK
-    if by_clinician and cues.matches("next_steps", text):
+    if by_clinician and (cues.matches("next_steps", text) or FOLLOW_UP.search(text)):
         return NEXT_STEPS
-    if by_clinician and spoken_score(text) is not None:
+    if summary and SUMMARY_REPORTED.search(text) and spoken_score(text) is None:
+        return REPORT  # "Client completed exposure: …; SUDS 80 before, 40 after": what the client did
+    if by_clinician and (spoken_score(text) is not None or spoken_rating(text) is not None):
         return SCORE
-    if by_clinician and OBSERVED.search(text) and not FORMULATED.search(text):
+    if unit.speaker == "patient" and not text.rstrip().endswith("?"):
+        if spoken_score(text) is not None or (SCALE_RANGE.search(text) and spoken_rating(text) is not None):
+            return SCORE
+    if by_clinician and (OBSERVED.search(text) or OBSERVED_OTHER.search(text)) and not formulated:
         return OBSERVATION
-    if unit.speaker == "summary" and SUMMARY_OBSERVED.search(text) and not FORMULATED.search(text):
+    if summary and (SUMMARY_OBSERVED.search(text) or SUMMARY_BODY.search(text)) and not formulated:
         return OBSERVATION
-    if by_clinician and (cues.matches("clinician_assessment", text) or FORMULATED.search(text)):
+    if by_clinician and (cues.matches("clinician_assessment", text) or formulated):
         return FORMULATION
-    if unit.speaker == "summary" and SUMMARY_REPORTED.search(text):
+    if summary and SUMMARY_REPORTED.search(text):
         return REPORT
     if by_clinician and cues.intervention(text):
         return INTERVENTION
     if by_clinician and AGREED.search(text):
         return ACTION
-    if unit.speaker == "summary" and unit.heading is not None:
+    if summary and SUMMARY_ACTION.search(text):
+        return ACTION
+    if unit.speaker == "clinician" and REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
+        return ACTION
+    if unit.speaker == "clinician" and is_instruction(text) and BETWEEN_SESSIONS.search(text):
+        return HOMEWORK
+    if summary and unit.heading is not None:
         return unit.heading
-    if unit.speaker == "clinician" and text.rstrip().endswith("?"):
-        return QUESTION
+    if text.rstrip().endswith("?") and unit.speaker != "summary":
+        return QUESTION  # a question states nothing about the patient, whoever asks it
     if cues.matches("goals", text):
         return GOAL
+    if unit.speaker == "patient" and HYPOTHETICAL_CUE.search(text):
+        return HYPOTHETICAL
+    if unit.speaker == "patient" and COMMITMENT.search(text) and BETWEEN_SESSIONS.search(text):
+        return ACTION
     if unit.speaker == "patient" and cues.matches("patient_response", text):
         return RESPONSE
     if unit.speaker in ("patient", "summary", "unknown", "other"):
         return REPORT
     return OTHER
+
+
+def is_elliptical(text: str) -> bool:
+    """An answer that says nothing without its question: short, with no one of its own as subject
+    ("Fifty milligrams, since August.", "No, nothing like that.", "About eighty.", "Flat.")."""
+    words = text.split()
+    return 0 < len(words) <= 10 and not SUBJECT_I.search(text) and not PRONOUN_SUBJECT.match(text)
+
+
+_OPTION_STOP = frozenset(
+    "the a an you your to for of on in at with me him her them it this that these those any about now yet today "
+    "tonight week weeks for more anymore someone somebody round over up out just right moment time again "
+    "ask go get be have do make involve put take need want send arrange try use bring tell inform contact call "
+    "ring see start".split()
+)
+_OPTION_END = re.compile(r"\b(because|but|until|unless|as|since|so|for now|at the moment|while)\b|[,;.:!?]", re.I)
+
+
+def options_decided_against(sentences: Sequence[str]) -> list[frozenset[str]]:
+    """The options a session decided against, each as the words that name it: "we're not going to ask for
+    home tuition, because…" -> {"home", "tuition"}; "not going to increase the sertraline yet" ->
+    {"increase", "sertraline"}. A patient's later "home tuition sounded easier" is about that option."""
+    out = []
+    for sentence in sentences:
+        match = AGAINST.search(sentence)
+        if match is None:
+            continue
+        span = _OPTION_END.split(sentence[match.end() :], maxsplit=1)[0]
+        words = frozenset(w for w in re.findall(r"[a-z]+", span.lower()) if w not in _OPTION_STOP and len(w) > 2)
+        if words:
+            out.append(words)
+    return out
+
+
+def mentions_any(text: str, options: Sequence[frozenset[str]]) -> bool:
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return any(option <= words for option in options)
+
+
+def is_instruction(text: str) -> bool:
+    """A clinician's sentence telling the patient to do something (read with a plan already under way)."""
+    return IMPERATIVE.search(text) is not None and not text.rstrip().endswith("?")
 
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself)\b", re.I)
@@ -310,4 +564,6 @@ def theme_is_about_the_patient(sentence: str, category: str, start: int) -> bool
         return False  # "my flatmate drinks": "my" names the flatmate, not the speaker, as the subject
     if THIRD_PARTY.search(before) and not FIRST_PERSON.search(sentence):
         return False  # "Partner drinks every night and picks fights when drinking"
+    if category == "substance_use" and not SUBSTANCE.search(sentence):
+        return False  # "after the party I cut my arm": a party is not substance use
     return not (category == "substance_use" and NON_ALCOHOLIC.search(sentence))

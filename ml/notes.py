@@ -219,6 +219,46 @@ def _risk_sentences(utterances: Sequence[Utterance], screen) -> list[DraftSenten
     return out
 
 
+def _answers(unit, previous) -> bool:
+    """Whether ``unit`` is a patient's elliptical answer to the clinician's question just before it
+    ("Fifty milligrams, since August." to "Are you still taking the sertraline?"): such an answer is
+    quoted with its question, which says what it is about."""
+    if previous is None or unit.speaker != "patient" or previous.speaker != "clinician":
+        return False
+    if not previous.text.rstrip().endswith("?"):
+        return False
+    return statements.is_elliptical(unit.text)
+
+
+def _score_sentence(u, quote: str, asked, stored, ev) -> DraftSentence:
+    """A score or rating said in the session, labelled with its instrument and value, and set against
+    the stored score of the same instrument when they differ (both shown)."""
+    named = statements.spoken_score(u.text)
+    if named is None and asked is not None:
+        named = statements.spoken_score(f"{asked.text} {u.text}")
+    rating = None if named is not None else statements.spoken_rating(u.text, asked=asked.text if asked else "")
+    if u.speaker == "summary":
+        label = "Score in the clinician's summary"
+    elif u.speaker == "patient":
+        label = "Stated by the patient"
+    else:
+        label = "Stated in session"
+    name, value = named or rating or ("score", None)
+    shown = f"{name} {value}" if value is not None else name
+    said = f"asked \u201c{_quote(asked.text)}?\u201d, answered \u201c{quote}\u201d" if asked else f"\u201c{quote}\u201d"
+    said = said.replace("??", "?")
+    if u.speaker == "summary":
+        sentence = f"{label}: {quote}."
+    else:
+        sentence = f"{label}: {shown} ({said})."
+    if named is not None and name in stored and stored[name][0] != value:
+        sentence += (
+            f" This differs from the stored {name} score ({stored[name][1].text}); both are shown, "
+            "check which is current."
+        )
+    return DraftSentence(sentence, "measures", ev)
+
+
 SOURCE_KEYS = (
     "patient_statements",
     "themes",
@@ -252,11 +292,26 @@ def gather(
     out: dict[str, list[DraftSentence]] = {k: [] for k in SOURCE_KEYS}
     units = statements.sentence_units(utterances)
     stored = _stored_scores(records)
+    kinds = [statements.kind_of(u, cues) for u in units]
+    rejected = statements.options_decided_against(
+        [u.text for u, kind in zip(units, kinds, strict=True) if kind == statements.DECIDED_AGAINST]
+    )
     seen: set[str] = set()
     reports = []  # what the patient said, or the summary reports of them: where themes come from
-    for u in units:
-        ev = _evidence(u)
-        kind = statements.kind_of(u, cues)
+    previous = None  # the unit before, for question -> answer and plan context
+    plan_under_way = False  # the clinician's last statement set homework or an agreed action
+    for u, kind in zip(units, kinds, strict=True):
+        asked = previous if _answers(u, previous) else None
+        previous = u
+        if u.speaker == "clinician":
+            if kind == statements.OTHER and plan_under_way and statements.is_instruction(u.text):
+                kind = statements.HOMEWORK  # "And in the corridor, take your headphones out." after homework
+            plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
+                plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
+            )
+        rating = statements.spoken_rating(u.text, asked=asked.text) if asked is not None else None
+        if asked is not None and rating is not None and statements.RATING_ASK.search(asked.text):
+            kind = statements.SCORE
         if kind in (statements.REPORT, statements.RESPONSE) and u.speaker in ("patient", "summary"):
             reports.append(u)
         text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text
@@ -264,24 +319,21 @@ def gather(
         if not quote or quote.lower() in seen:
             continue
         seen.add(quote.lower())
+        ev = _evidence(u)
+        if asked is not None:
+            ev = _evidence(asked) + ev
         if kind == statements.DECIDED_AGAINST:
             out["next_steps"].append(DraftSentence(f"Decided against: \u201c{quote}\u201d.", "next_steps", ev))
         elif kind == statements.HOMEWORK:
             out["homework"].append(DraftSentence(f"Homework: {quote}.", "homework", ev))
         elif kind == statements.NEXT_STEPS:
             out["next_steps"].append(DraftSentence(f"Next steps: {quote}.", "next_steps", ev))
+        elif kind == statements.ACTION and u.speaker == "patient":
+            out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{quote}\u201d.", "next_steps", ev))
         elif kind == statements.ACTION:
             out["next_steps"].append(DraftSentence(f"Agreed: {quote}.", "next_steps", ev))
         elif kind == statements.SCORE:
-            name, value = statements.spoken_score(u.text)
-            label = "Score in the clinician's summary" if u.speaker == "summary" else "Stated in session"
-            sentence = f"{label}: {quote}."
-            if name in stored and stored[name][0] != value:
-                sentence += (
-                    f" This differs from the stored {name} score ({stored[name][1].text}); both are shown, "
-                    "check which is current."
-                )
-            out["measures"].append(DraftSentence(sentence, "measures", ev))
+            out["measures"].append(_score_sentence(u, quote, asked, stored, ev))
         elif kind == statements.OBSERVATION:
             out["observations"].append(DraftSentence(f"Observed: {quote}.", "observations", ev))
         elif kind == statements.FORMULATION:
@@ -294,8 +346,28 @@ def gather(
             out["goals"].append(DraftSentence(f"Goal discussed: {quote}.", "goals", ev))
         elif kind == statements.RESPONSE:
             out["patient_response"].append(DraftSentence(f"Patient: \u201c{quote}\u201d.", "patient_response", ev))
+        elif kind == statements.HYPOTHETICAL:
+            out["patient_statements"].append(
+                DraftSentence(f"Patient wondered (not a report): \u201c{quote}\u201d.", "patient_statements", ev)
+            )
         elif kind == statements.REPORT and u.speaker == "summary":
             out["summary_statements"].append(DraftSentence(f"{quote}.", "summary_statements", ev))
+        elif kind == statements.REPORT and statements.mentions_any(u.text, rejected):
+            out["patient_statements"].append(
+                DraftSentence(
+                    f"Patient, on an option decided against in this session: \u201c{quote}\u201d.",
+                    "patient_statements",
+                    ev,
+                )
+            )
+        elif kind == statements.REPORT and asked is not None:
+            out["patient_statements"].append(
+                DraftSentence(
+                    f"Patient, asked \u201c{_quote(asked.text)}?\u201d: \u201c{quote}\u201d.".replace("??", "?"),
+                    "patient_statements",
+                    ev,
+                )
+            )
         elif kind == statements.REPORT:
             out["patient_statements"].append(
                 DraftSentence(f"Patient reported: \u201c{quote}\u201d.", "patient_statements", ev)
