@@ -171,21 +171,25 @@ BETWEEN_SESSIONS = re.compile(
     r"(?:once|twice|\w+ times) (?:a|per|this) (?:day|week)|(?:once|twice|\w+ times) this week|at home|"
     r"between (?:now and|sessions)|before (?:next|our next|we meet|i see you)|"
     r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|over the weekend|this weekend|"
-    r"after (?:school|work) (?:each|every))\b",
+    r"after (?:school|work) (?:each|every)|when you get (?:home|back|in)|when you're (?:home|back)|later today|"
+    r"after (?:the|this|today's) session|on your way home|(?:until|till|by|before) (?:next|our next|we meet|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
     re.I,
 )
 # A clinician's instruction: a bare verb opens the clause, after any leading time or place phrase
 # ("And three times this week, sit in…", "On Monday, go in for…", "In the corridor, take your…").
 IMPERATIVE = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)(sit|go|take|put|try|write|listen|keep|practi[sc]e|notice|call|"
-    r"ring|bring|read|record|rate|spend|walk|plan|schedule|drop|get|use|leave|stay|give|ask|tell|text|email|"
-    r"make|do|fill|complete|note|track|log|book|start|stop|set|eat|drink|stand|travel|drive|visit|join|look|"
-    r"remove|throw|lock|hand|add|carry|wear|switch|turn|limit|cut down|reduce)\b(?! (?:me|us)\b)",
+    r"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)(sit|go|take|put|try|write|jot|list|listen|keep|practi[sc]e|"
+    r"rehearse|repeat|notice|check|call|ring|phone|message|bring|read|watch|record|rate|count|monitor|spend|walk|"
+    r"run|cycle|swim|exercise|plan|schedule|arrange|drop|get|use|leave|stay|give|ask|tell|say|speak|talk|text|"
+    r"email|make|do|fill|complete|note|track|log|book|start|stop|set|eat|drink|stand|travel|drive|visit|attend|"
+    r"meet|invite|join|look|remove|throw|lock|hand|add|carry|wear|switch|turn|limit|cut down|reduce|swap|"
+    r"replace|allow|let|wake|sleep|clear)\b(?! (?:me|us)\b)",
     re.I,
 )
 # A clinician's request for something to be done: "Could you get them out of the flat tonight?"
 REQUEST = re.compile(
-    r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,3}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
+    r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,6}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
 )
 # The patient taking something on: "I can drop them at my sister's tonight", "I'll put it in my phone".
 COMMITMENT = re.compile(
@@ -238,7 +242,14 @@ FORMULATED_MORE = re.compile(
     r"has become (your|a|the|their|her|his)|is keeping (you|her|him|them)|are keeping (you|her|him|them)|"
     r"(stops?|prevents?|stopping|preventing) (you|her|him|them|pt|client)? ?(from )?(finding out|learning|"
     r"discovering|disconfirm\w*)|disconfirmation|maintain\w*|reinforc\w*|in the long (run|term)|"
-    r"^\W*risk (of|to|level|is|assessed|remains)\b)",
+    r"^\W*risk (of|to|level|is|assessed|remains)\b|"
+    r"what i'?m (noticing|seeing|struck by) is|what (stands out|strikes me)|"
+    r"(to me|from here),? it (looks|seems|sounds)|"
+    r"^\W*it looks (like|as if|as though)|i'?d (understand|see|describe|put) (this|it|that|what)|"
+    r"one way (of|to) (understand|see|look at|think about)|(is|are|was|were) (your|a|her|his|their) way (of|to)|"
+    r"every time (you|she|he|they)\b[^.?!]*\b(gets?|feels?|makes?) (worse|stronger|bigger|harder)|"
+    r"the more (you|she|he|they)\b[^.?!]*\bthe (more|less|worse)|driven by|(is|are) (linked|connected|tied) to|"
+    r"(the|a|this) (cycle|loop|trap)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(
@@ -300,8 +311,8 @@ NAMES_SOMEONE = re.compile(
 )
 
 
-def _names_instrument_only(text: str) -> bool:
-    return INSTRUMENT.search(text) is not None and spoken_score(text) is None
+def _names_instrument(text: str) -> bool:
+    return INSTRUMENT.search(text) is not None
 
 
 def _states_bare_score(text: str) -> bool:
@@ -321,7 +332,7 @@ def _joined_spans(spans: list) -> list[tuple[int, int, str]]:
         elif BARE_COUNT.match(span.text) or LEAD_IN.match(span.text):
             pending = span
         elif out and (
-            (_names_instrument_only(out[-1][2]) and _states_bare_score(span.text))
+            (_names_instrument(out[-1][2]) and _states_bare_score(span.text))
             or (PRONOUN_SUBJECT.match(span.text) and NAMES_SOMEONE.search(out[-1][2]))
         ):
             start, _, text = out.pop()
@@ -404,11 +415,30 @@ def spoken_score(text: str) -> tuple[str, int] | None:
     instrument = INSTRUMENT.search(text)
     if instrument is None:
         return None
-    rest = text[: instrument.start()] + " " + text[instrument.end() :]
-    number = NUMBER.search(SCALE_RANGE.sub(" ", rest))
+    rest = SCALE_RANGE.sub(" ", text[: instrument.start()] + " " + text[instrument.end() :])
+    number = _current_number(rest)
     if number is None:
         return None
-    return canonical_instrument(instrument.group(0)), number_value(number.group(0))
+    return canonical_instrument(instrument.group(0)), number_value(number)
+
+
+# A number said as the earlier value: "down from 24", "last time it was 14", "when we started".
+EARLIER = re.compile(
+    rf"\b(?:(?:down|up|dropped|fell|rose|come|came|gone|went)\s+)?from\s+(?:the\s+)?(?:{NUMBER.pattern})s?\b|"
+    r"[^.!?]*\b(?:last time|previously|at (?:the )?(?:start|beginning|first session|assessment)|when we started|"
+    r"at baseline|before (?:treatment|we started))\b[^.!?]*[.!?]?",
+    re.I,
+)
+
+
+def _current_number(text: str) -> str | None:
+    """The number that is the score now: an earlier value ("down from 24", "last time 14") only when no
+    other number is said."""
+    current = NUMBER.search(EARLIER.sub(" ", text))
+    if current is not None:
+        return current.group(0)
+    number = NUMBER.search(text)
+    return number.group(0) if number else None
 
 
 def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
@@ -522,7 +552,11 @@ _OPTION_STOP = frozenset(
     "ask go get be have do make involve put take need want send arrange try use bring tell inform contact call "
     "ring see start".split()
 )
-_OPTION_END = re.compile(r"\b(because|but|until|unless|as|since|so|for now|at the moment|while)\b|[,;.:!?]", re.I)
+_OPTION_END = re.compile(
+    r"\b(because|but|until|unless|as|since|so|while|yet|today|tonight|right now|for (?:now|the time being)|"
+    r"(?:at|for) (?:this|the|that) (?:point|stage|moment|time))\b|[,;.:!?]",
+    re.I,
+)
 
 
 def options_decided_against(sentences: Sequence[str]) -> list[frozenset[str]]:

@@ -331,7 +331,8 @@ def gather(
         elif kind == statements.ACTION and u.speaker == "patient":
             out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{quote}\u201d.", "next_steps", ev))
         elif kind == statements.ACTION:
-            out["next_steps"].append(DraftSentence(f"Agreed: {quote}.", "next_steps", ev))
+            end = "" if quote.endswith("?") else "."
+            out["next_steps"].append(DraftSentence(f"Agreed: {quote}{end}", "next_steps", ev))
         elif kind == statements.SCORE:
             out["measures"].append(_score_sentence(u, quote, asked, stored, ev))
         elif kind == statements.OBSERVATION:

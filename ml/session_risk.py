@@ -129,6 +129,16 @@ PLAN_DETAIL = re.compile(
     r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
     re.I,
 )
+# A summary clause about someone else ("Her mother takes zopiclone…", "Cousin's past self-harm…"), not a
+# relative telling about the patient ("Mother reports…", "Sister found her…").
+RELATIVE_SUBJECT = re.compile(
+    r"^\W*(?:(?:her|his|their|the|pt'?s|client'?s|patient'?s)\s+)?(?:mother|mum|mom|father|dad|sister|brother|"
+    r"cousin|aunt|uncle|partner|husband|wife|boyfriend|girlfriend|friend|flatmate|son|daughter|grandmother|"
+    r"grandfather|nan|gran|grandma|grandad|colleague|boss|parents?)(?:'s|’s)?\b(?!\s+(?:\w+\s+)?(?:reports?|reported|"
+    r"said|says|states?|stated|found|finds|noticed|saw|sees|worried|worries|concerned|called|rang|phoned|brought|"
+    r"told|tells|heard|fears?|feared|discovered|disclosed))",
+    re.I,
+)
 _QUESTION_TO_STATEMENT = [
     (re.compile(r"^\W*(?:(?:so|and|okay|ok|now|um|well),?\s+)*", re.I), ""),
     (re.compile(r"^(?:have|has) you\b", re.I), "I have"),
@@ -549,6 +559,12 @@ class SessionRiskScreen:
             first = third_to_first(content) if voice.english else spanish_third_to_first(content)
             level, source, reasons = self._score(first)
             terms = CLINICAL_TERMS if voice.english else ()
+            if voice.english and report is None and RELATIVE_SUBJECT.match(qualified):
+                # "Cousin's past self-harm…", "Mother's history of overdose": the clinician's term names
+                # someone else's behaviour, not the patient's level. The detector still reads the clause.
+                if any(p.search(qualified) for _, p in terms):
+                    suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
+                terms = ()
             term = next((lvl for lvl, pattern in terms if pattern.search(qualified)), None)
             if term is not None:
                 term = "history" if PAST.search(qualified) else term
