@@ -118,7 +118,10 @@ SUDS = re.compile(r"\b(suds|sud|subjective units?)\b", re.I)
 RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|\b(rate|rating)\b", re.I)
 # A score stated without its instrument, the instrument named in the sentence before it ("You filled in
 # the PCL-5. You scored forty-two.").
-SCORE_VERB = re.compile(r"\b(scored|score|came (?:out |back )?(?:at|to|as)|total(?:led)?|was|is)\b", re.I)
+SCORE_VERB = re.compile(
+    r"\b(scored|score|came (?:out |back |in )?(?:at|to|as)|total(?:led)?|was|is|it's|that's|got|you're (?:at|on))\b",
+    re.I,
+)
 FORMULATED = re.compile(
     r"\b((it )?sounds like|i think|i wonder (if|whether)|i'?m wondering (if|whether)|it seems (to me|like|that|as if)|"
     r"what i'?m hearing|my (sense|impression) is|(this|that) (keeps|maintains|is keeping)|formulation|"
@@ -200,8 +203,9 @@ COMMITMENT = re.compile(
 # The patient wondering about an option, not reporting a fact: "If I went back on the tablets…",
 # "Maybe I should ask about…", "What if I just stopped going?"
 HYPOTHETICAL_CUE = re.compile(
-    r"^\W*(?:(?:and|but|so|i mean|maybe),?\s+)*(if i|what if|maybe i should|i might|i could always|i wonder if i|"
-    r"should i|would it help if)\b",
+    r"^\W*(?:(?:and|but|so|i mean|maybe),?\s+)*(if i (?:were|was|went|did|had|could|would|told|stopped|started|"
+    r"tried|asked|took|quit|left|moved|got|gave|changed|came off|went back)|what if|maybe i should|i might (?:try|ask|"
+    r"go|just|start|stop|need)|i could always|i wonder (?:if|whether) i|should i|would it help if)\b",
     re.I,
 )
 # A typed summary's plan written without a heading: "Blades to be removed tonight.", "Pt to call GP."
