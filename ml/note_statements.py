@@ -445,6 +445,35 @@ def _current_number(text: str) -> str | None:
     return number.group(0) if number else None
 
 
+# An instrument the transcriber misheard ("Your DID 7 today is 14." for "Your GAD-7 today is fourteen"):
+# a short word and the instrument's number, then a score. Read as a stored instrument with that number,
+# and only when exactly one stored instrument has it.
+MISHEARD_INSTRUMENT = re.compile(r"\b(?P<word>[A-Za-z]{2,5})[- ]?(?P<suffix>9|nine|7|seven|5|five|10|ten)\b", re.I)
+_NOT_A_NAME = frozenset(
+    "at by to about around for of on in till until after before is was the and or from than like after are were "
+    "be been it its it's that this these those me my you your we our them some any only just all every each past "
+    "near nearly almost over under up down out off into onto with without per".split()
+)
+_SUFFIX = {"nine": "9", "seven": "7", "five": "5", "ten": "10"}
+
+
+def misheard_score(text: str, known: Sequence[str]) -> tuple[str, int, str] | None:
+    """(instrument, value, what was heard) for a score whose instrument name the transcriber misheard,
+    matched to ``known`` (the stored instruments' names, e.g. "GAD-7") by its number."""
+    if INSTRUMENT.search(text):
+        return None
+    for match in MISHEARD_INSTRUMENT.finditer(text):
+        if match["word"].lower() in _NOT_A_NAME or match["word"].lower() in WORD_NUMBERS:
+            continue
+        suffix = _SUFFIX.get(match["suffix"].lower(), match["suffix"])
+        names = {k for k in known if re.search(rf"\D{suffix}$", k)}
+        after = text[match.end() :]
+        number = NUMBER.search(after)
+        if len(names) == 1 and number is not None and SCORE_VERB.search(after[: number.start()] + " is"):
+            return names.pop(), number_value(number.group(0)), match.group(0)
+    return None
+
+
 def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     """("SUDS", 80) from "SUDS peak 80" or from "About eighty." asked "What's your SUDS, from nought to a
     hundred?"; ("anxiety rating", 6) from "About six out of ten." asked "How anxious were you?"; None
@@ -547,7 +576,12 @@ def is_elliptical(text: str) -> bool:
     """An answer that says nothing without its question: short, with no one of its own as subject
     ("Fifty milligrams, since August.", "No, nothing like that.", "About eighty.", "Flat.")."""
     words = text.split()
+    if YES_NO.match(text):
+        return True  # "No, he has never hurt me": what the "no" answers is in the question
     return 0 < len(words) <= 10 and not SUBJECT_I.search(text) and not PRONOUN_SUBJECT.match(text)
+
+
+YES_NO = re.compile(r"^\W*(yes|yeah|yep|no|nope|nah|not really|not at all|never)\b", re.I)
 
 
 _OPTION_STOP = frozenset(

@@ -236,6 +236,10 @@ def _score_sentence(u, quote: str, asked, stored, ev) -> DraftSentence:
     named = statements.spoken_score(u.text)
     if named is None and asked is not None:
         named = statements.spoken_score(f"{asked.text} {u.text}")
+    heard = statements.misheard_score(u.text, list(stored)) if named is None else None
+    if heard is not None:
+        named = heard[:2]
+        quote = f"{quote}; the instrument heard as \u201c{heard[2]}\u201d"
     rating = None if named is not None else statements.spoken_rating(u.text, asked=asked.text if asked else "")
     if u.speaker == "summary":
         label = "Score in the clinician's summary"
@@ -309,6 +313,10 @@ def gather(
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
+        if kind not in (statements.SCORE, statements.DECIDED_AGAINST, statements.HOMEWORK, statements.NEXT_STEPS) and (
+            statements.misheard_score(u.text, list(stored)) is not None
+        ):
+            kind = statements.SCORE
         rating = statements.spoken_rating(u.text, asked=asked.text) if asked is not None else None
         if asked is not None and rating is not None and statements.RATING_ASK.search(asked.text):
             kind = statements.SCORE

@@ -246,3 +246,36 @@ def _cues():
     from ml.notes import Cues
 
     return Cues()
+
+
+# --- what the transcriber does to it -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your bad 9 this morning was 11.", ("PHQ-9", 11, "bad 9")),
+        ("I'm up at 7 and it's 10 before I eat.", None),  # a time, not an instrument
+        ("The GAD 7 today is 12.", None),  # heard right: spoken_score reads it
+    ],
+)
+def test_a_misheard_instrument_is_matched_to_the_stored_one_with_its_number(text, expected):
+    assert st.misheard_score(text, ["PHQ-9", "GAD-7"]) == expected
+
+
+def test_a_misheard_score_is_shown_with_what_was_heard_next_to_the_stored_score():
+    sections = _draft([(C, "Your bad 9 this morning was 11.")], ["PHQ-9 15 (moderately severe) on 2 Nov"])
+    spoken = next(t for t in _texts(sections, "objective") if t.startswith("Stated in session:"))
+    assert spoken.startswith("Stated in session: PHQ-9 11") and "heard as \u201cbad 9\u201d" in spoken
+    assert "differs from the stored PHQ-9 score" in spoken
+
+
+def test_a_yes_or_no_answer_is_quoted_with_the_question_it_answers():
+    sections = _draft(
+        [
+            (C, "Has anyone at home ever threatened you?"),
+            (P, "No, my brother shouts a lot but he has never laid a finger on me."),
+        ]
+    )
+    (sentence,) = [t for t in _texts(sections, "subjective") if "laid a finger" in t]
+    assert "Has anyone at home ever threatened you?" in sentence
