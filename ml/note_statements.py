@@ -58,6 +58,8 @@ OBSERVED = re.compile(
     r"\b(i notice|i noticed|i can see) (that )?(you|your)\b|"
     r"\byou're (making|speaking|smiling|holding|sitting|fidgeting|breathing|tearful|crying|shaking)\b|"
     r"\byour (speech|breathing|voice|eye contact|posture|hands) (is|was|are|were|got|seems?|has)\b|"
+    r"\byour (?:\w+ )?(hands|face|eyes|skin|arms?|wrists?|hair|clothes|knuckles|lips|nails|cuts|wounds|scars|"
+    r"burns|bruises?) (look|looks|looked|appear|appears|seem|seems|are|is)\b(?! like)|"
     r"^\s*(appeared|appears|presented|presents|observed|was observed|looked|seemed)\b|"
     r"^\s*(speech|affect|eye contact|mood appeared|breathing|voice)\b|"
     r"\b(good|poor|fleeting|reduced) eye contact\b|\btearful\b|"
@@ -126,7 +128,8 @@ FORMULATED = re.compile(
     r"\b((it )?sounds like|i think|i wonder (if|whether)|i'?m wondering (if|whether)|it seems (to me|like|that|as if)|"
     r"what i'?m hearing|my (sense|impression) is|(this|that) (keeps|maintains|is keeping)|formulation|"
     r"the pattern (is|seems)|(are|is) feeding (each other|into)|vicious (circle|cycle)|"
-    r"keeps? (the|your|it|this|that)( \w+)? going)\b",
+    r"keeps? (the|your|it|this|that)( \w+)? (going|coming back|alive|there|around)|it seems\b(?!\s+to be\b)|"
+    r"which is (exactly )?what keeps)\b",
     re.I,
 )
 # A typed summary's observation written without a subject ("Hands shaking, appears very tired.",
@@ -170,7 +173,7 @@ AGREED = re.compile(
 )
 # When something between sessions is meant: what turns an instruction or a request into the plan.
 BETWEEN_SESSIONS = re.compile(
-    r"\b(this week|next week|tonight|tomorrow|each day|every day|every (?:morning|evening|night)|daily|"
+    r"\b(this week|next week|tonight|tomorrow|each day|every day|(?:every|each) (?:morning|evening|night|week)|daily|"
     r"(?:once|twice|\w+ times) (?:a|per|this) (?:day|week)|(?:once|twice|\w+ times) this week|at home|"
     r"between (?:now and|sessions)|before (?:next|our next|we meet|i see you)|"
     r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|over the weekend|this weekend|"
@@ -181,19 +184,39 @@ BETWEEN_SESSIONS = re.compile(
 )
 # A clinician's instruction: a bare verb opens the clause, after any leading time or place phrase
 # ("And three times this week, sit in…", "On Monday, go in for…", "In the corridor, take your…").
+_VERBS = (
+    r"sit|go|take|put|try|write|jot|list|listen|keep|practi[sc]e|rehearse|repeat|notice|check|call|ring|phone|"
+    r"message|bring|read|watch|record|rate|count|monitor|spend|walk|run|cycle|swim|exercise|plan|schedule|arrange|"
+    r"drop|get|use|leave|stay|give|ask|tell|say|speak|talk|text|email|make|do|fill|complete|note|track|log|book|"
+    r"start|stop|set|eat|drink|stand|travel|drive|visit|attend|meet|invite|join|look|remove|throw|lock|hand|add|"
+    r"carry|wear|switch|turn|limit|cut down|reduce|swap|replace|allow|let|wake|sleep|clear|touch|hold|open|close|"
+    r"wait|delay|sort|tidy|send|post|buy|cook|prepare|pack|don't|do not|try not to|avoid|resist"
+)
 IMPERATIVE = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)(sit|go|take|put|try|write|jot|list|listen|keep|practi[sc]e|"
-    r"rehearse|repeat|notice|check|call|ring|phone|message|bring|read|watch|record|rate|count|monitor|spend|walk|"
-    r"run|cycle|swim|exercise|plan|schedule|arrange|drop|get|use|leave|stay|give|ask|tell|say|speak|talk|text|"
-    r"email|make|do|fill|complete|note|track|log|book|start|stop|set|eat|drink|stand|travel|drive|visit|attend|"
-    r"meet|invite|join|look|remove|throw|lock|hand|add|carry|wear|switch|turn|limit|cut down|reduce|swap|"
-    r"replace|allow|let|wake|sleep|clear)\b(?! (?:me|us)\b)",
+    rf"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)({_VERBS})\b(?! (?:me|us)\b)",
+    re.I,
+)
+# The sentence itself is an instruction: its main clause opens with the verb, after any discourse word
+# and one leading phrase ("Also, don't ask…", "This week, touch the bin lid…").
+START_IMPERATIVE = re.compile(
+    rf"^\W*(?:(?:and|also|so|then|now|okay|ok|right|just|please|first|next|second|third|finally),?\s+)*"
+    rf"(?:[^,.?!]{{0,50}},\s+)?(?:(?:also|just|please|then)\s+)?({_VERBS})\b(?! (?:me|us)\b)(?!'s| us\b)",
     re.I,
 )
 # A clinician's request for something to be done: "Could you get them out of the flat tonight?"
 REQUEST = re.compile(
     r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,6}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
 )
+# The clinician proposing to do something, asking leave: "Would you be okay if I wrote to your GP?"
+PROPOSAL = re.compile(
+    r"\b(would you be (?:okay|ok|alright|all right|happy)|is it (?:okay|ok|alright|all right)|do you mind|"
+    r"would it be (?:okay|ok|alright|all right)|are you (?:okay|ok|happy)|shall i|can i|could i|may i)\b"
+    r"(?:\s+(?:if i|for me to|with me))?\s+(?!ask\b|check\b|just\b|say\b|be\b|interrupt\b|clarify\b|pause\b|go back\b|"
+    r"stop you\b|come back\b|read\b|summari[sz]e\b|share\b|tell you\b|get you\b)\w+",
+    re.I,
+)
+AFFIRMS = re.compile(r"^\W*(yes|yeah|yep|sure|okay|ok|fine|that's fine|that's okay|go ahead|of course|please)\b", re.I)
+DECLINES = re.compile(r"^\W*(no|nope|nah|i'd rather not|rather not|please don't|not yet)\b", re.I)
 # The patient taking something on: "I can drop them at my sister's tonight", "I'll put it in my phone".
 COMMITMENT = re.compile(
     r"^\W*(?:(?:okay|ok|yes|yeah|right|fine|sure),?\s+)*"
@@ -495,6 +518,24 @@ def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     return name, number_value(number.group(0))
 
 
+PAST_ASK = re.compile(r"\b(were you|was it|was your|were your|did you|did it|had you|was that)\b", re.I)
+PAST_SAID = re.compile(r"\b(was|were|had|felt|got|went|started|ended)\b", re.I)
+IN_SESSION = re.compile(
+    r"\b(just then|right now|now|at the moment|in here|today|just now|this time|that time round|during that|"
+    r"as we|while we|at the (?:start|end|peak|top)|peaked|try|attempt)\b",
+    re.I,
+)
+
+
+def rating_looks_back(answer: str, asked: str = "") -> bool:
+    """Whether a rating is the patient's report of a time between sessions ("How anxious were you, from
+    zero to a hundred?" about last week's task) rather than one taken in the session ("What's your SUDS
+    right now?", "How anxious were you just then?"). Reported ones belong with what the patient reported."""
+    context = f"{asked} {answer}"
+    past = PAST_ASK.search(asked) if asked else PAST_SAID.search(answer)
+    return bool(past) and not IN_SESSION.search(context)
+
+
 def canonical_instrument(name: str) -> str:
     key = re.sub(r"[^a-z0-9]", "", name.lower()).replace("nine", "9").replace("seven", "7").replace("five", "5")
     names = {
@@ -537,6 +578,11 @@ def kind_of(unit: Unit, cues) -> str:
     if unit.speaker == "patient" and not text.rstrip().endswith("?"):
         if spoken_score(text) is not None or (SCALE_RANGE.search(text) and spoken_rating(text) is not None):
             return SCORE
+    if unit.speaker == "clinician" and START_IMPERATIVE.match(text) and not text.rstrip().endswith("?"):
+        if BETWEEN_SESSIONS.search(text):
+            return HOMEWORK
+        if not cues.intervention(text):
+            return OTHER  # an instruction for now ("Take a breath and notice your feet"), or more homework
     if by_clinician and (OBSERVED.search(text) or OBSERVED_OTHER.search(text)) and not formulated:
         return OBSERVATION
     if summary and (SUMMARY_OBSERVED.search(text) or SUMMARY_BODY.search(text)) and not formulated:
@@ -588,7 +634,8 @@ _OPTION_STOP = frozenset(
     "the a an you your to for of on in at with me him her them it this that these those any about now yet today "
     "tonight week weeks for more anymore someone somebody round over up out just right moment time again "
     "ask go get be have do make involve put take need want send arrange try use bring tell inform contact call "
-    "ring see start".split()
+    "ring see start asking getting going having doing making putting taking trying using bringing telling calling "
+    "ringing seeing starting involving arranging sending refer refers referring referral".split()
 )
 _OPTION_END = re.compile(
     r"\b(because|but|until|unless|as|since|so|while|yet|today|tonight|right now|for (?:now|the time being)|"

@@ -230,6 +230,16 @@ def _answers(unit, previous) -> bool:
     return statements.is_elliptical(unit.text)
 
 
+def _follows_question(unit, previous) -> bool:
+    """Whether ``unit`` is a patient's answer (of any length) to the clinician's question just before it."""
+    return (
+        previous is not None
+        and unit.speaker == "patient"
+        and previous.speaker == "clinician"
+        and previous.text.rstrip().endswith("?")
+    )
+
+
 def _score_sentence(u, quote: str, asked, stored, ev) -> DraftSentence:
     """A score or rating said in the session, labelled with its instrument and value, and set against
     the stored score of the same instrument when they differ (both shown)."""
@@ -304,9 +314,16 @@ def gather(
     reports = []  # what the patient said, or the summary reports of them: where themes come from
     previous = None  # the unit before, for question -> answer and plan context
     plan_under_way = False  # the clinician's last statement set homework or an agreed action
-    for u, kind in zip(units, kinds, strict=True):
+    for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
+        question = previous if _follows_question(u, previous) else None
         previous = u
+        reply = units[n + 1] if n + 1 < len(units) and units[n + 1].speaker == "patient" else None
+        if u.speaker == "clinician" and kind == statements.QUESTION and reply is not None:
+            if statements.PROPOSAL.search(u.text) and statements.AFFIRMS.match(reply.text):
+                kind = statements.ACTION  # "Would you be okay if I spoke to your GP…?" "Yes."
+            elif statements.PROPOSAL.search(u.text) and statements.DECLINES.match(reply.text):
+                kind = statements.DECIDED_AGAINST
         if u.speaker == "clinician":
             if kind == statements.OTHER and plan_under_way and statements.is_instruction(u.text):
                 kind = statements.HOMEWORK  # "And in the corridor, take your headphones out." after homework
@@ -317,9 +334,9 @@ def gather(
             statements.misheard_score(u.text, list(stored)) is not None
         ):
             kind = statements.SCORE
-        rating = statements.spoken_rating(u.text, asked=asked.text) if asked is not None else None
-        if asked is not None and rating is not None and statements.RATING_ASK.search(asked.text):
-            kind = statements.SCORE
+        rating = statements.spoken_rating(u.text, asked=question.text) if question is not None else None
+        if rating is not None and statements.RATING_ASK.search(question.text):
+            kind, asked = statements.SCORE, question  # a rating asked for, whatever the answer's length
         if kind in (statements.REPORT, statements.RESPONSE) and u.speaker in ("patient", "summary"):
             reports.append(u)
         text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text
@@ -330,7 +347,10 @@ def gather(
         ev = _evidence(u)
         if asked is not None:
             ev = _evidence(asked) + ev
-        if kind == statements.DECIDED_AGAINST:
+        if kind == statements.DECIDED_AGAINST and quote.endswith("?") and reply is not None:
+            sentence = f"Declined by the patient: \u201c{quote}\u201d (patient: \u201c{_quote(reply.text)}\u201d)."
+            out["next_steps"].append(DraftSentence(sentence, "next_steps", ev + _evidence(reply)))
+        elif kind == statements.DECIDED_AGAINST:
             out["next_steps"].append(DraftSentence(f"Decided against: \u201c{quote}\u201d.", "next_steps", ev))
         elif kind == statements.HOMEWORK:
             out["homework"].append(DraftSentence(f"Homework: {quote}.", "homework", ev))
@@ -338,9 +358,22 @@ def gather(
             out["next_steps"].append(DraftSentence(f"Next steps: {quote}.", "next_steps", ev))
         elif kind == statements.ACTION and u.speaker == "patient":
             out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{quote}\u201d.", "next_steps", ev))
+        elif kind == statements.ACTION and quote.endswith("?") and reply is not None:
+            ev = ev + _evidence(reply)
+            sentence = f"Agreed: {quote} (patient: \u201c{_quote(reply.text)}\u201d)."
+            out["next_steps"].append(DraftSentence(sentence, "next_steps", ev))
         elif kind == statements.ACTION:
             end = "" if quote.endswith("?") else "."
             out["next_steps"].append(DraftSentence(f"Agreed: {quote}{end}", "next_steps", ev))
+        elif (
+            kind == statements.SCORE
+            and u.speaker == "patient"
+            and statements.spoken_score(u.text) is None
+            and (statements.rating_looks_back(u.text, asked.text if asked is not None else ""))
+        ):
+            sentence = _score_sentence(u, quote, asked, stored, ev)
+            text = sentence.text.replace("Stated by the patient:", "Patient's rating, looking back:", 1)
+            out["patient_statements"].append(DraftSentence(text, "patient_statements", ev))
         elif kind == statements.SCORE:
             out["measures"].append(_score_sentence(u, quote, asked, stored, ev))
         elif kind == statements.OBSERVATION:

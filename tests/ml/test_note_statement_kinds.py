@@ -58,7 +58,7 @@ def test_spoken_scores_and_ratings_are_labelled_in_objective_and_a_stored_score_
     sections = _draft(
         [
             (C, "Thanks for filling in the GAD-7 in the waiting room. It came to nine today."),
-            (C, "When you stood in the queue, how anxious were you, out of a hundred?"),
+            (C, "While you held the spider just now, how anxious were you, out of a hundred?"),
             (P, "Honestly about seventy."),
             (P, "I did the PHQ on the app last night and it said 22."),
         ],
@@ -279,3 +279,55 @@ def test_a_yes_or_no_answer_is_quoted_with_the_question_it_answers():
     )
     (sentence,) = [t for t in _texts(sections, "subjective") if "laid a finger" in t]
     assert "Has anyone at home ever threatened you?" in sentence
+
+
+def test_a_rating_of_something_done_between_sessions_is_the_patients_report():
+    sections = _draft(
+        [
+            (C, "When you stood in the queue at the bank, how anxious were you, out of ten?"),
+            (P, "Nine at first, then it settled at about five."),
+            (C, "And what's your anxiety right now, from nought to ten?"),
+            (P, "Two."),
+        ]
+    )
+    (looking_back,) = [t for t in _texts(sections, "subjective") if "queue" in t]
+    assert looking_back.startswith("Patient's rating, looking back: anxiety rating 9")
+    assert any("anxiety rating 2" in t for t in _texts(sections, "objective"))
+
+
+def test_a_proposal_is_agreed_or_declined_by_the_patients_reply():
+    sections = _draft(
+        [
+            (C, "Would it be okay if I let your college know you'll be back part-time?"),
+            (P, "Yes, please."),
+            (C, "Would you be happy for me to speak to your dad as well?"),
+            (P, "No, I'd rather you didn't."),
+            (C, "Can I ask what happened after that?"),
+            (P, "Sure."),
+        ]
+    )
+    plan = _texts(sections, "plan")
+    assert any(t.startswith("Agreed:") and "college" in t and "Yes, please" in t for t in plan)
+    assert any(t.startswith("Declined by the patient:") and "your dad" in t for t in plan)
+    assert not any("what happened after that" in t for t in plan)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "section"),
+    [
+        ("Your knuckles look sore and cracked today.", "objective"),
+        ("It seems the reassurance works for an hour and then the doubt comes back stronger.", "assessment"),
+    ],
+)
+def test_more_observation_and_formulation_wordings(sentence, section):
+    assert _section_of(_draft([(C, sentence)]), sentence.rstrip(".")) == [section]
+
+
+def test_a_negative_instruction_continuing_the_homework_is_homework():
+    sections = _draft(
+        [
+            (C, "This week, touch the bin lid once a day and wait before washing."),
+            (C, "Also, don't ask your mum whether your hands are clean."),
+        ]
+    )
+    assert _section_of(sections, "don't ask your mum") == ["plan"]
