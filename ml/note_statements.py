@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ml.session_risk import ENDS_SENTENCE, ends_in_fragment
+from ml.session_risk import ENDS_SENTENCE, PEOPLE, ends_in_fragment
 from ml.text import split_sentences
 
 # Statement kinds.
@@ -280,11 +280,7 @@ FORMULATED_MORE = re.compile(
     re.I,
 )
 THIRD_PARTY = re.compile(
-    r"\b(he|she|they|his|her|their|my (partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|mother|dad|"
-    r"father|friend|flatmate|roommate|boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|aunt|uncle|nan|"
-    r"gran|grandma|grandmother|grandad|grandfather|grandpa|stepmum|stepdad|ex|teacher)|partner|flatmate|husband|"
-    r"wife|cousin|aunt|uncle)\b",
-    re.I,
+    rf"\b(he|she|they|his|her|their|my ({PEOPLE}|ex)|partner|flatmate|husband|wife|cousin|aunt|uncle)\b", re.I
 )
 # What makes substance use a theme: a substance or its use named, not a party or a pub alone.
 SUBSTANCE = re.compile(
@@ -330,12 +326,7 @@ LEAD_IN = re.compile(
 # A sentence whose subject is someone else, named only by a pronoun ("He was in the army…"): read with
 # the sentence before it that names them ("My brother keeps telling me…"), so the quote says who.
 PRONOUN_SUBJECT = re.compile(r"^\W*(he|she|they)(?:'s|'ve|'d|'ll| \w+)", re.I)
-NAMES_SOMEONE = re.compile(
-    r"\b(my|our|his|her|their)\s+(?:\w+\s+)?(partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|"
-    r"mother|dad|father|friend|flatmate|roommate|boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|"
-    r"aunt|uncle|nan|gran|grandma|grandmother|grandad|grandfather|grandpa|stepmum|stepdad|ex|teacher|doctor|gp)s?\b",
-    re.I,
-)
+NAMES_SOMEONE = re.compile(rf"\b(my|our|his|her|their)\s+(?:\w+\s+)?({PEOPLE}|ex|doctor|gp)s?\b", re.I)
 
 
 def _names_instrument(text: str) -> bool:
@@ -618,6 +609,9 @@ def kind_of(unit: Unit, cues) -> str:
     return OTHER
 
 
+YES_NO = re.compile(r"^\W*(yes|yeah|yep|yup|no|nope|nah|not really|not at all|never)\b", re.I)
+
+
 def is_elliptical(text: str) -> bool:
     """An answer that says nothing without its question: short, with no one of its own as subject
     ("Fifty milligrams, since August.", "No, nothing like that.", "About eighty.", "Flat.")."""
@@ -625,9 +619,6 @@ def is_elliptical(text: str) -> bool:
     if YES_NO.match(text):
         return True  # "No, he has never hurt me": what the "no" answers is in the question
     return 0 < len(words) <= 10 and not SUBJECT_I.search(text) and not PRONOUN_SUBJECT.match(text)
-
-
-YES_NO = re.compile(r"^\W*(yes|yeah|yep|no|nope|nah|not really|not at all|never)\b", re.I)
 
 
 _OPTION_STOP = frozenset(

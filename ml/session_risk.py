@@ -129,14 +129,18 @@ PLAN_DETAIL = re.compile(
     r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
     re.I,
 )
+# People other than the patient, as a patient or a clinician names them.
+PEOPLE = (
+    r"partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|mother|dad|father|friend|flatmate|roommate|"
+    r"boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|aunt|uncle|nan|gran|grandma|grandmother|grandad|"
+    r"grandfather|grandpa|stepmum|stepdad|parents?|teacher"
+)
 # A summary clause about someone else ("Her mother takes zopiclone…", "Cousin's past self-harm…"), not a
 # relative telling about the patient ("Mother reports…", "Sister found her…").
 RELATIVE_SUBJECT = re.compile(
-    r"^\W*(?:(?:her|his|their|the|pt'?s|client'?s|patient'?s)\s+)?(?:mother|mum|mom|father|dad|sister|brother|"
-    r"cousin|aunt|uncle|partner|husband|wife|boyfriend|girlfriend|friend|flatmate|son|daughter|grandmother|"
-    r"grandfather|nan|gran|grandma|grandad|colleague|boss|parents?)(?:'s|’s)?\b(?!\s+(?:\w+\s+)?(?:reports?|reported|"
-    r"said|says|states?|stated|found|finds|noticed|saw|sees|worried|worries|concerned|called|rang|phoned|brought|"
-    r"told|tells|heard|fears?|feared|discovered|disclosed))",
+    rf"^\W*(?:(?:her|his|their|the|pt'?s|client'?s|patient'?s)\s+)?(?:{PEOPLE})(?:'s|’s)?\b(?!\s+(?:\w+\s+)?(?:"
+    r"reports?|reported|said|says|states?|stated|found|finds|noticed|saw|sees|worried|worries|concerned|called|"
+    r"rang|phoned|brought|told|tells|heard|fears?|feared|discovered|disclosed))",
     re.I,
 )
 _QUESTION_TO_STATEMENT = [
