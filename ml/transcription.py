@@ -5,6 +5,10 @@ nothing is downloaded at run time. Another model is a setting: a local directory
 must already be in the local Hugging Face cache (``local_files_only``: a missing model fails loudly
 instead of reaching for the network).
 
+Speech Whisper skips inside a window (its timestamps jump over a turn, and the sentence vanishes with
+nothing reported) is found after decoding: what the voice-activity detector hears and no word covers is
+decoded again on its own (``uncovered_speech``), and the spans are listed in the transcript's settings.
+
 Silence hallucinations are handled in three layers: Silero VAD drops non-speech before decoding,
 ``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments the audio
 does not support (Whisper's known filler such as "Thank you for watching" with the model's own doubt,
@@ -128,6 +132,55 @@ def filter_segments(segments: Iterable[Segment]) -> tuple[list[Segment], list[Dr
     return kept, dropped
 
 
+# Whisper sometimes skips audio inside a 30-second window (its timestamps jump over a turn), so a
+# sentence can vanish with nothing dropped and nothing reported. After decoding, speech the voice-activity
+# detector hears that no transcribed word covers is decoded again on its own (``uncovered_speech``).
+GAP_MIN_SECONDS = 0.6  # uncovered speech at least this long is decoded again
+GAP_COVER_MARGIN = 0.15  # seconds around each word that count as covered (word timings are approximate)
+GAP_PAD_SECONDS = 0.2  # audio kept either side of an uncovered span when it is decoded again
+GAP_JOIN_SECONDS = 0.5  # uncovered spans closer than this are decoded as one
+SAMPLE_RATE = 16000
+
+
+def uncovered_speech(audio, segments: Iterable[Segment], rate: int = SAMPLE_RATE) -> list[tuple[float, float]]:
+    """Spans (seconds) where the voice-activity detector hears speech that no word of ``segments`` covers
+    (a segment without word timings covers its whole span). The detector runs with short pauses and
+    little padding here, so a span is speech, not the silence between two sentences."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    covered = sorted(
+        (w.start - GAP_COVER_MARGIN, w.end + GAP_COVER_MARGIN)
+        for seg in segments
+        for w in (seg.words or (Word(seg.start, seg.end, "", 0.0),))
+    )
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    gaps: list[tuple[float, float]] = []
+    for region in get_speech_timestamps(audio, options, sampling_rate=rate):
+        start, end = region["start"] / rate, region["end"] / rate
+        for a, b in covered:
+            if b <= start:
+                continue
+            if a >= end:
+                break
+            if a - start >= GAP_MIN_SECONDS:
+                gaps.append((start, a))
+            start = max(start, b)
+        if end - start >= GAP_MIN_SECONDS:
+            gaps.append((start, end))
+    merged: list[tuple[float, float]] = []
+    for start, end in gaps:  # pieces a short pause apart are one stretch of speech, decoded together
+        if merged and start - merged[-1][1] < GAP_JOIN_SECONDS:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _shifted(seg: Segment, offset: float) -> Segment:
+    words = tuple(replace(w, start=round(w.start + offset, 2), end=round(w.end + offset, 2)) for w in seg.words)
+    return replace(seg, start=round(seg.start + offset, 2), end=round(seg.end + offset, 2), words=words)
+
+
 def _model_identity(config: TranscriberConfig) -> tuple[str, str, str]:
     """(path or size to load, model_id, model_version) for the configured model."""
     if not config.model:
@@ -202,30 +255,29 @@ class Transcriber:
         language = language or self.config.language
         if language is None and not self._model.model.is_multilingual:
             language = "en"
+        import numpy as np
+        from faster_whisper.audio import decode_audio
+
+        samples = audio if isinstance(audio, np.ndarray) else decode_audio(audio, sampling_rate=SAMPLE_RATE)
+        options = {
+            "beam_size": beam_size,
+            "language": language,
+            "condition_on_previous_text": False,
+            "word_timestamps": word_timestamps,
+            "hotwords": hotwords or None,
+        }
         with self._lock:
-            raw_segments, info = self._model.transcribe(
-                audio,
-                beam_size=beam_size,
-                language=language,
-                vad_filter=True,
-                condition_on_previous_text=False,
-                word_timestamps=word_timestamps,
-                hotwords=hotwords or None,
-            )
-            segments = [
-                Segment(
-                    round(s.start, 2),
-                    round(s.end, 2),
-                    s.text.strip(),
-                    s.avg_logprob,
-                    s.no_speech_prob,
-                    tuple(
-                        Word(round(float(w.start), 2), round(float(w.end), 2), w.word.strip(), float(w.probability))
-                        for w in s.words or []
-                    ),
-                )
-                for s in raw_segments
-            ]
+            raw_segments, info = self._model.transcribe(samples, vad_filter=True, **options)
+            segments = [_segment(s) for s in raw_segments]
+            # Speech Whisper skipped is decoded again on its own (each span once; what it gives goes
+            # through the same filter as everything else).
+            gaps = uncovered_speech(samples, segments)
+            for start, end in gaps:
+                offset = max(0.0, start - GAP_PAD_SECONDS)
+                piece = samples[int(offset * SAMPLE_RATE) : int((end + GAP_PAD_SECONDS) * SAMPLE_RATE)]
+                again, _ = self._model.transcribe(piece, vad_filter=False, **options)
+                segments += [_shifted(_segment(s), offset) for s in again]
+        segments.sort(key=lambda seg: (seg.start, seg.end))
         kept, dropped = filter_segments(segments)
         return Transcript(
             text=" ".join(s.text for s in kept).strip(),
@@ -242,9 +294,25 @@ class Transcriber:
                 "beam_size": beam_size,
                 "vad_filter": True,
                 "condition_on_previous_text": False,
+                "skipped_speech_decoded_again": [[round(a, 2), round(b, 2)] for a, b in gaps],
                 **({"vocabulary_terms": hotwords.count(",") + 1} if hotwords else {}),
             },
         )
+
+
+def _segment(s) -> Segment:
+    """A faster-whisper segment as ours."""
+    return Segment(
+        round(s.start, 2),
+        round(s.end, 2),
+        s.text.strip(),
+        s.avg_logprob,
+        s.no_speech_prob,
+        tuple(
+            Word(round(float(w.start), 2), round(float(w.end), 2), w.word.strip(), float(w.probability))
+            for w in s.words or []
+        ),
+    )
 
 
 def session_note_config(base: TranscriberConfig, model: str, beam_size: int) -> TranscriberConfig:

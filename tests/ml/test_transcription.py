@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ml.evaluate import word_error_rate, word_errors
@@ -114,3 +115,50 @@ def test_vocabulary_adds_no_words_to_silence():
 
     transcript = get_transcriber().transcribe(str(AUDIO / "silence.wav"), hotwords=session_vocabulary())
     assert transcript.text == ""
+
+
+def _two_sentences():
+    from faster_whisper.audio import decode_audio
+
+    walk, work = (decode_audio(str(AUDIO / f"{name}.wav"), sampling_rate=16000) for name in ("walk", "work"))
+    gap = np.zeros(16000, dtype=walk.dtype)
+    return np.concatenate([walk, gap, work]), len(walk) / 16000 + 1.0
+
+
+def test_speech_no_word_covers_is_found_and_the_silence_between_sentences_is_not():
+    from ml.transcription import Word, uncovered_speech
+
+    audio, second = _two_sentences()
+    total = len(audio) / 16000
+    first = Segment(0.0, second - 1.0, "walk", -0.2, 0.0, (Word(0.1, second - 1.1, "walk", 0.9),))
+    gaps = uncovered_speech(audio, [first])
+    assert len(gaps) == 1 and abs(gaps[0][0] - second) < 0.6 and abs(gaps[0][1] - total) < 0.6, gaps
+    both = Segment(second, total, "work", -0.2, 0.0)  # no word timings: the segment's span covers
+    assert uncovered_speech(audio, [first, both]) == []
+
+
+class _SkipsTheSecondSentence:
+    """The real model, except that its first pass over the whole recording loses what follows the first
+    sentence, as Whisper does when its timestamps jump over a turn."""
+
+    def __init__(self, whisper, cut: float):
+        self.whisper, self.cut = whisper, cut
+
+    def __getattr__(self, name):
+        return getattr(self.whisper, name)
+
+    def transcribe(self, audio, **options):
+        segments, info = self.whisper.transcribe(audio, **options)
+        if options.get("vad_filter"):
+            segments = [s for s in segments if s.start < self.cut]
+        return segments, info
+
+
+def test_speech_the_decoder_skipped_is_decoded_again_and_listed(monkeypatch):
+    transcriber = get_transcriber()
+    audio, second = _two_sentences()
+    monkeypatch.setattr(transcriber, "_model", _SkipsTheSecondSentence(transcriber._model, second - 0.5))
+    transcript = transcriber.transcribe(audio, word_timestamps=True)
+    assert word_error_rate(SCRIPTS["walk"] + " " + SCRIPTS["work"], transcript.text) < 0.2, transcript.text
+    assert len(transcript.settings["skipped_speech_decoded_again"]) == 1
+    assert [s.start for s in transcript.segments] == sorted(s.start for s in transcript.segments)
