@@ -388,7 +388,7 @@ def main() -> None:
         help="also replay the same audio through the live policy in process and compare, utterance by utterance",
     )
     parser.add_argument("--replay-only", action="store_true", help="the in-process replay alone (no stack)")
-    parser.add_argument("--dump", type=Path, default=None, metavar="FILE", help="write the segments of each run as JSON")
+    parser.add_argument("--dump", type=Path, default=None, metavar="FILE", help="write both runs' segments as JSON")
     args = parser.parse_args()
     if args.replay_draft:
         print(json.dumps(replay_draft(args.replay_draft, args.compare), indent=None if args.json else 1))
