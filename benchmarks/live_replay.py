@@ -74,14 +74,20 @@ def transcript(segments: list[dict]) -> str:
 
 def compare(utterances: list[dict], segments: list[dict]) -> list[dict]:
     """Each replayed utterance beside the websocket segments whose middle falls inside its cut, where
-    their words differ (case and punctuation ignored); an empty list when the two runs agree."""
+    their words differ (case and punctuation ignored), then any websocket segment outside every cut;
+    an empty list when the two runs agree."""
     from ml.evaluate import word_errors
+
+    def inside(u: dict, s: dict) -> bool:
+        return u["start"] <= (s["start"] + s["end"]) / 2 < u["end"]
 
     differences = []
     for u in utterances:
-        inside = [s for s in segments if u["start"] <= (s["start"] + s["end"]) / 2 < u["end"]]
-        live = transcript(inside)
+        live = transcript([s for s in segments if inside(u, s)])
         errors, length = word_errors(u["text"], live)
         if errors:
             differences.append({**u, "websocket_text": live, "word_differences": errors, "words": length})
+    for s in segments:
+        if not any(inside(u, s) for u in utterances):
+            differences.append({"start": s["start"], "end": s["end"], "text": "", "websocket_text": s["text"]})
     return differences
