@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.live_session FILE.wav [--reference FILE.txt] [--json] [--url URL]
     .venv/bin/python -m benchmarks.live_session --librivox [N] [--pace X] [--no-offline] [--save-input PREFIX]
+    .venv/bin/python -m benchmarks.live_session --librivox [N] --replay | --replay-only [--dump FILE]
 
 Without ``--url`` it starts the stack itself (``manage.py runstack`` on a free port with the demo data,
 like the browser tests); with ``--url`` it uses that stack's demo accounts (``clinician@demo``,
@@ -23,6 +24,11 @@ it as PREFIX.wav and PREFIX.txt. ``--pace X`` sends X seconds of audio per secon
 commit latency means nothing then and is not reported, and ``stop`` is sent only once the server has
 processed all the audio (its ``progress`` events), so stop → draft is what a session streamed in real
 time would see, without streaming 50 minutes. ``--no-offline`` does not wait for the offline pass.
+
+``--replay`` then feeds the same audio, in the same 100 ms frames, to the live policy in process
+(``benchmarks.live_replay``: no websocket, no pacing) and adds its WER and the utterances whose words
+differ from the websocket's; ``--replay-only`` runs that alone; ``--dump FILE`` writes the segments
+(and the replay's cuts) as JSON.
 """
 
 from __future__ import annotations
