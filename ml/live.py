@@ -47,7 +47,8 @@ class LiveConfig:
     # With only the previous utterance in front, the sentence after that one ("... is to be ill-disposed",
     # its context 3.5 s of the misheard one) still came out "old-sposed" 3 times in 4: 5.6 %. With every
     # utterance of the last 12 s: 2.8 %, the offline figure, for 8 % more decode time (1.94 → 2.09 s an
-    # utterance at load 7, mean; float32 or one thread: 7.0 or 5.6 % → 3.2 or 2.8 %). 12 s + a
+    # utterance at load 7, mean; float32 or one thread: 7.0 or 5.6 % → 3.2 or 2.8 %; 20 s was worse: on
+    # 10 minutes of the reading 6.9 % against 4.1 % with 12 s, offline 2.8 %). 12 s + a
     # 15.5 s utterance still fits Whisper's one 30 s window: it costs decoder steps, not an encoder pass.
     context_s: float = 12.0
 
