@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.live_session FILE.wav [--reference FILE.txt] [--json] [--url URL]
     .venv/bin/python -m benchmarks.live_session --librivox [N] [--pace X] [--no-offline] [--save-input PREFIX]
+    .venv/bin/python -m benchmarks.live_session --librivox [N] --replay | --replay-only [--dump FILE]
 
 Without ``--url`` it starts the stack itself (``manage.py runstack`` on a free port with the demo data,
 like the browser tests); with ``--url`` it uses that stack's demo accounts (``clinician@demo``,
@@ -23,6 +24,11 @@ it as PREFIX.wav and PREFIX.txt. ``--pace X`` sends X seconds of audio per secon
 commit latency means nothing then and is not reported, and ``stop`` is sent only once the server has
 processed all the audio (its ``progress`` events), so stop → draft is what a session streamed in real
 time would see, without streaming 50 minutes. ``--no-offline`` does not wait for the offline pass.
+
+``--replay`` then feeds the same audio, in the same 100 ms frames, to the live policy in process
+(``benchmarks.live_replay``: no websocket, no pacing) and adds its WER and the utterances whose words
+differ from the websocket's; ``--replay-only`` runs that alone; ``--dump FILE`` writes the segments
+(and the replay's cuts) as JSON.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from benchmarks import live_replay
 
 FRAME_S = 0.1
 RATE = 16000
@@ -338,6 +346,24 @@ def replay_draft(minutes: float, compare: bool) -> dict:
     return result
 
 
+def replay_result(pcm: bytes, channels: int, reference: str | None, websocket: list[dict] | None, dump) -> dict:
+    """The in-process replay's WER and, beside a websocket run, the utterances whose words differ."""
+    load = [round(x, 2) for x in os.getloadavg()]
+    run = live_replay.replay(pcm, channels)
+    out: dict = {"mode": "in process: LiveStream fed the same 100 ms frames, no websocket, no pacing"}
+    if reference:
+        from ml.evaluate import word_error_rate
+
+        out["wer"] = round(word_error_rate(reference, live_replay.transcript(run["segments"])), 4)
+    out["segments"], out["utterances"], out["wall_s"] = len(run["segments"]), len(run["utterances"]), run["wall_s"]
+    if websocket is not None:
+        out["differences"] = live_replay.compare(run["utterances"], websocket)
+    out["load_average"] = [load, [round(x, 2) for x in os.getloadavg()]]
+    if dump:
+        dump.write_text(json.dumps({"replay": run, "websocket": websocket}, indent=1))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wav", type=Path, nargs="?")
@@ -362,6 +388,13 @@ def main() -> None:
         "--replay-draft", type=float, default=0, metavar="MINUTES", help="in process: warming, then the draft at stop"
     )
     parser.add_argument("--compare", action="store_true", help="with --replay-draft: also draft without the memo")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="also replay the same audio through the live policy in process and compare, utterance by utterance",
+    )
+    parser.add_argument("--replay-only", action="store_true", help="the in-process replay alone (no stack)")
+    parser.add_argument("--dump", type=Path, default=None, metavar="FILE", help="write both runs' segments as JSON")
     args = parser.parse_args()
     if args.replay_draft:
         print(json.dumps(replay_draft(args.replay_draft, args.compare), indent=None if args.json else 1))
@@ -375,6 +408,9 @@ def main() -> None:
         pcm, channels = read_audio(args.wav)
     else:
         parser.error("give FILE.wav or --librivox")
+    if args.replay_only:
+        print(json.dumps(replay_result(pcm, channels, reference, None, args.dump), indent=None if args.json else 1))
+        return
     stack = attach(args.url) if args.url else start_own_stack()
     try:
         session_id = open_session(stack)
@@ -389,7 +425,7 @@ def main() -> None:
             from benchmarks.web_alerts import demo_stack_stop
 
             demo_stack_stop(stack)
-    hypothesis = " ".join(s["text"] for s in sorted(run["segments"], key=lambda s: s["start"]))
+    hypothesis = live_replay.transcript(run["segments"])
     wer = offline_wer = None
     if reference:
         from ml.evaluate import word_error_rate
@@ -431,6 +467,10 @@ def main() -> None:
         "draft_id": run["done"].get("draft_id"),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+    if args.replay:
+        result["replay"] = replay_result(pcm, channels, reference, run["segments"], args.dump)
+    elif args.dump:
+        args.dump.write_text(json.dumps({"websocket": run["segments"]}, indent=1))
     if args.json:
         print(json.dumps(result))
         return

@@ -8,6 +8,7 @@ import wave
 import numpy as np
 import pytest
 
+from ml.evaluate import words
 from ml.live import RATE, ChannelSegmenter, LiveConfig
 from ml.live_stream import LiveStream
 from ml.transcription import get_transcriber
@@ -48,6 +49,18 @@ def test_the_second_utterance_carries_the_first_as_context_but_not_a_distant_one
     assert len(found[1].context) == 0
 
 
+def test_the_context_is_every_utterance_that_started_within_the_context_span():
+    samples = np.frombuffer(clips_pcm([0, 1, 2]), dtype="<i2").astype(np.float32) / 32768
+    segmenter = ChannelSegmenter(config=LiveConfig(context_s=12.0))
+    first, second, third = segmenter.feed(samples) + segmenter.finish()
+    assert third.start - first.start < 12  # 7.4 s and 3.5 s of speech: both in front of the third
+    assert len(third.context) == pytest.approx((third.start - first.start) * RATE, abs=2)
+
+    near = ChannelSegmenter(config=LiveConfig(context_s=5.0))  # the first started 10.9 s before the third
+    *_, third = near.feed(samples) + near.finish()
+    assert len(third.context) == pytest.approx((third.start - second.start) * RATE, abs=2)
+
+
 def test_context_keeps_a_short_utterance_right_and_its_words_are_not_repeated():
     """ "He was not an ill-disposed young man" (3.5 s) decoded alone comes out "old-sposed" at any beam;
     with the sentence before it as context it is right, and that sentence is not committed twice."""
@@ -62,3 +75,17 @@ def test_context_keeps_a_short_utterance_right_and_its_words_are_not_repeated():
     assert "dashwood" not in text and "power" not in text
     assert second[0].start >= pending[1].utterance.start
     assert all(w.start >= pending[1].utterance.start - 0.05 for s in second for w in s.words)
+
+
+def test_the_sentence_after_a_short_one_is_decoded_with_both_in_front():
+    """ "Unless to be rather cold-hearted and rather selfish is to be ill-disposed" with only the 3.5 s
+    sentence before it as context came out "old-sposed" (the context's own "ill-disposed" is misheard
+    there too); with the 7 s sentence before that as well it is right, and neither is repeated."""
+    stream = LiveStream(get_transcriber(), channels=1, beam_size=5)
+    pending = utterances_of(clips_pcm([0, 1, 2]), stream)
+    assert len(pending) == 3
+    third = pending[2].utterance
+    assert len(third.context) == pytest.approx((third.start - pending[0].utterance.start) * RATE, abs=2)
+    said = words(" ".join(s.text for s in stream.decode(pending[2])))
+    assert said[0] == "unless" and said[-4:] == ["to", "be", "ill", "disposed"]
+    assert "dashwood" not in said and "young" not in said

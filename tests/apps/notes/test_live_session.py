@@ -23,7 +23,9 @@ from apps.notes.models import ClinicalSession, Note, SessionInput
 from apps.notes.services import live
 from apps.notes.services.live import live_cues_set
 from backend.asgi import application
+from tests.conftest import require_service
 from tests.fixtures.dialogues import espeak_available, render
+from tests.fixtures.real_voices import LIBRIVOX_MISSING, librivox_clips
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[2] / "fixtures" / "audio"
@@ -141,6 +143,36 @@ async def test_both_speakers_are_transcribed_live_and_the_draft_is_ready_at_stop
     else:
         assert [n.provenance.get("pass") for n in notes] == ["live"]
         assert notes[0].provenance["offline_check"]["outcome"] == "confirmed"
+
+
+async def test_the_websocket_commits_exactly_what_the_policy_replayed_in_process_commits(personas):
+    """Nothing in the consumer (backlog, pool, frame handling) changes a cut or a decode: 17 s of real
+    speech sent as fast as possible in the benchmark's 100 ms frames gives the segments that
+    ``benchmarks.live_replay`` gets by feeding ``LiveStream`` the same frames in process."""
+    from benchmarks.live_replay import FRAME_BYTES, replay
+
+    clips = librivox_clips()
+    require_service(clips is not None, LIBRIVOX_MISSING)
+    data = b"".join(wave_pcm(path) + bytes(16000) for path, _ in clips[:3])  # each then 0.5 s of silence
+    session = await new_session(personas)
+    ws, _, _ = await connect(personas.clinician, session.pk)
+    await ws.send_json_to({"type": "start", "channels": 1})
+    assert json.loads(await ws.receive_from(timeout=60))["type"] == "ready"
+    await send_audio(ws, data, 1, chunk_s=FRAME_BYTES / 32000)
+    await ws.send_json_to({"type": "stop"})
+    messages = await until(ws, "done")
+    await ws.disconnect()
+    live_segments = [(m["start"], m["end"], m["text"]) for m in messages if m["type"] == "segment"]
+    replayed = await sync_to_async(replay)(data, 1)
+    assert len(replayed["utterances"]) == 3
+    assert live_segments == [(s["start"], s["end"], s["text"]) for s in replayed["segments"]]
+
+
+def wave_pcm(path) -> bytes:
+    import wave
+
+    with wave.open(str(path)) as handle:
+        return handle.readframes(handle.getnframes())
 
 
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
