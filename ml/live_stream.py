@@ -16,6 +16,7 @@ from ml.live import RATE, ChannelSegmenter, LiveConfig, LocalAgreementPolicy, Ti
 from ml.transcription import Segment, Transcriber, Word
 
 CROSSTALK_MARGIN_DB = 6.0  # a channel this much quieter than the other is hearing crosstalk
+LEVEL_HISTORY_SECONDS = 120.0  # stereo levels kept for checking decoded words (utterances are far shorter)
 BLOCK = 160  # 10 ms: every allowed chunk (20 ms to 1 s) is whole blocks
 ROLES = {2: ("clinician", "patient")}
 
@@ -45,16 +46,23 @@ class Pending:
     channel: int = 0
 
 
+def block_energy(stereo: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Mean power of each channel in each 10 ms block, shape (channels, blocks)."""
+    n = stereo.shape[1]
+    edges = np.arange(0, n, block)
+    return np.add.reduceat(stereo.astype(np.float64) ** 2, edges, axis=1) / np.diff(np.append(edges, n))
+
+
 def own_voice_only(stereo: np.ndarray, block: int = BLOCK) -> np.ndarray:
     """Silence each channel wherever the other channel is much louder: that is the other person heard
     through the wrong microphone (crosstalk). Each channel's VAD hears this, so it cuts at turn changes
     and never starts an utterance on crosstalk; the decoder gets the channel as recorded (silencing
-    10 ms blocks mid-word costs more words than the crosstalk at an utterance's edge)."""
+    10 ms blocks mid-word costs more words than the crosstalk at an utterance's edge; the words decoded
+    from crosstalk are dropped after decoding instead, ``LiveStream._own_words``)."""
     n = stereo.shape[1]
-    edges = np.arange(0, n, block)
-    energy = np.add.reduceat(stereo.astype(np.float64) ** 2, edges, axis=1) / np.diff(np.append(edges, n))
-    level = 10 * np.log10(energy + 1e-12)
+    level = 10 * np.log10(block_energy(stereo, block) + 1e-12)
     keep = np.stack([level[0] >= level[1] - CROSSTALK_MARGIN_DB, level[1] >= level[0] - CROSSTALK_MARGIN_DB])
+    edges = np.arange(0, n, block)
     return stereo * np.repeat(keep, np.diff(np.append(edges, n)), axis=1)
 
 
@@ -72,9 +80,13 @@ class LiveStream:
             raise ValueError("channels must be 1 or 2")
         self.transcriber, self.channels, self.policy, self.offset = transcriber, channels, policy, offset
         self.beam_size = beam_size
-        # Word times are what mono speaker attribution at stop cuts turns with; stereo has its channels.
-        self.word_timestamps = channels == 1 or policy == "local_agreement"
+        # Word times are what mono speaker attribution at stop cuts turns with; in stereo each word is
+        # checked against the other channel (crosstalk decoded at an utterance's edge is dropped).
+        self.word_timestamps = True
         self.received = 0.0  # seconds of audio fed, since ``offset``
+        # Stereo: each channel's power per 10 ms block, the last ``LEVEL_HISTORY_SECONDS`` of it.
+        self._energy = np.zeros((channels, 0))
+        self._energy_from = 0  # block index (since ``offset``) of the first column kept
         config = LiveConfig()
         if policy == "local_agreement":
             self._agreements = [LocalAgreementPolicy(self._decode_words) for _ in range(channels)]
@@ -89,6 +101,11 @@ class LiveStream:
         samples = pcm_to_float(pcm, self.channels).reshape(self.channels, -1)
         self.received += samples.shape[1] / RATE
         heard = own_voice_only(samples) if self.channels == 2 else samples
+        if self.channels == 2:
+            self._energy = np.concatenate([self._energy, block_energy(samples)], axis=1)
+            surplus = self._energy.shape[1] - int(LEVEL_HISTORY_SECONDS * RATE / BLOCK)
+            if surplus > 0:
+                self._energy, self._energy_from = self._energy[:, surplus:], self._energy_from + surplus
         if self.policy == "local_agreement":
             return [
                 Pending(words=tuple(words), channel=c)
@@ -134,6 +151,12 @@ class LiveStream:
             if lead:
                 start = max(start, lead)
             words = tuple(replace(w, start=round(w.start + at, 2), end=round(w.end + at, 2)) for w in kept)
+            if self.channels == 2 and words:
+                own = self._own_words(words, u.channel)
+                if not own:
+                    continue
+                if len(own) < len(words):
+                    text, start, end, words = " ".join(w.word for w in own), own[0].start - at, own[-1].end - at, own
             out.append(
                 LiveSegment(
                     u.channel,
@@ -145,6 +168,24 @@ class LiveStream:
                 )
             )
         return out
+
+    def _own_words(self, words: tuple[Word, ...], channel: int) -> tuple[Word, ...]:
+        """The words this channel's own speaker said: a word over which the other channel is
+        ``CROSSTALK_MARGIN_DB`` louder is the other person heard through this microphone (or text the
+        decoder made of that faint speech) and is dropped; the other channel has it as its own."""
+        own = []
+        for w in words:
+            first = int((w.start - self.offset) * RATE / BLOCK) - self._energy_from
+            # At least 50 ms: the aligner gives some words no duration at all.
+            last = max(int(np.ceil((w.end - self.offset) * RATE / BLOCK)) - self._energy_from, first + 5)
+            span = self._energy[:, max(0, first) : max(0, last)]
+            if span.shape[1] == 0:
+                own.append(w)  # older than the levels kept: nothing to compare with
+                continue
+            mine, other = (10 * np.log10(span[c].mean() + 1e-12) for c in (channel, 1 - channel))
+            if mine >= other - CROSSTALK_MARGIN_DB:
+                own.append(w)
+        return tuple(own)
 
     def _decode_words(self, audio: np.ndarray, prompt: str) -> list[TimedWord]:
         transcript = self.transcriber.transcribe(audio, word_timestamps=True, beam_size=self.beam_size)
