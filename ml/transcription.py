@@ -176,7 +176,8 @@ def uncovered_speech(audio, segments: Iterable[Segment], rate: int = SAMPLE_RATE
     return merged
 
 
-def _shifted(seg: Segment, offset: float) -> Segment:
+def shifted(seg: Segment, offset: float) -> Segment:
+    """``seg`` and its words moved ``offset`` seconds later (a piece decoded on its own, put back in place)."""
     words = tuple(replace(w, start=round(w.start + offset, 2), end=round(w.end + offset, 2)) for w in seg.words)
     return replace(seg, start=round(seg.start + offset, 2), end=round(seg.end + offset, 2), words=words)
 
@@ -269,14 +270,15 @@ class Transcriber:
         with self._lock:
             raw_segments, info = self._model.transcribe(samples, vad_filter=True, **options)
             segments = [_segment(s) for s in raw_segments]
-            # Speech Whisper skipped is decoded again on its own (each span once; what it gives goes
-            # through the same filter as everything else).
-            gaps = uncovered_speech(samples, segments)
+        # Speech Whisper skipped is decoded again on its own (each span once; what it gives goes through
+        # the same filter as everything else). The detector runs outside the model's lock.
+        gaps = uncovered_speech(samples, segments)
+        with self._lock:
             for start, end in gaps:
                 offset = max(0.0, start - GAP_PAD_SECONDS)
                 piece = samples[int(offset * SAMPLE_RATE) : int((end + GAP_PAD_SECONDS) * SAMPLE_RATE)]
                 again, _ = self._model.transcribe(piece, vad_filter=False, **options)
-                segments += [_shifted(_segment(s), offset) for s in again]
+                segments += [shifted(_segment(s), offset) for s in again]
         segments.sort(key=lambda seg: (seg.start, seg.end))
         kept, dropped = filter_segments(segments)
         return Transcript(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import av
 import numpy as np
 
 from ml import speech
 from ml.speakers import CONFIRM_BELOW, attribute_mono, attribute_stereo
-from ml.transcription import Segment, Transcriber
+from ml.transcription import Segment, Transcriber, shifted
 
 RATE = 16000
 CHUNK_SECONDS = 600
@@ -59,15 +59,6 @@ class RecordingResult:
     # "crosstalk"), as {start, end, text, reason, channel}: kept for the clinician.
     dropped: list[dict] = field(default_factory=list)
     speakers: dict = field(default_factory=dict)  # model, confidence, needs_confirmation, per-chunk checks
-
-
-def _shift(segment: Segment, offset: float) -> Segment:
-    return replace(
-        segment,
-        start=round(segment.start + offset, 2),
-        end=round(segment.end + offset, 2),
-        words=tuple(replace(w, start=round(w.start + offset, 2), end=round(w.end + offset, 2)) for w in segment.words),
-    )
 
 
 def _words(segment: Segment) -> list[dict]:
@@ -139,7 +130,7 @@ def transcribe_recording(
         if pieces:
             features = speech.extract_features(np.concatenate(pieces), retimed)
             patient_speech.append((features, features.voiced_seconds or 0.0))
-        spoken += [(who, _shift(s, offset), n in attribution.ambiguous) for n, (who, s) in enumerate(pairs)]
+        spoken += [(who, shifted(s, offset), n in attribution.ambiguous) for n, (who, s) in enumerate(pairs)]
         seconds = offset + chunk.shape[-1] / RATE
         progress(seconds)
     utterances = [

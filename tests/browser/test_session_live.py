@@ -267,6 +267,7 @@ def test_a_silent_second_microphone_is_said_on_the_page_and_nothing_is_lost(brow
         expect(live.get_by_role("status")).to_have_text("Live: transcribing", timeout=SEGMENT_TIMEOUT_MS)
         warning = live.get_by_role("alert")
         expect(warning).to_contain_text("the patient's channel has been silent", timeout=SEGMENT_TIMEOUT_MS)
+        shot(page, "live-one-channel-silent")
         # Everything said reached the transcript (on the one channel that hears it).
         transcript = live.get_by_role("region", name="Live transcript")
         expect(transcript).to_contain_text(re.compile("anxious", re.IGNORECASE), timeout=SEGMENT_TIMEOUT_MS)
