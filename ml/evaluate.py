@@ -23,12 +23,16 @@ CONTRACTIONS = {
     "we're": "we are",
     "they're": "they are",
     "you're": "you are",
+    # Titles, written or spelled out: Whisper writes "Mr." where a reference says "mister".
+    "mr": "mister",
+    "mrs": "missus",
+    "dr": "doctor",
 }
 
 
 def words(text: str) -> list[str]:
     """Lower case, no punctuation, accents folded (so "número" matches the reference's "numero"), common
-    English contractions expanded (so "I'm" matches "I am")."""
+    English contractions and titles expanded (so "I'm" matches "I am" and "Mr." matches "mister")."""
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
     tokens = re.sub(r"[^a-z0-9' ]+", " ", folded.replace("’", "'").replace("-", " ")).split()
     return " ".join(CONTRACTIONS.get(t, t) for t in tokens).replace("'", "").split()

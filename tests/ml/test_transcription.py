@@ -162,3 +162,8 @@ def test_speech_the_decoder_skipped_is_decoded_again_and_listed(monkeypatch):
     assert word_error_rate(SCRIPTS["walk"] + " " + SCRIPTS["work"], transcript.text) < 0.2, transcript.text
     assert len(transcript.settings["skipped_speech_decoded_again"]) == 1
     assert [s.start for s in transcript.segments] == sorted(s.start for s in transcript.segments)
+
+
+def test_word_error_rate_reads_a_title_and_its_spelling_alike():
+    assert word_error_rate("mister Brown and missus Green saw the doctor", "Mr. Brown and Mrs. Green saw the Dr.") == 0
+    assert word_error_rate("mister Brown", "Ms. Brown") == 0.5
