@@ -6,7 +6,11 @@ hallucination filter, attribution by channel or voice) and scored like the text 
 filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
 
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
-        [--model tiny|auto|MODEL] [--beam N] [--vocabulary session|none|TERMS]
+        [--model tiny|auto|MODEL] [--beam N] [--vocabulary session|none|TERMS] [--dump FOLDER]
+    python -m benchmarks.notes_quality [DIR] --rescore FOLDER [--json] [--errors]
+
+``--rescore`` scores the transcripts a ``--dump`` run wrote again, with the drafting and risk screen as
+they are now: a drafting change is measured on the audio paths in seconds, without transcribing again.
 
 ``--vocabulary session`` gives the decoder ``ml.transcription.session_vocabulary`` (clinical terms) as
 hotwords, as a trial: it is not the app's default (measured: it moved tiny.en's errors around rather than
@@ -177,23 +181,56 @@ def run(
             result = transcribe_recording(rendered[path], transcriber, 2, vocabulary=vocabulary)
             timing["processing_seconds"] += time.perf_counter() - began
             timing["audio_seconds"] += result.seconds
-            confirmed = result.method == "stereo_channels"
+            transcript = {
+                "utterances": result.utterances,
+                "dropped": result.dropped,
+                "reference": reference,
+                "method": result.method,
+            }
             if dump is not None:
                 dump.mkdir(parents=True, exist_ok=True)
-                (dump / f"{name}.{path}.json").write_text(
-                    json.dumps({"utterances": result.utterances, "dropped": result.dropped, "reference": reference})
-                )
-            score = score_note(name, path, session, result.utterances, analyzer, speakers_confirmed=confirmed)
-            heard, silent, total = patient_turns_heard(reference, result.utterances)
-            score.extra = {
-                "patient_turns_heard": f"{heard}/{total}",
-                "patient_turns_with_no_text": silent,
-                "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in result.dropped),
-                "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in result.dropped),
-                "ambiguous_utterances": sum("crosstalk" in u for u in result.utterances),
-                "attribution_per_word": round(attribution_per_word(result.utterances, reference), 3),
-            }
-            scores[path].append(score)
+                (dump / f"{name}.{path}.json").write_text(json.dumps(transcript))
+            scores[path].append(_scored(name, path, session, transcript, analyzer))
+    return _report(scores), timing
+
+
+def _scored(name: str, path: str, session: dict, transcript: dict, analyzer) -> SessionScore:
+    """One session's note scored from its transcript (the pipeline's utterances, what was dropped, the
+    reference turns), with the transcript's own figures alongside."""
+    utterances, dropped, reference = transcript["utterances"], transcript["dropped"], transcript["reference"]
+    # Channel labels are confirmed speakers; a dump written before "method" was stored names the path.
+    confirmed = transcript.get("method", "stereo_channels" if path != "mono" else "voice") == "stereo_channels"
+    score = score_note(name, path, session, utterances, analyzer, speakers_confirmed=confirmed)
+    heard, silent, total = patient_turns_heard(reference, utterances)
+    score.extra = {
+        "patient_turns_heard": f"{heard}/{total}",
+        "patient_turns_with_no_text": silent,
+        "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in dropped),
+        "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in dropped),
+        "ambiguous_utterances": sum("crosstalk" in u for u in utterances),
+        "attribution_per_word": round(attribution_per_word(utterances, reference), 3),
+    }
+    return score
+
+
+def rescore(directory: Path, dumps: Path, paths: list[str], only: str | None) -> dict:
+    """The transcripts an earlier run wrote with ``--dump``, scored again with today's drafting and risk
+    screen: a drafting change measured on the audio paths without transcribing again."""
+    from ml.analysis import get_analyzer
+
+    analyzer = get_analyzer()
+    scores: dict[str, list[SessionScore]] = {p: [] for p in paths}
+    for name, session in load_sessions(directory):
+        if only and name != only:
+            continue
+        for path in paths:
+            dumped = dumps / f"{name}.{path}.json"
+            if dumped.exists():
+                scores[path].append(_scored(name, path, session, json.loads(dumped.read_text()), analyzer))
+    return _report(scores)
+
+
+def _report(scores: dict[str, list[SessionScore]]) -> dict:
     result = report(scores)
     for path, items in scores.items():
         if not items:
@@ -206,7 +243,7 @@ def run(
         result["paths"][path]["attribution_per_word"] = round(
             float(np.mean([s.extra["attribution_per_word"] for s in items])), 3
         )
-    return result, timing
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--errors", action="store_true", help="per-session misses and leaks")
     parser.add_argument("--dump", help="write each session's utterances (PHI-free fixtures) to this folder")
+    parser.add_argument(
+        "--rescore", help="score the transcripts an earlier --dump wrote to this folder again (no transcription)"
+    )
     parser.add_argument("--model", default="tiny", help="tiny (the default, as in the app), auto, or a model")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument(
@@ -229,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     from ml.transcription import session_vocabulary
 
     vocabulary = {"session": session_vocabulary(), "none": None}.get(args.vocabulary, args.vocabulary)
+    if args.rescore:
+        rescored = rescore(Path(args.directory), Path(args.rescore), args.paths.split(","), args.only)
+        if args.json:
+            print(json.dumps(rescored if args.errors else {"paths": rescored["paths"]}))
+        else:
+            print_report(rescored)
+            if args.errors:
+                print(json.dumps(rescored["details"], indent=1))
+        return 0
     result, timing = run(
         Path(args.directory),
         args.paths.split(","),

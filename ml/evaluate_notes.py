@@ -80,7 +80,10 @@ def score_note(
     records = [drafting.Record(r["ref"], r["text"]) for r in session.get("records", [])]
     draft = drafting.draft_note(
         template or drafting.load_template("soap"),
-        [drafting.Utterance(u["index"], u["speaker"], u["text"], u.get("start"), u.get("end")) for u in utterances],
+        [
+            drafting.Utterance(u["index"], u["speaker"], u["text"], u.get("start"), u.get("end"), u.get("line"))
+            for u in utterances
+        ],
         records,
         analysis=analyzer.analyse,
         risk=analyzer.risk.assess,

@@ -4,7 +4,9 @@ The note's sections follow from who said something and what kind of statement it
 alone: the patient's report (Subjective), the clinician's observation of the patient in the room or a
 score (Objective), the clinician's formulation (Assessment), an agreed action, homework, the next
 appointment or an action decided against (Plan). A typed summary's explicit headings ("Homework:",
-"Plan:", "Next session…", "Assessment:") decide before anything else.
+"Plan:", "Next session…", "Assessment:", shorthand such as "HW:", "Imp:", "Rv 2/52") decide before
+anything else; a heading speaks for the rest of its line, and in a summary laid out in SOAP sections
+("S:", "O:", "A:", "P:") for the lines after it too, where a sentence has no kind of its own.
 
 Evidence is whole sentences of whole turns: a transcriber's fragments of one speaker are joined first
 (``ml.session_risk.assemble_turns``), and nothing is clipped, so a negation ("we won't refer you"), a
@@ -32,9 +34,24 @@ HEADINGS = [
     (NEXT_STEPS, re.compile(r"^\s*(plan|next steps?|follow[- ]?up|referrals?)\s*[:\-–]", re.I)),
     (
         NEXT_STEPS,
-        re.compile(r"^\s*(next (session|appointment|meeting|visit)|see (her|him|them|client) (next|on))\b", re.I),
+        re.compile(
+            r"^\s*(next (session|appointment|appt|meeting|visit|review)|"
+            r"see (her|him|them|client|pt) (next|on|again|in)|"
+            # shorthand for the next appointment with its time: "Rv 2/52", "F/U Tue", "RTC 4 wks", "Review in 2 weeks"
+            r"(rv|r/v|f/u|fu|rtc|review|follow[- ]?up)\b[^.;]{0,12}?\b(\d+/52|\d+/7|"
+            r"in \w+ (weeks?|wks?|days?|months?)|\d+ ?(weeks?|wks?|days?|months?)|"
+            r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day)?|tomorrow|next week))\b",
+            re.I,
+        ),
     ),
-    (FORMULATION, re.compile(r"^\s*(assessment|formulation|impression|clinical impression)\s*[:\-–]", re.I)),
+    (
+        FORMULATION,
+        re.compile(
+            r"^\s*(assessment|formulation|impression|clinical impression|imp|dx|diagnosis|working diagnosis|"
+            r"conceptuali[sz]ation)\s*[:\-–]",
+            re.I,
+        ),
+    ),
     # SOAP's one-letter headings ("A: PTSD sx improving", "P: call school"): only with a colon.
     (FORMULATION, re.compile(r"^\s*a\s*:\s", re.I)),
     (NEXT_STEPS, re.compile(r"^\s*p\s*:\s", re.I)),
@@ -52,6 +69,8 @@ HEADINGS = [
         ),
     ),
 ]
+# The headings that name a SOAP section (not one item of it, like "HW:").
+SECTION_HEADING = re.compile(r"^\s*(s|o|a|p|subjective|objective|assessment|plan)\s*:", re.I)
 # The clinician describing the patient as they are in the room (or a summary doing so).
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
@@ -69,7 +88,8 @@ OBSERVED = re.compile(
 )
 INSTRUMENT = re.compile(
     r"\b((phq|gad|pcl|core)([- ]?(9|nine|7|seven|5|five|10|ten))?|isi|insomnia severity index|ors|srs|audit|epds|"
-    r"wsas|k10|spin|c-?ssrs|pswq|ybocs|y-bocs|bdi|bai|dass)\b",
+    r"wsas|k10|spin|c-?ssrs|pswq|ybocs|y-bocs|bdi|bai|dass|asrm|altman(?: (?:self[- ]rating )?mania)?(?: rating)?"
+    r"(?: scale)?|ymrs|mdq|hads|madrs|oci-?r|doci|lsas|pdss|ies-?r|wemwbs|swemwbs|rcads|dast|cudit|gds)\b",
     re.I,
 )
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
@@ -100,8 +120,8 @@ def number_value(word: str) -> int:
 
 # Ratings said aloud: SUDS, "six out of ten", "about a 70 out of 100", "distress peaked at eighty".
 SCALE_WORD = re.compile(
-    r"\b(suds|sud|subjective units?|distress|anxiety|anxious|fear|scared|urges?|craving|mood|belief|believe|"
-    r"confidence|pain|panic|sad|low|worry|worried)\b",
+    r"\b(suds|sud|subjective units?|distress|anxiety|anxious|fear|scared|urges?|cravings?|mood|belief|believe|"
+    r"confidence|pain|panic|sad|low|worry|worried|rating)\b",
     re.I,
 )
 SCALE_RANGE = re.compile(
@@ -112,6 +132,7 @@ SCALE_RANGE = re.compile(
 )
 RATING_VERB = re.compile(
     r"\b(peaked|peak|rated?|rating|came down to|dropped to|went (?:up|down) to|rose to|fell to|started at|"
+    r"(?:went|came|dropped|fell|rose|gone|come) (?:down |up )?from|"
     r"ended at|was at|is at|settled at)\b",
     re.I,
 )
@@ -139,6 +160,8 @@ SUMMARY_OBSERVED = re.compile(
     r"agitated|dishevelled|unkempt|flat|tense|guarded)\b|"
     r"^\W*(the )?(client|patient|pt|she|he|they) "
     r"(appeared|appears|presented|presents|looked|looks|seemed|was observed)\b|"
+    # written without the subject: "Looks tired; hands steady.", "Presented dishevelled."
+    r"^\W*(appeared|appears|presented|presents|looked|looks|seemed|seems)\s+(?!to\b|like\b|as if\b)\w+|"
     r",\s*(appears|appeared|looks|looked|presents|presented)\b",
     re.I,
 )
@@ -166,6 +189,8 @@ ACTION_WORDS = re.compile(
 AGREED = re.compile(
     r"^\W*(?:(?:so|okay|ok|right|now|and|then|great|good),?\s+)*(let's|let us|we'll|we will|we agreed|we've agreed|"
     r"i'll|i will|shall we|we're going to|we are going to|agreed)\b|"
+    # what the clinician asks consent for is what they will do: "With your consent, I'll write to your GP"
+    r"^\W*(?:(?:so|and|then),?\s+)?with your (?:consent|permission|agreement)\b|"
     # after a leading condition or courtesy: "If that goes well we'll add…", "With your permission, I'll call…"
     r"^\W*(?:if|with|once|when|after|as soon as)\b[^.?!]{0,60}?(?:,\s*|\s)(we'll|we will|i'll|i will|"
     r"we're going to|we are going to)\s+(?!be\b|see\b)\w+",
@@ -255,6 +280,7 @@ OBSERVED_OTHER = re.compile(
 # A typed summary's observation opening with the part of the person observed ("Eyes down and quiet").
 SUMMARY_BODY = re.compile(
     r"^\W*(eyes|eye contact|gaze|hands|voice|speech|breathing|posture|face|appearance|affect|presentation|"
+    r"skin|knuckles|arms|wrists|hygiene|dress|dressed|"
     r"grooming|gripping|clutching|wringing|rocking|avoid(?:ed|ing|ant) eye contact)\b",
     re.I,
 )
@@ -272,7 +298,13 @@ FORMULATED_MORE = re.compile(
     r"^\W*risk (of|to|level|is|assessed|remains)\b|"
     r"what i'?m (noticing|seeing|struck by) is|what (stands out|strikes me)|"
     r"(to me|from here),? it (looks|seems|sounds)|"
-    r"^\W*it looks (like|as if|as though)|i'?d (understand|see|describe|put) (this|it|that|what)|"
+    r"^\W*it looks (like|as if|as though)|i'?d (understand|see|describe|put|call) (this|it|that|what)|"
+    r"(here's|here is) how i (see|understand|read|make sense of|think about)\b|"
+    # a judgement of risk: "I'd see your risk as low", "Risk currently low", "overall risk is moderate"
+    r"\b(i'?d|i would|i) (see|rate|put|judge|assess|consider|class|describe) (your|the|her|his|their) "
+    r"(current |overall )?risk\b|"
+    r"\brisk\b[^.?!]{0,25}\b(as|is|remains|at|currently|now)\s+(?:\w+\s+)?(low|moderate|medium|high|elevated|"
+    r"minimal|raised)\b|"
     r"one way (of|to) (understand|see|look at|think about)|(is|are|was|were) (your|a|her|his|their) way (of|to)|"
     r"every time (you|she|he|they)\b[^.?!]*\b(gets?|feels?|makes?) (worse|stronger|bigger|harder)|"
     r"the more (you|she|he|they)\b[^.?!]*\bthe (more|less|worse)|driven by|(is|are) (linked|connected|tied) to|"
@@ -318,9 +350,16 @@ LEAD_IN = re.compile(
     r"^\W*(?:(?:so|okay|ok|right|and|now),?\s+)*(?:"
     r"(?:here's|here is|this is) (?:what (?:i think|i'm thinking|seems|i'd like|we'll|we will)\b.*|the plan\b.*|"
     r"my (?:thinking|sense|plan|suggestion)\b.*)|"
+    r"(?:here's|here is) how i (?:see|understand|read|make sense of|think about)\b.*|"
     r"(?:first|firstly|second|secondly|third|thirdly|next|finally|lastly)\b,?(?:\s+\S+){0,3}|"
     r"one (?:more|last) thing\b.*"
     r")[.:]\s*$",
+    re.I,
+)
+# The clinician announcing their reading of things: what follows in the turn is that reading.
+ANNOUNCED = re.compile(
+    r"^\W*(?:(?:so|okay|ok|right|and|now|well),?\s+)*(?:here's|here is|this is|let me (?:tell you|say)) "
+    r"(?:how|what) i (?:see|understand|read|make sense of|think|'m thinking|am thinking)\b",
     re.I,
 )
 # A sentence whose subject is someone else, named only by a pronoun ("He was in the army…"): read with
@@ -368,6 +407,10 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
     thought."), then split into sentences; each keeps the utterances it spans."""
     units: list[Unit] = []
     run: list = []
+    # A typed summary's headings: one speaks for the rest of its line ("HW: walk daily. Log cravings."),
+    # and once the summary is laid out in SOAP sections ("S:", "O:", "Assessment:", "Plan:") the heading
+    # that opened a line speaks for every line after it until the next one.
+    carried = {"line": None, "line_kind": None, "section": None, "soap": False}
 
     def flush():
         if not run:
@@ -384,15 +427,25 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
                 text += " "
             pieces.append((len(text), u))
             text += piece
-        heading = None
+        line = _get(run[0], "line")
+        line = ("utterance", _get(run[0], "index")) if line is None else line
+        new_line = line != carried["line"]
+        if new_line:
+            carried.update(line=line, line_kind=None)
         for start, end, sentence in _joined_spans(split_sentences(text)):
             covered = [u for offset, u in pieces if offset < end and offset + len(str(_get(u, "text"))) > start]
             covered = covered or [pieces[-1][1]]
             starts = [_get(u, "start") for u in covered if _get(u, "start") is not None]
             ends = [_get(u, "end") for u in covered if _get(u, "end") is not None]
-            own = heading_kind(sentence)
-            if speaker == "summary" and own is not None:
-                heading = own
+            own = heading_kind(sentence) if speaker == "summary" else None
+            if own is not None:
+                carried["line_kind"] = own
+                if SECTION_HEADING.match(sentence):
+                    carried["soap"] = True
+                if new_line or SECTION_HEADING.match(sentence):
+                    carried["section"] = own
+            new_line = False
+            heading = carried["line_kind"] or (carried["section"] if carried["soap"] else None)
             units.append(
                 Unit(
                     speaker,
@@ -496,7 +549,7 @@ def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     scale = SCALE_RANGE.search(context)
     if not (SUDS.search(context) or scale or (SCALE_WORD.search(text) and RATING_VERB.search(text))):
         return None
-    number = NUMBER.search(SCALE_RANGE.sub(" ", text))
+    number = _current_number(SCALE_RANGE.sub(" ", text))  # "went from 85 down to 35": 35
     if number is None:
         return None
     if SUDS.search(context):
@@ -504,9 +557,10 @@ def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     else:
         word = SCALE_WORD.search(context)
         stem = word.group(0).lower() if word else ""
-        stem = {"anxious": "anxiety", "scared": "fear", "worried": "worry", "believe": "belief"}.get(stem, stem)
+        renamed = {"anxious": "anxiety", "scared": "fear", "worried": "worry", "believe": "belief", "rating": ""}
+        stem = renamed.get(stem, stem.removesuffix("s") if stem in ("urges", "cravings") else stem)
         name = f"{stem} rating".strip() if stem else "rating"
-    return name, number_value(number.group(0))
+    return name, number_value(number)
 
 
 PAST_ASK = re.compile(r"\b(were you|was it|was your|were your|did you|did it|had you|was that)\b", re.I)
@@ -518,13 +572,23 @@ IN_SESSION = re.compile(
 )
 
 
+# A stretch of everyday life between sessions: "most evenings", "this week", "on average".
+LIFE_PERIOD = re.compile(
+    r"\b((?:most|every|each|some|many) (?:days?|evenings?|nights?|mornings?|afternoons?|weekends?)|"
+    r"(?:this|last|the past|the last) (?:week|fortnight|month)|since (?:last|our|we|the last)|on average|usually|"
+    r"typically|normally|(?:per|a) (?:day|week|night))\b",
+    re.I,
+)
+
+
 def rating_looks_back(answer: str, asked: str = "") -> bool:
     """Whether a rating is the patient's report of a time between sessions ("How anxious were you, from
-    zero to a hundred?" about last week's task) rather than one taken in the session ("What's your SUDS
-    right now?", "How anxious were you just then?"). Reported ones belong with what the patient reported."""
+    zero to a hundred?" about last week's task; "The cravings this week, out of ten?" "Six most
+    evenings.") rather than one taken in the session ("What's your SUDS right now?", "How anxious were
+    you just then?"). Reported ones belong with what the patient reported."""
     context = f"{asked} {answer}"
     past = PAST_ASK.search(asked) if asked else PAST_SAID.search(answer)
-    return bool(past) and not IN_SESSION.search(context)
+    return bool(past or LIFE_PERIOD.search(context)) and not IN_SESSION.search(context)
 
 
 def canonical_instrument(name: str) -> str:
@@ -540,6 +604,8 @@ def canonical_instrument(name: str) -> str:
         "cssrs": "C-SSRS",
         "ybocs": "Y-BOCS",
     }
+    if key.startswith("altman"):
+        return "ASRM"  # the Altman Self-Rating Mania Scale, by its author's name
     return names.get(key, name.upper())
 
 
@@ -564,6 +630,8 @@ def kind_of(unit: Unit, cues) -> str:
         return NEXT_STEPS
     if summary and SUMMARY_REPORTED.search(text) and spoken_score(text) is None:
         return REPORT  # "Client completed exposure: …; SUDS 80 before, 40 after": what the client did
+    if summary and spoken_score(text) is None and spoken_rating(text) is not None and rating_looks_back(text):
+        return REPORT  # "Cravings ~6/10 most evenings": the client's account of the week, not a measure taken
     if by_clinician and (spoken_score(text) is not None or spoken_rating(text) is not None):
         return SCORE
     if unit.speaker == "patient" and not text.rstrip().endswith("?"):
@@ -659,6 +727,19 @@ def mentions_any(text: str, options: Sequence[frozenset[str]]) -> bool:
 def is_instruction(text: str) -> bool:
     """A clinician's sentence telling the patient to do something (read with a plan already under way)."""
     return IMPERATIVE.search(text) is not None and not text.rstrip().endswith("?")
+
+
+PERSONAL = re.compile(
+    r"\b(you|you're|you've|you'd|i|i'm|i've|i'd|we|we're|he|she|they|it|it's|that|this|there)\b", re.I
+)
+
+
+def is_plan_item(text: str) -> bool:
+    """A list item of a plan being set out, with its time and no one as its subject ("Same wake-up time
+    every day, seven o'clock."): read as part of that plan. "You said you stay in bed every day." is not."""
+    return (
+        BETWEEN_SESSIONS.search(text) is not None and PERSONAL.search(text) is None and not text.rstrip().endswith("?")
+    )
 
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself)\b", re.I)

@@ -33,6 +33,7 @@ class Utterance:
     text: str
     start: float | None = None  # seconds into the recording (None for typed text)
     end: float | None = None
+    line: int | None = None  # a typed summary's line (its headings speak for the rest of the line)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,15 @@ def _follows_question(unit, previous) -> bool:
     )
 
 
+def _report_sentence(quotes: Sequence[str], asked, ev: tuple[Evidence, ...]) -> DraftSentence:
+    said = ". ".join(quotes)
+    if asked is not None:
+        text = f"Patient, asked \u201c{_quote(asked.text)}?\u201d: \u201c{said}\u201d.".replace("??", "?")
+    else:
+        text = f"Patient reported: \u201c{said}\u201d."
+    return DraftSentence(text, "patient_statements", ev)
+
+
 def _score_sentence(u, quote: str, asked, stored, ev) -> DraftSentence:
     """A score or rating said in the session, labelled with its instrument and value, and set against
     the stored score of the same instrument when they differ (both shown)."""
@@ -314,6 +324,8 @@ def gather(
     reports = []  # what the patient said, or the summary reports of them: where themes come from
     previous = None  # the unit before, for question -> answer and plan context
     plan_under_way = False  # the clinician's last statement set homework or an agreed action
+    formulating = False  # the clinician's last sentence, with no one speaking since, was a formulation
+    told: dict | None = None  # the patient's report being quoted, while their turn goes on reporting
     for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
         question = previous if _follows_question(u, previous) else None
@@ -325,11 +337,24 @@ def gather(
             elif statements.PROPOSAL.search(u.text) and statements.DECLINES.match(reply.text):
                 kind = statements.DECIDED_AGAINST
         if u.speaker == "clinician":
-            if kind == statements.OTHER and plan_under_way and statements.is_instruction(u.text):
-                kind = statements.HOMEWORK  # "And in the corridor, take your headphones out." after homework
+            if (
+                kind == statements.OTHER
+                and plan_under_way
+                and (statements.is_instruction(u.text) or statements.is_plan_item(u.text))
+            ):
+                # "And in the corridor, take your headphones out." after homework; "Same time every day,
+                # seven o'clock." after "Let's make a sleep plan."
+                kind = statements.HOMEWORK
+            elif kind == statements.OTHER and formulating:
+                # "Here's how I understand it. <formulation>. <more of it>": an announced formulation goes on
+                # over the sentences of the clinician's turn that are nothing else.
+                kind = statements.FORMULATION
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
+            formulating = kind == statements.FORMULATION and (formulating or statements.ANNOUNCED.match(u.text))
+        else:
+            formulating = False
         if kind not in (statements.SCORE, statements.DECIDED_AGAINST, statements.HOMEWORK, statements.NEXT_STEPS) and (
             statements.misheard_score(u.text, list(stored)) is not None
         ):
@@ -402,14 +427,17 @@ def gather(
                     ev,
                 )
             )
-        elif kind == statements.REPORT and asked is not None:
-            out["patient_statements"].append(
-                DraftSentence(
-                    f"Patient, asked \u201c{_quote(asked.text)}?\u201d: \u201c{quote}\u201d.".replace("??", "?"),
-                    "patient_statements",
-                    ev,
-                )
-            )
+        elif kind == statements.REPORT and u.speaker == "patient":
+            # A turn's reports are quoted together: its sentences explain one another ("I slipped on
+            # Saturday, at my cousin's wedding. I had five pints.": the pints are the wedding's).
+            if told is not None and told["until"] == n - 1:
+                told["quotes"].append(quote)
+                told["ev"] += tuple(e for e in ev if e not in told["ev"])
+            else:
+                told = {"quotes": [quote], "ev": ev, "asked": asked, "at": len(out["patient_statements"])}
+                out["patient_statements"].append(None)
+            told["until"] = n
+            out["patient_statements"][told["at"]] = _report_sentence(told["quotes"], told["asked"], told["ev"])
         elif kind == statements.REPORT:
             out["patient_statements"].append(
                 DraftSentence(f"Patient reported: \u201c{quote}\u201d.", "patient_statements", ev)

@@ -366,15 +366,23 @@ TYPED_SPEAKER = re.compile(
 _CLINICIAN_TAGS = {"clinician", "therapist", "counsellor", "counselor", "psychologist", "doctor", "dr", "me", "t", "th"}
 
 
+ABBREVIATION_END = re.compile(
+    r"\b(incl|inc|e\.g|i\.e|approx|esp|etc|vs|cf|min|mins|hr|hrs|wk|wks|yr|yrs|appt|dr|mr|mrs|ms|no|re|w/e)\.$", re.I
+)
+
+
 def typed_utterances(text: str) -> list[dict]:
     """A typed input as utterances. Lines tagged with a speaker ("Clinician: …", "Patient: …", "T:",
     "C:") are a typed transcript and keep their speaker ("C" is the client, as in "T/C" notation);
-    everything else is the clinician's own writing (``summary``), one sentence each."""
+    everything else is the clinician's own writing (``summary``), one sentence each, with its ``line``
+    (a heading such as "HW:" speaks for the rest of its line). A known abbreviation followed by a
+    lower-case word ("wake 7am daily incl. weekends") does not end the sentence; any other full stop does,
+    so "Denies plan. passive SI most nights." stays two sentences and the denial covers only its own."""
     lines = [line for line in text.splitlines() if line.strip()]
     tagged = [TYPED_SPEAKER.match(line) for line in lines]
     transcript = sum(m is not None for m in tagged) >= 2
     out: list[dict] = []
-    for line, match in zip(lines, tagged, strict=True):
+    for number, (line, match) in enumerate(zip(lines, tagged, strict=True)):
         if transcript and match:
             who = match["who"].lower()
             speaker = CLINICIAN if who in _CLINICIAN_TAGS else PATIENT
@@ -382,8 +390,16 @@ def typed_utterances(text: str) -> list[dict]:
                 {"index": len(out), "speaker": speaker, "text": match["text"].strip(), "start": None, "end": None}
             )
             continue
+        sentences: list[str] = []
         for span in split_sentences(line):
-            out.append({"index": len(out), "speaker": SUMMARY, "text": span.text, "start": None, "end": None})
+            if sentences and span.text[:1].islower() and ABBREVIATION_END.search(sentences[-1]):
+                sentences[-1] = f"{sentences[-1]} {span.text}"
+            else:
+                sentences.append(span.text)
+        for sentence in sentences:
+            out.append(
+                {"index": len(out), "speaker": SUMMARY, "text": sentence, "start": None, "end": None, "line": number}
+            )
     return out
 
 

@@ -238,7 +238,9 @@ def test_evidence_stays_whole_with_its_negation_and_speaker():
         ]
     )
     subjective = _texts(sections, "subjective")
-    assert any("\u201cNo, not once\u201d" in t and "Have you used since we last met?" in t for t in subjective)
+    # One turn's reports are quoted together, with the question the turn answers.
+    quoted = "\u201cNo, not once. My flatmate still smokes weed every night"
+    assert any(quoted in t and "Have you used since we last met?" in t for t in subjective)
     assert any(t.endswith("into the kitchen when he does\u201d.") and "My flatmate" in t for t in subjective)
 
 

@@ -54,3 +54,42 @@ def test_the_audio_harness_tells_a_turn_lost_before_screening_from_a_misheard_on
         {"start": 10.2, "end": 11.8, "text": "And swept much wetter."},  # misheard, not lost
     ]
     assert patient_turns_heard(reference, utterances) == (1, 1, 3)  # heard, with no text at all, total
+
+
+def test_dumped_transcripts_are_scored_again_without_transcribing(tmp_path):
+    from benchmarks.notes_quality import rescore
+
+    sessions, dumps = tmp_path / "sessions", tmp_path / "dumps"
+    sessions.mkdir()
+    dumps.mkdir()
+    turns = [
+        {"speaker": "clinician", "text": "How many nights did you sleep through this week?"},
+        {"speaker": "patient", "text": "Only two. I kept waking at four and checking my phone."},
+        {"speaker": "clinician", "text": "This week, leave the phone in the hall overnight."},
+    ]
+    session = {
+        "turns": turns,
+        "summary": "Pt sleeping through 2 nights/wk.\nHW: phone in hall overnight.",
+        "records": [],
+        "facts": [
+            {"id": "waking", "section": "subjective", "match": ["waking at four"]},
+            {"id": "phone", "section": "plan", "match": ["phone in the hall"]},
+        ],
+        "traps": [],
+        "disclosure": None,
+    }
+    (sessions / "sleep.json").write_text(json.dumps(session))
+    clock, utterances, reference = 0.0, [], []
+    for i, turn in enumerate(turns):
+        utterances.append(
+            {"index": i, "speaker": turn["speaker"], "text": turn["text"], "start": clock, "end": clock + 3}
+        )
+        reference.append({"speaker": turn["speaker"], "text": turn["text"], "start": clock, "end": clock + 3})
+        clock += 4
+    dumped = {"utterances": utterances, "dropped": [], "reference": reference}
+    (dumps / "sleep.stereo.json").write_text(json.dumps({**dumped, "method": "stereo_channels"}))
+    result = rescore(sessions, dumps, ["stereo", "mono"], None)
+    stereo = result["paths"]["stereo"]
+    assert stereo["sessions"] == 1 and stereo["facts_found"] == 1.0 and stereo["facts_in_right_section"] == 1.0
+    assert stereo["patient_turns_heard"] == "1/1"
+    assert result["paths"]["mono"]["sessions"] == 0  # no dump for that path: nothing scored, nothing invented

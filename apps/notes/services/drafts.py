@@ -68,7 +68,7 @@ def _utterances_by_input(session: ClinicalSession) -> list[tuple[SessionInput, l
     for item in session.inputs.filter(status__in=[InputStatus.DRAFTING, InputStatus.DONE]).order_by("created_at"):
         utterances = []
         for u in item.utterances:
-            utterances.append(drafting.Utterance(index, u["speaker"], u["text"], u["start"], u["end"]))
+            utterances.append(drafting.Utterance(index, u["speaker"], u["text"], u["start"], u["end"], u.get("line")))
             index += 1
         out.append((item, utterances))
     return out

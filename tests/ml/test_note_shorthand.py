@@ -1,0 +1,194 @@
+"""How clinicians lay out and abbreviate a typed summary, and how a formulation or a plan runs over
+several spoken sentences. Every sentence here is written for these tests (none comes from an evaluation
+set)."""
+
+import pytest
+
+from ml import note_statements as st
+from ml.notes import Cues, Record, Utterance, draft_note, load_template
+from ml.session_risk import typed_utterances
+
+C, P = "clinician", "patient"
+
+
+def _typed(summary, records=()):
+    utterances = [
+        Utterance(u["index"], u["speaker"], u["text"], u["start"], u["end"], u.get("line"))
+        for u in typed_utterances(summary)
+    ]
+    draft = draft_note(load_template("soap"), utterances, [Record(f"r:{i}", r) for i, r in enumerate(records)])
+    return {s.key: [x.text for x in s.sentences] for s in draft.sections}
+
+
+def _spoken(turns, records=()):
+    utterances = [Utterance(i, who, text, i * 5.0, i * 5.0 + 4) for i, (who, text) in enumerate(turns)]
+    draft = draft_note(load_template("soap"), utterances, [Record(f"r:{i}", r) for i, r in enumerate(records)])
+    return {s.key: [x.text for x in s.sentences] for s in draft.sections}
+
+
+def _section_of(sections, fragment):
+    return [key for key, texts in sections.items() for t in texts if fragment in t]
+
+
+# --- a typed summary's layout ----------------------------------------------------------------------
+
+
+def test_typed_lines_are_numbered_and_an_abbreviation_does_not_end_the_sentence():
+    utterances = typed_utterances("Plan: diary nightly incl. naps, bed by 11pm. Walk daily.\nRv 3/52.")
+    assert [(u["text"], u["line"]) for u in utterances] == [
+        ("Plan: diary nightly incl. naps, bed by 11pm.", 0),
+        ("Walk daily.", 0),
+        ("Rv 3/52.", 1),
+    ]
+
+
+def test_only_an_abbreviation_joins_a_lower_case_continuation_so_a_denial_keeps_to_its_sentence():
+    assert [u["text"] for u in typed_utterances("Denies plan. passive SI most nights.")] == [
+        "Denies plan.",
+        "passive SI most nights.",
+    ]
+
+
+def test_a_soap_section_heading_speaks_for_every_line_until_the_next_heading():
+    sections = _typed(
+        "S: Pt reports poor sleep since the move. Argued with landlord twice.\n"
+        "O: Nails bitten to the quick.\n"
+        "Clothes creased.\n"
+        "A: Adjustment reaction, coping stretched. Sleep loss worsening irritability.\n"
+        "P: Sleep diary.\n"
+        "Letter to GP re bloods.\n"
+        "Rv 3/52."
+    )
+    assert _section_of(sections, "Argued with landlord") == ["subjective"]
+    assert _section_of(sections, "Nails bitten") == ["objective"]
+    assert _section_of(sections, "Clothes creased") == ["objective"]
+    assert _section_of(sections, "Sleep loss worsening irritability") == ["assessment"]
+    assert _section_of(sections, "Letter to GP re bloods") == ["plan"]
+    assert _section_of(sections, "Rv 3/52") == ["plan"]
+
+
+def test_an_item_heading_speaks_for_the_rest_of_its_line_only():
+    sections = _typed(
+        "HW: breathing practice twice daily. Avoid caffeine after noon. Note panic attacks on the app.\n"
+        "Mood better this week, sleeping 7h."
+    )
+    assert _section_of(sections, "Avoid caffeine after noon") == ["plan"]
+    assert _section_of(sections, "Note panic attacks on the app") == ["plan"]
+    assert _section_of(sections, "Mood better this week") == ["subjective"]
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("Imp: panic disorder with agoraphobic avoidance.", "assessment"),
+        ("Dx: generalised anxiety disorder.", "assessment"),
+        ("Next appt Mon 10am.", "plan"),
+        ("F/U 2/52.", "plan"),
+        ("RTC 4 wks.", "plan"),
+        ("Review in 3 weeks.", "plan"),
+        ("Looks pale and tired.", "objective"),
+        ("Presented unshaven, fidgeting.", "objective"),
+        ("Skin on forearms healing well.", "objective"),
+        ("Urges to drink ~4/10 most nights.", "subjective"),
+        ("SUDS 70 -> 30 during in-session exposure.", "objective"),
+        ("Risk currently moderate: recent plan, means now removed.", "assessment"),
+    ],
+)
+def test_clinical_shorthand_decides_the_section(line, section):
+    sections = _typed(f"Pt attended alone.\n{line}")
+    fragment = line.split(": ", 1)[-1].rstrip(".")[:18]  # a heading is not quoted
+    assert _section_of(sections, fragment) == [section]
+
+
+def test_a_review_of_something_is_not_the_next_appointment():
+    assert st.heading_kind("Review of diary: more walks than last time.") is None
+
+
+# --- spoken: scores, formulations and plans over several sentences ------------------------------------
+
+
+def test_a_mania_scale_named_after_its_author_is_read_and_set_against_the_stored_score():
+    sections = _spoken([(C, "You did the Altman scale while you waited. You scored eleven.")], ["ASRM 5 on 1 Nov 2026"])
+    spoken = next(t for t in sections["objective"] if t.startswith("Stated in session: ASRM 11"))
+    assert "differs from the stored ASRM score" in spoken
+
+
+def test_a_rating_said_as_a_change_is_the_current_value():
+    assert st.spoken_rating("So your anxiety went from seventy down to forty in the lift.") == ("anxiety rating", 40)
+    sections = _spoken([(C, "So the rating went from ninety down to fifty while we stayed put.")])
+    assert _section_of(sections, "from ninety down to fifty") == ["objective"]
+
+
+def test_a_rating_of_the_week_is_the_patients_report():
+    sections = _spoken(
+        [(C, "How strong were the urges this week, out of ten?"), (P, "Around five most nights.")],
+    )
+    assert _section_of(sections, "Around five most nights") == ["subjective"]
+
+
+def test_an_announced_formulation_goes_on_over_the_turn():
+    sections = _spoken(
+        [
+            (
+                C,
+                "Here's how I make sense of it. When the deadline hits, you stop eating properly. "
+                "Then the tiredness makes the worry louder.",
+            ),
+        ]
+    )
+    assert _section_of(sections, "you stop eating properly") == ["assessment"]
+    assert _section_of(sections, "the tiredness makes the worry louder") == ["assessment"]
+
+
+def test_a_formulation_said_in_passing_does_not_take_the_next_sentence():
+    sections = _spoken([(C, "It sounds like a hard week. Your sister phoned the surgery on Monday.")])
+    assert "assessment" not in _section_of(sections, "Your sister phoned")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["I'd put your risk as moderate today.", "Overall I'd rate the risk as low for now."],
+)
+def test_a_judgement_of_risk_is_the_clinicians_assessment(sentence):
+    assert _section_of(_spoken([(C, sentence)]), sentence.rstrip(".")) == ["assessment"]
+
+
+def test_a_plan_item_without_a_subject_continues_the_plan_and_a_report_does_not():
+    sections = _spoken(
+        [
+            (C, "Let's set up a morning routine."),
+            (C, "Breakfast before nine each morning, phone off at ten."),
+            (C, "You mentioned you skip lunch every day."),
+        ]
+    )
+    assert _section_of(sections, "Breakfast before nine") == ["plan"]
+    assert "plan" not in _section_of(sections, "skip lunch")
+
+
+def test_seeing_the_patient_sooner_is_the_next_appointment():
+    sections = _spoken([(C, "I'd like to see you sooner, next Tuesday rather than in a month.")])
+    assert _section_of(sections, "see you sooner") == ["plan"]
+
+
+def test_a_patients_turn_of_reports_is_quoted_together():
+    sections = _spoken(
+        [(C, "How was the weekend?"), (P, "Not easy. I went to my brother's birthday. I had three glasses of wine.")]
+    )
+    quoted = [t for t in sections["subjective"] if "birthday" in t]
+    assert len(quoted) == 1 and "three glasses of wine" in quoted[0] and "How was the weekend?" in quoted[0]
+
+
+def test_an_intervention_cue_is_a_word_not_part_of_one():
+    assert Cues().intervention("The stress of the move tipped you over.") is None
+    assert Cues().intervention("Let's try TIPP: cold water on your face first.") is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your homework is a ten minute walk at lunchtime, and rate your mood after it.",
+        "With your permission, I update your school nurse about the plan.",  # "I'll" heard as "I"
+    ],
+)
+def test_named_homework_and_an_action_asked_consent_for_are_the_plan(sentence):
+    assert _section_of(_spoken([(C, sentence)]), sentence[:30]) == ["plan"]
