@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ml.evaluate import words  # noqa: E402
-from ml.evaluate_notes import SessionScore, load_sessions, print_report, report, score_note  # noqa: E402
+from ml.evaluate_notes import SessionScore, emit, load_sessions, print_report, report, score_note  # noqa: E402
 
 CACHE = ROOT / "var" / "notes_eval_audio"
 RATE = 16000
@@ -271,12 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     vocabulary = {"session": session_vocabulary(), "none": None}.get(args.vocabulary, args.vocabulary)
     if args.rescore:
         rescored = rescore(Path(args.directory), Path(args.rescore), args.paths.split(","), args.only)
-        if args.json:
-            print(json.dumps(rescored if args.errors else {"paths": rescored["paths"]}))
-        else:
-            print_report(rescored)
-            if args.errors:
-                print(json.dumps(rescored["details"], indent=1))
+        emit(rescored, as_json=args.json, errors=args.errors)
         return 0
     result, timing = run(
         Path(args.directory),

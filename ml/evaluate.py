@@ -141,15 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.task == "notes":
-        from ml.evaluate_notes import evaluate_text_paths, print_report
+        from ml.evaluate_notes import emit, evaluate_text_paths
 
-        result = evaluate_text_paths(args.file)
-        if args.json:
-            print(json.dumps(result if args.errors else {"paths": result["paths"]}))
-        else:
-            print_report(result)
-            if args.errors:
-                print(json.dumps(result["details"], indent=1))
+        emit(evaluate_text_paths(args.file), as_json=args.json, errors=args.errors)
         return 0
     blind = args.aggregate_only or is_blind(args.file)
     if args.errors and blind:

@@ -186,3 +186,13 @@ def print_report(result: dict, out: Callable[[str], None] = print) -> None:
             f"{s['disclosure_to_alert']:>18}{s['false_alerts']:>14}"
             f"{'' if attribution is None else f'{attribution:.3f}':>18}"
         )
+
+
+def emit(result: dict, *, as_json: bool, errors: bool, out: Callable[[str], None] = print) -> None:
+    """The figures as one JSON object (with the per-session misses when ``errors``) or as the table."""
+    if as_json:
+        out(json.dumps(result if errors else {"paths": result["paths"]}))
+        return
+    print_report(result, out)
+    if errors:
+        out(json.dumps(result["details"], indent=1))
