@@ -126,7 +126,8 @@ SCALE_WORD = re.compile(
 )
 SCALE_RANGE = re.compile(
     r"\b(?:out of|on a scale of|over)\s+(?:10|ten|100|a hundred|one hundred)\b|/\s?(?:10|100)\b|\s?%|\bper ?cent\b|"
-    r"\b(?:from|between)\s+(?:nought|naught|zero|0|one|1)\s+(?:to|and)\s+(?:10|ten|100|a hundred|one hundred)\b|"
+    # "from not to ten": how the transcriber often hears "from nought to ten"
+    r"\b(?:from|between)\s+(?:nought|naught|not|zero|0|one|1)\s+(?:to|and)\s+(?:10|ten|100|a hundred|one hundred)\b|"
     r"\bon a scale\b",
     re.I,
 )
@@ -139,6 +140,16 @@ RATING_VERB = re.compile(
 SUDS = re.compile(r"\b(suds|sud|subjective units?)\b", re.I)
 # A question asking for a rating: "What's your SUDS right now?", "How anxious were you, out of ten?"
 RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|\b(rate|rating)\b", re.I)
+
+
+def asks_for_rating(text: str) -> bool:
+    """A request for a rating, with or without its question mark (the transcriber often ends a question
+    with a full stop: "And the cravings this week, from nought to ten."): a scale or SUDS named and no
+    value of its own ("You rated it six out of ten last week." states one)."""
+    asked = SUDS.search(text) or SCALE_RANGE.search(text)
+    return asked is not None and NUMBER.search(SCALE_RANGE.sub(" ", text)) is None
+
+
 # A score stated without its instrument, the instrument named in the sentence before it ("You filled in
 # the PCL-5. You scored forty-two.").
 SCORE_VERB = re.compile(

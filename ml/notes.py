@@ -232,12 +232,13 @@ def _answers(unit, previous) -> bool:
 
 
 def _follows_question(unit, previous) -> bool:
-    """Whether ``unit`` is a patient's answer (of any length) to the clinician's question just before it."""
+    """Whether ``unit`` is a patient's answer (of any length) to the clinician's question just before it
+    (a request for a rating is one even where the transcriber ended it with a full stop)."""
     return (
         previous is not None
         and unit.speaker == "patient"
         and previous.speaker == "clinician"
-        and previous.text.rstrip().endswith("?")
+        and (previous.text.rstrip().endswith("?") or statements.asks_for_rating(previous.text))
     )
 
 

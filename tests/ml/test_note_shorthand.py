@@ -192,3 +192,11 @@ def test_an_intervention_cue_is_a_word_not_part_of_one():
 )
 def test_named_homework_and_an_action_asked_consent_for_are_the_plan(sentence):
     assert _section_of(_spoken([(C, sentence)]), sentence[:30]) == ["plan"]
+
+
+def test_a_rating_asked_for_without_its_question_mark_is_still_a_question():
+    assert st.asks_for_rating("And your mood this week, from not to ten.")
+    assert not st.asks_for_rating("You rated it six out of ten last week.")
+    sections = _spoken([(C, "And the urges this week, from nought to ten."), (P, "About a seven most evenings.")])
+    looked_back = [t for t in sections["subjective"] if "About a seven most evenings" in t]
+    assert looked_back and "urge rating 7" in looked_back[0]
