@@ -31,7 +31,14 @@ HYPOTHETICAL = "hypothetical"  # the patient wondering about an option: "if I we
 
 HEADINGS = [
     (HOMEWORK, re.compile(r"^\s*(homework|hw|between[- ]session tasks?|tasks?)\s*[:\-–]", re.I)),
-    (NEXT_STEPS, re.compile(r"^\s*(plan|next steps?|follow[- ]?up|referrals?)\s*[:\-–]", re.I)),
+    (
+        NEXT_STEPS,
+        re.compile(
+            r"^\s*(plan|next steps?|next|follow[- ]?up|referrals?|mx|management|tx plan|treatment plan|actions?|"
+            r"to do)\s*[:\-–]",
+            re.I,
+        ),
+    ),
     (
         NEXT_STEPS,
         re.compile(
@@ -60,15 +67,22 @@ HEADINGS = [
     (INTERVENTION, re.compile(r"^\s*(interventions?|techniques?|in session)\s*[:\-–]", re.I)),
     (
         OBSERVATION,
-        re.compile(r"^\s*(objective|observed|observations?|mse|mental state|presentation|affect)\s*[:\-–]", re.I),
+        re.compile(
+            r"^\s*(objective|observed|observations?|obs|mse|mental state|presentation|affect|appearance)\s*[:\-–]",
+            re.I,
+        ),
     ),
     (
         REPORT,
         re.compile(
-            r"^\s*(subjective|presenting|reports?|history|reasons? for living|protective factors?)\s*[:\-–]", re.I
+            r"^\s*(subjective|presenting|reports?|history|hx|hpi|c/o|reasons? for living|protective factors?|"
+            r"collateral|meds|medications?|sx|symptoms)\s*[:\-–]",
+            re.I,
         ),
     ),
 ]
+# A label ending in a colon or dash opens the sentence ("HW: …", "Imp - …"): a heading in the proper sense.
+HEADING_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z /-]{0,30}\s*[:\-–]\s+")
 # The headings that name a SOAP section (not one item of it, like "HW:").
 SECTION_HEADING = re.compile(r"^\s*(s|o|a|p|subjective|objective|assessment|plan)\s*:", re.I)
 # The clinician describing the patient as they are in the room (or a summary doing so).
@@ -271,7 +285,12 @@ HYPOTHETICAL_CUE = re.compile(
 SUMMARY_ACTION = re.compile(
     r"^\W*(?:[\w'’]+\s+){0,3}to be (\w+ed|\w+en|sent|set|put|kept|made|done|given|taken)\b|"
     r"^\W*(?:the )?(?:pt|client|patient|she|he|they|we|clinician|therapist|mum|mother|dad|father|parents?|"
-    r"partner|i)\s+(?:to|will)\s+\w+",
+    r"partner|i)\s+(?:to|will)\s+\w+|"
+    r"^\W*(?:the )?(?:pt|client|patient|she|he|they)\s+(?:agreed|agrees|consented|consents)\s+to\b|"
+    # correspondence to be done: "Letter to GP re bloods.", "GP letter re mood.", "Liaise with school.",
+    # "Referral to CMHT.", "F/U with psychiatrist re meds."
+    r"^\W*(?:[\w/]+\s+)?(?:letter|referral|e-?mail|liaise|liaising)\s+(?:to|re|with|for)\b|"
+    r"^\W*(?:f/u|fu|follow[- ]?up)\s+(?:with|re)\b",
     re.I,
 )
 # A follow-up named with its day: "Phone check-in Fri am.", "Review Tuesday."
@@ -449,7 +468,7 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
             starts = [_get(u, "start") for u in covered if _get(u, "start") is not None]
             ends = [_get(u, "end") for u in covered if _get(u, "end") is not None]
             own = heading_kind(sentence) if speaker == "summary" else None
-            if own is not None:
+            if own is not None and HEADING_LABEL.match(sentence):  # "HW: …" carries; "Next session Tue." does not
                 carried["line_kind"] = own
                 if SECTION_HEADING.match(sentence):
                     carried["soap"] = True
@@ -489,7 +508,7 @@ def strip_heading(text: str) -> str:
     without a known heading is returned as it is."""
     if heading_kind(text) in (None, NEXT_STEPS) or re.match(r"^\s*(reasons?|protective)", text, re.I):
         return text
-    return re.sub(r"^\s*[A-Za-z][A-Za-z /-]{0,30}\s*[:\-–]\s+", "", text, count=1)
+    return HEADING_LABEL.sub("", text, count=1)
 
 
 def spoken_score(text: str) -> tuple[str, int] | None:

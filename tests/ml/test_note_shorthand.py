@@ -92,6 +92,13 @@ def test_an_item_heading_speaks_for_the_rest_of_its_line_only():
         ("Urges to drink ~4/10 most nights.", "subjective"),
         ("SUDS 70 -> 30 during in-session exposure.", "objective"),
         ("Risk currently moderate: recent plan, means now removed.", "assessment"),
+        ("Letter to GP re sleep and mood.", "plan"),
+        ("GP letter re medication review.", "plan"),
+        ("Liaise with school nurse about lunchtimes.", "plan"),
+        ("F/U with psychiatrist re lithium levels.", "plan"),
+        ("Pt agreed to contact the crisis line if urges rise.", "plan"),
+        ("Mx: increase session frequency.", "plan"),
+        ("Obs: restless, picking at nails.", "objective"),
     ],
 )
 def test_clinical_shorthand_decides_the_section(line, section):
@@ -200,3 +207,9 @@ def test_a_rating_asked_for_without_its_question_mark_is_still_a_question():
     sections = _spoken([(C, "And the urges this week, from nought to ten."), (P, "About a seven most evenings.")])
     looked_back = [t for t in sections["subjective"] if "About a seven most evenings" in t]
     assert looked_back and "urge rating 7" in looked_back[0]
+
+
+def test_only_a_labelled_heading_speaks_for_the_rest_of_its_line():
+    sections = _typed("Next session Tue 4pm. Pt worried about her exams.\nHW: revise 20 min daily. Tell mum.")
+    assert _section_of(sections, "Pt worried about her exams") == ["subjective"]
+    assert _section_of(sections, "Tell mum") == ["plan"]
