@@ -187,7 +187,16 @@ SUMMARY_OBSERVED = re.compile(
     r"(appeared|appears|presented|presents|looked|looks|seemed|was observed)\b|"
     # written without the subject: "Looks tired; hands steady.", "Presented dishevelled."
     r"^\W*(appeared|appears|presented|presents|looked|looks|seemed|seems)\s+(?!to\b|like\b|as if\b)\w+|"
-    r",\s*(appears|appeared|looks|looked|presents|presented)\b",
+    r",\s*(appears|appeared|looks|looked|presents|presented)\b|"
+    # prose: "In session she appeared flat.", "I noticed her hands were shaking."
+    r"\b(?:client|patient|pt|she|he|they) (?:appeared|was observed)\b(?! to\b)|"
+    r"\bi (?:noticed|observed) (?:that )?(?:the (?:client|patient)|pt|she|he|they|her|his|their)\b",
+    re.I,
+)
+# A typed summary's homework in prose: "I asked her to walk each morning this week."
+SUMMARY_SET = re.compile(
+    r"\b(?:i|we) (?:asked|encouraged|suggested|advised|invited|set) (?:(?:for )?(?:her|him|them|the client|the "
+    r"patient|pt|client)\s+)?(?:to\b|that\b)",
     re.I,
 )
 # A typed summary's report of what the client did or said ("Client completed exposure: …"): a report,
@@ -654,6 +663,8 @@ def kind_of(unit: Unit, cues) -> str:
             return NEXT_STEPS
     if by_clinician and AGAINST.search(text) and ACTION_WORDS.search(text):
         return DECIDED_AGAINST
+    if summary and SUMMARY_SET.search(text) and BETWEEN_SESSIONS.search(text):
+        return HOMEWORK
     if by_clinician and cues.matches("homework", text):
         return HOMEWORK
     if by_clinician and (cues.matches("next_steps", text) or FOLLOW_UP.search(text)):

@@ -99,6 +99,10 @@ def test_an_item_heading_speaks_for_the_rest_of_its_line_only():
         ("Pt agreed to contact the crisis line if urges rise.", "plan"),
         ("Mx: increase session frequency.", "plan"),
         ("Obs: restless, picking at nails.", "objective"),
+        ("In session she appeared flat and spoke quietly.", "objective"),
+        ("I noticed her hands were shaking when work came up.", "objective"),
+        ("I asked her to write down one worry each evening.", "plan"),
+        ("She asked to move the appointment to the evening.", "subjective"),
     ],
 )
 def test_clinical_shorthand_decides_the_section(line, section):
