@@ -203,7 +203,9 @@ SUMMARY_SET = re.compile(
 # even when it names a technique.
 SUMMARY_REPORTED = re.compile(
     r"^\W*(the )?(client|patient|pt|she|he|they) (also )?(reports?|reported|completed|did|managed|tried|said|says|"
-    r"describes?|described|went|spoke|attended|practi[sc]ed)\b",
+    r"describes?|described|went|spoke|attended|practi[sc]ed|mentioned|mentions|shared|shares|explained|explains|"
+    r"disclosed|discloses|stated|states|expressed|expresses|admitted|admits|denied|denies|told|talked|talks|"
+    r"acknowledged|acknowledges|endorsed|endorses|complained|complains|c/o)\b",
     re.I,
 )
 # Actions decided against: the decision, not the action, is the fact.

@@ -217,3 +217,9 @@ def test_only_a_labelled_heading_speaks_for_the_rest_of_its_line():
     sections = _typed("Next session Tue 4pm. Pt worried about her exams.\nHW: revise 20 min daily. Tell mum.")
     assert _section_of(sections, "Pt worried about her exams") == ["subjective"]
     assert _section_of(sections, "Tell mum") == ["plan"]
+
+
+def test_a_report_in_prose_after_the_plan_heading_is_still_a_report():
+    sections = _typed("Plan: continue weekly sessions.\nShe mentioned her sister visits at Christmas.")
+    assert _section_of(sections, "continue weekly sessions") == ["plan"]
+    assert _section_of(sections, "She mentioned her sister visits") == ["subjective"]
