@@ -22,6 +22,18 @@ from ml import notes as drafting
 from ml.session_risk import screen_session, typed_utterances
 
 SIGNAL_LEVELS = ("passive_ideation", "active_ideation", "plan_or_intent", "self_harm")  # what alerts
+SUICIDAL_LADDER = ("passive_ideation", "active_ideation", "plan_or_intent")
+
+
+def reaches(screened: str, declared: str) -> bool:
+    """Whether the screen raised at least the disclosure's level: the same level, or higher on the suicidal
+    ladder (passive < active < plan). Self-harm is its own kind: only self-harm reaches it, and it reaches
+    no suicidal level."""
+    if screened == declared:
+        return True
+    if screened in SUICIDAL_LADDER and declared in SUICIDAL_LADDER:
+        return SUICIDAL_LADDER.index(screened) >= SUICIDAL_LADDER.index(declared)
+    return False
 
 
 @dataclass
@@ -45,6 +57,12 @@ class SessionScore:
     @property
     def missed_disclosure(self) -> bool:
         return self.disclosure is not None and not self.alerted
+
+    @property
+    def disclosure_at_level(self) -> bool:
+        """The disclosure alerted at its own level or above (an active-ideation disclosure screened as
+        passive alerts, but at a lower urgency than it needs)."""
+        return self.disclosure is not None and self.alerted and reaches(self.screened_level, self.disclosure)
 
 
 def load_sessions(directory: str | Path) -> list[tuple[str, dict]]:
@@ -132,6 +150,7 @@ def summarise(scores: Sequence[SessionScore]) -> dict:
         "facts_in_right_section": round(sum(len(s.in_section) for s in scores) / max(1, facts), 3),
         "traps_leaked": sum(len(s.traps_leaked) for s in scores),
         "disclosure_to_alert": f"{sum(s.alerted for s in disclosures)}/{len(disclosures)}",
+        "disclosure_at_level": f"{sum(s.disclosure_at_level for s in disclosures)}/{len(disclosures)}",
         "false_alerts": sum(s.false_alert for s in scores),
     }
 
@@ -177,13 +196,13 @@ def report(scores: dict[str, list[SessionScore]]) -> dict:
 def print_report(result: dict, out: Callable[[str], None] = print) -> None:
     out(
         f"{'path':<11}{'facts found':>12}{'right section':>15}{'traps leaked':>14}{'disclosure→alert':>18}"
-        f"{'false alerts':>14}{'attribution/word':>18}"
+        f"{'at its level':>14}{'false alerts':>14}{'attribution/word':>18}"
     )
     for path, s in result["paths"].items():
         attribution = s.get("attribution_per_word")
         out(
             f"{path:<11}{s['facts_found']:>12.3f}{s['facts_in_right_section']:>15.3f}{s['traps_leaked']:>14}"
-            f"{s['disclosure_to_alert']:>18}{s['false_alerts']:>14}"
+            f"{s['disclosure_to_alert']:>18}{s.get('disclosure_at_level', ''):>14}{s['false_alerts']:>14}"
             f"{'' if attribution is None else f'{attribution:.3f}':>18}"
         )
 

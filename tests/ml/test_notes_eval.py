@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.evaluate_notes import evaluate_text_paths
+from ml.evaluate_notes import SessionScore, evaluate_text_paths, reaches, summarise
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "tests" / "fixtures" / "notes_eval" / "dev"
@@ -23,6 +23,31 @@ def test_the_text_paths_meet_the_targets_on_the_dev_sessions():
         assert figures["facts_in_right_section"] >= 0.8, (path, result["details"][path])
         assert figures["traps_leaked"] == 0, (path, result["details"][path])
         assert figures["false_alerts"] == 0 and figures["disclosure_to_alert"] == "1/1", (path, figures)
+        assert figures["disclosure_at_level"] == "1/1", (path, figures)
+
+
+@pytest.mark.parametrize(
+    "screened, declared, expected",
+    [
+        ("active_ideation", "active_ideation", True),
+        ("plan_or_intent", "active_ideation", True),
+        ("passive_ideation", "active_ideation", False),
+        ("self_harm", "passive_ideation", False),
+        ("plan_or_intent", "self_harm", False),
+        ("self_harm", "self_harm", True),
+    ],
+)
+def test_a_disclosure_counts_at_its_level_only_when_the_screen_reaches_it(screened, declared, expected):
+    assert reaches(screened, declared) is expected
+
+
+def test_the_summary_counts_a_disclosure_screened_below_its_level_as_alerted_but_not_at_level():
+    def score(screened, disclosure):
+        return SessionScore("s", "typed", [], [], [], {}, {}, disclosure, screened, screened != "none")
+
+    figures = summarise([score("passive_ideation", "active_ideation"), score("none", None)])
+    assert figures["disclosure_to_alert"] == "1/1" and figures["disclosure_at_level"] == "0/1"
+    assert figures["false_alerts"] == 0
 
 
 def test_the_cli_prints_json(tmp_path):
