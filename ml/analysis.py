@@ -72,7 +72,7 @@ class TextAnalyzer:
         embeddings, tokens = self.encoder.encode_with_tokens([s.text for s in sentences])
         detector = self.triggers.with_custom(custom)
         with one_blas_thread():  # the detectors' small products, after the encoder
-            triggers, suppressed = detector.detect_sentences(text, sentences, embeddings)
+            triggers, suppressed = detector.detect_sentences(text, sentences, embeddings, tokens)
             emotions = self.emotions.profile_sentences(sentences, embeddings)
             risk = self.risk.assess_sentences(sentences, embeddings, tokens)
         return TextAnalysis(

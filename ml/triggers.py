@@ -8,10 +8,12 @@ loneliness and trauma reminders a negated verb often states the problem ("I coul
 kept. A learned stage (``ml.triggers_learned``, issue 15) reads both signals and the sentence's
 embedding, and decides the taxonomy's categories: a calibrated sigmoid per category with an abstain
 threshold, so indirect wording ("I set the table for one again") is recorded and a sentence can carry
-two themes; every finding names its stage (``method``), score, span and, when learned, the nearest
-training sentences. Categories the stage was not trained on (a practice's own, a patient's phrases)
-keep the keyword and similarity rules. The taxonomy is data (``ml/data/taxonomy.json``); practices
-add categories, clinicians add patient-specific triggers (``CustomTrigger``) with a few phrases.
+two themes (it also reads the main clause, so the main clause's theme ranks first: "I've barely
+slept since she moved out" → sleep, then relationship); every finding names its stage (``method``),
+score, span and, when learned, the nearest training sentences. Categories the stage was not
+trained on (a practice's own, a patient's phrases) keep the keyword and similarity rules. The
+taxonomy is data (``ml/data/taxonomy.json``); practices add categories, clinicians add
+patient-specific triggers (``CustomTrigger``) with a few phrases.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from ml.lexical import negated_before, resolved_in_clause
-from ml.text import Encoder, Span, fold_accents, get_encoder, split_sentences
+from ml.main_clause import main_clause_vectors
+from ml.text import Encoder, Span, TokenStates, fold_accents, get_encoder, split_sentences
 from ml.triggers_learned import LearnedTriggers
 from ml.triggers_learned import features as learned_features
 from ml.triggers_learned import load as load_learned
@@ -71,6 +74,20 @@ class Suppressed:
     start: int
     end: int
     reason: str  # negated | resolved
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the detector decides from, per sentence and category (``TriggerDetector.evidence``): the
+    similarity score, the first keyword match that counts, the categories whose only keywords were
+    negated or resolved, the suppressed matches, and the learned stage's probabilities (None without
+    the stage). Computed once, it can be decided under several thresholds (the training sweep)."""
+
+    semantic: np.ndarray
+    hits: list[list[re.Match | None]]
+    quiet: list[set[str]]
+    suppressed: tuple[Suppressed, ...]
+    probabilities: np.ndarray | None
 
 
 @dataclass
@@ -202,25 +219,75 @@ class TriggerDetector:
             quiet.append(here)
         return semantic, hits, quiet
 
-    def learned_features(self, embeddings: np.ndarray, semantic: np.ndarray, hits, quiet) -> np.ndarray:
-        """The learned stage's input rows (``ml.triggers_learned.features``), in its categories' order."""
-        columns = [self._column[key] for key in self.learned.categories]
+    def learned_features(
+        self,
+        embeddings: np.ndarray,
+        semantic: np.ndarray,
+        hits,
+        quiet,
+        categories: Sequence[str] | None = None,
+        main: tuple[np.ndarray, list[list[tuple[int, int]]]] | None = None,
+    ) -> np.ndarray:
+        """The learned stage's input rows (``ml.triggers_learned.features``), in its categories' order
+        (or ``categories``). ``main``: the main clauses' vectors and spans
+        (``ml.main_clause.main_clause_vectors``) for a stage that reads them; a keyword counts in the
+        main clause when it starts inside one of its spans."""
+        categories = categories or self.learned.categories
+        columns = [self._column[key] for key in categories]
         shape = (len(hits), len(columns))
-        keyword = np.array([[row[c] is not None for c in columns] for row in hits], dtype=np.float32)
-        negated = np.array([[key in here for key in self.learned.categories] for here in quiet], dtype=np.float32)
-        return learned_features(embeddings, semantic[:, columns], keyword.reshape(shape), negated.reshape(shape))
+        keyword = np.array([[row[c] is not None for c in columns] for row in hits], dtype=np.float32).reshape(shape)
+        negated = np.array([[key in here for key in categories] for here in quiet], dtype=np.float32).reshape(shape)
+        semantic = semantic[:, columns]
+        if main is None:
+            return learned_features(embeddings, semantic, keyword, negated)
+        vectors, spans = main
+        main_semantic, main_keyword = semantic.copy(), keyword.copy()
+        split = [row for row, here in enumerate(spans) if here]
+        if split:
+            main_semantic[split] = self.scores(vectors[split])[:, columns]
+        for row in split:
+            for j, column in enumerate(columns):
+                hit = hits[row][column]
+                if hit is not None and not any(a <= hit.start() < z for a, z in spans[row]):
+                    main_keyword[row, j] = 0.0
+        return learned_features(embeddings, semantic, keyword, negated, (vectors, main_semantic, main_keyword))
 
-    def detect_sentences(
-        self, text: str, sentences: Sequence[Span], embeddings: np.ndarray
-    ) -> tuple[list[TriggerFinding], list[Suppressed]]:
-        findings: list[TriggerFinding] = []
+    def evidence(
+        self, sentences: Sequence[Span], embeddings: np.ndarray, tokens: Sequence[TokenStates] | None = None
+    ) -> Evidence:
+        """The evidence for ``sentences``. ``tokens`` (``Encoder.encode_with_tokens``, the same pass as
+        ``embeddings``) give a main-clause stage its clauses' vectors; without them the sentences are
+        encoded again for their token states."""
         suppressed: list[Suppressed] = []
-        if not sentences:
-            return findings, suppressed
         semantic, hits, quiet = self.sentence_evidence(sentences, embeddings, suppressed)
         probabilities = None
         if self.learned is not None:
-            probabilities = self.learned.probabilities(self.learned_features(embeddings, semantic, hits, quiet))
+            main = None
+            if self.learned.main_clause:
+                if tokens is None:
+                    _, tokens = self.encoder.encode_with_tokens([s.text for s in sentences])
+                main = main_clause_vectors(sentences, embeddings, tokens)
+            probabilities = self.learned.probabilities(
+                self.learned_features(embeddings, semantic, hits, quiet, main=main)
+            )
+        return Evidence(semantic, hits, quiet, tuple(suppressed), probabilities)
+
+    def detect_sentences(
+        self,
+        text: str,
+        sentences: Sequence[Span],
+        embeddings: np.ndarray,
+        tokens: Sequence[TokenStates] | None = None,
+        evidence: Evidence | None = None,
+    ) -> tuple[list[TriggerFinding], list[Suppressed]]:
+        """Findings and suppressed keywords for ``sentences`` of ``text``; ``evidence``: computed
+        beforehand by ``self.evidence`` (the thresholds are read here, not there)."""
+        findings: list[TriggerFinding] = []
+        if not sentences:
+            return findings, []
+        evidence = evidence or self.evidence(sentences, embeddings, tokens)
+        semantic, hits, quiet, probabilities = evidence.semantic, evidence.hits, evidence.quiet, evidence.probabilities
+        suppressed = list(evidence.suppressed)
         for row, sentence in enumerate(sentences):
             for col, category in enumerate(self.categories):
                 hit = hits[row][col]
@@ -322,9 +389,16 @@ class TriggerDetector:
             suppressed_here.add(category.key)
         return None
 
+    def _encode(self, texts: list[str]) -> tuple[np.ndarray, list[TokenStates] | None]:
+        """Embeddings, and token states when the learned stage reads main clauses (one pass)."""
+        if self.learned is not None and self.learned.main_clause:
+            return self.encoder.encode_with_tokens(texts)
+        return self.encoder.encode(texts), None
+
     def detect(self, text: str) -> tuple[list[TriggerFinding], list[Suppressed]]:
         sentences = split_sentences(text)
-        return self.detect_sentences(text, sentences, self.encoder.encode([s.text for s in sentences]))
+        embeddings, tokens = self._encode([s.text for s in sentences])
+        return self.detect_sentences(text, sentences, embeddings, tokens)
 
     def recorded_top1(self, text: str) -> str | None:
         """The best category among the findings this detector records for ``text`` (None: it abstains)."""
@@ -338,23 +412,28 @@ class TriggerDetector:
         """Per text: (the best recorded category or None, the best category even below the
         thresholds), with every text's sentences encoded in shared batches."""
         split = [split_sentences(text) or [Span(0, len(text), text)] for text in texts]
-        embeddings = self.encoder.encode([s.text for sentences in split for s in sentences])
+        embeddings, tokens = self._encode([s.text for sentences in split for s in sentences])
         out, offset = [], 0
         for text, sentences in zip(texts, split, strict=True):
             vectors = embeddings[offset : offset + len(sentences)]
+            evidence = self.evidence(
+                sentences, vectors, None if tokens is None else tokens[offset : offset + len(sentences)]
+            )
             offset += len(sentences)
-            findings, _ = self.detect_sentences(text, sentences, vectors)
-            recorded = max(findings, key=lambda f: f.score).category if findings else None
-            forced = recorded or self._best_below_thresholds(sentences, vectors)
-            out.append((recorded, forced))
+            out.append(self.decide_top1(text, sentences, vectors, evidence))
         return out
 
-    def _best_below_thresholds(self, sentences: Sequence[Span], vectors: np.ndarray) -> str:
-        semantic, hits, quiet = self.sentence_evidence(sentences, vectors)
-        if self.learned is None:
-            return self.categories[int(semantic.max(axis=0).argmax())].key
-        probabilities = self.learned.probabilities(self.learned_features(vectors, semantic, hits, quiet))
-        return self.learned.categories[int(probabilities.max(axis=0).argmax())]
+    def decide_top1(
+        self, text: str, sentences: Sequence[Span], vectors: np.ndarray, evidence: Evidence
+    ) -> tuple[str | None, str]:
+        """(the best recorded category or None, the best category even below the thresholds)."""
+        findings, _ = self.detect_sentences(text, sentences, vectors, evidence=evidence)
+        recorded = max(findings, key=lambda f: f.score).category if findings else None
+        if recorded is not None:
+            return recorded, recorded
+        if evidence.probabilities is None:
+            return None, self.categories[int(evidence.semantic.max(axis=0).argmax())].key
+        return None, self.learned.categories[int(evidence.probabilities.max(axis=0).argmax())]
 
 
 class KeywordTriggerDetector:

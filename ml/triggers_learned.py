@@ -15,6 +15,12 @@ the temperature are chosen by ``python -m ml.train_triggers`` and stored with th
 finding names the nearest training sentences of its category, so a clinician can see why it was
 recorded.
 
+Version 3.0 also reads the sentence's main clause (``ml.main_clause``: the sentence without its
+because/since/when/after clause, pooled from the token states of the same encoder pass): its vector,
+its similarity per category and whether a keyword counts inside it, and is trained with a pairwise
+loss that puts a two-theme sentence's main theme above the second; on a sentence with no such clause
+those columns repeat the sentence's own. Version 2.0 read the sentence alone.
+
 Version 1.0 was a 17-way softmax (the categories and "no theme") over the embedding, similarity and
 counted keywords: a second theme had to share the probability with the first, and a shared word
 ("a bottle of water") could not be read in its context.
@@ -48,6 +54,8 @@ class LearnedTriggers:
     bank: np.ndarray  # (examples, dimensions): embeddings of training sentences
     bank_labels: np.ndarray  # (examples,) index into categories
     bank_texts: tuple[str, ...]
+    # 3.0: the inputs also hold the main clause's vector, similarity and counted keywords (ml.main_clause)
+    main_clause: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", {key: i for i, key in enumerate(self.categories)})
@@ -72,10 +80,19 @@ class LearnedTriggers:
         return tuple((self.bank_texts[rows[i]], round(float(similarity[i]), 3)) for i in best)
 
 
-def features(embeddings: np.ndarray, semantic: np.ndarray, keyword: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+def features(
+    embeddings: np.ndarray,
+    semantic: np.ndarray,
+    keyword: np.ndarray,
+    quiet: np.ndarray,
+    main: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """One row per sentence: embedding, similarity score per category, counted keyword per category,
-    and keyword present but only negated or resolved per category."""
-    return np.hstack([embeddings, semantic, keyword, quiet]).astype(np.float32)
+    and keyword present but only negated or resolved per category; with ``main`` (the main clause's
+    vector, similarity per category and counted keyword per category, the sentence's own when it
+    has no because/since/when/after clause), those three after them."""
+    parts = [embeddings, semantic, keyword, quiet, *(main or ())]
+    return np.hstack(parts).astype(np.float32)
 
 
 def save(path: Path, model: LearnedTriggers) -> None:
@@ -93,6 +110,7 @@ def save(path: Path, model: LearnedTriggers) -> None:
         bank=model.bank.astype(np.float16),
         bank_labels=model.bank_labels.astype(np.int16),
         bank_texts=np.array(model.bank_texts),
+        main_clause=np.array(model.main_clause),
     )
 
 
@@ -118,4 +136,5 @@ def load(path: Path = MODEL_FILE) -> LearnedTriggers | None:
             bank=data["bank"].astype(np.float32),
             bank_labels=data["bank_labels"].astype(np.int64),
             bank_texts=tuple(str(t) for t in data["bank_texts"]),
+            main_clause=bool(data["main_clause"]) if "main_clause" in data else False,
         )

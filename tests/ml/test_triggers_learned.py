@@ -101,12 +101,40 @@ def test_the_stored_stage_is_read_once_per_process(detector):
     assert load() is load() and TriggerDetector(detector.encoder).learned is detector.learned
     stage = load()
     # features: embedding, and per category similarity, counted keyword and negated-only keyword;
-    # one sigmoid output per category
-    features = stage.bank.shape[1] + 3 * len(stage.categories)
-    assert stage.hidden_weights.shape[0] == features == stage.mean.shape[0]
+    # then the main clause's vector, similarity and counted keyword; one sigmoid output per category
+    dimensions, categories = stage.bank.shape[1], len(stage.categories)
+    features = dimensions + 3 * categories + dimensions + 2 * categories
+    assert stage.main_clause and stage.hidden_weights.shape[0] == features == stage.mean.shape[0]
     assert stage.weights.shape == (stage.hidden_weights.shape[1], len(stage.categories))
     assert 0.0 < stage.keyword_threshold <= stage.threshold < 1.0 and len(stage.bank_texts) > 500
-    assert stage.version == "triggers-learned-2.0" and stage.temperature > 0
+    assert stage.version == "triggers-learned-3.0" and stage.temperature > 0
+
+
+def test_the_main_clause_theme_ranks_first(detector):
+    """The main theme of a two-theme sentence is what its main clause reports; the because clause
+    gives the second."""
+    text = "I couldn't drop off until four because my manager's email kept going round my head."
+    findings = sorted(detector.detect(text)[0], key=lambda f: -f.score)
+    assert [f.category for f in findings][:1] == ["sleep"]
+
+
+def test_the_pipeline_reuses_the_encoder_pass_for_main_clauses(detector):
+    """The analyzer hands the trigger stage the token states of its single pass; the findings are the
+    ones the detector reaches on its own."""
+    from ml.analysis import TextAnalyzer
+
+    text = "When my sister rang I finally cried. Since the funeral nobody visits."
+    analysis = TextAnalyzer(detector.encoder).analyse(text)
+    assert list(analysis.triggers) == detector.detect(text)[0]
+
+
+def test_every_writers_set_is_a_writer():
+    from ml.train_triggers import writer_files
+
+    writers = writer_files()
+    assert {"A", "B", "C", "D", "E"} <= set(writers) and all(
+        p.name.startswith("triggers_writer") for p in writers.values()
+    )
 
 
 def test_categories_outside_the_learned_stage_keep_the_rules(detector):
@@ -120,9 +148,12 @@ def test_categories_outside_the_learned_stage_keep_the_rules(detector):
 
 def test_the_v2_development_set_holds_the_chosen_operating_point():
     """The thresholds were chosen on this set for coverage >= 0.90 (measured: stage 1.0 top-1 0.706 at
-    coverage 0.914; stage 2.0, trained also on two independent writers' sets, 0.836 at 0.913)."""
+    coverage 0.914; stage 2.0, trained also on two independent writers' sets, 0.836 at 0.913; stage
+    3.0, eight writers and the main clause, 0.867 at 0.914)."""
     result = evaluate_triggers(_read_jsonl(str(V2 / "triggers_dev.jsonl")))
-    assert result["top1_accuracy"] >= 0.82 and result["coverage"] >= 0.90, aggregates(result)
+    assert result["top1_accuracy"] >= 0.85 and result["coverage"] >= 0.90, aggregates(result)
+    two_theme = result["per_class"]["two_theme"]
+    assert two_theme["top1"] >= 0.65, two_theme  # 2.0: 0.560; 3.0: 0.711 (main theme first)
 
 
 def test_the_first_blind_set_keeps_top1_and_gains_coverage():
