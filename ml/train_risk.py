@@ -3,14 +3,15 @@ chooses its thresholds.
 
     python -m ml.train_risk --cache /tmp/risk-features       # writes ml/data/risk_learned.npz
     python -m ml.train_risk --cache /tmp/risk-features --lowo-dir /tmp/risk-lowo
-        # also keeps the leave-one-writer-out models (without_A.npz, without_B.npz) for
+        # also keeps the leave-one-writer-out models (without_A.npz … without_H.npz) for
         # python -m ml.evaluate risk ml/eval_data/v3/writerB_risk.jsonl --model /tmp/risk-lowo/without_B.npz
 
 Training rows: ml/eval_data/v2/risk_train.jsonl (one writer's seeds, made numerous by templates),
-the independent writers' sentences in ml/eval_data/v3/ (writer*_risk.jsonl), the hard cases and the
-training part of the contrast pairs (contrast_pairs_train.jsonl: a harmless sentence and a risk
-sentence of the same surface form). Development rows: ml/eval_data/v2/risk_dev.jsonl and
-contrast_pairs_dev.jsonl, never trained on. The blind sets are never read here.
+every independent writer's sentences (ml/eval_data/v*/writer<X>_risk.jsonl: A and B in v3, C–H in
+v4), the hard cases and the training part of the contrast pairs (contrast_pairs_train.jsonl: a
+harmless sentence and a risk sentence of the same surface form). Development rows:
+ml/eval_data/v2/risk_dev.jsonl and contrast_pairs_dev.jsonl, never trained on. The blind sets are
+never read here.
 
 A row's label belongs to the row, not to each of its units (its sentences and clause windows):
 the network's score for a row is the maximum over its units (multiple-instance learning), so a
@@ -20,12 +21,14 @@ unit the alert head picks.
 
 Generalising to other writers is what matters, so the honest development figure is
 leave-one-writer-out: for each independent writer W, a model trained on everything but W scores W's
-sentences. The Platt calibration of the binary heads is fitted on those out-of-writer scores and on
-the development set scored by the final model (all held out); the alert threshold is the lowest
-whose alert precision on that held-out pool reaches TARGET_PRECISION (0.87), and the history threshold the
-one with the best level accuracy there. Since risk-learned-2.1 each alert level the level head picks
-then gets its own threshold, moved from that one to where the pool's alert recall is highest at the
-same precision target (--one-threshold keeps one). The final model is trained on all training rows.
+sentences; the pooled figure is all writers' sentences so scored. The Platt calibration of the
+binary heads is fitted on those out-of-writer scores and on the development set scored by the final
+model (all held out). The alert threshold is the lowest whose pooled out-of-writer alert precision
+reaches TARGET_PRECISION (0.87; before risk-learned-3.0 the pool also held v2 dev, whose templated
+wording the training set shares, and its out-of-writer precision came out at 0.85), the history
+threshold the one with the best level accuracy there; then each alert level the level head picks
+gets its own threshold, moved to where that pool's alert recall is highest at the same precision
+target (--one-threshold keeps one). The final model is trained on all training rows.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ from ml.text import Span, get_encoder, split_sentences
 ROOT = Path(__file__).resolve().parent
 SETS = ROOT / "eval_data" / "v2"
 WRITERS = ROOT / "eval_data" / "v3"
+# every independent writer's file, whatever round it came in (v3: A, B; v4: C, D, E); each is one
+# fold of the leave-one-writer-out estimate
+WRITER_FILES = "eval_data/v*/writer*_risk.jsonl"
 # hand-written hard cases (always trained on): the session notes' two false alerts, reasons for living,
 # answer fragments, and plans in an entry or without risk words
 HARD_NEGATIVES = WRITERS / "hard_negatives_risk.jsonl"
@@ -69,15 +75,21 @@ HARD_NEGATIVES = WRITERS / "hard_negatives_risk.jsonl"
 CONTRAST_TRAIN = WRITERS / "contrast_pairs_train.jsonl"
 CONTRAST_DEV = WRITERS / "contrast_pairs_dev.jsonl"
 ALERT = frozenset(ALERT_LEVELS)
-# The operating point: the lowest alert threshold whose alert precision on the held-out pool (other
-# writers' sentences and the dev set) reaches this. Detector 2.1 reaches 0.84 at recall 0.79 on that
-# pool; with 2.0 of this stage, 0.875 came at recall 0.85 (threshold 0.56), the issue's 0.90 at 0.81
-# (0.68). Recall comes first, with precision on other writers' wording above 2.1's.
+# The operating point: the lowest alert threshold whose pooled out-of-writer alert precision (every
+# writer's sentences scored by the model trained without that writer) reaches this. Detector 2.1
+# reaches 0.84 at recall 0.79 on that kind of pool; with 2.0 of this stage, 0.875 came at recall 0.85,
+# the issue's 0.90 at 0.81. Recall comes first; out-of-writer precision tops out near 0.91, where the
+# rules' own false alarms are most of what is left.
 TARGET_PRECISION = 0.87
-STAGE_VERSION = "risk-learned-2.1"
+STAGE_VERSION = "risk-learned-3.0"
 HIDDEN = (128, 64)
 EPOCHS = 12
 WRITER_WEIGHT = 2.0  # an independent writer's sentence counts twice a templated v2 variant
+# risk-learned-3.0, chosen on the pooled out-of-writer figure (README): the templated v2 rows weigh
+# half, each writer's rows together weigh the same, and the binary targets are smoothed by 0.1
+V2_WEIGHT = 0.5
+BALANCE = "writers"
+SMOOTHING = 0.1
 
 
 @dataclass
@@ -95,15 +107,17 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def writer_sets() -> dict[str, list[dict]]:
-    """The independent writers' rows, by writer (ml/eval_data/v3/writer<X>_risk.jsonl)."""
+def writer_sets(paths: list[Path] | None = None) -> dict[str, list[dict]]:
+    """The independent writers' rows, by writer (ml/eval_data/v*/writer<X>_risk.jsonl)."""
     out = {}
-    for path in sorted(WRITERS.glob("writer*_risk.jsonl")):
+    for path in sorted(paths if paths is not None else ROOT.glob(WRITER_FILES), key=lambda p: p.name):
         name = path.stem.removeprefix("writer").removesuffix("_risk")
+        if name in out:
+            raise ValueError(f"writer {name} has two files; one file per writer")
         rows = read(path)
         for row in rows:
             row.setdefault("seed", "w" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
-            row["writer"] = name
+            row["writer"] = row["fold"] = name
         out[name] = rows
     return out
 
@@ -181,10 +195,41 @@ def full_features(rows, feats, bank: dict, own_seed: bool) -> list[np.ndarray]:
     return np.split(full, np.cumsum(counts)[:-1])
 
 
+def row_weights(rows: list[dict], balance: bool = False, v2_weight: float = 1.0) -> np.ndarray:
+    """Per training row: its own ``weight`` if it has one (the contrast pairs), WRITER_WEIGHT for a
+    hand-written sentence (an independent writer's, a hard case), ``v2_weight`` for a templated v2
+    variant. With ``balance``, each independent writer's rows together weigh as much as the average
+    writer's: a prolific writer's wording does not outweigh a terse one's."""
+    sizes: dict[str, int] = {}
+    for row in rows:
+        if "fold" in row:
+            sizes[row["fold"]] = sizes.get(row["fold"], 0) + 1
+    mean = float(np.mean(list(sizes.values()))) if sizes else 1.0
+    out = []
+    for row in rows:
+        if "weight" in row:
+            out.append(row["weight"])
+        elif "fold" in row:
+            out.append(WRITER_WEIGHT * (mean / sizes[row["fold"]] if balance else 1.0))
+        elif row.get("writer"):
+            out.append(WRITER_WEIGHT)
+        else:
+            out.append(v2_weight)
+    return np.array(out, dtype=np.float32)
+
+
 def fit(
-    rows: list[dict], matrices: list[np.ndarray], seed: int = 0, epochs: int = EPOCHS, hidden: tuple = HIDDEN
+    rows: list[dict],
+    matrices: list[np.ndarray],
+    seed: int = 0,
+    epochs: int = EPOCHS,
+    hidden: tuple = HIDDEN,
+    weights: np.ndarray | None = None,
+    smoothing: float = 0.0,
 ) -> dict:
-    """The network's weights (numpy), trained with the row label on the row's maximum unit."""
+    """The network's weights (numpy), trained with the row label on the row's maximum unit.
+    ``weights``: per row (default: ``row_weights``); ``smoothing``: the binary targets move this far
+    towards one half."""
     import torch
 
     torch.manual_seed(seed)
@@ -198,11 +243,11 @@ def fit(
     risk_y = torch.tensor([row["level"] != "none" for row in rows], dtype=torch.float32)
     alert_y = torch.tensor([row["level"] in ALERT for row in rows], dtype=torch.float32)
     level_y = torch.tensor([ALERT_LEVELS.index(r["level"]) if r["level"] in ALERT else -1 for r in rows])
-    weight = torch.tensor(
-        [row.get("weight", WRITER_WEIGHT if row.get("writer") else 1.0) for row in rows], dtype=torch.float32
-    )
+    weight = torch.tensor(row_weights(rows) if weights is None else weights, dtype=torch.float32)
     pos_risk = float((1 - risk_y).sum() / risk_y.sum())
     pos_alert = float((1 - alert_y).sum() / alert_y.sum())
+    risk_t = risk_y * (1 - smoothing) + smoothing / 2
+    alert_t = alert_y * (1 - smoothing) + smoothing / 2
 
     d = x.shape[1]
     net = torch.nn.Sequential(
@@ -228,9 +273,9 @@ def fit(
             big = torch.full((len(batch), out.shape[1]), -1e4)
             pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
             w = weight[b]
-            loss = (bce(pooled[:, 0], risk_y[b], pos_weight=torch.tensor(pos_risk), reduction="none") * w).mean()
+            loss = (bce(pooled[:, 0], risk_t[b], pos_weight=torch.tensor(pos_risk), reduction="none") * w).mean()
             loss = (
-                loss + (bce(pooled[:, 1], alert_y[b], pos_weight=torch.tensor(pos_alert), reduction="none") * w).mean()
+                loss + (bce(pooled[:, 1], alert_t[b], pos_weight=torch.tensor(pos_alert), reduction="none") * w).mean()
             )
             # the level head learns from the unit the alert head picks, in alert rows
             alert_logit = out[:, 1].detach()
@@ -356,7 +401,9 @@ def levels_at(reads: list[list[tuple]], alert_t, risk_t: float) -> list[str]:
     return out
 
 
-def choose_thresholds(rows: list[dict], reads: list[list[tuple]]) -> tuple[float, float, list[tuple]]:
+def choose_thresholds(
+    rows: list[dict], reads: list[list[tuple]], target: float = TARGET_PRECISION
+) -> tuple[float, float, list[tuple]]:
     """The lowest alert threshold whose alert precision on the held-out pool reaches
     TARGET_PRECISION (so recall is as high as that precision allows); then the history threshold
     with the best level accuracy there."""
@@ -368,7 +415,7 @@ def choose_thresholds(rows: list[dict], reads: list[list[tuple]]) -> tuple[float
         curve.append(
             (round(float(alert_t), 2), m["alert_precision"] or 0.0, m["alert_recall"] or 0.0, m["level_accuracy"])
         )
-    passing = [c for c in curve if c[1] >= TARGET_PRECISION]
+    passing = [c for c in curve if c[1] >= target]
     alert_t = min(passing)[0] if passing else max(curve, key=lambda c: c[1])[0]
     accuracy = [
         (risk_metrics(rows, levels_at(reads, alert_t, float(t)))["level_accuracy"], round(float(t), 2))
@@ -377,7 +424,13 @@ def choose_thresholds(rows: list[dict], reads: list[list[tuple]]) -> tuple[float
     return alert_t, max(accuracy)[1], curve
 
 
-def choose_level_thresholds(rows: list[dict], reads: list[list[tuple]], alert_t: float, risk_t: float) -> list[float]:
+def choose_level_thresholds(
+    rows: list[dict],
+    reads: list[list[tuple]],
+    alert_t: float,
+    risk_t: float,
+    target: float = TARGET_PRECISION,
+) -> list[float]:
     """One alert threshold per level the level head picks, from the single one: each level's in turn
     (two rounds) moves to where the held-out pool's alert recall is highest with its alert precision
     still at TARGET_PRECISION or above (ties: the better level accuracy, then the nearer threshold)."""
@@ -391,7 +444,7 @@ def choose_level_thresholds(rows: list[dict], reads: list[list[tuple]], alert_t:
                 trial = [*chosen]
                 trial[k] = round(float(t), 2)
                 m = risk_metrics(rows, levels_at(reads, trial, risk_t))
-                if (m["alert_precision"] or 0.0) < TARGET_PRECISION:
+                if (m["alert_precision"] or 0.0) < target:
                     continue
                 key = (m["alert_recall"] or 0.0, m["level_accuracy"], -abs(trial[k] - alert_t))
                 if best is None or key > best[0]:
@@ -418,12 +471,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lowo-dir", type=Path, help="also write the leave-one-writer-out models here")
     parser.add_argument("--no-writers", action="store_true", help="train on v2 only (for comparison)")
     parser.add_argument(
+        "--writers", type=Path, nargs="+", help=f"these writers' files only (default: every ml/{WRITER_FILES})"
+    )
+    parser.add_argument(
         "--no-contrast", action="store_true", help="leave out the contrast pairs' training part (for comparison)"
     )
     parser.add_argument("--hidden", default=",".join(map(str, HIDDEN)), help="the two hidden layers' sizes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument(
         "--contrast-weight", type=float, default=WRITER_WEIGHT, help="a contrast pair's sentence's training weight"
+    )
+    parser.add_argument("--v2-weight", type=float, default=V2_WEIGHT, help="a templated v2 row's training weight")
+    parser.add_argument(
+        "--balance",
+        choices=("rows", "writers"),
+        default=BALANCE,
+        help="rows: every writer's sentence weighs the same; writers: every writer's sentences together weigh the same",
+    )
+    parser.add_argument("--smoothing", type=float, default=SMOOTHING, help="label smoothing of the binary heads")
+    parser.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
+    parser.add_argument(
+        "--threshold-pool",
+        choices=("writers", "all"),
+        default="writers",
+        help="where the thresholds are chosen: the writers' out-of-writer scores, or those and v2 dev (before 3.0)",
     )
     parser.add_argument(
         "--ensemble", type=int, default=1, help="train this many seeds and keep their mean as one wider network"
@@ -437,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder = get_encoder()
     detector = RiskRules()
-    writers = {} if args.no_writers else writer_sets()
+    writers = {} if args.no_writers else writer_sets(args.writers)
+    print("writers:", {name: len(rows) for name, rows in writers.items()})
     v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
     v2_feats = featurise(v2_train, encoder, detector, args.cache)
     dev_feats = featurise(dev_rows, encoder, detector, args.cache)
@@ -463,8 +536,12 @@ def main(argv: list[str] | None = None) -> int:
                 feats += writer_feats[name]
         bank = examples(rows, feats)
         matrices = full_features(rows, feats, bank, own_seed=True)
-        weights = merge([fit(rows, matrices, seed=args.seed + k, hidden=hidden) for k in range(args.ensemble)])
-        return weights, bank
+        weight = row_weights(rows, balance=args.balance == "writers", v2_weight=args.v2_weight)
+        nets = [
+            fit(rows, matrices, args.seed + k, args.epochs, hidden, weight, args.smoothing)
+            for k in range(args.ensemble)
+        ]
+        return merge(nets), bank
 
     pool_rows, pool_logits, pool_reads_stages = [], [], []
     lowo = {}
@@ -489,25 +566,34 @@ def main(argv: list[str] | None = None) -> int:
         r = readings(make_stage(w, b, calibration), feats)
         reads += r
         per_set.append((rows, r))
-    alert_t, risk_t, curve = choose_thresholds(pool_rows, reads)
+    target = args.target_precision
+    # the operating point is chosen on other writers' sentences only (each scored by the model
+    # trained without its writer), not on the v2 development set, whose templated wording the
+    # training set shares; without writers, on the development set
+    only_writers = writers and args.threshold_pool == "writers"
+    chosen_on = slice(0, len(pool_rows) - len(dev_rows)) if only_writers else slice(None)
+    alert_t, risk_t, curve = choose_thresholds(pool_rows[chosen_on], reads[chosen_on], target)
     for t, p, r, acc in curve:
         print(f"  alert threshold {t:.2f}: held-out alert precision {p}  recall {r}  level accuracy {acc}")
-    print(f"chosen on the held-out pool: alert threshold {alert_t}, history threshold {risk_t}")
+    print(f"chosen on the held-out pool ({args.threshold_pool}): alert threshold {alert_t}, history threshold {risk_t}")
     level_t = None
+    alert_t_used = alert_t
     if not args.one_threshold:
-        level_t = choose_level_thresholds(pool_rows, reads, alert_t, risk_t)
-        print(
-            "per level (" + ", ".join(ALERT_LEVELS) + "):",
-            level_t,
-            summary(pool_rows, levels_at(reads, level_t, risk_t)),
-        )
+        level_t = choose_level_thresholds(pool_rows[chosen_on], reads[chosen_on], alert_t, risk_t, target)
         alert_t_used = level_t
-    else:
-        alert_t_used = alert_t
+        print("per level (" + ", ".join(ALERT_LEVELS) + "):", level_t)
+    print(f"held-out pool (writers and v2 dev): {summary(pool_rows, levels_at(reads, alert_t_used, risk_t))}")
     names = [*writers, "dev"]
+    out_rows, out_levels = [], []
     for name, (rows, r) in zip(names, per_set, strict=True):
+        levels = levels_at(r, alert_t_used, risk_t)
         label = f"writer {name}, trained without it" if name != "dev" else "v2 dev"
-        print(f"{label}: {summary(rows, levels_at(r, alert_t_used, risk_t))}")
+        print(f"{label}: {summary(rows, levels)}")
+        if name != "dev":
+            out_rows += rows
+            out_levels += levels
+    if writers:
+        print(f"POOLED out-of-writer ({', '.join(writers)}): {summary(out_rows, out_levels)}")
     final = make_stage(weights, bank, calibration)
     own_dev = readings(final, contrast_dev_feats)
     own_levels = levels_at(own_dev, alert_t_used, risk_t)

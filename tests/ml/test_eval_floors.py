@@ -58,16 +58,19 @@ V2_BLIND = ROOT / "tests" / "fixtures" / "eval_v2_blind"
 
 
 def test_risk_v2_development_set_holds_the_chosen_operating_point():
-    """The learned stage's alert threshold is chosen on held-out sentences (this set and two independent
-    writers' sentences scored by models trained without them) for alert precision >= 0.87."""
+    """The learned stage's alert thresholds are chosen on held-out sentences (eight independent writers'
+    sentences, each scored by a model trained without that writer) for alert precision >= 0.87; this
+    set, never trained on, holds that operating point."""
     result = evaluate_risk(_read_jsonl(str(V2 / "risk_dev.jsonl")))
     # 1,240 rows since round 3 of the seeds; measured at risk-2.1: P 0.891, R 0.829, plan 0.819, accuracy 0.815.
     # risk-3.0 (learned stage 2.0, with reasons for living as hard negatives and neighbours that may
     # only raise a sentence's score) measured P 0.907, R 0.828, plan 0.786, accuracy 0.827 here: plan
     # recall 0.03 under 2.1 on this one writer's templated seeds, against +0.20 and +0.19 on two
-    # independent writers' sentences (README, issue 15)
-    assert result["alert_precision"] >= 0.87 and result["alert_recall"] >= 0.82, aggregates(result)
-    assert result["plan_recall"] >= 0.78 and result["level_accuracy"] >= 0.81, aggregates(result)
+    # independent writers' sentences (README, issue 15). Learned stage 2.1: P 0.896, R 0.844, plan
+    # 0.800, accuracy 0.823; learned stage 3.0 (eight writers, templated rows at half weight): P 0.912,
+    # R 0.873, plan 0.838, accuracy 0.848
+    assert result["alert_precision"] >= 0.89 and result["alert_recall"] >= 0.85, aggregates(result)
+    assert result["plan_recall"] >= 0.81 and result["level_accuracy"] >= 0.83, aggregates(result)
 
 
 def test_risk_on_the_v2_blind_set_does_not_regress():
