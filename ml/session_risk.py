@@ -437,6 +437,26 @@ def _tokens(text: str) -> set[str]:
     return set(re.findall(r"[a-z']+", text.lower()))
 
 
+# Words that carry no meaning of their own in a conversational turn: function words, pronouns, auxiliaries,
+# fillers and the verbs of agreeing or hedging. A sentence made only of these ("Yeah, I'd prefer that.",
+# "Should I be on that?", "I guess.") says something only through the sentence it answers.
+_NO_CONTENT = frozenset(
+    """a an the and or but so if then than though also too just really well like um uh er oh ah
+    yeah yes yep no nope ok okay right sure fine alright thanks thank please sorry
+    i i'm i'd i'll i've me my mine myself you you're you'd you'll your we we're our us he he's him his
+    she she's her they they're them their it it's its that that's this these those there there's
+    be is am are was were been being do does did have has had having will would shall should can could
+    may might must on in at to of for with about from by as into over up out off
+    not never ever something anything nothing thing things one some any what which who how why when
+    guess think suppose mean know prefer rather maybe perhaps probably sort kind bit lot much very""".split()
+)
+
+
+def has_content(sentence: str) -> bool:
+    """Whether ``sentence`` has a word of its own meaning (not only function words and agreement)."""
+    return any(word.strip("'") not in _NO_CONTENT for word in re.findall(r"[a-z']+", sentence.lower()))
+
+
 def _crosstalk(turn: Turn, clinician_turns: Sequence[Turn]) -> bool:
     """The patient's channel carrying the clinician's words at the same moment."""
     if turn.start is None:
@@ -546,6 +566,13 @@ class SessionRiskScreen:
                     # the patient's risk. The rules still do (a disclosure in a mislabelled turn says
                     # what it means), and what is set aside is listed.
                     suppressed.append(SessionSuppressed(turn.indices, "clinician_address_learned_only", source))
+                    level, source = self._rules_only(sentence)
+                elif learned and voice.english and not has_content(sentence):
+                    # A turn with no word of its own meaning ("Yeah, I'd prefer that.", "I guess.") cannot
+                    # disclose anything by itself; the learned stage's score on it is noise. What it means
+                    # comes from the question it answers, which is scored below as the answer; the rules
+                    # still apply, and what is set aside is listed.
+                    suppressed.append(SessionSuppressed(turn.indices, "no_content_learned_only", source))
                     level, source = self._rules_only(sentence)
                 if answer_to is not None and voice.english:
                     asked, asked_source, _ = self._score(question_as_statement(answer_to))

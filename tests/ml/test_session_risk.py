@@ -255,3 +255,32 @@ def test_a_clinician_labelled_sentence_to_you_needs_more_than_the_learned_stage(
 def test_a_disclosure_mislabelled_as_the_clinician_still_alerts_when_it_speaks_to_you(assess, text):
     result = screen(assess, said(("patient", "How are you?"), ("clinician", text)), confirmed=False)
     assert result.level in {"passive_ideation", "active_ideation", "plan_or_intent"}
+
+
+def _learned_everywhere(text):
+    """A stand-in for the learned stage at its noisiest: every sentence reads as passive ideation."""
+    from types import SimpleNamespace
+
+    finding = SimpleNamespace(level="passive_ideation", source="learned:sentence")
+    return SimpleNamespace(level="passive_ideation", findings=[finding], suppressed=[])
+
+
+@pytest.mark.parametrize("text", ["Yeah, I'd prefer that.", "Should I be on that?", "I guess.", "Okay, thanks."])
+def test_a_turn_with_no_word_of_its_own_meaning_is_not_raised_by_the_learned_stage_alone(text):
+    result = screen(_learned_everywhere, said(("clinician", "Shall we hold off on it?"), ("patient", text)))
+    assert result.level == "none"
+    assert "no_content_learned_only" in {s.reason for s in result.suppressed}
+
+
+@pytest.mark.parametrize("text", ["I'd rather be dead.", "I want it all to end.", "I'm done.", "Not here anymore."])
+def test_a_short_turn_that_says_something_is_still_read(text):
+    result = screen(_learned_everywhere, said(("clinician", "How has the week been?"), ("patient", text)))
+    assert result.level == "passive_ideation"
+
+
+def test_a_yes_to_a_risk_question_still_alerts_through_the_question(assess):
+    result = screen(
+        assess,
+        said(("clinician", "Have you had thoughts of ending your life this week?"), ("patient", "Yeah, I have.")),
+    )
+    assert result.level != "none" and {f.basis for f in result.findings} == {"answer_to_question"}
