@@ -454,7 +454,7 @@ _NO_CONTENT = frozenset(
 
 def has_content(sentence: str) -> bool:
     """Whether ``sentence`` has a word of its own meaning (not only function words and agreement)."""
-    return any(word.strip("'") not in _NO_CONTENT for word in re.findall(r"[a-z']+", sentence.lower()))
+    return any(word.strip("'") not in _NO_CONTENT for word in _tokens(sentence))
 
 
 def _crosstalk(turn: Turn, clinician_turns: Sequence[Turn]) -> bool:

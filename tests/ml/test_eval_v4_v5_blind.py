@@ -1,4 +1,4 @@
-"""The v5 blind set stays well-formed. Counts and line numbers only: no item text is ever printed."""
+"""The v4 and v5 blind sets stay well-formed. Counts and line numbers only: no item text is ever printed."""
 
 import importlib.util
 from pathlib import Path
@@ -7,23 +7,26 @@ import pytest
 
 from ml.evaluate import is_blind
 
-DIRECTORY = Path(__file__).resolve().parents[1] / "fixtures" / "eval_v5_blind"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+VERSIONS = ("v4", "v5")
 
 
-def _stats():
-    spec = importlib.util.spec_from_file_location("eval_v5_blind_stats", DIRECTORY / "stats.py")
+def _stats(version: str):
+    spec = importlib.util.spec_from_file_location(
+        f"eval_{version}_blind_stats", FIXTURES / f"eval_{version}_blind" / "stats.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.fixture(scope="module")
-def sets():
-    stats = _stats()
+@pytest.fixture(scope="module", params=VERSIONS)
+def sets(request):
+    stats = _stats(request.param)
     return stats, stats.rows_of("risk.jsonl"), stats.rows_of("triggers.jsonl")
 
 
-def test_v5_blind_set_is_valid_and_covers_every_class_and_category(sets):
+def test_the_blind_set_is_valid_and_covers_every_class_and_category(sets):
     stats, risk, triggers = sets
     assert stats.problems(risk, triggers) == []
     assert len(risk) >= 420 and len(triggers) >= 270
@@ -35,17 +38,22 @@ def test_v5_blind_set_is_valid_and_covers_every_class_and_category(sets):
     assert 0.35 <= harmless / len(risk) <= 0.45
 
 
-def test_v5_blind_set_weights_plans_and_passive_and_both_styles(sets):
+def test_the_blind_set_weights_plans_and_passive_and_both_styles(sets):
     stats, risk, _ = sets
     per_class = {c: sum(r["cls"] == c for r in risk) for c in stats.RISK_CLASSES}
     assert per_class["plan_no_words"] >= 80 and per_class["passive_indirect"] >= 50
-    harmless = {c: sum(r["cls"] == c for r in risk) for c in stats.HARMLESS_CLASSES + stats.MIXED_CLASSES}
-    assert harmless["session_speech"] >= 40 and harmless["true_denial"] >= 20
     dictated = sum(r["style"] == "dictated" for r in risk)
     assert 0.4 <= dictated / len(risk) <= 0.6
 
 
-def test_v5_blind_triggers_cover_every_category_and_kind(sets):
+def test_v5_weights_session_speech_and_true_denials():
+    stats = _stats("v5")
+    risk = stats.rows_of("risk.jsonl")
+    harmless = {c: sum(r["cls"] == c for r in risk) for c in stats.HARMLESS_CLASSES + stats.MIXED_CLASSES}
+    assert harmless["session_speech"] >= 40 and harmless["true_denial"] >= 20
+
+
+def test_the_blind_triggers_cover_every_category_and_kind(sets):
     stats, _, triggers = sets
     for category in stats.CATEGORIES:
         assert sum(r["category"] == category for r in triggers) >= 10
@@ -57,8 +65,9 @@ def test_v5_blind_triggers_cover_every_category_and_kind(sets):
     assert 0.12 <= two / n <= 0.22 and 0.08 <= none / n <= 0.18 and 0.45 <= single_indirect / n <= 0.65
 
 
-def test_v5_validation_catches_a_bad_row_without_echoing_its_text():
-    stats = _stats()
+@pytest.mark.parametrize("version", VERSIONS)
+def test_validation_catches_a_bad_row_without_echoing_its_text(version):
+    stats = _stats(version)
     secret = "A SENTENCE THAT MUST NOT BE ECHOED"
     bad = [{"text": secret, "risk": False, "level": "plan_or_intent", "style": "written", "cls": "idiom"}]
     dictated = [{"text": secret, "risk": False, "level": "none", "style": "dictated", "cls": "session_speech"}]
@@ -67,5 +76,7 @@ def test_v5_validation_catches_a_bad_row_without_echoing_its_text():
     assert all(secret not in line for line in found)
 
 
-def test_the_harness_treats_v5_as_blind():
-    assert is_blind(str(DIRECTORY / "risk.jsonl")) and is_blind(str(DIRECTORY / "triggers.jsonl"))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_harness_treats_the_set_as_blind(version):
+    directory = FIXTURES / f"eval_{version}_blind"
+    assert is_blind(str(directory / "risk.jsonl")) and is_blind(str(directory / "triggers.jsonl"))
