@@ -1,4 +1,4 @@
-"""The v4 and v5 blind sets stay well-formed. Counts and line numbers only: no item text is ever printed."""
+"""The v4, v5 and v6 blind sets stay well-formed. Counts and line numbers only: no item text is ever printed."""
 
 import importlib.util
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from ml.evaluate import is_blind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-VERSIONS = ("v4", "v5")
+VERSIONS = ("v4", "v5", "v6")
 
 
 def _stats(version: str):
@@ -46,8 +46,9 @@ def test_the_blind_set_weights_plans_and_passive_and_both_styles(sets):
     assert 0.4 <= dictated / len(risk) <= 0.6
 
 
-def test_v5_weights_session_speech_and_true_denials():
-    stats = _stats("v5")
+@pytest.mark.parametrize("version", ("v5", "v6"))
+def test_v5_and_v6_weight_session_speech_and_true_denials(version):
+    stats = _stats(version)
     risk = stats.rows_of("risk.jsonl")
     harmless = {c: sum(r["cls"] == c for r in risk) for c in stats.HARMLESS_CLASSES + stats.MIXED_CLASSES}
     assert harmless["session_speech"] >= 40 and harmless["true_denial"] >= 20
