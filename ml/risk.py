@@ -195,29 +195,65 @@ class RiskRules:
 
     def screen(self, text: str) -> str:
         """The highest level the rules find in ``text`` ("none" when nothing fires)."""
-        sentences = split_sentences(text)
-        levels = [
-            f.level
-            for i, s in enumerate(sentences)
-            for f in self._rule_findings(s, sentences[i + 1].text if i + 1 < len(sentences) else "")[0]
-        ]
-        return max_level(levels)
+        return max_level([f.level for hits, _ in self.read_sentences(split_sentences(text)) for f in hits])
+
+    def read_sentences(self, sentences: Sequence[Span]) -> list[tuple[list[RiskFinding], list[RiskSuppressed]]]:
+        """Each sentence's rule findings and held matches, read with the sentences after it (a denial
+        taken back in the next sentence; an answer to a question, and what follows the answer)."""
+        texts = [s.text for s in sentences] + ["", ""]
+        return [self._rule_findings(s, texts[i + 1], texts[i + 2]) for i, s in enumerate(sentences)]
 
     # --- rules -------------------------------------------------------------------------------
-    def _denied(self, sentence: str, start: int, end: int, following: str) -> bool:
+    def _denied(self, sentence: str, start: int, end: int, following: str, beyond: str = "") -> bool:
         """A denial that governs the match: a negation just before it in its clause ("I'm not
         suicidal", "never wanted to hurt myself") or a strong denial anywhere in the sentence ("not
         once did I"), unless the negation is itself the risk ("no one would miss me", "didn't wake
-        up") or the writer takes the denial back later in the sentence or in the next one."""
+        up") or the writer takes the denial back later in the sentence or in the next one; or a
+        question someone asked the writer that the writer answered no (``_answered_no``)."""
         scope = self.scope
         clause_start, _ = clause_around(sentence, start, scope.denial_clause_break)
         before = sentence[clause_start:start]
-        near = bool(self.denial.search(" ".join(before.split()[-4:])))
+        words = before.split()
+        near = bool(self.denial.search(" ".join(words[-4:]))) or self._denial_through_complement(words)
         if near and scope.negative_risk.search(sentence[clause_start : end + 20]):
             near = False
-        if not (near or self.strong_denial.search(sentence)):
+        if not (
+            near or self.strong_denial.search(sentence) or self._answered_no(sentence, start, end, following, beyond)
+        ):
             return False
         return not scope.retraction.search(sentence[end:] + " " + following)
+
+    def _denial_through_complement(self, words: list[str]) -> bool:
+        """A negation further back that still governs the match through the words of its complement
+        only ("I don't have any plans to | harm myself", "not having any thoughts of | harming
+        myself"); any other word between ends its scope ("I don't know why but I want to …")."""
+        if self.language != "en":
+            return False
+        for back in range(1, min(len(words), 8) + 1):
+            word = words[-back].lower().strip(",.;:!?'\"")
+            if self.denial.fullmatch(word):
+                return back > 1
+            if word not in risk_scope.DENIAL_COMPLEMENT:
+                return False
+        return False
+
+    def _answered_no(self, sentence: str, start: int, end: int, following: str, beyond: str) -> bool:
+        """The match is inside a question someone asked the writer, and the writer's answer, right
+        after it, is no ("The nurse asked if I'd had thoughts of harming myself. Said no and meant
+        it."). English only. A retraction after the answer undoes it (here for the sentence after an
+        answer given in the next sentence, "… No. I lied though."; in ``_denied`` for the rest)."""
+        if self.language != "en" or not risk_scope.REPORTED_QUESTION.search(sentence[:start]):
+            return False
+        rest = re.split(r"[.;!?]", sentence[end:], maxsplit=1)[0]
+        # the answer starts after the question's clause: "… harming myself, and I said no"
+        answer = re.sub(r"^[^,]*?(?:,|\band\b|\bso\b)", "", rest, count=1)
+        if answer.strip() and risk_scope.NEGATIVE_ANSWER.search(answer.strip()):
+            return True
+        return bool(
+            following.strip()
+            and risk_scope.NEGATIVE_ANSWER.search(following.strip())
+            and not self.scope.retraction.search(beyond)
+        )
 
     def _historical(self, sentence: str, start: int) -> bool:
         """A time marker in the match's own clause (or the clause before it, "years ago, I …") makes
@@ -258,10 +294,12 @@ class RiskRules:
             return True
         return bool(self.third_person.search(sentence)) and not scope.first_person.search(sentence)
 
-    def _rule_findings(self, sentence: Span, following: str = "") -> tuple[list[RiskFinding], list[RiskSuppressed]]:
+    def _rule_findings(
+        self, sentence: Span, following: str = "", beyond: str = ""
+    ) -> tuple[list[RiskFinding], list[RiskSuppressed]]:
         text = sentence.text.replace("\u2019", "'")
         if self.fold:
-            text, following = fold_accents(text), fold_accents(following)
+            text, following, beyond = fold_accents(text), fold_accents(following), fold_accents(beyond)
         findings, suppressed = [], []
         idiom_spans = [m.span() for p in self.idioms for m in p.finditer(text)]
         for rule_id, level, pattern in self.rules:
@@ -269,7 +307,7 @@ class RiskRules:
             for match in matches:
                 if match is None:
                     continue
-                held = self._suppression(rule_id, level, text, match, idiom_spans, following)
+                held = self._suppression(rule_id, level, text, match, idiom_spans, following, beyond)
                 if held is None:
                     break
                 suppressed.append(RiskSuppressed(sentence.start, sentence.end, rule_id, held))
@@ -282,7 +320,7 @@ class RiskRules:
         return findings, suppressed
 
     def _suppression(
-        self, rule_id: str, level: str, text: str, match: re.Match, idiom_spans: list, following: str
+        self, rule_id: str, level: str, text: str, match: re.Match, idiom_spans: list, following: str, beyond: str = ""
     ) -> str | None:
         """Why a match is not raised (idiom, denied, third person, discussion, accidental, ending
         something other than a life), or None."""
@@ -290,7 +328,7 @@ class RiskRules:
         reason = None
         if any(a < match.end() and match.start() < b for a, b in idiom_spans):
             reason = "idiom"
-        elif self._denied(text, match.start(), match.end(), following):
+        elif self._denied(text, match.start(), match.end(), following, beyond):
             reason = "denied"
         elif self._about_someone_else(text) or (
             not scope.first_person.search(match.group(0))
@@ -329,9 +367,7 @@ class RiskDetector:
         rules = self.other_languages[language]
         findings: list[RiskFinding] = []
         suppressed: list[RiskSuppressed] = []
-        for i, sentence in enumerate(sentences):
-            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-            hits, held = rules._rule_findings(sentence, following)
+        for hits, held in rules.read_sentences(sentences):
             findings.extend(hits)
             suppressed.extend(held)
         level = max_level([f.level for f in findings])
@@ -345,10 +381,7 @@ class RiskDetector:
         learned stage clause windows; without them it reads whole sentences only."""
         findings: list[RiskFinding] = []
         suppressed: list[RiskSuppressed] = []
-        readings = [
-            self.rules_stage._rule_findings(sentence, sentences[i + 1].text if i + 1 < len(sentences) else "")
-            for i, sentence in enumerate(sentences)
-        ]
+        readings = self.rules_stage.read_sentences(sentences)
         calls = self.learned.read(sentences, embeddings, tokens, [rule_reading(*r) for r in readings])
         for i, sentence in enumerate(sentences):
             rule_hits, rule_suppressed = readings[i]

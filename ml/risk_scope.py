@@ -50,8 +50,33 @@ NEGATIVE_RISK = re.compile(
 )
 RETRACTION = re.compile(
     r"\b(?:that (?:wasn'?t|was not|isn'?t|is not) true|(?:which|that) was a lie|i lied|lying|not really|"
-    r"the truth is|truthfully|actually i|i do\b|i have\b|i should have (?:said|ticked) yes|who am i kidding|"
+    r"the truth is|truthfully|actually i|i do\b|"
+    # "I have." / "I have been", not "I have people around me"
+    r"i have(?=\s*(?:[.,;!?]|$|(?:been|thought|done|tried|cut|hurt|had|actually|though|sometimes)\b))|"
+    r"i should have (?:said|ticked) yes|who am i kidding|"
     r"but i (?:have|do|am|did)\b|i haven'?t stopped|really i'?m)",
+    re.I,
+)
+# Words through which a negation keeps governing what follows ("I don't have any plans to …").
+DENIAL_COMPLEMENT = frozenset(
+    "any thoughts thought of plans plan to intention intentions urge urges wish desire want wanting feel feeling "
+    "have having had ever really been at all the a real serious current currently".split()
+)
+# A question someone asked the writer about risk ("the nurse asked if I'd had thoughts of harming myself",
+# "the form's question about being better off dead"): the risk words are the question's, not a statement.
+REPORTED_QUESTION = re.compile(
+    r"\b(?:asked|asks|asking)(?: \w+){0,3} (?:if|whether|about)\b|\bquestions? (?:about|on)\b",
+    re.I,
+)
+# The writer's answer to it, right after the question (the rest of its sentence, or the start of the next):
+# "Said no and meant it", "told her no, love, never", "Ticked 'not at all'", "I haven't, and I told her so".
+# A bare negation later in the answer ("I haven't told anyone") is not an answer.
+NEGATIVE_ANSWER = re.compile(
+    r"^\W*(?:(?:and|but|so) )?(?:i )?(?:said|answered|told(?: \w+){0,2}?) ['\"]?(?:no|nope|never|not at all)\b|"
+    r"^\W*(?:(?:and|so) )?(?:i )?(?:ticked|circled|marked|put|chose|picked)(?: \w+){0,2} ['\"]?(?:no|not at all|"
+    r"never|zero|none|0)\b|^\W*(?:no|nope|never|not at all)(?:\s*[,.;!]|\s*$)|"
+    r"^\W*(?:(?:and|but) )?i(?: (?:honestly|really|genuinely))?(?: haven'?t| have not|'m not| am not| don'?t| do not|"
+    r" didn'?t| did not| wasn'?t| was not)(?:\s*(?:[,.;!]|$|and\b))|^\W*the answer (?:is|was) no\b",
     re.I,
 )
 PAST = re.compile(

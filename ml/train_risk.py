@@ -147,10 +147,7 @@ def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None)
             path.write_bytes(pickle.dumps(encoded))
     out = []
     for sentences, embeddings, found, unit_rows in encoded:
-        readings = [
-            rules_stage._rule_findings(s, sentences[i + 1].text if i + 1 < len(sentences) else "")
-            for i, s in enumerate(sentences)
-        ]
+        readings = rules_stage.read_sentences(sentences)
         rules = [rule_reading(*r) for r in readings]
         item = Featurised(sentences, embeddings, found, unit_rows, rules, [r.level for r in rules])
         sentence_of_unit = np.array([u.sentence for u in found], dtype=np.int64)

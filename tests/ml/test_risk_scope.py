@@ -77,3 +77,44 @@ def test_a_dictated_run_on_gets_windows_around_a_buried_clause():
 
 def test_a_single_short_clause_has_no_windows():
     assert clause_windows("I want to disappear.") == []
+
+
+@pytest.fixture(scope="module")
+def rules():
+    from ml.risk import RiskRules
+
+    return RiskRules()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The practice nurse asked me if I'd had any thoughts of hurting myself. Said no, and I meant it.",
+        "My son asked whether I'd ever want to kill myself. Told him no, never. It's the truth.",
+        "The screening form had a question about being better off dead. Ticked 'not at all'.",
+        "The GP asked if I'd thought about suicide. I haven't, and I told her that.",
+        "Folk at work keep asking if I'm suicidal since the divorce. I'm not. I'm just knackered.",
+        "The psychiatrist asked if I'd cut myself this month and I said no.",
+        "I don't have any plans to hurt myself, the kids keep me going.",
+        "No, I'm not having any thoughts of harming myself, just stress about the rent.",
+        "I've got no intention of harming myself and I have my sister nearby.",
+    ],
+)
+def test_a_question_answered_no_and_a_denial_through_its_complement_are_denials(rules, text):
+    assert rules.screen(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("The nurse asked if I'd been cutting myself. I said no. But I have.", "self_harm"),
+        ("The nurse asked if I'd been cutting myself. No. I lied though, it was last night.", "self_harm"),
+        ("The GP asked if I'd thought about killing myself. I have, most nights.", "active_ideation"),
+        ("The GP asked if I'd thought about killing myself. No one had ever asked me that.", "active_ideation"),
+        ("The nurse asked if I'd been cutting myself. I haven't told anyone the truth.", "self_harm"),
+        ("I don't know why, but I want to kill myself.", "active_ideation"),
+        ("I don't have the energy to kill myself but I think about it.", "active_ideation"),
+    ],
+)
+def test_an_answer_taken_back_a_yes_or_a_negation_of_something_else_stays_risk(rules, text, level):
+    assert rules.screen(text) == level
