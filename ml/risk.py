@@ -60,7 +60,12 @@ NOT_SCREENED = "not_screened"
 LEXICONS = {"en": "risk_lexicon.json", "es": "risk_lexicon_es.json"}
 RANK = {level: i for i, level in enumerate(LEVELS)}
 DELIBERATE = re.compile(
-    r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel))\b", re.I
+    r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel)"
+    # a benign cause given as a cover story: "told my mum the cuts were from the brambles, they weren't"
+    r"|told|i said|i say|i tell|pretend\w*|believed me|lie|lied|lying|cover(ed)? (story|up)"
+    r"|not (really )?from (?!me\b)|(they|it|these|those)('re|'s| were| was| are| is)? ?n'?o?t"
+    r"|(?<!not )from me|i did (them|it|that))\b",
+    re.I,
 )
 OTHER_SUBJECTS = frozenset(
     "he she they he's she's they're he'd she'd they'd friend brother sister mum mom dad cousin uncle aunt colleague "

@@ -118,3 +118,36 @@ def test_a_question_answered_no_and_a_denial_through_its_complement_are_denials(
 )
 def test_an_answer_taken_back_a_yes_or_a_negation_of_something_else_stays_risk(rules, text, level):
     assert rules.screen(text) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The scratches on my forearms are from the rose bushes, I was pruning all weekend.",
+        "the plaster is from the blood test at the surgery this morning",
+        "My knuckles are cut because of the engine, I was fixing the van.",
+        "It itches because it's a new tattoo.",
+    ],
+)
+def test_marks_with_a_benign_cause_are_not_self_harm(detector_rules_and_learned, text):
+    assert detector_rules_and_learned.assess(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I told my sister the cuts were from the cat. We haven't got a cat.",
+        "said the marks were from the brambles but they weren't i did them with a razor",
+        "I told the nurse the cuts on my arm were from the cat, but I did them myself.",
+        "my dad saw the cuts on my arm and i lied and said it was the dog",
+    ],
+)
+def test_a_benign_cause_given_as_a_cover_story_is_still_self_harm(detector_rules_and_learned, text):
+    assert detector_rules_and_learned.assess(text).level == "self_harm"
+
+
+@pytest.fixture(scope="module")
+def detector_rules_and_learned():
+    from ml.risk import RiskDetector
+
+    return RiskDetector()
