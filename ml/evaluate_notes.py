@@ -48,6 +48,7 @@ class SessionScore:
     disclosure: str | None
     screened_level: str
     alerted: bool  # the screen raised an alert-level finding (passive ideation or worse, self-harm)
+    review: list[str] = field(default_factory=list)  # clinician-review items ("level:reason"), not alerts
     extra: dict = field(default_factory=dict)
 
     @property
@@ -125,7 +126,9 @@ def score_note(
                 leaked[trap["id"]] = text
                 break
     screen = screen_session(utterances, analyzer.risk.assess, speakers_confirmed=speakers_confirmed)
+    # Only the alert tier pages anyone; review items are counted apart (``ml.risk_review``).
     alerted = screen.level in SIGNAL_LEVELS
+    review = [f"{f.level}:{f.review_reason}" for f in screen.review_items() if f.level in SIGNAL_LEVELS]
     return SessionScore(
         name,
         path,
@@ -137,6 +140,7 @@ def score_note(
         session.get("disclosure"),
         screen.level,
         alerted,
+        review,
     )
 
 
@@ -152,6 +156,10 @@ def summarise(scores: Sequence[SessionScore]) -> dict:
         "disclosure_to_alert": f"{sum(s.alerted for s in disclosures)}/{len(disclosures)}",
         "disclosure_at_level": f"{sum(s.disclosure_at_level for s in disclosures)}/{len(disclosures)}",
         "false_alerts": sum(s.false_alert for s in scores),
+        # Findings held for the session clinician to confirm or dismiss before signing: not alerts, and a
+        # disclosure that only reached review counts as missed above.
+        "review_items": sum(len(s.review) for s in scores),
+        "sessions_with_review": sum(bool(s.review) for s in scores),
     }
 
 
@@ -183,6 +191,7 @@ def report(scores: dict[str, list[SessionScore]]) -> dict:
                     "misplaced": s.misplaced,
                     "traps_leaked": s.traps_leaked,
                     "screened_level": s.screened_level,
+                    "review": s.review,
                     "disclosure": s.disclosure,
                     **s.extra,
                 }
@@ -196,13 +205,14 @@ def report(scores: dict[str, list[SessionScore]]) -> dict:
 def print_report(result: dict, out: Callable[[str], None] = print) -> None:
     out(
         f"{'path':<11}{'facts found':>12}{'right section':>15}{'traps leaked':>14}{'disclosure→alert':>18}"
-        f"{'at its level':>14}{'false alerts':>14}{'attribution/word':>18}"
+        f"{'at its level':>14}{'false alerts':>14}{'review items':>14}{'attribution/word':>18}"
     )
     for path, s in result["paths"].items():
         attribution = s.get("attribution_per_word")
         out(
             f"{path:<11}{s['facts_found']:>12.3f}{s['facts_in_right_section']:>15.3f}{s['traps_leaked']:>14}"
             f"{s['disclosure_to_alert']:>18}{s.get('disclosure_at_level', ''):>14}{s['false_alerts']:>14}"
+            f"{s.get('review_items', ''):>14}"
             f"{'' if attribution is None else f'{attribution:.3f}':>18}"
         )
 

@@ -55,6 +55,8 @@ class DraftSentence:
     text: str
     source: str  # which evidence source produced it (homework, interventions, measures…)
     evidence: tuple[Evidence, ...]
+    # A clinician-review item (source ``risk_review``): {level, reason, utterances, detector source, score}.
+    review: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -195,26 +197,52 @@ def _stored_scores(records: Sequence[Record]) -> dict[str, tuple[int, Record]]:
     return out
 
 
-def _risk_sentences(utterances: Sequence[Utterance], screen) -> list[DraftSentence]:
-    """The note's risk statements are the alert path's own findings (``ml.session_risk``), quoted whole."""
+# Why a finding waits for the clinician rather than alerting (``ml.risk_review``), as the draft says it.
+REVIEW_REASONS = {
+    "clarified": "the patient said no when asked about it at this level",
+    "learned_weak_ordinary_turn": "a weak learned-stage plan reading of an answer to a question not about risk",
+    "learned_elliptical_answer": "the learned stage's reading of a short answer to a question not about risk",
+}
+
+
+def _risk_sentences(utterances: Sequence[Utterance], screen) -> dict[str, list[DraftSentence]]:
+    """The note's risk statements are the alert path's own findings (``ml.session_risk``), quoted whole:
+    ``risk`` for those that alert, ``risk_review`` for those the clinician must confirm or dismiss before
+    signing (each carries its ``review`` item; none is dropped)."""
     by_index = {u.index: u for u in utterances}
-    out, seen = [], set()
-    for finding in screen.findings:
+    out: dict[str, list[DraftSentence]] = {"risk": [], "risk_review": []}
+    seen = set()
+    ordered = sorted(screen.findings, key=lambda f: f.tier != "alert")  # an alert wins over a review item
+    for finding in ordered:
         key = (finding.level, finding.utterances)
         if key in seen or finding.level == "none":
             continue
         seen.add(key)
-        quoted = " ".join(by_index[i].text.strip() for i in finding.utterances if i in by_index)
+        quoted = _quote(" ".join(by_index[i].text.strip() for i in finding.utterances if i in by_index))
         label = finding.level.replace("_", " ")
         if finding.basis == "answer_to_question":
             label += ", an answer to the clinician's question"
         elif finding.basis == "unconfirmed_speaker":
             label += ", speaker not confirmed"
-        out.append(
+        evidence = tuple(Evidence("utterance", str(i), finding.start, finding.end) for i in finding.utterances)
+        if finding.tier == "alert":
+            out["risk"].append(DraftSentence(f"Risk language ({label}): \u201c{quoted}\u201d.", "risk", evidence))
+            continue
+        why = REVIEW_REASONS.get(finding.review_reason, finding.review_reason.replace("_", " "))
+        item = {
+            "level": finding.level,
+            "reason": finding.review_reason,
+            "utterances": list(finding.utterances),
+            "detector": finding.source,
+            "score": finding.score,
+        }
+        out["risk_review"].append(
             DraftSentence(
-                f"Risk language ({label}): \u201c{_quote(quoted)}\u201d.",
-                "risk",
-                tuple(Evidence("utterance", str(i), finding.start, finding.end) for i in finding.utterances),
+                f"Clinician review needed before signing: possible risk language ({label}; not alerted: {why}): "
+                f"\u201c{quoted}\u201d. Confirm to raise an alert, or dismiss.",
+                "risk_review",
+                evidence,
+                item,
             )
         )
     return out
@@ -297,6 +325,7 @@ SOURCE_KEYS = (
     "goals",
     "patient_response",
     "summary_statements",
+    "risk_review",
 )
 
 
@@ -448,7 +477,7 @@ def gather(
 
         assess = risk or (lambda text: analysis(text).risk)
         screen = screen_session(utterances, assess, speakers_confirmed=speakers_confirmed)
-        out["risk"] = _risk_sentences(utterances, screen)
+        out.update(_risk_sentences(utterances, screen))
         themes: dict[str, list] = {}
         for u in reports:
             text = as_first_person(u.text) if u.speaker == "summary" else u.text
@@ -501,6 +530,11 @@ def draft_note(
                     used.add(id(sentence))
                     sentences.append(sentence)
         sections.append(DraftSection(spec["key"], spec["title"], tuple(sentences)))
+    review = gathered.get("risk_review", [])
+    if review:
+        # Shown first, in the first section that holds risk statements, where the clinician cannot miss it.
+        at = next((i for i, spec in enumerate(template["sections"]) if "risk" in spec["sources"]), 0)
+        sections[at] = DraftSection(sections[at].key, sections[at].title, (*review, *sections[at].sentences))
     return Draft(
         template["key"], template["version"], tuple(sections), versions={"cues": cues.version, **(versions or {})}
     )

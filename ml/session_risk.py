@@ -40,10 +40,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ml import risk_review
 from ml.risk import RANK, max_level
+from ml.risk_review import ALERT, REVIEW
 from ml.text import split_sentences
 
-VERSION = "session-risk-1.1"
+VERSION = "session-risk-1.2"
 LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 
@@ -75,6 +77,14 @@ REPORT = re.compile(
     r"acknowledges|shared|mentioned|voiced|notes|noted|spoke of|talked about|is having|has had|has been having)\b"
     r"(?:\s+that)?\s*(?P<content>.+)$",
     re.I,
+)
+# An answer this short, with no one in the first person, that takes up the question's own words ("She must
+# be about nine weeks old now." -> "Nine weeks on Friday.") says nothing without it: the learned stage's
+# reading of it alone is not the patient's. One that brings its own words ("Not here anymore.") is read.
+ELLIPTICAL_WORDS = 6
+# The denying words of such a report, removed to read what was denied.
+DENYING = re.compile(
+    r"\b(denie[sd]|denying|negative for|nil|no|not|did not|does not|doesn't|report|endorse|disclose|describe)\b", re.I
 )
 CLAUSE_BREAK = re.compile(r";|\s+but\s+|,?\s+however,?\s+|,?\s+although\s+|,?\s+though\s+|,?\s+whereas\s+", re.I)
 QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
@@ -290,6 +300,9 @@ class SessionFinding:
     end: float | None
     source: str  # the detector's rule or exemplar id
     basis: str  # patient_speech | unconfirmed_speaker | answer_to_question | clinician_report | quoted_in_summary
+    tier: str = ALERT  # alert: a risk signal now | review: the session clinician confirms or dismisses it
+    review_reason: str = ""  # why it waits for review (``ml.risk_review``)
+    score: float = 1.0  # the learned stage's calibrated score; 1.0 for rules
 
 
 @dataclass(frozen=True)
@@ -307,10 +320,28 @@ class SessionScreen:
     version: str = VERSION
 
     def by_level(self) -> dict[str, list[SessionFinding]]:
+        """The findings that alert, by level (review items are ``review_items``)."""
         out: dict[str, list[SessionFinding]] = {}
         for f in self.findings:
-            out.setdefault(f.level, []).append(f)
+            if f.tier == ALERT:
+                out.setdefault(f.level, []).append(f)
         return out
+
+    def review_items(self) -> list[SessionFinding]:
+        """Findings that wait for the session clinician to confirm or dismiss them (never dropped)."""
+        return [f for f in self.findings if f.tier == REVIEW and f.level != "none"]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A finding before its tier is decided: the text that was scored and the turn's position."""
+
+    level: str
+    turn: Turn
+    position: int
+    source: str
+    basis: str
+    text: str
 
 
 def _get(u: Any, name: str, default=None):
@@ -452,6 +483,10 @@ _NO_CONTENT = frozenset(
 )
 
 
+def _content_words(text: str) -> set[str]:
+    return {word.strip("'") for word in _tokens(text)} - _NO_CONTENT
+
+
 def has_content(sentence: str) -> bool:
     """Whether ``sentence`` has a word of its own meaning (not only function words and agreement)."""
     return any(word.strip("'") not in _NO_CONTENT for word in _tokens(sentence))
@@ -517,17 +552,19 @@ class SessionRiskScreen:
         voice = self.voice
         turns = assemble_turns(utterances)
         clinician_turns = [t for t in turns if t.speaker == CLINICIAN]
-        findings: list[SessionFinding] = []
+        found: list[_Found] = []
         suppressed: list[SessionSuppressed] = []
+        denials: list[tuple[set[str], str]] = []  # a summary's reported denials: (levels denied, clause)
         # (speaker, sentence, turn) in order, for question -> answer context across turns.
         previous: tuple[str, str, Turn] | None = None
+        positions = {id(turn): k for k, turn in enumerate(turns)}
 
-        def add(level: str, turn: Turn, source: str, basis: str) -> None:
-            findings.append(SessionFinding(level, turn.indices, turn.start, turn.end, source, basis))
+        def add(level: str, turn: Turn, source: str, basis: str, text: str) -> None:
+            found.append(_Found(level, turn, positions[id(turn)], source, basis, text))
 
         for turn in turns:
             if turn.speaker == SUMMARY:
-                self._screen_summary(turn, add, suppressed)
+                self._screen_summary(turn, add, suppressed, denials)
                 previous = None
                 continue
             crosstalk = turn.speaker != CLINICIAN and _crosstalk(turn, clinician_turns)
@@ -558,6 +595,7 @@ class SessionRiskScreen:
                     suppressed.append(SessionSuppressed(turn.indices, "clinician_speech"))
                     continue
                 level, source, reasons = self._score(sentence)
+                scored = sentence
                 basis = "patient_speech" if turn.speaker != CLINICIAN else "unconfirmed_speaker"
                 learned = source.startswith("learned")
                 if basis == "unconfirmed_speaker" and learned and voice.second_person.search(sentence):
@@ -581,17 +619,113 @@ class SessionRiskScreen:
                 for reason in reasons:
                     suppressed.append(SessionSuppressed(turn.indices, reason, source))
                 if level != "none":
-                    add(level, turn, source, basis)
-        return SessionScreen(max_level([f.level for f in findings]), tuple(findings), tuple(suppressed))
+                    add(level, turn, source, basis, scored)
+        findings = self._tiers(found, turns, denials, speakers_confirmed)
+        alerting = [f.level for f in findings if f.tier == ALERT]
+        return SessionScreen(max_level(alerting), tuple(findings), tuple(suppressed))
 
-    def _screen_summary(self, turn: Turn, add, suppressed: list[SessionSuppressed]) -> None:
+    # --- alert or clinician review (``ml.risk_review``) ----------------------------------------
+    def _levels(self, text: str) -> set[str]:
+        return {
+            f.level
+            for f in self.assess(text).findings
+            if f.level in (*risk_review.IDEATION, "plan_or_intent", "self_harm")
+        }
+
+    def _reads_risk(self, turn: Turn) -> bool:
+        """Whether a clinician turn is about risk (its questions read as the statements they ask for)."""
+        for span in split_sentences(turn.text) or []:
+            text = question_as_statement(span.text) if span.text.rstrip().endswith("?") else span.text
+            if self._levels(text):
+                return True
+        return False
+
+    def _tiers(
+        self, found: Sequence[_Found], turns: Sequence[Turn], denials: Sequence[tuple[set[str], str]], confirmed: bool
+    ) -> list[SessionFinding]:
+        out: list[SessionFinding] = []
+        answers: dict[int, tuple[set[str], str]] = {}  # a clarifying answer's turn -> what its question asked
+        for f in found:
+            result = self.assess(f.text)
+            score = next(
+                (getattr(x, "score", 1.0) for x in result.findings if x.source == f.source and x.level == f.level), 1.0
+            )
+            reason = None
+            if self.voice.english and f.level != "none":
+                reason = self._review_reason(f, result, score, turns, denials, answers, confirmed)
+            turn = f.turn
+            if reason is None:
+                out.append(SessionFinding(f.level, turn.indices, turn.start, turn.end, f.source, f.basis, score=score))
+                continue
+            out.append(
+                SessionFinding(f.level, turn.indices, turn.start, turn.end, f.source, f.basis, REVIEW, reason, score)
+            )
+            if reason != "clarified":
+                # The learned reading waits; what the rules read in the same sentence still alerts.
+                rules_level, rules_source = self._rules_only(f.text)
+                if rules_level != "none":
+                    out.append(SessionFinding(rules_level, turn.indices, turn.start, turn.end, rules_source, f.basis))
+        return out
+
+    def _review_reason(self, f: _Found, result, score: float, turns, denials, answers, confirmed: bool) -> str | None:
+        learned = f.source.startswith("learned")
+        if f.basis == "clinician_report":
+            named = any(pattern.search(f.text) for _, pattern in CLINICAL_TERMS)  # the clinician's own term
+            if learned and not named and any(risk_review.clears(f.level, lv, clause) for lv, clause in denials):
+                return "clarified"
+            return None
+        if f.basis not in ("patient_speech", "unconfirmed_speaker") or not confirmed:
+            return None  # an answer to a risk question, a quote; or speaker labels that are a machine's guess
+        spans = [(x.start, x.end) for x in result.findings if x.level == f.level and not x.source.startswith("learned")]
+        if risk_review.is_ambiguous(f.text, spans, learned):
+            if f.position in answers and not learned:
+                asked, question = answers[f.position]
+                if risk_review.clears(f.level, asked, question):
+                    return "clarified"  # "God, no. I mean I can't keep going into work on no sleep."
+            if self._clarified(f, turns, answers):
+                return "clarified"
+        if not learned:
+            return None
+        before = turns[f.position - 1] if f.position > 0 else None
+        if before is None or before.speaker != CLINICIAN or self._reads_risk(before):
+            return None
+        if (
+            len(f.text.split()) <= ELLIPTICAL_WORDS
+            and not self.voice.first_person.search(f.text)
+            and _content_words(f.text) & _content_words(before.text)
+        ):
+            return "learned_elliptical_answer"
+        if f.level == "plan_or_intent" and score < risk_review.WEAK_SCORE and not PLAN_DETAIL.search(f.text):
+            # The learned stage reads timing and objects in ordinary talk as plans; a weak plan reading with
+            # no means, method or time in the sentence waits for the clinician who heard it.
+            return "learned_weak_ordinary_turn"
+        return None
+
+    def _clarified(self, f: _Found, turns: Sequence[Turn], answers: dict[int, tuple[set[str], str]]) -> bool:
+        """A clinician question within the next turns, at a level that matches, answered "no"."""
+        for k in range(f.position + 1, min(len(turns) - 1, f.position + 4)):
+            asking, answer = turns[k], turns[k + 1]
+            if asking.speaker != CLINICIAN or answer.speaker != PATIENT:
+                continue
+            questions = [s.text for s in split_sentences(asking.text) or [] if is_question_to_other(s.text, self.voice)]
+            if not questions or not risk_review.CLARIFYING_NO.search(answer.text):
+                continue
+            asked = risk_review.asked_levels(questions[-1], self._levels, question_as_statement)
+            if risk_review.clears(f.level, asked, questions[-1]):
+                answers[k + 1] = (asked, questions[-1])
+                return True
+        return False
+
+    def _screen_summary(
+        self, turn: Turn, add, suppressed: list[SessionSuppressed], denials: list[tuple[set[str], str]]
+    ) -> None:
         """The clinician's own writing (typed or dictated), read in the writer's voice."""
         voice = self.voice
         text = _expand(turn.text) if voice.english else turn.text
         for quote in QUOTED.findall(text):
             level, source, _ = self._score(quote)
             if level != "none":
-                add(level, turn, source, "quoted_in_summary")
+                add(level, turn, source, "quoted_in_summary", quote)
         text = QUOTED.sub("", text)
         for clause in voice.clause_break.split(text):
             clause = clause.strip(" ,.")
@@ -600,6 +734,9 @@ class SessionRiskScreen:
             qualified = NO_PLAN_QUALIFIER.sub("", clause).strip(" ,.") if voice.english else clause
             if not qualified or voice.denial.search(qualified):
                 suppressed.append(SessionSuppressed(turn.indices, "reported_denial"))
+                if voice.english:
+                    denied = DENYING.sub("", clause)
+                    denials.append((risk_review.asked_levels(denied, self._levels, third_to_first), clause))
                 continue
             report = voice.report.match(qualified)
             content = report["content"] if report else qualified
@@ -627,7 +764,7 @@ class SessionRiskScreen:
                 suppressed.append(SessionSuppressed(turn.indices, "formulation_without_person", source))
                 continue
             if level != "none":
-                add(level, turn, source, "clinician_report")
+                add(level, turn, source, "clinician_report", first)
 
 
 def screen_session(

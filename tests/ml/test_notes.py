@@ -191,6 +191,29 @@ def test_the_notes_risk_statements_are_the_alert_paths_findings(analyzer):
     ]
 
 
+@pytest.mark.slow
+def test_a_review_item_leads_the_risk_section_and_says_why_it_did_not_alert(analyzer):
+    session = [
+        Utterance(0, "clinician", "How are things at work?", 0, 3),
+        Utterance(1, "patient", "Honestly, I can't go on like this.", 3, 6),
+        Utterance(2, "clinician", "When you say that, do you mean you've had thoughts of ending your life?", 6, 9),
+        Utterance(3, "patient", "No, nothing like that. I mean the night shifts.", 9, 12),
+    ]
+    draft = draft_note(load_template("soap"), session, analysis=analyzer.analyse, risk=analyzer.risk.assess)
+    section = next(s for s in draft.sections if s.key == "objective")  # the first that holds risk statements
+    first = section.sentences[0]
+    assert first.source == "risk_review" and first.text.startswith("Clinician review needed before signing")
+    assert "can't go on like this" in first.text and "said no when asked" in first.text
+    assert first.review == {
+        "level": "passive_ideation",
+        "reason": "clarified",
+        "utterances": [1],
+        "detector": "passive.no_point",
+        "score": 1.0,
+    }
+    assert not [s for sec in draft.sections for s in sec.sentences if s.source == "risk"]
+
+
 @pytest.mark.parametrize(
     ("sentence", "keyword", "about_patient"),
     [

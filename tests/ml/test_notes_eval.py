@@ -50,6 +50,21 @@ def test_the_summary_counts_a_disclosure_screened_below_its_level_as_alerted_but
     assert figures["false_alerts"] == 0
 
 
+def test_review_items_are_counted_apart_and_a_disclosure_that_only_reached_review_is_missed():
+    def score(screened, disclosure, review):
+        return SessionScore("s", "transcript", [], [], [], {}, {}, disclosure, screened, screened != "none", review)
+
+    figures = summarise(
+        [
+            score("none", None, ["plan_or_intent:learned_weak_ordinary_turn"]),
+            score("none", "passive_ideation", ["passive_ideation:clarified"]),
+            score("passive_ideation", None, []),
+        ]
+    )
+    assert figures["false_alerts"] == 1 and figures["disclosure_to_alert"] == "0/1"
+    assert figures["review_items"] == 2 and figures["sessions_with_review"] == 2
+
+
 def test_the_cli_prints_json(tmp_path):
     (tmp_path / "one.json").write_text((DEV / "panic_exposure.json").read_text())
     out = subprocess.run(

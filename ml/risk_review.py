@@ -1,0 +1,104 @@
+"""Which session risk findings page the care team and which wait for the session clinician's review.
+
+``ml.session_risk`` finds risk language turn by turn. Every finding it keeps is shown in the draft note;
+this module only decides how each one reaches a person (issue 14):
+
+- ``alert``: a risk signal now (the care team is paged per policy). Every rule-stage finding (the
+  lexicon's explicit wording, a clinician's own term such as "passive SI", a "yes" to a risk question),
+  and every learned-stage finding except the kinds below.
+- ``review``: a "clinician review" item at the top of the draft's risk section, which the session's
+  clinician must confirm (the alert is raised then) or dismiss, with the decision audited, before the
+  note can be signed. Nothing is dropped: the item keeps its level, its utterances and why it waits.
+
+A finding waits for review only where the session itself gives a reason to doubt it:
+
+- ``learned_weak_ordinary_turn``: a plan read by the learned stage alone, with a weak score (below
+  ``WEAK_SCORE``) and no means, method or time in the sentence, on a patient turn answering a clinician
+  turn that is not about risk ("What's been the hardest part of the week?" -> "The evenings. I still lay
+  two places at the table"). Weak ideation or self-harm readings still alert: on the risk sets' spoken
+  rows, put after such a question, a weak reading of ideation was a real disclosure.
+- ``learned_elliptical_answer``: the learned stage alone, on an answer that says nothing without its
+  question ("She must be about nine weeks old now." -> "Nine weeks on Friday."), where the question is
+  not about risk.
+- ``clarified``: an ambiguous statement ("I can't go on like this", or a learned-stage-only reading)
+  that the patient then clarified with a "no" to the clinician's question *at a matching level*: a
+  question about thoughts of death, of ending their life or of harming themselves asks whether the
+  statement was risk at all, so a "no" answers it; a question about plans, means or intent presupposes
+  the thoughts, so "No, no plans" clears nothing. A question that names "active" ideation leaves
+  passive ideation standing. Explicit wording ("I wish I could go to sleep and not wake up") is never
+  cleared by a later "no". A clinician's summary is read the same way: a reported denial of thoughts of
+  ending her life clarifies a learned-stage-only reading of an earlier sentence; "denies plan" does not.
+
+Where a learned reading goes to review and the rules read the same sentence at a lower alert level,
+that lower level still alerts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+ALERT, REVIEW = "alert", "review"
+# Below this calibrated probability a learned finding is weak (the stage's own thresholds are ~0.45).
+WEAK_SCORE = 0.6
+IDEATION = ("passive_ideation", "active_ideation")
+# Wording that may or may not be about living: the patient can mean work, a marriage, the pain.
+AMBIGUOUS = re.compile(
+    r"\bcan'?t (go on|do this|keep (going|doing this)|take (it|this|much more)|cope)\b|\b(had|have) enough\b|"
+    r"\bwhat'?s the point\b|\bno point\b(?! (in |of )?(living|being alive|being here|waking up|going on))",
+    re.I,
+)
+# A question about plans, means or intent presupposes the thoughts: a "no" to it does not clarify them.
+PLAN_QUESTION = re.compile(
+    r"\b(plans?|planned|planning|intend\w*|intent|means|method|how (would|will) you|when would you|anything at home|"
+    r"tablets|pills|using to|act on|acted|access)\b",
+    re.I,
+)
+# "When you say you can't go on, do you mean …?": the question is what follows "do you mean".
+ECHO = re.compile(r"^.*?\b(?:do|did) you mean\b|^.*?\bare you saying\b|^.*?\bdoes that mean\b", re.I)
+CLARIFYING_NO = re.compile(
+    r"^\W*(?:(?:oh|god|gosh|goodness|christ|gosh)\W+)?(?:no|nope|never|nah|not really|not at all|nothing like that|"
+    r"god no|i haven't|i have not|i don't|i'm not|i am not)\b",
+    re.I,
+)
+ACTIVE_ONLY = re.compile(r"\bactive\b", re.I)
+
+Levels = Callable[[str], set[str]]  # text -> the alert levels it reads at (rules and learned)
+
+
+def asked_levels(question: str, levels: Levels, as_statement: Callable[[str], str]) -> set[str]:
+    """The levels a clinician's question asks about, read as the statement it asks the patient to make.
+    Empty for a question about plans, means or intent (see the module docstring)."""
+    asked = ECHO.sub("do you", question.strip()) if ECHO.search(question) else question
+    if PLAN_QUESTION.search(asked):
+        return set()
+    found = levels(as_statement(asked))
+    return {lvl for lvl in found if lvl in (*IDEATION, "self_harm")}
+
+
+def clears(statement_level: str, asked: Iterable[str], question: str) -> bool:
+    """Whether a "no" to a question asking about ``asked`` clarifies an ambiguous statement at
+    ``statement_level``: the question must ask about thoughts at the statement's level or above it on the
+    ideation ladder (a "no" to "thoughts of ending your life?" answers "I can't go on like this"; a "no"
+    to "do you wish you were dead?" leaves an active statement standing). "Thoughts of harming yourself"
+    asks about self-harm and, as the screening item it comes from does, about wishing to be dead."""
+    asked = set(asked)
+    if statement_level == "self_harm":
+        return "self_harm" in asked
+    if statement_level not in IDEATION:
+        return False
+    if statement_level == "passive_ideation" and ACTIVE_ONLY.search(question):
+        return False  # "Denies active SI" says nothing against passive ideation
+    if statement_level == "passive_ideation" and "self_harm" in asked:
+        return True
+    rank = IDEATION.index(statement_level)
+    return any(lvl in IDEATION and IDEATION.index(lvl) >= rank for lvl in asked)
+
+
+def is_ambiguous(text: str, rule_spans: Iterable[tuple[int, int]], learned_only: bool) -> bool:
+    """A reading that could be about something else: the learned stage's alone, or rules that matched
+    only ambiguous wording ("can't go on like this")."""
+    if learned_only:
+        return True
+    spans = list(rule_spans)
+    return bool(spans) and all(AMBIGUOUS.search(text[max(0, s - 8) : e + 8]) for s, e in spans)
