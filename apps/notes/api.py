@@ -29,10 +29,12 @@ from apps.notes.serializers import (
     NoteEditSerializer,
     NoteSerializer,
     RelabelSerializer,
+    RiskReviewDecisionSerializer,
     SessionSerializer,
     UtteranceSerializer,
 )
 from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.risk_review import note_risk_review_decide
 from apps.notes.services.sessions import (
     CATEGORY,
     clinical_session_create,
@@ -198,6 +200,23 @@ class SessionViewSet(PatientScopedViewSet):
     @extend_schema(request=None, responses={200: NoteSerializer}, summary="Sign (locks the note)")
     def sign(self, request, *args, **kwargs):
         return Response(NoteSerializer(note_sign(actor=request.user, note=self._latest(self._session()))).data)
+
+    @extend_schema(
+        request=RiskReviewDecisionSerializer,
+        responses={200: NoteSerializer},
+        summary="Confirm (raises the alert) or dismiss a possible risk item held for review; signing waits on them",
+    )
+    def risk_review(self, request, *args, **kwargs):
+        data = RiskReviewDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = note_risk_review_decide(
+            actor=request.user,
+            note=self._latest(self._session()),
+            item_id=data.validated_data["item"],
+            decision=data.validated_data["decision"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(NoteSerializer(note).data)
 
     @extend_schema(request=AmendSerializer, responses={201: NoteSerializer}, summary="Amend a signed note")
     def amend(self, request, *args, **kwargs):

@@ -355,7 +355,12 @@ def _screen_risk(item: SessionInput, reason: str = "rescreened") -> None:
         speakers_confirmed=speakers_confirmed(item),
         language=code,
     )
-    _screen_record(item, {**record, "screened": True, "detector": detector, "screen": screen.version})
+    # Findings held for the session clinician's review are no signal: the draft shows them and signing
+    # waits on them (``apps.notes.services.risk_review``); the record says what was held and why.
+    held = [
+        {"level": f.level, "reason": f.review_reason, "utterances": list(f.utterances)} for f in screen.review_items()
+    ]
+    _screen_record(item, {**record, "screened": True, "detector": detector, "screen": screen.version, "review": held})
     session_risk_record(item, screen, detector=detector, clinician_present=item.session.clinician_id, language=code)
     # A whole pass over the input (not a live partial screen): what it no longer finds is superseded.
     risk_signals_supersede(

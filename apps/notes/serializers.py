@@ -188,3 +188,9 @@ class DraftRequestSerializer(serializers.Serializer):
 
 class AmendSerializer(NoteEditSerializer):
     reason = serializers.CharField(max_length=500)
+
+
+class RiskReviewDecisionSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, help_text="The review item's id (the note's provenance.risk_review)")
+    decision = serializers.ChoiceField(choices=["confirm", "dismiss"], help_text="confirm raises the alert")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

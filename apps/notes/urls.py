@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path(S + "<uuid:pk>/note/draft/", v.as_view({"post": "redraft"}), name="session-note-draft"),
     path(S + "<uuid:pk>/note/sign/", v.as_view({"post": "sign"}), name="session-note-sign"),
+    path(S + "<uuid:pk>/note/risk-review/", v.as_view({"post": "risk_review"}), name="session-note-risk-review"),
     path(S + "<uuid:pk>/note/amend/", v.as_view({"post": "amend"}), name="session-note-amend"),
     path(S + "<uuid:pk>/note/fhir/", v.as_view({"get": "fhir"}), name="session-note-fhir"),
     path(S + "<uuid:pk>/note/pdf/", v.as_view({"get": "pdf"}), name="session-note-pdf"),

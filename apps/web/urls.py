@@ -55,6 +55,11 @@ urlpatterns = [
     path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/", sessions.NoteEditView.as_view(), name="note-edit"),
     path("patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/sign/", sessions.NoteSignView.as_view(), name="note-sign"),
     path(
+        "patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/risk-review/",
+        sessions.NoteRiskReviewView.as_view(),
+        name="note-risk-review",
+    ),
+    path(
         "patients/<uuid:patient_pk>/sessions/<uuid:pk>/note/versions/<int:version>/use/",
         sessions.NoteVersionChooseView.as_view(),
         name="note-version-choose",

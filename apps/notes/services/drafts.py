@@ -15,6 +15,7 @@ from apps.core.errors import Conflict
 from apps.insights.selectors import patient_analysis_allowed
 from apps.notes.models import ClinicalSession, InputStatus, Note, NoteStatus, SessionInput
 from apps.notes.selectors import input_language, note_templates_list, speakers_confirmed
+from apps.notes.services.risk_review import review_items_from_sections
 from apps.notes.services.sessions import CATEGORY
 from ml import notes as drafting
 
@@ -148,7 +149,13 @@ def note_draft_generate(
             "key": s.key,
             "title": s.title,
             "sentences": [
-                {"text": x.text, "source": x.source, "evidence": [e.__dict__ for e in x.evidence]} for x in s.sentences
+                {
+                    "text": x.text,
+                    "source": x.source,
+                    "evidence": [e.__dict__ for e in x.evidence],
+                    **({"review": x.review} if x.review else {}),
+                }
+                for x in s.sentences
             ],
         }
         for s in draft.sections
@@ -178,6 +185,9 @@ def note_draft_generate(
         latest = Note.objects.select_for_update().filter(session=session).order_by("-version").first()
         if latest is not None and latest.status == NoteStatus.SIGNED:
             return None
+        # Risk language held for the clinician's review (never an alert yet): signing waits on it.
+        previous = (latest.provenance or {}).get("risk_review") if latest is not None else None
+        provenance["risk_review"] = review_items_from_sections(sections, previous)
         keep_live = latest is not None and latest.provenance.get("pass") == "live" and made_by != "live"
         if latest is not None and not latest.provenance.get("edited") and not keep_live:
             latest.sections, latest.provenance = sections, provenance

@@ -14,6 +14,7 @@ from apps.accounts.models import User
 from apps.audit.services import AuditAction, audit_log
 from apps.core.errors import Conflict, Forbidden, ServiceError
 from apps.notes.models import Note, NoteStatus
+from apps.notes.services.risk_review import pending_review_items
 from apps.notes.services.sessions import CATEGORY, _require_clinician
 from ml.text import split_sentences
 
@@ -85,6 +86,13 @@ def note_sign(*, actor: User, note: Note) -> Note:
         raise Forbidden("Only the session's clinician can sign its note.")
     if note.status == NoteStatus.SIGNED:
         raise Conflict("Already signed.", code="signed")
+    pending = pending_review_items(note)
+    if pending:
+        raise Conflict(
+            f"{len(pending)} possible risk item(s) in the draft need your review: confirm or dismiss each before "
+            "signing.",
+            code="risk_review_pending",
+        )
     with transaction.atomic():
         note.status, note.signed_by, note.signed_at = NoteStatus.SIGNED, actor, timezone.now()
         note.content_hash = note_content_hash(note)

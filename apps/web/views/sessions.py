@@ -28,6 +28,7 @@ from apps.notes.selectors import (
 )
 from apps.notes.serializers import AmendSerializer, InputCreateSerializer, NoteEditSerializer, SessionSerializer
 from apps.notes.services.drafts import note_draft_generate
+from apps.notes.services.risk_review import note_risk_review_decide, review_items_with_text
 from apps.notes.services.sessions import (
     CATEGORY,
     clinical_session_create,
@@ -148,6 +149,7 @@ class SessionMixin(PatientPageMixin):
             "recording_allowed": consent_is_granted(patient_id=session.patient_id, kind=ConsentKind.SESSION_RECORDING),
             "processing": any(t.input.status not in ("done", "failed") for t in transcripts),
             "check": sign_check(note=note) if note and note.status == NoteStatus.DRAFT else None,
+            "risk_review": review_items_with_text(note) if note else [],
             "show_sign": show_sign,
             "diffs": diffs,
             "errors": errors or {},
@@ -269,6 +271,31 @@ class NoteSignView(SessionMixin, View):
         except ServiceError as exc:
             return self.refused(request, session, exc)
         return self.done(request, session, "signed")
+
+
+class NoteRiskReviewView(SessionMixin, View):
+    """Confirm (raises the alert) or dismiss one possible risk item held for the clinician's review."""
+
+    def post(self, request, patient_pk, pk):
+        session = self.get_session(request, patient_pk, pk)
+        note = session.notes.order_by("-version").first()
+        if note is None:
+            raise Http404
+        try:
+            item_id = int(request.POST.get("item", ""))
+        except ValueError:
+            raise Http404 from None
+        try:
+            note_risk_review_decide(
+                actor=request.user,
+                note=note,
+                item_id=item_id,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ServiceError as exc:
+            return self.refused(request, session, exc)
+        return self.done(request, session, "risk_reviewed")
 
 
 class NoteRedraftView(SessionMixin, View):
