@@ -102,6 +102,7 @@ OBSERVED = re.compile(
 )
 INSTRUMENT = re.compile(
     r"\b((phq|gad|pcl|core)([- ]?(9|nine|7|seven|5|five|10|ten))?|isi|insomnia severity index|ors|srs|audit|epds|"
+    r"edinburgh(?: postnatal depression scale)?|"
     r"wsas|k10|spin|c-?ssrs|pswq|ybocs|y-bocs|bdi|bai|dass|asrm|altman(?: (?:self[- ]rating )?mania)?(?: rating)?"
     r"(?: scale)?|ymrs|mdq|hads|madrs|oci-?r|doci|lsas|pdss|ies-?r|wemwbs|swemwbs|rcads|dast|cudit|gds)\b",
     re.I,
@@ -349,7 +350,11 @@ FORMULATED_MORE = re.compile(
     r"one way (of|to) (understand|see|look at|think about)|(is|are|was|were) (your|a|her|his|their) way (of|to)|"
     r"every time (you|she|he|they)\b[^.?!]*\b(gets?|feels?|makes?) (worse|stronger|bigger|harder)|"
     r"the more (you|she|he|they)\b[^.?!]*\bthe (more|less|worse)|driven by|(is|are) (linked|connected|tied) to|"
-    r"(the|a|this) (cycle|loop|trap)\b)",
+    r"(the|a|this) (cycle|loop|trap)\b|"
+    # naming what the patient describes, and how a habit is learnt: "What you're describing are intrusive
+    # thoughts.", "Lying awake and trying harder teaches your brain that bed is for worrying."
+    r"what you'?re describing (is|are|sounds)|(teach|teaches|teaching|train|trains|training) (your|the|her|his|their) "
+    r"(brain|body|mind|nervous system)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(
@@ -403,6 +408,14 @@ ANNOUNCED = re.compile(
     r"(?:how|what) i (?:see|understand|read|make sense of|think|'m thinking|am thinking)\b",
     re.I,
 )
+# A sentence that names what the patient describes, and the one after it that explains it by a pronoun
+# ("What you're describing are intrusive thoughts. They're very common after having a baby."): one statement.
+NAMING = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok|well),?\s+)*(?:what you'?re describing|what you'?ve (?:described|told me about)|"
+    r"(?:this|that|it) is (?:called|known as))\b",
+    re.I,
+)
+REFERS_BACK = re.compile(r"^\W*(?:they|they're|it|it's|these|this|that|that's)\b", re.I)
 # A sentence whose subject is someone else, named only by a pronoun ("He was in the army…"): read with
 # the sentence before it that names them ("My brother keeps telling me…"), so the quote says who.
 PRONOUN_SUBJECT = re.compile(r"^\W*(he|she|they)(?:'s|'ve|'d|'ll| \w+)", re.I)
@@ -432,6 +445,7 @@ def _joined_spans(spans: list) -> list[tuple[int, int, str]]:
         elif out and (
             (_names_instrument(out[-1][2]) and _states_bare_score(span.text))
             or (PRONOUN_SUBJECT.match(span.text) and NAMES_SOMEONE.search(out[-1][2]))
+            or (NAMING.match(out[-1][2]) and REFERS_BACK.match(span.text))
         ):
             start, _, text = out.pop()
             out.append((start, span.end, f"{text} {span.text}"))
@@ -645,6 +659,8 @@ def canonical_instrument(name: str) -> str:
         "cssrs": "C-SSRS",
         "ybocs": "Y-BOCS",
     }
+    if key.startswith("edinburgh"):
+        return "EPDS"  # the Edinburgh Postnatal Depression Scale, as it is said aloud
     if key.startswith("altman"):
         return "ASRM"  # the Altman Self-Rating Mania Scale, by its author's name
     return names.get(key, name.upper())
@@ -701,8 +717,12 @@ def kind_of(unit: Unit, cues) -> str:
         return ACTION
     if unit.speaker == "clinician" and REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION
-    if unit.speaker == "clinician" and is_instruction(text) and BETWEEN_SESSIONS.search(text):
-        return HOMEWORK
+    if (
+        unit.speaker == "clinician"
+        and is_instruction(text)
+        and (BETWEEN_SESSIONS.search(text) or CONDITION.search(text))
+    ):
+        return HOMEWORK  # "…so please don't drive if you feel drowsy": advice for when it happens
     if summary and unit.heading is not None:
         return unit.heading
     if text.rstrip().endswith("?") and unit.speaker != "summary":
@@ -772,17 +792,29 @@ def is_instruction(text: str) -> bool:
     return IMPERATIVE.search(text) is not None and not text.rstrip().endswith("?")
 
 
+# An instruction for when something happens between sessions: "if you feel drowsy", "whenever you notice".
+CONDITION = re.compile(
+    r"\b(?:if|when|whenever) you(?:'re| are)? (?:feel|get|notice|start|find|wake|can't|cannot|are|become)\b", re.I
+)
 PERSONAL = re.compile(
     r"\b(you|you're|you've|you'd|i|i'm|i've|i'd|we|we're|he|she|they|it|it's|that|this|there)\b", re.I
 )
 
 
+# A clock time: a plan's detail ("Your window is from half past midnight to six thirty.").
+CLOCK_TIME = re.compile(
+    rf"\b(half past|quarter (past|to)|o'?clock|midnight|midday|noon|\d{{1,2}}[:.]\d{{2}}|\d{{1,2}} ?[ap]\.?m\b|"
+    rf"(?:{_UNITS}|ten|eleven|twelve) (?:thirty|fifteen|forty[- ]five))\b",
+    re.I,
+)
+
+
 def is_plan_item(text: str) -> bool:
     """A list item of a plan being set out, with its time and no one as its subject ("Same wake-up time
-    every day, seven o'clock."): read as part of that plan. "You said you stay in bed every day." is not."""
-    return (
-        BETWEEN_SESSIONS.search(text) is not None and PERSONAL.search(text) is None and not text.rstrip().endswith("?")
-    )
+    every day, seven o'clock.", "Your window is from half past midnight to six thirty."): read as part of
+    that plan. "You said you stay in bed every day." is not."""
+    timed = BETWEEN_SESSIONS.search(text) is not None or CLOCK_TIME.search(text) is not None
+    return timed and PERSONAL.search(text) is None and not text.rstrip().endswith("?")
 
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself)\b", re.I)

@@ -333,3 +333,40 @@ def test_a_negative_instruction_continuing_the_homework_is_homework():
         ]
     )
     assert _section_of(sections, "don't ask your mum") == ["plan"]
+
+
+# --- spoken sessions: psychoeducation, timed plan details, conditional advice, instruments by name ---
+
+
+def test_an_instrument_said_by_its_name_is_a_score():
+    unit = st.sentence_units([{"index": 0, "speaker": C, "text": "Your Edinburgh score last week was fourteen."}])[0]
+    assert st.spoken_score(unit.text) == ("EPDS", 14)
+
+
+def test_naming_what_the_patient_describes_and_explaining_it_is_one_formulation():
+    sections = _draft(
+        [
+            (P, "I keep checking the oven, sometimes twenty times before I can leave."),
+            (C, "What you're describing is a checking habit. It gets stronger every time you give in to it."),
+        ]
+    )
+    assert _texts(sections, "assessment") == [
+        "Clinician: What you're describing is a checking habit. It gets stronger every time you give in to it."
+    ]
+
+
+def test_how_a_habit_is_learnt_is_a_formulation():
+    sections = _draft([(C, "Scrolling in bed at night teaches your brain that the bed is for being awake.")])
+    assert _section_of(sections, "teaches your brain") == ["assessment"]
+
+
+def test_a_plans_clock_times_and_conditional_advice_go_to_plan():
+    sections = _draft(
+        [
+            (C, "So we're going to set a fixed wake-up time."),
+            (C, "Your alarm goes at quarter past seven, weekends included."),
+            (C, "You may feel flat for a few days, so please don't skip meals if you feel low."),
+        ]
+    )
+    assert _section_of(sections, "quarter past seven") == ["plan"]
+    assert _section_of(sections, "please don't skip meals") == ["plan"]
