@@ -56,11 +56,20 @@ PLAN_QUESTION = re.compile(
 )
 # "When you say you can't go on, do you mean …?": the question is what follows "do you mean".
 ECHO = re.compile(r"^.*?\b(?:do|did) you mean\b|^.*?\bare you saying\b|^.*?\bdoes that mean\b", re.I)
+# A plain "no" ("God, no.", "No, nothing like that."); "not really", "I don't know" and a "no, but…" are
+# not a clarification, and neither is an answer that hedges anywhere.
 CLARIFYING_NO = re.compile(
-    r"^\W*(?:(?:oh|god|gosh|goodness|christ|gosh)\W+)?(?:no|nope|never|nah|not really|not at all|nothing like that|"
-    r"god no|i haven't|i have not|i don't|i'm not|i am not)\b",
+    r"^\W*(?:(?:oh|god|gosh|goodness|christ)\W+)?(?:no|nope|never|nah|not at all|nothing like that|i haven't|"
+    r"i have not)\b(?!\W*but\b)",
     re.I,
 )
+HEDGE = re.compile(r"\b(but|sometimes|maybe|not sure|don't know|dunno|kind of|sort of|a bit|a little|used to)\b", re.I)
+
+
+def is_clarifying_no(answer: str) -> bool:
+    return CLARIFYING_NO.search(answer) is not None and HEDGE.search(answer) is None
+
+
 ACTIVE_ONLY = re.compile(r"\bactive\b", re.I)
 
 Levels = Callable[[str], set[str]]  # text -> the alert levels it reads at (rules and learned)

@@ -708,7 +708,7 @@ class SessionRiskScreen:
             if asking.speaker != CLINICIAN or answer.speaker != PATIENT:
                 continue
             questions = [s.text for s in split_sentences(asking.text) or [] if is_question_to_other(s.text, self.voice)]
-            if not questions or not risk_review.CLARIFYING_NO.search(answer.text):
+            if not questions or not risk_review.is_clarifying_no(answer.text):
                 continue
             asked = risk_review.asked_levels(questions[-1], self._levels, question_as_statement)
             if risk_review.clears(f.level, asked, questions[-1]):

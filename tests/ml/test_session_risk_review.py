@@ -62,6 +62,14 @@ def test_a_no_to_a_thoughts_question_sends_an_ambiguous_statement_to_review(asse
     assert tiers(result) == [("passive_ideation", "review", "clarified")]  # kept, shown, not paged
 
 
+@pytest.mark.parametrize("answer", ["No, but sometimes I wonder.", "Not really.", "I don't know.", "No... maybe."])
+def test_a_hedged_answer_is_not_a_clarification(answer):
+    from ml.risk_review import is_clarifying_no
+
+    assert not is_clarifying_no(answer)
+    assert is_clarifying_no("God, no. I mean the night shifts.")
+
+
 @pytest.mark.slow
 def test_no_plans_does_not_clear_passive_ideation(assess):
     result = screen_session(
