@@ -2,7 +2,6 @@
 the note cannot be signed while any item is pending."""
 
 import pytest
-from django.core.files.storage import storages
 
 from apps.alerts.models import Alert, RiskSignal
 from apps.audit.models import AuditEvent
@@ -31,14 +30,6 @@ PLANS_ONLY = "\n".join(
         "Patient: No, no plans.",
     ]
 )
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    storages._storages.pop("journal_audio", None)
-    yield
-    storages._storages.pop("journal_audio", None)
 
 
 def _typed(client, personas, text, capture):
