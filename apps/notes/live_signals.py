@@ -76,6 +76,9 @@ def risk_record(item: SessionInput, screen, detector: str, clinician_id, state: 
                     "end": finding.end,
                     "utterances": list(finding.utterances),
                     "basis": finding.basis,
+                    # "review": held for the clinician's review, not a signal (``ml.risk_review``)
+                    "tier": finding.tier,
+                    "review_reason": finding.review_reason,
                     **links(item.session),
                 },
             }
