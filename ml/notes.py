@@ -228,7 +228,6 @@ def _risk_sentences(utterances: Sequence[Utterance], screen) -> dict[str, list[D
         if finding.tier == "alert":
             out["risk"].append(DraftSentence(f"Risk language ({label}): \u201c{quoted}\u201d.", "risk", evidence))
             continue
-        why = REVIEW_REASONS.get(finding.review_reason, finding.review_reason.replace("_", " "))
         item = {
             "level": finding.level,
             "reason": finding.review_reason,
@@ -236,16 +235,32 @@ def _risk_sentences(utterances: Sequence[Utterance], screen) -> dict[str, list[D
             "detector": finding.source,
             "score": finding.score,
         }
-        out["risk_review"].append(
-            DraftSentence(
-                f"Clinician review needed before signing: possible risk language ({label}; not alerted: {why}): "
-                f"\u201c{quoted}\u201d. Confirm to raise an alert, or dismiss.",
-                "risk_review",
-                evidence,
-                item,
-            )
-        )
+        out["risk_review"].append(review_sentence(item, label, quoted, evidence))
     return out
+
+
+def review_sentence(item: dict, label: str, quoted: str, evidence: tuple[Evidence, ...]) -> DraftSentence:
+    """The draft's sentence for one clinician-review item (``ml.risk_review``), carrying the item."""
+    why = REVIEW_REASONS.get(item["reason"], item["reason"].replace("_", " "))
+    return DraftSentence(
+        f"Clinician review needed before signing: possible risk language ({label}; not alerted: {why}): "
+        f"\u201c{quoted}\u201d. Confirm to raise an alert, or dismiss.",
+        "risk_review",
+        evidence,
+        item,
+    )
+
+
+def with_review_items(template: dict, draft: Draft, review: Sequence[DraftSentence]) -> Draft:
+    """``draft`` with ``review`` sentences first in the first section that holds risk statements."""
+    if not review:
+        return draft
+    at = next((i for i, spec in enumerate(template["sections"]) if "risk" in spec["sources"]), 0)
+    sections = list(draft.sections)
+    sections[at] = DraftSection(sections[at].key, sections[at].title, (*review, *sections[at].sentences))
+    return Draft(
+        draft.template, draft.template_version, tuple(sections), draft.engine, draft.engine_version, draft.versions
+    )
 
 
 def _answers(unit, previous) -> bool:
@@ -530,14 +545,11 @@ def draft_note(
                     used.add(id(sentence))
                     sentences.append(sentence)
         sections.append(DraftSection(spec["key"], spec["title"], tuple(sentences)))
-    review = gathered.get("risk_review", [])
-    if review:
-        # Shown first, in the first section that holds risk statements, where the clinician cannot miss it.
-        at = next((i for i, spec in enumerate(template["sections"]) if "risk" in spec["sources"]), 0)
-        sections[at] = DraftSection(sections[at].key, sections[at].title, (*review, *sections[at].sentences))
-    return Draft(
+    draft = Draft(
         template["key"], template["version"], tuple(sections), versions={"cues": cues.version, **(versions or {})}
     )
+    # Shown first, in the first section that holds risk statements, where the clinician cannot miss it.
+    return with_review_items(template, draft, gathered.get("risk_review", []))
 
 
 NOT_ANALYSED_LANGUAGE = "language"

@@ -75,6 +75,21 @@ def _utterances_by_input(session: ClinicalSession) -> list[tuple[SessionInput, l
     return out
 
 
+def _screened_review_sentences(session: ClinicalSession) -> list[drafting.DraftSentence]:
+    """The review items each input's risk screen recorded (``processing._screen_risk``), as draft sentences
+    citing the session-wide utterance numbers."""
+    out = []
+    for item, utterances in _utterances_by_input(session):
+        record = (item.transcription or {}).get("risk_screen", {})
+        for held in record.get("review", []):
+            cited = [utterances[i] for i in held["utterances"] if 0 <= i < len(utterances)]
+            quoted = " ".join(u.text.strip() for u in cited)
+            evidence = tuple(drafting.Evidence("utterance", str(u.index), u.start, u.end) for u in cited)
+            review = {**held, "utterances": [u.index for u in cited]}
+            out.append(drafting.review_sentence(review, held["level"].replace("_", " "), quoted, evidence))
+    return out
+
+
 def _by_language(session: ClinicalSession) -> tuple[list[drafting.Utterance], dict[str, list[drafting.Utterance]]]:
     """The English inputs' utterances (what the rule-based drafter reads) and the others' by language
     (quoted, never drafted: issue 19)."""
@@ -132,6 +147,8 @@ def note_draft_generate(
         draft, report = llm_notes.draft_with_llm(
             config, template, _utterances(session), _records(session), _identifiers(session), get_encoder()
         )
+        # The LLM writes no risk statements: what the alert path held for review is added, never dropped.
+        draft = drafting.with_review_items(template, draft, _screened_review_sentences(session))
     else:
         english, others = _by_language(session)
         draft = drafting.draft_note(

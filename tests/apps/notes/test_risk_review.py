@@ -103,3 +103,23 @@ def test_a_no_to_a_plans_question_still_alerts_and_leaves_nothing_to_review(
         patient=personas.patient_profile, source_type="session_input", kind="risk_language_passive_ideation"
     ).exists()
     assert client.post(f"{url}sign/").json()["status"] == "signed"
+
+
+def test_an_llm_draft_keeps_the_review_items_the_alert_path_held(
+    personas, as_user, settings, django_capture_on_commit_callbacks
+):
+    from tests.apps.notes.test_notes import _FakeLLM
+
+    fake = _FakeLLM({"sections": {"subjective": [{"text": "Work stress discussed.", "evidence": ["u1"]}]}})
+    settings.NOTES_LLM_URL, settings.NOTES_LLM_MODEL, settings.NOTES_LLM_API_KEY = fake.url, "local-model", "k"
+    try:
+        client = as_user(personas.clinician)
+        url = _typed(client, personas, CLARIFIED, django_capture_on_commit_callbacks)
+        note = client.post(f"{url}draft/", {"engine": "llm"}, format="json").json()
+    finally:
+        fake.close()
+    review = [s for section in note["sections"] for s in section["sentences"] if s["source"] == "risk_review"]
+    assert len(review) == 1 and "can't go on like this" in review[0]["text"]
+    assert review[0]["evidence"][0]["ref"] == "1"
+    assert [i["state"] for i in note["provenance"]["risk_review"]] == ["pending"]
+    assert client.post(f"{url}sign/").status_code == 409
