@@ -71,7 +71,9 @@ KEYWORD_THRESHOLDS = (0.05, 0.1, 0.15, 0.2)
 
 
 def read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """The rows of a set; a no-theme row's ``category`` is "none" (the v5 writers wrote null)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [{**row, "category": row.get("category") or "none"} for row in rows]
 
 
 def writer_files() -> dict[str, Path]:
@@ -286,11 +288,16 @@ def scored(stage: LearnedTriggers, feats, categories, recipe: Recipe) -> list:
     return out
 
 
-def evaluate(detector: TriggerDetector, rows, evidence) -> dict:
-    pairs = [
+def decisions(detector: TriggerDetector, rows, evidence) -> list[tuple[str | None, str]]:
+    """Per row: (the best recorded category or None, the best category even below the thresholds)."""
+    return [
         detector.decide_top1(row["text"], sentences, vectors, here)
         for row, (sentences, vectors, here) in zip(rows, evidence, strict=True)
     ]
+
+
+def evaluate(detector: TriggerDetector, rows, evidence) -> dict:
+    pairs = decisions(detector, rows, evidence)
     return trigger_metrics(rows, [p[0] for p in pairs], [p[1] for p in pairs])
 
 
@@ -366,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
         "--cross-writer", action="store_true", help="score each writer by a model trained without it; write nothing"
     )
     parser.add_argument("--writers", help="with --cross-writer: the writers to score (letters, e.g. CDE)")
+    parser.add_argument("--misses", type=Path, help="with --cross-writer: write the pooled misses (JSON) here")
     parser.add_argument(
         "--helper-rows",
         action="store_true",
@@ -388,14 +396,22 @@ def main(argv: list[str] | None = None) -> None:
     helper_feats = featurise(helper_rows, base, categories, args.cache) if helper_rows else []
     train_rows, train_feats = train_rows + helper_rows, train_feats + helper_feats
     if args.cross_writer:
+        pooled_rows, pooled = [], []
         for held_out in args.writers or writers:
             others = [name for name in writers if name != held_out]
             rows = train_rows + [r for name in others for r in writers[name]]
             feats = train_feats + [f for name in others for f in writer_feats[name]]
             detector = calibrated(base, categories, rows, feats, dev_rows, dev_feats, recipe, verbose=False)
             evidence = scored(detector.learned, writer_feats[held_out], categories, recipe)
-            result = evaluate(detector, writers[held_out], evidence)
+            pairs = decisions(detector, writers[held_out], evidence)
+            result = trigger_metrics(writers[held_out], [p[0] for p in pairs], [p[1] for p in pairs])
             print(summary(f"trained on v2 + {'+'.join(others)}, writer {held_out}", writers[held_out], result))
+            pooled_rows += writers[held_out]
+            pooled += pairs
+        result = trigger_metrics(pooled_rows, [p[0] for p in pooled], [p[1] for p in pooled])
+        print(summary(f"pooled ({len(pooled_rows)} rows, each scored without its writer)", pooled_rows, result))
+        if args.misses:
+            args.misses.write_text(json.dumps(result["errors"], indent=1))
         return
     rows = train_rows + [r for name in writers for r in writers[name]]
     feats = train_feats + [f for name in writers for f in writer_feats[name]]
