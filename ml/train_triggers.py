@@ -50,7 +50,7 @@ OWN_MAIN_THEME = frozenset({"A", "B"})
 # no gain, so the committed weights leave them out); the held-out file is never trained on.
 HELPER = EVAL_DATA / "v3" / "triggers_helper_train.jsonl"
 HELPER_HELDOUT = EVAL_DATA / "v3" / "triggers_helper_heldout.jsonl"
-STAGE_VERSION = "triggers-learned-3.0"
+STAGE_VERSION = "triggers-learned-3.1"
 HIDDEN = 256  # units per network
 NETWORKS = 3  # averaged; stored as one layer of NETWORKS * HIDDEN units
 EPOCHS = 15

@@ -19,7 +19,8 @@ Version 3.0 also reads the sentence's main clause (``ml.main_clause``: the sente
 because/since/when/after clause, pooled from the token states of the same encoder pass): its vector,
 its similarity per category and whether a keyword counts inside it, and is trained with a pairwise
 loss that puts a two-theme sentence's main theme above the second; on a sentence with no such clause
-those columns repeat the sentence's own. Version 2.0 read the sentence alone.
+those columns repeat the sentence's own. Version 3.1 is 3.0's stage trained also on four more
+independent writers (I–L, ``ml/eval_data/v5/``). Version 2.0 read the sentence alone.
 
 Version 1.0 was a 17-way softmax (the categories and "no theme") over the embedding, similarity and
 counted keywords: a second theme had to share the probability with the first, and a shared word

@@ -115,7 +115,7 @@ def test_the_stored_stage_is_read_once_per_process(detector):
     assert stage.main_clause and stage.hidden_weights.shape[0] == features == stage.mean.shape[0]
     assert stage.weights.shape == (stage.hidden_weights.shape[1], len(stage.categories))
     assert 0.0 < stage.keyword_threshold <= stage.threshold < 1.0 and len(stage.bank_texts) > 500
-    assert stage.version == "triggers-learned-3.0" and stage.temperature > 0
+    assert stage.version == "triggers-learned-3.1" and stage.temperature > 0
 
 
 def test_the_main_clause_theme_ranks_first(detector):
@@ -156,11 +156,11 @@ def test_categories_outside_the_learned_stage_keep_the_rules(detector):
 def test_the_v2_development_set_holds_the_chosen_operating_point():
     """The thresholds were chosen on this set for coverage >= 0.90 (measured: stage 1.0 top-1 0.706 at
     coverage 0.914; stage 2.0, trained also on two independent writers' sets, 0.836 at 0.913; stage
-    3.0, eight writers and the main clause, 0.867 at 0.914)."""
+    3.0, eight writers and the main clause, 0.867 at 0.914; stage 3.1, twelve writers, 0.869 at 0.909)."""
     result = evaluate_triggers(_read_jsonl(str(V2 / "triggers_dev.jsonl")))
     assert result["top1_accuracy"] >= 0.85 and result["coverage"] >= 0.90, aggregates(result)
     two_theme = result["per_class"]["two_theme"]
-    assert two_theme["top1"] >= 0.65, two_theme  # 2.0: 0.560; 3.0: 0.711 (main theme first)
+    assert two_theme["top1"] >= 0.65, two_theme  # 2.0: 0.560; 3.0: 0.711; 3.1: 0.697 (main theme first)
 
 
 def test_the_first_blind_set_keeps_top1_and_gains_coverage():
