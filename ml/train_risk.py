@@ -101,6 +101,7 @@ class Featurised:
     rules: list  # RuleReading per sentence
     rule_levels: list[str]
     context: np.ndarray = None  # type: ignore[assignment]
+    tokens: list | None = None  # TokenStates with lower states, for a reader (ml.train_risk_reader)
 
 
 def read(path: Path) -> list[dict]:
@@ -154,6 +155,67 @@ def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None)
         item.context = context_features(sentence_of_unit, embeddings, rule_matrix(rules, len(sentences)))
         out.append(item)
     return out
+
+
+@dataclass
+class Sets:
+    """Every set the stage is trained and measured on, featurised."""
+
+    writers: dict[str, list[dict]]
+    writer_feats: dict[str, list[Featurised]]
+    base_rows: list[dict]  # v2 train, the hard cases and the contrast pairs' training part
+    base_feats: list[Featurised]
+    dev_rows: list[dict]
+    dev_feats: list[Featurised]
+    contrast_dev: list[dict]
+    contrast_dev_feats: list[Featurised]
+
+    def training(self, held: str | None) -> tuple[list[dict], list[Featurised]]:
+        """The training rows (and features) without writer ``held``."""
+        rows, feats = [*self.base_rows], [*self.base_feats]
+        for name, wrows in self.writers.items():
+            if name != held:
+                rows += wrows
+                feats += self.writer_feats[name]
+        return rows, feats
+
+
+def load_sets(
+    encoder,
+    detector,
+    cache: Path | None,
+    writer_paths: list[Path] | None = None,
+    no_writers: bool = False,
+    no_contrast: bool = False,
+    contrast_weight: float = WRITER_WEIGHT,
+) -> Sets:
+    writers = {} if no_writers else writer_sets(writer_paths)
+    print("writers:", {name: len(rows) for name, rows in writers.items()})
+    v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
+    v2_feats = featurise(v2_train, encoder, detector, cache)
+    dev_feats = featurise(dev_rows, encoder, detector, cache)
+    writer_feats = {name: featurise(rows, encoder, detector, cache) for name, rows in writers.items()}
+    extra_rows = read(HARD_NEGATIVES)
+    if not no_contrast:
+        contrast = read(CONTRAST_TRAIN)
+        for row in contrast:
+            row["weight"] = contrast_weight
+        extra_rows += contrast
+    for row in extra_rows:
+        row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
+    extra_feats = featurise(extra_rows, encoder, detector, cache)
+    contrast_dev = read(CONTRAST_DEV)
+    contrast_dev_feats = featurise(contrast_dev, encoder, detector, cache)
+    return Sets(
+        writers,
+        writer_feats,
+        v2_train + extra_rows,
+        v2_feats + extra_feats,
+        dev_rows,
+        dev_feats,
+        contrast_dev,
+        contrast_dev_feats,
+    )
 
 
 def examples(rows: list[dict], feats: list[Featurised]) -> dict:
@@ -368,7 +430,9 @@ def readings(stage: LearnedRiskStage, feats: list[Featurised]) -> list[list[tupl
     out = []
     for item in feats:
         with one_blas_thread():
-            calls = stage.read_units(item.sentences, item.embeddings, item.found, item.unit_rows, item.rules)
+            calls = stage.read_units(
+                item.sentences, item.embeddings, item.found, item.unit_rows, item.rules, item.tokens
+            )
         out.append(
             [
                 (rule, call, rule != "history" or RiskDetector._current_somewhere(s.text))
@@ -506,31 +570,16 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder = get_encoder()
     detector = RiskRules()
-    writers = {} if args.no_writers else writer_sets(args.writers)
-    print("writers:", {name: len(rows) for name, rows in writers.items()})
-    v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
-    v2_feats = featurise(v2_train, encoder, detector, args.cache)
-    dev_feats = featurise(dev_rows, encoder, detector, args.cache)
-    writer_feats = {name: featurise(rows, encoder, detector, args.cache) for name, rows in writers.items()}
-    extra_rows = read(HARD_NEGATIVES)
-    if not args.no_contrast:
-        contrast = read(CONTRAST_TRAIN)
-        for row in contrast:
-            row["weight"] = args.contrast_weight
-        extra_rows += contrast
-    for row in extra_rows:
-        row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
-    extra_feats = featurise(extra_rows, encoder, detector, args.cache)
-    contrast_dev = read(CONTRAST_DEV)
-    contrast_dev_feats = featurise(contrast_dev, encoder, detector, args.cache)
+    sets = load_sets(
+        encoder, detector, args.cache, args.writers, args.no_writers, args.no_contrast, args.contrast_weight
+    )
+    writers, writer_feats = sets.writers, sets.writer_feats
+    dev_rows, dev_feats = sets.dev_rows, sets.dev_feats
+    contrast_dev, contrast_dev_feats = sets.contrast_dev, sets.contrast_dev_feats
     hidden = tuple(int(size) for size in args.hidden.split(","))
 
     def train_without(held: str | None):
-        rows, feats = v2_train + extra_rows, v2_feats + extra_feats
-        for name, wrows in writers.items():
-            if name != held:
-                rows += wrows
-                feats += writer_feats[name]
+        rows, feats = sets.training(held)
         bank = examples(rows, feats)
         matrices = full_features(rows, feats, bank, own_seed=True)
         weight = row_weights(rows, balance=args.balance == "writers", v2_weight=args.v2_weight)
