@@ -63,10 +63,12 @@ def clause_around(sentence: str, position: int, breaks: re.Pattern = NEGATION_CL
 @dataclass(frozen=True)
 class TokenStates:
     """One text's last hidden states (tokens x dimensions) and each token's character offsets (the
-    special tokens have (0, 0))."""
+    special tokens have (0, 0)); ``lower``: the states the last layer read (the layer below's
+    output), for a stage that runs its own fine-tuned top layer (ml.risk_reader)."""
 
     hidden: np.ndarray
     offsets: np.ndarray
+    lower: np.ndarray | None = None
 
     def pool(self, start: int, end: int) -> np.ndarray | None:
         """The L2-normalised mean of the states of the tokens inside [start, end) of the text."""
@@ -126,7 +128,8 @@ class Encoder:
                     return_offsets_mapping=tokens,
                 )
                 offsets = batch.pop("offset_mapping", None)
-                hidden = self._model(**batch).last_hidden_state
+                output = self._model(**batch, output_hidden_states=tokens)
+                hidden = output.last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = self._torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -134,7 +137,11 @@ class Encoder:
                 if offsets is not None:
                     lengths = batch["attention_mask"].sum(1).tolist()
                     hidden_np, offsets_np = hidden.numpy(), offsets.numpy()
-                    states.extend(TokenStates(hidden_np[row, :n], offsets_np[row, :n]) for row, n in enumerate(lengths))
+                    lower_np = output.hidden_states[-2].numpy()
+                    states.extend(
+                        TokenStates(hidden_np[row, :n], offsets_np[row, :n], lower_np[row, :n])
+                        for row, n in enumerate(lengths)
+                    )
         result = np.empty((len(texts), self.dimensions), dtype=np.float32)
         result[order] = np.concatenate(out)
         restored: list[TokenStates] = [None] * len(texts)  # type: ignore[list-item]
