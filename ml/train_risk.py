@@ -320,7 +320,7 @@ def fit(
     )
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    targets = (risk_t, alert_t, level_y, torch.tensor(pos_risk), torch.tensor(pos_alert))
     for _ in range(epochs):
         net.train()
         for batch in np.array_split(rng.permutation(len(rows)), max(1, len(rows) // 64)):
@@ -328,21 +328,7 @@ def fit(
             index = torch.from_numpy(np.concatenate([np.arange(a, z) for a, z in spans]))
             owner = torch.from_numpy(np.concatenate([np.full(z - a, k) for k, (a, z) in enumerate(spans)]))
             out = net(xt[index])
-            b = torch.from_numpy(batch)
-            big = torch.full((len(batch), out.shape[1]), -1e4)
-            pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
-            w = weight[b]
-            loss = (bce(pooled[:, 0], risk_t[b], pos_weight=torch.tensor(pos_risk), reduction="none") * w).mean()
-            loss = (
-                loss + (bce(pooled[:, 1], alert_t[b], pos_weight=torch.tensor(pos_alert), reduction="none") * w).mean()
-            )
-            # the level head learns from the unit the alert head picks, in alert rows
-            alert_logit = out[:, 1].detach()
-            best = torch.full((len(batch),), -1e9).scatter_reduce(0, owner, alert_logit, "amax", include_self=True)
-            chosen = (alert_logit == best[owner]) & (level_y[b][owner] >= 0)
-            if chosen.any():
-                ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][owner][chosen], reduction="none")
-                loss = loss + (ce * w[owner][chosen]).mean()
+            loss = mil_loss(out, owner, torch.from_numpy(batch), weight, targets)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -354,6 +340,28 @@ def fit(
         arrays[f"w{k}"] = layer.weight.detach().numpy().T.copy()
         arrays[f"b{k}"] = layer.bias.detach().numpy().copy()
     return arrays
+
+
+def mil_loss(out, owner, b, weight, targets):
+    """The loss of a batch of rows from their units' outputs (``owner``: each unit's row in the
+    batch, ``b``: the rows): the binary heads on each row's maximum unit (class-balanced), the level
+    head on the unit the alert head picks, in alert rows; each row weighs ``weight[row]``."""
+    import torch
+
+    risk_t, alert_t, level_y, pos_risk, pos_alert = targets
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    big = torch.full((len(b), out.shape[1]), -1e4)
+    pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
+    w = weight[b]
+    loss = (bce(pooled[:, 0], risk_t[b], pos_weight=pos_risk, reduction="none") * w).mean()
+    loss = loss + (bce(pooled[:, 1], alert_t[b], pos_weight=pos_alert, reduction="none") * w).mean()
+    alert_logit = out[:, 1].detach()
+    best = torch.full((len(b),), -1e9).scatter_reduce(0, owner, alert_logit, "amax", include_self=True)
+    chosen = (alert_logit == best[owner]) & (level_y[b][owner] >= 0)
+    if chosen.any():
+        ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][owner][chosen], reduction="none")
+        loss = loss + (ce * w[owner][chosen]).mean()
+    return loss
 
 
 def merge(nets: list[dict]) -> dict:

@@ -33,6 +33,7 @@ from ml.train_risk import (
     choose_thresholds,
     levels_at,
     load_sets,
+    mil_loss,
     readings,
     row_weights,
     summary,
@@ -118,7 +119,7 @@ def fit_reader(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * step / total))
     )
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    targets = (risk_t, alert_t, level_y, pos_risk, pos_alert)
     for _ in range(epochs):
         module.train()
         for batch in np.array_split(rng.permutation(len(rows)), batches):
@@ -134,18 +135,7 @@ def fit_reader(
             extra_in = torch.from_numpy(np.vstack(extra).astype(np.float32))
             out = module.head(pool @ top_states(module, tokens), extra_in)
             own = torch.from_numpy(np.concatenate(owner))
-            b = torch.from_numpy(batch)
-            big = torch.full((len(batch), out.shape[1]), -1e4)
-            pooled = big.scatter_reduce(0, own[:, None].expand_as(out), out, "amax", include_self=True)
-            w = weight[b]
-            loss = (bce(pooled[:, 0], risk_t[b], pos_weight=pos_risk, reduction="none") * w).mean()
-            loss = loss + (bce(pooled[:, 1], alert_t[b], pos_weight=pos_alert, reduction="none") * w).mean()
-            alert_logit = out[:, 1].detach()
-            best = torch.full((len(batch),), -1e9).scatter_reduce(0, own, alert_logit, "amax", include_self=True)
-            chosen = (alert_logit == best[own]) & (level_y[b][own] >= 0)
-            if chosen.any():
-                ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][own][chosen], reduction="none")
-                loss = loss + (ce * w[own][chosen]).mean()
+            loss = mil_loss(out, own, torch.from_numpy(batch), weight, targets)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
