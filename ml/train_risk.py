@@ -123,14 +123,19 @@ def writer_sets(paths: list[Path] | None = None) -> dict[str, list[dict]]:
     return out
 
 
+def cache_file(cache: Path | None, kind: str, texts: list[str]) -> Path | None:
+    """Where a cache keeps ``kind`` of these texts (named by their hash), or None without a cache."""
+    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
+    return cache / f"{kind}-{key}.pkl" if cache else None
+
+
 def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None) -> list[Featurised]:
     """Per row: the sentences, their embeddings, the units' feature rows and the rules' reading.
     With ``cache``, the encoder's part is kept in a file named by the texts' hash."""
     from ml.risk import rule_reading
 
     texts = [row["text"] for row in rows]
-    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
-    path = cache / f"risk-{key}.pkl" if cache else None
+    path = cache_file(cache, "risk", texts)
     if path is not None and path.exists():
         encoded = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache, written above)
     else:

@@ -13,7 +13,6 @@ The lower layer's token states are encoded once (cached in DIR); training runs t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import pickle
 import time
@@ -29,6 +28,7 @@ from ml.train_risk import (
     TARGET_PRECISION,
     Featurised,
     Sets,
+    cache_file,
     choose_level_thresholds,
     choose_thresholds,
     levels_at,
@@ -52,8 +52,7 @@ EXTRA = UNIT_FEATURES - DIM + len(LEVELS) + 6  # scope flags, clause flag, rule 
 def attach_lower(rows: list[dict], feats: list[Featurised], encoder, cache: Path | None) -> None:
     """Each row's sentences' lower token states (fp16) into ``feats[i].tokens``, cached by the texts."""
     texts = [row["text"] for row in rows]
-    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
-    path = cache / f"lower-{key}.pkl" if cache else None
+    path = cache_file(cache, "lower", texts)
     if path is not None and path.exists():
         states = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache, written below)
     else:
