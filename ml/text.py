@@ -103,13 +103,17 @@ class Encoder:
 
     encode = forward
 
-    def encode_with_tokens(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[TokenStates]]:
+    def encode_with_tokens(
+        self, texts: list[str], batch_size: int = 32, lower: bool = False
+    ) -> tuple[np.ndarray, list[TokenStates]]:
         """The same embeddings as ``forward``, from the same single pass, plus each text's token
         states and character offsets, so a span inside a sentence (a clause) can be pooled without
-        encoding it again."""
-        return self._run(texts, batch_size, tokens=True)
+        encoding it again; with ``lower``, also the states the last layer read (ml.risk_reader)."""
+        return self._run(texts, batch_size, tokens=True, lower=lower)
 
-    def _run(self, texts: list[str], batch_size: int, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
+    def _run(
+        self, texts: list[str], batch_size: int, tokens: bool, lower: bool = False
+    ) -> tuple[np.ndarray, list[TokenStates]]:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32), []
         # Batches of similar length waste less work on padding; the order is restored at the end.
@@ -128,7 +132,7 @@ class Encoder:
                     return_offsets_mapping=tokens,
                 )
                 offsets = batch.pop("offset_mapping", None)
-                output = self._model(**batch, output_hidden_states=tokens)
+                output = self._model(**batch, output_hidden_states=lower)
                 hidden = output.last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -137,9 +141,9 @@ class Encoder:
                 if offsets is not None:
                     lengths = batch["attention_mask"].sum(1).tolist()
                     hidden_np, offsets_np = hidden.numpy(), offsets.numpy()
-                    lower_np = output.hidden_states[-2].numpy()
+                    below = output.hidden_states[-2].numpy() if lower else None
                     states.extend(
-                        TokenStates(hidden_np[row, :n], offsets_np[row, :n], lower_np[row, :n])
+                        TokenStates(hidden_np[row, :n], offsets_np[row, :n], None if below is None else below[row, :n])
                         for row, n in enumerate(lengths)
                     )
         result = np.empty((len(texts), self.dimensions), dtype=np.float32)

@@ -57,7 +57,7 @@ def attach_lower(rows: list[dict], feats: list[Featurised], encoder, cache: Path
         states = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache, written below)
     else:
         flat = [s.text for text in texts for s in split_sentences(text)]
-        _, tokens = encoder.encode_with_tokens(flat)
+        _, tokens = encoder.encode_with_tokens(flat, lower=True)
         states = [(t.lower.astype(np.float16), t.offsets.astype(np.int32)) for t in tokens]
         if path is not None:
             path.write_bytes(pickle.dumps(states))

@@ -17,7 +17,7 @@ def test_the_readers_top_layer_from_the_lower_states_gives_the_encoders_own_stat
 
     encoder = get_encoder()
     texts = ["I have the tablets counted out for Friday.", "ok", "Nine weeks on Friday, and it stings when I use it."]
-    embeddings, tokens = encoder.encode_with_tokens(texts)
+    embeddings, tokens = encoder.encode_with_tokens(texts, lower=True)
     module = make_module(top_layer_arrays(encoder._model), DIM + EXTRA, HIDDEN).eval()
     with torch.no_grad():
         states = top_states(module, tokens, chunk=2).numpy()
@@ -43,7 +43,7 @@ def test_the_cascade_reads_only_the_sentences_the_first_stage_finds_possibly_ris
         ("I had pasta for lunch. I want to kill myself.", [1]),
     ):
         sentences = split_sentences(text)
-        embeddings, tokens = encoder.encode_with_tokens([s.text for s in sentences])
+        embeddings, tokens = encoder.encode_with_tokens([s.text for s in sentences], lower=True)
         readings = [rule_reading(*r) for r in rules.read_sentences(sentences)]
         stage.read(sentences, embeddings, tokens, readings)
         assert read == expected
