@@ -171,7 +171,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class LearnedRiskStage:
-    def __init__(self, path: Path | None = MODEL_FILE, arrays: dict | None = None):
+    def __init__(self, path: Path | None = MODEL_FILE, arrays: dict | None = None, reader=None):
+        # the cascade's second stage (ml.risk_reader.RiskReader), or None
+        self.reader = reader
         if arrays is None:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
@@ -213,7 +215,9 @@ class LearnedRiskStage:
 
     def scores(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated any-risk and alert probabilities and the alert-level logits, per unit."""
-        out = self.logits(features)
+        return self.calibrate(self.logits(features))
+
+    def calibrate(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         calibrated = []
         for column, head in ((0, "risk"), (1, "alert")):
             a, b = self.platt[head]
@@ -231,7 +235,7 @@ class LearnedRiskStage:
         the rules stage's reading of each sentence (context for the network)."""
         found, unit_rows = units(sentences, embeddings, tokens)
         with one_blas_thread():
-            return self.read_units(sentences, embeddings, found, unit_rows, rules)
+            return self.read_units(sentences, embeddings, found, unit_rows, rules, tokens)
 
     def read_units(
         self,
@@ -240,22 +244,18 @@ class LearnedRiskStage:
         found: Sequence[Unit],
         unit_rows: np.ndarray,
         rules: Sequence[RuleReading] | None = None,
+        tokens: Sequence[TokenStates] | None = None,
     ) -> list[LearnedCall]:
         """``read`` on units already made (``units``)."""
         if not found:
             return []
-        sentence_of_unit = np.fromiter((u.sentence for u in found), dtype=np.int64, count=len(found))
-        context = context_features(sentence_of_unit, embeddings[: len(sentences)], rule_matrix(rules, len(sentences)))
-        features = self.features(unit_rows, context)
-        risk, alert, level_logits = self.scores(features)
-        if len(sentences) > 1:
-            # the neighbouring sentences may only raise a unit's scores, never lower them below the
-            # sentence read alone: a benign neighbour must not dilute an explicit plan ("Work was
-            # hard. I've got the tablets counted out for tonight."). Same embeddings, a second pass.
-            features[:, UNIT_FEATURES : UNIT_FEATURES + CONTEXT_FEATURES] = alone(context)
-            risk_alone, alert_alone, logits_alone = self.scores(features)
+        passes = self.unit_logits(sentences, embeddings, found, unit_rows, rules, tokens)
+        risk, alert, level_logits = self.calibrate(passes[0])
+        if len(passes) > 1:
+            risk_alone, alert_alone, logits_alone = self.calibrate(passes[1])
             level_logits = np.where((alert_alone > alert)[:, None], logits_alone, level_logits)
             risk, alert = np.maximum(risk, risk_alone), np.maximum(alert, alert_alone)
+        sentence_of_unit = np.fromiter((u.sentence for u in found), dtype=np.int64, count=len(found))
         count = len(sentences)
         # best unit per sentence by (alert, risk); the sentence's any-risk score is its units' maximum
         best = np.full(count, -1)
@@ -281,6 +281,63 @@ class LearnedRiskStage:
                 )
             )
         return calls
+
+    def unit_logits(
+        self,
+        sentences: Sequence[Span],
+        embeddings: np.ndarray,
+        found: Sequence[Unit],
+        unit_rows: np.ndarray,
+        rules: Sequence[RuleReading] | None = None,
+        tokens: Sequence[TokenStates] | None = None,
+    ) -> list[np.ndarray]:
+        """The raw logits per unit: read in context, then (entries of more than one sentence) read
+        alone; with a reader, possibly risky sentences' units carry the mixed logits."""
+        sentence_of_unit = np.fromiter((u.sentence for u in found), dtype=np.int64, count=len(found))
+        rule_rows = rule_matrix(rules, len(sentences))
+        context = context_features(sentence_of_unit, embeddings[: len(sentences)], rule_rows)
+        features = self.features(unit_rows, context)
+        passes = [self.logits(features)]
+        if len(sentences) > 1:
+            # the neighbouring sentences may only raise a unit's scores, never lower them below the
+            # sentence read alone: a benign neighbour must not dilute an explicit plan ("Work was
+            # hard. I've got the tablets counted out for tonight."). Same embeddings, a second pass.
+            features[:, UNIT_FEATURES : UNIT_FEATURES + CONTEXT_FEATURES] = alone(context)
+            passes.append(self.logits(features))
+        if self.reader is not None and tokens and tokens[0].lower is not None:
+            passes = self._cascade(passes, sentences, found, sentence_of_unit, unit_rows, rule_rows, tokens)
+        return passes
+
+    def _cascade(self, passes, sentences, found, sentence_of_unit, unit_rows, rule_rows, tokens) -> list[np.ndarray]:
+        """The reader's second opinion on the units of possibly risky sentences only (a rule read
+        something there, or the network's any-risk logit reaches the reader's gate): their logits
+        become the mix of the network's and the reader's; every other unit keeps the network's."""
+        reader = self.reader
+        top = np.max([p[:, 0] for p in passes], axis=0)
+        flagged = (rule_rows[:, 0] == 0.0) | rule_rows[:, len(LEVELS) :].any(axis=1)  # a rule hit, or one held
+        risky = flagged[sentence_of_unit] | (top >= reader.gate)
+        chosen = np.flatnonzero(np.isin(sentence_of_unit, np.unique(sentence_of_unit[risky])))
+        if not len(chosen):
+            return passes
+        read = np.unique(sentence_of_unit[chosen])
+        local = np.searchsorted(read, sentence_of_unit[chosen])
+        windows = [
+            None
+            if found[u].kind == "sentence"
+            else (
+                found[u].start - sentences[found[u].sentence].start,
+                found[u].end - sentences[found[u].sentence].start,
+            )
+            for u in chosen
+        ]
+        extra = np.hstack([unit_rows[chosen, DIM:UNIT_FEATURES], rule_rows[sentence_of_unit[chosen]]])
+        second = reader.logits([tokens[i] for i in read], local, windows, extra)
+        out = []
+        for p in passes:
+            p = p.copy()
+            p[chosen] = (1.0 - reader.mix) * p[chosen] + reader.mix * second
+            out.append(p)
+        return out
 
     def nearest(self, embedding: np.ndarray, level: str, k: int = 3) -> tuple[str, ...]:
         """The training sentences at ``level`` nearest to ``embedding`` (the finding's explanation)."""

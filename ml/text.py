@@ -63,10 +63,12 @@ def clause_around(sentence: str, position: int, breaks: re.Pattern = NEGATION_CL
 @dataclass(frozen=True)
 class TokenStates:
     """One text's last hidden states (tokens x dimensions) and each token's character offsets (the
-    special tokens have (0, 0))."""
+    special tokens have (0, 0)); ``lower``: the states the last layer read (the layer below's
+    output), for a stage that runs its own fine-tuned top layer (ml.risk_reader)."""
 
     hidden: np.ndarray
     offsets: np.ndarray
+    lower: np.ndarray | None = None
 
     def pool(self, start: int, end: int) -> np.ndarray | None:
         """The L2-normalised mean of the states of the tokens inside [start, end) of the text."""
@@ -101,13 +103,17 @@ class Encoder:
 
     encode = forward
 
-    def encode_with_tokens(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[TokenStates]]:
+    def encode_with_tokens(
+        self, texts: list[str], batch_size: int = 32, lower: bool = False
+    ) -> tuple[np.ndarray, list[TokenStates]]:
         """The same embeddings as ``forward``, from the same single pass, plus each text's token
         states and character offsets, so a span inside a sentence (a clause) can be pooled without
-        encoding it again."""
-        return self._run(texts, batch_size, tokens=True)
+        encoding it again; with ``lower``, also the states the last layer read (ml.risk_reader)."""
+        return self._run(texts, batch_size, tokens=True, lower=lower)
 
-    def _run(self, texts: list[str], batch_size: int, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
+    def _run(
+        self, texts: list[str], batch_size: int, tokens: bool, lower: bool = False
+    ) -> tuple[np.ndarray, list[TokenStates]]:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32), []
         # Batches of similar length waste less work on padding; the order is restored at the end.
@@ -126,7 +132,8 @@ class Encoder:
                     return_offsets_mapping=tokens,
                 )
                 offsets = batch.pop("offset_mapping", None)
-                hidden = self._model(**batch).last_hidden_state
+                output = self._model(**batch, output_hidden_states=lower)
+                hidden = output.last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = self._torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -134,7 +141,11 @@ class Encoder:
                 if offsets is not None:
                     lengths = batch["attention_mask"].sum(1).tolist()
                     hidden_np, offsets_np = hidden.numpy(), offsets.numpy()
-                    states.extend(TokenStates(hidden_np[row, :n], offsets_np[row, :n]) for row, n in enumerate(lengths))
+                    below = output.hidden_states[-2].numpy() if lower else None
+                    states.extend(
+                        TokenStates(hidden_np[row, :n], offsets_np[row, :n], None if below is None else below[row, :n])
+                        for row, n in enumerate(lengths)
+                    )
         result = np.empty((len(texts), self.dimensions), dtype=np.float32)
         result[order] = np.concatenate(out)
         restored: list[TokenStates] = [None] * len(texts)  # type: ignore[list-item]

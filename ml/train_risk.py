@@ -101,6 +101,7 @@ class Featurised:
     rules: list  # RuleReading per sentence
     rule_levels: list[str]
     context: np.ndarray = None  # type: ignore[assignment]
+    tokens: list | None = None  # TokenStates with lower states, for a reader (ml.train_risk_reader)
 
 
 def read(path: Path) -> list[dict]:
@@ -122,14 +123,19 @@ def writer_sets(paths: list[Path] | None = None) -> dict[str, list[dict]]:
     return out
 
 
+def cache_file(cache: Path | None, kind: str, texts: list[str]) -> Path | None:
+    """Where a cache keeps ``kind`` of these texts (named by their hash), or None without a cache."""
+    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
+    return cache / f"{kind}-{key}.pkl" if cache else None
+
+
 def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None) -> list[Featurised]:
     """Per row: the sentences, their embeddings, the units' feature rows and the rules' reading.
     With ``cache``, the encoder's part is kept in a file named by the texts' hash."""
     from ml.risk import rule_reading
 
     texts = [row["text"] for row in rows]
-    key = hashlib.sha1("\n".join(texts).encode(), usedforsecurity=False).hexdigest()[:16]
-    path = cache / f"risk-{key}.pkl" if cache else None
+    path = cache_file(cache, "risk", texts)
     if path is not None and path.exists():
         encoded = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache, written above)
     else:
@@ -154,6 +160,67 @@ def featurise(rows: list[dict], encoder, rules_stage, cache: Path | None = None)
         item.context = context_features(sentence_of_unit, embeddings, rule_matrix(rules, len(sentences)))
         out.append(item)
     return out
+
+
+@dataclass
+class Sets:
+    """Every set the stage is trained and measured on, featurised."""
+
+    writers: dict[str, list[dict]]
+    writer_feats: dict[str, list[Featurised]]
+    base_rows: list[dict]  # v2 train, the hard cases and the contrast pairs' training part
+    base_feats: list[Featurised]
+    dev_rows: list[dict]
+    dev_feats: list[Featurised]
+    contrast_dev: list[dict]
+    contrast_dev_feats: list[Featurised]
+
+    def training(self, held: str | None) -> tuple[list[dict], list[Featurised]]:
+        """The training rows (and features) without writer ``held``."""
+        rows, feats = [*self.base_rows], [*self.base_feats]
+        for name, wrows in self.writers.items():
+            if name != held:
+                rows += wrows
+                feats += self.writer_feats[name]
+        return rows, feats
+
+
+def load_sets(
+    encoder,
+    detector,
+    cache: Path | None,
+    writer_paths: list[Path] | None = None,
+    no_writers: bool = False,
+    no_contrast: bool = False,
+    contrast_weight: float = WRITER_WEIGHT,
+) -> Sets:
+    writers = {} if no_writers else writer_sets(writer_paths)
+    print("writers:", {name: len(rows) for name, rows in writers.items()})
+    v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
+    v2_feats = featurise(v2_train, encoder, detector, cache)
+    dev_feats = featurise(dev_rows, encoder, detector, cache)
+    writer_feats = {name: featurise(rows, encoder, detector, cache) for name, rows in writers.items()}
+    extra_rows = read(HARD_NEGATIVES)
+    if not no_contrast:
+        contrast = read(CONTRAST_TRAIN)
+        for row in contrast:
+            row["weight"] = contrast_weight
+        extra_rows += contrast
+    for row in extra_rows:
+        row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
+    extra_feats = featurise(extra_rows, encoder, detector, cache)
+    contrast_dev = read(CONTRAST_DEV)
+    contrast_dev_feats = featurise(contrast_dev, encoder, detector, cache)
+    return Sets(
+        writers,
+        writer_feats,
+        v2_train + extra_rows,
+        v2_feats + extra_feats,
+        dev_rows,
+        dev_feats,
+        contrast_dev,
+        contrast_dev_feats,
+    )
 
 
 def examples(rows: list[dict], feats: list[Featurised]) -> dict:
@@ -258,7 +325,7 @@ def fit(
     )
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    targets = (risk_t, alert_t, level_y, torch.tensor(pos_risk), torch.tensor(pos_alert))
     for _ in range(epochs):
         net.train()
         for batch in np.array_split(rng.permutation(len(rows)), max(1, len(rows) // 64)):
@@ -266,21 +333,7 @@ def fit(
             index = torch.from_numpy(np.concatenate([np.arange(a, z) for a, z in spans]))
             owner = torch.from_numpy(np.concatenate([np.full(z - a, k) for k, (a, z) in enumerate(spans)]))
             out = net(xt[index])
-            b = torch.from_numpy(batch)
-            big = torch.full((len(batch), out.shape[1]), -1e4)
-            pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
-            w = weight[b]
-            loss = (bce(pooled[:, 0], risk_t[b], pos_weight=torch.tensor(pos_risk), reduction="none") * w).mean()
-            loss = (
-                loss + (bce(pooled[:, 1], alert_t[b], pos_weight=torch.tensor(pos_alert), reduction="none") * w).mean()
-            )
-            # the level head learns from the unit the alert head picks, in alert rows
-            alert_logit = out[:, 1].detach()
-            best = torch.full((len(batch),), -1e9).scatter_reduce(0, owner, alert_logit, "amax", include_self=True)
-            chosen = (alert_logit == best[owner]) & (level_y[b][owner] >= 0)
-            if chosen.any():
-                ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][owner][chosen], reduction="none")
-                loss = loss + (ce * w[owner][chosen]).mean()
+            loss = mil_loss(out, owner, torch.from_numpy(batch), weight, targets)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -292,6 +345,28 @@ def fit(
         arrays[f"w{k}"] = layer.weight.detach().numpy().T.copy()
         arrays[f"b{k}"] = layer.bias.detach().numpy().copy()
     return arrays
+
+
+def mil_loss(out, owner, b, weight, targets):
+    """The loss of a batch of rows from their units' outputs (``owner``: each unit's row in the
+    batch, ``b``: the rows): the binary heads on each row's maximum unit (class-balanced), the level
+    head on the unit the alert head picks, in alert rows; each row weighs ``weight[row]``."""
+    import torch
+
+    risk_t, alert_t, level_y, pos_risk, pos_alert = targets
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    big = torch.full((len(b), out.shape[1]), -1e4)
+    pooled = big.scatter_reduce(0, owner[:, None].expand_as(out), out, "amax", include_self=True)
+    w = weight[b]
+    loss = (bce(pooled[:, 0], risk_t[b], pos_weight=pos_risk, reduction="none") * w).mean()
+    loss = loss + (bce(pooled[:, 1], alert_t[b], pos_weight=pos_alert, reduction="none") * w).mean()
+    alert_logit = out[:, 1].detach()
+    best = torch.full((len(b),), -1e9).scatter_reduce(0, owner, alert_logit, "amax", include_self=True)
+    chosen = (alert_logit == best[owner]) & (level_y[b][owner] >= 0)
+    if chosen.any():
+        ce = torch.nn.functional.cross_entropy(out[chosen, 2:], level_y[b][owner][chosen], reduction="none")
+        loss = loss + (ce * w[owner][chosen]).mean()
+    return loss
 
 
 def merge(nets: list[dict]) -> dict:
@@ -368,7 +443,9 @@ def readings(stage: LearnedRiskStage, feats: list[Featurised]) -> list[list[tupl
     out = []
     for item in feats:
         with one_blas_thread():
-            calls = stage.read_units(item.sentences, item.embeddings, item.found, item.unit_rows, item.rules)
+            calls = stage.read_units(
+                item.sentences, item.embeddings, item.found, item.unit_rows, item.rules, item.tokens
+            )
         out.append(
             [
                 (rule, call, rule != "history" or RiskDetector._current_somewhere(s.text))
@@ -506,31 +583,16 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder = get_encoder()
     detector = RiskRules()
-    writers = {} if args.no_writers else writer_sets(args.writers)
-    print("writers:", {name: len(rows) for name, rows in writers.items()})
-    v2_train, dev_rows = read(SETS / "risk_train.jsonl"), read(SETS / "risk_dev.jsonl")
-    v2_feats = featurise(v2_train, encoder, detector, args.cache)
-    dev_feats = featurise(dev_rows, encoder, detector, args.cache)
-    writer_feats = {name: featurise(rows, encoder, detector, args.cache) for name, rows in writers.items()}
-    extra_rows = read(HARD_NEGATIVES)
-    if not args.no_contrast:
-        contrast = read(CONTRAST_TRAIN)
-        for row in contrast:
-            row["weight"] = args.contrast_weight
-        extra_rows += contrast
-    for row in extra_rows:
-        row.setdefault("seed", "h" + hashlib.sha1(row["text"].encode(), usedforsecurity=False).hexdigest()[:8])
-    extra_feats = featurise(extra_rows, encoder, detector, args.cache)
-    contrast_dev = read(CONTRAST_DEV)
-    contrast_dev_feats = featurise(contrast_dev, encoder, detector, args.cache)
+    sets = load_sets(
+        encoder, detector, args.cache, args.writers, args.no_writers, args.no_contrast, args.contrast_weight
+    )
+    writers, writer_feats = sets.writers, sets.writer_feats
+    dev_rows, dev_feats = sets.dev_rows, sets.dev_feats
+    contrast_dev, contrast_dev_feats = sets.contrast_dev, sets.contrast_dev_feats
     hidden = tuple(int(size) for size in args.hidden.split(","))
 
     def train_without(held: str | None):
-        rows, feats = v2_train + extra_rows, v2_feats + extra_feats
-        for name, wrows in writers.items():
-            if name != held:
-                rows += wrows
-                feats += writer_feats[name]
+        rows, feats = sets.training(held)
         bank = examples(rows, feats)
         matrices = full_features(rows, feats, bank, own_seed=True)
         weight = row_weights(rows, balance=args.balance == "writers", v2_weight=args.v2_weight)
