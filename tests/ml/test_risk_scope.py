@@ -130,7 +130,7 @@ def test_an_answer_taken_back_a_yes_or_a_negation_of_something_else_stays_risk(r
     ],
 )
 def test_marks_with_a_benign_cause_are_not_self_harm(detector_rules_and_learned, text):
-    assert detector_rules_and_learned.assess(text).level == "none"
+    assert detector_rules_and_learned.assess(text).level in {"none", "history"}  # no alert level
 
 
 @pytest.mark.parametrize(

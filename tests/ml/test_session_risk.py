@@ -225,11 +225,12 @@ def test_a_clause_with_its_object_is_not_joined_to_a_disclosure(assess):
     assert result.level == "active_ideation"
 
 
-def test_a_clinician_labelled_sentence_to_you_needs_more_than_the_learned_stage(assess):
+def test_a_clinician_labelled_sentence_to_you_needs_more_than_the_learned_stage():
     # Voice clusters (unconfirmed): the clinician's homework and formulation read by the learned stage
-    # alone as plan or ideation were false alerts; they are set aside with their reason.
+    # alone as plan or ideation were false alerts; they are set aside with their reason. A stand-in
+    # stage that raises everything, so the guard is tested whatever the shipped weights read.
     result = screen(
-        assess,
+        _learned_everywhere,
         said(
             ("clinician", "Before our next session, I'd like you to call your neighbor once just to say hello."),
             (

@@ -134,33 +134,39 @@ def test_a_summary_denial_of_thoughts_of_ending_life_clarifies_a_learned_reading
 
 # --- learned-stage readings of ordinary turns ------------------------------------------------------
 @pytest.mark.slow
-def test_a_short_answer_that_takes_up_the_question_waits_for_review_but_one_with_its_own_words_alerts(assess):
+def test_a_short_answer_that_takes_up_the_question_waits_for_review_but_one_with_its_own_words_alerts():
+    # Stand-ins that read a confident learned finding in exactly the patient's answer, so the gate is
+    # tested whatever the shipped weights read (risk-learned-3.1 reads neither answer as risk: "Nine
+    # weeks on Friday." rightly, "Not here anymore." alone not, where 3.0 read passive ideation at 0.45).
     echoed = screen_session(
         said(("clinician", "She must be about nine weeks old now."), ("patient", "Nine weeks on Friday.")),
-        assess,
+        _only("Nine weeks on Friday.", _reading("plan_or_intent", "learned:sentence", 0.9)),
         speakers_confirmed=True,
     )
     assert echoed.level == "none" and [f.review_reason for f in echoed.review_items()] == ["learned_elliptical_answer"]
     own = screen_session(
-        said(("clinician", "How has the week been?"), ("patient", "Not here anymore.")), assess, speakers_confirmed=True
+        said(("clinician", "How has the week been?"), ("patient", "Not here anymore.")),
+        _only("Not here anymore.", _reading("passive_ideation", "learned:sentence", 0.9)),
+        speakers_confirmed=True,
     )
-    assert own.level == "passive_ideation"
+    assert own.level == "passive_ideation" and own.review_items() == []
 
 
-@pytest.mark.slow
-def test_a_weak_learned_plan_on_an_ordinary_turn_waits_for_review(assess):
+def test_a_weak_learned_plan_on_an_ordinary_turn_waits_for_review():
+    # a stand-in reading a weak plan (risk-learned-3.0 read this grief turn as a plan at 0.4;
+    # risk-learned-3.1 reads it as passive ideation, which alerts)
     result = screen_session(
         said(
             ("clinician", "What's the hardest part of the day?"),
             ("patient", "The evenings. I still lay two places at the table and then just sit there."),
         ),
-        assess,
+        _reading("plan_or_intent", "learned:sentence", 0.4),
         speakers_confirmed=True,
     )
     assert result.level == "none"
-    assert [(f.level, f.review_reason) for f in result.review_items()] == [
+    assert {(f.level, f.review_reason) for f in result.review_items()} == {
         ("plan_or_intent", "learned_weak_ordinary_turn")
-    ]
+    }
 
 
 def _reading(level, source, score, rule=None):
@@ -175,6 +181,15 @@ def _reading(level, source, score, rule=None):
         return SimpleNamespace(level=level, findings=findings, suppressed=[])
 
     return assess
+
+
+def _only(text, assess):
+    """``assess`` for exactly ``text``; anything else reads as nothing."""
+
+    def only(other):
+        return assess(other) if other.strip() == text else SimpleNamespace(level="none", findings=[], suppressed=[])
+
+    return only
 
 
 def test_a_learned_plan_in_review_keeps_the_rules_lower_level_alerting():
