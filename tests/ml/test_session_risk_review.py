@@ -153,7 +153,7 @@ def test_a_short_answer_that_takes_up_the_question_waits_for_review_but_one_with
 
 
 def test_a_weak_learned_plan_on_an_ordinary_turn_waits_for_review():
-    # a stand-in reading a weak plan (risk-learned-3.0 read this grief turn as a plan at 0.4;
+    # a stand-in reading a weak plan (risk-learned-3.0 read this grief turn as a plan below 0.6;
     # risk-learned-3.1 reads it as passive ideation, which alerts)
     result = screen_session(
         said(
