@@ -207,11 +207,12 @@ class SessionViewSet(PatientScopedViewSet):
         summary="Confirm (raises the alert) or dismiss a possible risk item held for review; signing waits on them",
     )
     def risk_review(self, request, *args, **kwargs):
+        session = self._session()  # through the door first: another practice's session is a 404, whatever the body
         data = RiskReviewDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = note_risk_review_decide(
             actor=request.user,
-            note=self._latest(self._session()),
+            note=self._latest(session),
             item_id=data.validated_data["item"],
             decision=data.validated_data["decision"],
             reason=data.validated_data["reason"],

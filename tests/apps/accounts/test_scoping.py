@@ -103,6 +103,11 @@ def endpoints(p):
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/", None),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/versions/1/choose/", {}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/sign/", {}),
+        (
+            "post",
+            f"/api/v1/patients/{patient}/sessions/{session}/note/risk-review/",
+            {"item": 1, "decision": "dismiss"},
+        ),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/draft/", {"engine": "default"}),
         ("post", f"/api/v1/patients/{patient}/sessions/{session}/note/amend/", {"reason": "x", "sections": {}}),
         ("get", f"/api/v1/patients/{patient}/sessions/{session}/note/fhir/", None),
