@@ -114,6 +114,14 @@ class SessionMixin(PatientPageMixin):
         sessions = scoped(ClinicalSession.objects.select_related("patient", "clinician"), request.user)
         return get_object_or_404(sessions, pk=pk, patient=patient)
 
+    @staticmethod
+    def latest_note(session: ClinicalSession):
+        """The session's current note (its latest version); a session without one is a 404."""
+        note = session.notes.order_by("-version").first()
+        if note is None:
+            raise Http404
+        return note
+
     def render_session(self, request, session, *, errors=None, message="", status=200, show_sign=False):
         notes = list(session.notes.order_by("version"))
         note = notes[-1] if notes else None
@@ -234,9 +242,7 @@ class RelabelView(SessionMixin, View):
 class NoteEditView(SessionMixin, View):
     def post(self, request, patient_pk, pk):
         session = self.get_session(request, patient_pk, pk)
-        note = session.notes.order_by("-version").first()
-        if note is None:
-            raise Http404
+        note = self.latest_note(session)
         sections = {k.removeprefix("section-"): v for k, v in request.POST.items() if k.startswith("section-")}
         serializer = AmendSerializer if note.status == NoteStatus.SIGNED else NoteEditSerializer
         payload = {"sections": sections}
@@ -260,9 +266,7 @@ class NoteEditView(SessionMixin, View):
 class NoteSignView(SessionMixin, View):
     def post(self, request, patient_pk, pk):
         session = self.get_session(request, patient_pk, pk)
-        note = session.notes.order_by("-version").first()
-        if note is None:
-            raise Http404
+        note = self.latest_note(session)
         if request.POST.get("confirm") != "yes":
             url = reverse("web:session", kwargs={"patient_pk": session.patient_id, "pk": session.pk})
             return redirect(f"{url}?sign=1#sign-dialog")
@@ -278,9 +282,7 @@ class NoteRiskReviewView(SessionMixin, View):
 
     def post(self, request, patient_pk, pk):
         session = self.get_session(request, patient_pk, pk)
-        note = session.notes.order_by("-version").first()
-        if note is None:
-            raise Http404
+        note = self.latest_note(session)
         try:
             item_id = int(request.POST.get("item", ""))
         except ValueError:
