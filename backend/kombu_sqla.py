@@ -20,30 +20,59 @@ transport does with ``queue_order_strategy`` "priority": the background ML queue
 
 On SQLite a publish also wakes the workers waiting on this broker file (``backend/wake.py``), so a job
 starts as soon as it is committed; the 100 ms poll remains the fallback.
+
+A publish is never lost to a race between processes (CI, 30 Nov: an upload's job failed to enqueue). On a
+fresh broker file the web process, the workers and the scheduler all create the tables and the queue rows at
+once; the stock transport let that race raise ``OperationalError``, and the stock ``_get_or_create`` even
+returned an unsaved queue row (id ``None``) when its insert failed, so a message could be stored under no
+queue. Worse, kombu treats ``OperationalError`` as a lost connection: it retried the failed declare by
+reconnecting, which closed the producer's channel while ``Producer._publish`` still held it, and the publish
+died on the closed channel. Here the tables are created idempotently (retried: another process may create
+them between the check and the ``CREATE``), a queue row is found or inserted in short transactions of their
+own and retried until it has an id, and ``OperationalError`` is a recoverable *channel* error, so kombu
+retries on the same channel (the engine's pool replaces a dead database connection by itself). The channel
+keeps its broker address, so even a channel closed under a publish still finds its database.
 """
 
 from pathlib import Path
 from time import monotonic, sleep
+from types import SimpleNamespace
 
 from kombu.transport import sqlalchemy
+from kombu.transport.sqlalchemy.models import metadata
 from kombu.transport.virtual import Empty
 from kombu.utils.json import dumps
 from kombu.utils.scheduling import FairCycle
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import sessionmaker
 
 from backend import wake
 
 POLL_SECONDS = 0.1
 BUSY_TIMEOUT_MS = 20_000
+RACE_ATTEMPTS = 8  # creating tables or a queue row while other processes do the same
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL waits for other processes
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _retrying(step, errors=(OperationalError,)):
+    """``step()``, tried again after a short pause when another process won a race (the last failure raises)."""
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            return step()
+        except errors:
+            if attempt == RACE_ATTEMPTS - 1:
+                raise
+            sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def wake_directory(url: str) -> Path | None:
@@ -53,6 +82,22 @@ def wake_directory(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     return Path(parsed.database).with_suffix(".wake")
+
+
+# kombu's own options, which the stock transport removes before passing the rest to ``create_engine``.
+_KOMBU_OPTIONS = frozenset(
+    {
+        "queue_tablename",
+        "message_tablename",
+        "callback",
+        "errback",
+        "max_retries",
+        "interval_start",
+        "interval_step",
+        "interval_max",
+        "retry_errors",
+    }
+)
 
 
 class _InOrder(FairCycle):
@@ -70,25 +115,57 @@ class Channel(sqlalchemy.Channel):
     def _reset_cycle(self):
         self._cycle = _InOrder(self._get_and_deliver, self._active_queues, Empty)
 
+    def __init__(self, connection, *args, **kwargs):
+        self._client = connection.client  # kept: kombu may close this channel mid-publish (see the module doc)
+        super().__init__(connection, *args, **kwargs)
+        self._queue_ids: dict[str, int] = {}
+
     def _engine_from_config(self):
-        engine = super()._engine_from_config()
+        options = {key: value for key, value in self._client.transport_options.items() if key not in _KOMBU_OPTIONS}
+        engine = create_engine(self._client.hostname, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._queue_ids: dict[str, int] = {}
+    def _open(self):
+        url = self._client.hostname
+        if url not in self._engines:
+            with sqlalchemy._MUTEX:
+                if url not in self._engines:
+                    engine = self._engine_from_config()
+                    _retrying(lambda: metadata.create_all(engine))  # checks first; another process may be creating
+                    self._engines[url] = engine, sessionmaker(bind=engine)
+        return self._engines[url]
+
+    def _queue_id(self, queue: str) -> int:
+        """The queue row's id, found or created in short transactions of their own; never ``None``."""
+        queue_id = self._queue_ids.get(queue)
+        if queue_id is not None:
+            return queue_id
+        engine, _ = self._open()
+        table = self.queue_cls.__table__
+
+        def find_or_insert() -> int:
+            with engine.connect() as connection:
+                found = connection.execute(select(table.c.id).where(table.c.name == queue)).scalar()
+            if found is not None:
+                return found
+            with engine.begin() as connection:  # a unique name: a concurrent insert fails here, and we look again
+                return connection.execute(table.insert().values(name=queue)).inserted_primary_key[0]
+
+        queue_id = self._queue_ids[queue] = _retrying(find_or_insert, (OperationalError, IntegrityError))
+        return queue_id
+
+    def _get_or_create(self, queue):
+        return SimpleNamespace(id=self._queue_id(queue))  # kombu's callers read only ``.id``
 
     def _put(self, queue, payload, **kwargs):
-        queue_id = self._queue_ids.get(queue)
-        if queue_id is None:
-            queue_id = self._queue_ids[queue] = self._get_or_create(queue).id
+        queue_id = self._queue_id(queue)
         engine, _ = self._open()
         row = {"payload": dumps(payload), "queue_id": queue_id, "visible": True, "version": 1}
         with engine.begin() as connection:  # commits, or rolls back and raises: a failed publish is never silent
             connection.execute(self.message_cls.__table__.insert(), row)
-        directory = wake_directory(self.connection.client.hostname)
+        directory = wake_directory(self._client.hostname)
         if directory is not None:
             wake.wake(directory)
 
@@ -96,6 +173,10 @@ class Channel(sqlalchemy.Channel):
 class Transport(sqlalchemy.Transport):
     Channel = Channel
     polling_interval = POLL_SECONDS
+    # Retried on the same channel, never by reconnecting (see the module doc); a worker still treats it as a
+    # broker outage (``connection_errors``) and reconnects its consumer.
+    recoverable_connection_errors = ()
+    recoverable_channel_errors = (OperationalError,)
     _listener: wake.Listener | None = None
     _listening = False
 

@@ -70,3 +70,67 @@ def test_a_worker_takes_its_first_queue_before_the_background_one_on_redis(setti
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
     assert options.get("queue_order_strategy") == "priority"
     assert _delivery_order(url, options) == ["m1", "m2", "b1", "b2"]
+
+
+def test_a_declare_that_fails_once_still_publishes_the_message(tmp_path, monkeypatch):
+    """kombu retries a failed declare by reconnecting, which closes the producer's channel while the publish
+    still holds it (CI, 30 Nov: an upload's job never enqueued). The message must still be stored."""
+    from kombu import Exchange, Queue
+    from sqlalchemy.exc import OperationalError
+
+    plain, failures = kombu_sqla.Channel._new_queue, []
+
+    def fails_once(self, name, **kwargs):
+        if not failures:
+            failures.append(name)
+            raise OperationalError("INSERT INTO kombu_queue", {}, Exception("database is locked"))
+        return plain(self, name, **kwargs)
+
+    monkeypatch.setattr(kombu_sqla.Channel, "_new_queue", fails_once)
+    queue = Queue("retry-test", Exchange("retry-test"), "retry-test")
+    url = f"isqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    with Connection(url) as conn:
+        conn.Producer().publish(
+            {"n": 1}, exchange=queue.exchange, routing_key="retry-test", declare=[queue], retry=True
+        )
+        assert failures == ["retry-test"]  # the first declare did fail
+    with Connection(url) as conn:
+        message = conn.SimpleQueue(queue).get(block=True, timeout=10)
+        assert message.payload == {"n": 1}
+
+
+_PUBLISHER = """
+import sys, time
+from pathlib import Path
+from kombu import Connection
+from kombu.transport import TRANSPORT_ALIASES
+TRANSPORT_ALIASES["isqla"] = "backend.kombu_sqla:Transport"
+url, go, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+while not go.exists():
+    time.sleep(0.005)
+with Connection(url) as conn:
+    conn.SimpleQueue("race-test").put({"n": n}, retry=True)
+"""
+
+
+def test_processes_starting_together_on_a_fresh_broker_file_lose_no_message(tmp_path):
+    """Web, workers and scheduler create the broker's tables and queue rows at once on a first start."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    url, go = f"isqla+sqlite:///{tmp_path / 'broker.sqlite3'}", tmp_path / "go"
+    root = Path(__file__).resolve().parents[2]
+    publishers = [
+        subprocess.Popen([sys.executable, "-c", _PUBLISHER, url, str(go), str(n)], cwd=root, stderr=subprocess.PIPE)
+        for n in range(6)
+    ]
+    time.sleep(1.0)  # every process imported kombu and waits for the same moment (no time is asserted)
+    go.touch()
+    outcomes = [(publisher.wait(timeout=120), publisher.stderr.read().decode()[-800:]) for publisher in publishers]
+    assert all(code == 0 for code, _ in outcomes), outcomes
+    with Connection(url) as conn:
+        queue = conn.SimpleQueue("race-test")
+        got = sorted(queue.get(block=True, timeout=10).payload["n"] for _ in range(6))
+    assert got == list(range(6))
