@@ -119,20 +119,37 @@ def patient_turns_heard(reference: list[dict], utterances: list[dict]) -> tuple[
     the words are attributed to: silence filtering must not remove the patient's speech. Also counted:
     turns with no transcript text near them at all (speech lost before the risk screen, as opposed to
     speech the transcriber misheard). Returns (heard, silent, total)."""
-    heard = silent = total = 0
+    missed = patient_turns_not_heard(reference, utterances)
+    total = sum(turn["speaker"] == "patient" for turn in reference)
+    return total - len(missed), sum(not m["transcribed"] for m in missed), total
+
+
+def patient_turns_not_heard(reference: list[dict], utterances: list[dict]) -> list[dict]:
+    """The patient turns ``patient_turns_heard`` does not count as heard, each with the transcript text
+    near it: empty ``transcribed`` is speech lost before the risk screen, anything else is speech the
+    transcriber misheard (read it to tell which)."""
+    missed = []
     for turn in reference:
         if turn["speaker"] != "patient":
             continue
-        total += 1
         near = " ".join(
             u["text"]
             for u in utterances
             if u["start"] is not None and u["start"] < turn["end"] + 1.0 and u["end"] > turn["start"] - 1.0
         )
         expected, got = words(turn["text"]), set(words(near))
-        heard += sum(w in got for w in expected) >= 0.6 * len(expected)
-        silent += not got
-    return heard, silent, total
+        found = sum(w in got for w in expected)
+        if found < 0.6 * len(expected):
+            missed.append(
+                {
+                    "start": round(turn["start"], 2),
+                    "end": round(turn["end"], 2),
+                    "said": turn["text"],
+                    "transcribed": near,
+                    "words_found": f"{found}/{len(expected)}",
+                }
+            )
+    return missed
 
 
 def attribution_per_word(utterances: list[dict], reference: list[dict]) -> float:
@@ -205,6 +222,7 @@ def _scored(name: str, path: str, session: dict, transcript: dict, analyzer) -> 
     score.extra = {
         "patient_turns_heard": f"{heard}/{total}",
         "patient_turns_with_no_text": silent,
+        "patient_turns_not_heard": patient_turns_not_heard(reference, utterances),
         "dropped_by_filter": sum(d["reason"] != "crosstalk" for d in dropped),
         "crosstalk_runs_removed": sum(d["reason"] == "crosstalk" for d in dropped),
         "ambiguous_utterances": sum("crosstalk" in u for u in utterances),

@@ -96,6 +96,32 @@ def test_the_audio_harness_tells_a_turn_lost_before_screening_from_a_misheard_on
     assert patient_turns_heard(reference, utterances) == (1, 1, 3)  # heard, with no text at all, total
 
 
+def test_the_audio_harness_lists_each_turn_not_heard_with_what_the_transcript_has_there():
+    """blind6: a turn counted as not heard was read as "lost" from the totals; it was misheard ("I wake
+    every time I turn over" as "I can't retire my turnover"). The listing shows which without a script."""
+    from benchmarks.notes_quality import patient_turns_not_heard
+
+    reference = [
+        {"speaker": "clinician", "text": "How are you sleeping?", "start": 21.7, "end": 23.1},
+        {"speaker": "patient", "text": "Four hours maybe. I wake every time I turn over.", "start": 23.6, "end": 27.3},
+        {"speaker": "patient", "text": "Either way it's not good.", "start": 40.0, "end": 42.0},
+    ]
+    utterances = [
+        {"start": 21.9, "end": 22.7, "text": "How are you sleeping?"},
+        {"start": 23.7, "end": 26.9, "text": "Four hours maybe, I can't retire my turnover."},
+    ]
+    assert patient_turns_not_heard(reference, utterances) == [
+        {
+            "start": 23.6,
+            "end": 27.3,
+            "said": "Four hours maybe. I wake every time I turn over.",
+            "transcribed": "How are you sleeping? Four hours maybe, I can't retire my turnover.",  # within 1 s
+            "words_found": "5/10",
+        },
+        {"start": 40.0, "end": 42.0, "said": "Either way it's not good.", "transcribed": "", "words_found": "0/6"},
+    ]
+
+
 def test_dumped_transcripts_are_scored_again_without_transcribing(tmp_path):
     from benchmarks.notes_quality import rescore
 
