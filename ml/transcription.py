@@ -228,11 +228,13 @@ def unsure_stretches(audio, segments: list[Segment], rate: int = SAMPLE_RATE) ->
 
 def more_confident(before: list[Segment], again: list[Segment]) -> bool:
     """Whether ``again`` (a stretch decoded on its own) should replace ``before`` (its first-pass segments):
-    it has words, they reach the old first and last word (a re-decode that stops early loses speech), and
-    their mean probability is higher."""
+    it has words, the hallucination filter would keep all of them (a short answer decoded alone can come
+    back as a confident "Thank you.", which the filter then drops: the answer would be lost), they reach the
+    old first and last word (a re-decode that stops early loses speech), and their mean probability is
+    higher."""
     old = [w for seg in before for w in seg.words]
     new = [w for seg in again for w in seg.words]
-    if not new or not old:
+    if not new or not old or filter_segments(again)[1]:
         return False
     if new[0].start > old[0].start + RECHECK_EDGE_SECONDS or new[-1].end < old[-1].end - RECHECK_EDGE_SECONDS:
         return False

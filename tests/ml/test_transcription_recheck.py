@@ -80,3 +80,10 @@ def test_a_surer_decode_that_stops_early_or_is_less_sure_does_not_replace_the_fi
     assert not more_confident(before, [_words((2.1, 3.0, 0.9))])  # the start lost
     assert not more_confident(before, [_words((1.0, 1.4, 0.4), (1.5, 3.0, 0.4))])
     assert not more_confident(before, [])
+
+
+def test_a_surer_decode_the_filter_would_drop_does_not_replace_the_first():
+    """ "85." decoded alone came back as a surer "Thank you.", which the hallucination filter drops."""
+    before = [_words((110.45, 111.03, 0.4))]
+    thanks = replace(_words((110.04, 110.74, 0.8)), text="Thank you.", avg_logprob=-0.8)
+    assert not more_confident(before, [thanks])
