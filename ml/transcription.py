@@ -10,7 +10,8 @@ nothing reported) is found after decoding: what the voice-activity detector hear
 decoded again on its own (``uncovered_speech``), and the spans are listed in the transcript's settings.
 On request (``recheck_unsure``), stretches of speech the first pass heard with little confidence are
 decoded again on their own too, and the new words kept only where the model is surer of them
-(``unsure_stretches``, ``more_confident``).
+(``unsure_stretches``, ``more_confident``). Off by default: measured on the note sets it changed few facts,
+leaked a trap and cost more time than allowed (README "Second decoding pass").
 
 Silence hallucinations are handled in three layers: Silero VAD drops non-speech before decoding,
 ``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments the audio
@@ -187,6 +188,9 @@ def speech_regions(audio, rate: int = SAMPLE_RATE) -> list[tuple[float, float]]:
 # A second pass for words heard with little confidence (``Transcriber.transcribe(recheck_unsure=True)``): the
 # stretch of speech around such a segment is decoded again on its own, without the rest of its 30-second
 # window, and its new words replace the old only when the model is surer of them.
+# Fixed on the dev note set only: 0.75 sends about a tenth of its first-pass segments (most of the badly
+# misheard ones) to be decoded again, the most of 0.6 / 0.7 / 0.75 / 0.8 whose re-decodes fit in a 35% rise of
+# transcription time there (0.8 sends a fifth).
 RECHECK_BELOW = 0.75  # a segment's mean word probability under this sends its stretch to be decoded again
 RECHECK_PAD_SECONDS = 0.2  # audio kept either side of a stretch (never reaching into the next one)
 RECHECK_MAX_SECONDS = 30.0  # a longer stretch is not one window: it is left as it is
