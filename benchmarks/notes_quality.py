@@ -6,7 +6,7 @@ hallucination filter, attribution by channel or voice) and scored like the text 
 filtering must not remove speech), what the filter set aside, and attribution accuracy per word.
 
     python -m benchmarks.notes_quality [DIR] [--paths mono,stereo,crosstalk] [--only NAME] [--json]
-        [--model tiny|auto|MODEL] [--beam N] [--vocabulary session|none|TERMS] [--dump FOLDER]
+        [--model tiny|auto|MODEL] [--beam N] [--vocabulary session|none|TERMS] [--recheck] [--dump FOLDER]
     python -m benchmarks.notes_quality [DIR] --rescore FOLDER [--json] [--errors]
 
 ``--rescore`` scores the transcripts a ``--dump`` run wrote again, with the drafting and risk screen as
@@ -15,6 +15,11 @@ they are now: a drafting change is measured on the audio paths in seconds, witho
 ``--vocabulary session`` gives the decoder ``ml.transcription.session_vocabulary`` (clinical terms) as
 hotwords, as a trial: it is not the app's default (measured: it moved tiny.en's errors around rather than
 removing them; README "Session-note transcriber").
+
+``--recheck`` turns on the transcriber's second pass over stretches heard with little confidence
+(``Transcriber.transcribe(recheck_unsure=True)``), as a trial; the timing then also gives the seconds that
+pass took, and ``recheck_time_ratio``: the run's processing time over the same time without that pass,
+measured in the same run.
 
 ``--model`` picks the session-note transcriber as the app does (``ml.transcription.session_note_config``,
 the ``NOTES_WHISPER_MODEL`` setting): ``tiny`` (the default, as in the app) is the packaged tiny.en, ``auto``
@@ -175,6 +180,7 @@ def run(
     model: str = "tiny",
     beam_size: int = 5,
     vocabulary: str | None = None,
+    recheck: bool = False,
 ) -> tuple[dict, dict]:
     from apps.notes.recording import transcribe_recording
     from ml.analysis import get_analyzer
@@ -187,7 +193,10 @@ def run(
         "model_id": transcriber.model_id,
         "beam_size": transcriber.config.beam_size,
         "vocabulary": vocabulary or "",
+        "recheck_unsure": recheck,
     }
+    if recheck:
+        _time_recheck(transcriber, timing)
     for name, session in load_sessions(directory):
         if only and name != only:
             continue
@@ -195,7 +204,7 @@ def run(
         rendered = mixes(clinician, patient)
         for path in paths:
             began = time.perf_counter()
-            result = transcribe_recording(rendered[path], transcriber, 2, vocabulary=vocabulary)
+            result = transcribe_recording(rendered[path], transcriber, 2, vocabulary=vocabulary, recheck_unsure=recheck)
             timing["processing_seconds"] += time.perf_counter() - began
             timing["audio_seconds"] += result.seconds
             transcript = {
@@ -208,7 +217,29 @@ def run(
                 dump.mkdir(parents=True, exist_ok=True)
                 (dump / f"{name}.{path}.json").write_text(json.dumps(transcript))
             scores[path].append(_scored(name, path, session, transcript, analyzer))
+    if recheck:
+        without = timing["processing_seconds"] - timing["recheck_seconds"]
+        timing["recheck_time_ratio"] = round(timing["processing_seconds"] / max(1e-9, without), 3)
     return _report(scores), timing
+
+
+def _time_recheck(transcriber, timing: dict) -> None:
+    """Adds up, in ``timing["recheck_seconds"]``, the time ``transcriber`` spends in its second pass (the
+    only part of the run the option adds), so the run gives its own baseline."""
+    timing["recheck_seconds"] = 0.0
+    timing["stretches_decoded_again"] = 0
+    timing["stretches_replaced"] = 0
+    second_pass = transcriber._recheck_unsure
+
+    def timed(*args, **kwargs):
+        began = time.perf_counter()
+        segments, report = second_pass(*args, **kwargs)
+        timing["recheck_seconds"] += time.perf_counter() - began
+        timing["stretches_decoded_again"] += len(report)
+        timing["stretches_replaced"] += sum(kept for *_, kept in report)
+        return segments, report
+
+    transcriber._recheck_unsure = timed
 
 
 def _scored(name: str, path: str, session: dict, transcript: dict, analyzer) -> SessionScore:
@@ -283,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         help="none (the default, as in the app), session (ml.transcription.session_vocabulary as hotwords), "
         "or the hotwords themselves",
     )
+    parser.add_argument(
+        "--recheck", action="store_true", help="the transcriber's second pass over stretches heard unsurely"
+    )
     args = parser.parse_args(argv)
     from ml.transcription import session_vocabulary
 
@@ -299,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model,
         beam_size=args.beam,
         vocabulary=vocabulary,
+        recheck=args.recheck,
     )
     if args.json:
         print(json.dumps({**(result if args.errors else {"paths": result["paths"]}), "timing": timing}))
@@ -312,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     ratio = timing["processing_seconds"] / max(1e-9, timing["audio_seconds"])
     print(f"processing / audio length: {ratio:.3f} ({timing['model_id']}, beam {timing['beam_size']})")
+    if args.recheck:
+        print(
+            f"second pass: {timing['stretches_replaced']}/{timing['stretches_decoded_again']} stretches replaced, "
+            f"processing time x{timing['recheck_time_ratio']:.3f} of the same run without it"
+        )
     if args.errors:
         print(json.dumps(result["details"], indent=1))
     return 0

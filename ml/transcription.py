@@ -8,6 +8,10 @@ instead of reaching for the network).
 Speech Whisper skips inside a window (its timestamps jump over a turn, and the sentence vanishes with
 nothing reported) is found after decoding: what the voice-activity detector hears and no word covers is
 decoded again on its own (``uncovered_speech``), and the spans are listed in the transcript's settings.
+On request (``recheck_unsure``), stretches of speech the first pass heard with little confidence are
+decoded again on their own too, and the new words kept only where the model is surer of them
+(``unsure_stretches``, ``more_confident``). Off by default: measured on the note sets it changed few facts,
+leaked a trap and cost more time than allowed (README "Second decoding pass").
 
 Silence hallucinations are handled in three layers: Silero VAD drops non-speech before decoding,
 ``condition_on_previous_text=False`` stops a bad segment from seeding the next, and segments the audio
@@ -146,17 +150,13 @@ def uncovered_speech(audio, segments: Iterable[Segment], rate: int = SAMPLE_RATE
     """Spans (seconds) where the voice-activity detector hears speech that no word of ``segments`` covers
     (a segment without word timings covers its whole span). The detector runs with short pauses and
     little padding here, so a span is speech, not the silence between two sentences."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
     covered = sorted(
         (w.start - GAP_COVER_MARGIN, w.end + GAP_COVER_MARGIN)
         for seg in segments
         for w in (seg.words or (Word(seg.start, seg.end, "", 0.0),))
     )
-    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
     gaps: list[tuple[float, float]] = []
-    for region in get_speech_timestamps(audio, options, sampling_rate=rate):
-        start, end = region["start"] / rate, region["end"] / rate
+    for start, end in speech_regions(audio, rate):
         for a, b in covered:
             if b <= start:
                 continue
@@ -174,6 +174,75 @@ def uncovered_speech(audio, segments: Iterable[Segment], rate: int = SAMPLE_RATE
         else:
             merged.append((start, end))
     return merged
+
+
+def speech_regions(audio, rate: int = SAMPLE_RATE) -> list[tuple[float, float]]:
+    """Spans (seconds) the voice-activity detector hears as speech, with short pauses and little padding,
+    so that the silence between two sentences is not speech."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    return [(r["start"] / rate, r["end"] / rate) for r in get_speech_timestamps(audio, options, sampling_rate=rate)]
+
+
+# A second pass for words heard with little confidence (``Transcriber.transcribe(recheck_unsure=True)``): the
+# stretch of speech around such a segment is decoded again on its own, without the rest of its 30-second
+# window, and its new words replace the old only when the model is surer of them.
+# Fixed on the dev note set only: 0.75 sends about a tenth of its first-pass segments (most of the badly
+# misheard ones) to be decoded again, the most of 0.6 / 0.7 / 0.75 / 0.8 whose re-decodes fit in a 35% rise of
+# transcription time there (0.8 sends a fifth).
+RECHECK_BELOW = 0.75  # a segment's mean word probability under this sends its stretch to be decoded again
+RECHECK_PAD_SECONDS = 0.2  # audio kept either side of a stretch (never reaching into the next one)
+RECHECK_MAX_SECONDS = 30.0  # a longer stretch is not one window: it is left as it is
+RECHECK_EDGE_SECONDS = 0.5  # the new words must reach this close to the old first and last word
+
+
+def _mean_probability(segments: Iterable[Segment]) -> float:
+    probabilities = [w.probability for seg in segments for w in seg.words]
+    return sum(probabilities) / len(probabilities) if probabilities else 0.0
+
+
+def unsure_stretches(audio, segments: list[Segment], rate: int = SAMPLE_RATE) -> list[tuple[float, float, list[int]]]:
+    """(start, end, indexes into ``segments``) for each stretch of speech to decode again. A stretch is the
+    speech regions and segments that overlap one another, so it holds whole segments and whole regions:
+    word timings that cut a word short do not cut the audio short. It is decoded again when one of its
+    segments has a mean word probability under ``RECHECK_BELOW``. Its padding stops where the next
+    stretch begins, so a re-decode never hears (and repeats) its neighbours' words."""
+    items = [(s.words[0].start, s.words[-1].end, i) for i, s in enumerate(segments) if s.words]
+    items += [(start, end, None) for start, end in speech_regions(audio, rate)]
+    stretches: list[list] = []  # [start, end, segment indexes]
+    for start, end, index in sorted(items, key=lambda item: item[:2]):
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], end)
+        else:
+            stretches.append([start, end, []])
+        if index is not None:
+            stretches[-1][2].append(index)
+    chosen = []
+    total = len(audio) / rate
+    for n, (start, end, indexes) in enumerate(stretches):
+        unsure = any(_mean_probability([segments[i]]) < RECHECK_BELOW for i in indexes)
+        if not unsure or end - start > RECHECK_MAX_SECONDS:
+            continue
+        before = stretches[n - 1][1] if n else 0.0
+        after = stretches[n + 1][0] if n + 1 < len(stretches) else total
+        chosen.append((max(start - RECHECK_PAD_SECONDS, before), min(end + RECHECK_PAD_SECONDS, after), indexes))
+    return chosen
+
+
+def more_confident(before: list[Segment], again: list[Segment]) -> bool:
+    """Whether ``again`` (a stretch decoded on its own) should replace ``before`` (its first-pass segments):
+    it has words, the hallucination filter would keep all of them (a short answer decoded alone can come
+    back as a confident "Thank you.", which the filter then drops: the answer would be lost), they reach the
+    old first and last word (a re-decode that stops early loses speech), and their mean probability is
+    higher."""
+    old = [w for seg in before for w in seg.words]
+    new = [w for seg in again for w in seg.words]
+    if not new or not old or filter_segments(again)[1]:
+        return False
+    if new[0].start > old[0].start + RECHECK_EDGE_SECONDS or new[-1].end < old[-1].end - RECHECK_EDGE_SECONDS:
+        return False
+    return _mean_probability(again) > _mean_probability(before)
 
 
 def shifted(seg: Segment, offset: float) -> Segment:
@@ -245,13 +314,17 @@ class Transcriber:
         beam_size: int | None = None,
         language: str | None = None,
         hotwords: str | None = None,
+        recheck_unsure: bool = False,
     ) -> Transcript:
         """``word_timestamps`` adds each word's timing (cross-attention alignment), which speaker
         attribution uses to split segments at turn changes and to weigh channels word by word.
         ``beam_size`` overrides the configured one for this call (live sessions decode greedily).
         ``language`` forces the decoding language (``ml.language_guard`` passes the detected one).
         ``hotwords`` is vocabulary the decoder sees before every 30-second window (session recordings and
-        dictation pass ``session_vocabulary``): it biases spelling, it cannot add speech the audio lacks."""
+        dictation pass ``session_vocabulary``): it biases spelling, it cannot add speech the audio lacks.
+        ``recheck_unsure`` (with ``word_timestamps``) decodes stretches heard with little confidence again on
+        their own and keeps the surer words (``unsure_stretches``, ``more_confident``); the stretches are
+        listed in the settings with whether the new words were kept."""
         beam_size = beam_size or self.config.beam_size
         language = language or self.config.language
         if language is None and not self._model.model.is_multilingual:
@@ -270,6 +343,9 @@ class Transcriber:
         with self._lock:
             raw_segments, info = self._model.transcribe(samples, vad_filter=True, **options)
             segments = [_segment(s) for s in raw_segments]
+        rechecked: list[list] = []
+        if recheck_unsure and word_timestamps:
+            segments, rechecked = self._recheck_unsure(samples, segments, options)
         # Speech Whisper skipped is decoded again on its own (each span once; what it gives goes through
         # the same filter as everything else). The detector runs outside the model's lock.
         gaps = uncovered_speech(samples, segments)
@@ -297,9 +373,31 @@ class Transcriber:
                 "vad_filter": True,
                 "condition_on_previous_text": False,
                 "skipped_speech_decoded_again": [[round(a, 2), round(b, 2)] for a, b in gaps],
+                **({"unsure_speech_decoded_again": rechecked} if recheck_unsure and word_timestamps else {}),
                 **({"vocabulary_terms": hotwords.count(",") + 1} if hotwords else {}),
             },
         )
+
+    def _recheck_unsure(self, samples, segments: list[Segment], options: dict) -> tuple[list[Segment], list[list]]:
+        """``segments`` with each unsure stretch decoded again on its own and replaced where the new words are
+        surer, and ``[start, end, kept]`` for each stretch. Where the re-decode gives nothing, or nothing
+        surer, the first pass's words stay: this pass can change words, never remove speech. The detector
+        runs outside the model's lock."""
+        stretches = unsure_stretches(samples, segments)
+        replaced: set[int] = set()
+        added: list[Segment] = []
+        report: list[list] = []
+        with self._lock:
+            for start, end, indexes in stretches:
+                piece = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+                again, _ = self._model.transcribe(piece, vad_filter=False, **options)
+                again = [shifted(_segment(s), start) for s in again]
+                kept = more_confident([segments[i] for i in indexes], again)
+                if kept:
+                    replaced.update(indexes)
+                    added += again
+                report.append([round(start, 2), round(end, 2), kept])
+        return [s for i, s in enumerate(segments) if i not in replaced] + added, report
 
 
 def _segment(s) -> Segment:

@@ -71,9 +71,11 @@ def transcribe_recording(
     n_speakers: int,
     progress: Callable[[float], None] = lambda seconds: None,
     vocabulary: str | None = None,
+    recheck_unsure: bool = False,
 ) -> RecordingResult:
     """``vocabulary``: the session-note hotwords (``ml.transcription.session_vocabulary``), given to the
-    decoder for every window of every channel."""
+    decoder for every window of every channel. ``recheck_unsure``: the transcriber's second pass over
+    stretches heard with little confidence (``Transcriber.transcribe``), on every channel."""
     with av.open(io.BytesIO(data)) as container:
         stereo = container.streams.audio[0].channels == 2
     spoken: list[tuple[str, Segment, bool]] = []  # (role, piece, heard on both channels alike)
@@ -96,8 +98,12 @@ def transcribe_recording(
     checks: list[dict] = []
     for offset, chunk in audio_chunks(data, stereo):
         if stereo:
-            left = transcriber.transcribe(chunk[0], word_timestamps=True, hotwords=vocabulary)
-            right = transcriber.transcribe(chunk[1], word_timestamps=True, hotwords=vocabulary)
+            left = transcriber.transcribe(
+                chunk[0], word_timestamps=True, hotwords=vocabulary, recheck_unsure=recheck_unsure
+            )
+            right = transcriber.transcribe(
+                chunk[1], word_timestamps=True, hotwords=vocabulary, recheck_unsure=recheck_unsure
+            )
             keep_dropped(left, "clinician", offset)
             keep_dropped(right, "patient", offset)
             attribution = attribute_stereo(chunk[0], chunk[1], left.segments, right.segments)
@@ -114,7 +120,9 @@ def transcribe_recording(
             )
             patient_audio = chunk[1]
         else:
-            transcript = transcriber.transcribe(chunk, word_timestamps=True, hotwords=vocabulary)
+            transcript = transcriber.transcribe(
+                chunk, word_timestamps=True, hotwords=vocabulary, recheck_unsure=recheck_unsure
+            )
             keep_dropped(transcript, "mono", offset)
             attribution = attribute_mono(chunk, transcript.segments, n_speakers=n_speakers)
             patient_audio = chunk
