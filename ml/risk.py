@@ -303,6 +303,9 @@ class RiskRules:
         self, sentence: Span, following: str = "", beyond: str = ""
     ) -> tuple[list[RiskFinding], list[RiskSuppressed]]:
         text = sentence.text.replace("\u2019", "'")
+        if self.language == "en":
+            text = risk_scope.restore_apostrophes(text)
+            following, beyond = risk_scope.restore_apostrophes(following), risk_scope.restore_apostrophes(beyond)
         if self.fold:
             text, following, beyond = fold_accents(text), fold_accents(following), fold_accents(beyond)
         findings, suppressed = [], []

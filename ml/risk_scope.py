@@ -109,6 +109,43 @@ DISCUSSION = re.compile(
     r"prevention|campaign|story|headline|charity|helpline|volunteer)\b",
     re.I,
 )
+# Dictated and texted entries drop apostrophes ("im suicidal again", "after im gone", "shes been saving
+# her tablets"); the rules are written with them. Only forms that are not also other words are restored
+# ("ill", "well", "were", "shed", "hell", "its" and "id" are left alone).
+BARE_CONTRACTIONS = {
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "arent": "aren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "shouldnt": "shouldn't",
+    "shes": "she's",
+    "hes": "he's",
+    "theyre": "they're",
+    "thats": "that's",
+    "theres": "there's",
+    "youre": "you're",
+    "ill be": "i'll be",
+}
+_BARE = re.compile(r"\b(" + "|".join(BARE_CONTRACTIONS) + r")\b", re.I)
+
+
+def restore_apostrophes(text: str) -> str:
+    """``text`` with the apostrophes of unambiguous bare contractions put back ("im" -> "i'm")."""
+    return _BARE.sub(lambda m: BARE_CONTRACTIONS[m.group(0).lower()], text)
+
+
 FEATURES = ("denied", "negative_risk", "retracted", "past", "recurrence", "other_subject", "first_person", "discussion")
 
 
