@@ -219,7 +219,9 @@ class RiskRules:
         clause_start, _ = clause_around(sentence, start, scope.denial_clause_break)
         before = sentence[clause_start:start]
         words = before.split()
-        near = bool(self.denial.search(" ".join(words[-4:]))) or self._denial_through_complement(words)
+        near = (
+            bool(self.denial.search(" ".join(words[-4:]))) and not self._negation_closed(words[-4:])
+        ) or self._denial_through_complement(words)
         if near and scope.negative_risk.search(sentence[clause_start : end + 20]):
             near = False
         if not (
@@ -227,6 +229,19 @@ class RiskRules:
         ):
             return False
         return not scope.retraction.search(sentence[end:] + " " + following)
+
+    def _negation_closed(self, words: list[str]) -> bool:
+        """The last negation before the match is complete and the writer starts again with a subject
+        of their own, in speech without punctuation ("I told her I'm okay I'm not | I want to die",
+        "no | I want to die"); "I don't think I want to" is not closed (a verb comes between), nor is
+        a self-correction ("I wasn't, I mean, …")."""
+        if self.language != "en":
+            return False
+        cleaned = [w.lower().strip(",.;:!?'\"") for w in words]
+        last = max((i for i, w in enumerate(cleaned) if self.denial.fullmatch(w)), default=None)
+        if last is None or last + 1 >= len(cleaned) or cleaned[last + 1] not in risk_scope.SUBJECT_RESTART:
+            return False
+        return cleaned[last + 2 : last + 3] != ["mean"]  # "I wasn't, I mean, …" corrects itself
 
     def _denial_through_complement(self, words: list[str]) -> bool:
         """A negation further back that still governs the match through the words of its complement
@@ -247,7 +262,18 @@ class RiskRules:
         after it, is no ("The nurse asked if I'd had thoughts of harming myself. Said no and meant
         it."). English only. A retraction after the answer undoes it (here for the sentence after an
         answer given in the next sentence, "… No. I lied though."; in ``_denied`` for the rest)."""
-        if self.language != "en" or not risk_scope.REPORTED_QUESTION.search(sentence[:start]):
+        if self.language != "en":
+            return False
+        if risk_scope.SELF_QUESTION.match(sentence) and sentence.rstrip().endswith("?"):
+            # the writer's own question, answered in the next sentence: "Do I want to die? No."
+            return bool(
+                following.strip()
+                and risk_scope.NEGATIVE_ANSWER.search(following.strip())
+                and not self.scope.retraction.search(beyond)
+            )
+        if risk_scope.TRAILING_NO.match(sentence[end:]):
+            return True  # a form read aloud: "thoughts of harming myself, no"
+        if not risk_scope.REPORTED_QUESTION.search(sentence[:start]):
             return False
         rest = re.split(r"[.;!?]", sentence[end:], maxsplit=1)[0]
         # the answer starts after the question's clause: "… harming myself, and I said no"
@@ -256,7 +282,10 @@ class RiskRules:
             return True
         return bool(
             following.strip()
-            and risk_scope.NEGATIVE_ANSWER.search(following.strip())
+            and (
+                risk_scope.NEGATIVE_ANSWER.search(following.strip())
+                or risk_scope.LATER_NEGATIVE_ANSWER.search(following.strip())
+            )
             and not self.scope.retraction.search(beyond)
         )
 

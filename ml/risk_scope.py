@@ -52,6 +52,8 @@ RETRACTION = re.compile(
     r"\b(?:that (?:wasn'?t|was not|isn'?t|is not) true|(?:which|that) was a lie|i lied|lying|not really|"
     r"the truth is|truthfully|actually i|i do\b|"
     # "I have." / "I have been", not "I have people around me"
+    # "I said no … but honestly the answer is yes"
+    r"(?:real|honest|true|actual) answer (?:is|was|would be) yes|the answer (?:is|was) (?:actually |really )?yes|"
     r"i have(?=\s*(?:[.,;!?]|$|(?:been|thought|done|tried|cut|hurt|had|actually|though|sometimes)\b))|"
     r"i should have (?:said|ticked) yes|who am i kidding|"
     r"but i (?:have|do|am|did)\b|i haven'?t stopped|really i'?m)",
@@ -79,6 +81,22 @@ NEGATIVE_ANSWER = re.compile(
     r" didn'?t| did not| wasn'?t| was not)(?:\s*(?:[,.;!]|$|and\b))|^\W*the answer (?:is|was) no\b",
     re.I,
 )
+# The writer's own question about risk, answered in the next sentence ("Do I want to die? No.").
+SELF_QUESTION = re.compile(r"^\W*(?:so |and |but )?(?:do|did|am|have|would|will|was) i\b", re.I)
+# An answer given later in the next sentence, after a clause of its own ("I thought about it and answered no").
+LATER_NEGATIVE_ANSWER = re.compile(
+    r"^[^.;!?]{0,60}\b(?:and|so|then) (?:i )?(?:said|answered|told (?:him|her|them)) "
+    r"['\"]?(?:no|never|not at all)\b(?! one\b)",
+    re.I,
+)
+# "No" right after the risk words, as a form's answer read aloud ("thoughts of harming myself no").
+TRAILING_NO = re.compile(
+    r"\s*[,:\-]?\s*(?:no|nope|none|not at all)\b"
+    r"(?!\s+(?:one|body|point|reason|way|more|longer|matter|future|hope|\w+ing))",
+    re.I,
+)
+# Subject words with which a speaker starts again after a complete negation ("I'm not | I want to …").
+SUBJECT_RESTART = frozenset({"i", "i'm", "i've", "i'd"})
 PAST = re.compile(
     r"\b(?:years ago|months ago|a long time ago|long ago|used to|back then|back in|when i was (?:younger|a "
     r"teenager|a kid|little|at (?:school|uni|college)|\w+)|as a (?:teenager|kid|child)|in (?:19|20)\d\d|"

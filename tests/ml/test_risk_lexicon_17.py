@@ -32,3 +32,34 @@ def test_dictated_risk_without_apostrophes_is_read(rules, text, level):
 
 def test_someone_else_without_an_apostrophe_is_still_someone_else(rules):
     assert rules.screen("my neighbour told me shes been saving her tablets and im scared for her") == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a complete negation, then the writer starts again with a subject
+        ("told the crisis line im fine im not i want to die tonight", "passive_ideation"),
+        ("no i want to end my life and i mean it", "active_ideation"),
+        # an answer of no taken back with the answer that is true
+        ("on the form i said no to wanting to kill myself but the honest answer is yes", "active_ideation"),
+    ],
+)
+def test_a_closed_negation_or_a_no_taken_back_leaves_the_risk(rules, text, level):
+    assert rules.screen(text) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't think I want to die, I think I want to sleep for a week.",
+        "i wasnt i mean thinking about suicide at all, just tired",
+        # a form's answers read aloud, the answer after the item
+        "appetite poor sleep poor thoughts of harming myself no",
+        # the writer's own question, answered in the next sentence
+        "Am I suicidal? No. Am I exhausted? Very.",
+        # the answer given after a clause of its own
+        "The GP asked whether I had thought of ending my life. I took a breath and said no.",
+    ],
+)
+def test_denials_in_the_shapes_of_speech_and_forms_are_denials(rules, text):
+    assert rules.screen(text) in {"none", "history"}
