@@ -105,6 +105,8 @@ ENGLISH_SCOPE = Scope(
     deliberate=DELIBERATE,
     other_subjects=OTHER_SUBJECTS,
     self_words=frozenset({"i", "i'm", "i've", "i'd"}),
+    time_break=risk_scope.TIME_BREAK,
+    present_turn=risk_scope.PRESENT_TURN,
 )
 
 
@@ -293,13 +295,16 @@ class RiskRules:
         """A time marker in the match's own clause (or the clause before it, "years ago, I …") makes
         it history, unless that clause also says it is back ("again", "this week", "came back")."""
         patterns = self.scope
-        parts = risk_scope.clauses(sentence, patterns.clause_break) or [risk_scope.Window(0, len(sentence))]
+        breaks = patterns.time_break or patterns.clause_break
+        parts = risk_scope.clauses(sentence, breaks) or [risk_scope.Window(0, len(sentence))]
         index = next((i for i, c in enumerate(parts) if c.start <= start < c.end), len(parts) - 1)
         own = parts[index]
         scope = sentence[parts[max(0, index - 1)].start : own.end]
         if not (self.past.search(scope) or patterns.past.search(scope)):
             return False
-        if patterns.recurrence.search(sentence[own.start : own.end]):
+        own_text = sentence[own.start : own.end]
+        turn = patterns.present_turn and patterns.present_turn.search(sentence[own.start : start])
+        if patterns.recurrence.search(own_text) or turn:
             return False
         later = [sentence[c.start : c.end] for c in parts[index + 1 :]]
         return not any(

@@ -21,6 +21,12 @@ CLAUSE_BREAK = re.compile(
     r"|\band then\b|\bthen\b|\bso that\b|\bwhich\b|\band\b|\bso\b)\s*",
     re.I,
 )
+# Time scope also ends where a speaker turns to the present with "now" and a subject ("used to wish I was
+# dead, now I actually think about …"), "now" staying with the clause it opens; the learned stage's clause
+# windows keep CLAUSE_BREAK.
+TIME_BREAK = re.compile(CLAUSE_BREAK.pattern + r"|\s*(?:\bbut\s+)?(?=\bnow (?:i|i'm|im|i've|ive|it's|its)\b)", re.I)
+# A turn to the present inside the match's own clause: it is about now, whatever the clause before says.
+PRESENT_TURN = re.compile(r"\bnow (?:i|i'm|im)\b(?! (?:used to|was|had|did)\b)|\b(?:it'?s|its) different now\b", re.I)
 WORD = re.compile(r"\S+")
 MAX_WINDOW_WORDS = 14
 MIN_CLAUSE_WORDS = 3
@@ -101,7 +107,8 @@ PAST = re.compile(
     r"\b(?:years ago|months ago|a long time ago|long ago|used to|back then|back in|when i was (?:younger|a "
     r"teenager|a kid|little|at (?:school|uni|college)|\w+)|as a (?:teenager|kid|child)|in (?:19|20)\d\d|"
     r"at (?:fifteen|sixteen|seventeen|eighteen|nineteen|twenty|\d\d)|in my (?:teens|twenties|thirties)|"
-    r"there was a time|history of|past|(?:i'?d|i would|i might) have (?:said|told you|thought|agreed)|"
+    r"there was a time|history of|(?:in|from) (?:the|my) past|my past|"
+    r"(?:i'?d|i would|i might) have (?:said|told you|thought|agreed)|"
     r"before i (?:met|had|got|started|moved|found))\b",
     re.I,
 )
@@ -188,6 +195,8 @@ class Scope:
     deliberate: re.Pattern
     other_subjects: frozenset[str]
     self_words: frozenset[str]
+    time_break: re.Pattern | None = None  # clauses for time scope, where they differ from clause_break
+    present_turn: re.Pattern | None = None  # "now I …" in the match's clause keeps it current
 
 
 @dataclass(frozen=True)

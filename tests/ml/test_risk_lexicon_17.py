@@ -63,3 +63,31 @@ def test_a_closed_negation_or_a_no_taken_back_leaves_the_risk(rules, text, level
 )
 def test_denials_in_the_shapes_of_speech_and_forms_are_denials(rules, text):
     assert rules.screen(text) in {"none", "history"}
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # "past" as a preposition is not the past
+        ("i want to end my life and i cant see past friday", "active_ideation"),
+        # a school or college named as the place, not the time of life
+        ("Cut my arm in the toilets at college at lunch and wore my hoodie all afternoon.", "self_harm"),
+        ("When the kids are at school tomorrow I'm going to kill myself.", "plan_or_intent"),
+        # a turn to the present in the match's own clause
+        ("i used to wish i was dead now i actually want to kill myself", "active_ideation"),
+    ],
+)
+def test_time_scope_keeps_current_what_is_current(rules, text, level):
+    assert rules.screen(text) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I tried to kill myself at university, a long time before I met Sam.",
+        "now I think about it, I used to want to die most of the time in my twenties",
+        "I used to cut myself, now I'm free of it.",
+    ],
+)
+def test_the_past_stays_history(rules, text):
+    assert rules.screen(text) == "history"
