@@ -70,7 +70,8 @@ DELIBERATE = re.compile(
 OTHER_SUBJECTS = frozenset(
     "he she they he's she's they're he'd she'd they'd friend brother sister mum mom dad cousin uncle aunt colleague "
     "character patient girl boy man woman kid someone classmate student teenager son daughter partner husband "
-    "wife".split()
+    "wife neighbour neighbor grandson granddaughter grandpa grandma grandad granny nan niece nephew flatmate housemate "
+    "she's he's".split()
 )
 # Rules that match topic words ("suicide", "self-harm"), which also turn up in forms, lectures and
 # articles; the other rules need first-person wording and are never treated as discussion.
@@ -316,7 +317,10 @@ class RiskRules:
         class keeps talking about wanting to die"). Possessives ("their dad's") do not count."""
         clause_start, _ = clause_around(sentence, start, self.scope.denial_clause_break)
         words = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()[-7:]]
-        return bool(self.scope.other_subjects.intersection(words)) and not self.scope.self_words.intersection(words)
+        others = [i for i, w in enumerate(words) if w in self.scope.other_subjects]
+        selves = [i for i, w in enumerate(words) if w in self.scope.self_words]
+        # the nearest subject governs: "I found out my best friend was self-harming" is the friend's
+        return bool(others) and (not selves or (self.language == "en" and others[-1] > selves[-1]))
 
     def _reported_other(self, sentence: str, start: int) -> bool:
         """Someone else is reported as the speaker or subject before the match ("mi papá dice que …",

@@ -91,3 +91,39 @@ def test_time_scope_keeps_current_what_is_current(rules, text, level):
 )
 def test_the_past_stays_history(rules, text):
     assert rules.screen(text) == "history"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # going on a treatment is not going on living
+        "I don't want to go on the tablets my GP offered, I'd like to try counselling.",
+        # a last entry with a return named
+        "This is my last post for a while, off to my aunt's in Cork with no signal.",
+        "this is my last entry before the operation, back writing next week",
+        # an injury from something the writer touched, and falling asleep is not a fall
+        "Sliced my thumb on the mandoline making dinner, plaster on now.",
+        "burnt my hand on the kettle this morning, ran it under the cold tap",
+        # someone else's self-harm: the nearest subject is theirs, or a disclosure handled at work
+        "I only just found out my flatmate has been self-harming and I feel awful.",
+        "my niece is self harming and my sister doesn't know what to do",
+        "A pupil disclosed self-harm to me today so I followed the safeguarding steps.",
+        # hyperbole: "if I have to … one more time"
+        "If I have to sit through that meeting one more time I'm going to throw myself out the window",
+    ],
+)
+def test_everyday_look_alikes_raise_nothing(rules, text):
+    assert rules.screen(text) in {"none", "history"}
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("i went in the bathroom and cut my arm again and then we both fell asleep watching telly", "self_harm"),
+        ("I don't want to go on anymore.", "passive_ideation"),
+        ("this is my last entry, the letters are on the table", "plan_or_intent"),
+        ("My friend thinks I'm fine but I've been self-harming again.", "self_harm"),
+    ],
+)
+def test_their_risk_twins_are_still_read(rules, text, level):
+    assert rules.screen(text) == level
