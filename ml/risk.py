@@ -73,6 +73,7 @@ OTHER_SUBJECTS = frozenset(
     "wife neighbour neighbor grandson granddaughter grandpa grandma grandad granny nan niece nephew flatmate housemate "
     "she's he's".split()
 )
+RECIPIENT_LEAD = frozenset({"for", "to", "with"})
 # Rules that match topic words ("suicide", "self-harm"), which also turn up in forms, lectures and
 # articles; the other rules need first-person wording and are never treated as discussion.
 DISCUSSABLE_RULES = frozenset(
@@ -316,11 +317,35 @@ class RiskRules:
         """Someone else is the subject just before the match ("she'd been self-harming", "a girl in her
         class keeps talking about wanting to die"). Possessives ("their dad's") do not count."""
         clause_start, _ = clause_around(sentence, start, self.scope.denial_clause_break)
-        words = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()[-7:]]
-        others = [i for i, w in enumerate(words) if w in self.scope.other_subjects]
+        before = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()]
+        words, offset = before[-7:], max(0, len(before) - 7)
+        objects = self._named_objects(before) if self.language == "en" else set()
+        others = [i for i, w in enumerate(words) if w in self.scope.other_subjects and offset + i not in objects]
         selves = [i for i, w in enumerate(words) if w in self.scope.self_words]
-        # the nearest subject governs: "I found out my best friend was self-harming" is the friend's
-        return bool(others) and (not selves or (self.language == "en" and others[-1] > selves[-1]))
+        if not others or not selves:
+            return bool(others)
+        # both: the nearest subject governs when it is one, followed by its verb ("I found out my best
+        # friend was self-harming"); "letters for my mum and my brother" names objects
+        last = others[-1]
+        return (
+            self.language == "en"
+            and last > selves[-1]
+            and last + 1 < len(words)
+            and words[last + 1] in risk_scope.SUBJECT_VERB
+        )
+
+    def _named_objects(self, words: list[str]) -> set[int]:
+        """Positions of people named as recipients, not subjects ("letters for my mum and my brother",
+        "gave it to my nephew"): after "for", "to" or "with", and those joined to one by "and"."""
+        objects: set[int] = set()
+        for j, w in enumerate(words):
+            if w not in self.scope.other_subjects:
+                continue
+            lead = words[max(0, j - 2) : j]
+            joined = "and" in lead and any(k in objects for k in range(j - 4, j))
+            if RECIPIENT_LEAD.intersection(lead) or joined:
+                objects.add(j)
+        return objects
 
     def _reported_other(self, sentence: str, start: int) -> bool:
         """Someone else is reported as the speaker or subject before the match ("mi papá dice que …",

@@ -101,6 +101,8 @@ TRAILING_NO = re.compile(
     r"(?!\s+(?:one|body|point|reason|way|more|longer|matter|future|hope|\w+ing))",
     re.I,
 )
+# Verbs that mark the word before them as a subject ("my friend was …", "my nephew has been …").
+SUBJECT_VERB = frozenset("was is has had been keeps kept wants wanted said says told".split())
 # Subject words with which a speaker starts again after a complete negation ("I'm not | I want to …").
 SUBJECT_RESTART = frozenset({"i", "i'm", "i've", "i'd"})
 PAST = re.compile(

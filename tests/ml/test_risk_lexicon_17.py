@@ -7,6 +7,7 @@ import pytest
 
 from ml.risk import RiskRules
 from ml.risk_scope import restore_apostrophes
+from ml.text import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -126,4 +127,57 @@ def test_everyday_look_alikes_raise_nothing(rules, text):
     ],
 )
 def test_their_risk_twins_are_still_read(rules, text, level):
+    assert rules.screen(text) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # things left to be opened or sorted "after", with no event named
+        ('I taped a card to each present and wrote "open after" on the envelope.', "plan.for_after"),
+        ("left the passwords in the red folder, for after", "plan.for_after"),
+        # arranging what happens when the writer is not here
+        ("asked my neighbour to have the budgie as i wont be around to feed him after next week", "plan.not_here_for"),
+        ("I will not be here by the spring and I have told no one.", "plan.not_here_for"),
+        ("gave my tools to my nephew i wont be needing them or anything after this month", "plan.not_here_for"),
+        # a finality marker after an interrupted act
+        ("I got back in the car last night. Next time I won't turn back.", "plan.no_turning_back"),
+        ("the water was freezing so i came out, ill go further out next time", "plan.no_turning_back"),
+        # means set out and waiting
+        ("The tablets are counted out in the bedside drawer.", "plan.means_set"),
+        ("I've got the pills and I know the date now.", "plan.means_set"),
+    ],
+)
+def test_plans_without_risk_words_are_read(rules, text, rule):
+    hits = [f for f in _findings(rules, text) if f.level == "plan_or_intent"]
+    assert [f.source for f in hits] == [rule]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We saw the film and went for a drink after.",
+        "I won't be around to take you to the station on Friday, I'm on a work trip.",
+        "Next time I won't turn up late to the match.",
+        "My tablets are ready to collect at the pharmacy.",
+    ],
+)
+def test_their_everyday_twins_raise_no_plan(rules, text):
+    assert all(f.level != "plan_or_intent" for f in _findings(rules, text))
+
+
+def _findings(rules, text):
+    return [f for hits, _ in rules.read_sentences(split_sentences(text)) for f in hits]
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # people named as recipients are not the subject
+        ("i wrote to my dad and my sister tonight and left the envelopes for after", "plan_or_intent"),
+        # the nearest subject, followed by its verb, is someone else
+        ("I only found out today that my nephew has been self-harming.", "none"),
+    ],
+)
+def test_recipients_are_objects_and_the_nearest_subject_governs(rules, text, level):
     assert rules.screen(text) == level
