@@ -70,8 +70,10 @@ DELIBERATE = re.compile(
 OTHER_SUBJECTS = frozenset(
     "he she they he's she's they're he'd she'd they'd friend brother sister mum mom dad cousin uncle aunt colleague "
     "character patient girl boy man woman kid someone classmate student teenager son daughter partner husband "
-    "wife".split()
+    "wife neighbour neighbor grandson granddaughter grandpa grandma grandad granny nan niece nephew flatmate housemate "
+    "she's he's".split()
 )
+RECIPIENT_LEAD = frozenset({"for", "to", "with"})
 # Rules that match topic words ("suicide", "self-harm"), which also turn up in forms, lectures and
 # articles; the other rules need first-person wording and are never treated as discussion.
 DISCUSSABLE_RULES = frozenset(
@@ -105,6 +107,8 @@ ENGLISH_SCOPE = Scope(
     deliberate=DELIBERATE,
     other_subjects=OTHER_SUBJECTS,
     self_words=frozenset({"i", "i'm", "i've", "i'd"}),
+    time_break=risk_scope.TIME_BREAK,
+    present_turn=risk_scope.PRESENT_TURN,
 )
 
 
@@ -219,7 +223,9 @@ class RiskRules:
         clause_start, _ = clause_around(sentence, start, scope.denial_clause_break)
         before = sentence[clause_start:start]
         words = before.split()
-        near = bool(self.denial.search(" ".join(words[-4:]))) or self._denial_through_complement(words)
+        near = (
+            bool(self.denial.search(" ".join(words[-4:]))) and not self._negation_closed(words[-4:])
+        ) or self._denial_through_complement(words)
         if near and scope.negative_risk.search(sentence[clause_start : end + 20]):
             near = False
         if not (
@@ -227,6 +233,19 @@ class RiskRules:
         ):
             return False
         return not scope.retraction.search(sentence[end:] + " " + following)
+
+    def _negation_closed(self, words: list[str]) -> bool:
+        """The last negation before the match is complete and the writer starts again with a subject
+        of their own, in speech without punctuation ("I told her I'm okay I'm not | I want to die",
+        "no | I want to die"); "I don't think I want to" is not closed (a verb comes between), nor is
+        a self-correction ("I wasn't, I mean, …")."""
+        if self.language != "en":
+            return False
+        cleaned = [w.lower().strip(",.;:!?'\"") for w in words]
+        last = max((i for i, w in enumerate(cleaned) if self.denial.fullmatch(w)), default=None)
+        if last is None or last + 1 >= len(cleaned) or cleaned[last + 1] not in risk_scope.SUBJECT_RESTART:
+            return False
+        return cleaned[last + 2 : last + 3] != ["mean"]  # "I wasn't, I mean, …" corrects itself
 
     def _denial_through_complement(self, words: list[str]) -> bool:
         """A negation further back that still governs the match through the words of its complement
@@ -247,7 +266,18 @@ class RiskRules:
         after it, is no ("The nurse asked if I'd had thoughts of harming myself. Said no and meant
         it."). English only. A retraction after the answer undoes it (here for the sentence after an
         answer given in the next sentence, "… No. I lied though."; in ``_denied`` for the rest)."""
-        if self.language != "en" or not risk_scope.REPORTED_QUESTION.search(sentence[:start]):
+        if self.language != "en":
+            return False
+        if risk_scope.SELF_QUESTION.match(sentence) and sentence.rstrip().endswith("?"):
+            # the writer's own question, answered in the next sentence: "Do I want to die? No."
+            return bool(
+                following.strip()
+                and risk_scope.NEGATIVE_ANSWER.search(following.strip())
+                and not self.scope.retraction.search(beyond)
+            )
+        if risk_scope.TRAILING_NO.match(sentence[end:]):
+            return True  # a form read aloud: "thoughts of harming myself, no"
+        if not risk_scope.REPORTED_QUESTION.search(sentence[:start]):
             return False
         rest = re.split(r"[.;!?]", sentence[end:], maxsplit=1)[0]
         # the answer starts after the question's clause: "… harming myself, and I said no"
@@ -256,7 +286,10 @@ class RiskRules:
             return True
         return bool(
             following.strip()
-            and risk_scope.NEGATIVE_ANSWER.search(following.strip())
+            and (
+                risk_scope.NEGATIVE_ANSWER.search(following.strip())
+                or risk_scope.LATER_NEGATIVE_ANSWER.search(following.strip())
+            )
             and not self.scope.retraction.search(beyond)
         )
 
@@ -264,13 +297,16 @@ class RiskRules:
         """A time marker in the match's own clause (or the clause before it, "years ago, I …") makes
         it history, unless that clause also says it is back ("again", "this week", "came back")."""
         patterns = self.scope
-        parts = risk_scope.clauses(sentence, patterns.clause_break) or [risk_scope.Window(0, len(sentence))]
+        breaks = patterns.time_break or patterns.clause_break
+        parts = risk_scope.clauses(sentence, breaks) or [risk_scope.Window(0, len(sentence))]
         index = next((i for i, c in enumerate(parts) if c.start <= start < c.end), len(parts) - 1)
         own = parts[index]
         scope = sentence[parts[max(0, index - 1)].start : own.end]
         if not (self.past.search(scope) or patterns.past.search(scope)):
             return False
-        if patterns.recurrence.search(sentence[own.start : own.end]):
+        own_text = sentence[own.start : own.end]
+        turn = patterns.present_turn and patterns.present_turn.search(sentence[own.start : start])
+        if patterns.recurrence.search(own_text) or turn:
             return False
         later = [sentence[c.start : c.end] for c in parts[index + 1 :]]
         return not any(
@@ -281,8 +317,35 @@ class RiskRules:
         """Someone else is the subject just before the match ("she'd been self-harming", "a girl in her
         class keeps talking about wanting to die"). Possessives ("their dad's") do not count."""
         clause_start, _ = clause_around(sentence, start, self.scope.denial_clause_break)
-        words = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()[-7:]]
-        return bool(self.scope.other_subjects.intersection(words)) and not self.scope.self_words.intersection(words)
+        before = [w.strip(".,!?") for w in sentence[clause_start:start].lower().split()]
+        words, offset = before[-7:], max(0, len(before) - 7)
+        objects = self._named_objects(before) if self.language == "en" else set()
+        others = [i for i, w in enumerate(words) if w in self.scope.other_subjects and offset + i not in objects]
+        selves = [i for i, w in enumerate(words) if w in self.scope.self_words]
+        if not others or not selves:
+            return bool(others)
+        # both: the nearest subject governs when it is one, followed by its verb ("I found out my best
+        # friend was self-harming"); "letters for my mum and my brother" names objects
+        last = others[-1]
+        return (
+            self.language == "en"
+            and last > selves[-1]
+            and last + 1 < len(words)
+            and words[last + 1] in risk_scope.SUBJECT_VERB
+        )
+
+    def _named_objects(self, words: list[str]) -> set[int]:
+        """Positions of people named as recipients, not subjects ("letters for my mum and my brother",
+        "gave it to my nephew"): after "for", "to" or "with", and those joined to one by "and"."""
+        objects: set[int] = set()
+        for j, w in enumerate(words):
+            if w not in self.scope.other_subjects:
+                continue
+            lead = words[max(0, j - 2) : j]
+            joined = "and" in lead and any(k in objects for k in range(j - 4, j))
+            if RECIPIENT_LEAD.intersection(lead) or joined:
+                objects.add(j)
+        return objects
 
     def _reported_other(self, sentence: str, start: int) -> bool:
         """Someone else is reported as the speaker or subject before the match ("mi papá dice que …",
@@ -303,6 +366,9 @@ class RiskRules:
         self, sentence: Span, following: str = "", beyond: str = ""
     ) -> tuple[list[RiskFinding], list[RiskSuppressed]]:
         text = sentence.text.replace("\u2019", "'")
+        if self.language == "en":
+            text = risk_scope.restore_apostrophes(text)
+            following, beyond = risk_scope.restore_apostrophes(following), risk_scope.restore_apostrophes(beyond)
         if self.fold:
             text, following, beyond = fold_accents(text), fold_accents(following), fold_accents(beyond)
         findings, suppressed = [], []

@@ -21,6 +21,12 @@ CLAUSE_BREAK = re.compile(
     r"|\band then\b|\bthen\b|\bso that\b|\bwhich\b|\band\b|\bso\b)\s*",
     re.I,
 )
+# Time scope also ends where a speaker turns to the present with "now" and a subject ("used to wish I was
+# dead, now I actually think about …"), "now" staying with the clause it opens; the learned stage's clause
+# windows keep CLAUSE_BREAK.
+TIME_BREAK = re.compile(CLAUSE_BREAK.pattern + r"|\s*(?:\bbut\s+)?(?=\bnow (?:i|i'm|im|i've|ive|it's|its)\b)", re.I)
+# A turn to the present inside the match's own clause: it is about now, whatever the clause before says.
+PRESENT_TURN = re.compile(r"\bnow (?:i|i'm|im)\b(?! (?:used to|was|had|did)\b)|\b(?:it'?s|its) different now\b", re.I)
 WORD = re.compile(r"\S+")
 MAX_WINDOW_WORDS = 14
 MIN_CLAUSE_WORDS = 3
@@ -52,6 +58,8 @@ RETRACTION = re.compile(
     r"\b(?:that (?:wasn'?t|was not|isn'?t|is not) true|(?:which|that) was a lie|i lied|lying|not really|"
     r"the truth is|truthfully|actually i|i do\b|"
     # "I have." / "I have been", not "I have people around me"
+    # "I said no … but honestly the answer is yes"
+    r"(?:real|honest|true|actual) answer (?:is|was|would be) yes|the answer (?:is|was) (?:actually |really )?yes|"
     r"i have(?=\s*(?:[.,;!?]|$|(?:been|thought|done|tried|cut|hurt|had|actually|though|sometimes)\b))|"
     r"i should have (?:said|ticked) yes|who am i kidding|"
     r"but i (?:have|do|am|did)\b|i haven'?t stopped|really i'?m)",
@@ -79,11 +87,30 @@ NEGATIVE_ANSWER = re.compile(
     r" didn'?t| did not| wasn'?t| was not)(?:\s*(?:[,.;!]|$|and\b))|^\W*the answer (?:is|was) no\b",
     re.I,
 )
+# The writer's own question about risk, answered in the next sentence ("Do I want to die? No.").
+SELF_QUESTION = re.compile(r"^\W*(?:so |and |but )?(?:do|did|am|have|would|will|was) i\b", re.I)
+# An answer given later in the next sentence, after a clause of its own ("I thought about it and answered no").
+LATER_NEGATIVE_ANSWER = re.compile(
+    r"^[^.;!?]{0,60}\b(?:and|so|then) (?:i )?(?:said|answered|told (?:him|her|them)) "
+    r"['\"]?(?:no|never|not at all)\b(?! one\b)",
+    re.I,
+)
+# "No" right after the risk words, as a form's answer read aloud ("thoughts of harming myself no").
+TRAILING_NO = re.compile(
+    r"\s*[,:\-]?\s*(?:no|nope|none|not at all)\b"
+    r"(?!\s+(?:one|body|point|reason|way|more|longer|matter|future|hope|\w+ing))",
+    re.I,
+)
+# Verbs that mark the word before them as a subject ("my friend was …", "my nephew has been …").
+SUBJECT_VERB = frozenset("was is has had been keeps kept wants wanted said says told".split())
+# Subject words with which a speaker starts again after a complete negation ("I'm not | I want to …").
+SUBJECT_RESTART = frozenset({"i", "i'm", "i've", "i'd"})
 PAST = re.compile(
     r"\b(?:years ago|months ago|a long time ago|long ago|used to|back then|back in|when i was (?:younger|a "
     r"teenager|a kid|little|at (?:school|uni|college)|\w+)|as a (?:teenager|kid|child)|in (?:19|20)\d\d|"
     r"at (?:fifteen|sixteen|seventeen|eighteen|nineteen|twenty|\d\d)|in my (?:teens|twenties|thirties)|"
-    r"there was a time|history of|past|(?:i'?d|i would|i might) have (?:said|told you|thought|agreed)|"
+    r"there was a time|history of|(?:in|from) (?:the|my) past|my past|"
+    r"(?:i'?d|i would|i might) have (?:said|told you|thought|agreed)|"
     r"before i (?:met|had|got|started|moved|found))\b",
     re.I,
 )
@@ -109,6 +136,43 @@ DISCUSSION = re.compile(
     r"prevention|campaign|story|headline|charity|helpline|volunteer)\b",
     re.I,
 )
+# Dictated and texted entries drop apostrophes ("im suicidal again", "after im gone", "shes been saving
+# her tablets"); the rules are written with them. Only forms that are not also other words are restored
+# ("ill", "well", "were", "shed", "hell", "its" and "id" are left alone).
+BARE_CONTRACTIONS = {
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "arent": "aren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "shouldnt": "shouldn't",
+    "shes": "she's",
+    "hes": "he's",
+    "theyre": "they're",
+    "thats": "that's",
+    "theres": "there's",
+    "youre": "you're",
+    "ill be": "i'll be",
+}
+_BARE = re.compile(r"\b(" + "|".join(BARE_CONTRACTIONS) + r")\b", re.I)
+
+
+def restore_apostrophes(text: str) -> str:
+    """``text`` with the apostrophes of unambiguous bare contractions put back ("im" -> "i'm")."""
+    return _BARE.sub(lambda m: BARE_CONTRACTIONS[m.group(0).lower()], text)
+
+
 FEATURES = ("denied", "negative_risk", "retracted", "past", "recurrence", "other_subject", "first_person", "discussion")
 
 
@@ -133,6 +197,8 @@ class Scope:
     deliberate: re.Pattern
     other_subjects: frozenset[str]
     self_words: frozenset[str]
+    time_break: re.Pattern | None = None  # clauses for time scope, where they differ from clause_break
+    present_turn: re.Pattern | None = None  # "now I …" in the match's clause keeps it current
 
 
 @dataclass(frozen=True)
