@@ -25,9 +25,11 @@ A finding waits for review only where the session itself gives a reason to doubt
   question about thoughts of death, of ending their life or of harming themselves asks whether the
   statement was risk at all, so a "no" answers it; a question about plans, means or intent presupposes
   the thoughts, so "No, no plans" clears nothing. A question that names "active" ideation leaves
-  passive ideation standing. Explicit wording ("I wish I could go to sleep and not wake up") is never
-  cleared by a later "no". A clinician's summary is read the same way: a reported denial of thoughts of
-  ending her life clarifies a learned-stage-only reading of an earlier sentence; "denies plan" does not.
+  passive ideation standing, and a passive reading the learned stage made alone is cleared only by a
+  question about the wish to be dead itself (see ``clears``). Explicit wording ("I wish I could go to sleep
+  and not wake up") is never cleared by a later "no". A clinician's summary is read the same way: a
+  reported denial of the wish to be dead clarifies a learned-stage-only reading of an earlier sentence;
+  a denial of thoughts of ending her life, or "denies plan", does not.
 
 Where a learned reading goes to review and the rules read the same sentence at a lower alert level,
 that lower level still alerts.
@@ -85,17 +87,27 @@ def asked_levels(question: str, levels: Levels, as_statement: Callable[[str], st
     return {lvl for lvl in found if lvl in (*IDEATION, "self_harm")}
 
 
-def clears(statement_level: str, asked: Iterable[str], question: str) -> bool:
+def clears(statement_level: str, asked: Iterable[str], question: str, learned_only: bool = False) -> bool:
     """Whether a "no" to a question asking about ``asked`` clarifies an ambiguous statement at
     ``statement_level``: the question must ask about thoughts at the statement's level or above it on the
     ideation ladder (a "no" to "thoughts of ending your life?" answers "I can't go on like this"; a "no"
     to "do you wish you were dead?" leaves an active statement standing). "Thoughts of harming yourself"
-    asks about self-harm and, as the screening item it comes from does, about wishing to be dead."""
+    asks about self-harm and, as the screening item it comes from does, about wishing to be dead.
+
+    A passive reading the learned stage made alone is cleared only by a question about passive ideation
+    itself ("Do you ever wish you were dead?"). Its doubt is not which part of life the words are about,
+    as with "I can't go on", but whether they wish to be dead, and a "no" to the rung above (thoughts of
+    ending one's life, doing something to end it) does not answer that rung, as the C-SSRS keeps the wish
+    to be dead and thoughts of suicide apart (blind7: "it would be easier if I just didn't wake up … Then
+    I'd be with Ted", then "No, I'd never do anything" to "Have you thought about doing anything to end
+    your life?", went to review instead of alerting)."""
     asked = set(asked)
     if statement_level == "self_harm":
         return "self_harm" in asked
     if statement_level not in IDEATION:
         return False
+    if statement_level == "passive_ideation" and learned_only:
+        return "passive_ideation" in asked and not ACTIVE_ONLY.search(question)
     if statement_level == "passive_ideation" and ACTIVE_ONLY.search(question):
         return False  # "Denies active SI" says nothing against passive ideation
     if statement_level == "passive_ideation" and "self_harm" in asked:

@@ -671,7 +671,7 @@ class SessionRiskScreen:
         learned = f.source.startswith("learned")
         if f.basis == "clinician_report":
             named = any(pattern.search(f.text) for _, pattern in CLINICAL_TERMS)  # the clinician's own term
-            if learned and not named and any(risk_review.clears(f.level, lv, clause) for lv, clause in denials):
+            if learned and not named and any(risk_review.clears(f.level, lv, clause, True) for lv, clause in denials):
                 return "clarified"
             return None
         if f.basis not in ("patient_speech", "unconfirmed_speaker") or not confirmed:
@@ -711,7 +711,7 @@ class SessionRiskScreen:
             if not questions or not risk_review.is_clarifying_no(answer.text):
                 continue
             asked = risk_review.asked_levels(questions[-1], self._levels, question_as_statement)
-            if risk_review.clears(f.level, asked, questions[-1]):
+            if risk_review.clears(f.level, asked, questions[-1], f.source.startswith("learned")):
                 answers[k + 1] = (asked, questions[-1])
                 return True
         return False

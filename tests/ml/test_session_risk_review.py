@@ -45,6 +45,23 @@ def test_a_no_clears_only_a_statement_at_the_level_the_question_asks_about(state
     assert clears(statement, asked, question) is expected
 
 
+@pytest.mark.parametrize(
+    ("asked", "question", "expected"),
+    [
+        ({"active_ideation"}, "Have you thought about doing anything to end your life?", False),
+        ({"active_ideation"}, "Have you had thoughts of ending your life?", False),
+        ({"self_harm"}, "Do you mean thoughts of harming yourself?", False),
+        ({"passive_ideation"}, "Do you ever wish you were dead?", True),
+    ],
+)
+def test_a_passive_reading_the_learned_stage_made_alone_is_cleared_only_by_a_question_about_that_wish(
+    asked, question, expected
+):
+    # The rung above (thoughts of ending one's life) is another question: a "no" to it leaves the wish to be
+    # dead standing, as the C-SSRS asks the two apart.
+    assert clears("passive_ideation", asked, question, learned_only=True) is expected
+
+
 # --- clarification in a session, with the real detector -------------------------------------------
 @pytest.mark.slow
 def test_a_no_to_a_thoughts_question_sends_an_ambiguous_statement_to_review(assess):
@@ -116,14 +133,20 @@ def test_speaker_labels_that_are_a_guess_clear_nothing(assess):
 
 
 @pytest.mark.slow
-def test_a_summary_denial_of_thoughts_of_ending_life_clarifies_a_learned_reading_but_denies_plan_does_not(assess):
+def test_a_summary_denial_of_the_wish_to_be_dead_clarifies_a_learned_reading_but_denies_plan_does_not(assess):
     learned = "Some days she feels her son would be better off with a different dad."
     cleared = screen_session(
-        typed_utterances(f"{learned} Asked directly, she denies any thoughts of ending her life."),
+        typed_utterances(f"{learned} Asked directly, she denies wishing she would not wake up."),
         assess,
         speakers_confirmed=True,
     )
     assert cleared.level == "none" and tiers(cleared) == [("passive_ideation", "review", "clarified")]
+    rung_above = screen_session(
+        typed_utterances(f"{learned} Asked directly, she denies any thoughts of ending her life."),
+        assess,
+        speakers_confirmed=True,
+    )
+    assert rung_above.level == "passive_ideation"  # a denial of the rung above leaves the wish standing
     kept = screen_session(typed_utterances(f"{learned} Denies plan or intent."), assess, speakers_confirmed=True)
     assert kept.level == "passive_ideation"
     named = screen_session(
@@ -214,3 +237,20 @@ def test_a_strong_learned_reading_still_alerts():
         speakers_confirmed=True,
     )
     assert result.level == "plan_or_intent" and result.review_items() == []
+
+
+@pytest.mark.slow
+def test_a_wish_not_to_wake_up_then_no_to_doing_anything_to_end_life_still_alerts(assess):
+    # blind7 (read after it was measured): the learned stage alone reads the wish; the "no" answers the rung
+    # above it, so the wish is not cleared and the care team is alerted.
+    result = screen_session(
+        said(
+            ("clinician", "You said some evenings are very dark. Can you tell me more?"),
+            ("patient", "Some nights I think it'd be simpler if I just didn't wake up. Then I'd be with my wife."),
+            ("clinician", "Thank you for telling me. Have you thought about doing anything to end your life?"),
+            ("patient", "No. I'd never do that to my grandson."),
+        ),
+        assess,
+        speakers_confirmed=True,
+    )
+    assert result.level == "passive_ideation" and result.review_items() == []
