@@ -31,7 +31,7 @@ died on the closed channel. Here the tables are created idempotently (retried: a
 them between the check and the ``CREATE``), a queue row is found or inserted in short transactions of their
 own and retried until it has an id, and ``OperationalError`` is a recoverable *channel* error, so kombu
 retries on the same channel (the engine's pool replaces a dead database connection by itself). The channel
-keeps its broker address, so even a channel closed under a publish still finds its database.
+keeps its broker address, so even a channel closed under a publish still finds the engine it opened.
 """
 
 from pathlib import Path
@@ -43,7 +43,7 @@ from kombu.transport.sqlalchemy.models import metadata
 from kombu.transport.virtual import Empty
 from kombu.utils.json import dumps
 from kombu.utils.scheduling import FairCycle
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -65,14 +65,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _retrying(step, errors=(OperationalError,)):
     """``step()``, tried again after a short pause when another process won a race (the last failure raises)."""
-    for attempt in range(RACE_ATTEMPTS):
+    for attempt in range(RACE_ATTEMPTS - 1):
         try:
             return step()
         except errors:
-            if attempt == RACE_ATTEMPTS - 1:
-                raise
             sleep(0.02 * (attempt + 1))
-    raise AssertionError("unreachable")
+    return step()
 
 
 def wake_directory(url: str) -> Path | None:
@@ -82,22 +80,6 @@ def wake_directory(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     return Path(parsed.database).with_suffix(".wake")
-
-
-# kombu's own options, which the stock transport removes before passing the rest to ``create_engine``.
-_KOMBU_OPTIONS = frozenset(
-    {
-        "queue_tablename",
-        "message_tablename",
-        "callback",
-        "errback",
-        "max_retries",
-        "interval_start",
-        "interval_step",
-        "interval_max",
-        "retry_errors",
-    }
-)
 
 
 class _InOrder(FairCycle):
@@ -121,8 +103,7 @@ class Channel(sqlalchemy.Channel):
         self._queue_ids: dict[str, int] = {}
 
     def _engine_from_config(self):
-        options = {key: value for key, value in self._client.transport_options.items() if key not in _KOMBU_OPTIONS}
-        engine = create_engine(self._client.hostname, **options)
+        engine = super()._engine_from_config()
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine
