@@ -85,6 +85,11 @@ HEADINGS = [
 HEADING_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z /-]{0,30}\s*[:\-–]\s+")
 # The headings that name a SOAP section (not one item of it, like "HW:").
 SECTION_HEADING = re.compile(r"^\s*(s|o|a|p|subjective|objective|assessment|plan)\s*:", re.I)
+# A SOAP section's heading on a line of its own ("S:", "Objective", "PLAN:", "**Assessment**", "## Plan"):
+# it has nothing to report itself and speaks for every line after it until the next heading.
+BARE_SECTION_HEADING = re.compile(
+    r"^[\s#*_]*(?P<name>s|o|a|p|subjective|objective|assessment|plan)[\s*_]*[:\-–]?[\s*_]*$", re.I
+)
 # The clinician describing the patient as they are in the room (or a summary doing so).
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
@@ -492,6 +497,11 @@ def sentence_units(utterances: Sequence) -> list[Unit]:
             covered = covered or [pieces[-1][1]]
             starts = [_get(u, "start") for u in covered if _get(u, "start") is not None]
             ends = [_get(u, "end") for u in covered if _get(u, "end") is not None]
+            bare = BARE_SECTION_HEADING.match(sentence) if speaker == "summary" else None
+            if bare:  # a heading alone on its line opens its section and is not a statement itself
+                carried.update(line_kind=None, section=heading_kind(f"{bare['name']}: -"), soap=True)
+                new_line = False
+                continue
             own = heading_kind(sentence) if speaker == "summary" else None
             if own is not None and HEADING_LABEL.match(sentence):  # "HW: …" carries; "Next session Tue." does not
                 carried["line_kind"] = own

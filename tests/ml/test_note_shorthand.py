@@ -67,6 +67,31 @@ def test_a_soap_section_heading_speaks_for_every_line_until_the_next_heading():
     assert _section_of(sections, "Rv 3/52") == ["plan"]
 
 
+@pytest.mark.parametrize(
+    "headings",
+    [("S:", "O:", "A:", "P:"), ("Subjective", "Objective", "Assessment", "Plan"),
+     ("SUBJECTIVE:", "OBJECTIVE:", "ASSESSMENT:", "PLAN:"), ("**Subjective**", "## Objective", "Assessment -", "p")],
+)
+def test_a_soap_heading_on_a_line_of_its_own_speaks_for_the_lines_under_it(headings):
+    s, o, a, p = headings
+    sections = _typed(
+        f"{s}\nPt reports poor sleep since the move.\nArgued with landlord twice.\n"
+        f"{o}\nNails bitten to the quick.\n{a}\nAdjustment reaction, coping stretched.\n"
+        f"{p}\nSleep diary.\nLetter to GP re bloods."
+    )
+    assert _section_of(sections, "Argued with landlord") == ["subjective"]
+    assert _section_of(sections, "Nails bitten") == ["objective"]
+    assert _section_of(sections, "Adjustment reaction") == ["assessment"]
+    assert _section_of(sections, "Letter to GP re bloods") == ["plan"]
+    # the heading itself is not a statement of the note
+    assert not [t for texts in sections.values() for t in texts if t.strip("#*: -").lower() in {"s", "plan", "objective"}]
+
+
+def test_a_word_that_happens_to_name_a_section_inside_a_sentence_is_not_a_heading():
+    sections = _typed("Pt reports the plan fell through.\nArgued with landlord twice.")
+    assert _section_of(sections, "Argued with landlord") == ["subjective"]
+
+
 def test_an_item_heading_speaks_for_the_rest_of_its_line_only():
     sections = _typed(
         "HW: breathing practice twice daily. Avoid caffeine after noon. Note panic attacks on the app.\n"
