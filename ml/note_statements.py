@@ -196,7 +196,16 @@ SUMMARY_OBSERVED = re.compile(
     r",\s*(appears|appeared|looks|looked|presents|presented)\b|"
     # prose: "In session she appeared flat.", "I noticed her hands were shaking."
     r"\b(?:client|patient|pt|she|he|they) (?:appeared|was observed)\b(?! to\b)|"
-    r"\bi (?:noticed|observed) (?:that )?(?:the (?:client|patient)|pt|she|he|they|her|his|their)\b",
+    r"\bi (?:noticed|observed) (?:that )?(?:the (?:client|patient)|pt|she|he|they|her|his|their)\b|"
+    # a mental state examination's own terms, wherever the sentence puts them: "She was tired-looking but
+    # engaged, with reactive affect and no psychomotor change.", "Good rapport; speech normal rate and volume."
+    r"\b(?:(?:reactive|restricted|blunted|flat|labile|congruent|incongruent|euthymic|anxious|low|bright|"
+    r"reduced|full[- ]range) affect|affect (?:was |is )?(?:reactive|restricted|blunted|flat|labile|congruent|"
+    r"incongruent|euthymic|bright|anxious|low)|psychomotor (?:retardation|agitation|change)|"
+    r"(?:good|poor|fleeting|reduced|little|no|avoidant) eye contact|eye contact (?:was |is )?(?:good|poor|fleeting|"
+    r"reduced|avoidant|limited|appropriate)|(?:good|easy|poor) rapport|rapport (?:was |is )?(?:good|easily|poor)|"
+    r"(?:well|poorly|casually|appropriately) (?:groomed|kempt|dressed)|speech (?:was |is )?(?:normal|pressured|"
+    r"slowed|soft|quiet|rapid|of normal)|(?:fully )?orien?tated (?:to|in|x) )",
     re.I,
 )
 # A typed summary's homework in prose: "I asked her to walk each morning this week."
@@ -307,7 +316,13 @@ SUMMARY_ACTION = re.compile(
     # correspondence to be done: "Letter to GP re bloods.", "GP letter re mood.", "Liaise with school.",
     # "Referral to CMHT.", "F/U with psychiatrist re meds."
     r"^\W*(?:[\w/]+\s+)?(?:letter|referral|e-?mail|liaise|liaising)\s+(?:to|re|with|for)\b|"
-    r"^\W*(?:f/u|fu|follow[- ]?up)\s+(?:with|re)\b",
+    r"^\W*(?:f/u|fu|follow[- ]?up)\s+(?:with|re)\b|"
+    # a change decided for what comes next, told in the passive: "Her time in bed will be extended by 15
+    # minutes.", "His dose will be reviewed by the GP."
+    r"^\W*(?:her|his|their|the)\s+(?:[\w-]+\s+){0,4}(?:will|is to|are to) be (?:extended|reduced|increased|"
+    r"reviewed|reassessed|repeated|continued|started|restarted|stopped|introduced|added|tapered|changed|scheduled|"
+    r"booked|arranged|sent|shared|referred|revisited|monitored|checked|re-?rated|moved|set|kept|fixed|adjusted|"
+    r"titrated|updated|rewritten|revised)\b",
     re.I,
 )
 # A follow-up named with its day: "Phone check-in Fri am.", "Review Tuesday."

@@ -16,7 +16,8 @@ import numpy as np
 
 from ml.packaged import default_text_encoder
 
-_SENTENCE_END = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+# A full stop between digits is a decimal or a time ("6.30", "2.5 mg"), not a sentence's end.
+_SENTENCE_END = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+(?:[.!?]+[\"')\]]*|\n|$)")
 NEGATION_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I)
 
 

@@ -248,3 +248,39 @@ def test_a_report_in_prose_after_the_plan_heading_is_still_a_report():
     sections = _typed("Plan: continue weekly sessions.\nShe mentioned her sister visits at Christmas.")
     assert _section_of(sections, "continue weekly sessions") == ["plan"]
     assert _section_of(sections, "She mentioned her sister visits") == ["subjective"]
+
+
+# --- a typed summary written as prose ---------------------------------------------------------------
+
+
+def test_a_time_or_a_decimal_does_not_end_a_typed_sentence():
+    sections = _typed("We agreed she will keep her wake time fixed at 6.30 including weekends.\nDose 2.5 mg nocte.")
+    assert _section_of(sections, "fixed at 6.30 including weekends") == ["plan"]
+    assert [t for texts in sections.values() for t in texts if "Dose 2.5 mg nocte" in t]
+
+
+def test_mental_state_terms_in_prose_are_the_clinicians_observation():
+    sections = _typed(
+        "She reported poor sleep since the move.\n"
+        "She was tired-looking but engaged, with reactive affect and no psychomotor change.\n"
+        "Good rapport, speech normal rate and volume."
+    )
+    assert _section_of(sections, "reactive affect") == ["objective"]
+    assert _section_of(sections, "Good rapport") == ["objective"]
+    assert _section_of(sections, "poor sleep since the move") == ["subjective"]
+
+
+def test_a_patients_own_report_of_low_affect_stays_a_report():
+    sections = _typed("She reports low affect most mornings.")
+    assert _section_of(sections, "low affect most mornings") == ["subjective"]
+
+
+def test_a_change_decided_in_the_passive_is_the_plan_and_a_relatives_news_is_not():
+    sections = _typed(
+        "Her time in bed will be extended by 15 minutes.\n"
+        "His sertraline dose will be reviewed by the GP.\n"
+        "Her sister will be visiting at Christmas."
+    )
+    assert _section_of(sections, "time in bed will be extended") == ["plan"]
+    assert _section_of(sections, "dose will be reviewed") == ["plan"]
+    assert _section_of(sections, "sister will be visiting") == ["subjective"]
