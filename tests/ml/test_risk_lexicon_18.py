@@ -49,3 +49,29 @@ def test_a_time_to_go_with_finality_beside_it_is_a_plan(rules, text):
 )
 def test_a_time_to_go_without_finality_or_with_a_benign_reason_is_not_a_plan(rules, text):
     assert "plan.final_neighbour" not in sources(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've picked the day for the party and ordered the cake.",
+        "The date I've set is the 9th for our wedding.",
+        "Picked a date for the big move at last.",
+        "I've made up my mind, I'm leaving the band at the end of the season.",
+    ],
+)
+def test_a_day_chosen_for_an_occasion_is_not_a_plan(rules, text):
+    assert rules.screen(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've picked the date, it's after the wedding so I don't spoil it.",
+        "I've picked the day for after the party.",
+        "The night I've chosen is Sunday.",
+        "I've made up my mind to end it.",
+    ],
+)
+def test_a_chosen_day_without_an_occasion_it_is_for_is_still_a_plan(rules, text):
+    assert rules.screen(text) == "plan_or_intent"
