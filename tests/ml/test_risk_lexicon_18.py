@@ -75,3 +75,45 @@ def test_a_day_chosen_for_an_occasion_is_not_a_plan(rules, text):
 )
 def test_a_chosen_day_without_an_occasion_it_is_for_is_still_a_plan(rules, text):
     assert rules.screen(text) == "plan_or_intent"
+
+
+# --- a clinician's typed summary: a reported denial of passive ideation is a denial at that level -------
+@pytest.fixture(scope="module")
+def assess():
+    from ml.risk import RiskDetector
+
+    return RiskDetector().assess
+
+
+def summary(assess, text: str):
+    from ml.session_risk import screen_session, typed_utterances
+
+    return screen_session(typed_utterances(text), assess, speakers_confirmed=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "denial",
+    [
+        "Pt denies any wish to be dead.",
+        "Denies passive SI.",
+        "Denies passive SI and any plan.",
+        "Pt denies thoughts of being better off dead.",
+    ],
+)
+def test_a_summary_denial_of_passive_ideation_is_not_risk_and_clarifies_a_learned_passive_reading(assess, denial):
+    alone = summary(assess, denial)
+    assert alone.level == "none" and not alone.findings
+    learned = "Some weeks he says the family would be better off with someone else running things."
+    after = summary(assess, f"{learned} {denial}")
+    assert after.level == "none"
+    assert [(f.level, f.tier, f.review_reason) for f in after.findings] == [("passive_ideation", "review", "clarified")]
+
+
+@pytest.mark.slow
+def test_a_summary_that_reports_the_wish_to_be_dead_stays_passive_and_denying_the_rung_above_does_not_clear_it(
+    assess,
+):
+    assert summary(assess, "Reports wishing she were dead most evenings.").level == "passive_ideation"
+    learned = "Some weeks he says the family would be better off with someone else running things."
+    assert summary(assess, f"{learned} Denies active SI.").level == "passive_ideation"
