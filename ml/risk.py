@@ -210,7 +210,49 @@ class RiskRules:
         """Each sentence's rule findings and held matches, read with the sentences after it (a denial
         taken back in the next sentence; an answer to a question, and what follows the answer)."""
         texts = [s.text for s in sentences] + ["", ""]
-        return [self._rule_findings(s, texts[i + 1], texts[i + 2]) for i, s in enumerate(sentences)]
+        readings = [self._rule_findings(s, texts[i + 1], texts[i + 2]) for i, s in enumerate(sentences)]
+        if self.language == "en":
+            self._final_neighbours(sentences, readings)
+        return readings
+
+    def _final_neighbours(self, sentences: Sequence[Span], readings: list) -> None:
+        """``plan.final_neighbour``: a sentence that says when or where the writer goes ("I'm going
+        tonight.", "Going up to the bridge after registration.") is a plan when a sentence within two of
+        it in the same entry, or the rest of its own sentence, says the going is final (a goodbye, letters
+        written, affairs in order, things given away, "I've fed the fish."), and nothing in the entry makes
+        it a trip, a move or an appointment. The going must be the writer's, not denied and not past; the
+        finality must not be someone else's."""
+        texts = [risk_scope.restore_apostrophes(s.text.replace("\u2019", "'")) for s in sentences]
+        entry = " ".join(texts)
+        if risk_scope.LEAVING_BENIGN.search(entry) or (self.ending_other and self.ending_other.search(entry)):
+            return
+        for i, (sentence, text) in enumerate(zip(sentences, texts, strict=True)):
+            hits, held = readings[i]
+            match = risk_scope.LEAVING_WHEN.search(text)
+            if match is None or any(f.level == "plan_or_intent" for f in hits):
+                continue
+            if not self._writer_goes(text, match) or self._historical(text, match.start()):
+                continue
+            rest = text[: match.start()] + " | " + text[match.end() :]
+            around = [texts[j] for j in range(max(0, i - 2), min(len(texts), i + 3)) if j != i] + [rest]
+            if any(self._final(t) for t in around):
+                hits.append(
+                    RiskFinding("plan_or_intent", sentence.start, sentence.end, "rule", "plan.final_neighbour", 1.0)
+                )
+
+    def _writer_goes(self, text: str, match: re.Match) -> bool:
+        clause_start, _ = clause_around(text, match.start(), self.scope.denial_clause_break)
+        before = text[clause_start : match.start()].lower().split()
+        if before and before[-1].strip(",.;:!?'\"") not in risk_scope.LEAVING_SUBJECT:
+            return False
+        denied = self._denied(text, match.start(), match.end(), "")
+        return not (denied or self._subject_is_other(text, match.start()))
+
+    def _final(self, text: str) -> bool:
+        match = risk_scope.FINALITY.search(text)
+        if match is None or self._about_someone_else(text) or self._subject_is_other(text, match.start()):
+            return False
+        return not self._denied(text, match.start(), match.end(), "")
 
     # --- rules -------------------------------------------------------------------------------
     def _denied(self, sentence: str, start: int, end: int, following: str, beyond: str = "") -> bool:

@@ -274,3 +274,46 @@ def scope_features(text: str, following: str = "") -> list[float]:
         float(bool(FIRST_PERSON.search(text))),
         float(bool(DISCUSSION.search(text))),
     ]
+
+
+# --- plans whose finality sits in a neighbouring sentence (``RiskRules._final_neighbours``) -----------
+# "I'm going tonight." then "I've fed the fish.": the sentence that says when or where the writer goes
+# carries no risk word, the one that says it is final carries no time. Either alone is ordinary; the two
+# in one entry, with nothing that makes the going a trip, a move or an appointment, are a plan.
+_WHEN = (
+    r"(?:tonight|tomorrow(?: night| morning)?|this (?:weekend|evening)|on (?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|after (?:registration|closing time|dark|the \w+ o'?clock news)|when it'?s (?:dark|darker|quiet)"
+    r"|at (?:dawn|midnight|first light))"
+)
+LEAVING_WHEN = re.compile(
+    r"\b(?:going|go|leaving|heading|walking|doing it)(?: (?:up|back|out|down))?,? " + _WHEN + r"\b"
+    r"|\b" + _WHEN + r",? i'?m (?:going|off|leaving|doing it)\b|\btonight'?s the night\b"
+    r"|\b(?:going|go|heading|head|walk|walking)(?: (?:up|back|out|down))? (?:to|into|in) (?:the )?(?:bridge|river|"
+    r"cliffs?|sea|loch|tracks|railway|roof|top floor|dam|quarry|reservoir|canal|lake)\b",
+    re.I,
+)
+# What says the going is final: goodbyes, letters and notes, affairs in order, things given away or left
+# for someone, the last chores done.
+FINALITY = re.compile(
+    r"\b(?:said (?:my |our )?goodbyes?|wrote (?:my|the|a) (?:goodbye|letters?|notes?)|(?:my|a) goodbye (?:to|for)"
+    r"|(?:letters?|notes?) (?:are |is )?(?:all )?(?:written|done|sealed)|left (?:a|the|my) (?:note|letter)"
+    r"|a (?:note|letter) (?:on top )?for|(?:written|wrote) (?:to \w+ )?to explain|affairs in order"
+    r"|(?:put|putting|got) (?:everything|things|it all) in order|(?:no|tied up the|tying up) loose ends"
+    r"|fed the (?:fish|cat|dog)|made my bed|(?:gave|giving|given) away|(?:she|he|they) can have my"
+    r"|left (?:my|the) (?:phone|keys|charger|wallet|bank card)|cancelled the (?:milk|paper|papers)|paid back"
+    r"|everything(?:'s| is) (?:sorted|square))\b",
+    re.I,
+)
+# What makes the going ordinary, anywhere in the entry: travel, holidays, moving house, appointments,
+# occasions (the lexicon's ``ending_other`` is read too).
+LEAVING_BENIGN = re.compile(
+    r"\b(?:holiday|trip|travel\w*|flight|airport|plane|ferry|coach|train to|suitcase|pack(?:ed|ing)|passport"
+    r"|mov(?:e|ed|ing) (?:house|flat|out|in|to|abroad)|removals?|old (?:house|flat|place)|new (?:flat|house|job|place)"
+    r"|keys (?:go|went) back|appointment|interview|dentist|doctor'?s|gp|hospital|operation|clinic|party|wedding"
+    r"|birthday|festival|gig|concert|match|leaving do|last day|camping|visit(?:ing)?|stay(?:ing)? (?:with|at|over)"
+    r"|sleepover|see you|be back|back (?:on|by|home|in)|for the (?:weekend|week|night)"
+    r"|for a (?:week|few days|fortnight))\b",
+    re.I,
+)
+# Who goes: the writer ("I'm going", "I'll walk to the river") or no one named ("Going up to the bridge").
+LEAVING_SUBJECT = frozenset("i i'm i'll am will to gonna and then so now just when".split())

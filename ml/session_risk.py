@@ -126,6 +126,7 @@ CLINICAL_TERMS = [
         ),
     ),
 ]
+PASSIVE_TERM = next(pattern for level, pattern in CLINICAL_TERMS if level == "passive_ideation")
 PAST = re.compile(r"\b(history of|hx of|previous|prior|years ago|in (19|20)\d\d|as a teenager|in the past)\b", re.I)
 # Reasons for living: a pet, a child, someone who needs the patient. Protective, never a plan.
 REASON_FOR_LIVING = re.compile(
@@ -716,6 +717,18 @@ class SessionRiskScreen:
                 return True
         return False
 
+    def _denied_levels(self, denied: str) -> set[str]:
+        """The levels a summary's reported denial denies, ``denied`` being the clause without its denying
+        words. Where the clinician names passive ideation ("denies passive SI", "denies any wish to be
+        dead"), their term is the level denied, whatever else the clause denies: the detector reads the
+        "suicidal ideation" in "passive suicidal ideation" as the rung above, and a plan denied beside it
+        ("denies passive SI and any plan") would leave nothing denied."""
+        passive = PASSIVE_TERM.search(denied)
+        if passive is None:
+            return risk_review.asked_levels(denied, self._levels, third_to_first)
+        rest = PASSIVE_TERM.sub(" ", denied)
+        return {"passive_ideation"} | risk_review.asked_levels(rest, self._levels, third_to_first)
+
     def _screen_summary(
         self, turn: Turn, add, suppressed: list[SessionSuppressed], denials: list[tuple[set[str], str]]
     ) -> None:
@@ -735,8 +748,7 @@ class SessionRiskScreen:
             if not qualified or voice.denial.search(qualified):
                 suppressed.append(SessionSuppressed(turn.indices, "reported_denial"))
                 if voice.english:
-                    denied = DENYING.sub("", clause)
-                    denials.append((risk_review.asked_levels(denied, self._levels, third_to_first), clause))
+                    denials.append((self._denied_levels(DENYING.sub("", clause)), clause))
                 continue
             report = voice.report.match(qualified)
             content = report["content"] if report else qualified

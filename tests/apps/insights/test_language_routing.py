@@ -69,7 +69,7 @@ def test_an_english_entry_is_analysed_as_before(personas, as_user, django_captur
     entry = entry_via_api(as_user(personas.patient), text, django_capture_on_commit_callbacks)
     analysis = TextAnalysis.objects.get(source_id=entry.id)
     assert (analysis.language, analysis.risk_level) == ("en", "passive_ideation")
-    assert analysis.versions["risk"].startswith("risk-3.0/risk-lexicon-1.7/")
+    assert analysis.versions["risk"].startswith("risk-3.0/risk-lexicon-1.8/")
 
 
 def test_the_patient_sees_support_for_a_spanish_note_in_a_check_in(personas, as_user):
