@@ -80,7 +80,13 @@ def up() -> None:
 def test() -> None:
     ensure_environment()
     os.chdir(ROOT)
-    os.execv(str(PY), [str(PY), "-m", "pytest", *sys.argv[2:]])  # noqa: S606
+    args = sys.argv[2:]
+    # In parallel on up to four workers (one a core): the suite is mostly one process waiting on another
+    # (workers, a browser, a model) and takes about twice as long on one. Groups that must not run side by
+    # side stay on one worker (tests/conftest.py). "-n 0" or "-p no:xdist" runs it in one process.
+    if not any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in args):
+        args = ["-n", str(max(1, min(4, os.cpu_count() or 1))), "--dist", "loadgroup", *args]
+    os.execv(str(PY), [str(PY), "-m", "pytest", *args])  # noqa: S606
 
 
 if __name__ == "__main__":

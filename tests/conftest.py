@@ -51,6 +51,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     cache.clear()  # rate-limit counters must not leak between tests
+    # Celery 5.7's eager ``apply_async`` sets a process-wide "joining would block" flag and restores it on
+    # exit; two threads running eager tasks at once (a live-session test) can restore each other's True and
+    # leave it set, so a later test's real ``result.get()`` is refused. Eager mode is the tests' own setting
+    # (workers run production jobs), so each test starts with the flag as a fresh process has it.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"  # the database is per test; so are these
     # Hashing strength is not under test here; PBKDF2's 1M rounds would dominate the suite's time.
@@ -160,3 +167,32 @@ def fcm():
     _, adapter = fake.install()
     yield adapter
     fake.uninstall()
+
+
+# Under pytest-xdist (``scripts/dev.py test`` runs the suite on up to four workers, ``--dist loadgroup``):
+# the browser tests share one running stack and one Chromium, so they stay together on one worker; the
+# tests that start real worker processes, kill them or replay live audio against the clock run one after
+# another on one worker too, so two of them never compete for the same cores. Everything else spreads.
+_PROCESS_MODULES = {
+    "tests/apps/core/test_queues.py",
+    "tests/apps/core/test_celery_worker.py",
+    "tests/apps/core/test_broker_outage.py",
+    "tests/apps/core/test_websocket.py",
+    "tests/apps/journals/test_real_worker.py",
+    "tests/apps/alerts/test_real_worker_alert.py",
+    "tests/apps/notes/test_live_session.py",
+    "tests/backend/test_kombu_sqla.py",
+    "tests/backend/test_wake.py",
+    "tests/backend/test_worker_liveness.py",
+    "tests/benchmarks/test_live_replay.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        if path.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif path in _PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))

@@ -46,7 +46,9 @@ def multilingual(tmp_path_factory):
 
 @pytest.mark.parametrize("lang", ["es", "fr"])
 def test_the_english_only_model_refuses_spanish_and_french_instead_of_inventing_english(english, lang):
-    for path, _ in _prompts(lang):
+    # Four prompts a language: tiny.en's invented English decodes slowly (every temperature of the fallback),
+    # about ten seconds a prompt on a CI core; the benchmark measures all twenty (module docstring).
+    for path, _ in _prompts(lang)[:4]:
         result = transcribe_guarded(str(path), english=english, multilingual=None, preferred_language=lang)
         assert isinstance(result, LanguageRefusal), (path.name, result.text)
         assert result.message == "language not supported by the installed model"
