@@ -193,6 +193,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests: Django's in-memory database (its default for SQLite), said outright so that pytest-django,
+            # which recognises only Django's own SQLite engine, does not turn this file's path into a test
+            # database name per pytest-xdist worker.
+            "TEST": {"NAME": ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -181,7 +181,11 @@ FORMULATED = re.compile(
     r"what i'?m hearing|my (sense|impression) is|(this|that) (keeps|maintains|is keeping)|formulation|"
     r"the pattern (is|seems)|(are|is) feeding (each other|into)|vicious (circle|cycle)|"
     r"keeps? (the|your|it|this|that)( \w+)? (going|coming back|alive|there|around)|it seems\b(?!\s+to be\b)|"
-    r"which is (exactly )?what keeps)\b",
+    r"which is (exactly )?what keeps|"
+    # how the problem works, in a formulation's own words: "keeping his things protects her from grief",
+    # "the checking serves to reduce doubt", "avoidance functions as safety", "appears to feel like losing him"
+    r"protects? (her|him|them|the (client|patient)|pt) from|(is|are|being) maintained by|maintaining (factors?|cycle)|"
+    r"serves? (to|as)|functions? (as|to)|(appears|seems) to (feel|function|serve|work) (like|as))\b",
     re.I,
 )
 # A typed summary's observation written without a subject ("Hands shaking, appears very tired.",
@@ -205,7 +209,12 @@ SUMMARY_OBSERVED = re.compile(
     r"(?:good|poor|fleeting|reduced|little|no|avoidant) eye contact|eye contact (?:was |is )?(?:good|poor|fleeting|"
     r"reduced|avoidant|limited|appropriate)|(?:good|easy|poor) rapport|rapport (?:was |is )?(?:good|easily|poor)|"
     r"(?:well|poorly|casually|appropriately) (?:groomed|kempt|dressed)|speech (?:was |is )?(?:normal|pressured|"
-    r"slowed|soft|quiet|rapid|of normal)|(?:fully )?orien?tated (?:to|in|x) )",
+    r"slowed|soft|quiet|rapid|of normal)|(?:fully )?orien?tated (?:to|in|x) )|"
+    # what the clinician saw for the whole session: "Hood up throughout, freq touching L cheek.", "She held a bag
+    # of receipts throughout." (not "low throughout the week")
+    r"\bthroughout(?: the session)?\b(?!\s+(?:the\s+|this\s+|that\s+|last\s+|her\s+|his\s+|their\s+)?"
+    r"(?:week|weekend|day|days|month|months|year|night|nights|holidays?|period|christmas|pregnancy|childhood|"
+    r"\w+day|\w+s)\b)",
     re.I,
 )
 # A typed summary's homework in prose: "I asked her to walk each morning this week."

@@ -140,6 +140,9 @@ def _stack_env(var_dir: Path) -> dict[str, str]:
             # The browser is the only client; keep the embedded relay snappy for live updates.
             "REALTIME_POLL_SECONDS": "0.1",
             "OMP_NUM_THREADS": "1",
+            # The stack shares the machine with the suite's other pytest-xdist worker; at the production
+            # default (nice 10) its ML worker would wait behind that worker's model tests for minutes.
+            "ML_WORKER_NICE": "0",
             # Every browser test signs in afresh from 127.0.0.1, so a quick run passes LOGIN_RATE's default
             # 20 a minute per address and the next sign-in gets the "too many attempts" page. The limit
             # itself is tested in tests/apps/web/test_pages.py.

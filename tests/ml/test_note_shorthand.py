@@ -284,3 +284,18 @@ def test_a_change_decided_in_the_passive_is_the_plan_and_a_relatives_news_is_not
     assert _section_of(sections, "time in bed will be extended") == ["plan"]
     assert _section_of(sections, "dose will be reviewed") == ["plan"]
     assert _section_of(sections, "sister will be visiting") == ["subjective"]
+
+
+def test_a_formulation_in_prose_is_the_assessment_even_without_i_think():
+    sections = _typed(
+        "Discarding seems to feel like losing her father again, so keeping his tools protects her from grief.\n"
+        "The reassurance seeking serves to reduce doubt for a few minutes."
+    )
+    assert _section_of(sections, "keeping his tools protects her") == ["assessment"]
+    assert _section_of(sections, "reassurance seeking serves to") == ["assessment"]
+
+
+def test_what_the_clinician_saw_throughout_the_session_is_observed_and_a_weeks_mood_is_reported():
+    sections = _typed("Cap pulled low throughout, picking at sleeve.\nMood low throughout the week.")
+    assert _section_of(sections, "Cap pulled low throughout") == ["objective"]
+    assert _section_of(sections, "Mood low throughout the week") == ["subjective"]

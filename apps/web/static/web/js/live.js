@@ -56,6 +56,10 @@ export function startLiveEvents(body) {
       body.dataset.live = "connected";
       // Anything missed while disconnected is fetched again.
       if (opened) body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: { reconnect: true } }));
+      // A session page still processing asks for its state once the socket is open, the first time too: an
+      // input can finish between the page's render and the socket's subscription (a typed summary drafts in
+      // a second), and its event then reached nobody, so the page waited for an update that had come.
+      body.dispatchEvent(new CustomEvent("interlude:session", { detail: { reconnect: true } }));
       if (since) socket.send(JSON.stringify({ type: "resume", since }));
       opened = true;
     });
