@@ -1,4 +1,5 @@
-"""The v4, v5 and v6 blind sets stay well-formed. Counts and line numbers only: no item text is ever printed."""
+"""The v4–v7 blind sets stay well-formed, and v7 holds its figures. Counts, line numbers and aggregates only: no
+item text is ever printed."""
 
 import importlib.util
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from ml.evaluate import is_blind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-VERSIONS = ("v4", "v5", "v6")
+VERSIONS = ("v4", "v5", "v6", "v7")
 
 
 def _stats(version: str):
@@ -46,8 +47,8 @@ def test_the_blind_set_weights_plans_and_passive_and_both_styles(sets):
     assert 0.4 <= dictated / len(risk) <= 0.6
 
 
-@pytest.mark.parametrize("version", ("v5", "v6"))
-def test_v5_and_v6_weight_session_speech_and_true_denials(version):
+@pytest.mark.parametrize("version", ("v5", "v6", "v7"))
+def test_v5_to_v7_weight_session_speech_and_true_denials(version):
     stats = _stats(version)
     risk = stats.rows_of("risk.jsonl")
     harmless = {c: sum(r["cls"] == c for r in risk) for c in stats.HARMLESS_CLASSES + stats.MIXED_CLASSES}
@@ -81,3 +82,24 @@ def test_validation_catches_a_bad_row_without_echoing_its_text(version):
 def test_the_harness_treats_the_set_as_blind(version):
     directory = FIXTURES / f"eval_{version}_blind"
     assert is_blind(str(directory / "risk.jsonl")) and is_blind(str(directory / "triggers.jsonl"))
+
+
+@pytest.mark.slow
+def test_v7_holds_the_figures_measured_when_it_was_fresh():
+    """Floors a little under what v7 gave at its first and second measurement (README "Blind set v7": alert P
+    0.922, R 0.960, plan R 0.949, level accuracy 0.920; triggers 0.902 at coverage 0.939). The message
+    carries aggregates only."""
+    stats = _stats("v7")
+    figures = stats.evaluate(stats.rows_of("risk.jsonl"), stats.rows_of("triggers.jsonl"))
+    risk, triggers = figures["risk"], figures["triggers"]
+    got = {k: risk[k] for k in ("alert_precision", "alert_recall", "plan_recall", "level_accuracy")}
+    got.update(top1=triggers["top1_accuracy"], coverage=triggers["coverage"])
+    floors = {
+        "alert_precision": 0.91,
+        "alert_recall": 0.95,
+        "plan_recall": 0.94,
+        "level_accuracy": 0.91,
+        "top1": 0.89,
+        "coverage": 0.92,
+    }
+    assert all(got[k] >= floor for k, floor in floors.items()), got
