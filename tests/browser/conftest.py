@@ -41,6 +41,17 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _assertion_timeout():
+    """Assertions wait as long as actions do (15 s, not Playwright's 5): the suite runs beside another
+    pytest-xdist worker, and a form post answered in 6 s under that load is not a failure of the page."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:
+        return
+    expect.set_options(timeout=15_000)
+
+
 def chromium_path() -> str | None:
     found = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     for candidate in (found, *CHROMIUM_CANDIDATES):
