@@ -69,8 +69,12 @@ def test_a_soap_section_heading_speaks_for_every_line_until_the_next_heading():
 
 @pytest.mark.parametrize(
     "headings",
-    [("S:", "O:", "A:", "P:"), ("Subjective", "Objective", "Assessment", "Plan"),
-     ("SUBJECTIVE:", "OBJECTIVE:", "ASSESSMENT:", "PLAN:"), ("**Subjective**", "## Objective", "Assessment -", "p")],
+    [
+        ("S:", "O:", "A:", "P:"),
+        ("Subjective", "Objective", "Assessment", "Plan"),
+        ("SUBJECTIVE:", "OBJECTIVE:", "ASSESSMENT:", "PLAN:"),
+        ("**Subjective**", "## Objective", "Assessment -", "p"),
+    ],
 )
 def test_a_soap_heading_on_a_line_of_its_own_speaks_for_the_lines_under_it(headings):
     s, o, a, p = headings
@@ -84,7 +88,9 @@ def test_a_soap_heading_on_a_line_of_its_own_speaks_for_the_lines_under_it(headi
     assert _section_of(sections, "Adjustment reaction") == ["assessment"]
     assert _section_of(sections, "Letter to GP re bloods") == ["plan"]
     # the heading itself is not a statement of the note
-    assert not [t for texts in sections.values() for t in texts if t.strip("#*: -").lower() in {"s", "plan", "objective"}]
+    assert not [
+        t for texts in sections.values() for t in texts if t.strip("#*: -").lower() in {"s", "plan", "objective"}
+    ]
 
 
 def test_a_word_that_happens_to_name_a_section_inside_a_sentence_is_not_a_heading():
