@@ -174,6 +174,16 @@ def rule_reading(hits: Sequence[RiskFinding], held: Sequence[RiskSuppressed]) ->
     return RuleReading(max_level([f.level for f in hits]), frozenset(s.reason for s in held))
 
 
+def _expand(pattern: str, fragments: dict[str, str]) -> str:
+    """A rule's pattern with the lexicon's shared ``fragments`` put in where it names them
+    ("{{not_for_occasion}}"): one guard, written once, for every rule that needs it."""
+    for name, text in fragments.items():
+        pattern = pattern.replace("{{" + name + "}}", text)
+    if "{{" in pattern:
+        raise ValueError(f"the lexicon names a fragment it does not define: {pattern[pattern.index('{{') :][:40]}")
+    return pattern
+
+
 class RiskRules:
     """The lexicon stage alone (no model): cheap enough to run inside a web request, e.g. to show a
     patient crisis resources the moment they submit a note."""
@@ -184,7 +194,10 @@ class RiskRules:
         self.version = lexicon["version"]
         self.fold = bool(lexicon.get("fold_accents"))
         self.scope = ENGLISH_SCOPE if language == "en" else _lexicon_scope(lexicon)
-        self.rules = [(r["id"], r["level"], re.compile(r["pattern"], re.I)) for r in lexicon["rules"]]
+        fragments = lexicon.get("fragments", {})
+        self.rules = [
+            (r["id"], r["level"], re.compile(_expand(r["pattern"], fragments), re.I)) for r in lexicon["rules"]
+        ]
         self.past = re.compile(lexicon["past_context"], re.I)
         self.denial = re.compile(lexicon["denial"], re.I)
         self.strong_denial = re.compile(lexicon["strong_denial"], re.I)
