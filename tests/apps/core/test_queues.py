@@ -30,8 +30,7 @@ def migrated_sqlite(tmp_path_factory):
     """One migrated var directory (SQLite database and the development keys made beside it), copied for each
     scenario (``migrate`` costs about 12 s a run)."""
     var = tmp_path_factory.mktemp("migrated")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env["INTERLUDE_VAR_DIR"] = str(var)
+    env = {**_embedded_env(), "INTERLUDE_VAR_DIR": str(var)}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=180)
     return var
 
@@ -143,8 +142,13 @@ def _scenario(tmp_path, mode: str, broker: str, database: str = "sqlite", templa
     return _scenario_on(tmp_path, mode, broker, None)
 
 
+def _embedded_env() -> dict[str, str]:
+    """This process's environment without the services it names: a scenario chooses its own."""
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+
+
 def _scenario_on(tmp_path, mode: str, broker: str, database_url: str | None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env = _embedded_env()
     if database_url:
         env["DATABASE_URL"] = database_url
     env.update(
