@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +125,32 @@ class LiveStack:
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
         )
         return done.stdout
+
+    @contextmanager
+    def ml_worker_paused(self) -> Iterator[None]:
+        """The stack's ML worker (its main process and pool children) stopped with SIGSTOP until the block
+        ends: a test can hold a job's state still while the page catches up, then let it finish."""
+        stopped, ours = [], b"INTERLUDE_VAR_DIR=" + str(self.var_dir).encode()
+        for proc in Path("/proc").iterdir():
+            try:
+                if not proc.name.isdigit():
+                    continue
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+                if not any(a.startswith(b"--hostname=ml@") for a in argv):
+                    continue
+                environ = (proc / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if ours in environ:  # this stack's worker (runstack starts each worker in a session of its own)
+                os.kill(int(proc.name), signal.SIGSTOP)
+                stopped.append(int(proc.name))
+        assert stopped, "no ML worker in the stack's process group"
+        try:
+            yield
+        finally:
+            for pid in stopped:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

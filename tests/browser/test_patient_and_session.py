@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PATIENT_ID, axe_violations, shot, sign_in
@@ -124,6 +126,56 @@ def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amen
     page.get_by_text("Changes from version 1 to 2").click()
     expect(page.locator(".diff-add").filter(has_text="Sleep diary for two weeks.")).to_be_visible()
     shot(page, "session-amended")
+
+
+def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summary_survives(page, live_stack):
+    """The race CI hit three times: the page's own refresh (asked for when its socket opens, or on the
+    "drafting" event) was still in flight when "done" arrived, htmx dropped the newer trigger and the page
+    stayed on "Drafting". Here the ML worker is held still while the page asks for its state, that answer
+    is held back, and the worker is let go: "done" lands while the refresh is in flight."""
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/sessions/")
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
+    session_path = re.search(r"/patients/[^/]+/sessions/[^/]+/", page.url).group(0)
+    held: list[tuple[object, object]] = []
+    drafted = False
+
+    def refresh(route):
+        if route.request.headers.get("x-interlude-background") != "1" or drafted:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the page as it is now, answered later
+
+    page.route("**" + session_path, refresh)
+    with live_stack.ml_worker_paused():
+        page.get_by_label("Typed summary").fill("Alex reports better sleep. We reviewed the thought record.")
+        page.get_by_role("button", name="Add summary").click()
+        expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
+        for _ in range(150):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the page never asked for its state"
+        assert b"Drafting" in held[0][1].body()
+        # Meanwhile the clinician starts a second summary.
+        page.locator("#type-summary > summary").click()
+        page.get_by_label("Typed summary").fill("A second thought, half typed")
+    note = "/api/v1" + session_path + "note/"
+    for _ in range(600):
+        if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
+            break
+        time.sleep(0.5)
+    drafted = True
+    page.wait_for_timeout(2_000)  # "done" reaches the page while its refresh is held
+    for route, response in held:
+        try:
+            route.fulfill(response=response)
+        except PlaywrightError:
+            pass  # that refresh was replaced by a newer one, as it should be
+    expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_label("Typed summary")).to_have_value("A second thought, half typed")
+    page.unroute("**" + session_path)
 
 
 def test_a_session_recording_is_refused_without_consent_and_dictation_is_offered(page, live_stack):
