@@ -188,11 +188,13 @@ _PROCESS_MODULES = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by the markers added here
 def pytest_collection_modifyitems(config, items):
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix()
         if path.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)  # -m "not browser" leaves them out
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif path in _PROCESS_MODULES:
             item.add_marker(pytest.mark.xdist_group("processes"))

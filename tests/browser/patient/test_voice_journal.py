@@ -21,10 +21,17 @@ SCRIPT = json.loads((ROOT / "tests" / "fixtures" / "audio" / "scripts.json").rea
 
 
 @pytest.fixture
-def mic_phone(browser, live_stack) -> Iterator[object]:
-    """A phone whose microphone plays the WAV (Chromium loops the file; we stop after one pass)."""
+def mic_phone(browser, live_stack, tmp_path) -> Iterator[object]:
+    """A phone whose microphone plays the WAV and then three seconds of silence (Chromium loops the file;
+    we stop after one pass). The silence is for a Stop that lands late on a busy machine: it records
+    nothing more, where the loop's restart added the script's first words and failed the WER bound once."""
+    padded = tmp_path / "work-then-silence.wav"
+    with wave.open(str(WAV)) as source, wave.open(str(padded), "wb") as out:
+        out.setparams(source.getparams())
+        out.writeframes(source.readframes(source.getnframes()))
+        out.writeframes(b"\0" * source.getsampwidth() * source.getnchannels() * source.getframerate() * 3)
     phone = partial(new_phone, live_stack=live_stack, permissions=["microphone"])
-    with fake_microphone_page(browser, live_stack, WAV, phone) as page:
+    with fake_microphone_page(browser, live_stack, padded, phone) as page:
         yield page
 
 
