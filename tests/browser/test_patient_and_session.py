@@ -79,7 +79,19 @@ def test_an_enrolment_code_comes_with_a_qr_code(page):
     expect(page.get_by_role("img", name="Enrolment QR code")).to_be_visible()
 
 
-def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amended(page):
+def session_inputs(live_stack, url: str) -> str:
+    """The session's inputs as the stack's database has them (status, attempts, last touched): what a failed
+    wait on the page reports."""
+    session_id = re.search(r"/sessions/([^/]+)/", url).group(1)
+    return live_stack.manage(
+        "shell",
+        "-c",
+        "from apps.notes.models import SessionInput as S; "
+        f"print([(i.status, i.attempts, i.updated_at.isoformat()) for i in S.objects.filter(session_id='{session_id}')])",
+    )
+
+
+def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amended(page, live_stack):
     sign_in(page, "clinician@demo")
     page.goto(PATIENT + "/sessions/")
     page.get_by_label("Modality").select_option("video")
@@ -88,12 +100,25 @@ def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amen
     page.get_by_label("Typed summary").fill(
         "Alex reports work stress and poor sleep. We practised box breathing. Homework: three walks this week."
     )
+    refreshes: list[str] = []
+    page.on(
+        "requestfinished",
+        lambda r: r.headers.get("x-interlude-background") and refreshes.append(f"{r.response().status}"),
+    )
+    page.on("requestfailed", lambda r: r.headers.get("x-interlude-background") and refreshes.append(r.failure))
     page.get_by_role("button", name="Add summary").click()
     expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
     # The page refreshes itself when the worker reports the input's status (websocket).
-    expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(
-        timeout=DRAFT_TIMEOUT_MS
-    )
+    try:
+        expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(
+            timeout=DRAFT_TIMEOUT_MS
+        )
+    except AssertionError as exc:
+        socket = page.evaluate("document.body.dataset.live")
+        raise AssertionError(
+            f"{exc}\nthe page's socket: {socket}; its refreshes: {refreshes}; the inputs in the stack's database "
+            f"(status, attempts, last touched): {session_inputs(live_stack, page.url)}"
+        ) from None
     shot(page, "session-draft")
     assert axe_violations(page, "session-draft") == []
     page.get_by_role("link", name=re.compile("evidence")).first.click()
@@ -176,6 +201,43 @@ def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summa
     expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(timeout=30_000)
     expect(page.get_by_label("Typed summary")).to_have_value("A second thought, half typed")
     page.unroute("**" + session_path)
+
+
+def test_an_update_that_comes_before_htmx_has_loaded_still_refreshes_the_page(page, live_stack):
+    """The other way CI's typed summary stayed on "Drafting": the page's module script opens its socket before
+    htmx (a deferred script) has attached the page's listeners, so the refresh asked for on "open" (and any
+    status event before htmx was ready) reached nobody. Here htmx is held back until the draft exists."""
+    sign_in(page, "clinician@demo")
+    page.goto(PATIENT + "/sessions/")
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
+    session_path = re.search(r"/patients/[^/]+/sessions/[^/]+/", page.url).group(0)
+    held: list[object] = []
+    holding = True
+
+    def htmx(route):
+        if holding:
+            held.append(route)  # answered once the draft exists
+        else:
+            route.continue_()
+
+    page.get_by_label("Typed summary").fill("Alex reports better sleep. We reviewed the thought record.")
+    page.route("**/htmx.min.js", htmx)
+    page.get_by_role("button", name="Add summary").click()
+    expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
+    note = "/api/v1" + session_path + "note/"
+    for _ in range(600):
+        if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
+            break
+        time.sleep(0.5)
+    page.wait_for_function("document.body.dataset.live === 'connected'")
+    page.wait_for_timeout(1_000)  # "done" has come (or was written before the socket subscribed)
+    assert held, "htmx was not asked for"
+    holding = False
+    for route in held:
+        route.continue_()
+    expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(timeout=30_000)
+    page.unroute("**/htmx.min.js")
 
 
 def test_a_session_recording_is_refused_without_consent_and_dictation_is_offered(page, live_stack):

@@ -39,6 +39,15 @@ function setupSoundToggle() {
 }
 
 export function startLiveEvents(body) {
+  // htmx attaches the page's "from:body" listeners once the document is parsed, after this module has run
+  // and possibly after the socket opened: an event dispatched before then reached nobody (a processing
+  // session page then waited forever for an update that had come). Every event waits for htmx.
+  const htmxReady = new Promise((resolve) => {
+    if (window.htmx && document.readyState === "complete") resolve();
+    body.addEventListener("htmx:load", () => resolve(), { once: true });
+    window.addEventListener("load", () => resolve(), { once: true }); // after every script and its ready work
+  });
+  const dispatch = (name, detail) => htmxReady.then(() => body.dispatchEvent(new CustomEvent(name, { detail })));
   const soundOn = setupSoundToggle();
   const live = document.getElementById("live-region");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -55,11 +64,11 @@ export function startLiveEvents(body) {
       delay = 1000;
       body.dataset.live = "connected";
       // Anything missed while disconnected is fetched again.
-      if (opened) body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: { reconnect: true } }));
+      if (opened) dispatch("interlude:alerts", { reconnect: true });
       // A session page still processing asks for its state once the socket is open, the first time too: an
       // input can finish between the page's render and the socket's subscription (a typed summary drafts in
       // a second), and its event then reached nobody, so the page waited for an update that had come.
-      body.dispatchEvent(new CustomEvent("interlude:session", { detail: { reconnect: true } }));
+      dispatch("interlude:session", { reconnect: true });
       if (since) socket.send(JSON.stringify({ type: "resume", since }));
       opened = true;
     });
@@ -75,7 +84,7 @@ export function startLiveEvents(body) {
         if (data.sent_at && (!since || data.sent_at > since)) since = data.sent_at;
       }
       if (event.startsWith("alert.")) {
-        body.dispatchEvent(new CustomEvent("interlude:alerts", { detail: payload }));
+        dispatch("interlude:alerts", payload);
         if (event === "alert.new" || event === "alert.escalated") {
           live.textContent = `New ${payload.data.severity} alert`;
           if (soundOn()) beep();
@@ -87,9 +96,9 @@ export function startLiveEvents(body) {
         if (bar && total) { bar.max = total; bar.value = done; }
         if (text) text.textContent = `${Math.round(done / 60)} of ${Math.round(total / 60)} min transcribed`;
       } else if (event.startsWith("session_input.")) {
-        body.dispatchEvent(new CustomEvent("interlude:session", { detail: payload.data }));
+        dispatch("interlude:session", payload.data);
       } else if (event) {
-        body.dispatchEvent(new CustomEvent(`interlude:${event}`, { detail: payload.data }));
+        dispatch(`interlude:${event}`, payload.data);
       }
     });
     socket.addEventListener("close", (e) => {
