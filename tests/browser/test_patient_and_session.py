@@ -87,7 +87,8 @@ def session_inputs(live_stack, url: str) -> str:
         "shell",
         "-c",
         "from apps.notes.models import SessionInput as S; "
-        f"print([(i.status, i.attempts, i.updated_at.isoformat()) for i in S.objects.filter(session_id='{session_id}')])",
+        f"rows = S.objects.filter(session_id='{session_id}'); "
+        "print([(i.status, i.attempts, i.updated_at.isoformat()) for i in rows])",
     )
 
 

@@ -1,4 +1,4 @@
-"""The v4–v7 blind sets stay well-formed, and v7 holds its figures. Counts, line numbers and aggregates only: no
+"""The v4–v8 blind sets stay well-formed, and v7 and v8 hold their figures. Counts, line numbers and aggregates only: no
 item text is ever printed."""
 
 import importlib.util
@@ -9,7 +9,7 @@ import pytest
 from ml.evaluate import is_blind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-VERSIONS = ("v4", "v5", "v6", "v7")
+VERSIONS = ("v4", "v5", "v6", "v7", "v8")
 
 
 def _stats(version: str):
@@ -47,8 +47,8 @@ def test_the_blind_set_weights_plans_and_passive_and_both_styles(sets):
     assert 0.4 <= dictated / len(risk) <= 0.6
 
 
-@pytest.mark.parametrize("version", ("v5", "v6", "v7"))
-def test_v5_to_v7_weight_session_speech_and_true_denials(version):
+@pytest.mark.parametrize("version", ("v5", "v6", "v7", "v8"))
+def test_v5_to_v8_weight_session_speech_and_true_denials(version):
     stats = _stats(version)
     risk = stats.rows_of("risk.jsonl")
     harmless = {c: sum(r["cls"] == c for r in risk) for c in stats.HARMLESS_CLASSES + stats.MIXED_CLASSES}
@@ -84,22 +84,37 @@ def test_the_harness_treats_the_set_as_blind(version):
     assert is_blind(str(directory / "risk.jsonl")) and is_blind(str(directory / "triggers.jsonl"))
 
 
-@pytest.mark.slow
-def test_v7_holds_the_figures_measured_when_it_was_fresh():
-    """Floors a little under what v7 gave at its first and second measurement (README "Blind set v7": alert P
-    0.922, R 0.960, plan R 0.949, level accuracy 0.920; triggers 0.902 at coverage 0.939). The message
-    carries aggregates only."""
-    stats = _stats("v7")
-    figures = stats.evaluate(stats.rows_of("risk.jsonl"), stats.rows_of("triggers.jsonl"))
-    risk, triggers = figures["risk"], figures["triggers"]
-    got = {k: risk[k] for k in ("alert_precision", "alert_recall", "plan_recall", "level_accuracy")}
-    got.update(top1=triggers["top1_accuracy"], coverage=triggers["coverage"])
-    floors = {
+# Floors a little under what each set gave when it was fresh (README "Blind set v7" and "Blind set v8"); v7 at
+# its first and second measurement: alert P 0.922, R 0.960, plan R 0.949, level accuracy 0.920, triggers 0.902 at
+# coverage 0.939; v8 at its first: alert P 0.895, R 0.919, plan R 0.907, level accuracy 0.878, triggers 0.911 at
+# coverage 0.922 (below the targets: the regression floor, not the goal).
+FRESH_FLOORS = {
+    "v7": {
         "alert_precision": 0.91,
         "alert_recall": 0.95,
         "plan_recall": 0.94,
         "level_accuracy": 0.91,
         "top1": 0.89,
         "coverage": 0.92,
-    }
-    assert all(got[k] >= floor for k, floor in floors.items()), got
+    },
+    "v8": {
+        "alert_precision": 0.88,
+        "alert_recall": 0.91,
+        "plan_recall": 0.90,
+        "level_accuracy": 0.87,
+        "top1": 0.90,
+        "coverage": 0.91,
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", sorted(FRESH_FLOORS))
+def test_the_set_holds_the_figures_measured_when_it_was_fresh(version):
+    """The message carries aggregates only."""
+    stats = _stats(version)
+    figures = stats.evaluate(stats.rows_of("risk.jsonl"), stats.rows_of("triggers.jsonl"))
+    risk, triggers = figures["risk"], figures["triggers"]
+    got = {k: risk[k] for k in ("alert_precision", "alert_recall", "plan_recall", "level_accuracy")}
+    got.update(top1=triggers["top1_accuracy"], coverage=triggers["coverage"])
+    assert all(got[k] >= floor for k, floor in FRESH_FLOORS[version].items()), got
