@@ -5,6 +5,11 @@ newest row at that moment (events are for live screens; durable state lives in t
 alert inbox). It reads as soon as a writer wakes it after commit (``backend/wake.py``, a datagram on a
 UNIX socket in ``VAR_DIR/relay.wake``), and every ``REALTIME_POLL_SECONDS`` in any case, so a lost
 wake-up costs one poll interval, never an event.
+
+Ids are handed out at INSERT, not at commit: on PostgreSQL a transaction that writes an event and commits
+late (an alert's fan-out inside its transaction) makes a lower id visible after higher ones were relayed.
+The relay remembers the ids it skipped over (``Gaps``) and asks for them again on every poll for
+``GAP_SECONDS``; a gap that never fills (a rolled-back insert) is forgotten then.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
@@ -24,6 +30,8 @@ from backend import wake
 
 logger = logging.getLogger(__name__)
 PRUNE_AFTER = timedelta(minutes=1)
+GAP_SECONDS = 30.0  # under PRUNE_AFTER: a late row is read again before the prune removes it
+MAX_GAP = 1000  # a jump wider than this (a restored database) is not a transaction committing late
 
 _task: asyncio.Task | None = None
 _ready: asyncio.Event | None = None
@@ -37,10 +45,32 @@ def _newest_id() -> int:
     return row or 0
 
 
-def _fetch(after: int) -> list:
+def _fetch(after: int, skipped: list[int]) -> list:
+    from django.db.models import Q
+
     from apps.core.models import RealtimeEvent
 
-    return list(RealtimeEvent.objects.filter(id__gt=after).order_by("id")[:500])
+    return list(RealtimeEvent.objects.filter(Q(id__gt=after) | Q(id__in=skipped)).order_by("id")[:500])
+
+
+class Gaps:
+    """The ids below the newest relayed one that were not seen yet, each with when it was first missed."""
+
+    def __init__(self) -> None:
+        self.missed: dict[int, float] = {}
+
+    def ids(self) -> list[int]:
+        return list(self.missed)
+
+    def passed(self, last: int, row_id: int, now: float) -> None:
+        """``row_id`` was relayed; ``last`` was the newest before it."""
+        self.missed.pop(row_id, None)
+        if last < row_id and row_id - last <= MAX_GAP:
+            for skipped in range(last + 1, row_id):
+                self.missed.setdefault(skipped, now)
+
+    def expire(self, now: float) -> None:
+        self.missed = {i: t for i, t in self.missed.items() if now - t < GAP_SECONDS}
 
 
 def _prune() -> None:
@@ -66,16 +96,20 @@ async def _run(ready: asyncio.Event) -> None:
 async def _relay(woken: asyncio.Event, ready: asyncio.Event) -> None:
     layer = get_channel_layer()
     last = await database_sync_to_async(_newest_id)()
+    gaps = Gaps()
     ready.set()
     polls = 0
     while True:
         woken.clear()  # before reading: a wake-up that arrives during the read is kept for the next round
         try:
-            for row in await database_sync_to_async(_fetch)(last):
+            now = time.monotonic()
+            for row in await database_sync_to_async(_fetch)(last, gaps.ids()):
                 await layer.group_send(
                     user_group(row.user_id), {"type": "event.message", "event": row.event, "data": row.data}
                 )
-                last = row.id
+                gaps.passed(last, row.id, now)
+                last = max(last, row.id)
+            gaps.expire(now)
             polls += 1
             if polls % 300 == 0:
                 await database_sync_to_async(_prune)()

@@ -9,7 +9,8 @@ from channels.layers import channel_layers, get_channel_layer
 from django.db import connections
 
 from apps.core import relay
-from apps.core.realtime import notify_user, user_group
+from apps.core.models import RealtimeEvent
+from apps.core.realtime import notify_user, user_group, wake_relays
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,3 +43,47 @@ async def test_a_socket_that_opens_while_the_last_one_closes_still_gets_a_relay(
     finally:
         await relay.connection_closed()
         await sync_to_async(connections.close_all)()
+
+
+async def test_an_event_that_commits_after_a_newer_one_is_still_relayed(personas, database_relay):
+    """On PostgreSQL an id is handed out at INSERT: a transaction that writes an event and commits late (an
+    alert's fan-out inside its transaction) makes a lower id visible after a higher one was relayed, and
+    reading "after the newest id" lost it. Here two ids are taken from the database's own sequence, then
+    written back by hand, the higher one first."""
+    user = personas.clinician.id
+
+    def take_ids() -> list[int]:
+        rows = [RealtimeEvent.objects.create(user_id=user, event="test.reserve", data={}) for _ in range(3)]
+        RealtimeEvent.objects.filter(id__in=[r.id for r in rows[1:]]).delete()
+        return [r.id for r in rows[1:]]
+
+    def write(row_id: int, name: str) -> None:
+        RealtimeEvent.objects.create(id=row_id, user_id=user, event="alert.new", data={"id": name})
+        wake_relays()
+
+    early, later = await sync_to_async(take_ids)()
+    await relay.connection_opened()
+    try:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(user_group(user), channel)
+        await sync_to_async(write)(later, "committed first")
+        first = await asyncio.wait_for(layer.receive(channel), timeout=10)
+        await sync_to_async(write)(early, "committed late")
+        late = await asyncio.wait_for(layer.receive(channel), timeout=10)
+        assert (first["data"], late["data"]) == ({"id": "committed first"}, {"id": "committed late"})
+    finally:
+        await relay.connection_closed()
+        await sync_to_async(connections.close_all)()
+
+
+def test_a_gap_is_asked_for_until_it_fills_or_expires():
+    gaps = relay.Gaps()
+    gaps.passed(10, 13, now=0.0)
+    assert gaps.ids() == [11, 12]
+    gaps.passed(13, 12, now=1.0)  # 12 committed late
+    assert gaps.ids() == [11]
+    gaps.expire(now=relay.GAP_SECONDS + 0.1)  # 11 never came (a rolled-back insert)
+    assert gaps.ids() == []
+    gaps.passed(13, 13 + relay.MAX_GAP + 1, now=0.0)  # a jump that is not a late commit
+    assert gaps.ids() == []
