@@ -84,24 +84,24 @@ def test_the_harness_treats_the_set_as_blind(version):
     assert is_blind(str(directory / "risk.jsonl")) and is_blind(str(directory / "triggers.jsonl"))
 
 
-# Floors a little under what each set gave when it was fresh (README "Blind set v7" and "Blind set v8"); v7 at
-# its first and second measurement: alert P 0.922, R 0.960, plan R 0.949, level accuracy 0.920, triggers 0.902 at
-# coverage 0.939; v8 at its first: alert P 0.895, R 0.919, plan R 0.907, level accuracy 0.878, triggers 0.911 at
-# coverage 0.922 (below the targets: the regression floor, not the goal).
+# Floors a little under what each set gives with the shipped detectors (README "Blind set v7", "Blind set v8" and
+# "Learned stage 3.2"). risk-learned-3.2 on v7: alert P 0.927, R 0.973, plan R 0.969, level accuracy 0.935 (3.1:
+# 0.922 / 0.960 / 0.949 / 0.920); on v8, its second measurement: 0.910 / 0.955 / 0.948 / 0.909 (3.1, at v8's first:
+# 0.895 / 0.919 / 0.907 / 0.878). Triggers: v7 0.902 at coverage 0.939, v8 0.911 at 0.922.
 FRESH_FLOORS = {
     "v7": {
-        "alert_precision": 0.91,
-        "alert_recall": 0.95,
-        "plan_recall": 0.94,
-        "level_accuracy": 0.91,
+        "alert_precision": 0.92,
+        "alert_recall": 0.965,
+        "plan_recall": 0.96,
+        "level_accuracy": 0.925,
         "top1": 0.89,
         "coverage": 0.92,
     },
     "v8": {
-        "alert_precision": 0.88,
-        "alert_recall": 0.91,
-        "plan_recall": 0.90,
-        "level_accuracy": 0.87,
+        "alert_precision": 0.90,
+        "alert_recall": 0.945,
+        "plan_recall": 0.94,
+        "level_accuracy": 0.90,
         "top1": 0.90,
         "coverage": 0.91,
     },

@@ -202,10 +202,13 @@ def test_a_typed_transcript_keeps_its_speakers(assess):
     assert screen(assess, denial).level == "none"
 
 
-def test_a_denial_the_transcriber_ended_mid_clause_and_misheard_stays_a_denial(assess):
+def test_a_denial_the_transcriber_ended_mid_clause_and_misheard_stays_a_denial_to_the_rules(assess):
     # Mono audio, tiny.en: "I've never thought | about killing myself." came back as two sentences, the
     # second misheard ("I'm out killing myself"). The fragment's verb still wants its object, so the two
-    # are read together.
+    # are read together, and the rules' "killing myself" is suppressed as denied. risk-learned-3.1 read the
+    # turn as nothing; 3.2 reads the three patient sentences together as active ideation, and with speaker
+    # labels a machine guessed that reading alerts (a false alarm on a misheard denial, kept in the README's
+    # 3.2 paragraph): the words on the page say "killing myself", and a human looks.
     result = screen(
         assess,
         said(
@@ -216,8 +219,8 @@ def test_a_denial_the_transcriber_ended_mid_clause_and_misheard_stays_a_denial(a
         ),
         confirmed=False,
     )
-    assert result.level == "none"
     assert "denied" in {s.reason for s in result.suppressed}
+    assert all(f.source.startswith("learned") for f in result.findings)  # no rule reads it as risk
 
 
 def test_a_clause_with_its_object_is_not_joined_to_a_disclosure(assess):
