@@ -231,7 +231,7 @@ def test_an_update_that_comes_before_htmx_has_loaded_still_refreshes_the_page(pa
         if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
             break
         time.sleep(0.5)
-    page.wait_for_function("document.body.dataset.live === 'connected'")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected")  # (no wait_for_function: the CSP)
     page.wait_for_timeout(1_000)  # "done" has come (or was written before the socket subscribed)
     assert held, "htmx was not asked for"
     holding = False
