@@ -108,8 +108,9 @@ def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amen
     )
     page.on("requestfailed", lambda r: r.headers.get("x-interlude-background") and refreshes.append(r.failure))
     page.get_by_role("button", name="Add summary").click()
-    expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
-    # The page refreshes itself when the worker reports the input's status (websocket).
+    # The page refreshes itself when the worker reports the input's status (websocket). A warm worker drafts a
+    # summary in well under a second, so the "Processing starts now" notice may be gone before anyone looks
+    # (the two tests below hold the worker or htmx back and see it).
     try:
         expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(
             timeout=DRAFT_TIMEOUT_MS
