@@ -144,7 +144,7 @@ class LiveStack:
             if ours in environ:  # this stack's worker (runstack starts each worker in a session of its own)
                 os.kill(int(proc.name), signal.SIGSTOP)
                 stopped.append(int(proc.name))
-        assert stopped, "no ML worker in the stack's process group"
+        assert stopped, "no ML worker of this stack (by its var dir) found"
         try:
             yield
         finally:

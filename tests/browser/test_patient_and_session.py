@@ -155,16 +155,30 @@ def test_a_typed_summary_becomes_a_draft_that_is_edited_signed_exported_and_amen
     shot(page, "session-amended")
 
 
-def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summary_survives(page, live_stack):
-    """The race CI hit three times: the page's own refresh (asked for when its socket opens, or on the
-    "drafting" event) was still in flight when "done" arrived, htmx dropped the newer trigger and the page
-    stayed on "Drafting". Here the ML worker is held still while the page asks for its state, that answer
-    is held back, and the worker is let go: "done" lands while the refresh is in flight."""
+def new_session(page) -> str:
+    """A new session for the demo patient, opened as its clinician; its path."""
     sign_in(page, "clinician@demo")
     page.goto(PATIENT + "/sessions/")
     page.get_by_role("button", name="Create session").click()
     expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
-    session_path = re.search(r"/patients/[^/]+/sessions/[^/]+/", page.url).group(0)
+    return re.search(r"/patients/[^/]+/sessions/[^/]+/", page.url).group(0)
+
+
+def wait_for_draft(live_stack, session_path: str) -> None:
+    """Until the session's note exists in the stack (asked over the API, not through the page)."""
+    note = "/api/v1" + session_path + "note/"
+    for _ in range(600):
+        if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
+            return
+        time.sleep(0.5)
+
+
+def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summary_survives(page, live_stack):
+    """One way a processing page stayed on "Drafting": its own refresh (asked for when its socket opens, or on
+    the "drafting" event) was still in flight when "done" arrived, and htmx dropped the newer trigger. Here the
+    ML worker is held still while the page asks for its state, that answer is held back, and the worker is let
+    go: "done" lands while the refresh is in flight."""
+    session_path = new_session(page)
     held: list[tuple[object, object]] = []
     drafted = False
 
@@ -188,11 +202,7 @@ def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summa
         # Meanwhile the clinician starts a second summary.
         page.locator("#type-summary > summary").click()
         page.get_by_label("Typed summary").fill("A second thought, half typed")
-    note = "/api/v1" + session_path + "note/"
-    for _ in range(600):
-        if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
-            break
-        time.sleep(0.5)
+    wait_for_draft(live_stack, session_path)
     drafted = True
     page.wait_for_timeout(2_000)  # "done" reaches the page while its refresh is held
     for route, response in held:
@@ -209,11 +219,7 @@ def test_an_update_that_comes_before_htmx_has_loaded_still_refreshes_the_page(pa
     """The other way CI's typed summary stayed on "Drafting": the page's module script opens its socket before
     htmx (a deferred script) has attached the page's listeners, so the refresh asked for on "open" (and any
     status event before htmx was ready) reached nobody. Here htmx is held back until the draft exists."""
-    sign_in(page, "clinician@demo")
-    page.goto(PATIENT + "/sessions/")
-    page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_role("heading", name=re.compile("^Session, "))).to_be_visible()
-    session_path = re.search(r"/patients/[^/]+/sessions/[^/]+/", page.url).group(0)
+    session_path = new_session(page)
     held: list[object] = []
     holding = True
 
@@ -227,11 +233,7 @@ def test_an_update_that_comes_before_htmx_has_loaded_still_refreshes_the_page(pa
     page.route("**/htmx.min.js", htmx)
     page.get_by_role("button", name="Add summary").click()
     expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
-    note = "/api/v1" + session_path + "note/"
-    for _ in range(600):
-        if live_stack.api("GET", note, as_user="clinician@demo")[0] == 200:
-            break
-        time.sleep(0.5)
+    wait_for_draft(live_stack, session_path)
     expect(page.locator("body")).to_have_attribute("data-live", "connected")  # (no wait_for_function: the CSP)
     page.wait_for_timeout(1_000)  # "done" has come (or was written before the socket subscribed)
     assert held, "htmx was not asked for"
