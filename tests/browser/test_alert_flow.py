@@ -143,6 +143,45 @@ def test_an_alert_posted_through_the_api_appears_in_the_open_inbox_without_reloa
     assert axe_violations(page, "alert-inbox") == []
 
 
+def test_an_alert_change_during_the_inbox_refresh_is_not_dropped(page, live_stack):
+    """An alert event that comes while the inbox is still refreshing for the previous one must not be lost
+    (htmx queues the last trigger behind an element's request in flight; the session page's outerHTML swap
+    lost events in the gap before its new listener, see test_patient_and_session). Here the refresh for a new
+    alert is held, the alert is resolved meanwhile, and the stale answer is let through: the inbox asks
+    again and drops the resolved alert."""
+    sign_in(page, "clinician@demo")
+    resolve_open_phq9_alerts(live_stack)
+    page.goto("/alerts/")
+    wait_live(page)
+    held: list[tuple[object, object]] = []
+    holding = True
+
+    def refresh(route):
+        if route.request.headers.get("x-interlude-background") == "1" and holding:
+            held.append((route, route.fetch()))  # the inbox as it is now, answered later
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/alerts/(\?.*)?$"), refresh)
+    alert_id = raise_phq9_alert(live_stack, item9=1)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the inbox never refreshed for the new alert"
+    assert alert_id.encode() in held[0][1].body()
+    status, _ = live_stack.api(
+        "POST", f"/api/v1/alerts/{alert_id}/resolve/", {"outcome": "other"}, as_user="clinician@demo"
+    )
+    assert status == 200
+    page.wait_for_timeout(1_500)  # the "resolved" event reaches the page while its refresh is held
+    holding = False
+    for route, response in held:
+        route.fulfill(response=response)
+    expect(page.locator(f'a[href*="{alert_id}"]')).to_have_count(0, timeout=10_000)
+    page.unroute(re.compile(r".*/alerts/(\?.*)?$"))
+
+
 def test_the_safety_plan_is_one_click_from_the_alert(page):
     sign_in(page, "careteam@demo")
     page.goto("/alerts/?state=resolved")

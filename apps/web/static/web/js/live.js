@@ -47,7 +47,24 @@ export function startLiveEvents(body) {
     body.addEventListener("htmx:load", () => resolve(), { once: true });
     window.addEventListener("load", () => resolve(), { once: true }); // after every script and its ready work
   });
-  const dispatch = (name, detail) => htmxReady.then(() => body.dispatchEvent(new CustomEvent(name, { detail })));
+  // A processing session page is swapped whole (outerHTML) on each refresh, and htmx attaches the new
+  // panel's listener only when the swap settles (20 ms later, with its "htmx:load"): a status event in that
+  // gap reached nobody, and a typed summary's "done" (0.1 s after "drafting") left the page on "Drafting"
+  // for good (CI, session 13). So the page counts the session events it dispatched, notes the count when the
+  // panel asks for its state, and asks once more when the new panel has loaded if any came meanwhile.
+  let sessionEvents = 0;
+  let sessionAsked = 0;
+  const dispatch = (name, detail) =>
+    htmxReady.then(() => {
+      if (name === "interlude:session") sessionEvents += 1;
+      body.dispatchEvent(new CustomEvent(name, { detail }));
+    });
+  body.addEventListener("htmx:beforeRequest", (e) => {
+    if (e.detail.elt && e.detail.elt.id === "session-page") sessionAsked = sessionEvents;
+  });
+  body.addEventListener("htmx:load", (e) => {
+    if (e.target.id === "session-page" && sessionEvents > sessionAsked) dispatch("interlude:session", { missed: true });
+  });
   const soundOn = setupSoundToggle();
   const live = document.getElementById("live-region");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
