@@ -9,7 +9,7 @@ import pytest
 from ml.evaluate import is_blind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-VERSIONS = ("v4", "v5", "v6", "v7", "v8")
+VERSIONS = ("v4", "v5", "v6", "v7", "v8", "v9")
 
 
 def _stats(version: str):
@@ -87,7 +87,8 @@ def test_the_harness_treats_the_set_as_blind(version):
 # Floors a little under what each set gives with the shipped detectors (README "Blind set v7", "Blind set v8" and
 # "Learned stage 3.2"). risk-learned-3.2 on v7: alert P 0.927, R 0.973, plan R 0.969, level accuracy 0.935 (3.1:
 # 0.922 / 0.960 / 0.949 / 0.920); on v8, its second measurement: 0.910 / 0.955 / 0.948 / 0.909 (3.1, at v8's first:
-# 0.895 / 0.919 / 0.907 / 0.878). Triggers: v7 0.902 at coverage 0.939, v8 0.911 at 0.922.
+# 0.895 / 0.919 / 0.907 / 0.878); on v9, fresh (measured once): 0.916 / 0.978 / 0.959 / 0.933. Triggers: v7 0.902 at
+# coverage 0.939, v8 0.911 at 0.922, v9 0.906 at 0.935.
 FRESH_FLOORS = {
     "v7": {
         "alert_precision": 0.92,
@@ -104,6 +105,14 @@ FRESH_FLOORS = {
         "level_accuracy": 0.90,
         "top1": 0.90,
         "coverage": 0.91,
+    },
+    "v9": {
+        "alert_precision": 0.905,
+        "alert_recall": 0.97,
+        "plan_recall": 0.95,
+        "level_accuracy": 0.925,
+        "top1": 0.895,
+        "coverage": 0.925,
     },
 }
 
