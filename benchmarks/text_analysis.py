@@ -40,7 +40,7 @@ def main() -> None:
         encoder.encode(sentences[:batch])  # warm
         analyzer.analyse(chunks[0])
         bare_times, full_times, bare_cpu, full_cpu, analysed = [], [], [], [], 0
-        for _ in range(3):  # interleaved, best of three: two shared cores make single runs noisy
+        for _ in range(5):  # interleaved, best of five: two shared cores make single runs noisy
             started, cpu = time.perf_counter(), time.process_time()
             for i in range(0, len(sentences), batch):
                 encoder.encode(sentences[i : i + batch], batch_size=batch)

@@ -146,9 +146,12 @@ def neighbour_features(
     similarity = embeddings @ bank.T
     if excluded is not None:
         similarity = np.where(excluded, -1.0, similarity)
+    # a bank ordered by level (the stage's, at load) is read in slices, not copied out level by level
+    ordered = bool(np.all(bank_levels[1:] >= bank_levels[:-1]))
+    bounds = np.searchsorted(bank_levels, np.arange(len(BANK_LEVELS) + 1)) if ordered else None
     columns = []
     for index in range(len(BANK_LEVELS)):
-        at_level = similarity[:, bank_levels == index]
+        at_level = similarity[:, bounds[index] : bounds[index + 1]] if ordered else similarity[:, bank_levels == index]
         k = min(NEIGHBOURS, at_level.shape[1])
         if not k:
             columns.append(np.zeros(len(embeddings), np.float32))
@@ -191,10 +194,14 @@ class LearnedRiskStage:
         self.level_thresholds = (
             np.full(len(ALERT_LEVELS), self.alert_threshold) if per_level is None else per_level.astype(np.float64)
         )
-        self.example_embeddings = arrays["example_embeddings"].astype(np.float32)
-        self.example_texts = [str(t) for t in arrays["example_texts"]]
-        self.example_levels = [str(t) for t in arrays["example_levels"]]
-        self.bank_levels = np.array([BANK_LEVELS.index(level) for level in self.example_levels])
+        # the bank in level order (stable, so each level keeps its own order): ``neighbour_features`` then
+        # reads each level as a slice of one product
+        levels = np.array([BANK_LEVELS.index(str(level)) for level in arrays["example_levels"]])
+        order = np.argsort(levels, kind="stable")
+        self.example_embeddings = np.ascontiguousarray(arrays["example_embeddings"][order], dtype=np.float32)
+        self.example_texts = [str(arrays["example_texts"][i]) for i in order]
+        self.example_levels = [str(arrays["example_levels"][i]) for i in order]
+        self.bank_levels = levels[order]
         # per level: its training sentences' embeddings and texts, for ``nearest`` (read per finding)
         self._by_level: dict[str, tuple[np.ndarray, list[str]]] = {}
         for level in dict.fromkeys(self.example_levels):

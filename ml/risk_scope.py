@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ml.text import lowered, without_ignorecase
+
 CLAUSE_BREAK = re.compile(
     r"\s*(?:[,;:\u2014]|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b|\bbecause\b|\bcause\b|\bexcept\b"
     r"|\band then\b|\bthen\b|\bso that\b|\bwhich\b|\band\b|\bso\b)\s*",
@@ -259,20 +261,31 @@ def denied(text: str) -> bool:
     return False
 
 
+_FEATURE_PATTERNS = (NEGATIVE_RISK, PAST, RECURRENCE, OTHER_SUBJECT, FIRST_PERSON, DISCUSSION)
+_CASED = dict(zip(_FEATURE_PATTERNS, map(without_ignorecase, _FEATURE_PATTERNS), strict=True))
+
+
 def scope_features(text: str, following: str = "") -> list[float]:
     """The scope flags of one window (``following``: the rest of its sentence and the next sentence,
-    where a retraction would be). In FEATURES order."""
-    negative_risk = bool(NEGATIVE_RISK.search(text))
+    where a retraction would be). In FEATURES order. The flags' patterns run on the lower-cased window
+    (``ml.text.without_ignorecase``)."""
+    low = lowered(text)
+
+    def found(pattern: re.Pattern) -> bool:
+        return bool(pattern.search(text) if low is None else _CASED[pattern].search(low))
+
+    negative_risk = found(NEGATIVE_RISK)
     is_denied = denied(text) and not negative_risk
+    first_person = found(FIRST_PERSON)
     return [
         float(is_denied),
         float(negative_risk),
         float(is_denied and bool(RETRACTION.search(following))),
-        float(bool(PAST.search(text))),
-        float(bool(RECURRENCE.search(text))),
-        float(bool(OTHER_SUBJECT.search(text)) and not FIRST_PERSON.search(text)),
-        float(bool(FIRST_PERSON.search(text))),
-        float(bool(DISCUSSION.search(text))),
+        float(found(PAST)),
+        float(found(RECURRENCE)),
+        float(found(OTHER_SUBJECT) and not first_person),
+        float(first_person),
+        float(found(DISCUSSION)),
     ]
 
 

@@ -8,6 +8,8 @@ finding point at the exact span of the patient's words it rests on.
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants  # the parser and its node codes: required_literals
+import re._parser as sre_parser
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -166,3 +168,56 @@ def get_encoder(threads: int = 2) -> Encoder:
         if _encoder is None:
             _encoder = Encoder(threads=threads)
         return _encoder
+
+
+def without_ignorecase(pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` without IGNORECASE, for lower-cased text, when no letter it names is upper case (escapes
+    such as ``\\S`` aside), else ``pattern`` itself: the same matches, and IGNORECASE's character-by-character
+    comparison costs 0.6 of a search (issue 15's text-analysis budget)."""
+    if re.search(r"[A-Z]", re.sub(r"\\.", "", pattern.pattern)):
+        return pattern
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+def lowered(text: str) -> str | None:
+    """``text`` lower-cased, or None where a character lower-cases to two and offsets would move."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
+def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains (a cheap ``in`` test before the search), or
+    None where none can be named. Read off the parsed pattern: a run of literal characters, or one set per
+    alternation whose every branch names one, in a part every match passes through; never under
+    IGNORECASE, a lookaround or an optional repeat. The rules' lower-cased search skips a rule whose
+    strings are all absent (issue 15's text-analysis budget)."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    found = _required(list(sre_parser.parse(pattern.pattern, pattern.flags)))
+    return frozenset(found) if found else None
+
+
+def _required(items) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        found = None
+        if op is sre_constants.SUBPATTERN and not av[1] & re.IGNORECASE:
+            found = _required(list(av[-1]))
+        elif op is sre_constants.BRANCH:
+            branches = [_required(list(branch)) for branch in av[1]]
+            found = set().union(*branches) if all(branches) else None
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and av[0] >= 1:
+            found = _required(list(av[2]))
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    # the most selective: the set whose shortest string is longest, then the smallest set
+    return max(candidates, key=lambda s: (min(map(len, s)), -len(s))) if candidates else None

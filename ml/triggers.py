@@ -18,6 +18,7 @@ patient-specific triggers (``CustomTrigger``) with a few phrases.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -28,7 +29,16 @@ import numpy as np
 
 from ml.lexical import negated_before, resolved_in_clause
 from ml.main_clause import main_clause_vectors
-from ml.text import Encoder, Span, TokenStates, fold_accents, get_encoder, split_sentences
+from ml.text import (
+    Encoder,
+    Span,
+    TokenStates,
+    fold_accents,
+    get_encoder,
+    lowered,
+    split_sentences,
+    without_ignorecase,
+)
 from ml.triggers_learned import LearnedTriggers
 from ml.triggers_learned import features as learned_features
 from ml.triggers_learned import load as load_learned
@@ -110,6 +120,11 @@ def load_taxonomy(extra: dict | None = None) -> dict:
             "version": f"{taxonomy['version']}+{extra.get('version', 'practice')}",
         }
     return taxonomy
+
+
+@functools.lru_cache(maxsize=1024)
+def _cased(pattern: re.Pattern) -> re.Pattern:
+    return without_ignorecase(pattern)
 
 
 def _keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
@@ -210,9 +225,10 @@ class TriggerDetector:
         quiet: list[set[str]] = []
         for sentence in sentences:
             here: set[str] = set()
+            low = lowered(sentence.text)
             hits.append(
                 [
-                    None if c.pattern is None else self._first_counted_match(c, sentence, suppressed, here)
+                    None if c.pattern is None else self._first_counted_match(c, sentence, suppressed, here, low)
                     for c in self.categories
                 ]
             )
@@ -372,10 +388,17 @@ class TriggerDetector:
 
     @staticmethod
     def _first_counted_match(
-        category: _Category, sentence: Span, suppressed: list[Suppressed], suppressed_here: set[str]
+        category: _Category,
+        sentence: Span,
+        suppressed: list[Suppressed],
+        suppressed_here: set[str],
+        low: str | None = None,
     ):
-        """The first keyword match that counts; negated or resolved ones are recorded as suppressed."""
-        for match in category.pattern.finditer(sentence.text):
+        """The first keyword match that counts; negated or resolved ones are recorded as suppressed.
+        ``low``: the sentence lower-cased (same length), matched without IGNORECASE, which is faster
+        and finds the same keywords at the same offsets (the keywords are lower case)."""
+        found = _cased(category.pattern).finditer(low) if low is not None else category.pattern.finditer(sentence.text)
+        for match in found:
             reason = None
             if category.negation_means_absent and negated_before(sentence.text, match.start()):
                 reason = "negated"

@@ -60,6 +60,9 @@ class LearnedTriggers:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", {key: i for i, key in enumerate(self.categories)})
+        # per category: its training sentences' rows and embeddings, cut out once for ``nearest``
+        rows = {i: np.flatnonzero(self.bank_labels == i) for i in range(len(self.categories))}
+        object.__setattr__(self, "_by_category", {i: (r, np.ascontiguousarray(self.bank[r])) for i, r in rows.items()})
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Per (sentence, category), before the temperature; one pass for the whole batch."""
@@ -73,10 +76,10 @@ class LearnedTriggers:
 
     def nearest(self, embedding: np.ndarray, category: str, k: int = NEAREST) -> tuple[tuple[str, float], ...]:
         """The training sentences of ``category`` most similar to this sentence, with their similarity."""
-        rows = np.flatnonzero(self.bank_labels == self.index[category])
+        rows, vectors = self._by_category[self.index[category]]
         if not len(rows):
             return ()
-        similarity = self.bank[rows] @ embedding
+        similarity = vectors @ embedding
         best = np.argsort(similarity)[::-1][:k]
         return tuple((self.bank_texts[rows[i]], round(float(similarity[i]), 3)) for i in best)
 
