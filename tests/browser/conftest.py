@@ -362,6 +362,46 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
         raise AssertionError(f"{username} could not sign in: {reason}")
 
 
+class HeldRefreshes:
+    """The page's own background refreshes (``X-Interlude-Background``) of the URLs ``pattern`` matches, each
+    fetched when the page asks (the page as it is then) and answered only at ``release``; every other request
+    passes. For tests that make a live update race the refresh it triggered."""
+
+    def __init__(self, page, pattern) -> None:
+        self.page, self.pattern = page, pattern
+        self.held: list[tuple[object, object]] = []  # (route, the response fetched when asked)
+        self.holding = True
+        page.route(pattern, self._route)
+
+    def _route(self, route) -> None:
+        if self.holding and route.request.headers.get("x-interlude-background") == "1":
+            self.held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    def wait(self, seconds: float = 15.0) -> bytes:
+        """Until the page has asked once; the body it will get."""
+        for _ in range(int(seconds * 10)):
+            if self.held:
+                break
+            self.page.wait_for_timeout(100)
+        assert self.held, "the page never asked for its state"
+        return self.held[0][1].body()
+
+    def release(self) -> None:
+        """Answer what was held (a refresh the page replaced meanwhile can no longer be answered), and let
+        the next ones through."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        self.holding = False
+        for route, response in self.held:
+            with suppress(PlaywrightError):
+                route.fulfill(response=response)
+
+    def stop(self) -> None:
+        self.page.unroute(self.pattern)
+
+
 def wait_live(page) -> None:
     """Wait until the page's websocket is connected (live updates from here on)."""
     page.wait_for_selector("body[data-live='connected']", state="attached")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     DEMO_PATIENT_ID,
+    HeldRefreshes,
     axe_violations,
     phq9_answers,
     shot,
@@ -153,33 +154,17 @@ def test_an_alert_change_during_the_inbox_refresh_is_not_dropped(page, live_stac
     resolve_open_phq9_alerts(live_stack)
     page.goto("/alerts/")
     wait_live(page)
-    held: list[tuple[object, object]] = []
-    holding = True
-
-    def refresh(route):
-        if route.request.headers.get("x-interlude-background") == "1" and holding:
-            held.append((route, route.fetch()))  # the inbox as it is now, answered later
-        else:
-            route.continue_()
-
-    page.route(re.compile(r".*/alerts/(\?.*)?$"), refresh)
+    refreshes = HeldRefreshes(page, re.compile(r".*/alerts/(\?.*)?$"))
     alert_id = raise_phq9_alert(live_stack, item9=1)
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the inbox never refreshed for the new alert"
-    assert alert_id.encode() in held[0][1].body()
+    assert alert_id.encode() in refreshes.wait(10.0)
     status, _ = live_stack.api(
         "POST", f"/api/v1/alerts/{alert_id}/resolve/", {"outcome": "other"}, as_user="clinician@demo"
     )
     assert status == 200
     page.wait_for_timeout(1_500)  # the "resolved" event reaches the page while its refresh is held
-    holding = False
-    for route, response in held:
-        route.fulfill(response=response)
+    refreshes.release()
     expect(page.locator(f'a[href*="{alert_id}"]')).to_have_count(0, timeout=10_000)
-    page.unroute(re.compile(r".*/alerts/(\?.*)?$"))
+    refreshes.stop()
 
 
 def test_the_safety_plan_is_one_click_from_the_alert(page):

@@ -7,10 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PATIENT_ID, axe_violations, shot, sign_in
+from tests.browser.conftest import DEMO_PATIENT_ID, HeldRefreshes, axe_violations, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PATIENT = f"/patients/{DEMO_PATIENT_ID}"
@@ -179,40 +178,21 @@ def test_the_done_event_is_not_lost_behind_a_slow_refresh_and_a_half_typed_summa
     ML worker is held still while the page asks for its state, that answer is held back, and the worker is let
     go: "done" lands while the refresh is in flight."""
     session_path = new_session(page)
-    held: list[tuple[object, object]] = []
-    drafted = False
-
-    def refresh(route):
-        if route.request.headers.get("x-interlude-background") != "1" or drafted:
-            route.continue_()
-            return
-        held.append((route, route.fetch()))  # the page as it is now, answered later
-
-    page.route("**" + session_path, refresh)
+    refreshes = HeldRefreshes(page, "**" + session_path)
     with live_stack.ml_worker_paused():
         page.get_by_label("Typed summary").fill("Alex reports better sleep. We reviewed the thought record.")
         page.get_by_role("button", name="Add summary").click()
         expect(page.get_by_role("status").filter(has_text="Processing starts now")).to_be_visible()
-        for _ in range(150):
-            if held:
-                break
-            page.wait_for_timeout(100)
-        assert held, "the page never asked for its state"
-        assert b"Drafting" in held[0][1].body()
+        assert b"Drafting" in refreshes.wait()
         # Meanwhile the clinician starts a second summary.
         page.locator("#type-summary > summary").click()
         page.get_by_label("Typed summary").fill("A second thought, half typed")
     wait_for_draft(live_stack, session_path)
-    drafted = True
     page.wait_for_timeout(2_000)  # "done" reaches the page while its refresh is held
-    for route, response in held:
-        try:
-            route.fulfill(response=response)
-        except PlaywrightError:
-            pass  # that refresh was replaced by a newer one, as it should be
+    refreshes.release()  # (one the page replaced meanwhile, as it should, is not answered)
     expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(timeout=10_000)
     expect(page.get_by_label("Typed summary")).to_have_value("A second thought, half typed")
-    page.unroute("**" + session_path)
+    refreshes.stop()
 
 
 def test_an_update_that_comes_before_htmx_has_loaded_still_refreshes_the_page(page, live_stack):
@@ -253,7 +233,6 @@ def test_an_update_that_lands_while_the_refreshed_panel_settles_still_refreshes_
     session_path = new_session(page)
     held_events: list[str] = []
     sockets: list[object] = []
-    held_refreshes: list[tuple[object, object]] = []
     holding = True
 
     def htmx(route):
@@ -272,26 +251,15 @@ def test_an_update_that_lands_while_the_refreshed_panel_settles_still_refreshes_
 
         server.on_message(from_server)
 
-    def refresh(route):
-        if route.request.headers.get("x-interlude-background") == "1" and holding:
-            held_refreshes.append((route, route.fetch()))  # the page as it is now, answered later
-        else:
-            route.continue_()
-
     page.route("**/htmx.min.js", htmx)
     page.route_web_socket(re.compile(r".*/ws/events/$"), socket)
-    page.route("**" + session_path, refresh)
+    refreshes = HeldRefreshes(page, "**" + session_path)
     with live_stack.ml_worker_paused():
         page.get_by_label("Typed summary").fill("Alex reports better sleep. We reviewed the thought record.")
         page.get_by_role("button", name="Add summary").click()
         notice = page.get_by_role("status").filter(has_text="Processing starts now")
         expect(notice).to_be_visible()
-        for _ in range(150):
-            if held_refreshes:
-                break
-            page.wait_for_timeout(100)
-        assert held_refreshes, "the page never asked for its state"
-        assert b"Drafting" in held_refreshes[0][1].body()
+        assert b"Drafting" in refreshes.wait()
     wait_for_draft(live_stack, session_path)
     for _ in range(100):  # the worker's "drafting" and "done" reach the socket and are held there
         if any('"done"' in str(m) for m in held_events):
@@ -299,13 +267,12 @@ def test_an_update_that_lands_while_the_refreshed_panel_settles_still_refreshes_
         page.wait_for_timeout(100)
     assert any('"done"' in str(m) for m in held_events), f"the socket never heard 'done': {held_events}"
     holding = False
-    route, stale = held_refreshes[0]
-    route.fulfill(response=stale)
+    refreshes.release()
     expect(notice).to_have_count(0)  # the stale panel is swapped in; its listener comes in 5 s
     for message in held_events:
         sockets[0].send(message)
     expect(page.get_by_role("heading", name=re.compile(r"Note — version 1 \(draft\)"))).to_be_visible(timeout=12_000)
-    page.unroute("**" + session_path)
+    refreshes.stop()
     page.unroute("**/htmx.min.js")
 
 
