@@ -214,6 +214,8 @@ class RiskRules:
         self._cased_rules = [(rule_id, level, without_ignorecase(pattern)) for rule_id, level, pattern in self.rules]
         # and what each of them needs to see before it is worth a search (most sentences match no rule)
         self._needs = [required_literals(pattern) for _, _, pattern in self._cased_rules]
+        # every string any rule needs, looked for once per sentence (one ``in`` each, not one per rule naming it)
+        self._literals = tuple(sorted(set().union(*(need for need in self._needs if need))))
         self._cased_idioms = [without_ignorecase(p) for p in self.idioms]
         # Optional per-language readings (Spanish): every match of a rule is tried, not only the first
         # ("ya no me corto …, ahora me quemo"); rules marked ``guarded`` are not raised where the
@@ -448,12 +450,14 @@ class RiskRules:
         if low is not None:
             subject, rules, idioms = low, self._cased_rules, self._cased_idioms
             needs = self._needs
+            present = {part for part in self._literals if part in subject}
         else:
             subject, rules, idioms = text, self.rules, self.idioms
             needs = [None] * len(rules)
+            present = set()
         idiom_spans = None  # read only once a rule matches (most sentences match none)
         for (rule_id, level, pattern), need in zip(rules, needs, strict=True):
-            if need is not None and not any(part in subject for part in need):
+            if need is not None and need.isdisjoint(present):
                 continue
             matches = list(pattern.finditer(subject)) if self.all_matches else [pattern.search(subject)]
             for match in matches:

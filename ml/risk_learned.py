@@ -143,32 +143,47 @@ def neighbour_features(
     bank_levels: np.ndarray,
     excluded: np.ndarray | None = None,
     bank_t: np.ndarray | None = None,
+    bounds: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per row of ``embeddings``: the mean similarity of its NEIGHBOURS nearest bank sentences at
     each level (BANK_LEVELS order), then the best alert level's minus the harmless one's.
     ``excluded`` (rows x bank) hides bank sentences, so a training unit never sees its own seed.
     ``bank_t``: the bank already transposed and contiguous (the stage's, made at load): the same products, a
-    third of the time for the one to three units of a single sentence (no transposed copy per call)."""
+    third of the time for the one to three units of a single sentence (no transposed copy per call).
+    ``bounds``: where each level starts in a bank ordered by level (``level_bounds``, the stage's, made at
+    load), so a call does not check the order again."""
     similarity = embeddings @ (bank.T if bank_t is None else bank_t)
     if excluded is not None:
         similarity = np.where(excluded, -1.0, similarity)
     # a bank ordered by level (the stage's, at load) is read in slices, not copied out level by level
-    ordered = bool(np.all(bank_levels[1:] >= bank_levels[:-1]))
-    bounds = np.searchsorted(bank_levels, np.arange(len(BANK_LEVELS) + 1)) if ordered else None
-    columns = []
+    if bounds is None:
+        bounds = level_bounds(bank_levels)
+    ordered = bounds is not False
+    table = np.zeros((len(embeddings), len(BANK_LEVELS)), similarity.dtype)
     for index in range(len(BANK_LEVELS)):
-        at_level = similarity[:, bounds[index] : bounds[index + 1]] if ordered else similarity[:, bank_levels == index]
-        k = min(NEIGHBOURS, at_level.shape[1])
+        if ordered:
+            at_level = similarity[:, bounds[index] : bounds[index + 1]]
+        else:
+            at_level = similarity[:, bank_levels == index]
+        width = at_level.shape[1]
+        k = min(NEIGHBOURS, width)
         if not k:
-            columns.append(np.zeros(len(embeddings), np.float32))
             continue
         # the k largest, ascending, as a full sort's tail would give them (same values, same order,
-        # so the same mean) without sorting the whole bank per unit
-        top = np.partition(at_level, at_level.shape[1] - k, axis=1)[:, -k:]
-        columns.append(np.sort(top, axis=1).mean(axis=1))
-    table = np.stack(columns, axis=1)
+        # so the same mean: numpy's mean of these is their sum, then divided) without sorting the
+        # whole bank per unit
+        top = np.partition(at_level, width - k, axis=1)[:, -k:]
+        top.sort(axis=1)
+        table[:, index] = top.sum(axis=1) / k
     margin = table[:, 2:].max(axis=1, keepdims=True) - table[:, :1]
     return np.hstack([table, margin]).astype(np.float32)
+
+
+def level_bounds(bank_levels: np.ndarray):
+    """Where each level starts and ends in a bank ordered by level, or False when it is not ordered."""
+    if not bool(np.all(bank_levels[1:] >= bank_levels[:-1])):
+        return False
+    return np.searchsorted(bank_levels, np.arange(len(BANK_LEVELS) + 1))
 
 
 def _row(embedding: np.ndarray, scope: list[float], is_clause: float) -> np.ndarray:
@@ -209,6 +224,7 @@ class LearnedRiskStage:
         self.example_levels = [str(arrays["example_levels"][i]) for i in order]
         self.bank_levels = levels[order]
         self._bank_t = np.ascontiguousarray(self.example_embeddings.T)
+        self._bounds = level_bounds(self.bank_levels)
         # per level: its training sentences' embeddings and texts, for ``nearest`` (read per finding)
         self._by_level: dict[str, tuple[np.ndarray, list[str]]] = {}
         for level in dict.fromkeys(self.example_levels):
@@ -218,7 +234,12 @@ class LearnedRiskStage:
 
     def features(self, unit_rows: np.ndarray, context: np.ndarray, excluded: np.ndarray | None = None) -> np.ndarray:
         bank = neighbour_features(
-            unit_rows[:, :DIM], self.example_embeddings, self.bank_levels, excluded, bank_t=self._bank_t
+            unit_rows[:, :DIM],
+            self.example_embeddings,
+            self.bank_levels,
+            excluded,
+            bank_t=self._bank_t,
+            bounds=self._bounds,
         )
         return np.hstack([unit_rows, context, bank])
 

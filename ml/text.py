@@ -189,12 +189,16 @@ def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains (a cheap ``in`` test before the search), or
     None where none can be named. Read off the parsed pattern: a run of literal characters, or one set per
     alternation whose every branch names one, in a part every match passes through; never under
-    IGNORECASE, a lookaround or an optional repeat. The rules' lower-cased search skips a rule whose
-    strings are all absent (issue 15's text-analysis budget)."""
+    IGNORECASE, a lookaround or an optional repeat; none of them contains another. The rules' and trigger
+    keywords' lower-cased search skips a pattern whose strings are all absent (issue 15's text-analysis
+    budget)."""
     if pattern.flags & re.IGNORECASE:
         return None
     found = _required(list(sre_parser.parse(pattern.pattern, pattern.flags)))
-    return frozenset(found) if found else None
+    if not found:
+        return None
+    # a string that contains another of the set adds nothing to the test ("clients" holds "client")
+    return frozenset(s for s in found if not any(other != s and other in s for other in found))
 
 
 def _required(items) -> set[str] | None:

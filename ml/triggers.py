@@ -36,6 +36,7 @@ from ml.text import (
     fold_accents,
     get_encoder,
     lowered,
+    required_literals,
     split_sentences,
     without_ignorecase,
 )
@@ -127,6 +128,18 @@ def _cased(pattern: re.Pattern) -> re.Pattern:
     return without_ignorecase(pattern)
 
 
+@functools.lru_cache(maxsize=1024)
+def _needs(pattern: re.Pattern) -> frozenset[str] | None:
+    """What a keyword pattern's lower-cased search needs to see before it is worth running."""
+    return required_literals(_cased(pattern))
+
+
+@functools.lru_cache(maxsize=64)
+def _literals(needs: tuple[frozenset[str] | None, ...]) -> tuple[str, ...]:
+    """Every string some category needs, each looked for once per sentence."""
+    return tuple(sorted(set().union(*(need for need in needs if need))))
+
+
 def _keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
     if not words:
         return None
@@ -207,13 +220,46 @@ class TriggerDetector:
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Semantic score per (sentence, category): the best similarity to the category's phrases,
         blended with the mean of its three best (one lucky neighbour should not decide)."""
-        columns = []
-        for category in self.categories:
-            sims = embeddings @ category.vectors.T
-            top = np.sort(sims, axis=1)[:, -3:]
-            # the mean as numpy's ``mean`` computes it (sum, then divide), without its per-call overhead
-            columns.append(0.6 * top[:, -1] + 0.4 * (top.sum(axis=1) / top.shape[1]))
-        return np.stack(columns, axis=1)
+        bank_t, gather, few = self._phrase_bank()
+        # one product against every category's phrases, then each category's three best side by side
+        # (a phrase list shorter than the longest is padded with a column that is never among them)
+        sims = embeddings @ bank_t
+        sims[:, -1] = -np.inf
+        grouped = sims[:, gather]
+        width = grouped.shape[2]
+        top = np.partition(grouped, width - 3, axis=2)[:, :, -3:] if width > 3 else grouped.copy()
+        top.sort(axis=2)
+        top = top[:, :, -3:]
+        # the mean as numpy's ``mean`` computes it (sum, then divide), without its per-call overhead
+        out = 0.6 * top[:, :, -1] + 0.4 * (top.sum(axis=2) / 3)
+        for col, start, end in few:  # fewer than three phrases: the mean of what there is
+            part = np.sort(sims[:, start:end], axis=1)
+            out[:, col] = 0.6 * part[:, -1] + 0.4 * (part.sum(axis=1) / part.shape[1])
+        return out
+
+    def _phrase_bank(self) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+        """Every category's phrase vectors side by side (transposed, plus one padding column), where each
+        category's columns are, and the categories with fewer than three phrases; made on first use and
+        again if a category's vectors are replaced."""
+        key = tuple(id(c.vectors) for c in self.categories)
+        cached = getattr(self, "_bank_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        vectors = [c.vectors for c in self.categories]
+        total = sum(len(v) for v in vectors)
+        bank_t = np.zeros((vectors[0].shape[1], total + 1), dtype=vectors[0].dtype)
+        width = max(3, max(len(v) for v in vectors))
+        gather = np.full((len(vectors), width), total, dtype=np.intp)
+        few, offset = [], 0
+        for col, block in enumerate(vectors):
+            bank_t[:, offset : offset + len(block)] = block.T
+            gather[col, : len(block)] = np.arange(offset, offset + len(block))
+            if len(block) < 3:
+                few.append((col, offset, offset + len(block)))
+            offset += len(block)
+        built = (np.ascontiguousarray(bank_t), gather, few)
+        self._bank_cache = (key, built)
+        return built
 
     def sentence_evidence(
         self, sentences: Sequence[Span], embeddings: np.ndarray, suppressed: list[Suppressed] | None = None
@@ -224,13 +270,19 @@ class TriggerDetector:
         suppressed = [] if suppressed is None else suppressed
         hits: list[list[re.Match | None]] = []
         quiet: list[set[str]] = []
+        needs = tuple(None if c.pattern is None else _needs(c.pattern) for c in self.categories)
+        literals = _literals(needs)
         for sentence in sentences:
             here: set[str] = set()
             low = lowered(sentence.text)
+            # a category none of whose keywords' strings is in the sentence cannot match: not searched
+            present = {part for part in literals if part in low} if low is not None else None
             hits.append(
                 [
-                    None if c.pattern is None else self._first_counted_match(c, sentence, suppressed, here, low)
-                    for c in self.categories
+                    None
+                    if c.pattern is None or (present is not None and need is not None and need.isdisjoint(present))
+                    else self._first_counted_match(c, sentence, suppressed, here, low)
+                    for c, need in zip(self.categories, needs, strict=True)
                 ]
             )
             quiet.append(here)
