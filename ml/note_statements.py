@@ -54,8 +54,9 @@ HEADINGS = [
     (
         FORMULATION,
         re.compile(
-            r"^\s*(assessment|formulation|impression|clinical impression|imp|dx|diagnosis|working diagnosis|"
-            r"conceptuali[sz]ation)\s*[:\-–]",
+            r"^\s*(assessment|formulation|form'?n|fmn|impression|clinical impression|imp|dx|diagnosis|"
+            r"working diagnosis|conceptuali[sz]ation|"
+            r"risk\s+(?:assessment|formulation|low|moderate|medium|high|raised|elevated|minimal))\s*[:\-–]",
             re.I,
         ),
     ),
@@ -63,12 +64,13 @@ HEADINGS = [
     (FORMULATION, re.compile(r"^\s*a\s*:\s", re.I)),
     (NEXT_STEPS, re.compile(r"^\s*p\s*:\s", re.I)),
     (OBSERVATION, re.compile(r"^\s*o\s*:\s", re.I)),
+    (OBSERVATION, re.compile(r"^\s*(?:o/e|on examination)\b", re.I)),  # "O/E tired, tapping foot t/o"
     (REPORT, re.compile(r"^\s*s\s*:\s", re.I)),
     (INTERVENTION, re.compile(r"^\s*(interventions?|techniques?|in session)\s*[:\-–]", re.I)),
     (
         OBSERVATION,
         re.compile(
-            r"^\s*(objective|observed|observations?|obs|mse|mental state|presentation|affect|appearance)\s*[:\-–]",
+            r"^\s*(objective|observed|observations?|obs|o/e|mse|mental state|presentation|affect|appearance)\s*[:\-–]",
             re.I,
         ),
     ),
@@ -94,7 +96,10 @@ BARE_SECTION_HEADING = re.compile(
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
     r"\b(i notice|i noticed|i can see) (that )?(you|your)\b|"
-    r"\byou're (making|speaking|smiling|holding|sitting|fidgeting|breathing|tearful|crying|shaking)\b|"
+    r"\byou're (making|speaking|smiling|holding|sitting|fidgeting|breathing|tearful|crying|shaking|shifting|rocking|"
+    r"wincing|trembling|clenching|gripping|rubbing|twisting|picking|tapping|looking down|avoiding my eyes)\b|"
+    # a reaction the clinician saw a moment ago: "you winced standing up just now"
+    r"\byou (winced|flinched|grimaced|tensed up|teared up|welled up)\b|"
     r"\byour (speech|breathing|voice|eye contact|posture|hands) (is|was|are|were|got|seems?|has)\b|"
     r"\byour (?:\w+ )?(hands|face|eyes|skin|arms?|wrists?|hair|clothes|knuckles|lips|nails|cuts|wounds|scars|"
     r"burns|bruises?) (look|looks|looked|appear|appears|seem|seems|are|is)\b(?! like)|"
@@ -252,8 +257,8 @@ AGREED = re.compile(
     # what the clinician asks consent for is what they will do: "With your consent, I'll write to your GP"
     r"^\W*(?:(?:so|and|then),?\s+)?with your (?:consent|permission|agreement)\b|"
     # after a leading condition or courtesy: "If that goes well we'll add…", "With your permission, I'll call…"
-    r"^\W*(?:if|with|once|when|after|as soon as)\b[^.?!]{0,60}?(?:,\s*|\s)(we'll|we will|i'll|i will|"
-    r"we're going to|we are going to)\s+(?!be\b|see\b)\w+",
+    r"^\W*(?:if|with|once|when|after|as soon as|before)\b[^.?!]{0,60}?(?:,\s*|\s)(we'll|we will|i'll|i will|"
+    r"we're going to|we are going to|let's)\s+(?!be\b|see\b)\w+",
     re.I,
 )
 # When something between sessions is meant: what turns an instruction or a request into the plan.
@@ -334,6 +339,13 @@ SUMMARY_ACTION = re.compile(
     r"titrated|updated|rewritten|revised)\b",
     re.I,
 )
+# Someone named who will do something for the plan: "Sue will come on Sunday to help clear the kitchen table.",
+# "Karen to take her tablets to the pharmacy." (the name as written, upper-case first; pronouns are above)
+NAMED_ACTION = re.compile(
+    r"^\W*(?!(?:She|He|They|We|It|This|That|There|Pt|Patient|Client|Risk|Plan|Homework|Next)\b)[A-Z][a-z]+\s+"
+    r"(?:will|is going to|to|has agreed to|agreed to|offered to)\s+(?:come|help|visit|call|ring|phone|bring|drive|"
+    r"join|attend|take|collect|check|stay|hold|keep|look after|text|go)\b"
+)
 # A follow-up named with its day: "Phone check-in Fri am.", "Review Tuesday."
 FOLLOW_UP = re.compile(
     r"\b(check[- ]?in|review|appointment|session|call|phone|ring)\b[^.;]{0,30}\b(mon|tue|tues|wed|thu|thur|thurs|"
@@ -382,7 +394,16 @@ FORMULATED_MORE = re.compile(
     r"(the|a|this) (cycle|loop|trap)\b|"
     # naming what the patient describes, and how a habit is learnt: "What you're describing are intrusive
     # thoughts.", "Lying awake and trying harder teaches your brain that bed is for worrying."
-    r"what you'?re describing (is|are|sounds)|(teach|teaches|teaching|train|trains|training) (your|the|her|his|their) "
+    r"what you'?re describing (is|are|sounds|fits|meets)|"
+    # a presentation named against a diagnosis or a stage of change: "Her presentation fits prolonged grief
+    # disorder", "I'd say you're in the contemplation stage"
+    r"\b(presentation|picture|symptoms|this) (fits|meets|is consistent with|in keeping with)\b|"
+    r"\b(?:fits|meets criteria for|consistent with) (?:a |an |the )?(?:diagnosis|prolonged|complicated|"
+    r"generali[sz]ed|major|persistent|post-?traumatic)\b|"
+    r"\b(?:pre-?)?contemplation stage|\bstage of change|\b(?:in|at) the (?:pre-?contemplation|contemplation|"
+    r"preparation|action|maintenance) stage|"
+    r"\b(?:appears|seems) to (?:keep|maintain|drive)\b|"
+    r"(teach|teaches|teaching|train|trains|training) (your|the|her|his|their) "
     r"(brain|body|mind|nervous system)\b)",
     re.I,
 )
@@ -565,21 +586,62 @@ def heading_kind(text: str) -> str | None:
 def strip_heading(text: str) -> str:
     """The sentence without its typed heading ("Homework: walk daily" -> "walk daily"); a sentence
     without a known heading is returned as it is."""
-    if heading_kind(text) in (None, NEXT_STEPS) or re.match(r"^\s*(reasons?|protective)", text, re.I):
+    if heading_kind(text) in (None, NEXT_STEPS) or re.match(r"^\s*(reasons?|protective|risk\s+\w)", text, re.I):
         return text
     return HEADING_LABEL.sub("", text, count=1)
 
 
-def spoken_score(text: str) -> tuple[str, int] | None:
-    """("PHQ-9", 16) from "You scored sixteen on the PHQ-9" or "PHQ-9 today 16"."""
-    instrument = INSTRUMENT.search(text)
-    if instrument is None:
+# An instrument the list above does not name, said with a score taken now: a scale named by its own words
+# ("the health anxiety inventory", "the grief questionnaire", "Saving Inventory-Revised") or an upper-case
+# acronym ("EDE-Q global", "HAI"), in a sentence that says the score is today's or was scored.
+NAMED_SCALE = re.compile(
+    r"\b(?P<name>(?:(?!(?:the|your|my|his|her|their|on|of|in|a|an|today|score|scored)\b)[a-z]+[- ]){0,3}"
+    r"(?:questionnaire|inventory|scale|index|checklist))(?:[- ]revised)?\b",
+    re.I,
+)
+ACRONYM = re.compile(r"(?<![\w/-])(?P<name>[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,3})?)(?![\w/-])")
+# acronyms of a service, a role, a diagnosis or a sleep diary's fields: not an instrument
+NOT_INSTRUMENT = frozenset(
+    "GP SI SH OD CBT DBT ACT ERP EMDR MI BA CFT IPT NHS AE ED ICU OCD PTSD ADHD BDD GAD MDD BPD TIB TST SE SOL "
+    "WASO HW FU RV PM AM BMI BP HR ID PIN UK US TV".split()
+)
+SCORED_NOW = re.compile(r"\b(today|this (?:week|session|morning)|in session|scored|score)\b", re.I)
+
+
+def _generic_instrument(text: str, stored: bool = False) -> re.Match | None:
+    if not stored and not SCORED_NOW.search(text):
         return None
+    named = NAMED_SCALE.search(text)
+    if named is not None:
+        return named
+    for match in ACRONYM.finditer(text):
+        if match["name"].split("-")[0] not in NOT_INSTRUMENT:
+            return match
+    return None
+
+
+def spoken_score(text: str, *, stored: bool = False) -> tuple[str, float] | None:
+    """("PHQ-9", 16) from "You scored sixteen on the PHQ-9" or "PHQ-9 today 16"; an instrument not in
+    ``INSTRUMENT`` by its own name ("On the health anxiety inventory you scored 38 today"). ``stored``: the
+    text of a stored questionnaire record ("OCI 31 on 3 Nov 2026"), which needs no word saying it is today's."""
+    instrument = INSTRUMENT.search(text)
+    generic = instrument is None
+    if generic:
+        instrument = _generic_instrument(text, stored)
+        if instrument is None:
+            return None
     rest = SCALE_RANGE.sub(" ", text[: instrument.start()] + " " + text[instrument.end() :])
     number = _current_number(rest)
     if number is None:
         return None
-    return canonical_instrument(instrument.group(0)), number_value(number)
+    value: float = number_value(number)
+    decimal = re.search(rf"(?<![\d.]){re.escape(number)}\.(\d+)\b", rest) if number.isdigit() else None
+    if decimal is not None:  # "EDE-Q global 3.9": a mean score, not 3
+        value = float(f"{number}.{decimal[1]}")
+    if generic:
+        name = instrument["name"]
+        return (name if name.isupper() else " ".join(w.capitalize() for w in name.split())), value
+    return canonical_instrument(instrument.group(0)), value
 
 
 # A number said as the earlier value: "down from 24", "last time it was 14", "when we started".
@@ -747,7 +809,7 @@ def kind_of(unit: Unit, cues) -> str:
         return INTERVENTION
     if by_clinician and AGREED.search(text):
         return ACTION
-    if summary and SUMMARY_ACTION.search(text):
+    if summary and (SUMMARY_ACTION.search(text) or NAMED_ACTION.search(text)):
         return ACTION
     if unit.speaker == "clinician" and REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION

@@ -191,7 +191,7 @@ def as_first_person(text: str) -> str:
 def _stored_scores(records: Sequence[Record]) -> dict[str, tuple[int, Record]]:
     out = {}
     for record in records:
-        score = statements.spoken_score(record.text)
+        score = statements.spoken_score(record.text, stored=True)
         if score is not None:
             out[score[0]] = (score[1], record)
     return out

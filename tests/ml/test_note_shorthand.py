@@ -305,3 +305,84 @@ def test_what_the_clinician_saw_throughout_the_session_is_observed_and_a_weeks_m
     sections = _typed("Cap pulled low throughout, picking at sleeve.\nMood low throughout the week.")
     assert _section_of(sections, "Cap pulled low throughout") == ["objective"]
     assert _section_of(sections, "Mood low throughout the week") == ["subjective"]
+
+
+# --- wave 2 session 14: instruments the list does not name, and the plan in more wordings ------------------
+
+
+def test_an_instrument_not_in_the_list_is_read_by_its_own_name_with_a_score_taken_now():
+    assert st.spoken_score("Your OCI today is 27.") == ("OCI", 27)
+    assert st.spoken_score("On the body image questionnaire you scored 41 today.") == ("Body Image Questionnaire", 41)
+    assert st.spoken_score("DERS-SF total 3.2 this session (she thought it was higher).") == ("DERS-SF", 3.2)
+    # no score taken now, a service or a sleep diary's fields, or a number that is not a score
+    assert st.spoken_score("The OCI was designed for adults.") is None
+    assert st.spoken_score("Saw the GP today about 2 repeat prescriptions.") is None
+    assert st.spoken_score("TIB 8h, TST 5.5h this week.") is None
+    assert st.spoken_score("I scored three goals today in five-a-side.") is None
+
+
+def test_a_score_read_out_from_an_unlisted_instrument_is_objective_in_both_paths():
+    typed = _typed("Pt reports fewer rituals.\nOCI 27 today (pt guessed 35).")
+    assert _section_of(typed, "OCI 27 today") == ["objective"]
+    spoken = _spoken([(C, "Your score on the body image questionnaire today is forty-one."), (P, "Oh. Lower.")])
+    assert _section_of(spoken, "body image questionnaire") == ["objective"]
+
+
+def test_a_stored_score_of_an_unlisted_instrument_that_differs_is_shown_beside_the_spoken_one():
+    spoken = _spoken([(C, "Your OCI today is 27.")], records=["OCI 31 on 3 Nov 2026"])
+    measures = [t for t in spoken["objective"] if "OCI" in t]
+    assert measures and "differs from the stored OCI score" in measures[0]
+
+
+def test_formulation_headings_and_wordings_beyond_i_think_are_the_assessment():
+    typed = _typed(
+        "Pt reports checking the hob 20x before leaving.\n"
+        "Form'n: doubt > checking > brief relief > more doubt.\n"
+        "Risk low: no SI, protective factors strong.\n"
+        "Her presentation fits generalised anxiety disorder.\n"
+        "Reassurance seeking appears to keep the doubt going."
+    )
+    for fragment in ("doubt > checking", "Risk low", "presentation fits", "appears to keep"):
+        assert _section_of(typed, fragment) == ["assessment"], fragment
+    spoken = _spoken(
+        [
+            (C, "What you're describing fits panic disorder quite closely."),
+            (P, "Right."),
+            (C, "I'd say you're in the preparation stage now."),
+        ]
+    )
+    assert _section_of(spoken, "fits panic disorder") == ["assessment"]
+    assert _section_of(spoken, "preparation stage") == ["assessment"]
+
+
+def test_a_bare_risk_heading_with_a_denial_stays_what_the_patient_reported():
+    typed = _typed("Risk: denies SI/SH.")
+    assert _section_of(typed, "denies SI") != ["assessment"]
+
+
+def test_what_the_clinician_sees_a_moment_ago_and_an_o_e_line_are_observed():
+    spoken = _spoken([(C, "You're rocking a little and you flinched when the door banged."), (P, "Did I?")])
+    assert _section_of(spoken, "rocking a little") == ["objective"]
+    typed = _typed("O/E flushed, sitting forward, picking at cuticles.")
+    assert _section_of(typed, "flushed") == ["objective"]
+
+
+def test_homework_next_session_and_named_helpers_in_more_wordings_are_the_plan():
+    typed = _typed(
+        "Pt reports the week went badly.\n"
+        "Homework is to phone the housing office on Monday.\n"
+        "Raj will come on Saturday to help fill in the forms."
+    )
+    assert _section_of(typed, "phone the housing office") == ["plan"]
+    assert _section_of(typed, "Raj will come") == ["plan"]
+    spoken = _spoken(
+        [
+            (C, "Keep a worry diary: when it starts, what you were doing, and how strong it was."),
+            (P, "Okay."),
+            (C, "Before you go, let's put the reminder in your phone together."),
+            (P, "Sure."),
+            (C, "For the next session we'll meet at the library, on Friday at ten."),
+        ]
+    )
+    for fragment in ("worry diary", "reminder in your phone", "at the library"):
+        assert _section_of(spoken, fragment) == ["plan"], fragment
