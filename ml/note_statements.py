@@ -248,7 +248,8 @@ AGAINST = re.compile(
 ACTION_WORDS = re.compile(
     r"\b(refer\w*|medication|start|session|sessions|tell|inform\w*|change|increase|joint|couples|psychiatr\w*|"
     r"employer|doctor|gp|prescri\w*|frequency|admission|blockers?|involve\w*|crisis|team|contact|call|ring|admit\w*|"
-    r"dose|tablets?|therapy|treatment|tuition|ask|referral|indicated|pursu\w*|warranted)\b",
+    r"dose|tablets?|therapy|treatment|tuition|ask|referral|indicated|pursu\w*|warranted|request\w*|scans?|bloods|"
+    r"blood tests?|investigations?|x-?rays?|mri)\b",
     re.I,
 )
 AGREED = re.compile(

@@ -202,6 +202,9 @@ REVIEW_REASONS = {
     "clarified": "the patient said no when asked about it at this level",
     "learned_weak_ordinary_turn": "a weak learned-stage plan reading of an answer to a question not about risk",
     "learned_elliptical_answer": "the learned stage's reading of a short answer to a question not about risk",
+    "learned_clinician_prose": "the learned stage's reading of the clinician's own formulation, observation or plan",
+    "learned_weak_summary_plan": "a weak learned-stage plan reading, with no means, method or time, in the summary",
+    "clinician_called_it_a_saying": "the learned stage's reading of quoted words the clinician called a saying",
 }
 
 

@@ -20,6 +20,16 @@ A finding waits for review only where the session itself gives a reason to doubt
 - ``learned_elliptical_answer``: the learned stage alone, on an answer that says nothing without its
   question ("She must be about nine weeks old now." -> "Nine weeks on Friday."), where the question is
   not about risk.
+- ``learned_clinician_prose``: the learned stage alone, in a typed summary sentence the note reads as the
+  clinician's own formulation, observation, intervention, goal or plan item (a named helper's visit, a decision
+  against a scan, "the clutter keeps growing"), with no clinical risk term. The learned stage was trained on
+  how people speak of themselves; the clinician who wrote the sentence says whether it was meant as risk. A
+  sentence reporting what the patient said or did (a report, a score) still alerts, as does any rules reading.
+- ``learned_weak_summary_plan``: in a typed summary, a plan read by the learned stage alone below
+  ``WEAK_SCORE``, with no means, method or time in the sentence (as ``learned_weak_ordinary_turn``).
+- ``clinician_called_it_a_saying``: a learned-stage reading of words quoted in a summary that the
+  clinician, right after them, called a saying, an idiom or not literal ('"rather die than be in those
+  photos" = a saying, denies SI'). A rules reading of the same words still alerts.
 - ``clarified``: an ambiguous statement ("I can't go on like this", or a learned-stage-only reading)
   that the patient then clarified with a "no" to the clinician's question *at a matching level*: a
   question about thoughts of death, of ending their life or of harming themselves asks whether the
@@ -44,6 +54,11 @@ ALERT, REVIEW = "alert", "review"
 # Below this calibrated probability a learned finding is weak (the stage's own thresholds are ~0.45).
 WEAK_SCORE = 0.6
 IDEATION = ("passive_ideation", "active_ideation")
+# The statement kinds (``ml.note_statements``) that are the clinician's own reasoning or plan, not a report
+# of what the patient said or did.
+CLINICIAN_PROSE_KINDS = frozenset(
+    {"formulation", "observation", "intervention", "goal", "homework", "next_steps", "action", "decided_against"}
+)
 # Wording that may or may not be about living: the patient can mean work, a marriage, the pain.
 AMBIGUOUS = re.compile(
     r"\bcan'?t (go on|do this|keep (going|doing this)|take (it|this|much more)|cope)\b|\b(had|have) enough\b|"

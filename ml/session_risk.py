@@ -35,6 +35,7 @@ here: the caller records "not analysed: language" (``LANGUAGES`` lists what is).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from ml.risk import RANK, max_level
 from ml.risk_review import ALERT, REVIEW
 from ml.text import split_sentences
 
-VERSION = "session-risk-1.2"
+VERSION = "session-risk-1.3"
 LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 
@@ -135,6 +136,13 @@ REASON_FOR_LIVING = re.compile(
     r"\b(reason|reasons) (to live|for living|to stay|i keep going)\b|\bkeeps? me going\b",
     re.I,
 )
+# A clinician's verdict that quoted words were a figure of speech, written right after them.
+CALLED_A_SAYING = re.compile(
+    r"[\s,;:=(–-]*(?:(?:which|this|that|it)\s+(?:is|was)\s+|=\s*|i\.e\.?\s+)?(?:just\s+|only\s+)?(?:a|an)?\s*"
+    r"(?:saying|idiom|figure of speech|expression|turn of phrase|joke|hyperbole|manner of speaking|"
+    r"not (?:meant )?literal(?:ly)?|not literal)\b",
+    re.I,
+)
 PLAN_DETAIL = re.compile(
     r"\b(pills?|tablets?|overdose|rope|hang|bridge|jump|gun|knife|blade|razor|tonight|tomorrow|this week|"
     r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
@@ -169,17 +177,92 @@ _QUESTION_TO_STATEMENT = [
     (re.compile(r"\byou're\b", re.I), "I'm"),
     (re.compile(r"\byou\b", re.I), "I"),
 ]
-_THIRD_TO_FIRST = [
-    (re.compile(r"^(?:the )?(?:patient|client|pt)\b", re.I), "I"),
-    (re.compile(r"^(?:she|he|they)\b", re.I), "I"),
-    (re.compile(r"\b(?:herself|himself|themselves|themself)\b", re.I), "myself"),
-    (
-        re.compile(r"\b(?:without|about|of|for) (?:her|him|them)\b", re.I),
-        lambda m: m.group(0).rsplit(" ", 1)[0] + " me",
-    ),
-    (re.compile(r"\b(?:her|his|their) (?=\w)", re.I), "my "),
-    (re.compile(r"\b(?:she|he) (?=\w)", re.I), "I "),
-]
+# A verb after a subject made "I" agrees with it ("she worries she is" -> "I worry I am"): the learned stage
+# was trained on how people speak of themselves, and "I worries I is" reads to it as something else.
+_AGREE = {
+    "is": "am",
+    "isn't": "am not",
+    "are": "am",
+    "aren't": "am not",
+    "were": "was",
+    "has": "have",
+    "hasn't": "haven't",
+    "does": "do",
+    "doesn't": "don't",
+}
+_NOT_A_VERB = frozenset(
+    "always sometimes perhaps thus nevertheless nonetheless regardless as its this was wasn't has less unless "
+    "also yes".split()
+)
+
+
+def _agree(word: str) -> str:
+    low = word.lower()
+    if low in _AGREE:
+        return _AGREE[low]
+    if low in _NOT_A_VERB or not low.isalpha() or len(low) < 4:
+        return word
+    if low.endswith("ies"):
+        return word[:-3] + "y"  # worries, denies, tries
+    if low.endswith(("sses", "shes", "ches", "xes", "zes", "oes")):
+        return word[:-2]  # wishes, misses, goes
+    if low.endswith("s") and not low.endswith(("ss", "us", "is")):
+        return word[:-1]  # feels, thinks, reports, says
+    return word
+
+
+def _subject_to_i(match: re.Match) -> str:
+    verb = match.group("verb")
+    return "I" if verb is None else f"I {_agree(verb)}"
+
+
+_OWNS_NOTHING = (
+    r"(?=\s*(?:[.,;:!?)\"”]|$|\s+(?:and|or|but|to|at|in|on|if|when|as|so|because|too|again|now|then|anymore|"
+    r"any more|either|though|yet)\b))"
+)
+
+
+def _third_to_first_rules(pronoun: str | None) -> list:
+    """The rewrites for a summary whose patient is ``pronoun`` ("she", "he"), or for either when not known:
+    then "he" in a summary about a woman (her husband, her son) is left as someone else."""
+    subject = {"she": "she", "he": "he"}.get(pronoun or "", "she|he")
+    reflexive = {"she": "herself", "he": "himself"}.get(pronoun or "", "herself|himself")
+    object_ = {"she": "her", "he": "him"}.get(pronoun or "", "her|him")
+    possessive = {"she": "her", "he": "his"}.get(pronoun or "", "her|his")
+    return [
+        (re.compile(r"^(?:the )?(?:patient|client|pt)\b(?: (?P<verb>[\w']+))?", re.I), _subject_to_i),
+        (re.compile(rf"^(?:{subject}|they)\b(?: (?P<verb>[\w']+))?", re.I), _subject_to_i),
+        (re.compile(rf"\b(?:{reflexive}|themselves|themself)\b", re.I), "myself"),
+        (
+            # "without her" is her; "for her kids" is her kids' (below): "her" only where nothing it owns follows
+            re.compile(rf"\b(?:without|about|of|for) (?:{object_}|them)\b{_OWNS_NOTHING}", re.I),
+            lambda m: m.group(0).rsplit(" ", 1)[0] + " me",
+        ),
+        # "offered her some", "told her that": the object, not the possessive
+        (
+            re.compile(
+                rf"\b(?:{object_}) (?=(?:some|a|an|the|that|this|to|and|if|when|up|back|down|off|out|over|again|"
+                r"too)\b)",
+                re.I,
+            ),
+            "me ",
+        ),
+        (re.compile(rf"\b(?:{possessive}|their) (?=\w)", re.I), "my "),
+        (re.compile(rf"\b(?:{subject}) (?P<verb>[\w']+)", re.I), _subject_to_i),
+    ]
+
+
+_THIRD_TO_FIRST = _third_to_first_rules(None)
+_THIRD_TO_FIRST_BY = {pronoun: _third_to_first_rules(pronoun) for pronoun in ("she", "he")}
+# A summary's sentences that open with "She …" and none with "He …" are about a woman (and the other way).
+_OPENING_PRONOUN = re.compile(r"(?:^|[.!?]\s+)\s*(?P<p>she|he)\b", re.I | re.M)
+
+
+def patient_pronoun(sentences: Sequence[str]) -> str | None:
+    """ "she" or "he" when the summary's sentences open with only one of them, else None (both rewritten)."""
+    found = {m["p"].lower() for text in sentences for m in _OPENING_PRONOUN.finditer(text)}
+    return next(iter(found)) if len(found) == 1 else None
+
 
 # Spanish speaker cues (the same roles as the English ones above).
 SECOND_PERSON_ES = re.compile(
@@ -300,7 +383,9 @@ class SessionFinding:
     start: float | None
     end: float | None
     source: str  # the detector's rule or exemplar id
-    basis: str  # patient_speech | unconfirmed_speaker | answer_to_question | clinician_report | quoted_in_summary
+    # patient_speech | unconfirmed_speaker | answer_to_question | clinician_report | quoted_in_summary |
+    # quoted_called_saying
+    basis: str
     tier: str = ALERT  # alert: a risk signal now | review: the session clinician confirms or dismisses it
     review_reason: str = ""  # why it waits for review (``ml.risk_review``)
     score: float = 1.0  # the learned stage's calibrated score; 1.0 for rules
@@ -450,9 +535,11 @@ def is_question_to_other(sentence: str, voice: Voice | None = None) -> bool:
     return s.endswith("?") and bool(voice.second_person.search(s)) and not voice.first_person.search(s)
 
 
-def third_to_first(clause: str) -> str:
+def third_to_first(clause: str, pronoun: str | None = None) -> str:
+    """A clinician's third-person clause as the patient would say it; ``pronoun``: the patient's, when
+    the summary shows it (``patient_pronoun``), so another person's "he" or "his" stays theirs."""
     text = clause.strip()
-    for pattern, replacement in _THIRD_TO_FIRST:
+    for pattern, replacement in _THIRD_TO_FIRST_BY.get(pronoun or "", _THIRD_TO_FIRST):
         text = pattern.sub(replacement, text)
     if not FIRST_PERSON.search(text):
         text = f"I have had {text[:1].lower()}{text[1:]}"
@@ -563,9 +650,11 @@ class SessionRiskScreen:
         def add(level: str, turn: Turn, source: str, basis: str, text: str) -> None:
             found.append(_Found(level, turn, positions[id(turn)], source, basis, text))
 
+        pronoun = patient_pronoun([t.text for t in turns if t.speaker == SUMMARY]) if voice.english else None
+        self._kinds = _summary_kinds(utterances) if voice.english and any(t.speaker == SUMMARY for t in turns) else {}
         for turn in turns:
             if turn.speaker == SUMMARY:
-                self._screen_summary(turn, add, suppressed, denials)
+                self._screen_summary(turn, add, suppressed, denials, pronoun)
                 previous = None
                 continue
             crosstalk = turn.speaker != CLINICIAN and _crosstalk(turn, clinician_turns)
@@ -674,7 +763,25 @@ class SessionRiskScreen:
             named = any(pattern.search(f.text) for _, pattern in CLINICAL_TERMS)  # the clinician's own term
             if learned and not named and any(risk_review.clears(f.level, lv, clause, True) for lv, clause in denials):
                 return "clarified"
+            kinds = set().union(*(self._kinds.get(i, set()) for i in f.turn.indices))
+            if (
+                learned
+                and not named
+                and f.level == "plan_or_intent"
+                and score < risk_review.WEAK_SCORE
+                and not PLAN_DETAIL.search(f.text)
+            ):
+                return "learned_weak_summary_plan"  # as for a turn answering a question not about risk
+            if learned and not named and kinds and kinds <= risk_review.CLINICIAN_PROSE_KINDS:
+                # The learned stage reads how people speak of themselves; in the clinician's own formulation,
+                # observation or plan ("Sue will come on Sunday to help clear the table") it has nothing to
+                # read, and the clinician who wrote it says whether it was meant as risk.
+                return "learned_clinician_prose"
             return None
+        if f.basis == "quoted_called_saying":
+            # the patient's words, which the clinician who heard them called a saying: that clinician confirms
+            # or dismisses the learned reading; a rules reading of the words still alerts
+            return "clinician_called_it_a_saying" if learned else None
         if f.basis not in ("patient_speech", "unconfirmed_speaker") or not confirmed:
             return None  # an answer to a risk question, a quote; or speaker labels that are a machine's guess
         spans = [(x.start, x.end) for x in result.findings if x.level == f.level and not x.source.startswith("learned")]
@@ -730,16 +837,27 @@ class SessionRiskScreen:
         return {"passive_ideation"} | risk_review.asked_levels(rest, self._levels, third_to_first)
 
     def _screen_summary(
-        self, turn: Turn, add, suppressed: list[SessionSuppressed], denials: list[tuple[set[str], str]]
+        self,
+        turn: Turn,
+        add,
+        suppressed: list[SessionSuppressed],
+        denials: list[tuple[set[str], str]],
+        pronoun: str | None = None,
     ) -> None:
         """The clinician's own writing (typed or dictated), read in the writer's voice."""
         voice = self.voice
         text = _expand(turn.text) if voice.english else turn.text
-        for quote in QUOTED.findall(text):
+        for match in QUOTED.finditer(text):
+            quote = match.group(1)
             level, source, _ = self._score(quote)
             if level != "none":
-                add(level, turn, source, "quoted_in_summary", quote)
-        text = QUOTED.sub("", text)
+                # the clinician's own verdict on the words, right after them: '"rather die than be in those
+                # photos" = a saying, denies SI'
+                called = voice.english and CALLED_A_SAYING.match(text, match.end()) is not None
+                add(level, turn, source, "quoted_called_saying" if called else "quoted_in_summary", quote)
+        # the quote was read above; what is left keeps a placeholder where it stood, so the frame around it
+        # ("said he would … if made to read out in English") is not read as a sentence of its own
+        text = QUOTED.sub(" (quote) ", text)
         for clause in voice.clause_break.split(text):
             clause = clause.strip(" ,.")
             if not clause:
@@ -752,7 +870,7 @@ class SessionRiskScreen:
                 continue
             report = voice.report.match(qualified)
             content = report["content"] if report else qualified
-            first = third_to_first(content) if voice.english else spanish_third_to_first(content)
+            first = third_to_first(content, pronoun) if voice.english else spanish_third_to_first(content)
             level, source, reasons = self._score(first)
             terms = CLINICAL_TERMS if voice.english else ()
             if voice.english and report is None and RELATIVE_SUBJECT.match(qualified):
@@ -761,6 +879,17 @@ class SessionRiskScreen:
                 if any(p.search(qualified) for _, p in terms):
                     suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
                 terms = ()
+            if (
+                voice.english
+                and report is None
+                and RELATIVE_SUBJECT.match(qualified)
+                and level != "none"
+                and source.endswith(".term")
+            ):
+                # "Cousin's past self-harm became known at her school": the lexicon's bare term names what
+                # someone else did; set aside with its reason (the clinician sees it), never the patient's level
+                suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
+                level, source = "none", ""
             term = next((lvl for lvl, pattern in terms if pattern.search(qualified)), None)
             if term is not None:
                 term = "history" if PAST.search(qualified) else term
@@ -777,6 +906,27 @@ class SessionRiskScreen:
                 continue
             if level != "none":
                 add(level, turn, source, "clinician_report", first)
+
+
+@functools.lru_cache(maxsize=1)
+def _cues():
+    from ml.notes import Cues  # ml.notes reads this module: imported when first needed
+
+    return Cues()
+
+
+def _summary_kinds(utterances: Sequence[Any]) -> dict[int, set[str]]:
+    """The statement kind (``ml.note_statements``) of each sentence of a typed summary, by utterance index,
+    with the summary's headings carried as the note reads them."""
+    from ml import note_statements as statements  # it imports this module
+
+    summary = [u for u in utterances if _get(u, "speaker") == SUMMARY]
+    kinds: dict[int, set[str]] = {}
+    for unit in statements.sentence_units(summary):
+        kind = statements.kind_of(unit, _cues())
+        for index in unit.indices:
+            kinds.setdefault(int(index), set()).add(kind)
+    return kinds
 
 
 def screen_session(
