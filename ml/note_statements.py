@@ -377,7 +377,7 @@ FORMULATED_MORE = re.compile(
     r"(is|are|has|have|seems?|remains?)\s+(?:been\s+|still\s+|now\s+)?(improv\w*|getting (better|worse)|worse\w*|"
     r"reduc\w*|lift\w*|stable|high|low|moderate|elevated|persist\w*)|"
     r"has become (your|a|the|their|her|his)|is keeping (you|her|him|them)|are keeping (you|her|him|them)|"
-    r"(stops?|prevents?|stopping|preventing) (you|her|him|them|pt|client)? ?(from )?(finding out|learning|"
+    r"(stops?|prevents?|stopping|preventing) (you|her|him|them|pt|client)? ?(from )?(?:ever )?(finding out|learning|"
     r"discovering|disconfirm\w*)|disconfirmation|maintain\w*|reinforc\w*|in the long (run|term)|"
     r"^\W*risk (of|to|level|is|assessed|remains)\b|"
     r"what i'?m (noticing|seeing|struck by) is|what (stands out|strikes me)|"

@@ -548,6 +548,18 @@ def draft_note(
                     used.add(id(sentence))
                     sentences.append(sentence)
         sections.append(DraftSection(spec["key"], spec["title"], tuple(sentences)))
+    # Nothing said is dropped because a template (a practice's own, say) names no section for its source: it
+    # goes to the template's catch-all section, after what is there.
+    left = [
+        sentence
+        for source, items in gathered.items()
+        if source != "risk_review"
+        for sentence in items
+        if id(sentence) not in used
+    ]
+    if left:
+        at = next(i for i, section in enumerate(sections) if section.key == fallback)
+        sections[at] = DraftSection(sections[at].key, sections[at].title, (*sections[at].sentences, *left))
     draft = Draft(
         template["key"], template["version"], tuple(sections), versions={"cues": cues.version, **(versions or {})}
     )

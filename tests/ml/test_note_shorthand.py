@@ -386,3 +386,40 @@ def test_homework_next_session_and_named_helpers_in_more_wordings_are_the_plan()
     )
     for fragment in ("worry diary", "reminder in your phone", "at the library"):
         assert _section_of(spoken, fragment) == ["plan"], fragment
+
+
+def test_a_goal_agreed_in_session_is_the_plan_and_no_template_drops_what_was_said():
+    from ml.notes import builtin_templates
+
+    turns = [
+        (C, "So your goal is three dry days a week, starting Monday."),
+        (P, "Yeah, that sounds doable."),
+        (C, "It sounds like the drinking has become your way of switching off."),
+        (P, "I went to the gym twice and felt good about it."),
+    ]
+    assert _section_of(_spoken(turns), "three dry days") == ["plan"]
+    utterances = [Utterance(i, who, text, i * 5.0, i * 5.0 + 4) for i, (who, text) in enumerate(turns)]
+    for template in builtin_templates():
+        draft = draft_note(template, utterances, [])
+        text = " ".join(s.text for section in draft.sections for s in section.sentences)
+        for fragment in ("three dry days", "switching off", "gym twice"):
+            assert fragment in text, (template["key"], fragment)
+
+
+def test_a_practice_template_without_a_section_for_a_source_keeps_its_sentences_in_the_catch_all():
+    template = {
+        "key": "brief",
+        "version": 1,
+        "title": "Brief",
+        "sections": [
+            {"key": "notes", "title": "Notes", "sources": ["patient_statements"]},
+            {"key": "next", "title": "Next", "sources": ["next_steps"]},
+        ],
+    }
+    utterances = [
+        Utterance(0, C, "It sounds like the drinking has become your way of switching off.", 0.0, 4.0),
+        Utterance(1, P, "Maybe, yeah.", 5.0, 7.0),
+    ]
+    draft = draft_note(template, utterances, [])
+    notes = [s.text for s in draft.sections[0].sentences]
+    assert any("switching off" in t for t in notes)
