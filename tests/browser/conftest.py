@@ -130,7 +130,7 @@ class LiveStack:
     def ml_worker_paused(self) -> Iterator[None]:
         """The stack's ML worker (its main process and pool children) stopped with SIGSTOP until the block
         ends: a test can hold a job's state still while the page catches up, then let it finish."""
-        stopped, ours = [], b"INTERLUDE_VAR_DIR=" + str(self.var_dir).encode()
+        pids, ours = [], b"INTERLUDE_VAR_DIR=" + str(self.var_dir).encode()
         for proc in Path("/proc").iterdir():
             try:
                 if not proc.name.isdigit():
@@ -142,15 +142,44 @@ class LiveStack:
             except OSError:
                 continue
             if ours in environ:  # this stack's worker (runstack starts each worker in a session of its own)
-                os.kill(int(proc.name), signal.SIGSTOP)
-                stopped.append(int(proc.name))
-        assert stopped, "no ML worker of this stack (by its var dir) found"
+                pids.append(int(proc.name))
+        assert pids, "no ML worker of this stack (by its var dir) found"
+
+        def signal_all(signum) -> None:
+            for pid in pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signum)
+
+        # The stack runs on SQLite (its database and the embedded broker): a worker stopped inside a write
+        # transaction (a broker poll, a job's claim) would hold the lock, and the web request the test makes
+        # next would wait on it until the click timed out. So it is stopped at a moment it holds none.
+        for _ in range(500):
+            signal_all(signal.SIGSTOP)
+            if not self._sqlite_write_locked():
+                break
+            signal_all(signal.SIGCONT)
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the ML worker held a SQLite write lock every time it was stopped")
         try:
             yield
         finally:
-            for pid in stopped:
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGCONT)
+            signal_all(signal.SIGCONT)
+
+    def _sqlite_write_locked(self) -> bool:
+        """Whether another connection holds a write lock on one of the stack's SQLite files."""
+        import sqlite3
+
+        for path in self.var_dir.rglob("*.sqlite3"):
+            connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                return True
+            finally:
+                connection.close()
+        return False
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
