@@ -48,6 +48,7 @@ from ml.text import (
     clause_around,
     fold_accents,
     get_encoder,
+    literals_union,
     lowered,
     required_literals,
     split_sentences,
@@ -215,7 +216,7 @@ class RiskRules:
         # and what each of them needs to see before it is worth a search (most sentences match no rule)
         self._needs = [required_literals(pattern) for _, _, pattern in self._cased_rules]
         # every string any rule needs, looked for once per sentence (one ``in`` each, not one per rule naming it)
-        self._literals = tuple(sorted(set().union(*(need for need in self._needs if need))))
+        self._literals = literals_union(self._needs)
         self._cased_idioms = [without_ignorecase(p) for p in self.idioms]
         # Optional per-language readings (Spanish): every match of a rule is tried, not only the first
         # ("ya no me corto …, ahora me quemo"); rules marked ``guarded`` are not raised where the

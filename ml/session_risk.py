@@ -876,20 +876,15 @@ class SessionRiskScreen:
             if voice.english and report is None and RELATIVE_SUBJECT.match(qualified):
                 # "Cousin's past self-harm…", "Mother's history of overdose": the clinician's term names
                 # someone else's behaviour, not the patient's level. The detector still reads the clause.
-                if any(p.search(qualified) for _, p in terms):
-                    suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
+                named = any(p.search(qualified) for _, p in terms)
                 terms = ()
-            if (
-                voice.english
-                and report is None
-                and RELATIVE_SUBJECT.match(qualified)
-                and level != "none"
-                and source.endswith(".term")
-            ):
-                # "Cousin's past self-harm became known at her school": the lexicon's bare term names what
-                # someone else did; set aside with its reason (the clinician sees it), never the patient's level
-                suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
-                level, source = "none", ""
+                lexicon_term = level != "none" and source.endswith(".term")
+                if named or lexicon_term:
+                    suppressed.append(SessionSuppressed(turn.indices, "term_about_someone_else", source))
+                if lexicon_term:
+                    # "Cousin's past self-harm became known at her school": the lexicon's bare term names
+                    # what someone else did; set aside with its reason, never the patient's level
+                    level, source = "none", ""
             term = next((lvl for lvl, pattern in terms if pattern.search(qualified)), None)
             if term is not None:
                 term = "history" if PAST.search(qualified) else term

@@ -201,6 +201,12 @@ def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
     return frozenset(s for s in found if not any(other != s and other in s for other in found))
 
 
+def literals_union(needs) -> tuple[str, ...]:
+    """Every string some pattern in ``needs`` (``required_literals`` results) requires, sorted: each is looked
+    for once per sentence, not once per pattern naming it."""
+    return tuple(sorted(set().union(*(need for need in needs if need))))
+
+
 def _required(items) -> set[str] | None:
     candidates: list[set[str]] = []
     run = ""

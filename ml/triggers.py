@@ -35,6 +35,7 @@ from ml.text import (
     TokenStates,
     fold_accents,
     get_encoder,
+    literals_union,
     lowered,
     required_literals,
     split_sentences,
@@ -137,7 +138,7 @@ def _needs(pattern: re.Pattern) -> frozenset[str] | None:
 @functools.lru_cache(maxsize=64)
 def _literals(needs: tuple[frozenset[str] | None, ...]) -> tuple[str, ...]:
     """Every string some category needs, each looked for once per sentence."""
-    return tuple(sorted(set().union(*(need for need in needs if need))))
+    return literals_union(needs)
 
 
 def _keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
