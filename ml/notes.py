@@ -205,6 +205,9 @@ REVIEW_REASONS = {
     "learned_clinician_prose": "the learned stage's reading of the clinician's own formulation, observation or plan",
     "learned_weak_summary_plan": "a weak learned-stage plan reading, with no means, method or time, in the summary",
     "clinician_called_it_a_saying": "the learned stage's reading of quoted words the clinician called a saying",
+    "learned_in_denying_answer": "the learned stage's reading of the patient's own \u201cno\u201d to a risk question",
+    "learned_without_risk_words": "a learned-stage reading naming nothing of risk, which the clinician did not take up",
+    "learned_question_without_risk_words": "an answer read at the level of a question that names nothing of risk",
 }
 
 

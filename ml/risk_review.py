@@ -65,6 +65,74 @@ AMBIGUOUS = re.compile(
     r"\bwhat'?s the point\b|\bno point\b(?! (in |of )?(living|being alive|being here|waking up|going on))",
     re.I,
 )
+_SELF = r"(?:my|him|her|them|your) ?sel(?:f|ves)"
+_RISK_WORD_PARTS = (
+    # death, dying, ending a life
+    r"\b(?:die|dies|dying|died|dead|death|deaths|deadly|suicid\w*|kill\w* " + _SELF + r"|(?:to|would|will) kill me|"
+    r"(?:take|taking|took|end|ending|ended) (?:my|his|her|your) (?:own )?life|"
+    r"(?:end|ending|finish|finishing) (?:it|it all|things|everything|myself|" + _SELF + r")(?: off)?|"
+    r"check(?:ing|ed)? out|for good|way out|want out|exit|no more|the end of (?:me|it all|my)|"
+    r"(?:it all|everything|all of it|all this|my life|life) (?:to )?(?:end|stop)|i'?m done|i am done)\b",
+    # being gone, absent or never having been
+    r"(?:\bnot|\bnever|\bno longer|n't)(?: (?:want|wanna|wish|like|mind|care|deserve|need|going|meant|supposed|to|be|"
+    r"being|even|really|just|ever|have|been))* (?:here|around|alive|born|exist\w*)\b",
+    r"\b(?:still here|here any ?more|around any ?more|alive any ?more|gone|go away|disappear\w*|vanish\w*|"
+    r"without me|never met me|when i'?m gone|where i'?m going|after i'?m|stop existing|go black|stay black|"
+    r"take me|let it come|be over|all over|that was that|that'?s it)\b",
+    # not waking, sleeping for ever
+    r"\b(?:wake|waking|woke|sleep forever|sleep for ever|go to sleep and)\b",
+    # hopelessness, burden, not going on
+    r"\b(?:no point|no reason|no future|no hope|pointless|hopeless|nothing (?:left )?to live for|"
+    r"give up|giving up|gave up|can'?t (?:go on|keep (?:doing|going)|do this|take (?:it|this|any ?more))|"
+    r"any ?more|better off|lighter|happier|burden|relie(?:f|ved)|welcome|"
+    r"(?:living|live|life) like this|don'?t want to (?:live|be|wake|go on|exist|carry on))\b",
+    # harm to oneself
+    r"\b(?:harm\w*|hurt\w*|injur\w*|punish\w*|on purpose|"
+    r"(?:cut|cuts|cutting)(?! (?:down|back|out|off|in\b|up|short|corners|ties|the (?:grass|hedge|lawn|cake)))|"
+    r"carv\w*|blade|blades|razor\w*|burn\w*|scratch\w*|scald\w*|bruis\w*|bleed\w*|blood\w*|scars?|scabs?|"
+    r"blister\w*|hit(?:ting)? (?:my|" + _SELF + r")|punch\w*|bang\w* my head|starv\w*|"
+    r"cigarette on|iron on|hob|straighteners|lighter on|safety pin|compass)\b",
+    # means
+    r"\b(?:ligature|noose|rope|belt|cord|neck|hang\w*|gun|knife|knives|poison\w*|bleach|pills?|tablets?|"
+    r"painkillers?|pain killers?|overdos\w*|paracetamol|prescription|meds|medication|dose|doses|warfarin|"
+    r"insulin|stockpil\w*|saved (?:up|them)|hose|exhaust|engine running|fumes|charcoal|"
+    r"a hundred|all of (?:them|my|his|her|dad'?s|mum'?s)|the lot)\b",
+    # places
+    r"\b(?:jump\w*|edge|ledge|balcony|rail|railing|window|top floor|\w+(?:th|st|nd|rd) floor|car park|roof\w*|"
+    r"high|height|drop|fall|bridge|cliffs?|railway|tracks|train|trains|platform|motorway|lorry|traffic|"
+    r"river|sea|lake|tide|water|canal|drown\w*|swim|reservoir|quarry|woods)\b",
+    r"\b(?:drive|driving|drove|crash\w*) (?:into|off|in front)\b|\b(?:step|stepping|walk|walking) (?:out )?in front\b",
+    # wishing for an end, or to be taken
+    r"\b(?:alive|living|being here|tired of (?:it all|everything|life)|heart (?:would |to |just |will )*"
+    r"(?:stop|give out|give up)|let it happen|takes? me|took me|hit by|run over|accident|"
+    r"stop including me|taking up space|waste of (?:space|air|oxygen)|see a future|picture (?:being|myself)|"
+    r"nothing left|(?:wasn'?t|weren'?t|not) in (?:it|their lives|the picture)|easier (?:life|for them|without)|"
+    r"had been me|instead of (?:him|her|them)|kms|kys|unalive\w*|sooner|(?:do|did|doing|done) it again|"
+    r"marks|welts|rubber band|scissors|lined up|garage)\b",
+    r"\b(?:goes down|go down|went down|slip\w* (?:away|under)|painless\w*|permanent\w*|cemetery|urn|grave|"
+    r"favour|drain on|commit|top (?:my ?self|myself)|never see|another (?:morning|day|year)|next (?:year|week)|"
+    r"make it (?:to|through)|wouldn'?t mind|(?:don'?t|doesn'?t) care|love (?:them|you)|yours now|safe before|"
+    r"free to go|made up my mind|the day i|chosen|picked|knot|banister|beam|stool|chair|handful|swallow\w*|"
+    r"morphine|co-?codamol|codeine|tramadol|insulin|what i need|everything i need|rucksack|plasters|"
+    r"delet\w*|stop the payments|after i go|before i go|when they find|find me|found me)\b",
+    # preparations and last things
+    r"\b(?:letters?|notes?|obituary|(?:my|a) will|wills|funeral|insurance|affairs|records|"
+    r"give (?:\w+ )?away|gave (?:\w+ )?away|given (?:\w+ )?away|giving (?:\w+ )?away|"
+    r"paid off|owing|goodbye\w*|forgive|last (?:time|day|night|week|goodbye|one)|won'?t (?:need|see|be)|"
+    r"no need|doesn'?t matter after|made sure|sorted|arranged|ready|thought it through|chos(?:e|en) (?:where|when|how)|"
+    r"looked up|read up|research\w*|how long|how (?:high|many|much)|how (?:i|you)(?:'d| would| could) do it|"
+    r"lethal|fatal|method|plan|plans|planned|planning|tonight'?s the night|blocked everyone|rehears\w*|"
+    r"loose ends|just in case|good knowing|look after (?:my|the)|keep my (?:cat|dog)|going away|"
+    r"password|video for|tallest|timing|house (?:is|will be) empty|not (?:their|your|his|her) fault|"
+    r"why i had to|had to go|what happens)\b",
+)
+# Words of the risk domain, broad on purpose (recall over precision): death and dying, being gone or absent,
+# not waking, hopelessness and burden, harm to oneself, lethal means and places, and preparations and last
+# things. Written from the C-SSRS's and safety planning's vocabulary and the training writers' rows (never a
+# blind set's). A learned-stage reading of a patient's sentence that names none of them, in a conversation
+# where the clinician neither asked nor then asks about risk, waits for that clinician's review
+# (``learned_without_risk_words``); everything the rules or these words touch still alerts.
+RISK_WORDS = re.compile("|".join(_RISK_WORD_PARTS), re.I)
 # A question about plans, means or intent presupposes the thoughts: a "no" to it does not clarify them.
 PLAN_QUESTION = re.compile(
     r"\b(plans?|planned|planning|intend\w*|intent|means|method|how (would|will) you|when would you|anything at home|"
@@ -119,6 +187,10 @@ def clears(statement_level: str, asked: Iterable[str], question: str, learned_on
     asked = set(asked)
     if statement_level == "self_harm":
         return "self_harm" in asked
+    if statement_level == "plan_or_intent" and learned_only:
+        # A plan the learned stage read alone ("I'd take anything just to knock me out") presupposes thoughts
+        # of ending one's life or of harming oneself: a "no" to those thoughts answers it.
+        return bool(asked & {"active_ideation", "self_harm"}) and not ACTIVE_ONLY.search(question)
     if statement_level not in IDEATION:
         return False
     if statement_level == "passive_ideation" and learned_only:
@@ -129,6 +201,17 @@ def clears(statement_level: str, asked: Iterable[str], question: str, learned_on
         return True
     rank = IDEATION.index(statement_level)
     return any(lvl in IDEATION and IDEATION.index(lvl) >= rank for lvl in asked)
+
+
+# Figures of speech the risk lexicon's idioms do not list, which name nothing of risk in conversation.
+SPOKEN_FIGURES = (re.compile(r"\bdeath warmed (up|over)\b|\bsick to death\b|\bto death of\b", re.I),)
+
+
+def names_risk(text: str, idioms: Iterable[re.Pattern] = ()) -> bool:
+    """Whether ``text`` names the risk domain (``RISK_WORDS``) outside a figure of speech ("I'd rather die than
+    be in those photos" names nothing; ``idioms`` are the lexicon's, with ``SPOKEN_FIGURES``)."""
+    spans = [m.span() for p in (*idioms, *SPOKEN_FIGURES) for m in p.finditer(text)]
+    return any(not any(s <= m.start() and m.end() <= e for s, e in spans) for m in RISK_WORDS.finditer(text))
 
 
 def is_ambiguous(text: str, rule_spans: Iterable[tuple[int, int]], learned_only: bool) -> bool:

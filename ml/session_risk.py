@@ -36,17 +36,21 @@ here: the caller records "not analysed: language" (``LANGUAGES`` lists what is).
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ml import risk_review
-from ml.risk import RANK, max_level
+from ml.risk import DATA, LEXICONS, RANK, max_level
 from ml.risk_review import ALERT, REVIEW
 from ml.text import split_sentences
 
-VERSION = "session-risk-1.3"
+VERSION = "session-risk-1.4"
+# The risk lexicon's figures of speech ("I'd rather die than…"): risk words inside one name nothing
+# (``risk_review.names_risk``).
+IDIOMS = tuple(re.compile(p, re.I) for p in json.loads((DATA / LEXICONS["en"]).read_text(encoding="utf-8"))["idioms"])
 LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 
@@ -428,6 +432,7 @@ class _Found:
     source: str
     basis: str
     text: str
+    question: str = ""  # for an answer read at its question's level: the question
 
 
 def _get(u: Any, name: str, default=None):
@@ -647,8 +652,8 @@ class SessionRiskScreen:
         previous: tuple[str, str, Turn] | None = None
         positions = {id(turn): k for k, turn in enumerate(turns)}
 
-        def add(level: str, turn: Turn, source: str, basis: str, text: str) -> None:
-            found.append(_Found(level, turn, positions[id(turn)], source, basis, text))
+        def add(level: str, turn: Turn, source: str, basis: str, text: str, question: str = "") -> None:
+            found.append(_Found(level, turn, positions[id(turn)], source, basis, text, question))
 
         pronoun = patient_pronoun([t.text for t in turns if t.speaker == SUMMARY]) if voice.english else None
         self._kinds = _summary_kinds(utterances) if voice.english and any(t.speaker == SUMMARY for t in turns) else {}
@@ -709,7 +714,7 @@ class SessionRiskScreen:
                 for reason in reasons:
                     suppressed.append(SessionSuppressed(turn.indices, reason, source))
                 if level != "none":
-                    add(level, turn, source, basis, scored)
+                    add(level, turn, source, basis, scored, answer_to if basis == "answer_to_question" else "")
         findings = self._tiers(found, turns, denials, speakers_confirmed)
         alerting = [f.level for f in findings if f.tier == ALERT]
         return SessionScreen(max_level(alerting), tuple(findings), tuple(suppressed))
@@ -723,11 +728,16 @@ class SessionRiskScreen:
         }
 
     def _reads_risk(self, turn: Turn) -> bool:
-        """Whether a clinician turn is about risk (its questions read as the statements they ask for)."""
+        """Whether a clinician turn is about risk (its questions read as the statements they ask for): a rules
+        reading, or a learned one of a sentence that names the risk domain ("What goes through your mind when
+        you think about touching that handle?" is not about risk, whatever the learned stage reads in it)."""
         for span in split_sentences(turn.text) or []:
             text = question_as_statement(span.text) if span.text.rstrip().endswith("?") else span.text
-            if self._levels(text):
-                return True
+            for f in self.assess(text).findings:
+                if f.level not in (*risk_review.IDEATION, "plan_or_intent", "self_harm"):
+                    continue
+                if not f.source.startswith("learned") or not self.voice.english or risk_review.names_risk(text, IDIOMS):
+                    return True
         return False
 
     def _tiers(
@@ -782,6 +792,13 @@ class SessionRiskScreen:
             # the patient's words, which the clinician who heard them called a saying: that clinician confirms
             # or dismisses the learned reading; a rules reading of the words still alerts
             return "clinician_called_it_a_saying" if learned else None
+        if f.basis == "answer_to_question" and learned and confirmed and self.voice.english:
+            if not risk_review.names_risk(f.question, IDIOMS):
+                # "Are you still taking the quetiapine at night?" -> "Yeah, every night": the learned stage read
+                # the clinician's question as a plan, but it names nothing of the risk domain; the clinician
+                # who asked it says whether it was about risk.
+                return "learned_question_without_risk_words"
+            return None
         if f.basis not in ("patient_speech", "unconfirmed_speaker") or not confirmed:
             return None  # an answer to a risk question, a quote; or speaker labels that are a machine's guess
         spans = [(x.start, x.end) for x in result.findings if x.level == f.level and not x.source.startswith("learned")]
@@ -795,7 +812,14 @@ class SessionRiskScreen:
         if not learned:
             return None
         before = turns[f.position - 1] if f.position > 0 else None
-        if before is None or before.speaker != CLINICIAN or self._reads_risk(before):
+        if before is None or before.speaker != CLINICIAN:
+            return None
+        if self._reads_risk(before):
+            if risk_review.is_clarifying_no(f.turn.text):
+                # "Have you had thoughts of hurting yourself?" -> "No, never. I just want it to stop being so
+                # hard.": the learned stage reads the rest of the patient's "no" as what was asked about. The
+                # clinician who asked and heard the no confirms or dismisses it.
+                return "learned_in_denying_answer"
             return None
         if (
             len(f.text.split()) <= ELLIPTICAL_WORDS
@@ -807,7 +831,17 @@ class SessionRiskScreen:
             # The learned stage reads timing and objects in ordinary talk as plans; a weak plan reading with
             # no means, method or time in the sentence waits for the clinician who heard it.
             return "learned_weak_ordinary_turn"
+        if not risk_review.names_risk(f.text, IDIOMS) and not self._risk_asked_after(f.position, turns):
+            # "The urge is massive. I want to run to the sink.", after a question not about risk and before a
+            # reply not about risk: no word of the risk domain, and the clinician who heard it did not take it
+            # up as risk. That clinician confirms or dismisses it before signing.
+            return "learned_without_risk_words"
         return None
+
+    def _risk_asked_after(self, position: int, turns: Sequence[Turn]) -> bool:
+        """Whether the clinician's next turn after ``position`` is about risk (the clinician heard risk)."""
+        following = next((t for t in turns[position + 1 :] if t.speaker == CLINICIAN), None)
+        return following is not None and self._reads_risk(following)
 
     def _clarified(self, f: _Found, turns: Sequence[Turn], answers: dict[int, tuple[set[str], str]]) -> bool:
         """A clinician question within the next turns, at a level that matches, answered "no"."""

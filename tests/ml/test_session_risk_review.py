@@ -4,14 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ml.risk import RiskDetector
 from ml.risk_review import clears
 from ml.session_risk import screen_session, typed_utterances
-
-
-@pytest.fixture(scope="module")
-def assess():
-    return RiskDetector().assess
 
 
 def said(*pairs):
@@ -229,14 +223,27 @@ def test_a_learned_plan_in_review_keeps_the_rules_lower_level_alerting():
     ]
 
 
-def test_a_strong_learned_reading_still_alerts():
+def test_a_strong_learned_reading_that_names_risk_still_alerts():
+    assess = _reading("plan_or_intent", "learned:sentence", 0.95)
+    result = screen_session(
+        said(("clinician", "What's the hardest part?"), ("patient", "Evenings at the table, counting the tablets.")),
+        assess,
+        speakers_confirmed=True,
+    )
+    assert result.level == "plan_or_intent" and result.review_items() == []
+
+
+def test_a_strong_learned_reading_that_names_nothing_of_risk_waits_when_the_clinician_did_not_take_it_up():
+    # session-risk-1.4: the score does not tell ordinary talk from risk (blind folders: 0.76-0.99 on "I'd rather
+    # go back in the end", "I just want it to stop being so hard"); the words and the conversation do.
     assess = _reading("plan_or_intent", "learned:sentence", 0.95)
     result = screen_session(
         said(("clinician", "What's the hardest part?"), ("patient", "Evenings at the table, just sitting there.")),
         assess,
         speakers_confirmed=True,
     )
-    assert result.level == "plan_or_intent" and result.review_items() == []
+    assert result.level == "none"
+    assert tiers(result) == [("plan_or_intent", "review", "learned_without_risk_words")]
 
 
 @pytest.mark.slow
