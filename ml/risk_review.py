@@ -87,20 +87,25 @@ _RISK_WORD_PARTS = (
     r"any ?more|better off|lighter|happier|burden|relie(?:f|ved)|welcome|"
     r"(?:living|live|life) like this|don'?t want to (?:live|be|wake|go on|exist|carry on))\b",
     # harm to oneself
-    r"\b(?:harm\w*|hurt\w*|injur\w*|punish\w*|on purpose|"
+    r"\b(?:harm\w*|hurt\w* (?:my|me\b|" + _SELF + r")|hurt me|injur\w*|punish\w*|on purpose|"
     r"(?:cut|cuts|cutting)(?! (?:down|back|out|off|in\b|up|short|corners|ties|the (?:grass|hedge|lawn|cake)))|"
-    r"carv\w*|blade|blades|razor\w*|burn\w*|scratch\w*|scald\w*|bruis\w*|bleed\w*|blood\w*|scars?|scabs?|"
+    r"carv\w*|blade|blades|razor\w*|burn\w* (?:my|" + _SELF + r")|scratch\w*|scald\w*|bruis\w*|bleed\w*|"
+    r"blood(?! (?:test|pressure|sugar|results|work))|scars?|scabs?|"
     r"blister\w*|hit(?:ting)? (?:my|" + _SELF + r")|punch\w*|bang\w* my head|starv\w*|"
     r"cigarette on|iron on|hob|straighteners|lighter on|safety pin|compass)\b",
     # means
     r"\b(?:ligature|noose|rope|belt|cord|neck|hang\w*|gun|knife|knives|poison\w*|bleach|pills?|tablets?|"
-    r"painkillers?|pain killers?|overdos\w*|paracetamol|prescription|meds|medication|dose|doses|warfarin|"
+    r"painkillers?|pain killers?|overdos\w*|paracetamol|warfarin|"
     r"insulin|stockpil\w*|saved (?:up|them)|hose|exhaust|engine running|fumes|charcoal|"
     r"a hundred|all of (?:them|my|his|her|dad'?s|mum'?s)|the lot)\b",
     # places
-    r"\b(?:jump\w*|edge|ledge|balcony|rail|railing|window|top floor|\w+(?:th|st|nd|rd) floor|car park|roof\w*|"
-    r"high|height|drop|fall|bridge|cliffs?|railway|tracks|train|trains|platform|motorway|lorry|traffic|"
-    r"river|sea|lake|tide|water|canal|drown\w*|swim|reservoir|quarry|woods)\b",
+    r"\b(?:jump\w*|edge|ledge|balcony|railing|out of (?:the|my) window|top floor|\w+(?:th|st|nd|rd) floor|car park|"
+    r"roof\w*|height|the drop|fall (?:from|off)|let myself fall|bridge|cliffs?|railway|tracks|in front of a train|"
+    r"platform edge|motorway|lorry|river|into the sea|lake|tide|into the water|under the water|canal|drown\w*|"
+    r"reservoir|quarry|train|trains|fall|falling|traffic|woods|forest|peaceful|at peace|calm about)\b",
+    r"\b(?:sav|hoard|collect|keep|kept|hid|hidden|stash)\w* (?:up )?(?:\w+ ){0,2}"
+    r"(?:meds|medication|prescriptions?|doses)\b",
+    r"\bburn(?:ed|t|ing|s)?\b(?! out)",
     r"\b(?:drive|driving|drove|crash\w*) (?:into|off|in front)\b|\b(?:step|stepping|walk|walking) (?:out )?in front\b",
     # wishing for an end, or to be taken
     r"\b(?:alive|living|being here|tired of (?:it all|everything|life)|heart (?:would |to |just |will )*"
@@ -121,7 +126,8 @@ _RISK_WORD_PARTS = (
     r"paid off|owing|goodbye\w*|forgive|last (?:time|day|night|week|goodbye|one)|won'?t (?:need|see|be)|"
     r"no need|doesn'?t matter after|made sure|sorted|arranged|ready|thought it through|chos(?:e|en) (?:where|when|how)|"
     r"looked up|read up|research\w*|how long|how (?:high|many|much)|how (?:i|you)(?:'d| would| could) do it|"
-    r"lethal|fatal|method|plan|plans|planned|planning|tonight'?s the night|blocked everyone|rehears\w*|"
+    r"lethal|fatal|method|plan (?:to|for (?:it|when|how))|planned|planning|my plan|plan is to|"
+    r"tonight'?s the night|blocked everyone|rehears\w*|"
     r"loose ends|just in case|good knowing|look after (?:my|the)|keep my (?:cat|dog)|going away|"
     r"password|video for|tallest|timing|house (?:is|will be) empty|not (?:their|your|his|her) fault|"
     r"why i had to|had to go|what happens)\b",
