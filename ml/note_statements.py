@@ -96,6 +96,12 @@ BARE_SECTION_HEADING = re.compile(
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
     r"\b(i notice|i noticed|i can see) (that )?(you|your)\b|"
+    # "I noticed that when you came in your leg was bouncing", "I noticed something while we were talking."
+    r"\bi (?:notice|noticed|could see|saw|spotted)\b(?: that)? (?:when|while|as|earlier|just now|today)\b[^.?!]{0,40}"
+    r"\b(?:you|your)\b|\bi (?:noticed|notice) something\b|"
+    # what the clinician saw of a change: "the patch at the crown looked smaller than last time"
+    r"\b(?:looked|looks|appeared|appears) (?:\w+ )?(?:smaller|bigger|larger|healthier|thinner|redder|paler|"
+    r"better|worse|less \w+|more \w+) than (?:last time|before|last week|when)\b|"
     r"\byou're (making|speaking|smiling|holding|sitting|fidgeting|breathing|tearful|crying|shaking|shifting|rocking|"
     r"wincing|trembling|clenching|gripping|rubbing|twisting|picking|tapping|looking down|avoiding my eyes)\b|"
     # a reaction the clinician saw a moment ago: "you winced standing up just now"
@@ -163,8 +169,10 @@ RATING_VERB = re.compile(
     re.I,
 )
 SUDS = re.compile(r"\b(suds|sud|subjective units?)\b", re.I)
+# A belief or urge rating asked for without a scale, after one was given: "How much do you believe it right now?"
+HOW_MUCH = re.compile(r"\bhow (?:much|strongly) do you (?:believe|feel|want)\b", re.I)
 # A question asking for a rating: "What's your SUDS right now?", "How anxious were you, out of ten?"
-RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|\b(rate|rating)\b", re.I)
+RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|{HOW_MUCH.pattern}|\b(rate|rating)\b", re.I)
 
 
 def asks_for_rating(text: str) -> bool:
@@ -264,7 +272,8 @@ AGREED = re.compile(
 )
 # When something between sessions is meant: what turns an instruction or a request into the plan.
 BETWEEN_SESSIONS = re.compile(
-    r"\b(this week|next week|tonight|tomorrow|each day|every day|(?:every|each) (?:morning|evening|night|week)|daily|"
+    r"\b((?:for|over) the next (?:\w+ )?(?:days?|weeks?|fortnight)|until (?:next time|i see you)|"
+    r"this week|next week|tonight|tomorrow|each day|every day|(?:every|each) (?:morning|evening|night|week)|daily|"
     r"(?:once|twice|\w+ times) (?:a|per|this) (?:day|week)|(?:once|twice|\w+ times) this week|at home|"
     r"between (?:now and|sessions)|before (?:next|our next|we meet|i see you)|"
     r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|over the weekend|this weekend|"
@@ -294,19 +303,36 @@ START_IMPERATIVE = re.compile(
     rf"(?:[^,.?!]{{0,50}},\s+)?(?:(?:also|just|please|then)\s+)?({_VERBS})\b(?! (?:me|us)\b)(?!'s| us\b)",
     re.I,
 )
+# "I'd like you to tell Karen about these thoughts tonight", "For the next two weeks I'd like to add stimulus
+# control": with a time between sessions, the plan.
+LIKE_REQUEST = re.compile(
+    r"\b(?:i'?d|i would) like (?:you|us) to\b|\b(?:i'?d|i would) like to (?:add|try|start|introduce|set up|"
+    r"suggest|bring in|build in|swap|change)\b",
+    re.I,
+)
 # A clinician's request for something to be done: "Could you get them out of the flat tonight?"
 REQUEST = re.compile(
     r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,6}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
 )
 # The clinician proposing to do something, asking leave: "Would you be okay if I wrote to your GP?"
 PROPOSAL = re.compile(
-    r"\b(would you be (?:okay|ok|alright|all right|happy)|is it (?:okay|ok|alright|all right)|do you mind|"
+    r"\b(would you be (?:okay|ok|alright|all right|happy|willing)|is it (?:okay|ok|alright|all right)|do you mind|"
+    r"how would you feel about|how do you feel about (?:trying|doing|wearing|using|keeping|cutting)|"
+    r"(?:could|can|shall) we(?= (?:try|cut|bring|move|make|set|add|keep|agree|aim|swap|change|reduce|limit|start))|"
+    r"would you (?:be willing|like) to|are you willing to|"
     r"would it be (?:okay|ok|alright|all right)|are you (?:okay|ok|happy)|shall i|can i|could i|may i)\b"
     r"(?:\s+(?:if i|for me to|with me))?\s+(?!ask\b|check\b|just\b|say\b|be\b|interrupt\b|clarify\b|pause\b|go back\b|"
     r"stop you\b|come back\b|read\b|summari[sz]e\b|share\b|tell you\b|get you\b)\w+",
     re.I,
 )
 AFFIRMS = re.compile(r"^\W*(yes|yeah|yep|sure|okay|ok|fine|that's fine|that's okay|go ahead|of course|please)\b", re.I)
+# Taking a proposal on in other words: "I can do that.", "Once a day. That'll be hard, but I'll try."
+ACCEPTS = re.compile(
+    r"\b(i can do that|i could do that|i'?ll (?:try|give it a (?:go|try)|do (?:that|it))|i will|let'?s do (?:that|it)|"
+    r"sounds (?:good|fine|okay|ok|alright|doable|like a plan)|i'?m (?:happy|willing|up for|okay|ok) (?:to|with|for)|"
+    r"(?:worth|happy to give it) a (?:try|go|shot)|deal|i'?m in)\b",
+    re.I,
+)
 DECLINES = re.compile(r"^\W*(no|nope|nah|i'd rather not|rather not|please don't|not yet)\b", re.I)
 # The patient taking something on: "I can drop them at my sister's tonight", "I'll put it in my phone".
 COMMITMENT = re.compile(
@@ -405,7 +431,14 @@ FORMULATED_MORE = re.compile(
     r"preparation|action|maintenance) stage|"
     r"\b(?:appears|seems) to (?:keep|maintain|drive)\b|"
     r"(teach|teaches|teaching|train|trains|training) (your|the|her|his|their) "
-    r"(brain|body|mind|nervous system)\b)",
+    r"(brain|body|mind|nervous system)\b|"
+    # a judgement of how the treatment is going: "Worry postponement is proving effective", "responding well to"
+    r"\bproving (?:effective|helpful|useful|hard|difficult)\b|\bresponding (?:well |poorly )?to (?:treatment|"
+    r"therapy|the|exposure|\w+ing)\b|\b(?:good|steady|clear|encouraging|limited|slow) progress\b|"
+    # "The postponement is working.", "That's exactly the kind of evidence the worry period is designed to give"
+    r"^\W*(?:(?:so|and|but|i think),?\s+)*(?:the|your|this|that|it)\b[^.?!,]{0,30}\b(?:is|are|'s) "
+    r"(?:really |clearly |definitely |already )?(?:working|helping)\W*$|"
+    r"\bthe (?:kind|sort) of evidence\b|\bevidence (?:that|against|for) (?:the|your|it|this)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(
@@ -459,6 +492,8 @@ ANNOUNCED = re.compile(
     r"(?:how|what) i (?:see|understand|read|make sense of|think|'m thinking|am thinking)\b",
     re.I,
 )
+# The clinician announcing what they saw: what follows in the turn is that observation.
+OBSERVATION_ANNOUNCED = re.compile(r"\bi (?:noticed|notice|saw|spotted) something\b", re.I)
 # A sentence that names what the patient describes, and the one after it that explains it by a pronoun
 # ("What you're describing are intrusive thoughts. They're very common after having a baby."): one statement.
 NAMING = re.compile(
@@ -699,7 +734,8 @@ def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     without a scale (a number alone is a count, not a rating)."""
     context = f"{asked} {text}"
     scale = SCALE_RANGE.search(context)
-    if not (SUDS.search(context) or scale or (SCALE_WORD.search(text) and RATING_VERB.search(text))):
+    named = SCALE_WORD.search(text) and RATING_VERB.search(text)
+    if not (SUDS.search(context) or scale or named or HOW_MUCH.search(asked)):
         return None
     number = _current_number(SCALE_RANGE.sub(" ", text))  # "went from 85 down to 35": 35
     if number is None:
@@ -733,12 +769,22 @@ LIFE_PERIOD = re.compile(
 )
 
 
+# A comparison with an earlier rating: "at 60%, down from 90% last week" is today's rating.
+COMPARED_WITH = re.compile(
+    r"\b(?:down|up|dropped|fallen|risen|changed) from\b[^.;?!]*|\bcompared (?:with|to)\b[^.;?!]*|"
+    r"\b(?:than|from) (?:last|the last|the previous) (?:week|session|time)\b",
+    re.I,
+)
+
+
 def rating_looks_back(answer: str, asked: str = "") -> bool:
     """Whether a rating is the patient's report of a time between sessions ("How anxious were you, from
     zero to a hundred?" about last week's task; "The cravings this week, out of ten?" "Six most
     evenings.") rather than one taken in the session ("What's your SUDS right now?", "How anxious were
-    you just then?"). Reported ones belong with what the patient reported."""
-    context = f"{asked} {answer}"
+    you just then?"). Reported ones belong with what the patient reported; a comparison with an earlier
+    rating ("at 60%, down from 90% last week") does not make it one."""
+    context = COMPARED_WITH.sub(" ", f"{asked} {answer}")
+    answer = COMPARED_WITH.sub(" ", answer)
     past = PAST_ASK.search(asked) if asked else PAST_SAID.search(answer)
     return bool(past or LIFE_PERIOD.search(context)) and not IN_SESSION.search(context)
 
@@ -813,6 +859,8 @@ def kind_of(unit: Unit, cues) -> str:
     if summary and (SUMMARY_ACTION.search(text) or NAMED_ACTION.search(text)):
         return ACTION
     if unit.speaker == "clinician" and REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
+        return ACTION
+    if unit.speaker == "clinician" and LIKE_REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION
     if (
         unit.speaker == "clinician"

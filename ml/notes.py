@@ -211,6 +211,29 @@ REVIEW_REASONS = {
 }
 
 
+def _reply_to_proposal(units, kinds, n: int, most: int = 2) -> tuple[object | None, list[int]]:
+    """The patient's reply to the clinician's proposal at ``n``, and the clinician's sentences between them
+    (at most ``most``, none of them another question): "Could we cut it down to once a day? Maybe one call with
+    your mum in the evening." "Once a day. That'll be hard, but I'll try." """
+    between: list[int] = []
+    for k in range(n + 1, min(len(units), n + 2 + most)):
+        if units[k].speaker == "patient":
+            return units[k], between
+        if units[k].speaker != "clinician" or kinds[k] == statements.QUESTION or units[k].text.rstrip().endswith("?"):
+            return None, []
+        between.append(k)
+    return None, []
+
+
+def _patient_turn_text(units, k: int, most: int = 3) -> str:
+    """The patient's sentences from ``k`` on, up to the next speaker (at most ``most``)."""
+    parts = []
+    while k < len(units) and units[k].speaker == "patient" and len(parts) < most:
+        parts.append(units[k].text)
+        k += 1
+    return " ".join(parts)
+
+
 def _risk_sentences(utterances: Sequence[Utterance], screen) -> dict[str, list[DraftSentence]]:
     """The note's risk statements are the alert path's own findings (``ml.session_risk``), quoted whole:
     ``risk`` for those that alert, ``risk_review`` for those the clinician must confirm or dismiss before
@@ -377,16 +400,28 @@ def gather(
     plan_under_way = False  # the clinician's last statement set homework or an agreed action
     formulating = False  # the clinician's last sentence, with no one speaking since, was a formulation
     told: dict | None = None  # the patient's report being quoted, while their turn goes on reporting
+    observing = False  # the clinician announced what they noticed ("I noticed something while we talked.")
+    last_clinician_kind = None  # the kind of the clinician's last sentence, for a patient's commitment after it
+    folded: set[int] = set()  # clinician sentences quoted inside an agreed proposal's sentence
     for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
         question = previous if _follows_question(u, previous) else None
         previous = u
+        if n in folded:
+            continue
         reply = units[n + 1] if n + 1 < len(units) and units[n + 1].speaker == "patient" else None
+        then: list[int] = []  # the clinician's sentences between a proposal and the patient's reply to it
+        if u.speaker == "clinician" and kind == statements.QUESTION and statements.PROPOSAL.search(u.text):
+            reply, then = _reply_to_proposal(units, kinds, n)
         if u.speaker == "clinician" and kind == statements.QUESTION and reply is not None:
-            if statements.PROPOSAL.search(u.text) and statements.AFFIRMS.match(reply.text):
-                kind = statements.ACTION  # "Would you be okay if I spoke to your GP…?" "Yes."
-            elif statements.PROPOSAL.search(u.text) and statements.DECLINES.match(reply.text):
+            answer = _patient_turn_text(units, units.index(reply))
+            if statements.PROPOSAL.search(u.text) and statements.DECLINES.match(reply.text):
                 kind = statements.DECIDED_AGAINST
+            elif statements.PROPOSAL.search(u.text) and (
+                statements.AFFIRMS.match(reply.text) or statements.ACCEPTS.search(answer)
+            ):
+                kind = statements.ACTION  # "Would you be okay if I spoke to your GP…?" "Yes."
+                folded.update(then)  # "Could we cut it down to once a day? Maybe one call with your mum…"
         if u.speaker == "clinician":
             if (
                 kind == statements.OTHER
@@ -400,12 +435,28 @@ def gather(
                 # "Here's how I understand it. <formulation>. <more of it>": an announced formulation goes on
                 # over the sentences of the clinician's turn that are nothing else.
                 kind = statements.FORMULATION
+            elif kind == statements.OTHER and observing:
+                # "I noticed something while we were talking. Twice you reached up towards your eyebrow…"
+                kind = statements.OBSERVATION
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
             formulating = kind == statements.FORMULATION and (formulating or statements.ANNOUNCED.match(u.text))
+            observing = kind == statements.OBSERVATION and (
+                observing or statements.OBSERVATION_ANNOUNCED.search(u.text)
+            )
+            last_clinician_kind = kind
         else:
-            formulating = False
+            formulating = observing = False
+            if (
+                u.speaker == "patient"
+                and kind == statements.REPORT
+                and last_clinician_kind in (statements.HOMEWORK, statements.ACTION, statements.NEXT_STEPS)
+                and statements.COMMITMENT.match(u.text)
+            ):
+                kind = statements.ACTION  # "I'll tell Karen." after "I'd like you to tell Karen tonight"
+            if u.speaker == "patient":
+                last_clinician_kind = None
         if kind not in (statements.SCORE, statements.DECIDED_AGAINST, statements.HOMEWORK, statements.NEXT_STEPS) and (
             statements.misheard_score(u.text, list(stored)) is not None
         ):
@@ -435,8 +486,13 @@ def gather(
         elif kind == statements.ACTION and u.speaker == "patient":
             out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{quote}\u201d.", "next_steps", ev))
         elif kind == statements.ACTION and quote.endswith("?") and reply is not None:
+            for k in then:
+                quote = f"{quote} {_quote(units[k].text)}."
+                ev = ev + _evidence(units[k])
             ev = ev + _evidence(reply)
-            sentence = f"Agreed: {quote} (patient: \u201c{_quote(reply.text)}\u201d)."
+            sentence = (
+                f"Agreed: {quote} (patient: \u201c{_quote(_patient_turn_text(units, units.index(reply)))}\u201d)."
+            )
             out["next_steps"].append(DraftSentence(sentence, "next_steps", ev))
         elif kind == statements.ACTION:
             end = "" if quote.endswith("?") else "."

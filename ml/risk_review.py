@@ -111,7 +111,8 @@ _RISK_WORD_PARTS = (
     r"\b(?:alive|living|being here|tired of (?:it all|everything|life)|heart (?:would |to |just |will )*"
     r"(?:stop|give out|give up)|let it happen|takes? me|took me|hit by|run over|accident|"
     r"stop including me|taking up space|waste of (?:space|air|oxygen)|see a future|picture (?:being|myself)|"
-    r"nothing left|(?:wasn'?t|weren'?t|not) in (?:it|their lives|the picture)|easier (?:life|for them|without)|"
+    r"nothing left (?:for me|to live for)|(?:wasn'?t|weren'?t|not) in (?:it|their lives|the picture)|"
+    r"easier (?:life|for them|without)|"
     r"had been me|instead of (?:him|her|them)|kms|kys|unalive\w*|sooner|(?:do|did|doing|done) it again|"
     r"marks|welts|rubber band|scissors|lined up|garage)\b",
     r"\b(?:goes down|go down|went down|slip\w* (?:away|under)|painless\w*|permanent\w*|cemetery|urn|grave|"
