@@ -96,6 +96,8 @@ BARE_SECTION_HEADING = re.compile(
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
     r"\b(i notice|i noticed|i can see) (that )?(you|your)\b|"
+    r"\bi (?:can see|could see|noticed|notice) (?:some|a few|a|the|two|three|several|fresh|new)\b[^.?!]{0,40}"
+    r"\b(?:on|in|around|across) your\b|"
     # "I noticed that when you came in your leg was bouncing", "I noticed something while we were talking."
     r"\bi (?:notice|noticed|could see|saw|spotted)\b(?: that)? (?:when|while|as|earlier|just now|today)\b[^.?!]{0,40}"
     r"\b(?:you|your)\b|\bi (?:noticed|notice) something\b|"
@@ -159,6 +161,7 @@ SCALE_RANGE = re.compile(
     r"\b(?:out of|on a scale of|over)\s+(?:10|ten|100|a hundred|one hundred)\b|/\s?(?:10|100)\b|\s?%|\bper ?cent\b|"
     # "from not to ten": how the transcriber often hears "from nought to ten"
     r"\b(?:from|between)\s+(?:nought|naught|not|zero|0|one|1)\s+(?:to|and)\s+(?:10|ten|100|a hundred|one hundred)\b|"
+    r"\b(?:nought|naught|zero)\s+to\s+(?:10|ten|100|a hundred|one hundred)\b|"
     r"\bon a scale\b",
     re.I,
 )
@@ -171,6 +174,8 @@ RATING_VERB = re.compile(
 SUDS = re.compile(r"\b(suds|sud|subjective units?)\b", re.I)
 # A belief or urge rating asked for without a scale, after one was given: "How much do you believe it right now?"
 HOW_MUCH = re.compile(r"\bhow (?:much|strongly) do you (?:believe|feel|want)\b", re.I)
+# "What's your rating now?": the rating was set up earlier in the session.
+RATING_NAMED = re.compile(r"\b(?:your|the|a) rating\b", re.I)
 # A question asking for a rating: "What's your SUDS right now?", "How anxious were you, out of ten?"
 RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|{HOW_MUCH.pattern}|\b(rate|rating)\b", re.I)
 
@@ -181,6 +186,29 @@ def asks_for_rating(text: str) -> bool:
     value of its own ("You rated it six out of ten last week." states one)."""
     asked = SUDS.search(text) or SCALE_RANGE.search(text)
     return asked is not None and NUMBER.search(SCALE_RANGE.sub(" ", text)) is None
+
+
+# A questionnaire item's answer, as the PHQ-9 and GAD-7 word them: "And on the last question, about thoughts
+# you'd be better off dead, you ticked several days." The clinician reading an item's answer is a score; the
+# patient's answer to an item read aloud ("Over the last two weeks, how often…?") is one too.
+ITEM_OPTION = re.compile(r"\b(not at all|several days|more than half (?:the|of the) days|nearly every day)\b", re.I)
+ITEM_NAMED = re.compile(
+    r"\b(?:item|question|q) ?(?:\d|one|two|three|four|five|six|seven|eight|nine)\b|"
+    r"\bthe (?:last|final) (?:question|item)\b",
+    re.I,
+)
+ITEM_ASKED = re.compile(
+    r"\b(?:over|in) the (?:last|past) (?:two|2) weeks,? how often\b|\bhow often have you been bothered\b", re.I
+)
+
+
+def item_answer(text: str, asked: str = "") -> str | None:
+    """The response option of a questionnaire item stated in ``text`` (read out by the clinician, or the
+    patient's answer to an item ``asked``), or None."""
+    option = ITEM_OPTION.search(text)
+    if option is None or not (ITEM_NAMED.search(text) or ITEM_ASKED.search(asked)):
+        return None
+    return option.group(1).lower()
 
 
 # A score stated without its instrument, the instrument named in the sentence before it ("You filled in
@@ -480,10 +508,18 @@ LEAD_IN = re.compile(
     r"^\W*(?:(?:so|okay|ok|right|and|now),?\s+)*(?:"
     r"(?:here's|here is|this is) (?:what (?:i think|i'm thinking|seems|i'd like|we'll|we will)\b.*|the plan\b.*|"
     r"my (?:thinking|sense|plan|suggestion)\b.*)|"
-    r"(?:here's|here is) how i (?:see|understand|read|make sense of|think about)\b.*|"
+    r"(?:here's|here is) how i (?:see|understand|read|make sense of|think about|'m putting (?:this|it) together)\b.*|"
     r"(?:first|firstly|second|secondly|third|thirdly|next|finally|lastly)\b,?(?:\s+\S+){0,3}|"
     r"one (?:more|last) thing\b.*"
     r")[.:]\s*$",
+    re.I,
+)
+# The clinician asking leave to say how they see it: "Can I tell you what I'm hearing…?", "Can I share how
+# I'm putting this together?": what follows in the turn is their reading.
+ASKS_TO_FORMULATE = re.compile(
+    r"\b(?:can|could|may) i (?:tell you|share|say|give you|offer)\b[^.?!]{0,20}\b(?:what i'?m (?:hearing|seeing|"
+    r"noticing)|how i'?m (?:putting|seeing|understanding|thinking)|what i think|my (?:sense|take|understanding|"
+    r"thoughts))\b|\bhow i'?m putting (?:this|it|that) (?:all )?together\b",
     re.I,
 )
 # The clinician announcing their reading of things: what follows in the turn is that reading.
@@ -508,8 +544,29 @@ PRONOUN_SUBJECT = re.compile(r"^\W*(he|she|they)(?:'s|'ve|'d|'ll| \w+)", re.I)
 NAMES_SOMEONE = re.compile(rf"\b(my|our|his|her|their)\s+(?:\w+\s+)?({PEOPLE}|ex|doctor|gp)s?\b", re.I)
 
 
+# A patient's question back to the clinician ("Could I weigh myself at home too?"), not an unsure answer.
+ASKS_BACK = re.compile(
+    r"^\W*(?:(?:and|but|so|sorry|wait|um|er),?\s+)*(?:what|how|why|when|where|who|which|do|does|did|can|could|"
+    r"would|will|should|shall|is|are|am|was|were|have|has|may|might|must|isn'?t|aren'?t|don'?t|won'?t)\b",
+    re.I,
+)
+ASKED_ABOUT_SOMEONE = re.compile(rf"\byour\s+(?:\w+\s+)?({PEOPLE})s?\b", re.I)
+
+
+def answers_about_someone(answer: str, question: str) -> bool:
+    """An answer whose subject is a pronoun for the person the question named ("How's your sister?" "She's
+    okay."): without the question, whose the answer is would be lost."""
+    question = question.strip()
+    last = re.split(r"(?<=[.!])\s+", question)[-1]  # the question is the turn's last sentence
+    return PRONOUN_SUBJECT.match(answer) is not None and ASKED_ABOUT_SOMEONE.search(last) is not None
+
+
 def _names_instrument(text: str) -> bool:
-    return INSTRUMENT.search(text) is not None
+    """A sentence naming a questionnaire: one on the list, or one by its acronym or its own words ("the vomiting
+    fear questionnaire you did in the waiting room, the SPOVI.", then "It's thirty-one today.")."""
+    return INSTRUMENT.search(text) is not None or (
+        NUMBER.search(text) is None and _generic_instrument(text, stored=True) is not None
+    )
 
 
 def _states_bare_score(text: str) -> bool:
@@ -735,7 +792,7 @@ def spoken_rating(text: str, *, asked: str = "") -> tuple[str, int] | None:
     context = f"{asked} {text}"
     scale = SCALE_RANGE.search(context)
     named = SCALE_WORD.search(text) and RATING_VERB.search(text)
-    if not (SUDS.search(context) or scale or named or HOW_MUCH.search(asked)):
+    if not (SUDS.search(context) or scale or named or HOW_MUCH.search(asked) or RATING_NAMED.search(asked)):
         return None
     number = _current_number(SCALE_RANGE.sub(" ", text))  # "went from 85 down to 35": 35
     if number is None:
@@ -835,6 +892,8 @@ def kind_of(unit: Unit, cues) -> str:
     if summary and spoken_score(text) is None and spoken_rating(text) is not None and rating_looks_back(text):
         return REPORT  # "Cravings ~6/10 most evenings": the client's account of the week, not a measure taken
     if by_clinician and (spoken_score(text) is not None or spoken_rating(text) is not None):
+        return SCORE
+    if by_clinician and item_answer(text) is not None:
         return SCORE
     if unit.speaker == "patient" and not text.rstrip().endswith("?"):
         if spoken_score(text) is not None or (SCALE_RANGE.search(text) and spoken_rating(text) is not None):

@@ -211,6 +211,16 @@ REVIEW_REASONS = {
 }
 
 
+def _utterance_before(utterances: Sequence[Utterance], index: int) -> Utterance | None:
+    """The utterance just before the one with ``index``, in the order given."""
+    previous = None
+    for u in utterances:
+        if u.index == index:
+            return previous
+        previous = u
+    return None
+
+
 def _reply_to_proposal(units, kinds, n: int, most: int = 2) -> tuple[object | None, list[int]]:
     """The patient's reply to the clinician's proposal at ``n``, and the clinician's sentences between them
     (at most ``most``, none of them another question): "Could we cut it down to once a day? Maybe one call with
@@ -253,6 +263,14 @@ def _risk_sentences(utterances: Sequence[Utterance], screen) -> dict[str, list[D
             label += ", an answer to the clinician's question"
         elif finding.basis == "unconfirmed_speaker":
             label += ", speaker not confirmed"
+        before = _utterance_before(utterances, finding.utterances[0]) if finding.utterances else None
+        if (
+            before is not None
+            and before.speaker == "clinician"
+            and statements.answers_about_someone(quoted, before.text)
+        ):
+            # "How is your sister getting on?" "She's okay. She's on those anti-sickness tablets…": whose they are
+            label += f", asked \u201c{_quote(before.text)}?\u201d".replace("??", "?")
         evidence = tuple(Evidence("utterance", str(i), finding.start, finding.end) for i in finding.utterances)
         if finding.tier == "alert":
             out["risk"].append(DraftSentence(f"Risk language ({label}): \u201c{quoted}\u201d.", "risk", evidence))
@@ -300,7 +318,8 @@ def _answers(unit, previous) -> bool:
         return False
     if not previous.text.rstrip().endswith("?"):
         return False
-    return statements.is_elliptical(unit.text)
+    # "How's your sister doing?" "She's okay. She's on those anti-sickness tablets…": who "she" is, is the question's
+    return statements.is_elliptical(unit.text) or statements.answers_about_someone(unit.text, previous.text)
 
 
 def _follows_question(unit, previous) -> bool:
@@ -340,7 +359,8 @@ def _score_sentence(u, quote: str, asked, stored, ev) -> DraftSentence:
         label = "Stated by the patient"
     else:
         label = "Stated in session"
-    name, value = named or rating or ("score", None)
+    option = statements.item_answer(u.text, asked.text if asked else "") if not (named or rating) else None
+    name, value = named or rating or (("questionnaire item", option) if option else ("score", None))
     shown = f"{name} {value}" if value is not None else name
     said = f"asked \u201c{_quote(asked.text)}?\u201d, answered \u201c{quote}\u201d" if asked else f"\u201c{quote}\u201d"
     said = said.replace("??", "?")
@@ -411,6 +431,10 @@ def gather(
             continue
         reply = units[n + 1] if n + 1 < len(units) and units[n + 1].speaker == "patient" else None
         then: list[int] = []  # the clinician's sentences between a proposal and the patient's reply to it
+        if u.speaker == "patient" and kind == statements.QUESTION and question is not None:
+            if not statements.ASKS_BACK.match(u.text):
+                kind = statements.REPORT  # "Maybe twenty, thirty times a day?": an unsure answer, not a question
+                asked = question if statements.is_elliptical(u.text) else asked
         if u.speaker == "clinician" and kind == statements.QUESTION and statements.PROPOSAL.search(u.text):
             reply, then = _reply_to_proposal(units, kinds, n)
         if u.speaker == "clinician" and kind == statements.QUESTION and reply is not None:
@@ -441,7 +465,9 @@ def gather(
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
-            formulating = kind == statements.FORMULATION and (formulating or statements.ANNOUNCED.match(u.text))
+            formulating = (kind == statements.FORMULATION and (formulating or statements.ANNOUNCED.match(u.text))) or (
+                statements.ASKS_TO_FORMULATE.search(u.text) is not None
+            )
             observing = kind == statements.OBSERVATION and (
                 observing or statements.OBSERVATION_ANNOUNCED.search(u.text)
             )
@@ -464,6 +490,11 @@ def gather(
         rating = statements.spoken_rating(u.text, asked=question.text) if question is not None else None
         if rating is not None and statements.RATING_ASK.search(question.text):
             kind, asked = statements.SCORE, question  # a rating asked for, whatever the answer's length
+        if question is not None and statements.item_answer(u.text, question.text) is not None:
+            kind, asked = (
+                statements.SCORE,
+                question,
+            )  # "Over the last two weeks, how often…?" "More than half the days."
         if kind in (statements.REPORT, statements.RESPONSE) and u.speaker in ("patient", "summary"):
             reports.append(u)
         text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text

@@ -71,9 +71,10 @@ AFFIRMATIVE = re.compile(
 NEGATIVE_START = re.compile(r"^\W*(no|nope|never|not really|not at all|i haven't|i don't|i didn't|nah)\b", re.I)
 # The clinician's report of what the patient said or denied.
 DENIAL = re.compile(
-    r"\b(denie[sd]|denying|negative for|no (current |active |passive |recent |ongoing )?(suicidal|si\b|thoughts?|"
-    r"ideation|plan|intent|self[- ]?harm|sh\b|history)|did not (report|endorse|disclose|describe)|does not (report|"
-    r"endorse)|doesn't (report|endorse)|not (reporting|endorsing)|nil (si|suicidal|self[- ]?harm))",
+    r"\b(denie[sd]|denying|negative for|no (current |active |passive |recent |ongoing |previous |prior |past )?"
+    r"(suicidal|si\b|thoughts?|ideation|plan|intent|self[- ]?harm|sh\b|history|hx\b|attempts?|overdoses?|od\b)|"
+    r"did not (report|endorse|disclose|describe)|does not (report|endorse)|doesn't (report|endorse)|"
+    r"not (reporting|endorsing)|nil (si|suicidal|self[- ]?harm|sh\b|hx\b)|never (attempted|self[- ]?harmed))",
     re.I,
 )
 REPORT = re.compile(
@@ -142,7 +143,7 @@ REASON_FOR_LIVING = re.compile(
 )
 # A clinician's verdict that quoted words were a figure of speech, written right after them.
 CALLED_A_SAYING = re.compile(
-    r"[\s,;:=(–-]*(?:(?:which|this|that|it)\s+(?:is|was)\s+|=\s*|i\.e\.?\s+)?(?:just\s+|only\s+)?(?:a|an)?\s*"
+    r"[\s,;:=(–-]*(?:(?:(?:which|this|that|it)\s+)?(?:is|was)\s+|=\s*|i\.e\.?\s+)?(?:just\s+|only\s+)?(?:a|an)?\s*"
     r"(?:saying|idiom|figure of speech|expression|turn of phrase|joke|hyperbole|manner of speaking|"
     r"not (?:meant )?literal(?:ly)?|not literal)\b",
     re.I,
@@ -787,6 +788,10 @@ class SessionRiskScreen:
                 # observation or plan ("Sue will come on Sunday to help clear the table") it has nothing to
                 # read, and the clinician who wrote it says whether it was meant as risk.
                 return "learned_clinician_prose"
+            if learned and not named and not risk_review.names_risk(f.text, IDIOMS):
+                # "She still carries mints and a sick bag at all times.": the clinician who wrote the summary
+                # named nothing of risk; they confirm or dismiss the learned stage's reading.
+                return "learned_without_risk_words"
             return None
         if f.basis == "quoted_called_saying":
             # the patient's words, which the clinician who heard them called a saying: that clinician confirms
@@ -845,6 +850,11 @@ class SessionRiskScreen:
 
     def _clarified(self, f: _Found, turns: Sequence[Turn], answers: dict[int, tuple[set[str], str]]) -> bool:
         """A clinician question within the next turns, at a level that matches, answered "no"."""
+        # A learned reading whose only risk words are a figure of speech ("I'd rather die than be sick in front of
+        # people") is ambiguous wording: a "no" to thoughts of ending one's life or of self-harm answers it.
+        learned_only = f.source.startswith("learned") and not (
+            risk_review.RISK_WORDS.search(f.text) and not risk_review.names_risk(f.text, IDIOMS)
+        )
         for k in range(f.position + 1, min(len(turns) - 1, f.position + 4)):
             asking, answer = turns[k], turns[k + 1]
             if asking.speaker != CLINICIAN or answer.speaker != PATIENT:
@@ -853,7 +863,7 @@ class SessionRiskScreen:
             if not questions or not risk_review.is_clarifying_no(answer.text):
                 continue
             asked = risk_review.asked_levels(questions[-1], self._levels, question_as_statement)
-            if risk_review.clears(f.level, asked, questions[-1], f.source.startswith("learned")):
+            if risk_review.clears(f.level, asked, questions[-1], learned_only):
                 answers[k + 1] = (asked, questions[-1])
                 return True
         return False
