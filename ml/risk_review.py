@@ -88,13 +88,15 @@ _RISK_WORD_PARTS = (
     r"(?:living|live|life) like this|don'?t want to (?:live|be|wake|go on|exist|carry on))\b",
     # harm to oneself
     r"\b(?:harm\w*|hurt\w* (?:my|me\b|" + _SELF + r")|hurt me|injur\w*|punish\w*|on purpose|"
-    r"(?:cut|cuts|cutting)(?! (?:down|back|out|off|in\b|up|short|corners|ties|the (?:grass|hedge|lawn|cake)))|"
+    r"(?:cut|cuts|cutting)(?! (?:down|back|out|off|in\b|up|short|corners|ties|(?:me|him|her|them|us) up|"
+    r"the (?:grass|hedge|lawn|cake)))|"
     r"carv\w*|blade|blades|razor\w*|burn\w* (?:my|" + _SELF + r")|scratch\w*|scald\w*|bruis\w*|bleed\w*|"
     r"blood(?! (?:test|pressure|sugar|results|work))|scars?|scabs?|"
     r"blister\w*|hit(?:ting)? (?:my|" + _SELF + r")|punch\w*|bang\w* my head|starv\w*|"
     r"cigarette on|iron on|hob|straighteners|lighter on|safety pin|compass)\b",
     # means
-    r"\b(?:ligature|noose|rope|belt|cord|neck|hang\w*|gun|knife|knives|poison\w*|bleach|pills?|tablets?|"
+    r"\b(?:ligature|noose|rope|belt|cord|(?:round|around) (?:my|his|her) neck|hang\w*|gun|knife|knives|"
+    r"poison\w*|bleach|pills?|tablets?|"
     r"painkillers?|pain killers?|overdos\w*|paracetamol|warfarin|"
     r"insulin|stockpil\w*|saved (?:up|them)|hose|exhaust|engine running|fumes|charcoal|"
     r"a hundred|all of (?:them|my|his|her|dad'?s|mum'?s)|the lot)\b",
@@ -144,6 +146,12 @@ RISK_WORDS = re.compile("|".join(_RISK_WORD_PARTS), re.I)
 PLAN_QUESTION = re.compile(
     r"\b(plans?|planned|planning|intend\w*|intent|means|method|how (would|will) you|when would you|anything at home|"
     r"tablets|pills|using to|act on|acted|access)\b",
+    re.I,
+)
+# A clinician's question about the patient's own words: "When you say you want it all to stop…", "what do you mean".
+ECHOES_STATEMENT = re.compile(
+    r"\bwhen you (?:say|said)\b|\bwhat (?:do|did) you mean\b|\bdo you mean\b|\bwhat you mean(?:t)?\b|"
+    r"\bby that\b",
     re.I,
 )
 # "When you say you can't go on, do you mean …?": the question is what follows "do you mean".
@@ -214,10 +222,29 @@ def clears(statement_level: str, asked: Iterable[str], question: str, learned_on
 SPOKEN_FIGURES = (re.compile(r"\bdeath warmed (up|over)\b|\bsick to death\b|\bto death of\b", re.I),)
 
 
+# A clause about someone else ("he's on warfarin and he can't drive"): its risk words are that person's.
+_CLAUSES = re.compile(r"[,;:]\s*|\s+(?:and|but|so|because|then)\s+", re.I)
+_THIRD_SUBJECT = re.compile(
+    r"^\W*(?:(?:and|but|so|then|now|well)\s+)*(?:he|she|they|his|her|their|my (?:\w+ )?(?:dad|father|mum|mother|"
+    r"mom|brother|sister|son|daughter|husband|wife|partner|friend|nan|gran|grandad|grandma|uncle|aunt|cousin|"
+    r"boss|neighbour|neighbor))\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
+
+
 def names_risk(text: str, idioms: Iterable[re.Pattern] = ()) -> bool:
     """Whether ``text`` names the risk domain (``RISK_WORDS``) outside a figure of speech ("I'd rather die than
-    be in those photos" names nothing; ``idioms`` are the lexicon's, with ``SPOKEN_FIGURES``)."""
+    be in those photos" names nothing; ``idioms`` are the lexicon's, with ``SPOKEN_FIGURES``) and outside a
+    clause about someone else with no word of the speaker's own ("he's on warfarin"; "she'd be better off
+    without me" keeps its "me")."""
     spans = [m.span() for p in (*idioms, *SPOKEN_FIGURES) for m in p.finditer(text)]
+    start = 0
+    for part in _CLAUSES.split(text):
+        at = text.find(part, start)
+        start = at + len(part)
+        if part and _THIRD_SUBJECT.match(part) and not _FIRST_PERSON.search(part):
+            spans.append((at, at + len(part)))
     return any(not any(s <= m.start() and m.end() <= e for s, e in spans) for m in RISK_WORDS.finditer(text))
 
 

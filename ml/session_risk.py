@@ -148,6 +148,15 @@ CALLED_A_SAYING = re.compile(
     r"not (?:meant )?literal(?:ly)?|not literal)\b",
     re.I,
 )
+# The clinician's gloss of quoted words, saying what the patient meant: '"want it all to stop" = wants a break
+# from driving', 'on direct questioning clarified she meant escaping noise and people'. The clinician who heard
+# the words confirms or dismisses a learned reading of them (a rules reading still alerts).
+GLOSSED = re.compile(
+    r"[\"”]\s*(?:=|i\.e\.?|meaning)\s*(?!.*\b(?:suicid|kill|die|dead|end (?:his|her|their) life)\w*)\w+|"
+    r"\b(?:clarified|explained|confirmed|said) (?:that )?(?:she|he|they|the patient|pt|client) (?:meant|means)\b(?! "
+    r"(?:it|that)\b)",
+    re.I,
+)
 PLAN_DETAIL = re.compile(
     r"\b(pills?|tablets?|overdose|rope|hang|bridge|jump|gun|knife|blade|razor|tonight|tomorrow|this week|"
     r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
@@ -863,7 +872,13 @@ class SessionRiskScreen:
             if not questions or not risk_review.is_clarifying_no(answer.text):
                 continue
             asked = risk_review.asked_levels(questions[-1], self._levels, question_as_statement)
-            if risk_review.clears(f.level, asked, questions[-1], learned_only):
+            # "When you say you wanted to disappear, I'd like to check what you mean … thoughts of ending your
+            # life?": a question about that very statement; a "no" to it says what the statement meant.
+            about_it = risk_review.ECHOES_STATEMENT.search(asking.text) is not None
+            question = questions[-1]
+            if risk_review.clears(f.level, asked, question, learned_only) or (
+                about_it and risk_review.clears(f.level, asked, question)
+            ):
                 answers[k + 1] = (asked, questions[-1])
                 return True
         return False
@@ -897,7 +912,9 @@ class SessionRiskScreen:
             if level != "none":
                 # the clinician's own verdict on the words, right after them: '"rather die than be in those
                 # photos" = a saying, denies SI'
-                called = voice.english and CALLED_A_SAYING.match(text, match.end()) is not None
+                called = voice.english and (
+                    CALLED_A_SAYING.match(text, match.end()) is not None or GLOSSED.search(text) is not None
+                )
                 add(level, turn, source, "quoted_called_saying" if called else "quoted_in_summary", quote)
         # the quote was read above; what is left keeps a placeholder where it stood, so the frame around it
         # ("said he would … if made to read out in English") is not read as a sentence of its own

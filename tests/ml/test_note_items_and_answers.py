@@ -134,3 +134,61 @@ def test_a_figure_of_speech_the_patient_then_denies_is_clarified():
     )
     assert result.level == "none"
     assert [f.review_reason for f in result.review_items()] == ["clarified"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He had a stroke in the spring, he's on warfarin and he can't drive, so I take him to his appointments.",
+        "A car cut me up at the roundabout.",
+        "I felt the heat go straight up my neck.",
+    ],
+)
+def test_someone_elses_means_and_everyday_words_name_nothing_of_risk(text):
+    from ml.risk_review import names_risk
+    from ml.session_risk import IDIOMS
+
+    assert not names_risk(text, IDIOMS)
+
+
+def test_the_speakers_own_words_in_a_clause_about_someone_else_still_name_risk():
+    from ml.risk_review import names_risk
+    from ml.session_risk import IDIOMS
+
+    assert names_risk("She'd be better off without me.", IDIOMS)
+    assert names_risk("My dad keeps his tablets in the kitchen and I've been counting them.", IDIOMS)
+
+
+def test_a_no_to_a_question_about_the_patients_very_words_clears_a_learned_reading_of_them():
+    def assess(text):
+        if "disappear" in text and not text.startswith("When"):
+            return _learned_everywhere(text)
+        if "ending" in text:
+            finding = SimpleNamespace(level="active_ideation", source="active.rule", score=1.0, start=0, end=len(text))
+            return SimpleNamespace(level="active_ideation", findings=[finding], suppressed=[])
+        return SimpleNamespace(level="none", findings=[], suppressed=[])
+
+    turns = [
+        (C, "That sounds exhausting."),
+        (P, "Some days I just wanted to disappear."),
+        (C, "When you say you wanted to disappear, have you had any thoughts of ending your life?"),
+        (P, "No. I want the noise to stop, not me."),
+    ]
+    result = screen_session(said(*turns), assess, speakers_confirmed=True)
+    assert result.level == "none" and [f.review_reason for f in result.review_items()] == ["clarified"]
+    # without the echo, a "no" to the rung above leaves a learned passive reading standing (the C-SSRS keeps them apart)
+    turns[2] = (C, "Have you had any thoughts of ending your life?")
+    assert screen_session(said(*turns), assess, speakers_confirmed=True).level == "passive_ideation"
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        'c/o tiredness, fed up, "want it all to stop" = wants a break from the driving.',
+        'Used the phrase "wanted to disappear"; on direct questioning clarified she meant escaping noise and people.',
+    ],
+)
+def test_quoted_words_the_clinician_glossed_wait_for_review(summary):
+    result = screen_session(typed_utterances(summary), _learned_everywhere, speakers_confirmed=True)
+    assert result.level == "none"
+    assert "clinician_called_it_a_saying" in {f.review_reason for f in result.review_items()}
