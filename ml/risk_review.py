@@ -29,7 +29,21 @@ A finding waits for review only where the session itself gives a reason to doubt
   ``WEAK_SCORE``, with no means, method or time in the sentence (as ``learned_weak_ordinary_turn``).
 - ``clinician_called_it_a_saying``: a learned-stage reading of words quoted in a summary that the
   clinician, right after them, called a saying, an idiom or not literal ('"rather die than be in those
-  photos" = a saying, denies SI'). A rules reading of the same words still alerts.
+  photos" = a saying, denies SI'), or glossed ('"want it all to stop" = wants a break', "clarified she
+  meant…"). A rules reading of the same words still alerts.
+- ``learned_without_risk_words`` (session-risk-1.4): a learned-stage reading of a patient's sentence that
+  names nothing of the risk domain (``RISK_WORDS``, outside a figure of speech or a clause about someone
+  else), between a clinician turn not about risk and a next clinician turn that does not take it up as risk
+  ("The urge is massive. I want to run to the sink."); in a typed summary, a sentence naming nothing of
+  risk. The score does not separate these from disclosures (0.76-0.99 on ordinary speech in the notes
+  fixtures); the words and the conversation do. Of the training writers' alert-level rows, 85.6% name a
+  risk word, so a disclosure waits here only where it names none and the clinician neither asked nor then
+  asks about risk.
+- ``learned_in_denying_answer``: a learned-stage reading of the rest of the patient's plain "no" to a risk
+  question ("No, never. I just want it to stop being so hard.").
+- ``learned_question_without_risk_words``: an answer read at the level of the clinician's question, where the
+  question's reading is the learned stage's and names nothing of risk ("Are you still taking the quetiapine
+  at night?" "Yeah, every night.").
 - ``clarified``: an ambiguous statement ("I can't go on like this", or a learned-stage-only reading)
   that the patient then clarified with a "no" to the clinician's question *at a matching level*: a
   question about thoughts of death, of ending their life or of harming themselves asks whether the
