@@ -96,6 +96,7 @@ BARE_SECTION_HEADING = re.compile(
 OBSERVED = re.compile(
     r"\b(you|you're|you are) (seem|seemed|look|looked|appear|appeared|sound)\b|"
     r"\b(i notice|i noticed|i can see) (that )?(you|your)\b|"
+    r"\bi (?:can|could) see (?:the |some |your )?(?:tears|tension|relief|hurt|pain|sadness|anger|shaking)\b|"
     r"\bi (?:can see|could see|noticed|notice) (?:some|a few|a|the|two|three|several|fresh|new)\b[^.?!]{0,40}"
     r"\b(?:on|in|around|across) your\b|"
     # "I noticed that when you came in your leg was bouncing", "I noticed something while we were talking."
@@ -466,7 +467,13 @@ FORMULATED_MORE = re.compile(
     # "The postponement is working.", "That's exactly the kind of evidence the worry period is designed to give"
     r"^\W*(?:(?:so|and|but|i think),?\s+)*(?:the|your|this|that|it)\b[^.?!,]{0,30}\b(?:is|are|'s) "
     r"(?:really |clearly |definitely |already )?(?:working|helping)\W*$|"
-    r"\bthe (?:kind|sort) of evidence\b|\bevidence (?:that|against|for) (?:the|your|it|this)\b)",
+    r"\bthe (?:kind|sort) of evidence\b|\bevidence (?:that|against|for) (?:the|your|it|this)\b|"
+    # "This looks to me like autistic burnout", "From what you're describing, they're not panic attacks", "the
+    # real trigger was feeling small", "Those are your vulnerability factors", "the anger came in to cover that"
+    r"\b(?:this|that|it) (?:looks|seems|sounds) to me like\b|\bfrom what you'?re (?:describing|telling me|saying)\b|"
+    r"\bthe real (?:trigger|problem|driver|issue) (?:is|was|wasn'?t|isn'?t)\b|"
+    r"\b(?:those|these) are (?:your|the) (?:vulnerability|warning|early warning|maintaining) (?:factors|signs)\b|"
+    r"\bcame in to (?:cover|protect|hide)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(
@@ -565,7 +572,7 @@ def _names_instrument(text: str) -> bool:
     """A sentence naming a questionnaire: one on the list, or one by its acronym or its own words ("the vomiting
     fear questionnaire you did in the waiting room, the SPOVI.", then "It's thirty-one today.")."""
     return INSTRUMENT.search(text) is not None or (
-        NUMBER.search(text) is None and _generic_instrument(text, stored=True) is not None
+        _generic_instrument(text, stored=True) is not None and spoken_score(text, stored=True) is None
     )
 
 

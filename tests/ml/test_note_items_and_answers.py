@@ -192,3 +192,24 @@ def test_quoted_words_the_clinician_glossed_wait_for_review(summary):
     result = screen_session(typed_utterances(summary), _learned_everywhere, speakers_confirmed=True)
     assert result.level == "none"
     assert "clinician_called_it_a_saying" in {f.review_reason for f in result.review_items()}
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "This looks to me like exhaustion rather than a depressive episode.",
+        "From what you're describing, they're not panic attacks.",
+        "So the real trigger wasn't the queue, it was feeling ignored.",
+        "Those are your vulnerability factors.",
+    ],
+)
+def test_more_wordings_of_the_clinicians_reading_are_the_assessment(said):
+    sections = _spoken([(P, "It was a hard week."), (C, said)])
+    assert _section_of(sections, said.rstrip(".")) == ["assessment"]
+
+
+def test_the_tears_the_clinician_sees_are_observed():
+    sections = _spoken(
+        [(P, "Sorry."), (C, "You don't need to apologise. I can see the tears, and how much this hurts.")]
+    )
+    assert _section_of(sections, "I can see the tears") == ["objective"]
