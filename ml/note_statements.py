@@ -107,8 +107,10 @@ OBSERVED = re.compile(
     r"better|worse|less \w+|more \w+) than (?:last time|before|last week|when)\b|"
     r"\byou're (making|speaking|smiling|holding|sitting|fidgeting|breathing|tearful|crying|shaking|shifting|rocking|"
     r"wincing|trembling|clenching|gripping|rubbing|twisting|picking|tapping|looking down|avoiding my eyes)\b|"
-    # a reaction the clinician saw a moment ago: "you winced standing up just now"
+    # a reaction the clinician saw a moment ago: "you winced standing up just now", "you've gone a bit pale"
     r"\byou (winced|flinched|grimaced|tensed up|teared up|welled up)\b|"
+    r"\byou'?ve (?:gone|turned|got) (?:a bit |quite |very |really |a little )?(?:pale|white|grey|gray|red|flushed|"
+    r"quiet|still|tense|teary|tearful)\b|\byour colou?r'?s? (?:has |is )?(?:come back|returned|gone|drained)\b|"
     r"\byour (speech|breathing|voice|eye contact|posture|hands) (is|was|are|were|got|seems?|has)\b|"
     r"\byour (?:\w+ )?(hands|face|eyes|skin|arms?|wrists?|hair|clothes|knuckles|lips|nails|cuts|wounds|scars|"
     r"burns|bruises?) (look|looks|looked|appear|appears|seem|seems|are|is)\b(?! like)|"
@@ -179,6 +181,21 @@ HOW_MUCH = re.compile(r"\bhow (?:much|strongly) do you (?:believe|feel|want)\b",
 RATING_NAMED = re.compile(r"\b(?:your|the|a) rating\b", re.I)
 # A question asking for a rating: "What's your SUDS right now?", "How anxious were you, out of ten?"
 RATING_ASK = re.compile(rf"{SUDS.pattern}|{SCALE_RANGE.pattern}|{HOW_MUCH.pattern}|\b(rate|rating)\b", re.I)
+
+
+# The clinician going over the ratings given a moment ago: "That's about fifteen minutes, from seventy-five
+# down to thirty-five.", "You went up to eighty-five and came down to thirty-five." Read as the session's
+# ratings once one was asked for.
+RATINGS_RECAPPED = re.compile(
+    rf"\b(?:from|up to|peaked at|started at|started on)\s+(?:about |around |roughly )?(?:{NUMBER.pattern})\b"
+    rf"[^.?!]{{0,40}}?\b(?:down to|up to|dropped to|fell to|to|then)\s+(?:about |around |roughly )?"
+    rf"(?:{NUMBER.pattern})\b",
+    re.I,
+)
+
+
+def recaps_ratings(text: str) -> bool:
+    return RATINGS_RECAPPED.search(SCALE_RANGE.sub(" ", text)) is not None and not text.rstrip().endswith("?")
 
 
 def asks_for_rating(text: str) -> bool:
@@ -302,7 +319,8 @@ AGREED = re.compile(
 # When something between sessions is meant: what turns an instruction or a request into the plan.
 BETWEEN_SESSIONS = re.compile(
     r"\b((?:for|over) the next (?:\w+ )?(?:days?|weeks?|fortnight)|until (?:next time|i see you)|"
-    r"this week|next week|tonight|tomorrow|each day|every day|(?:every|each) (?:morning|evening|night|week)|daily|"
+    r"this week|next week|tonight|tomorrow|each day|every day|daily|"
+    r"(?:every|each) (?:morning|evening|night|week|shift|meal|mealtime|lunchtime|school day|work day|working day)|"
     r"(?:once|twice|\w+ times) (?:a|per|this) (?:day|week)|(?:once|twice|\w+ times) this week|at home|"
     r"between (?:now and|sessions)|before (?:next|our next|we meet|i see you)|"
     r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|over the weekend|this weekend|"
@@ -319,7 +337,8 @@ _VERBS = (
     r"drop|get|use|leave|stay|give|ask|tell|say|speak|talk|text|email|make|do|fill|complete|note|track|log|book|"
     r"start|stop|set|eat|drink|stand|travel|drive|visit|attend|meet|invite|join|look|remove|throw|lock|hand|add|"
     r"carry|wear|switch|turn|limit|cut down|reduce|swap|replace|allow|let|wake|sleep|clear|touch|hold|open|close|"
-    r"wait|delay|sort|tidy|send|post|buy|cook|prepare|pack|don't|do not|try not to|avoid|resist"
+    r"wait|delay|sort|tidy|send|post|buy|cook|prepare|pack|finish|continue|carry on|don't|do not|try not to|"
+    r"avoid|resist"
 )
 IMPERATIVE = re.compile(
     rf"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)({_VERBS})\b(?! (?:me|us)\b)",
@@ -338,6 +357,21 @@ LIKE_REQUEST = re.compile(
     r"\b(?:i'?d|i would) like (?:you|us) to\b|\b(?:i'?d|i would) like to (?:add|try|start|introduce|set up|"
     r"suggest|bring in|build in|swap|change)\b",
     re.I,
+)
+# The clinician offering the next appointment: "Same time next Wednesday?", "Shall we say Tuesday at ten?"
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|fortnight"
+APPOINTMENT_ASK = re.compile(
+    rf"\b(?:same time (?:next |on )?(?:{_DAYS})|(?:shall|should|can|could) we (?:say|meet|book|make it)\b|"
+    rf"(?:does|would|will) (?:next )?(?:{_DAYS})\b[^.?!]{{0,30}}\b(?:work|suit|do)\b|"
+    rf"how (?:about|does) (?:next )?(?:{_DAYS}))",
+    re.I,
+)
+# The clinician's summary of a risk screen: "…with no plan and no intention to act": their risk judgement.
+RISK_SUMMARISED = re.compile(
+    r"\b(?:no|without|not any|nor any)\s+(?:\w+\s+){0,2}(?:plans?|intent|intention|intentions)\b", re.I
+)
+RISK_SUBJECT = re.compile(
+    r"\b(?:suicid\w*|kill(?:ing)? yourself|end(?:ing)? your life|harm(?:ing)? yourself|risk)\b", re.I
 )
 # A clinician's request for something to be done: "Could you get them out of the flat tonight?"
 REQUEST = re.compile(
@@ -509,13 +543,18 @@ def _get(u, name, default=None):
 # the speaker's next sentence says what it counts ("3. All of them in the supermarket."), so the two stay
 # one sentence of evidence. (A bare "No." is left alone: joined, it could read as negating what follows.)
 BARE_COUNT = re.compile(rf"^\W*(?:{NUMBER.pattern})\W*$", re.I)
+# How the clinician says they read things: "I see it", "I'm seeing it", "I'm putting it together".
+_READING = (
+    r"i(?:'m| am)? (?:see|seeing|understand|understanding|read|reading|make sense of|making sense of|think|thinking|"
+    r"put(?:ting)? (?:this|it|that|things) (?:all )?together)"
+)
 # A lead-in that says nothing until the sentence after it: "Here's what I think is happening.",
 # "So here's the plan for this week.", "First, the blades.", "One more thing:".
 LEAD_IN = re.compile(
     r"^\W*(?:(?:so|okay|ok|right|and|now),?\s+)*(?:"
     r"(?:here's|here is|this is) (?:what (?:i think|i'm thinking|seems|i'd like|we'll|we will)\b.*|the plan\b.*|"
     r"my (?:thinking|sense|plan|suggestion)\b.*)|"
-    r"(?:here's|here is) how i (?:see|understand|read|make sense of|think about|'m putting (?:this|it) together)\b.*|"
+    rf"(?:here's|here is) how {_READING}\b.*|"
     r"(?:first|firstly|second|secondly|third|thirdly|next|finally|lastly)\b,?(?:\s+\S+){0,3}|"
     r"one (?:more|last) thing\b.*"
     r")[.:]\s*$",
@@ -532,7 +571,7 @@ ASKS_TO_FORMULATE = re.compile(
 # The clinician announcing their reading of things: what follows in the turn is that reading.
 ANNOUNCED = re.compile(
     r"^\W*(?:(?:so|okay|ok|right|and|now|well),?\s+)*(?:here's|here is|this is|let me (?:tell you|say)) "
-    r"(?:how|what) i (?:see|understand|read|make sense of|think|'m thinking|am thinking)\b",
+    rf"(?:how|what) {_READING}\b",
     re.I,
 )
 # The clinician announcing what they saw: what follows in the turn is that observation.
@@ -545,6 +584,11 @@ NAMING = re.compile(
     re.I,
 )
 REFERS_BACK = re.compile(r"^\W*(?:they|they're|it|it's|these|this|that|that's)\b", re.I)
+# A sentence that names what the sentence before it described ("So you were exhausted and hungry before anything
+# happened. Those are your vulnerability factors."): one statement.
+NAMES_WHAT_CAME_BEFORE = re.compile(
+    r"^\W*(?:(?:and|so),?\s+)?(?:those|these) (?:are|were) (?:your|the|what|called|classic|typical|all)\b", re.I
+)
 # A sentence whose subject is someone else, named only by a pronoun ("He was in the army…"): read with
 # the sentence before it that names them ("My brother keeps telling me…"), so the quote says who.
 PRONOUN_SUBJECT = re.compile(r"^\W*(he|she|they)(?:'s|'ve|'d|'ll| \w+)", re.I)
@@ -558,6 +602,8 @@ ASKS_BACK = re.compile(
     re.I,
 )
 ASKED_ABOUT_SOMEONE = re.compile(rf"\byour\s+(?:\w+\s+)?({PEOPLE})s?\b", re.I)
+# A sentence whose subject is someone in the patient's life: "Your mum asked whether you could study at home."
+ABOUT_SOMEONE = re.compile(rf"^\W*(?:(?:and|but|so|also|now),?\s+)*your\s+(?:\w+\s+)?({PEOPLE})s?\b", re.I)
 
 
 def answers_about_someone(answer: str, question: str) -> bool:
@@ -571,8 +617,9 @@ def answers_about_someone(answer: str, question: str) -> bool:
 def _names_instrument(text: str) -> bool:
     """A sentence naming a questionnaire: one on the list, or one by its acronym or its own words ("the vomiting
     fear questionnaire you did in the waiting room, the SPOVI.", then "It's thirty-one today.")."""
+    unnamed = NUMBERED_NAME.sub(lambda m: m.group(0).split()[0].split("-")[0], text)  # "the DAR five": no score
     return INSTRUMENT.search(text) is not None or (
-        _generic_instrument(text, stored=True) is not None and spoken_score(text, stored=True) is None
+        _generic_instrument(text, stored=True) is not None and spoken_score(unnamed, stored=True) is None
     )
 
 
@@ -596,6 +643,7 @@ def _joined_spans(spans: list) -> list[tuple[int, int, str]]:
             (_names_instrument(out[-1][2]) and _states_bare_score(span.text))
             or (PRONOUN_SUBJECT.match(span.text) and NAMES_SOMEONE.search(out[-1][2]))
             or (NAMING.match(out[-1][2]) and REFERS_BACK.match(span.text))
+            or (NAMES_WHAT_CAME_BEFORE.match(span.text) and not out[-1][2].rstrip().endswith("?"))
         ):
             start, _, text = out.pop()
             out.append((start, span.end, f"{text} {span.text}"))
@@ -706,16 +754,30 @@ NOT_INSTRUMENT = frozenset(
     "WASO HW FU RV PM AM BMI BP HR ID PIN UK US TV".split()
 )
 SCORED_NOW = re.compile(r"\b(today|this (?:week|session|morning)|in session|scored|score)\b", re.I)
+# A questionnaire named beside another ("The carer one, the Zarit, is fifty-eight today."): "the <what> one",
+# then its name.
+APPOSED = re.compile(r"\b(?i:the) (?:[a-z]+ ){1,3}one,? the (?P<name>[A-Z][a-z]+(?:-[A-Za-z0-9]+)?)\b")
+THE_ONE = re.compile(r"\bthe (?:[a-z]+ ){1,3}one\b", re.I)
+# A name said straight before its score ("the DERS, is sixty-six"): a score even with no word saying it is today's.
+_IS_SCORE = re.compile(
+    rf"^,?\s+(?:is|was|came (?:out )?(?:at|to)|comes (?:out )?(?:at|to)|totals?)\s+(?:{NUMBER.pattern})\b", re.I
+)
+# An acronym's own number ("the DAR five", "DASS-21"), part of its name and not its score.
+NUMBERED_NAME = re.compile(
+    rf"(?<![\w/-])[A-Z][A-Z0-9]{{1,5}}[- ](?:\d{{1,2}}|{_UNITS}|ten|twenty[- ]one)\b(?=\s*(?:[.,;:]|$|is\b|was\b))"
+)
 
 
 def _generic_instrument(text: str, stored: bool = False) -> re.Match | None:
-    if not stored and not SCORED_NOW.search(text):
-        return None
+    now = stored or SCORED_NOW.search(text) is not None
     named = NAMED_SCALE.search(text)
-    if named is not None:
+    if named is not None and (now or _IS_SCORE.match(text[named.end() :])):
         return named
+    apposed = APPOSED.search(text)
+    if apposed is not None and (now or _IS_SCORE.match(text[apposed.end() :])):
+        return apposed
     for match in ACRONYM.finditer(text):
-        if match["name"].split("-")[0] not in NOT_INSTRUMENT:
+        if match["name"].split("-")[0] not in NOT_INSTRUMENT and (now or _IS_SCORE.match(text[match.end() :])):
             return match
     return None
 
@@ -731,7 +793,13 @@ def spoken_score(text: str, *, stored: bool = False) -> tuple[str, float] | None
         if instrument is None:
             return None
     rest = SCALE_RANGE.sub(" ", text[: instrument.start()] + " " + text[instrument.end() :])
-    number = _current_number(rest)
+    rest = THE_ONE.sub(" ", rest)  # "the carer one, the Zarit, is 58": "one" is no score
+    suffix = re.match(r"-\d{1,2}\b", text[instrument.end() :])  # "DASS-21": the list names it "DASS"
+    if suffix is not None and NUMBER.search(text[instrument.end() + suffix.end() :]):
+        rest = text[: instrument.start()] + " " + text[instrument.end() + suffix.end() :]  # "DASS-21 … forty"
+        rest = THE_ONE.sub(" ", SCALE_RANGE.sub(" ", rest))
+    unnamed = NUMBERED_NAME.sub(" ", rest)  # "Let's do the anger questionnaire, the DAR five. You scored sixteen."
+    number = _current_number(unnamed) or _current_number(rest)
     if number is None:
         return None
     value: float = number_value(number)
@@ -916,6 +984,13 @@ def kind_of(unit: Unit, cues) -> str:
         return OBSERVATION
     if by_clinician and (cues.matches("clinician_assessment", text) or formulated):
         return FORMULATION
+    if (
+        unit.speaker == "clinician"
+        and not text.rstrip().endswith("?")
+        and RISK_SUMMARISED.search(text)
+        and RISK_SUBJECT.search(text)
+    ):
+        return FORMULATION  # "So you're having thoughts of killing yourself…, with no plan and no intention to act."
     if summary and SUMMARY_REPORTED.search(text):
         return REPORT
     if by_clinician and cues.intervention(text):

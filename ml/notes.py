@@ -333,6 +333,20 @@ def _follows_question(unit, previous) -> bool:
     )
 
 
+# The clinician's statements quoted as one when said over consecutive sentences of a turn: (section source,
+# the note's label).
+_CLINICIAN_RUNS = {
+    statements.FORMULATION: ("clinician_assessment", "Clinician: {}."),
+    statements.OBSERVATION: ("observations", "Observed: {}."),
+    statements.HOMEWORK: ("homework", "Homework: {}."),
+}
+
+
+def _clinician_sentence(kind: str, quotes: Sequence[str], ev: tuple[Evidence, ...]) -> DraftSentence:
+    source, label = _CLINICIAN_RUNS[kind]
+    return DraftSentence(label.format(". ".join(quotes)), source, ev)
+
+
 def _report_sentence(quotes: Sequence[str], asked, ev: tuple[Evidence, ...]) -> DraftSentence:
     said = ". ".join(quotes)
     if asked is not None:
@@ -420,9 +434,12 @@ def gather(
     plan_under_way = False  # the clinician's last statement set homework or an agreed action
     formulating = False  # the clinician's last sentence, with no one speaking since, was a formulation
     told: dict | None = None  # the patient's report being quoted, while their turn goes on reporting
+    run: dict | None = None  # the clinician's formulation, observation or homework, while their turn goes on with it
     observing = False  # the clinician announced what they noticed ("I noticed something while we talked.")
     last_clinician_kind = None  # the kind of the clinician's last sentence, for a patient's commitment after it
     folded: set[int] = set()  # clinician sentences quoted inside an agreed proposal's sentence
+    rating_asked = False  # the clinician has asked for a rating in this session
+    recapped = False  # this sentence is the clinician going over the ratings just given
     for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
         question = previous if _follows_question(u, previous) else None
@@ -435,15 +452,14 @@ def gather(
             if not statements.ASKS_BACK.match(u.text):
                 kind = statements.REPORT  # "Maybe twenty, thirty times a day?": an unsure answer, not a question
                 asked = question if statements.is_elliptical(u.text) else asked
-        if u.speaker == "clinician" and kind == statements.QUESTION and statements.PROPOSAL.search(u.text):
+        proposes = statements.PROPOSAL.search(u.text) or statements.APPOINTMENT_ASK.search(u.text)
+        if u.speaker == "clinician" and kind == statements.QUESTION and proposes:
             reply, then = _reply_to_proposal(units, kinds, n)
+        answer = _patient_turn_text(units, n + 1 + len(then)) if reply is not None else ""  # the reply's whole turn
         if u.speaker == "clinician" and kind == statements.QUESTION and reply is not None:
-            answer = _patient_turn_text(units, units.index(reply))
-            if statements.PROPOSAL.search(u.text) and statements.DECLINES.match(reply.text):
+            if proposes and statements.DECLINES.match(reply.text):
                 kind = statements.DECIDED_AGAINST
-            elif statements.PROPOSAL.search(u.text) and (
-                statements.AFFIRMS.match(reply.text) or statements.ACCEPTS.search(answer)
-            ):
+            elif proposes and (statements.AFFIRMS.match(reply.text) or statements.ACCEPTS.search(answer)):
                 kind = statements.ACTION  # "Would you be okay if I spoke to your GP…?" "Yes."
                 folded.update(then)  # "Could we cut it down to once a day? Maybe one call with your mum…"
         if u.speaker == "clinician":
@@ -455,9 +471,11 @@ def gather(
                 # "And in the corridor, take your headphones out." after homework; "Same time every day,
                 # seven o'clock." after "Let's make a sleep plan."
                 kind = statements.HOMEWORK
-            elif kind == statements.OTHER and formulating:
-                # "Here's how I understand it. <formulation>. <more of it>": an announced formulation goes on
-                # over the sentences of the clinician's turn that are nothing else.
+            elif kind == statements.OTHER and statements.ANNOUNCED.match(u.text):
+                kind = statements.FORMULATION  # "So here's how I'm seeing it. <the reading>", joined as one
+            elif kind == statements.OTHER and formulating and not statements.ABOUT_SOMEONE.match(u.text):
+                # "Here's how I understand it. <formulation>. <more of it>": a formulation goes on over the
+                # sentences of the clinician's turn that are nothing else and are not about someone else.
                 kind = statements.FORMULATION
             elif kind == statements.OTHER and observing:
                 # "I noticed something while we were talking. Twice you reached up towards your eyebrow…"
@@ -465,14 +483,21 @@ def gather(
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
-            formulating = (kind == statements.FORMULATION and (formulating or statements.ANNOUNCED.match(u.text))) or (
-                statements.ASKS_TO_FORMULATE.search(u.text) is not None
-            )
+            formulating = kind == statements.FORMULATION or (statements.ASKS_TO_FORMULATE.search(u.text) is not None)
             observing = kind == statements.OBSERVATION and (
                 observing or statements.OBSERVATION_ANNOUNCED.search(u.text)
             )
+            recapped = kind == statements.OTHER and rating_asked and statements.recaps_ratings(u.text)
+            if recapped:
+                kind = statements.SCORE  # "…from seventy-five down to thirty-five."
+            rating_asked = (
+                rating_asked
+                or statements.asks_for_rating(u.text)
+                or (kind == statements.QUESTION and statements.RATING_ASK.search(u.text) is not None)
+            )
             last_clinician_kind = kind
         else:
+            recapped = False
             formulating = observing = False
             if (
                 u.speaker == "patient"
@@ -510,6 +535,18 @@ def gather(
             out["next_steps"].append(DraftSentence(sentence, "next_steps", ev + _evidence(reply)))
         elif kind == statements.DECIDED_AGAINST:
             out["next_steps"].append(DraftSentence(f"Decided against: \u201c{quote}\u201d.", "next_steps", ev))
+        elif kind in _CLINICIAN_RUNS and u.speaker == "clinician":
+            # One statement said over several sentences of a turn ("They keep you feeling safe. But they stop
+            # you finding out… So they keep the fear going.") is quoted whole, as the patient's reports are.
+            source, _ = _CLINICIAN_RUNS[kind]
+            if run is not None and run["kind"] == kind and run["until"] == n - 1:
+                run["quotes"].append(quote)
+                run["ev"] += tuple(e for e in ev if e not in run["ev"])
+            else:
+                run = {"kind": kind, "quotes": [quote], "ev": ev, "at": len(out[source])}
+                out[source].append(None)
+            run["until"] = n
+            out[source][run["at"]] = _clinician_sentence(kind, run["quotes"], run["ev"])
         elif kind == statements.HOMEWORK:
             out["homework"].append(DraftSentence(f"Homework: {quote}.", "homework", ev))
         elif kind == statements.NEXT_STEPS:
@@ -521,13 +558,13 @@ def gather(
                 quote = f"{quote} {_quote(units[k].text)}."
                 ev = ev + _evidence(units[k])
             ev = ev + _evidence(reply)
-            sentence = (
-                f"Agreed: {quote} (patient: \u201c{_quote(_patient_turn_text(units, units.index(reply)))}\u201d)."
-            )
+            sentence = f"Agreed: {quote} (patient: \u201c{_quote(answer)}\u201d)."
             out["next_steps"].append(DraftSentence(sentence, "next_steps", ev))
         elif kind == statements.ACTION:
             end = "" if quote.endswith("?") else "."
             out["next_steps"].append(DraftSentence(f"Agreed: {quote}{end}", "next_steps", ev))
+        elif kind == statements.SCORE and recapped:
+            out["measures"].append(DraftSentence(f"Ratings in session: \u201c{quote}\u201d.", "measures", ev))
         elif (
             kind == statements.SCORE
             and u.speaker == "patient"

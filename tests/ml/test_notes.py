@@ -273,7 +273,11 @@ def test_formulations_observations_and_reports_by_kind_of_statement():
         Utterance(2, "clinician", "I can tell you're holding your sleeve over your wrist.", 8, 11),
     ]
     by_key = _sections(draft_note(load_template("soap"), session, []))
-    assert len(by_key["assessment"]) == 2
+    # Said one after the other by the same clinician, the two readings are quoted as one statement.
+    assert by_key["assessment"] == [
+        "Clinician: It seems to me that the worry and the poor sleep are feeding each other. I wonder whether "
+        "avoiding the shop keeps the fear going."
+    ]
     assert any("sleeve" in t for t in by_key["objective"])
     summary = [
         Utterance(0, "summary", "Hands shaking, appears very tired."),

@@ -1,0 +1,128 @@
+"""The clinician's statements said over several sentences, scores and ratings read out in passing, and the
+next appointment offered as a question (sentences written for these tests, not taken from any fixture)."""
+
+from ml import note_statements as st
+from ml.notes import Utterance, draft_note, load_template
+
+
+def _sections(draft) -> dict[str, list[str]]:
+    return {section.key: [s.text for s in section.sentences] for section in draft.sections}
+
+
+def _note(*turns: tuple[str, str]) -> dict[str, list[str]]:
+    utterances = [Utterance(i, who, text, i * 5.0, i * 5.0 + 4) for i, (who, text) in enumerate(turns)]
+    return _sections(draft_note(load_template("soap"), utterances, []))
+
+
+def test_a_reading_said_over_several_sentences_is_one_assessment_statement():
+    note = _note(
+        ("patient", "I just go quiet for hours afterwards."),
+        (
+            "clinician",
+            "It sounds like the silences protect you. But they also stop your partner from reaching you. "
+            "So the distance grows each time. How does that land?",
+        ),
+    )
+    assert note["assessment"] == [
+        "Clinician: It sounds like the silences protect you. But they also stop your partner from reaching you. "
+        "So the distance grows each time."
+    ]
+
+
+def test_a_sentence_about_someone_else_does_not_join_the_reading():
+    note = _note(
+        ("patient", "I can't face the classroom."),
+        (
+            "clinician",
+            "It sounds like avoiding school keeps the fear going. Your dad asked whether you could study at home.",
+        ),
+    )
+    assert note["assessment"] == ["Clinician: It sounds like avoiding school keeps the fear going."]
+    assert not any("study at home" in t for t in note["assessment"])
+
+
+def test_an_announced_reading_in_the_clinicians_own_words_is_the_assessment():
+    note = _note(
+        ("patient", "Evenings are the worst."),
+        (
+            "clinician",
+            "So here's how I'm seeing it. The tablets help in the day, but not once they wear off. "
+            "By the evening you're running on empty.",
+        ),
+    )
+    assert len(note["assessment"]) == 1
+    assert "wear off" in note["assessment"][0] and "running on empty" in note["assessment"][0]
+
+
+def test_the_clinician_going_over_the_ratings_just_given_is_a_measure():
+    note = _note(
+        ("clinician", "Out of a hundred, how anxious are you now?"),
+        ("patient", "Ninety."),
+        ("clinician", "And now?"),
+        ("patient", "About forty."),
+        ("clinician", "Twenty minutes in, from ninety down to forty. You stayed with it."),
+    )
+    assert any(t.startswith("Ratings in session:") and "ninety down to forty" in t for t in note["objective"])
+
+
+def test_a_recap_needs_a_rating_asked_for_first():
+    assert st.recaps_ratings("Twenty minutes in, from ninety down to forty.")
+    assert not st.recaps_ratings("Rate it from one to ten?")
+    note = _note(("clinician", "Your commute went from ninety down to forty minutes since the move."))
+    assert not any("Ratings in session" in t for t in note["objective"])
+
+
+def test_scores_read_out_by_name_beside_another():
+    assert st.spoken_score("The sleep one, the Bergen, is twelve today.") == ("Bergen", 12)
+    # a name said straight before its score needs no word saying it is today's
+    assert st.spoken_score("The stress one, the PSS, is twenty-two, a bit higher than before.") == ("PSS", 22)
+    assert st.spoken_score("And the mood one, the PHQ-9, is fourteen.") == ("PHQ-9", 14)
+    # an acronym's own number is part of its name, not its score
+    assert st.spoken_score("Your DASS-21 came out at forty today.") == ("DASS", 40)
+    assert st.spoken_score("PHQ-9 22 (severe) on 3 Nov", stored=True) == ("PHQ-9", 22)
+    # a sentence naming the questionnaire with its number, then the score
+    note = _note(("clinician", "Let's look at the stress questionnaire, the PSS ten. You scored twenty today."))
+    assert any("20" in t and "stress questionnaire" in t.lower() for t in note["objective"])
+    # service and role acronyms are no instrument
+    assert st.spoken_score("The GP is two miles away.") is None
+
+
+def test_a_change_the_clinician_saw_is_observed():
+    note = _note(("clinician", "You've gone quite red there, let's pause for a moment."))
+    assert note["objective"] == ["Observed: You've gone quite red there, let's pause for a moment."]
+
+
+def test_the_next_appointment_offered_as_a_question_and_taken_is_agreed():
+    note = _note(("clinician", "Same time next Thursday?"), ("patient", "Yes, Thursday works."))
+    assert note["plan"] == ["Agreed: Same time next Thursday? (patient: \u201cYes, Thursday works\u201d)."]
+
+
+def test_the_clinicians_summary_of_the_risk_screen_is_their_assessment():
+    note = _note(
+        (
+            "clinician",
+            "So you've had thoughts of ending your life this week, with no plan and no intention to act on them.",
+        ),
+        ("patient", "Yes, that's right."),
+    )
+    assert any("no plan and no intention" in t for t in note["assessment"])
+
+
+def test_a_sentence_naming_what_was_just_described_is_read_with_it():
+    note = _note(
+        ("patient", "I'd barely slept and hadn't eaten all day."),
+        ("clinician", "So you were running on empty before it started. Those are your vulnerability factors."),
+    )
+    assert note["assessment"] == [
+        "Clinician: So you were running on empty before it started. Those are your vulnerability factors."
+    ]
+
+
+def test_plan_items_said_after_the_homework_stay_in_the_plan():
+    note = _note(
+        ("clinician", "So, homework. Keep the diary every day."),
+        ("patient", "Okay."),
+        ("clinician", "And a proper break on every shift. And if you can, finish the worksheet at home."),
+    )
+    plan = " ".join(note["plan"])
+    assert "every shift" in plan and "finish the worksheet" in plan
