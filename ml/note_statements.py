@@ -366,6 +366,33 @@ APPOINTMENT_ASK = re.compile(
     rf"how (?:about|does) (?:next )?(?:{_DAYS}))",
     re.I,
 )
+# The clinician saying how worried they are: their judgement ("nothing you've told me worries me about her
+# safety", "I'm not worried that you'll act on them").
+CONCERN_JUDGED = re.compile(
+    r"\b(?:nothing|what|anything) (?:you'?ve|you have) (?:told|said to|shown) me (?:\w+ )?(?:worries|concerns|"
+    r"reassures) me\b|\bi'?m (?:not )?(?:too |very |really |a bit |a little |more |less )?(?:worried|concerned) "
+    r"(?:about|that|for)\b|\b(?:doesn'?t|does not|don'?t|do not) (?:worry|concern) me\b",
+    re.I,
+)
+# The clinician saying what happens next, with its time: "Yes, Monday at four, and we'll weigh at the start
+# again.", "Next time we'll go through the letter together."
+WE_WILL = re.compile(
+    r"\b(?:we'?ll|we will|we're going to|i'?ll|i will|i'm going to)\s+(?!be\b|see how\b|come back to\b|"
+    r"talk about (?:that|this|it) (?:in a|later)\b|just\b|need\b|have to\b)\w+",
+    re.I,
+)
+NEXT_TIME = re.compile(
+    r"\bnext (?:time|session|appointment|week)\b|\bat the (?:start|beginning|end) of (?:the )?next\b|"
+    r"\bwhen we (?:next )?meet\b|\bat (?:the|your) review\b|\b(?:monday|tuesday|wednesday|thursday|friday)"
+    r" at (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon)\b",
+    re.I,
+)
+# A measurement taken in the room: "You're at 47.8 kilos today, up 0.4 from last Monday."
+MEASURED = re.compile(
+    r"\b(?:you'?re|you are|you weigh|weigh(?:ed|s)?|weight (?:is|was|today))\b[^.?!]{0,25}?\b\d+(?:\.\d+)?\s*"
+    r"(?:kilos?|kilograms?|kg|stone|pounds|lbs)\b",
+    re.I,
+)
 # The clinician's summary of a risk screen: "…with no plan and no intention to act": their risk judgement.
 RISK_SUMMARISED = re.compile(
     r"\b(?:no|without|not any|nor any)\s+(?:\w+\s+){0,2}(?:plans?|intent|intention|intentions)\b", re.I
@@ -984,6 +1011,10 @@ def kind_of(unit: Unit, cues) -> str:
         return OBSERVATION
     if by_clinician and (cues.matches("clinician_assessment", text) or formulated):
         return FORMULATION
+    if unit.speaker == "clinician" and not text.rstrip().endswith("?") and CONCERN_JUDGED.search(text):
+        return FORMULATION  # "…nothing you've told me worries me about her safety."
+    if unit.speaker == "clinician" and not text.rstrip().endswith("?") and MEASURED.search(text):
+        return OBSERVATION  # a weight taken in the session
     if (
         unit.speaker == "clinician"
         and not text.rstrip().endswith("?")
@@ -1003,6 +1034,13 @@ def kind_of(unit: Unit, cues) -> str:
         return ACTION
     if unit.speaker == "clinician" and LIKE_REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION
+    if (
+        unit.speaker == "clinician"
+        and not text.rstrip().endswith("?")
+        and WE_WILL.search(text)
+        and NEXT_TIME.search(text)
+    ):
+        return NEXT_STEPS  # "…and we'll weigh at the start again.", "Next time we'll sit in the waiting room."
     if (
         unit.speaker == "clinician"
         and is_instruction(text)

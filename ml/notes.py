@@ -477,16 +477,19 @@ def gather(
                 # "Here's how I understand it. <formulation>. <more of it>": a formulation goes on over the
                 # sentences of the clinician's turn that are nothing else and are not about someone else.
                 kind = statements.FORMULATION
-            elif kind == statements.OTHER and observing:
+            elif (
+                kind == statements.OTHER
+                and observing
+                and not statements.ABOUT_SOMEONE.match(u.text)
+                and not statements.is_instruction(u.text)
+            ):
                 # "I noticed something while we were talking. Twice you reached up towards your eyebrow…"
                 kind = statements.OBSERVATION
             plan_under_way = kind in (statements.HOMEWORK, statements.ACTION) or (
                 plan_under_way and kind in (statements.OTHER, statements.INTERVENTION)
             )
             formulating = kind == statements.FORMULATION or (statements.ASKS_TO_FORMULATE.search(u.text) is not None)
-            observing = kind == statements.OBSERVATION and (
-                observing or statements.OBSERVATION_ANNOUNCED.search(u.text)
-            )
+            observing = kind == statements.OBSERVATION  # "I can see some marks on your arm. A couple look fresh."
             recapped = kind == statements.OTHER and rating_asked and statements.recaps_ratings(u.text)
             if recapped:
                 kind = statements.SCORE  # "…from seventy-five down to thirty-five."

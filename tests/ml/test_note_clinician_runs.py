@@ -126,3 +126,33 @@ def test_plan_items_said_after_the_homework_stay_in_the_plan():
     )
     plan = " ".join(note["plan"])
     assert "every shift" in plan and "finish the worksheet" in plan
+
+
+def test_what_the_clinician_saw_goes_on_over_the_sentences_after_it():
+    note = _note(
+        (
+            "clinician",
+            "I can see some marks on your right hand. A few look quite red. Take your time with the next bit.",
+        ),
+    )
+    assert note["objective"][0] == "Observed: I can see some marks on your right hand. A few look quite red."
+
+
+def test_how_worried_the_clinician_is_is_their_judgement():
+    note = _note(
+        ("patient", "I keep picturing something happening to him."),
+        ("clinician", "Nothing you've told me worries me about his safety. These thoughts are common."),
+    )
+    assert any("worries me about his safety" in t for t in note["assessment"])
+
+
+def test_what_happens_next_time_is_the_plan():
+    note = _note(("clinician", "Yes, Friday at two, and we'll go over the diary at the start again."))
+    assert note["plan"] == ["Next steps: Yes, Friday at two, and we'll go over the diary at the start again."]
+    note = _note(("clinician", "We'll see how next week goes."))
+    assert not any(t.startswith("Next steps") for t in note["plan"])
+
+
+def test_a_weight_taken_in_the_room_is_objective():
+    note = _note(("clinician", "You're at 52.1 kilos today, the same as last week."))
+    assert note["objective"] == ["Observed: You're at 52.1 kilos today, the same as last week."]
