@@ -527,9 +527,12 @@ def gather(
             reports.append(u)
         text = statements.strip_heading(u.text) if u.speaker == "summary" else u.text
         quote = _quote(text)
-        if not quote or quote.lower() in seen:
+        # The same words said twice are quoted once, unless they answer a different question ("Yeah." to "Did
+        # you take the diazepam?" is not the "Yeah." said to the question before).
+        key = quote.lower() if asked is None else f"{quote.lower()}\n{asked.text.lower()}"
+        if not quote or key in seen:
             continue
-        seen.add(quote.lower())
+        seen.add(key)
         ev = _evidence(u)
         if asked is not None:
             ev = _evidence(asked) + ev

@@ -156,3 +156,18 @@ def test_what_happens_next_time_is_the_plan():
 def test_a_weight_taken_in_the_room_is_objective():
     note = _note(("clinician", "You're at 52.1 kilos today, the same as last week."))
     assert note["objective"] == ["Observed: You're at 52.1 kilos today, the same as last week."]
+
+
+def test_a_short_answer_said_earlier_still_carries_its_own_question():
+    # "No." answered two questions: the second answer is quoted with its own question, not dropped as a repeat
+    # (which left "Nothing like that" in the note with nothing saying what it denied).
+    note = _note(
+        ("clinician", "Did the weekend go as planned?"),
+        ("patient", "No."),
+        ("clinician", "Have you made any plans to end your life?"),
+        ("patient", "No. Nothing like that."),
+    )
+    assert (
+        "Patient, asked \u201cHave you made any plans to end your life?\u201d: \u201cNo. Nothing like that\u201d."
+        in note["subjective"]
+    )
