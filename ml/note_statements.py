@@ -251,7 +251,10 @@ FORMULATED = re.compile(
 # "Sitting on edge of chair, tapping foot."), or with the client as the one observed.
 SUMMARY_OBSERVED = re.compile(
     r"^\W*(\w+ )?(shaking|trembling|tapping|fidgeting|sitting|slumped|pacing|yawning|crying|tearful|restless|"
-    r"agitated|dishevelled|unkempt|flat|tense|guarded)\b|"
+    r"agitated|dishevelled|unkempt|flat|tense|guarded|pale|flushed|sweaty|clammy|teary|fidgety|withdrawn)\b|"
+    # a weight taken in the session: "In-session weighing: 47.8 kg, up 0.4 kg"
+    r"\b(?:weighing|weighed|weight (?:today|in session|is|was|taken))\b[^.;]{0,30}?\b\d+(?:\.\d+)?\s*"
+    r"(?:kg|kilos?|kilograms?)\b|"
     r"^\W*(the )?(client|patient|pt|she|he|they) "
     r"(appeared|appears|presented|presents|looked|looks|seemed|was observed)\b|"
     # written without the subject: "Looks tired; hands steady.", "Presented dishevelled."
@@ -285,6 +288,8 @@ SUMMARY_SET = re.compile(
 # A typed summary's report of what the client did or said ("Client completed exposure: …"): a report,
 # even when it names a technique.
 SUMMARY_REPORTED = re.compile(
+    # what the client did of the homework: "HW done: watched the videos 5/7 days"
+    r"^\W*(?:hw|homework)\s+(?:was\s+)?(?:done|completed|partly done|partially done|mostly done|not done)\b|"
     r"^\W*(the )?(client|patient|pt|she|he|they) (also )?(reports?|reported|completed|did|managed|tried|said|says|"
     r"describes?|described|went|spoke|attended|practi[sc]ed|mentioned|mentions|shared|shares|explained|explains|"
     r"disclosed|discloses|stated|states|expressed|expresses|admitted|admits|denied|denies|told|talked|talks|"
@@ -441,7 +446,8 @@ HYPOTHETICAL_CUE = re.compile(
 # A typed summary's plan written without a heading: "Blades to be removed tonight.", "Pt to call GP."
 SUMMARY_ACTION = re.compile(
     r"^\W*(?:[\w'’]+\s+){0,3}to be (\w+ed|\w+en|sent|set|put|kept|made|done|given|taken)\b|"
-    r"^\W*(?:the )?(?:pt|client|patient|she|he|they|we|clinician|therapist|mum|mother|dad|father|parents?|"
+    r"^\W*(?:with (?:his|her|their|the client's|the patient's) (?:consent|agreement|permission),?\s+)?"
+    r"(?:the )?(?:pt|client|patient|she|he|they|we|clinician|therapist|mum|mother|dad|father|parents?|"
     r"partner|i)\s+(?:to|will)\s+\w+|"
     r"^\W*(?:the )?(?:pt|client|patient|she|he|they)\s+(?:agreed|agrees|consented|consents)\s+to\b|"
     # correspondence to be done: "Letter to GP re bloods.", "GP letter re mood.", "Liaise with school.",
@@ -514,7 +520,12 @@ FORMULATED_MORE = re.compile(
     r"what you'?re describing (is|are|sounds|fits|meets)|"
     # a presentation named against a diagnosis or a stage of change: "Her presentation fits prolonged grief
     # disorder", "I'd say you're in the contemplation stage"
-    r"\b(presentation|picture|symptoms|this) (fits|meets|is consistent with|in keeping with)\b|"
+    r"\b(presentation|picture|symptoms|this) (fits|meets|(?:is |are )?consistent with|(?:is |are )?in keeping with|"
+    r"(?:is |are )?suggestive of|(?:is |are )?indicative of)\b|"
+    # a judgement of the work in the session: "Good within-session habituation; ready to move up the hierarchy."
+    r"\b(?:is|are|seems?|appears?|now) ready to (?:move|progress|step|go|start|begin|try)\b|"
+    r"\b(?:good|clear|rapid|partial|limited|poor) (?:within[- ]session |in[- ]session |between[- ]session )?"
+    r"(?:habituation|response to|engagement with)\b|"
     r"\b(?:fits|meets criteria for|consistent with) (?:a |an |the )?(?:diagnosis|prolonged|complicated|"
     r"generali[sz]ed|major|persistent|post-?traumatic)\b|"
     r"\b(?:pre-?)?contemplation stage|\bstage of change|\b(?:in|at) the (?:pre-?contemplation|contemplation|"
@@ -774,7 +785,7 @@ NAMED_SCALE = re.compile(
     r"(?:questionnaire|inventory|scale|index|checklist))(?:[- ]revised)?\b",
     re.I,
 )
-ACRONYM = re.compile(r"(?<![\w/-])(?P<name>[A-Z][A-Z0-9]{1,5}(?:-[A-Z0-9]{1,3})?)(?![\w/-])")
+ACRONYM = re.compile(r"(?<![\w/-])(?P<name>[A-Z][A-Z0-9]{1,5}(?:-(?:[A-Z0-9]{1,3}|[A-Z][a-z]{1,3}))?)(?![\w/-])")
 # acronyms of a service, a role, a diagnosis or a sleep diary's fields: not an instrument
 NOT_INSTRUMENT = frozenset(
     "GP SI SH OD CBT DBT ACT ERP EMDR MI BA CFT IPT NHS AE ED ICU OCD PTSD ADHD BDD GAD MDD BPD TIB TST SE SOL "
@@ -835,7 +846,7 @@ def spoken_score(text: str, *, stored: bool = False) -> tuple[str, float] | None
         value = float(f"{number}.{decimal[1]}")
     if generic:
         name = instrument["name"]
-        return (name if name.isupper() else " ".join(w.capitalize() for w in name.split())), value
+        return (name if name[:2].isupper() else " ".join(w.capitalize() for w in name.split())), value
     return canonical_instrument(instrument.group(0)), value
 
 
@@ -989,6 +1000,8 @@ def kind_of(unit: Unit, cues) -> str:
         return HOMEWORK
     if by_clinician and (cues.matches("next_steps", text) or FOLLOW_UP.search(text)):
         return NEXT_STEPS
+    if summary and SUMMARY_ACTION.search(text) and spoken_score(text) is None:
+        return ACTION  # "He agreed to try a time-out when he reaches 7/10.": what was agreed, not a rating taken
     if summary and SUMMARY_REPORTED.search(text) and spoken_score(text) is None:
         return REPORT  # "Client completed exposure: …; SUDS 80 before, 40 after": what the client did
     if summary and spoken_score(text) is None and spoken_rating(text) is not None and rating_looks_back(text):

@@ -1,0 +1,40 @@
+"""Typed summaries: what was agreed, what was seen, the clinician's judgement and the homework's report, each
+to its section (sentences written for these tests, not taken from any fixture)."""
+
+import pytest
+
+from ml import note_statements as st
+from ml.notes import Cues, Utterance
+
+
+def _kind(text: str) -> str:
+    (unit,) = st.sentence_units([Utterance(0, "summary", text)])
+    return st.kind_of(unit, Cues())
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # agreed, though it names a rating
+        ("She will keep the panic diary, adding a 0-10 rating of fear each evening.", st.HOMEWORK),
+        ("He agreed to try a ten-minute pause when his anger reaches 6/10.", st.ACTION),
+        ("With her consent the clinician will write to her GP about the dose.", st.ACTION),
+        # the homework's report is what the client did
+        ("HW done: walked to the shop 4/7 days, anxiety 70 -> 40.", st.REPORT),
+        # seen in the room
+        ("Flushed and tearful when describing the argument.", st.OBSERVATION),
+        ("Weighed in session: 51.2 kg, down 0.3 kg.", st.OBSERVATION),
+        # the clinician's judgement
+        ("Presentation consistent with social anxiety rather than panic disorder.", st.FORMULATION),
+        ("Good within-session habituation; she is ready to move up the hierarchy.", st.FORMULATION),
+        # reported, not measured
+        ("Weight loss of about 4 kg since the summer.", st.REPORT),
+        ("She reports mood 3/10 most days this week.", st.REPORT),
+    ],
+)
+def test_summary_sentences_by_kind(text, kind):
+    assert _kind(text) == kind
+
+
+def test_an_acronym_with_a_lower_case_part_is_an_instrument():
+    assert st.spoken_score("SPAI-Soc 61 today (70 on 3/11).") == ("SPAI-Soc", 61)
