@@ -581,6 +581,9 @@ def _get(u, name, default=None):
 # the speaker's next sentence says what it counts ("3. All of them in the supermarket."), so the two stay
 # one sentence of evidence. (A bare "No." is left alone: joined, it could read as negating what follows.)
 BARE_COUNT = re.compile(rf"^\W*(?:{NUMBER.pattern})\W*$", re.I)
+# A hesitation said as a sentence of its own ("Hmm. Maybe sixty."): read with the sentence it opens, so the
+# answer still follows its question.
+HESITATION = re.compile(r"^\W*(?:hmm+|mm+|um+|uh+|erm*|er|oh|ah|well|gosh)\W*$", re.I)
 # How the clinician says they read things: "I see it", "I'm seeing it", "I'm putting it together".
 _READING = (
     r"i(?:'m| am)? (?:see|seeing|understand|understanding|read|reading|make sense of|making sense of|think|thinking|"
@@ -675,7 +678,7 @@ def _joined_spans(spans: list) -> list[tuple[int, int, str]]:
         if pending is not None:
             out.append((pending.start, span.end, f"{pending.text} {span.text}"))
             pending = None
-        elif BARE_COUNT.match(span.text) or LEAD_IN.match(span.text):
+        elif BARE_COUNT.match(span.text) or LEAD_IN.match(span.text) or HESITATION.match(span.text):
             pending = span
         elif out and (
             (_names_instrument(out[-1][2]) and _states_bare_score(span.text))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ml import note_statements as statements
@@ -322,6 +322,34 @@ def _answers(unit, previous) -> bool:
     return statements.is_elliptical(unit.text) or statements.answers_about_someone(unit.text, previous.text)
 
 
+REFERS_BACK_IN_QUESTION = re.compile(r"\b(?:it|that|this|them|those|these|there)\b", re.I)
+# Said to acknowledge, not to say what a question is about: "Thank you for telling me.", "That sounds exhausting."
+ACKNOWLEDGES = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|right|well|oh),?\s+)*(?:thank(?:s| you)\b|i'?m (?:so |really )?sorry\b|sorry\b|"
+    r"that (?:sounds|must|'s a lot|is a lot|'s hard|'s tough|'s really)|"
+    r"that's (?:a lot|hard|tough|really|fine|okay|ok|good|great|understandable)|"
+    r"it sounds (?:really |so )?(?:hard|tough|difficult|exhausting|awful|upsetting)|of course\b|i see\b|"
+    r"fair enough\b|(?:okay|ok|right|good|great|alright)\W*$)",
+    re.I,
+)
+
+
+def _with_what_it_refers_to(question, before):
+    """The question, read with the clinician's sentence before it in the same turn when the question is short
+    and says what it asks about only by a pronoun ("How much do you believe it right now?")."""
+    if (
+        before.speaker != question.speaker
+        or before.text.rstrip().endswith("?")
+        or ACKNOWLEDGES.match(before.text)
+        or len(question.text.split()) > 10
+        or not REFERS_BACK_IN_QUESTION.search(question.text)
+    ):
+        return question
+    return replace(
+        question, text=f"{before.text} {question.text}", indices=tuple(sorted({*before.indices, *question.indices}))
+    )
+
+
 def _follows_question(unit, previous) -> bool:
     """Whether ``unit`` is a patient's answer (of any length) to the clinician's question just before it
     (a request for a rating is one even where the transcriber ended it with a full stop)."""
@@ -443,6 +471,11 @@ def gather(
     for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
         question = previous if _follows_question(u, previous) else None
+        if question is not None and n >= 2:
+            # "…you rated the belief that your worrying is uncontrollable at ninety percent. How much do you
+            # believe it now?": a short question about "it" is quoted with the sentence that says what "it" is.
+            question = _with_what_it_refers_to(question, units[n - 2])
+            asked = question if asked is not None else None
         previous = u
         if n in folded:
             continue

@@ -171,3 +171,26 @@ def test_a_short_answer_said_earlier_still_carries_its_own_question():
         "Patient, asked \u201cHave you made any plans to end your life?\u201d: \u201cNo. Nothing like that\u201d."
         in note["subjective"]
     )
+
+
+def test_a_short_question_about_it_is_quoted_with_what_it_is():
+    note = _note(
+        ("clinician", "Some people who feel this low think about not being here. Has that happened for you?"),
+        ("patient", "No. Never like that."),
+        ("clinician", "Thank you for telling me. How have you been sleeping?"),
+        ("patient", "Badly, most nights."),
+    )
+    assert (
+        "Patient, asked \u201cSome people who feel this low think about not being here. Has that happened for "
+        "you?\u201d: \u201cNo. Never like that\u201d." in note["subjective"]
+    )
+    # an acknowledgement says nothing of what is asked
+    assert any(t.startswith("Patient, asked \u201cHow have you been sleeping?\u201d") for t in note["subjective"])
+
+
+def test_a_hesitation_does_not_part_an_answer_from_its_question():
+    note = _note(
+        ("clinician", "Out of a hundred, how strongly do you believe that now?"),
+        ("patient", "Hmm. Maybe forty."),
+    )
+    assert any("rating 40" in t for t in note["objective"])
