@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ml.session_risk import ENDS_SENTENCE, PEOPLE, ends_in_fragment
-from ml.text import split_sentences
+from ml.session_risk import ENDS_SENTENCE, ends_in_fragment
+from ml.text import PEOPLE, split_sentences
 
 # Statement kinds.
 REPORT, OBSERVATION, SCORE, FORMULATION = "report", "observation", "score", "formulation"

@@ -29,6 +29,7 @@ record it as not screened (``NOT_SCREENED``).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from ml import risk_scope
 from ml.risk_learned import LearnedRiskStage, RuleReading
 from ml.risk_scope import Scope
 from ml.text import (
+    FIRST_PERSON,
     NEGATION_CLAUSE_BREAK,
     Encoder,
     Span,
@@ -62,6 +64,14 @@ LEVELS = ("none", "history", "passive_ideation", "active_ideation", "plan_or_int
 # cannot take it for a screened entry without risk language.
 NOT_SCREENED = "not_screened"
 LEXICONS = {"en": "risk_lexicon.json", "es": "risk_lexicon_es.json"}
+
+
+@functools.cache
+def load_lexicon(language: str = "en") -> dict:
+    """The risk lexicon of ``language`` (``LEXICONS``), read once per process."""
+    return json.loads((DATA / LEXICONS[language]).read_text(encoding="utf-8"))
+
+
 RANK = {level: i for i, level in enumerate(LEVELS)}
 DELIBERATE = re.compile(
     r"\b(on purpose|deliberately|intentionally|wasn'?t an accident|to feel|so i'?d (stop|feel)"
@@ -90,7 +100,6 @@ DISCUSSABLE_RULES = frozenset(
         "passive.want_to_die",
     }
 )
-FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
 OTHER_REFLEXIVE = re.compile(
     r"\b(himself|herself|themselves|themself|his (own )?life|her (own )?life|their (own )?lives?)\b", re.I
 )
@@ -193,7 +202,7 @@ class RiskRules:
     patient crisis resources the moment they submit a note."""
 
     def __init__(self, language: str = "en"):
-        lexicon = json.loads((DATA / LEXICONS[language]).read_text(encoding="utf-8"))
+        lexicon = load_lexicon(language)
         self.language = language
         self.version = lexicon["version"]
         self.fold = bool(lexicon.get("fold_accents"))

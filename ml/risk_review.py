@@ -64,6 +64,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from ml.text import FIRST_PERSON, PEOPLE
+
 ALERT, REVIEW = "alert", "review"
 # Below this calibrated probability a learned finding is weak (the stage's own thresholds are ~0.45).
 WEAK_SCORE = 0.6
@@ -239,12 +241,8 @@ SPOKEN_FIGURES = (re.compile(r"\bdeath warmed (up|over)\b|\bsick to death\b|\bto
 # A clause about someone else ("he's on warfarin and he can't drive"): its risk words are that person's.
 _CLAUSES = re.compile(r"[,;:]\s*|\s+(?:and|but|so|because|then)\s+", re.I)
 _THIRD_SUBJECT = re.compile(
-    r"^\W*(?:(?:and|but|so|then|now|well)\s+)*(?:he|she|they|his|her|their|my (?:\w+ )?(?:dad|father|mum|mother|"
-    r"mom|brother|sister|son|daughter|husband|wife|partner|friend|nan|gran|grandad|grandma|uncle|aunt|cousin|"
-    r"boss|neighbour|neighbor))\b",
-    re.I,
+    rf"^\W*(?:(?:and|but|so|then|now|well)\s+)*(?:he|she|they|his|her|their|my (?:\w+ )?(?:{PEOPLE}))\b", re.I
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
 
 
 def names_risk(text: str, idioms: Iterable[re.Pattern] = ()) -> bool:
@@ -257,7 +255,7 @@ def names_risk(text: str, idioms: Iterable[re.Pattern] = ()) -> bool:
     for part in _CLAUSES.split(text):
         at = text.find(part, start)
         start = at + len(part)
-        if part and _THIRD_SUBJECT.match(part) and not _FIRST_PERSON.search(part):
+        if part and _THIRD_SUBJECT.match(part) and not FIRST_PERSON.search(part):
             spans.append((at, at + len(part)))
     return any(not any(s <= m.start() and m.end() <= e for s, e in spans) for m in RISK_WORDS.finditer(text))
 

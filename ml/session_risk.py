@@ -36,26 +36,25 @@ here: the caller records "not analysed: language" (``LANGUAGES`` lists what is).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ml import risk_review
-from ml.risk import DATA, LEXICONS, RANK, max_level
+from ml.risk import RANK, load_lexicon, max_level
 from ml.risk_review import ALERT, REVIEW
-from ml.text import split_sentences
+from ml.text import FIRST_PERSON, PEOPLE, split_sentences
 
 VERSION = "session-risk-1.4"
 # The risk lexicon's figures of speech ("I'd rather die than…"): risk words inside one name nothing
 # (``risk_review.names_risk``).
-IDIOMS = tuple(re.compile(p, re.I) for p in json.loads((DATA / LEXICONS["en"]).read_text(encoding="utf-8"))["idioms"])
+IDIOMS = tuple(re.compile(p, re.I) for p in load_lexicon("en")["idioms"])
 LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
+RISK_LEVELS = (*risk_review.IDEATION, "plan_or_intent", "self_harm")
 
 SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
-FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
 # Someone whose experience a clause states: the writer's "I", or the patient in the third person.
 PERSON = re.compile(
     r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine|patient|client|pt|she|he|they|her|him|them|his|their)\b", re.I
@@ -161,12 +160,6 @@ PLAN_DETAIL = re.compile(
     r"\b(pills?|tablets?|overdose|rope|hang|bridge|jump|gun|knife|blade|razor|tonight|tomorrow|this week|"
     r"when|how i|wrote|note|saved|stockpil\w*|bought|method|date)\b",
     re.I,
-)
-# People other than the patient, as a patient or a clinician names them.
-PEOPLE = (
-    r"partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|mother|dad|father|friend|flatmate|roommate|"
-    r"boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|aunt|uncle|nan|gran|grandma|grandmother|grandad|"
-    r"grandfather|grandpa|stepmum|stepdad|parents?|teacher"
 )
 # A summary clause about someone else ("Her mother takes zopiclone…", "Cousin's past self-harm…"), not a
 # relative telling about the patient ("Mother reports…", "Sister found her…").
@@ -730,12 +723,12 @@ class SessionRiskScreen:
         return SessionScreen(max_level(alerting), tuple(findings), tuple(suppressed))
 
     # --- alert or clinician review (``ml.risk_review``) ----------------------------------------
+    def _risk_findings(self, text: str) -> list:
+        """The findings of ``text`` at a risk level (ideation, plan or intent, self-harm)."""
+        return [f for f in self.assess(text).findings if f.level in RISK_LEVELS]
+
     def _levels(self, text: str) -> set[str]:
-        return {
-            f.level
-            for f in self.assess(text).findings
-            if f.level in (*risk_review.IDEATION, "plan_or_intent", "self_harm")
-        }
+        return {f.level for f in self._risk_findings(text)}
 
     def _reads_risk(self, turn: Turn) -> bool:
         """Whether a clinician turn is about risk (its questions read as the statements they ask for): a rules
@@ -743,9 +736,7 @@ class SessionRiskScreen:
         you think about touching that handle?" is not about risk, whatever the learned stage reads in it)."""
         for span in split_sentences(turn.text) or []:
             text = question_as_statement(span.text) if span.text.rstrip().endswith("?") else span.text
-            for f in self.assess(text).findings:
-                if f.level not in (*risk_review.IDEATION, "plan_or_intent", "self_harm"):
-                    continue
+            for f in self._risk_findings(text):
                 if not f.source.startswith("learned") or not self.voice.english or risk_review.names_risk(text, IDIOMS):
                     return True
         return False

@@ -18,6 +18,15 @@ import numpy as np
 
 from ml.packaged import default_text_encoder
 
+# The speaker's own words for themselves, and the people in a patient's life as a patient or a clinician names
+# them: who a clause is about.
+FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b", re.I)
+PEOPLE = (
+    r"partner|husband|wife|boyfriend|girlfriend|sister|brother|mum|mom|mother|dad|father|friend|flatmate|roommate|"
+    r"boss|manager|son|daughter|colleague|neighbour|neighbor|cousin|aunt|uncle|nan|gran|grandma|grandmother|grandad|"
+    r"grandfather|grandpa|stepmum|stepdad|parents?|teacher"
+)
+
 # A full stop between digits is a decimal or a time ("6.30", "2.5 mg"), not a sentence's end.
 _SENTENCE_END = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+(?:[.!?]+[\"')\]]*|\n|$)")
 NEGATION_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|:|\u2014|\s-\s|\bbut\b|\bthough\b|\balthough\b|\bhowever\b)\s*", re.I)
