@@ -545,7 +545,10 @@ FORMULATED_MORE = re.compile(
     r"\b(?:this|that|it) (?:looks|seems|sounds) to me like\b|\bfrom what you'?re (?:describing|telling me|saying)\b|"
     r"\bthe real (?:trigger|problem|driver|issue) (?:is|was|wasn'?t|isn'?t)\b|"
     r"\b(?:those|these) are (?:your|the) (?:vulnerability|warning|early warning|maintaining) (?:factors|signs)\b|"
-    r"\bcame in to (?:cover|protect|hide)\b)",
+    r"\bcame in to (?:cover|protect|hide)\b|"
+    # "I'd say you're doing really well with the exposure work"
+    r"\bi'?d (?:say|think) (?:that )?(?:you'?re|you are|this is|that'?s|it'?s|the)\b|"
+    r"\byou'?re doing (?:really |so |very |pretty )?well (?:with|at|on)\b)",
     re.I,
 )
 THIRD_PARTY = re.compile(

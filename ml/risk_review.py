@@ -235,7 +235,9 @@ def clears(statement_level: str, asked: Iterable[str], question: str, learned_on
 
 
 # Figures of speech the risk lexicon's idioms do not list, which name nothing of risk in conversation.
-SPOKEN_FIGURES = (re.compile(r"\bdeath warmed (up|over)\b|\bsick to death\b|\bto death of\b", re.I),)
+SPOKEN_FIGURES = (
+    re.compile(r"\bdeath warmed (up|over)\b|\bsick to death\b|\bto death of\b|\bcurl up and die\b", re.I),
+)
 
 
 # A clause about someone else ("he's on warfarin and he can't drive"): its risk words are that person's.

@@ -194,3 +194,8 @@ def test_a_hesitation_does_not_part_an_answer_from_its_question():
         ("patient", "Hmm. Maybe forty."),
     )
     assert any("rating 40" in t for t in note["objective"])
+
+
+def test_i_would_say_you_are_doing_well_is_the_clinicians_judgement():
+    note = _note(("patient", "I did the lifts every day."), ("clinician", "I'd say you're doing really well with it."))
+    assert note["assessment"] == ["Clinician: I'd say you're doing really well with it."]

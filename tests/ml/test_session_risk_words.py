@@ -43,6 +43,7 @@ def test_the_risk_domain_is_named_in_many_wordings(text):
         "We agreed you'd rather try cutting down with me first.",
         "Honestly, I'd rather die than be in those photos.",  # the lexicon's idiom
         "I look like death warmed up in every photo.",
+        "I could just curl up and die when people look at me.",  # embarrassment, said as a figure
         "No, never. I just drop it or roll it between my fingers.",
         "My anxiety was high all week, and the plan for Friday fell through.",
         "I've been feeling burnt out since the restructure.",
