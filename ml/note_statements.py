@@ -788,7 +788,7 @@ def strip_heading(text: str) -> str:
 # acronym ("EDE-Q global", "HAI"), in a sentence that says the score is today's or was scored.
 NAMED_SCALE = re.compile(
     r"\b(?P<name>(?:(?!(?:the|your|my|his|her|their|on|of|in|a|an|today|score|scored)\b)[a-z]+[- ]){0,3}"
-    r"(?:questionnaire|inventory|scale|index|checklist))(?:[- ]revised)?\b",
+    r"(?:questionnaire|inventory|scale|index|checklist|measure|survey|screener))(?:[- ]revised)?\b",
     re.I,
 )
 ACRONYM = re.compile(r"(?<![\w/-])(?P<name>[A-Z][A-Z0-9]{1,5}(?:-(?:[A-Z0-9]{1,3}|[A-Z][a-z]{1,3}))?)(?![\w/-])")
@@ -804,7 +804,10 @@ APPOSED = re.compile(r"\b(?i:the) (?:[a-z]+ ){1,3}one,? the (?P<name>[A-Z][a-z]+
 THE_ONE = re.compile(r"\bthe (?:[a-z]+ ){1,3}one\b", re.I)
 # A name said straight before its score ("the DERS, is sixty-six"): a score even with no word saying it is today's.
 _IS_SCORE = re.compile(
-    rf"^,?\s+(?:is|was|came (?:out )?(?:at|to)|comes (?:out )?(?:at|to)|totals?)\s+(?:{NUMBER.pattern})\b", re.I
+    r"^(?:,?\s+(?:is|was|(?:is|was) at|came|comes|has come|you'?re (?:at|on)|you were (?:at|on)|totals?|totalled)|"
+    r"'s(?: come)?)\s+(?:(?:out|back|in)\s+)?(?:(?:at|to|as)\s+)?"
+    rf"(?:{NUMBER.pattern})\b(?!\s+(?:pages?|minutes?|hours?|days?|weeks?|months?|questions?|items?|times?|sheets?))",
+    re.I,
 )
 # An acronym's own number ("the DAR five", "DASS-21"), part of its name and not its score.
 NUMBERED_NAME = re.compile(

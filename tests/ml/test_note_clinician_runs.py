@@ -199,3 +199,16 @@ def test_a_hesitation_does_not_part_an_answer_from_its_question():
 def test_i_would_say_you_are_doing_well_is_the_clinicians_judgement():
     note = _note(("patient", "I did the lifts every day."), ("clinician", "I'd say you're doing really well with it."))
     assert note["assessment"] == ["Clinician: I'd say you're doing really well with it."]
+
+
+def test_more_ways_a_score_is_read_out():
+    assert st.spoken_score("The anxiety questionnaire came back at eleven.") == ("Anxiety Questionnaire", 11)
+    assert st.spoken_score("On the OCI you're at twenty-two now.") == ("OCI", 22)
+    assert st.spoken_score("Your score on the depression measure was fourteen today.") == ("Depression Measure", 14)
+    assert st.spoken_score("The mood questionnaire's come out at seventeen, up from twelve.") == (
+        "Mood Questionnaire",
+        17,
+    )
+    # a questionnaire talked about, not scored
+    assert st.spoken_score("The questionnaire was two pages long.") is None
+    assert st.spoken_score("I'm not sure the questionnaire is right for me now, I've had three bad days.") is None
