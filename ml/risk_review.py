@@ -142,7 +142,9 @@ _RISK_WORD_PARTS = (
     # preparations and last things
     r"\b(?:letters?|notes?|obituary|(?:my|a) will|wills|funeral|insurance|affairs|records|"
     r"give (?:\w+ )?away|gave (?:\w+ )?away|given (?:\w+ )?away|giving (?:\w+ )?away|"
-    r"paid off|owing|goodbye\w*|forgive|last (?:time|day|night|week|goodbye|one)|won'?t (?:need|see|be)|"
+    # "for the last time", "last night I took…" ("Last time you said…", "last time we met": only when)
+    r"paid off|owing|goodbye\w*|forgive|last (?:time(?! (?:you|we|i saw you|i asked))|day|night|week|goodbye|one)|"
+    r"won'?t (?:need|see|be)|"
     r"no need|doesn'?t matter after|made sure|sorted|arranged|ready|thought it through|chos(?:e|en) (?:where|when|how)|"
     r"looked up|read up|research\w*|how long|how (?:high|many|much)|how (?:i|you)(?:'d| would| could) do it|"
     r"lethal|fatal|method|plan (?:to|for (?:it|when|how))|planned|planning|my plan|plan is to|"
@@ -179,7 +181,13 @@ CLARIFYING_NO = re.compile(
     r"i have not)\b(?!\W*but\b)",
     re.I,
 )
-HEDGE = re.compile(r"\b(but|sometimes|maybe|not sure|don't know|dunno|kind of|sort of|a bit|a little|used to)\b", re.I)
+HEDGE = re.compile(
+    r"\b(but|sometimes|maybe|not sure|don't know|dunno|kind of|sort of|a bit|a little|used to)\b"
+    # "…but I would not do anything like that", "It drives me up the wall, but no.": a "but" that denies again
+    r"(?<!\bbut)|\bbut\b(?!,?\s+(?:no|not|never|nothing)\b|,?\s+i(?:'d| would| will|'ll| could)? (?:not|never)\b|"
+    r",?\s+i (?:wouldn'?t|won'?t|couldn'?t|would never|will never)\b)",
+    re.I,
+)
 
 
 def is_clarifying_no(answer: str) -> bool:

@@ -194,3 +194,27 @@ def test_a_plan_the_learned_stage_read_alone_then_denied_waits_for_review(assess
     )
     learned = [f for f in result.findings if f.source.startswith("learned") and f.level != "none"]
     assert all(f.tier == "review" for f in learned)
+
+
+@pytest.mark.parametrize(
+    ("answer", "clarifies"),
+    [
+        ("No. No, never. This waiting is killing me, but I would not do anything like that.", True),
+        ("No, nothing like that. It drives me up the wall, but no.", True),
+        ("No, never, but I wouldn't say I'm happy either.", True),
+        ("No, but sometimes I wish I was gone.", False),
+        ("No, but I think about it.", False),
+        ("No. Maybe once, last year.", False),
+    ],
+)
+def test_a_but_that_denies_again_is_no_hedge(answer, clarifies):
+    from ml.risk_review import is_clarifying_no
+
+    assert is_clarifying_no(answer) is clarifies
+
+
+def test_last_time_as_a_time_is_no_risk_word():
+    assert not names_risk("Last time you wanted to think about medication. Where have you got to?", IDIOMS)
+    assert not names_risk("Last time we met you'd had a hard week.", IDIOMS)
+    assert names_risk("I hugged them all because it's the last time.", IDIOMS)
+    assert names_risk("Last night I had the tablets in my hand.", IDIOMS)
