@@ -100,8 +100,9 @@ OBSERVED = re.compile(
     r"\bi (?:can see|could see|noticed|notice) (?:some|a few|a|the|two|three|several|fresh|new)\b[^.?!]{0,40}"
     r"\b(?:on|in|around|across) your\b|"
     # "I noticed that when you came in your leg was bouncing", "I noticed something while we were talking."
-    r"\bi (?:notice|noticed|could see|saw|spotted)\b(?: that)? (?:when|while|as|earlier|just now|today)\b[^.?!]{0,40}"
-    r"\b(?:you|your)\b|\bi (?:noticed|notice) something\b|"
+    r"\bi (?:did |also |just )?(?:notice|noticed|could see|saw|spotted)\b(?: that)?[^.?!]{0,30}?"
+    r"\b(?:when|while|as|earlier|just now|today)\b[^.?!]{0,40}\b(?:you|your)\b|\bi (?:noticed|notice) something\b|"
+    r"\bi can see (?:that )?(?:this|it|that)(?:'s| is)\b[^.?!]{0,30}\b(?:tears|tearful|upsetting|painful)\b|"
     # what the clinician saw of a change: "the patch at the crown looked smaller than last time"
     r"\b(?:looked|looks|appeared|appears) (?:\w+ )?(?:smaller|bigger|larger|healthier|thinner|redder|paler|"
     r"better|worse|less \w+|more \w+) than (?:last time|before|last week|when)\b|"
@@ -345,6 +346,10 @@ _VERBS = (
     r"wait|delay|sort|tidy|send|post|buy|cook|prepare|pack|finish|continue|carry on|don't|do not|try not to|"
     r"avoid|resist"
 )
+# A clinician's request for something to be done between sessions: "Would you ask at the drop-in about it?"
+REQUEST_ACTION = re.compile(
+    rf"\b(?:could|can|would|will) you (?:also |maybe |please )?(?:{_VERBS})\b(?! (?:me|us)\b)", re.I
+)
 IMPERATIVE = re.compile(
     rf"(?:^|[,;:]\s*|\b(?:and|then|please|just)\s+)({_VERBS})\b(?! (?:me|us)\b)",
     re.I,
@@ -398,6 +403,27 @@ MEASURED = re.compile(
     r"(?:kilos?|kilograms?|kg|stone|pounds|lbs)\b",
     re.I,
 )
+# The next appointment, set or agreed: "…so let's meet in two weeks, on Monday the fourteenth", "Could you come back
+# this Friday?"
+APPOINTMENT = re.compile(
+    r"\b(?:let'?s meet|we'?ll meet|meet (?:again|next)|see you (?:again|next|on|in|this)|book you in|next appointment|"
+    r"come back (?:on|in|next|this)|(?:shall|can|could) we meet)\b",
+    re.I,
+)
+# A patient's commitment whose object is said before it ("There's Saturday football at the centre. I will go this
+# Saturday.", "The agency. I will email them on Wednesday."): quoted with what it refers to.
+REFERS_ONWARD = re.compile(r"\b(?:them|it|that|there|him|her|this one|that one)\b|\bi(?:'ll| will) go\b", re.I)
+
+
+def is_appointment(text: str) -> bool:
+    """A sentence setting or offering the next appointment."""
+    return APPOINTMENT.search(text) is not None or APPOINTMENT_ASK.search(text) is not None
+
+
+# An item of a plan being listed: "First, the attention switching exercise twice a day…"
+ORDINAL = re.compile(
+    r"^\W*(?:(?:and|so|then),?\s+)?(?:first|firstly|second|secondly|third|thirdly|finally|lastly)\b,?", re.I
+)
 # The clinician's summary of a risk screen: "…with no plan and no intention to act": their risk judgement.
 RISK_SUMMARISED = re.compile(
     r"\b(?:no|without|not any|nor any)\s+(?:\w+\s+){0,2}(?:plans?|intent|intention|intentions)\b", re.I
@@ -407,13 +433,15 @@ RISK_SUBJECT = re.compile(
 )
 # A clinician's request for something to be done: "Could you get them out of the flat tonight?"
 REQUEST = re.compile(
-    r"(?:^|[.!?:]\s+)\W*(?:\w+,?\s+){0,6}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
+    r"(?:^|[.!?:]\s+)\W*(?:[\w']+,?\s+){0,6}?(could|can|would|will) you (?!tell me|say|describe)\w+", re.I
 )
 # The clinician proposing to do something, asking leave: "Would you be okay if I wrote to your GP?"
 PROPOSAL = re.compile(
     r"\b(would you be (?:okay|ok|alright|all right|happy|willing)|is it (?:okay|ok|alright|all right)|do you mind|"
     r"how would you feel about|how do you feel about (?:trying|doing|wearing|using|keeping|cutting)|"
-    r"(?:could|can|shall) we(?= (?:try|cut|bring|move|make|set|add|keep|agree|aim|swap|change|reduce|limit|start))|"
+    r"(?:could|can|shall) we(?= (?:try|cut|bring|move|make|set|add|keep|agree|aim|swap|change|reduce|limit|start|cap|"
+    r"drop|stop|use|plan|book|build|schedule|practise|practice|include|write|put))|"
+    r"would you feel (?:able|okay|ok|comfortable|ready|happy) to|"
     r"would you (?:be willing|like) to|are you willing to|"
     r"would it be (?:okay|ok|alright|all right)|are you (?:okay|ok|happy)|shall i|can i|could i|may i)\b"
     r"(?:\s+(?:if i|for me to|with me))?\s+(?!ask\b|check\b|just\b|say\b|be\b|interrupt\b|clarify\b|pause\b|go back\b|"
@@ -424,6 +452,8 @@ AFFIRMS = re.compile(r"^\W*(yes|yeah|yep|sure|okay|ok|fine|that's fine|that's ok
 # Taking a proposal on in other words: "I can do that.", "Once a day. That'll be hard, but I'll try."
 ACCEPTS = re.compile(
     r"\b(i can do that|i could do that|i'?ll (?:try|give it a (?:go|try)|do (?:that|it))|i will|let'?s do (?:that|it)|"
+    r"i think so|i'?ll (?:tell|ask|ring|call|text|email|e-mail|write|talk to|speak to|book|bring|show|send|start|"
+    r"keep)\b|"
     r"sounds (?:good|fine|okay|ok|alright|doable|like a plan)|i'?m (?:happy|willing|up for|okay|ok) (?:to|with|for)|"
     r"(?:worth|happy to give it) a (?:try|go|shot)|deal|i'?m in)\b",
     re.I,
@@ -546,6 +576,9 @@ FORMULATED_MORE = re.compile(
     r"\bthe real (?:trigger|problem|driver|issue) (?:is|was|wasn'?t|isn'?t)\b|"
     r"\b(?:those|these) are (?:your|the) (?:vulnerability|warning|early warning|maintaining) (?:factors|signs)\b|"
     r"\bcame in to (?:cover|protect|hide)\b|"
+    # "The way I see it, this is an adjustment reaction", "I see real strengths in you"
+    r"\b(?:the way|as) i (?:see|understand|read) it\b|\bi (?:see|can see|notice) (?:real |some |a lot of |many |"
+    r"great |lots of )?(?:strengths?|resilience|resourcefulness)\b|"
     # "I'd say you're doing really well with the exposure work"
     r"\bi'?d (?:say|think) (?:that )?(?:you'?re|you are|this is|that'?s|it'?s|the)\b|"
     r"\byou'?re doing (?:really |so |very |pretty )?well (?:with|at|on)\b)",
@@ -801,6 +834,12 @@ SCORED_NOW = re.compile(r"\b(today|this (?:week|session|morning)|in session|scor
 # A questionnaire named beside another ("The carer one, the Zarit, is fifty-eight today."): "the <what> one",
 # then its name.
 APPOSED = re.compile(r"\b(?i:the) (?:[a-z]+ ){1,3}one,? the (?P<name>[A-Z][a-z]+(?:-[A-Za-z0-9]+)?)\b")
+# "your tinnitus handicap score came out at fifty": the words before "score" name the scale (read after an acronym)
+SCORED_NAME = re.compile(
+    r"\b(?P<name>(?:(?!(?:the|your|my|his|her|their|on|of|in|a|an|today|total|overall|same|good|bad|high|low|"
+    r"this|that|last|first|new|old)\b)[a-z]+ ){1,3}score)\b",
+    re.I,
+)
 THE_ONE = re.compile(r"\bthe (?:[a-z]+ ){1,3}one\b", re.I)
 # A name said straight before its score ("the DERS, is sixty-six"): a score even with no word saying it is today's.
 _IS_SCORE = re.compile(
@@ -826,6 +865,9 @@ def _generic_instrument(text: str, stored: bool = False) -> re.Match | None:
     for match in ACRONYM.finditer(text):
         if match["name"].split("-")[0] not in NOT_INSTRUMENT and (now or _IS_SCORE.match(text[match.end() :])):
             return match
+    scored = SCORED_NAME.search(text)
+    if scored is not None and (now or _IS_SCORE.match(text[scored.end() :])):
+        return scored
     return None
 
 
@@ -1056,6 +1098,8 @@ def kind_of(unit: Unit, cues) -> str:
         return ACTION
     if unit.speaker == "clinician" and LIKE_REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION
+    if unit.speaker == "clinician" and not text.rstrip().endswith("?") and APPOINTMENT.search(text):
+        return NEXT_STEPS  # "I'm on leave next week, so let's meet in two weeks, on Monday the fourteenth…"
     if (
         unit.speaker == "clinician"
         and not text.rstrip().endswith("?")

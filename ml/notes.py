@@ -235,6 +235,17 @@ def _reply_to_proposal(units, kinds, n: int, most: int = 2) -> tuple[object | No
     return None, []
 
 
+def _said_before_in_turn(units, n: int, most: int = 2) -> list[int]:
+    """The speaker's sentences just before ``n`` in the same turn (at most ``most``)."""
+    out: list[int] = []
+    k = n - 1
+    while k >= 0 and units[k].speaker == units[n].speaker and len(out) < most:
+        if len(units[k].text.split()) > 2:  # not "Yeah." or "Okay, fine."
+            out.insert(0, k)
+        k -= 1
+    return out
+
+
 def _patient_turn_text(units, k: int, most: int = 3) -> str:
     """The patient's sentences from ``k`` on, up to the next speaker (at most ``most``)."""
     parts = []
@@ -466,7 +477,7 @@ def gather(
     observing = False  # the clinician announced what they noticed ("I noticed something while we talked.")
     last_clinician_kind = None  # the kind of the clinician's last sentence, for a patient's commitment after it
     folded: set[int] = set()  # clinician sentences quoted inside an agreed proposal's sentence
-    rating_asked = False  # the clinician has asked for a rating in this session
+    rating_asked = None  # the clinician's last request for a rating in this session
     recapped = False  # this sentence is the clinician going over the ratings just given
     for n, (u, kind) in enumerate(zip(units, kinds, strict=True)):
         asked = previous if _answers(u, previous) else None
@@ -485,7 +496,11 @@ def gather(
             if not statements.ASKS_BACK.match(u.text):
                 kind = statements.REPORT  # "Maybe twenty, thirty times a day?": an unsure answer, not a question
                 asked = question if statements.is_elliptical(u.text) else asked
-        proposes = statements.PROPOSAL.search(u.text) or statements.APPOINTMENT_ASK.search(u.text)
+        proposes = (
+            statements.PROPOSAL.search(u.text)
+            or statements.APPOINTMENT_ASK.search(u.text)
+            or statements.REQUEST_ACTION.search(u.text)
+        )
         if u.speaker == "clinician" and kind == statements.QUESTION and proposes:
             reply, then = _reply_to_proposal(units, kinds, n)
         answer = _patient_turn_text(units, n + 1 + len(then)) if reply is not None else ""  # the reply's whole turn
@@ -504,6 +519,8 @@ def gather(
                 # "And in the corridor, take your headphones out." after homework; "Same time every day,
                 # seven o'clock." after "Let's make a sleep plan."
                 kind = statements.HOMEWORK
+            elif kind == statements.OTHER and statements.ORDINAL.match(u.text) and statements.is_plan_item(u.text):
+                kind = statements.HOMEWORK  # "First, the attention switching exercise twice a day."
             elif kind == statements.OTHER and statements.ANNOUNCED.match(u.text):
                 kind = statements.FORMULATION  # "So here's how I'm seeing it. <the reading>", joined as one
             elif kind == statements.OTHER and formulating and not statements.ABOUT_SOMEONE.match(u.text):
@@ -523,14 +540,13 @@ def gather(
             )
             formulating = kind == statements.FORMULATION or (statements.ASKS_TO_FORMULATE.search(u.text) is not None)
             observing = kind == statements.OBSERVATION  # "I can see some marks on your arm. A couple look fresh."
-            recapped = kind == statements.OTHER and rating_asked and statements.recaps_ratings(u.text)
+            recapped = kind == statements.OTHER and rating_asked is not None and statements.recaps_ratings(u.text)
             if recapped:
                 kind = statements.SCORE  # "…from seventy-five down to thirty-five."
-            rating_asked = (
-                rating_asked
-                or statements.asks_for_rating(u.text)
-                or (kind == statements.QUESTION and statements.RATING_ASK.search(u.text) is not None)
-            )
+            if statements.asks_for_rating(u.text) or (
+                kind == statements.QUESTION and statements.RATING_ASK.search(u.text) is not None
+            ):
+                rating_asked = u
             last_clinician_kind = kind
         else:
             recapped = False
@@ -591,19 +607,27 @@ def gather(
         elif kind == statements.NEXT_STEPS:
             out["next_steps"].append(DraftSentence(f"Next steps: {quote}.", "next_steps", ev))
         elif kind == statements.ACTION and u.speaker == "patient":
-            out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{quote}\u201d.", "next_steps", ev))
+            before = _said_before_in_turn(units, n) if statements.REFERS_ONWARD.search(u.text) else []
+            said = " ".join([*(units[k].text for k in before), f"{quote}."]).rstrip(".")
+            ev = tuple(e for k in before for e in _evidence(units[k])) + ev
+            out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{said}\u201d.", "next_steps", ev))
         elif kind == statements.ACTION and quote.endswith("?") and reply is not None:
             for k in then:
                 quote = f"{quote} {_quote(units[k].text)}."
                 ev = ev + _evidence(units[k])
             ev = ev + _evidence(reply)
-            sentence = f"Agreed: {quote} (patient: \u201c{_quote(answer)}\u201d)."
+            label = "Next appointment agreed" if statements.is_appointment(u.text) else "Agreed"
+            sentence = f"{label}: {quote} (patient: \u201c{_quote(answer)}\u201d)."
             out["next_steps"].append(DraftSentence(sentence, "next_steps", ev))
         elif kind == statements.ACTION:
             end = "" if quote.endswith("?") else "."
-            out["next_steps"].append(DraftSentence(f"Agreed: {quote}{end}", "next_steps", ev))
+            label = "Next appointment agreed" if statements.is_appointment(u.text) else "Agreed"
+            out["next_steps"].append(DraftSentence(f"{label}: {quote}{end}", "next_steps", ev))
         elif kind == statements.SCORE and recapped:
-            out["measures"].append(DraftSentence(f"Ratings in session: \u201c{quote}\u201d.", "measures", ev))
+            # what was rated is in the request: "…how confident are you, from nought to ten?" … "From two to six."
+            sentence = f"Ratings in session: \u201c{quote}\u201d (asked \u201c{_quote(rating_asked.text)}\u201d)."
+            sentence = sentence.replace("?\u201d)", "\u201d)").replace("??", "?")
+            out["measures"].append(DraftSentence(sentence, "measures", ev))
         elif (
             kind == statements.SCORE
             and u.speaker == "patient"

@@ -94,7 +94,9 @@ def test_a_change_the_clinician_saw_is_observed():
 
 def test_the_next_appointment_offered_as_a_question_and_taken_is_agreed():
     note = _note(("clinician", "Same time next Thursday?"), ("patient", "Yes, Thursday works."))
-    assert note["plan"] == ["Agreed: Same time next Thursday? (patient: \u201cYes, Thursday works\u201d)."]
+    assert note["plan"] == [
+        "Next appointment agreed: Same time next Thursday? (patient: \u201cYes, Thursday works\u201d)."
+    ]
 
 
 def test_the_clinicians_summary_of_the_risk_screen_is_their_assessment():
@@ -212,3 +214,70 @@ def test_more_ways_a_score_is_read_out():
     # a questionnaire talked about, not scored
     assert st.spoken_score("The questionnaire was two pages long.") is None
     assert st.spoken_score("I'm not sure the questionnaire is right for me now, I've had three bad days.") is None
+
+
+def test_a_commitment_keeps_what_it_refers_to():
+    note = _note(
+        ("clinician", "What could you do about the evenings?"),
+        ("patient", "There's a pottery class at the library. I used to love that. I will go this Thursday."),
+    )
+    assert (
+        "Patient agreed: \u201cThere's a pottery class at the library. I used to love that. I will go this "
+        "Thursday\u201d." in note["plan"]
+    )
+
+
+def test_the_next_appointment_is_named_as_such():
+    note = _note(
+        ("clinician", "Could you come back this Friday, the fourth, at ten?"), ("patient", "Yes, that's fine.")
+    )
+    assert note["plan"][0].startswith("Next appointment agreed: Could you come back this Friday")
+    note = _note(("clinician", "I'm away next week, so let's meet in two weeks, on Monday the fourteenth."))
+    assert note["plan"] == ["Next steps: I'm away next week, so let's meet in two weeks, on Monday the fourteenth."]
+
+
+def test_a_recap_of_ratings_says_what_was_rated():
+    note = _note(
+        ("clinician", "From nought to ten, how confident are you that you can sort it out?"),
+        ("patient", "Two."),
+        ("clinician", "And now, from nought to ten?"),
+        ("patient", "Six."),
+        ("clinician", "From two to six."),
+    )
+    assert any(
+        t.startswith("Ratings in session: \u201cFrom two to six\u201d (asked \u201cAnd now, from nought to ten\u201d)")
+        for t in note["objective"]
+    )
+
+
+def test_requests_proposals_and_listed_items_are_the_plan():
+    note = _note(
+        ("clinician", "Would you ask at the library about their reading group?"),
+        ("patient", "Yes, I'll ask them on Monday."),
+        ("clinician", "And would you feel able to tell Sam about the thoughts?"),
+        ("patient", "I think so. I'll tell him tonight."),
+        ("clinician", "So for the fortnight. First, the breathing exercise twice a day, morning and evening."),
+    )
+    plan = " ".join(note["plan"])
+    assert "reading group" in plan and "tell Sam" in plan and "breathing exercise twice a day" in plan
+
+
+def test_what_the_clinician_saw_and_how_they_read_it():
+    note = _note(
+        (
+            "clinician",
+            "I did notice that a couple of times while we were talking you looked towards the window and went quiet.",
+        ),
+        ("patient", "Did I?"),
+        ("clinician", "I see real strengths in you. The way I see it, this is a grief reaction, not a weakness."),
+    )
+    assert note["objective"][0].startswith("Observed: I did notice that a couple of times")
+    assert note["assessment"] == [
+        "Clinician: I see real strengths in you. The way I see it, this is a grief reaction, not a weakness."
+    ]
+
+
+def test_a_scale_named_by_the_words_before_score():
+    assert st.spoken_score("Your sleep quality score came out at twelve today.") == ("Sleep Quality Score", 12)
+    assert st.spoken_score("EDE-Q global score 4.2 on 23 Nov 2026", stored=True) == ("EDE-Q", 4.2)
+    assert st.spoken_score("Your score came out at fifty today.") is None
