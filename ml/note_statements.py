@@ -976,7 +976,8 @@ PAST_ASK = re.compile(r"\b(were you|was it|was your|were your|did you|did it|had
 PAST_SAID = re.compile(r"\b(was|were|had|felt|got|went|started|ended)\b", re.I)
 IN_SESSION = re.compile(
     r"\b(just then|right now|now|at the moment|in here|today|just now|this time|that time round|during that|"
-    r"as we|while we|at the (?:start|end|peak|top)|peaked|try|attempt)\b",
+    r"as we|while we|at the (?:start|end|peak|top)|peaked|try|attempt|in[- ]session|within[- ]session|"
+    r"in the session|during (?:the|an|this|today's) (?:\w+ )?(?:exposure|experiment|session))\b",
     re.I,
 )
 
@@ -1043,7 +1044,10 @@ def kind_of(unit: Unit, cues) -> str:
             return heading
         if heading == NEXT_STEPS and not (AGAINST.search(text) and ACTION_WORDS.search(text)):
             return NEXT_STEPS
-    if by_clinician and AGAINST.search(text) and ACTION_WORDS.search(text):
+    # In a summary's Objective or Assessment section, "not indicated" or "told not to tell" is what was seen or
+    # judged there ("Risk raised but not imminent; admission not indicated."), not an option decided against.
+    judged_there = summary and unit.heading in (OBSERVATION, FORMULATION)
+    if by_clinician and AGAINST.search(text) and ACTION_WORDS.search(text) and not judged_there:
         return DECIDED_AGAINST
     if summary and SUMMARY_SET.search(text) and BETWEEN_SESSIONS.search(text):
         return HOMEWORK

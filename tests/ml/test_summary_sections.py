@@ -38,3 +38,26 @@ def test_summary_sentences_by_kind(text, kind):
 
 def test_an_acronym_with_a_lower_case_part_is_an_instrument():
     assert st.spoken_score("SPAI-Soc 61 today (70 on 3/11).") == ("SPAI-Soc", 61)
+
+
+def _kinds(summary: str) -> list[tuple[str, str]]:
+    units = st.sentence_units([Utterance(i, "summary", line) for i, line in enumerate(summary.splitlines())])
+    return [(u.text, st.kind_of(u, Cues())) for u in units]
+
+
+def test_not_indicated_in_the_assessment_is_a_judgement_and_in_the_plan_a_decision():
+    kinds = dict(
+        _kinds(
+            "O:\nGlanced towards the door twice and was told by the voice not to answer.\n"
+            "A:\nRisk raised but not imminent; admission not indicated.\n"
+            "P:\nReferral to the crisis team not needed at present."
+        )
+    )
+    assert kinds["Glanced towards the door twice and was told by the voice not to answer."] == st.OBSERVATION
+    assert kinds["Risk raised but not imminent; admission not indicated."] == st.FORMULATION
+    assert kinds["Referral to the crisis team not needed at present."] == st.DECIDED_AGAINST
+
+
+def test_a_rating_taken_during_an_in_session_exposure_is_a_measure():
+    text = "During an in-session imaginal exposure his anxiety rose to 8 out of 10 and came down to 3 out of 10."
+    assert _kind(text) == st.SCORE
