@@ -539,7 +539,8 @@ FORMULATED_MORE = re.compile(
     # a judgement of risk: "I'd see your risk as low", "Risk currently low", "overall risk is moderate"
     r"\b(i'?d|i would|i) (see|rate|put|judge|assess|consider|class|describe) (your|the|her|his|their) "
     r"(current |overall )?risk\b|"
-    r"\brisk\b[^.?!]{0,25}\b(as|is|remains|at|currently|now)\s+(?:\w+\s+)?(low|moderate|medium|high|elevated|"
+    r"\brisk\b[^.?!]{0,25}\b(as|is|remains|at|currently|now|judged|assessed|considered)\s+(?:\w+\s+)?(low|moderate|"
+    r"medium|high|elevated|"
     r"minimal|raised)\b|"
     r"one way (of|to) (understand|see|look at|think about)|(is|are|was|were) (your|a|her|his|their) way (of|to)|"
     r"every time (you|she|he|they)\b[^.?!]*\b(gets?|feels?|makes?) (worse|stronger|bigger|harder)|"
@@ -1046,7 +1047,12 @@ def kind_of(unit: Unit, cues) -> str:
             return NEXT_STEPS
     # In a summary's Objective or Assessment section, "not indicated" or "told not to tell" is what was seen or
     # judged there ("Risk raised but not imminent; admission not indicated."), not an option decided against.
-    judged_there = summary and unit.heading in (OBSERVATION, FORMULATION)
+    first = re.split(r"[;:]", text, maxsplit=1)[0]
+    judged_there = (
+        summary
+        and unit.heading in (OBSERVATION, FORMULATION)
+        and not (AGAINST.search(first) and ACTION_WORDS.search(first))  # "Inpatient referral not indicated."
+    )
     if by_clinician and AGAINST.search(text) and ACTION_WORDS.search(text) and not judged_there:
         return DECIDED_AGAINST
     if summary and SUMMARY_SET.search(text) and BETWEEN_SESSIONS.search(text):
