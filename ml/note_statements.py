@@ -420,6 +420,10 @@ def is_appointment(text: str) -> bool:
     return APPOINTMENT.search(text) is not None or APPOINTMENT_ASK.search(text) is not None
 
 
+# What the clinician will do, wherever the sentence says it: "…and I'll write to Doctor Okafor today."
+CLINICIAN_WILL = re.compile(
+    r"\bi'?ll (?:write to|ring|call|phone|email|e-mail|contact|refer you|send (?:you|a letter|the))\b", re.I
+)
 # An item of a plan being listed: "First, the attention switching exercise twice a day…"
 ORDINAL = re.compile(
     r"^\W*(?:(?:and|so|then),?\s+)?(?:first|firstly|second|secondly|third|thirdly|finally|lastly)\b,?", re.I
@@ -453,7 +457,7 @@ AFFIRMS = re.compile(r"^\W*(yes|yeah|yep|sure|okay|ok|fine|that's fine|that's ok
 ACCEPTS = re.compile(
     r"\b(i can do that|i could do that|i'?ll (?:try|give it a (?:go|try)|do (?:that|it))|i will|let'?s do (?:that|it)|"
     r"i think so|i'?ll (?:tell|ask|ring|call|text|email|e-mail|write|talk to|speak to|book|bring|show|send|start|"
-    r"keep)\b|"
+    r"keep)\b|(?:yeah|yes),? (?:okay|ok|fine|alright|go on)\b|you can (?:tell|ring|call|write to|contact|let)\b|"
     r"sounds (?:good|fine|okay|ok|alright|doable|like a plan)|i'?m (?:happy|willing|up for|okay|ok) (?:to|with|for)|"
     r"(?:worth|happy to give it) a (?:try|go|shot)|deal|i'?m in)\b",
     re.I,
@@ -539,6 +543,8 @@ FORMULATED_MORE = re.compile(
     # a judgement of risk: "I'd see your risk as low", "Risk currently low", "overall risk is moderate"
     r"\b(i'?d|i would|i) (see|rate|put|judge|assess|consider|class|describe) (your|the|her|his|their) "
     r"(current |overall )?risk\b|"
+    r"\brisk\b[^.?!]{0,40}\b(?:judged|assessed|considered|felt|thought|rated)\s+(?:to\s+be\s+|as\s+)?(?:\w+\s+)?"
+    r"(?:low|moderate|medium|high|elevated|minimal|raised)\b|"
     r"\brisk\b[^.?!]{0,25}\b(as|is|remains|at|currently|now|judged|assessed|considered)\s+(?:\w+\s+)?(low|moderate|"
     r"medium|high|elevated|"
     r"minimal|raised)\b|"
@@ -1077,7 +1083,9 @@ def kind_of(unit: Unit, cues) -> str:
     if unit.speaker == "clinician" and START_IMPERATIVE.match(text) and not text.rstrip().endswith("?"):
         if BETWEEN_SESSIONS.search(text):
             return HOMEWORK
-        if not cues.intervention(text):
+        seen = OBSERVED.search(text)
+        # "I can see it's brought tears, take a moment": what was seen comes before the word of care
+        if not cues.intervention(text) and not (seen and seen.start() < START_IMPERATIVE.match(text).start(1)):
             return OTHER  # an instruction for now ("Take a breath and notice your feet"), or more homework
     if by_clinician and (OBSERVED.search(text) or OBSERVED_OTHER.search(text)) and not formulated:
         return OBSERVATION
@@ -1108,6 +1116,8 @@ def kind_of(unit: Unit, cues) -> str:
         return ACTION
     if unit.speaker == "clinician" and LIKE_REQUEST.search(text) and BETWEEN_SESSIONS.search(text):
         return ACTION
+    if unit.speaker == "clinician" and not text.rstrip().endswith("?") and CLINICIAN_WILL.search(text):
+        return ACTION  # "The card, the blades out tonight, and I'll write to Doctor Okafor today."
     if unit.speaker == "clinician" and not text.rstrip().endswith("?") and APPOINTMENT.search(text):
         return NEXT_STEPS  # "I'm on leave next week, so let's meet in two weeks, on Monday the fourteenth…"
     if (

@@ -333,7 +333,11 @@ def _answers(unit, previous) -> bool:
     return statements.is_elliptical(unit.text) or statements.answers_about_someone(unit.text, previous.text)
 
 
-REFERS_BACK_IN_QUESTION = re.compile(r"\b(?:it|that|this|them|those|these|there)\b", re.I)
+# Saying what will be done, not how things are: "Today let's write a safety plan together…"
+PROPOSES_DOING = re.compile(
+    r"\b(?:let'?s|let us|we'?ll|we will|i'?ll|i will|i'?d like|we'?re going to|shall we)\b", re.I
+)
+REFERS_BACK_IN_QUESTION = re.compile(r"\b(?:it|that|this|they|them|those|these|there)\b", re.I)
 # Said to acknowledge, not to say what a question is about: "Thank you for telling me.", "That sounds exhausting."
 ACKNOWLEDGES = re.compile(
     r"^\W*(?:(?:and|so|okay|ok|right|well|oh),?\s+)*(?:thank(?:s| you)\b|i'?m (?:so |really )?sorry\b|sorry\b|"
@@ -523,7 +527,12 @@ def gather(
                 kind = statements.HOMEWORK  # "First, the attention switching exercise twice a day."
             elif kind == statements.OTHER and statements.ANNOUNCED.match(u.text):
                 kind = statements.FORMULATION  # "So here's how I'm seeing it. <the reading>", joined as one
-            elif kind == statements.OTHER and formulating and not statements.ABOUT_SOMEONE.match(u.text):
+            elif (
+                (kind == statements.OTHER or (kind == statements.INTERVENTION and not PROPOSES_DOING.search(u.text)))
+                and formulating
+                and not statements.ABOUT_SOMEONE.match(u.text)
+                and not statements.is_instruction(u.text)
+            ):
                 # "Here's how I understand it. <formulation>. <more of it>": a formulation goes on over the
                 # sentences of the clinician's turn that are nothing else and are not about someone else.
                 kind = statements.FORMULATION
@@ -612,6 +621,9 @@ def gather(
             ev = tuple(e for k in before for e in _evidence(units[k])) + ev
             out["next_steps"].append(DraftSentence(f"Patient agreed: \u201c{said}\u201d.", "next_steps", ev))
         elif kind == statements.ACTION and quote.endswith("?") and reply is not None:
+            if n >= 1 and units[n - 1].speaker == u.speaker and kinds[n - 1] == statements.OTHER:
+                # "I'd like to let your GP know about the cutting. Would you be okay with me doing that?"
+                quote = _quote(_with_what_it_refers_to(u, units[n - 1]).text)
             for k in then:
                 quote = f"{quote} {_quote(units[k].text)}."
                 ev = ev + _evidence(units[k])

@@ -73,7 +73,9 @@ DENIAL = re.compile(
     r"\b(denie[sd]|denying|negative for|no (current |active |passive |recent |ongoing |previous |prior |past )?"
     r"(suicidal|si\b|thoughts?|ideation|plan|intent|self[- ]?harm|sh\b|history|hx\b|attempts?|overdoses?|od\b)|"
     r"did not (report|endorse|disclose|describe)|does not (report|endorse)|doesn't (report|endorse)|"
-    r"not (reporting|endorsing)|nil (si|suicidal|self[- ]?harm|sh\b|hx\b)|never (attempted|self[- ]?harmed))",
+    r"not (reporting|endorsing)|nil (si|suicidal|self[- ]?harm|sh\b|hx\b)|never (attempted|self[- ]?harmed)|"
+    # a gloss that says what it is not: "'thought I was going to die' = fear of the heart giving out, not SI"
+    r"\bnot (si|sh|suicidal (?:ideation|thoughts?|intent)|self[- ]?harm)\b)",
     re.I,
 )
 REPORT = re.compile(

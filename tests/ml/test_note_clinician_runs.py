@@ -281,3 +281,44 @@ def test_a_scale_named_by_the_words_before_score():
     assert st.spoken_score("Your sleep quality score came out at twelve today.") == ("Sleep Quality Score", 12)
     assert st.spoken_score("EDE-Q global score 4.2 on 23 Nov 2026", stored=True) == ("EDE-Q", 4.2)
     assert st.spoken_score("Your score came out at fifty today.") is None
+
+
+def test_an_observation_with_a_word_of_care_after_it_is_still_observed():
+    note = _note(("clinician", "I can see it's brought tears, take a moment, there's no rush."))
+    assert note["objective"] == ["Observed: I can see it's brought tears, take a moment, there's no rush."]
+
+
+def test_a_question_about_they_is_quoted_with_what_they_are():
+    note = _note(
+        ("clinician", "Tell me about the flashbacks. How often have they been coming?"),
+        ("patient", "Most days. Three or four times."),
+    )
+    assert any("Tell me about the flashbacks. How often have they been coming?" in t for t in note["subjective"])
+
+
+def test_consent_given_in_other_words_and_what_it_was_for():
+    note = _note(
+        ("clinician", "I'd like to let your GP know about the cutting. Would you be okay with me doing that?"),
+        ("patient", "Um. Will it go on my records? I suppose it will. Yeah, okay."),
+    )
+    assert note["plan"][0].startswith(
+        "Agreed: I'd like to let your GP know about the cutting. Would you be okay with me doing that? (patient:"
+    )
+
+
+def test_what_the_clinician_will_do_said_mid_sentence_is_the_plan():
+    note = _note(("clinician", "The card, the blades out tonight, and I'll write to Doctor Shah today."))
+    assert note["plan"] == ["Agreed: The card, the blades out tonight, and I'll write to Doctor Shah today."]
+
+
+def test_a_safety_behaviour_named_in_a_reading_stays_in_the_reading_but_a_plan_does_not():
+    note = _note(
+        (
+            "clinician",
+            "Let me tell you how I'm understanding it. The racing heart feels like danger. Then there are the "
+            "things you do to keep yourself safe, the water bottle and the wall. They stop you finding out you'd be "
+            "fine. Today let's write a safety plan together.",
+        ),
+    )
+    assert len(note["assessment"]) == 1 and "water bottle" in note["assessment"][0]
+    assert not any("safety plan together" in t for t in note["assessment"])

@@ -218,3 +218,13 @@ def test_last_time_as_a_time_is_no_risk_word():
     assert not names_risk("Last time we met you'd had a hard week.", IDIOMS)
     assert names_risk("I hugged them all because it's the last time.", IDIOMS)
     assert names_risk("Last night I had the tablets in my hand.", IDIOMS)
+
+
+def test_a_typed_gloss_that_says_not_si_is_a_denial(assess):
+    from ml.session_risk import typed_utterances
+
+    summary = (
+        "Worst panic Tue -> palpitations, 'thought I was going to die' = fear of heart giving out during panic, not SI."
+    )
+    result = screen_session(typed_utterances(summary), assess, speakers_confirmed=True)
+    assert result.level not in ("passive_ideation", "active_ideation", "plan_or_intent", "self_harm")

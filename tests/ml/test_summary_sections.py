@@ -61,3 +61,9 @@ def test_not_indicated_in_the_assessment_is_a_judgement_and_in_the_plan_a_decisi
 def test_a_rating_taken_during_an_in_session_exposure_is_a_measure():
     text = "During an in-session imaginal exposure his anxiety rose to 8 out of 10 and came down to 3 out of 10."
     assert _kind(text) == st.SCORE
+
+
+def test_a_risk_judgement_in_prose_is_the_clinicians_assessment():
+    assert _kind("Her own risk of suicide is judged to be low at present, with strong protective factors.") == (
+        st.FORMULATION
+    )
