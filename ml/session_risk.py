@@ -53,6 +53,24 @@ IDIOMS = tuple(re.compile(p, re.I) for p in load_lexicon("en")["idioms"])
 LANGUAGES = frozenset({"en", "es"})
 CLINICIAN, PATIENT, SUMMARY = "clinician", "patient", "summary"
 RISK_LEVELS = (*risk_review.IDEATION, "plan_or_intent", "self_harm")
+# A clinician's judgement that the risk is raised, in a typed or dictated summary: "risk of suicide is currently
+# high", "risk judged raised from baseline", "moderate risk". ("Risk low", "not raised" are not.)
+RISK_JUDGED_RAISED = re.compile(
+    r"\brisk\b(?:(?! not\b| no\b| low\b)[^.;?!]){0,45}?\b(?:is|was|remains|judged|assessed|considered|rated|felt|as|"
+    r"currently|now|has)\s+(?:(?:currently|now|to be|as|still|significantly|somewhat|clearly|been|gone up,?)\s+){0,3}"
+    r"(?:high|elevated|raised|significant|increased|imminent|moderate|medium|up)\b|"
+    r"\b(?:high|elevated|raised|significant|increased|moderate|medium|imminent)\s+(?:suicide\s+|suicidal\s+)?risk\b",
+    re.I,
+)
+OTHER_RISKS = re.compile(
+    r"\b(?:relapse|falls?|infection|weight|pressure sores?|default\w*|harm to others|violence)\b", re.I
+)
+
+
+def judged_raised(text: str) -> bool:
+    """Whether a summary line judges the patient's risk (of suicide or self-harm) raised."""
+    return any(not OTHER_RISKS.search(m.group(0)) for m in RISK_JUDGED_RAISED.finditer(text))
+
 
 SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.I)
 # Someone whose experience a clause states: the writer's "I", or the patient in the third person.
@@ -662,6 +680,9 @@ class SessionRiskScreen:
 
         pronoun = patient_pronoun([t.text for t in turns if t.speaker == SUMMARY]) if voice.english else None
         self._kinds = _summary_kinds(utterances) if voice.english and any(t.speaker == SUMMARY for t in turns) else {}
+        # The clinician who wrote the summary judged the risk raised ("his risk of suicide is currently high,
+        # because he has a plan"): nothing the learned stage read in it waits for review; it all alerts.
+        self._judged_raised = voice.english and any(t.speaker == SUMMARY and judged_raised(t.text) for t in turns)
         for turn in turns:
             if turn.speaker == SUMMARY:
                 self._screen_summary(turn, add, suppressed, denials, pronoun)
@@ -774,7 +795,11 @@ class SessionRiskScreen:
         learned = f.source.startswith("learned")
         if f.basis == "clinician_report":
             named = any(pattern.search(f.text) for _, pattern in CLINICAL_TERMS)  # the clinician's own term
-            if learned and not named and any(risk_review.clears(f.level, lv, clause, True) for lv, clause in denials):
+            # Where the clinician judged the risk raised, a denial elsewhere in the summary clarifies nothing
+            # and a report naming no risk word is not set aside: what they reported of the patient alerts.
+            raised = self._judged_raised
+            clarified = any(risk_review.clears(f.level, lv, clause, True) for lv, clause in denials)
+            if learned and not named and not raised and clarified:
                 return "clarified"
             kinds = set().union(*(self._kinds.get(i, set()) for i in f.turn.indices))
             if (
@@ -790,7 +815,7 @@ class SessionRiskScreen:
                 # observation or plan ("Sue will come on Sunday to help clear the table") it has nothing to
                 # read, and the clinician who wrote it says whether it was meant as risk.
                 return "learned_clinician_prose"
-            if learned and not named and not risk_review.names_risk(f.text, IDIOMS):
+            if learned and not named and not raised and not risk_review.names_risk(f.text, IDIOMS):
                 # "She still carries mints and a sick bag at all times.": the clinician who wrote the summary
                 # named nothing of risk; they confirm or dismiss the learned stage's reading.
                 return "learned_without_risk_words"

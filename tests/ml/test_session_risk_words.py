@@ -228,3 +228,22 @@ def test_a_typed_gloss_that_says_not_si_is_a_denial(assess):
     )
     result = screen_session(typed_utterances(summary), assess, speakers_confirmed=True)
     assert result.level not in ("passive_ideation", "active_ideation", "plan_or_intent", "self_harm")
+
+
+def test_a_plan_in_a_summary_that_judges_the_risk_raised_alerts_whatever_is_denied_elsewhere(assess):
+    from ml.session_risk import typed_utterances
+
+    summary = (
+        "He disclosed that he has been saving up his prescribed sertraline in a drawer in case, and has thought "
+        "about doing it on a weekday when his partner is at work. He said he has not decided to act. He denied any "
+        "previous suicide attempts or self-harm.\n"
+        "My judgement is that his risk of suicide is currently high, because he has a plan and the means."
+    )
+    result = screen_session(typed_utterances(summary), assess, speakers_confirmed=True)
+    assert result.level == "plan_or_intent"
+
+    from ml.session_risk import judged_raised
+
+    assert judged_raised("Risk judged raised from baseline but not imminent.")
+    assert not judged_raised("Risk of relapse is high.")
+    assert not judged_raised("Her risk is low at present.")
